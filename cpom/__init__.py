@@ -1,0 +1,1 @@
+"""cpom: CPOM contracts from cadrage to renouvellement."""

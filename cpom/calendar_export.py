@@ -1,0 +1,112 @@
+"""A contract calendar as JSON, as a readable table and as an iCalendar file."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from icalendar import Alarm, Calendar, Event
+
+from cpom.domain.calendar import EVENT_KINDS, ContractCalendar, Milestone
+from cpom.domain.terms import ContractTerms
+
+_WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+_SILENCE = {"accept": "vaut accord", "reject": "vaut refus", "none": ""}
+
+
+def milestone_to_dict(milestone: Milestone) -> dict[str, object]:
+    return {
+        "date": milestone.day.isoformat(),
+        "kind": milestone.kind.value,
+        "label": milestone.label,
+        "hard": milestone.hard,
+        "contract_year": milestone.contract_year,
+        "exercise": milestone.exercise,
+        "on_silence": milestone.on_silence.value,
+        "basis": milestone.basis.to_dict(),
+    }
+
+
+def calendar_to_dict(terms: ContractTerms, calendar: ContractCalendar) -> dict[str, object]:
+    return {
+        "reference": terms.reference,
+        "sector": terms.sector.value,
+        "territory": terms.authority.territory,
+        "effet": terms.effet.isoformat(),
+        "echeance": calendar.echeance.isoformat(),
+        "echeance_max": calendar.echeance_max.isoformat(),
+        "warnings": list(calendar.warnings),
+        "milestones": [milestone_to_dict(m) for m in calendar.milestones],
+    }
+
+
+def french_date(day: date) -> str:
+    return f"{_WEEKDAYS[day.weekday()]} {day:%d/%m/%Y}"
+
+
+def _explanation(milestone: Milestone) -> str:
+    basis = milestone.basis
+    parts = [basis.rule]
+    if basis.skipped:
+        parts.append("reporté : " + ", ".join(f"{s.day:%d/%m} {s.reason}" for s in basis.skipped))
+    if basis.non_working_day:
+        parts.append(f"tombe un jour non ouvré ({basis.non_working_day}), sans report")
+    if _SILENCE[milestone.on_silence.value]:
+        parts.append(f"le silence {_SILENCE[milestone.on_silence.value]}")
+    parts.append(f"source : {basis.source}")
+    return " — ".join(parts)
+
+
+def calendar_to_table(terms: ContractTerms, calendar: ContractCalendar) -> str:
+    """A plain-text timeline a person reads in a terminal or prints."""
+    header = (
+        f"CPOM {terms.reference} ({terms.sector.value}, territoire {terms.authority.territory})\n"
+        f"Date d'effet : {french_date(terms.effet)} · échéance : {french_date(calendar.echeance)}"
+        f" · échéance maximale après prorogation : {french_date(calendar.echeance_max)}\n"
+    )
+    rows = [("Date", "Nature", "Année", "Jalon", "Fondement")]
+    for m in calendar.milestones:
+        year = "" if m.contract_year is None else str(m.contract_year)
+        nature = "date" if m.kind in EVENT_KINDS else "délai légal" if m.hard else "cible"
+        rows.append((french_date(m.day), nature, year, m.label, _explanation(m)))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))
+        + "  "
+        + row[4]
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 9)
+    notes = "".join(f"\nAttention : {w}" for w in calendar.warnings)
+    return header + "\n" + "\n".join(line.rstrip() for line in lines) + "\n" + notes
+
+
+def calendar_to_ics(terms: ContractTerms, calendar: ContractCalendar) -> bytes:
+    """An iCalendar file: one all-day event per milestone, an alarm a week before legal ones."""
+    ics = Calendar()
+    ics.add("prodid", "-//cpom//calendrier CPOM//FR")
+    ics.add("version", "2.0")
+    ics.add("x-wr-calname", f"CPOM {terms.reference}")
+    for m in calendar.milestones:
+        event = Event()
+        event.add("uid", f"{terms.reference}-{m.kind.value}-{m.day.isoformat()}@cpom")
+        event.add("dtstamp", _stamp(terms))
+        event.add("dtstart", m.day)
+        event.add("dtend", m.day + timedelta(days=1))
+        event.add("summary", f"{m.label} — CPOM {terms.reference}")
+        event.add("description", _explanation(m))
+        event.add("categories", ["délai légal" if m.hard else "cible"])
+        event.add("transp", "TRANSPARENT")
+        if m.hard:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", f"Dans 7 jours : {m.label}")
+            alarm.add("trigger", timedelta(days=-7))
+            event.add_component(alarm)
+        ics.add_component(event)
+    ical: bytes = ics.to_ical()
+    return ical
+
+
+def _stamp(terms: ContractTerms) -> datetime:
+    # A stamp derived from the terms keeps the export reproducible byte for byte.
+    return datetime.combine(terms.effet, datetime.min.time(), tzinfo=UTC)

@@ -1,0 +1,40 @@
+"""The `cpom` command line."""
+
+from __future__ import annotations
+
+import sys
+
+from cpom.cli import calendar_command
+from cpom.cli.calendar_command import InputError
+from cpom.cli.french_argparse import FrenchArgumentParser
+from cpom.domain.terms_validation import InvalidTerms
+
+
+def build_parser() -> FrenchArgumentParser:
+    parser = FrenchArgumentParser(prog="cpom", description="Suivi des CPOM.")
+    subparsers = parser.add_subparsers(title="commandes", metavar="COMMANDE", required=True)
+    calendar_command.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except InvalidTerms as error:
+        print("cpom : termes du contrat invalides :", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    except InputError as error:
+        print(f"cpom : erreur : {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader (`head`, a pager) went away: not an error of ours.
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""How CPOM deadlines are counted, with the basis of every computed date.
+
+Two counts exist in the seeds and they must never be mixed up:
+
+* forward deadlines run from an event (the proven receipt of a notice): day to same day of the
+  month, clamped to the end of a shorter month, then extended to the next working day when they
+  end on a Saturday, Sunday or public holiday (Code de procédure civile, art. 641 and 642);
+* backward deadlines are counted from the échéance ("au plus tard six mois avant"): same day
+  number, clamped, never extended. When one falls on a day off it is flagged, so that reminders
+  can be sent earlier.
+
+Every date is a local date in Europe/Paris (or the territory's own zone) and lasts until the end
+of its day.
+"""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from cpom.domain.working_days import non_working_reason
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedDay:
+    """A day a forward deadline was carried past, and why."""
+
+    day: date
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """Why a date is what it is: the rule applied, its anchor, the seed it comes from."""
+
+    rule: str
+    source: str
+    anchor: date | None = None
+    skipped: tuple[SkippedDay, ...] = ()
+    non_working_day: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "source": self.source,
+            "anchor": self.anchor.isoformat() if self.anchor else None,
+            "skipped": [{"date": s.day.isoformat(), "reason": s.reason} for s in self.skipped],
+            "non_working_day": self.non_working_day,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """A computed date together with its basis."""
+
+    day: date
+    basis: Basis
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day number `months` later (earlier when negative), clamped to the month's end."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    last = monthrange(year, month)[1]
+    return date(year, month, day.day if day.day <= last else last)
+
+
+def anniversary(day: date, years: int) -> date:
+    """The date `years` later; 29 February falls on 1 March in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 3, 1)
+
+
+def echeance_after(effet: date, years: int) -> date:
+    """The last day in force of a contract taking effect on `effet` for `years` years."""
+    return anniversary(effet, years) - ONE_DAY
+
+
+FRENCH_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def months_label(months: int) -> str:
+    return "1 mois" if months == 1 else f"{months} mois"
+
+
+def forward_deadline(event: date, months: int, territory: str, *, rule: str, source: str) -> Dated:
+    """Last day of a window of `months` running from `event`, extended past days off."""
+    day = add_months(event, months)
+    skipped: list[SkippedDay] = []
+    reason = non_working_reason(territory, day)
+    while reason is not None:
+        skipped.append(SkippedDay(day, reason))
+        day += ONE_DAY
+        reason = non_working_reason(territory, day)
+    return Dated(day, Basis(rule, source, event, tuple(skipped)))
+
+
+def backward_deadline(
+    echeance: date, months: int, territory: str, *, rule: str, source: str
+) -> Dated:
+    """`months` before the échéance, same day number, clamped, never extended."""
+    day = add_months(echeance, -months)
+    return Dated(day, Basis(rule, source, echeance, (), non_working_reason(territory, day)))
+
+
+def fixed_date(day: date, territory: str, *, rule: str, source: str) -> Dated:
+    """A date fixed by the contract ('au plus tard le 30 avril N+1'): kept as is, flagged if off."""
+    return Dated(day, Basis(rule, source, None, (), non_working_reason(territory, day)))
+
+
+def target_date(anchor: date, months: int, *, rule: str, source: str) -> Dated:
+    """A soft target `months` after (or before, when negative) an anchor, for reminders only."""
+    return Dated(add_months(anchor, months), Basis(rule, source, anchor))

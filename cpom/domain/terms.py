@@ -1,0 +1,144 @@
+"""The terms of one CPOM: parties, dates and every rule the seeds let a contract vary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from cpom.domain.date_law import echeance_after
+
+
+class Sector(StrEnum):
+    SAD = "sad"
+    ESMS_ARS = "esms-ars"
+    AHI_ETAT = "ahi-etat"
+
+
+class AuthorityKind(StrEnum):
+    DEPARTEMENT = "departement"
+    ARS = "ars"
+    ETAT = "etat"
+
+
+class Silence(StrEnum):
+    """What the silence of a party means when a timer runs out."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+    NONE = "none"
+
+
+class DialogueCadence(StrEnum):
+    ANNUAL = "annuel"
+    MID_TERM = "mi_parcours"
+
+
+class DotationSchedule(StrEnum):
+    """How the dotation complémentaire is paid (cpom-rules §7 A14)."""
+
+    NONE = "aucune"
+    MONTHLY_TWELFTHS = "douziemes"
+    ADVANCE_BALANCE = "acompte_solde"
+    SINGLE_PLUS_REGULARISATION = "versement_unique"
+
+
+@dataclass(frozen=True, slots=True)
+class MonthDay:
+    """A day of the year, such as 30 April."""
+
+    month: int
+    day: int
+
+    def in_year(self, year: int) -> date:
+        return date(year, self.month, self.day)
+
+    def __str__(self) -> str:
+        return f"{self.day:02d}/{self.month:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Authority:
+    kind: AuthorityKind
+    name: str
+    territory: str
+
+
+@dataclass(frozen=True, slots=True)
+class Gestionnaire:
+    raison_sociale: str
+    email: str | None = None
+    finess: str | None = None
+    siren: str | None = None
+    siret: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContractRules:
+    """Every per-contract value the seeds vary; presets fill them, any may be overridden."""
+
+    prorogation_notice_months: int
+    prorogation_reply_months: int
+    renegotiation_start_months: int
+    renewal_preparation_months: int
+    prorogation_notice_reminder_months: int = 2
+    prorogation_reply_target_months: int | None = None
+    reply_silence: Silence = Silence.ACCEPT
+    max_total_years: int = 6
+    annual_documents_due: MonthDay = MonthDay(4, 30)
+    annual_documents_year_offset: int = 1
+    dialogue_cadence: DialogueCadence = DialogueCadence.ANNUAL
+    dialogue_month: int = 6
+    mid_term_year: int | None = None
+    final_execution_report_due: MonthDay = MonthDay(4, 30)
+    mutual_denonciation_preavis_months: int | None = None
+    breach_denonciation_preavis_months: int | None = None
+    authority_may_terminate_at_any_time: bool = False
+    dotation_schedule: DotationSchedule = DotationSchedule.NONE
+    dotation_advance_due: MonthDay = MonthDay(3, 31)
+    dotation_balance_due: MonthDay = MonthDay(4, 30)
+    dotation_regularisation_due: MonthDay = MonthDay(6, 30)
+    cadrage_months: int = 1
+    diagnostic_months: int = 3
+    negotiation_months: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Prorogation:
+    """An accepted prorogation: the notice, the answer and the échéance it moved."""
+
+    notice_received_on: date
+    accepted_on: date
+    tacit: bool
+    new_echeance: date
+
+
+@dataclass(frozen=True, slots=True)
+class ContractTerms:
+    reference: str
+    sector: Sector
+    authority: Authority
+    gestionnaire: Gestionnaire
+    effet: date
+    duration_years: int
+    echeance: date
+    rules: ContractRules
+    signed_on: date | None = None
+    signed: bool = True
+    process_started_on: date | None = None
+    prorogations: tuple[Prorogation, ...] = field(default=())
+
+    @property
+    def current_echeance(self) -> date:
+        """The last day in force, after any accepted prorogation."""
+        return self.prorogations[-1].new_echeance if self.prorogations else self.echeance
+
+    @property
+    def echeance_max(self) -> date:
+        """The latest échéance a prorogation may reach (total duration cap)."""
+        return echeance_after(self.effet, self.rules.max_total_years)
+
+    @property
+    def mid_term_year(self) -> int:
+        """Contract year of the mid-term review: ⌊duration/2⌋+1 unless set (A9, A10)."""
+        return self.rules.mid_term_year or self.duration_years // 2 + 1

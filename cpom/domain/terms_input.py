@@ -1,0 +1,260 @@
+"""Build contract terms from plain input (a JSON or TOML document, command-line options).
+
+Every mistake is reported in French with the path of the field, all at once, so that a user can
+fix a terms file in one go.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+from collections.abc import Mapping
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from cpom.domain.date_law import echeance_after
+from cpom.domain.presets import PRESETS
+from cpom.domain.terms import (
+    Authority,
+    ContractRules,
+    ContractTerms,
+    Gestionnaire,
+    MonthDay,
+    Prorogation,
+    Sector,
+)
+from cpom.domain.terms_validation import InvalidTerms, Problem, check_terms
+from cpom.domain.territory import UnknownTerritory, normalize_territory
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_MONTH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})")
+_TOP_LEVEL = {
+    "reference",
+    "preset",
+    "authority",
+    "gestionnaire",
+    "effet",
+    "duration_years",
+    "signed",
+    "signed_on",
+    "process_started_on",
+    "rules",
+    "prorogations",
+}
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.items.append(Problem(field, message))
+
+
+def _unknown_field(known: set[str]) -> str:
+    return f"champ inconnu ; champs possibles : {', '.join(sorted(known))}"
+
+
+def parse_date(value: object) -> date:
+    """An ISO date (YYYY-MM-DD) that exists in the calendar; ValueError in French otherwise."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not (match := _ISO_DATE.fullmatch(value.strip())):
+        raise ValueError(f"« {value} » n'est pas une date au format AAAA-MM-JJ")
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"la date {value} n'existe pas") from None
+
+
+def _month_day(value: object) -> MonthDay:
+    if isinstance(value, Mapping) and set(value) == {"month", "day"}:
+        month, day = value["month"], value["day"]
+    elif isinstance(value, str) and (match := _MONTH_DAY.fullmatch(value.strip())):
+        day, month = (int(part) for part in match.groups())
+    else:
+        raise ValueError(f"« {value} » : attendu un jour de l'année au format JJ/MM (ex. 30/04)")
+    if not isinstance(month, int) or not isinstance(day, int):
+        raise ValueError("le jour et le mois sont des nombres entiers")
+    try:
+        date(2001, month, day)
+    except ValueError:
+        raise ValueError(f"le {day}/{month} n'existe pas chaque année") from None
+    return MonthDay(month, day)
+
+
+def _integer(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"« {value} » n'est pas un nombre entier")
+    return value
+
+
+def _boolean(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"« {value} » : attendu true ou false")
+    return value
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"« {value} » n'est pas un texte")
+    return value.strip()
+
+
+def _choice(enum: type[StrEnum], value: object) -> StrEnum:
+    try:
+        return enum(str(value))
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum)
+        raise ValueError(f"« {value} » inconnu ; valeurs possibles : {allowed}") from None
+
+
+def _convert(annotation: Any, value: object) -> object:
+    """Convert one input value to the type a dataclass field declares."""
+    if isinstance(annotation, types.UnionType):
+        if value is None:
+            return None
+        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+    if annotation is int:
+        return _integer(value)
+    if annotation is bool:
+        return _boolean(value)
+    if annotation is MonthDay:
+        return _month_day(value)
+    if annotation is date:
+        return parse_date(value)
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return _choice(annotation, value)
+    return _text(value)
+
+
+def _fields_of(
+    cls: type[Any], raw: object, path: str, problems: _Problems, defaults: object | None = None
+) -> dict[str, object]:
+    """Convert the mapping `raw` field by field for dataclass `cls`, recording every problem."""
+    hints = typing.get_type_hints(cls)
+    values: dict[str, object] = {}
+    if defaults is not None:
+        values = {f.name: getattr(defaults, f.name) for f in dataclasses.fields(cls)}
+    if not isinstance(raw, Mapping):
+        problems.add(path, "attendu un objet (clé : valeur)")
+        return values
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key, value in raw.items():
+        if key not in known:
+            problems.add(
+                f"{path}.{key}", f"champ inconnu ; champs possibles : {', '.join(sorted(known))}"
+            )
+            continue
+        try:
+            values[key] = _convert(hints[key], value)
+        except ValueError as error:
+            problems.add(f"{path}.{key}", str(error))
+    return values
+
+
+def _build(cls: type[Any], values: dict[str, object], path: str, problems: _Problems) -> Any:
+    missing = [
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.name not in values
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    for name in missing:
+        problems.add(f"{path}.{name}", "champ obligatoire manquant")
+    return None if missing else cls(**values)
+
+
+def terms_from_mapping(raw: Mapping[str, object]) -> ContractTerms:
+    """Contract terms from a plain mapping; raises InvalidTerms listing every problem."""
+    problems = _Problems()
+    for key in raw:
+        if key not in _TOP_LEVEL:
+            problems.add(key, _unknown_field(_TOP_LEVEL))
+    try:
+        sector = Sector(_choice(Sector, raw.get("preset", "sad")))
+    except ValueError as error:
+        problems.add("preset", str(error))
+        sector = Sector.SAD
+    preset = PRESETS[sector]
+
+    rules_values = _fields_of(ContractRules, raw.get("rules", {}), "rules", problems, preset.rules)
+    authority_raw = raw.get("authority", {})
+    authority_values = _fields_of(Authority, authority_raw, "authority", problems)
+    authority_values.setdefault("kind", preset.authority_kind)
+    authority_values.setdefault("name", "")
+    territory = authority_values.get("territory")
+    if isinstance(territory, str):
+        try:
+            authority_values["territory"] = normalize_territory(territory)
+        except UnknownTerritory as error:
+            problems.add("authority.territory", str(error))
+    gestionnaire_values = _fields_of(
+        Gestionnaire,
+        raw.get("gestionnaire", {"raison_sociale": "(non renseigné)"}),
+        "gestionnaire",
+        problems,
+    )
+    top = _fields_of(
+        _TopLevel,
+        {k: v for k, v in raw.items() if k in _TopLevel.__dataclass_fields__},
+        "",
+        problems,
+    )
+    prorogations: list[Prorogation] = []
+    raw_prorogations = raw.get("prorogations", [])
+    if not isinstance(raw_prorogations, list):
+        problems.add("prorogations", "attendu une liste")
+        raw_prorogations = []
+    for index, item in enumerate(raw_prorogations):
+        path = f"prorogations[{index}]"
+        built = _build(Prorogation, _fields_of(Prorogation, item, path, problems), path, problems)
+        if built is not None:
+            prorogations.append(built)
+
+    authority = _build(Authority, authority_values, "authority", problems)
+    gestionnaire = _build(Gestionnaire, gestionnaire_values, "gestionnaire", problems)
+    for name in ("reference", "effet", "duration_years"):
+        if name not in top and not any(p.field == f".{name}" for p in problems.items):
+            problems.add(name, "champ obligatoire manquant")
+    if problems.items:
+        raise InvalidTerms([Problem(p.field.lstrip("."), p.message) for p in problems.items])
+
+    effet = typing.cast(date, top["effet"])
+    years = typing.cast(int, top["duration_years"])
+    signed_on = typing.cast(date | None, top.get("signed_on"))
+    process_started_on = typing.cast(date | None, top.get("process_started_on"))
+    signed = typing.cast(bool, top.get("signed", process_started_on is None))
+    return check_terms(
+        ContractTerms(
+            reference=typing.cast(str, top["reference"]),
+            sector=sector,
+            authority=authority,
+            gestionnaire=gestionnaire,
+            effet=effet,
+            duration_years=years,
+            echeance=echeance_after(effet, years) if 0 < years < 100 else effet,
+            rules=ContractRules(**rules_values),  # type: ignore[arg-type]
+            signed_on=signed_on,
+            signed=signed,
+            process_started_on=process_started_on,
+            prorogations=tuple(prorogations),
+        )
+    )
+
+
+@dataclasses.dataclass
+class _TopLevel:
+    """Scalar top-level fields of a terms document, declared once for their types."""
+
+    reference: str
+    effet: date
+    duration_years: int
+    signed: bool = True
+    signed_on: date | None = None
+    process_started_on: date | None = None

@@ -1,0 +1,349 @@
+"""Refuse impossible contract terms with a French message naming the field and the rule."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+
+from cpom.domain.date_law import echeance_after
+from cpom.domain.terms import (
+    ContractRules,
+    ContractTerms,
+    DotationSchedule,
+    MonthDay,
+    Prorogation,
+)
+from cpom.domain.territory import UnknownTerritory, normalize_territory
+
+ALLOWED_NOTICE_MONTHS = (6, 12)
+MIN_YEARS, RECOMMENDED_MIN_YEARS, MAX_INITIAL_YEARS, MAX_TOTAL_YEARS = 2, 3, 5, 6
+_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the terms: the field it concerns and what the rule says."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field} : {self.message}"
+
+
+class InvalidTerms(ValueError):
+    """The terms break at least one rule; `problems` lists every one of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def _month_day_problem(name: str, value: MonthDay) -> Problem | None:
+    # 2001 is a common year: a 29 February would not come back every year.
+    try:
+        date(2001, value.month, value.day)
+    except ValueError:
+        return Problem(name, f"le {value.day}/{value.month} n'existe pas chaque année")
+    return None
+
+
+def _rules_problems(rules: ContractRules, duration_years: int) -> list[Problem]:
+    problems: list[Problem] = []
+    notice = rules.prorogation_notice_months
+    if notice not in ALLOWED_NOTICE_MONTHS:
+        problems.append(
+            Problem(
+                "prorogation_notice_months",
+                f"préavis de notification de {notice} mois impossible : les contrats types "
+                "prévoient 6 ou 12 mois avant l'échéance (seed 001 art. 12, seed 002 art. 6 "
+                "et 10, seed 004 modèle V.2)",
+            )
+        )
+    reply = rules.prorogation_reply_months
+    if reply < 1:
+        problems.append(
+            Problem("prorogation_reply_months", "le délai de réponse doit être d'au moins 1 mois")
+        )
+    elif reply >= notice:
+        problems.append(
+            Problem(
+                "prorogation_reply_months",
+                f"un délai de réponse de {reply} mois n'est pas plus court que le préavis de "
+                f"notification de {notice} mois : la réponse tacite tomberait après l'échéance",
+            )
+        )
+    target = rules.prorogation_reply_target_months
+    if target is not None and not 1 <= target <= reply:
+        problems.append(
+            Problem(
+                "prorogation_reply_target_months",
+                f"la cible interne de réponse ({target} mois) doit être comprise entre 1 mois "
+                f"et le délai légal de réponse ({reply} mois) (cpom-rules §7 A2)",
+            )
+        )
+    if not 1 <= rules.prorogation_notice_reminder_months <= 12:
+        problems.append(
+            Problem(
+                "prorogation_notice_reminder_months",
+                "le rappel avant la date limite de notification doit tomber 1 à 12 mois avant",
+            )
+        )
+    if rules.renegotiation_start_months not in ALLOWED_NOTICE_MONTHS:
+        problems.append(
+            Problem(
+                "renegotiation_start_months",
+                f"{rules.renegotiation_start_months} mois : la renégociation s'ouvre au plus "
+                "tard 6 mois (seed 001 art. 16) ou 12 mois (seed 004 arrêté art. 2) avant "
+                "l'échéance",
+            )
+        )
+    elif rules.renegotiation_start_months > notice:
+        problems.append(
+            Problem(
+                "renegotiation_start_months",
+                "la renégociation sans demande de prorogation ne peut s'ouvrir avant la date "
+                f"limite de notification ({notice} mois avant l'échéance)",
+            )
+        )
+    if not rules.renegotiation_start_months <= rules.renewal_preparation_months <= 24:
+        problems.append(
+            Problem(
+                "renewal_preparation_months",
+                "la préparation du renouvellement commence entre la date d'ouverture de la "
+                "renégociation et 24 mois avant l'échéance (cpom-rules §7 A12)",
+            )
+        )
+    if not duration_years <= rules.max_total_years <= MAX_TOTAL_YEARS:
+        problems.append(
+            Problem(
+                "max_total_years",
+                f"{rules.max_total_years} ans : la durée totale, prorogation comprise, va de la "
+                "durée initiale à 6 ans au plus (seed 000 L96, seed 004 L940)",
+            )
+        )
+    if not 0 <= rules.annual_documents_year_offset <= 1:
+        problems.append(
+            Problem(
+                "annual_documents_year_offset",
+                "les documents annuels de l'exercice N sont dus en N ou en N+1",
+            )
+        )
+    if not 1 <= rules.dialogue_month <= 12:
+        problems.append(Problem("dialogue_month", f"mois {rules.dialogue_month} inexistant"))
+    if rules.mid_term_year is not None and not 1 <= rules.mid_term_year <= duration_years:
+        problems.append(
+            Problem(
+                "mid_term_year",
+                f"l'année de mi-parcours doit être une année du contrat (1 à {duration_years})",
+            )
+        )
+    for name, months in (
+        ("mutual_denonciation_preavis_months", rules.mutual_denonciation_preavis_months),
+        ("breach_denonciation_preavis_months", rules.breach_denonciation_preavis_months),
+    ):
+        if months is not None and not 1 <= months <= 12:
+            problems.append(Problem(name, f"un préavis de {months} mois n'est pas admis (1 à 12)"))
+    for name, months in (
+        ("cadrage_months", rules.cadrage_months),
+        ("diagnostic_months", rules.diagnostic_months),
+        ("negotiation_months", rules.negotiation_months),
+    ):
+        if not 1 <= months <= 24:
+            problems.append(Problem(name, f"une durée de phase de {months} mois n'est pas admise"))
+    for name, value in (
+        ("annual_documents_due", rules.annual_documents_due),
+        ("final_execution_report_due", rules.final_execution_report_due),
+        ("dotation_advance_due", rules.dotation_advance_due),
+        ("dotation_balance_due", rules.dotation_balance_due),
+        ("dotation_regularisation_due", rules.dotation_regularisation_due),
+    ):
+        problem = _month_day_problem(name, value)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _party_problems(terms: ContractTerms) -> list[Problem]:
+    problems: list[Problem] = []
+    if not _REFERENCE.fullmatch(terms.reference):
+        problems.append(
+            Problem(
+                "reference",
+                f"« {terms.reference} » : 1 à 80 caractères parmi lettres, chiffres, « . », "
+                "« _ » et « - », en commençant par une lettre ou un chiffre",
+            )
+        )
+    try:
+        if normalize_territory(terms.authority.territory) != terms.authority.territory:
+            problems.append(
+                Problem(
+                    "authority.territory",
+                    f"écrire « {terms.authority.territory} » sous "
+                    "sa forme canonique (par exemple 01, 2A, 974)",
+                )
+            )
+    except UnknownTerritory as error:
+        problems.append(Problem("authority.territory", str(error)))
+    gestionnaire = terms.gestionnaire
+    if not gestionnaire.raison_sociale.strip():
+        problems.append(Problem("gestionnaire.raison_sociale", "la raison sociale est vide"))
+    if gestionnaire.email is not None and not _EMAIL.fullmatch(gestionnaire.email):
+        problems.append(
+            Problem("gestionnaire.email", f"« {gestionnaire.email} » n'est pas une adresse valide")
+        )
+    if gestionnaire.finess is not None and not re.fullmatch(
+        r"(\d{2}|2A|2B)\d{7}", gestionnaire.finess
+    ):
+        problems.append(
+            Problem("gestionnaire.finess", "un numéro FINESS compte 9 caractères (ex. 350000000)")
+        )
+    for name, value, length in (
+        ("gestionnaire.siren", gestionnaire.siren, 9),
+        ("gestionnaire.siret", gestionnaire.siret, 14),
+    ):
+        if value is not None and not (
+            len(value) == length and value.isdigit() and luhn_valid(value)
+        ):
+            problems.append(
+                Problem(
+                    name, f"« {value} » n'est pas un numéro valide ({length} chiffres, clé de Luhn)"
+                )
+            )
+    if (
+        gestionnaire.siren
+        and gestionnaire.siret
+        and not gestionnaire.siret.startswith(gestionnaire.siren)
+    ):
+        problems.append(
+            Problem("gestionnaire.siret", "le SIRET ne commence pas par le SIREN indiqué")
+        )
+    return problems
+
+
+def _date_problems(terms: ContractTerms) -> list[Problem]:
+    problems: list[Problem] = []
+    years = terms.duration_years
+    if not MIN_YEARS <= years <= MAX_INITIAL_YEARS:
+        problems.append(
+            Problem(
+                "duration_years",
+                f"{years} ans impossible : un CPOM est conclu pour 2 ans au moins (seed 000 "
+                "L94) et 5 ans au plus (CASF L.313-11, seed 000 L93)",
+            )
+        )
+    elif terms.echeance != echeance_after(terms.effet, years):
+        problems.append(
+            Problem(
+                "echeance",
+                f"l'échéance d'un contrat de {years} ans prenant effet le "
+                f"{terms.effet:%d/%m/%Y} est le {echeance_after(terms.effet, years):%d/%m/%Y}",
+            )
+        )
+    if terms.process_started_on and terms.process_started_on > terms.effet:
+        problems.append(
+            Problem("process_started_on", "la démarche ne peut commencer après la date d'effet")
+        )
+    if terms.signed_on and not terms.signed:
+        problems.append(Problem("signed_on", "une date de signature suppose un contrat signé"))
+    problems.extend(_prorogation_problems(terms))
+    return problems
+
+
+def _prorogation_problems(terms: ContractTerms) -> list[Problem]:
+    problems: list[Problem] = []
+    previous = terms.echeance
+    cap = terms.echeance_max
+    for index, prorogation in enumerate(terms.prorogations):
+        name = f"prorogations[{index}]"
+        if prorogation.new_echeance <= previous:
+            problems.append(
+                Problem(
+                    name,
+                    "la nouvelle échéance doit être postérieure à l'échéance en cours "
+                    f"({previous:%d/%m/%Y})",
+                )
+            )
+        if prorogation.new_echeance > cap:
+            problems.append(
+                Problem(
+                    name,
+                    f"prorogation jusqu'au {prorogation.new_echeance:%d/%m/%Y} refusée : la durée "
+                    f"totale est limitée à {terms.rules.max_total_years} ans, soit le "
+                    f"{cap:%d/%m/%Y} au plus tard (seed 000 L96)",
+                )
+            )
+        if not prorogation.notice_received_on <= prorogation.accepted_on <= previous:
+            problems.append(
+                Problem(
+                    name, "l'acceptation suit la réception de la notification et précède l'échéance"
+                )
+            )
+        previous = prorogation.new_echeance
+    return problems
+
+
+def problems_of(terms: ContractTerms) -> list[Problem]:
+    """Every rule the terms break; an empty list means they are valid."""
+    return (
+        _party_problems(terms)
+        + _date_problems(terms)
+        + _rules_problems(terms.rules, terms.duration_years)
+    )
+
+
+def check_terms(terms: ContractTerms) -> ContractTerms:
+    """Return the terms unchanged, or raise InvalidTerms listing every broken rule."""
+    problems = problems_of(terms)
+    if problems:
+        raise InvalidTerms(problems)
+    return terms
+
+
+def warnings_of(terms: ContractTerms) -> list[str]:
+    """Valid but unusual terms, worth a second look."""
+    warnings: list[str] = []
+    if terms.duration_years < RECOMMENDED_MIN_YEARS:
+        warnings.append(
+            "durée inférieure à 3 ans : il est recommandé de conclure le contrat pour au moins "
+            "3 ans (seed 000 L94)"
+        )
+    rules = terms.rules
+    if rules.prorogation_reply_months not in (1, 2):
+        warnings.append(
+            f"délai de réponse de {rules.prorogation_reply_months} mois : les contrats types "
+            "prévoient 1 ou 2 mois"
+        )
+    settlement = {
+        DotationSchedule.ADVANCE_BALANCE: rules.dotation_balance_due,
+        DotationSchedule.SINGLE_PLUS_REGULARISATION: rules.dotation_regularisation_due,
+    }.get(rules.dotation_schedule)
+    documents = rules.annual_documents_due
+    if (
+        settlement is not None
+        and rules.annual_documents_year_offset == 1
+        and (settlement.month, settlement.day) <= (documents.month, documents.day)
+    ):
+        warnings.append(
+            f"le solde de la dotation complémentaire ({settlement}) ne vient pas après les "
+            f"documents annuels ({documents}) : la régularisation ne pourra pas s'appuyer sur "
+            "eux (cpom-rules §7 A16)"
+        )
+    if terms.prorogations and terms.prorogations[-1].new_echeance == terms.echeance_max:
+        warnings.append("durée totale de 6 ans atteinte : aucune nouvelle prorogation possible")
+    return warnings
+
+
+def prorogue(terms: ContractTerms, prorogation: Prorogation) -> ContractTerms:
+    """The terms carried on to the prorogation's new échéance, refused beyond the 6-year cap."""
+    return check_terms(replace(terms, prorogations=(*terms.prorogations, prorogation)))
