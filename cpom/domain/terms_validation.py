@@ -124,7 +124,9 @@ def _rules_problems(rules: ContractRules, duration_years: int) -> list[Problem]:
                 "renégociation et 24 mois avant l'échéance (cpom-rules §7 A12)",
             )
         )
-    if not duration_years <= rules.max_total_years <= MAX_TOTAL_YEARS:
+    # An out-of-range duration has its own message; compare the cap with a possible one.
+    initial = min(max(duration_years, MIN_YEARS), MAX_INITIAL_YEARS)
+    if not initial <= rules.max_total_years <= MAX_TOTAL_YEARS:
         problems.append(
             Problem(
                 "max_total_years",

@@ -15,7 +15,7 @@ _WEEKEND = {5: "samedi", 6: "dimanche"}
 @lru_cache(maxsize=4096)
 def _holidays_of_year(regime: HolidayRegime, year: int) -> dict[date, str]:
     subdiv = None if regime is HolidayRegime.METROPOLE else regime.value
-    table = France(subdiv=subdiv, years=year, language="fr")
+    table = France(subdiv=subdiv, years=year, language="fr")  # type: ignore[no-untyped-call]
     return dict(table.items())
 
 

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Set up the project in .venv and run it: the only entry point a fresh machine needs.
+
+    python3 dev.py cpom ARGS...   install if needed, then run the `cpom` command
+    python3 dev.py test [ARGS]    install if needed, then run the whole test suite
+    python3 dev.py check          ruff (lint and format) and mypy
+    python3 dev.py bench          the benchmarks, with their figures
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".cpom-installed"
+
+
+def _fingerprint() -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def ensure_installed() -> None:
+    """Create .venv and install the project with its dev tools, once per pyproject change."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by an older python3
+        sys.exit("cpom demande Python 3.11 ou plus récent.")
+    if STAMP.exists() and STAMP.read_text() == _fingerprint():
+        return
+    if not (BIN / "python").exists():
+        print("cpom : création de l'environnement .venv …", flush=True)
+        try:
+            venv.EnvBuilder(with_pip=True).create(VENV)
+        except Exception as error:  # ensurepip missing on some Debian images
+            sys.exit(f"cpom : impossible de créer .venv ({error}) ; installer python3-venv.")
+    print("cpom : installation des dépendances …", flush=True)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "--editable", f"{ROOT}[dev]"], check=True)
+    STAMP.write_text(_fingerprint())
+
+
+def run(*command: str) -> int:
+    return subprocess.run(command, cwd=ROOT).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"cpom", "test", "check", "bench"}:
+        print(__doc__)
+        return 2
+    ensure_installed()
+    verb, rest = argv[0], argv[1:]
+    if verb == "cpom":
+        return run(str(BIN / "cpom"), *rest)
+    if verb == "test":
+        return run(str(BIN / "python"), "-m", "pytest", "--cov", "--cov-report=term", *rest)
+    if verb == "check":
+        return (
+            run(str(BIN / "ruff"), "check", ".")
+            or run(str(BIN / "ruff"), "format", "--check", ".")
+            or run(str(BIN / "mypy"))
+        )
+    return run(str(BIN / "python"), "-m", "benchmarks.calendar_bench", *rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

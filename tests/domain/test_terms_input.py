@@ -1,0 +1,156 @@
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cpom.domain.terms import AuthorityKind, DialogueCadence, MonthDay, Sector
+from cpom.domain.terms_input import parse_date, terms_from_mapping
+from cpom.domain.terms_validation import InvalidTerms
+
+
+def document(**changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "reference": "CPOM-35-SAD-2024",
+        "preset": "sad",
+        "authority": {"name": "Département d'Ille-et-Vilaine", "territory": "35"},
+        "gestionnaire": {"raison_sociale": "AAD 35", "email": "a@aad35.fr", "siren": "732829320"},
+        "effet": "2024-01-01",
+        "duration_years": 5,
+    }
+    base.update(changes)
+    return base
+
+
+def problems(raw: dict[str, Any]) -> dict[str, str]:
+    with pytest.raises(InvalidTerms) as raised:
+        terms_from_mapping(raw)
+    return {p.field: p.message for p in raised.value.problems}
+
+
+def test_a_complete_document_gives_terms_with_the_preset_rules() -> None:
+    terms = terms_from_mapping(document())
+    assert terms.sector is Sector.SAD
+    assert terms.authority.kind is AuthorityKind.DEPARTEMENT
+    assert terms.echeance == date(2028, 12, 31)
+    assert terms.rules.prorogation_notice_months == 6
+    assert terms.signed
+
+
+def test_rules_override_the_preset() -> None:
+    raw = document(
+        preset="ahi-etat",
+        rules={
+            "prorogation_reply_months": 1,
+            "annual_documents_due": "31/05",
+            "final_execution_report_due": {"month": 3, "day": 31},
+            "dialogue_cadence": "annuel",
+            "mid_term_year": None,
+            "authority_may_terminate_at_any_time": False,
+        },
+        authority={"kind": "etat", "name": "Préfecture", "territory": "2a"},
+    )
+    terms = terms_from_mapping(raw)
+    assert terms.sector is Sector.AHI_ETAT
+    assert terms.rules.prorogation_notice_months == 12
+    assert terms.rules.prorogation_reply_months == 1
+    assert terms.rules.annual_documents_due == MonthDay(5, 31)
+    assert terms.rules.final_execution_report_due == MonthDay(3, 31)
+    assert terms.rules.dialogue_cadence is DialogueCadence.ANNUAL
+    assert terms.authority.territory == "2A"
+
+
+def test_process_start_means_not_signed() -> None:
+    terms = terms_from_mapping(document(process_started_on="2023-03-01"))
+    assert not terms.signed
+    assert terms.process_started_on == date(2023, 3, 1)
+
+
+def test_accepted_prorogations_are_read() -> None:
+    raw = document(
+        prorogations=[
+            {
+                "notice_received_on": "2028-06-30",
+                "accepted_on": "2028-08-31",
+                "tacit": True,
+                "new_echeance": "2029-12-31",
+            }
+        ]
+    )
+    assert terms_from_mapping(raw).current_echeance == date(2029, 12, 31)
+
+
+def test_a_date_that_does_not_exist_is_named() -> None:
+    assert problems(document(effet="2023-02-29")) == {"effet": "la date 2023-02-29 n'existe pas"}
+
+
+@pytest.mark.parametrize("value", ["01/01/2024", "2024-1-1", 20240101, None])
+def test_a_badly_written_date_is_refused(value: object) -> None:
+    assert "AAAA-MM-JJ" in problems(document(effet=value))["effet"]
+
+
+def test_every_problem_is_reported_with_its_path() -> None:
+    raw = document(
+        preset="caf",
+        duration_years="cinq",
+        authority={"territory": "99", "colour": "bleu"},
+        rules={
+            "prorogation_notice_months": 6.5,
+            "annual_documents_due": "31/02",
+            "dialogue_cadence": "mensuel",
+            "reply_silence": "peut-être",
+            "authority_may_terminate_at_any_time": "oui",
+            "dotation_advance_due": "mars",
+        },
+        unknown=1,
+        gestionnaire="AAD",
+    )
+    found = problems(raw)
+    assert found["unknown"].startswith("champ inconnu")
+    assert "sad" in found["preset"]
+    assert found["duration_years"] == "« cinq » n'est pas un nombre entier"
+    assert "territoire inconnu" in found["authority.territory"]
+    assert found["authority.colour"].startswith("champ inconnu")
+    assert found["rules.prorogation_notice_months"] == "« 6.5 » n'est pas un nombre entier"
+    assert found["rules.annual_documents_due"] == "le 31/2 n'existe pas chaque année"
+    assert "annuel, mi_parcours" in found["rules.dialogue_cadence"]
+    assert "accept" in found["rules.reply_silence"]
+    assert "true ou false" in found["rules.authority_may_terminate_at_any_time"]
+    assert "JJ/MM" in found["rules.dotation_advance_due"]
+    assert found["gestionnaire"] == "attendu un objet (clé : valeur)"
+
+
+def test_missing_required_fields() -> None:
+    found = problems({"authority": {}})
+    assert found == {
+        "authority.territory": "champ obligatoire manquant",
+        "reference": "champ obligatoire manquant",
+        "effet": "champ obligatoire manquant",
+        "duration_years": "champ obligatoire manquant",
+    }
+
+
+def test_booleans_are_not_integers_and_texts_are_texts() -> None:
+    found = problems(document(duration_years=True, reference=12))
+    assert found["duration_years"] == "« True » n'est pas un nombre entier"
+    assert found["reference"] == "« 12 » n'est pas un texte"
+
+
+def test_month_day_with_non_integer_parts() -> None:
+    found = problems(document(rules={"annual_documents_due": {"month": "4", "day": 30}}))
+    assert found["rules.annual_documents_due"] == "le jour et le mois sont des nombres entiers"
+
+
+def test_prorogations_must_be_a_list_of_objects() -> None:
+    assert problems(document(prorogations={}))["prorogations"] == "attendu une liste"
+    found = problems(document(prorogations=[{"tacit": True}]))
+    assert found["prorogations[0].notice_received_on"] == "champ obligatoire manquant"
+
+
+def test_semantic_rules_are_checked_after_parsing() -> None:
+    found = problems(document(duration_years=7))
+    assert "7 ans impossible" in found["duration_years"]
+
+
+def test_parse_date_accepts_dates_and_iso_text() -> None:
+    assert parse_date(date(2024, 1, 1)) == date(2024, 1, 1)
+    assert parse_date(" 2024-02-29 ") == date(2024, 2, 29)
