@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Set up the project in .venv and run it: the only entry point a fresh machine needs.
 
-    python3 dev.py cpom ARGS...   install if needed, then run the `cpom` command
-    python3 dev.py test [ARGS]    install if needed, then run the whole test suite
-    python3 dev.py check          ruff (lint and format) and mypy
-    python3 dev.py bench          the benchmarks, with their figures
+python3 dev.py cpom ARGS...   install if needed, then run the `cpom` command
+python3 dev.py test [ARGS]    install if needed, then run the whole test suite
+python3 dev.py check          ruff (lint and format) and mypy
+python3 dev.py bench          the benchmarks, with their figures
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
+from operator import attrgetter
 
 from cpom.domain.date_law import (
     FRENCH_MONTHS,
@@ -13,9 +15,8 @@ from cpom.domain.date_law import (
     Dated,
     add_months,
     anniversary,
-    backward_deadline,
-    fixed_date,
     forward_deadline,
+    month_length,
     months_label,
     target_date,
 )
@@ -23,9 +24,11 @@ from cpom.domain.terms import (
     ContractTerms,
     DialogueCadence,
     DotationSchedule,
+    MonthDay,
     Prorogation,
     Silence,
 )
+from cpom.domain.working_days import non_working_reason
 
 
 class MilestoneKind(StrEnum):
@@ -93,8 +96,10 @@ EVENT_KINDS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Milestone:
+    """One dated step of the contract's life (read-only, see date_law on why not frozen)."""
+
     day: date
     kind: MilestoneKind
     hard: bool
@@ -108,7 +113,7 @@ class Milestone:
         return LABELS[self.kind]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ContractCalendar:
     echeance: date
     echeance_max: date
@@ -137,23 +142,19 @@ def _milestone(
 def contract_years(effet: date, echeance: date) -> list[tuple[int, date, date]]:
     """Each contract year as (index from 1, first day, last day), the last one cut at échéance."""
     years = []
-    index = 1
-    start = effet
+    index, start = 1, effet
     while start <= echeance:
-        end = min(anniversary(effet, index) - ONE_DAY, echeance)
-        years.append((index, start, end))
-        start = end + ONE_DAY
-        index += 1
+        following = anniversary(effet, index)
+        years.append((index, start, following - ONE_DAY if following <= echeance else echeance))
+        index, start = index + 1, following
     return years
 
 
 def _month_end_within(month: int, start: date, end: date) -> date:
     """The last day of `month` that falls in [start, end], or the end of the span."""
-    for year in (start.year, start.year + 1):
-        day = add_months(date(year, month, 1), 1) - ONE_DAY
-        if start <= day <= end:
-            return day
-    return end
+    year = start.year if month >= start.month else start.year + 1
+    day = date(year, month, month_length(year, month))
+    return day if day <= end else end
 
 
 _CADRAGE_SOURCE = "seed 000 L24 ; seed 004 L474"
@@ -236,99 +237,96 @@ def _pre_signature(terms: ContractTerms) -> list[Milestone]:
     return milestones
 
 
-def _annual(terms: ContractTerms, echeance: date) -> list[Milestone]:
-    rules = terms.rules
-    territory = terms.authority.territory
+def _yearly(
+    kind: MilestoneKind,
+    hard: bool,
+    due: MonthDay,
+    year_offset: int,
+    exercises: range,
+    territory: str,
+    rule: str,
+    source: str,
+) -> list[Milestone]:
+    """One milestone per exercise N on a fixed day of year N + `year_offset`."""
+    first = exercises.start
     milestones = []
-    offset = rules.annual_documents_year_offset
-    first_year = terms.effet.year
-    for exercise in range(first_year, echeance.year + 1):
-        year = exercise - first_year + 1
-        due = fixed_date(
-            rules.annual_documents_due.in_year(exercise + offset),
-            territory,
-            rule=f"documents de l'exercice {exercise} au plus tard le "
-            f"{rules.annual_documents_due} N{'+1' if offset else ''} (jour compris)",
-            source="seed 001 L326 ; seed 000 L307 ; cpom-rules §7 A7",
-        )
-        milestones.append(
-            _milestone(
-                due, MilestoneKind.ANNUAL_DOCUMENTS_DUE, True, contract_year=year, exercise=exercise
-            )
-        )
-        milestones.extend(_dotation(terms, exercise, year))
+    # Bases are shared between the years that agree on them: they are read-only.
+    bases: dict[str | None, Basis] = {}
+    for exercise in exercises:
+        day = date(exercise + year_offset, due.month, due.day)
+        reason = non_working_reason(territory, day)
+        basis = bases.get(reason) or bases.setdefault(reason, Basis(rule, source, None, (), reason))
+        milestones.append(Milestone(day, kind, hard, basis, exercise - first + 1, exercise))
     return milestones
 
 
-def _dotation(terms: ContractTerms, exercise: int, year: int) -> list[Milestone]:
+def _annual(terms: ContractTerms, echeance: date) -> list[Milestone]:
     rules = terms.rules
     territory = terms.authority.territory
+    exercises = range(terms.effet.year, echeance.year + 1)
+    offset = rules.annual_documents_year_offset
+    milestones = _yearly(
+        MilestoneKind.ANNUAL_DOCUMENTS_DUE,
+        True,
+        rules.annual_documents_due,
+        offset,
+        exercises,
+        territory,
+        f"documents de l'exercice N au plus tard le {rules.annual_documents_due} "
+        f"N{'+1' if offset else ''} (jour compris)",
+        "seed 001 L326 ; seed 000 L307 ; cpom-rules §7 A7",
+    )
     schedule = rules.dotation_schedule
     if schedule is DotationSchedule.ADVANCE_BALANCE:
-        advance = fixed_date(
-            rules.dotation_advance_due.in_year(exercise),
+        milestones += _yearly(
+            MilestoneKind.DOTATION_ADVANCE_DUE,
+            False,
+            rules.dotation_advance_due,
+            0,
+            exercises,
             territory,
-            rule=f"acompte avant le {rules.dotation_advance_due} N",
-            source="seed 000 L301 ; cpom-rules §7 A15",
+            f"acompte avant le {rules.dotation_advance_due} N",
+            "seed 000 L301 ; cpom-rules §7 A15",
         )
-        balance = fixed_date(
-            rules.dotation_balance_due.in_year(exercise + 1),
+        milestones += _yearly(
+            MilestoneKind.DOTATION_BALANCE_DUE,
+            False,
+            rules.dotation_balance_due,
+            1,
+            exercises,
             territory,
-            rule=f"solde avant le {rules.dotation_balance_due} N+1",
-            source="seed 000 L301 ; cpom-rules §7 A16",
+            f"solde avant le {rules.dotation_balance_due} N+1",
+            "seed 000 L301 ; cpom-rules §7 A16",
         )
-        return [
-            _milestone(
-                advance,
-                MilestoneKind.DOTATION_ADVANCE_DUE,
-                False,
-                contract_year=year,
-                exercise=exercise,
-            ),
-            _milestone(
-                balance,
-                MilestoneKind.DOTATION_BALANCE_DUE,
-                False,
-                contract_year=year,
-                exercise=exercise,
-            ),
-        ]
-    if schedule is DotationSchedule.SINGLE_PLUS_REGULARISATION:
-        regularisation = fixed_date(
-            rules.dotation_regularisation_due.in_year(exercise + 1),
+    elif schedule is DotationSchedule.SINGLE_PLUS_REGULARISATION:
+        milestones += _yearly(
+            MilestoneKind.DOTATION_REGULARISATION_DUE,
+            False,
+            rules.dotation_regularisation_due,
+            1,
+            exercises,
             territory,
-            rule=f"régularisation sur l'activité réelle de N, au plus tard le "
+            "régularisation sur l'activité réelle de N, au plus tard le "
             f"{rules.dotation_regularisation_due} N+1 (données CNSA)",
-            source="seed 001 L271 ; seed 002 L426 ; cpom-rules §7 A16",
+            "seed 001 L271 ; seed 002 L426 ; cpom-rules §7 A16",
         )
-        return [
-            _milestone(
-                regularisation,
-                MilestoneKind.DOTATION_REGULARISATION_DUE,
-                False,
-                contract_year=year,
-                exercise=exercise,
-            )
-        ]
-    return []
+    return milestones
 
 
-def _dialogues(terms: ContractTerms, echeance: date) -> list[Milestone]:
+def _dialogues(terms: ContractTerms, years: list[tuple[int, date, date]]) -> list[Milestone]:
     rules = terms.rules
-    years = contract_years(terms.effet, echeance)
     last = years[-1][0]
     mid_term = terms.mid_term_year
     milestones = []
+    rule = (
+        "dialogue de gestion de l'année du contrat, à tenir au plus tard fin "
+        f"{FRENCH_MONTHS[rules.dialogue_month - 1]} (date cible, paramètre du contrat)"
+    )
     for index, start, end in years:
         if rules.dialogue_cadence is DialogueCadence.MID_TERM and index not in (mid_term, last):
             continue
         day = _month_end_within(rules.dialogue_month, start, end)
-        basis = Basis(
-            f"dialogue de gestion de l'année {index} du contrat, à tenir au plus tard fin "
-            f"{FRENCH_MONTHS[rules.dialogue_month - 1]} (date cible, paramètre du contrat)",
-            "seed 001 L342-349 ; seed 003 L110 ; seed 004 L691",
-            start,
-        )
+        basis = Basis(rule, "seed 001 L342-349 ; seed 003 L110 ; seed 004 L691", start)
         milestones.append(Milestone(day, MilestoneKind.DIALOGUE_DE_GESTION, False, basis, index))
         if index == mid_term:
             review = Basis(
@@ -340,87 +338,110 @@ def _dialogues(terms: ContractTerms, echeance: date) -> list[Milestone]:
     return milestones
 
 
-def _end_of_contract(terms: ContractTerms, echeance: date) -> list[Milestone]:
+@lru_cache(maxsize=256)
+def _end_of_contract_texts(
+    notice: int, renegotiation: int, preparation: int, reminder: int, report_due: MonthDay
+) -> tuple[str, str, str, str, str, str]:
+    """Rule texts of the end-of-contract milestones, shared by every contract with these terms."""
+    return (
+        f"rapport complet d'exécution lors de la dernière année, le {report_due} par défaut",
+        f"bilan et préparation du renouvellement {preparation} mois avant l'échéance "
+        "(durée indicative)",
+        f"sans demande de prorogation, négociation d'un nouveau CPOM au plus tard "
+        f"{renegotiation} mois avant l'échéance",
+        f"notification de la prorogation simple au plus tard {notice} mois avant l'échéance "
+        "(même quantième, sans report)",
+        NOTICE_SOURCES.get(notice, "paramètre du contrat"),
+        f"rappel {months_label(reminder)} avant la date limite de notification",
+    )
+
+
+def _end_of_contract(
+    terms: ContractTerms, echeance: date, echeance_max: date, final_year: tuple[int, date, date]
+) -> list[Milestone]:
     rules = terms.rules
     territory = terms.authority.territory
-    final_year = contract_years(terms.effet, echeance)[-1]
-    report_day = rules.final_execution_report_due.in_year(final_year[1].year)
-    if report_day < final_year[1]:
-        report_day = rules.final_execution_report_due.in_year(final_year[1].year + 1)
-    report = fixed_date(
-        min(report_day, echeance),
-        territory,
-        rule=f"rapport complet d'exécution lors de la dernière année, le "
-        f"{rules.final_execution_report_due} par défaut",
-        source="seed 002 L600 ; seed 004 L1124 ; cpom-rules §7 A13",
+    report_rule, preparation_rule, renegotiation_rule, notice_rule, notice_source, reminder_rule = (
+        _end_of_contract_texts(
+            rules.prorogation_notice_months,
+            rules.renegotiation_start_months,
+            rules.renewal_preparation_months,
+            rules.prorogation_notice_reminder_months,
+            rules.final_execution_report_due,
+        )
     )
-    notice = rules.prorogation_notice_months
-    renegotiation = rules.renegotiation_start_months
-    preparation = rules.renewal_preparation_months
+    index, first_day, _ = final_year
+    report_day = rules.final_execution_report_due.in_year(first_day.year)
+    if report_day < first_day:
+        report_day = rules.final_execution_report_due.in_year(first_day.year + 1)
+    report_day = min(report_day, echeance)
+    renegotiation_day = add_months(echeance, -rules.renegotiation_start_months)
     milestones = [
-        _milestone(
-            report, MilestoneKind.FINAL_EXECUTION_REPORT_DUE, False, contract_year=final_year[0]
+        Milestone(
+            report_day,
+            MilestoneKind.FINAL_EXECUTION_REPORT_DUE,
+            False,
+            Basis(report_rule, _REPORT_SOURCE, None, (), non_working_reason(territory, report_day)),
+            index,
         ),
-        _milestone(
-            target_date(
-                echeance,
-                -preparation,
-                rule=f"bilan et préparation du renouvellement {preparation} mois avant "
-                "l'échéance (durée indicative)",
-                source="seed 000 L26-28 ; seed 004 L771 ; cpom-rules §7 A12",
-            ),
+        Milestone(
+            add_months(echeance, -rules.renewal_preparation_months),
             MilestoneKind.RENEWAL_PREPARATION_START,
             False,
-        ),
-        _milestone(
-            backward_deadline(
-                echeance,
-                renegotiation,
-                territory,
-                rule=f"sans demande de prorogation, négociation d'un nouveau CPOM "
-                f"au plus tard {renegotiation} mois avant l'échéance",
-                source="seed 001 art. 16 L415 ; seed 004 arrêté art. 2 L940",
-            ),
-            MilestoneKind.RENEGOTIATION_START,
-            True,
-        ),
-        _milestone(
-            Dated(
-                echeance,
-                Basis(
-                    "dernier jour d'application du contrat",
-                    "seed 001 L407 ; cpom-rules §7 A6",
-                    terms.effet,
-                ),
-            ),
-            MilestoneKind.ECHEANCE,
-            True,
+            Basis(preparation_rule, _PREPARATION_SOURCE, echeance),
         ),
     ]
-    if echeance < terms.echeance_max:
-        deadline = backward_deadline(
-            echeance,
-            notice,
-            territory,
-            rule=f"notification de la prorogation simple au plus tard {notice} mois avant "
-            "l'échéance (même quantième, sans report)",
-            source=NOTICE_SOURCES.get(notice, "paramètre du contrat"),
-        )
-        reminder = rules.prorogation_notice_reminder_months
-        milestones += [
-            _milestone(deadline, MilestoneKind.PROROGATION_NOTICE_DEADLINE, True),
-            _milestone(
-                target_date(
-                    deadline.day,
-                    -reminder,
-                    rule=f"rappel {months_label(reminder)} avant la date limite de notification",
-                    source="cpom-rules §7 A1, A6",
+    if echeance < echeance_max:
+        notice_day = add_months(echeance, -rules.prorogation_notice_months)
+        milestones.append(
+            Milestone(
+                notice_day,
+                MilestoneKind.PROROGATION_NOTICE_DEADLINE,
+                True,
+                Basis(
+                    notice_rule,
+                    notice_source,
+                    echeance,
+                    (),
+                    non_working_reason(territory, notice_day),
                 ),
+            )
+        )
+        milestones.append(
+            Milestone(
+                add_months(notice_day, -rules.prorogation_notice_reminder_months),
                 MilestoneKind.PROROGATION_NOTICE_REMINDER,
                 False,
+                Basis(reminder_rule, "cpom-rules §7 A1, A6", notice_day),
+            )
+        )
+    milestones += [
+        Milestone(
+            renegotiation_day,
+            MilestoneKind.RENEGOTIATION_START,
+            True,
+            Basis(
+                renegotiation_rule,
+                _RENEGOTIATION_SOURCE,
+                echeance,
+                (),
+                non_working_reason(territory, renegotiation_day),
             ),
-        ]
+        ),
+        Milestone(
+            echeance,
+            MilestoneKind.ECHEANCE,
+            True,
+            Basis("dernier jour d'application du contrat", _ECHEANCE_SOURCE, terms.effet),
+        ),
+    ]
     return milestones
+
+
+_REPORT_SOURCE = "seed 002 L600 ; seed 004 L1124 ; cpom-rules §7 A13"
+_PREPARATION_SOURCE = "seed 000 L26-28 ; seed 004 L771 ; cpom-rules §7 A12"
+_RENEGOTIATION_SOURCE = "seed 001 art. 16 L415 ; seed 004 arrêté art. 2 L940"
+_ECHEANCE_SOURCE = "seed 001 L407 ; cpom-rules §7 A6"
 
 
 NOTICE_SOURCES = {
@@ -565,33 +586,26 @@ def build_calendar(
     if not terms.signed:
         milestones += _pre_signature(terms)
     elif terms.signed_on is not None:
-        milestones.append(
-            _milestone(
-                Dated(terms.signed_on, Basis("signature des parties", "contrat")),
-                MilestoneKind.SIGNATURE,
-                True,
-            )
-        )
-    milestones.append(
-        _milestone(
-            Dated(terms.effet, Basis("date d'effet fixée au contrat", "seed 001 L407")),
-            MilestoneKind.EFFET,
-            True,
-        )
-    )
+        milestones.append(Milestone(terms.signed_on, MilestoneKind.SIGNATURE, True, _SIGNED))
+    milestones.append(Milestone(terms.effet, MilestoneKind.EFFET, True, _EFFET))
     previous = terms.echeance
     for prorogation in terms.prorogations:
         milestones += _prorogation_events(terms, prorogation, previous)
         previous = prorogation.new_echeance
     milestones += _annual(terms, echeance)
-    milestones += _dialogues(terms, echeance)
-    milestones += _end_of_contract(terms, echeance)
+    years = contract_years(terms.effet, echeance)
+    milestones += _dialogues(terms, years)
+    echeance_max = terms.echeance_max
+    milestones += _end_of_contract(terms, echeance, echeance_max, years[-1])
     if notice_received_on is not None:
         pending, notes = _pending_notice(terms, notice_received_on, echeance)
         milestones += pending
         warnings += notes
-    milestones.sort(key=lambda m: (m.day, _ORDER[m.kind]))
-    return ContractCalendar(echeance, terms.echeance_max, tuple(milestones), tuple(warnings))
+    # Stable sort: milestones of one day keep the order they were built in, the life's order.
+    milestones.sort(key=_DAY)
+    return ContractCalendar(echeance, echeance_max, tuple(milestones), tuple(warnings))
 
 
-_ORDER = {kind: index for index, kind in enumerate(MilestoneKind)}
+_DAY = attrgetter("day")
+_SIGNED = Basis("signature des parties", "contrat signé")
+_EFFET = Basis("date d'effet fixée au contrat", "seed 001 L407 ; seed 002 L752")

@@ -29,6 +29,7 @@ from cpom.domain.terms import (
 from cpom.domain.terms_validation import InvalidTerms, Problem, check_terms
 from cpom.domain.territory import UnknownTerritory, normalize_territory
 
+MIN_YEAR, MAX_YEAR = 1950, 2200
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _MONTH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})")
 _TOP_LEVEL = {
@@ -219,6 +220,9 @@ def terms_from_mapping(raw: Mapping[str, object]) -> ContractTerms:
 
     authority = _build(Authority, authority_values, "authority", problems)
     gestionnaire = _build(Gestionnaire, gestionnaire_values, "gestionnaire", problems)
+    effet_value = top.get("effet")
+    if isinstance(effet_value, date) and not MIN_YEAR <= effet_value.year <= MAX_YEAR:
+        problems.add("effet", f"année {effet_value.year} hors de la plage {MIN_YEAR}–{MAX_YEAR}")
     for name in ("reference", "effet", "duration_years"):
         if name not in top and not any(p.field == f".{name}" for p in problems.items):
             problems.add(name, "champ obligatoire manquant")

@@ -24,6 +24,7 @@ def public_holiday(territory: str, day: date) -> str | None:
     return _holidays_of_year(holiday_regime(territory), day.year).get(day)
 
 
+@lru_cache(maxsize=1 << 16)
 def non_working_reason(territory: str, day: date) -> str | None:
     """Why `day` is not a working day in `territory` ('samedi', 'jour férié : Noël'), or None."""
     holiday = _holidays_of_year(holiday_regime(territory), day.year).get(day)

@@ -293,3 +293,17 @@ def test_installed_command_runs_without_traceback() -> None:
     assert done.returncode == 2
     assert "termes du contrat invalides" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+class _ClosedPipe:
+    def write(self, _: str) -> int:
+        raise BrokenPipeError
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_reader_closing_the_pipe_is_not_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    monkeypatch.setattr(sys, "stderr", _ClosedPipe())
+    assert main(list(IEV)) == 0
