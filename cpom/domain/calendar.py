@@ -41,6 +41,7 @@ class MilestoneKind(StrEnum):
     ANNUAL_DOCUMENTS_DUE = "annual_documents_due"
     DIALOGUE_DE_GESTION = "dialogue_de_gestion"
     MID_TERM_REVIEW = "mid_term_review"
+    FINAL_REVIEW = "final_review"
     FINAL_EXECUTION_REPORT_DUE = "final_execution_report_due"
     DOTATION_ADVANCE_DUE = "dotation_advance_due"
     DOTATION_BALANCE_DUE = "dotation_balance_due"
@@ -67,6 +68,7 @@ LABELS: dict[MilestoneKind, str] = {
     MilestoneKind.ANNUAL_DOCUMENTS_DUE: "Documents annuels à transmettre",
     MilestoneKind.DIALOGUE_DE_GESTION: "Dialogue de gestion",
     MilestoneKind.MID_TERM_REVIEW: "Bilan à mi-parcours",
+    MilestoneKind.FINAL_REVIEW: "Bilan final du contrat (cible)",
     MilestoneKind.FINAL_EXECUTION_REPORT_DUE: "Rapport complet d'exécution",
     MilestoneKind.DOTATION_ADVANCE_DUE: "Acompte de la dotation complémentaire",
     MilestoneKind.DOTATION_BALANCE_DUE: "Solde de la dotation complémentaire",
@@ -249,11 +251,12 @@ def _yearly(
 ) -> list[Milestone]:
     """One milestone per exercise N on a fixed day of year N + `year_offset`."""
     first = exercises.start
+    month, day_of_month = due.month, due.day
     milestones = []
     # Bases are shared between the years that agree on them: they are read-only.
     bases: dict[str | None, Basis] = {}
     for exercise in exercises:
-        day = date(exercise + year_offset, due.month, due.day)
+        day = date(exercise + year_offset, month, day_of_month)
         reason = non_working_reason(territory, day)
         basis = bases.get(reason) or bases.setdefault(reason, Basis(rule, source, None, (), reason))
         milestones.append(Milestone(day, kind, hard, basis, exercise - first + 1, exercise))
@@ -313,20 +316,28 @@ def _annual(terms: ContractTerms, echeance: date) -> list[Milestone]:
     return milestones
 
 
+@lru_cache(maxsize=32)
+def _dialogue_basis(month: int) -> Basis:
+    # Shared by every dialogue with this month: bases are read-only.
+    return Basis(
+        "dialogue de gestion de chaque année du contrat, à tenir au plus tard fin "
+        f"{FRENCH_MONTHS[month - 1]} (date cible, paramètre du contrat)",
+        "seed 001 L342-349 ; seed 003 L110 ; seed 004 L691",
+    )
+
+
 def _dialogues(terms: ContractTerms, years: list[tuple[int, date, date]]) -> list[Milestone]:
     rules = terms.rules
-    last = years[-1][0]
+    month = rules.dialogue_month
+    basis = _dialogue_basis(month)
+    last = len(years)
     mid_term = terms.mid_term_year
+    only_mid_term = rules.dialogue_cadence is DialogueCadence.MID_TERM
     milestones = []
-    rule = (
-        "dialogue de gestion de l'année du contrat, à tenir au plus tard fin "
-        f"{FRENCH_MONTHS[rules.dialogue_month - 1]} (date cible, paramètre du contrat)"
-    )
     for index, start, end in years:
-        if rules.dialogue_cadence is DialogueCadence.MID_TERM and index not in (mid_term, last):
+        if only_mid_term and index != mid_term and index != last:
             continue
-        day = _month_end_within(rules.dialogue_month, start, end)
-        basis = Basis(rule, "seed 001 L342-349 ; seed 003 L110 ; seed 004 L691", start)
+        day = _month_end_within(month, start, end)
         milestones.append(Milestone(day, MilestoneKind.DIALOGUE_DE_GESTION, False, basis, index))
         if index == mid_term:
             review = Basis(
@@ -340,8 +351,13 @@ def _dialogues(terms: ContractTerms, years: list[tuple[int, date, date]]) -> lis
 
 @lru_cache(maxsize=256)
 def _end_of_contract_texts(
-    notice: int, renegotiation: int, preparation: int, reminder: int, report_due: MonthDay
-) -> tuple[str, str, str, str, str, str]:
+    notice: int,
+    renegotiation: int,
+    preparation: int,
+    reminder: int,
+    report_due: MonthDay,
+    final_review: int,
+) -> tuple[str, ...]:
     """Rule texts of the end-of-contract milestones, shared by every contract with these terms."""
     return (
         f"rapport complet d'exécution lors de la dernière année, le {report_due} par défaut",
@@ -353,6 +369,8 @@ def _end_of_contract_texts(
         "(même quantième, sans report)",
         NOTICE_SOURCES.get(notice, "paramètre du contrat"),
         f"rappel {months_label(reminder)} avant la date limite de notification",
+        f"évaluation finale {final_review} mois avant l'échéance, préalable à la négociation "
+        "du futur contrat (date cible)",
     )
 
 
@@ -361,15 +379,16 @@ def _end_of_contract(
 ) -> list[Milestone]:
     rules = terms.rules
     territory = terms.authority.territory
-    report_rule, preparation_rule, renegotiation_rule, notice_rule, notice_source, reminder_rule = (
-        _end_of_contract_texts(
-            rules.prorogation_notice_months,
-            rules.renegotiation_start_months,
-            rules.renewal_preparation_months,
-            rules.prorogation_notice_reminder_months,
-            rules.final_execution_report_due,
-        )
+    texts = _end_of_contract_texts(
+        rules.prorogation_notice_months,
+        rules.renegotiation_start_months,
+        rules.renewal_preparation_months,
+        rules.prorogation_notice_reminder_months,
+        rules.final_execution_report_due,
+        rules.final_review_months or rules.renegotiation_start_months,
     )
+    report_rule, preparation_rule, renegotiation_rule, notice_rule = texts[:4]
+    notice_source, reminder_rule, final_review_rule = texts[4:]
     index, first_day, _ = final_year
     report_day = rules.final_execution_report_due.in_year(first_day.year)
     if report_day < first_day:
@@ -389,6 +408,12 @@ def _end_of_contract(
             MilestoneKind.RENEWAL_PREPARATION_START,
             False,
             Basis(preparation_rule, _PREPARATION_SOURCE, echeance),
+        ),
+        Milestone(
+            add_months(echeance, -(rules.final_review_months or rules.renegotiation_start_months)),
+            MilestoneKind.FINAL_REVIEW,
+            False,
+            Basis(final_review_rule, _FINAL_REVIEW_SOURCE, echeance),
         ),
     ]
     if echeance < echeance_max:
@@ -442,6 +467,7 @@ _REPORT_SOURCE = "seed 002 L600 ; seed 004 L1124 ; cpom-rules §7 A13"
 _PREPARATION_SOURCE = "seed 000 L26-28 ; seed 004 L771 ; cpom-rules §7 A12"
 _RENEGOTIATION_SOURCE = "seed 001 art. 16 L415 ; seed 004 arrêté art. 2 L940"
 _ECHEANCE_SOURCE = "seed 001 L407 ; cpom-rules §7 A6"
+_FINAL_REVIEW_SOURCE = "seed 000 L367 et L388 ; seed 004 L768"
 
 
 NOTICE_SOURCES = {

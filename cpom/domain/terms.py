@@ -90,6 +90,7 @@ class ContractRules:
     dialogue_cadence: DialogueCadence = DialogueCadence.ANNUAL
     dialogue_month: int = 6
     mid_term_year: int | None = None
+    final_review_months: int | None = None
     final_execution_report_due: MonthDay = MonthDay(4, 30)
     mutual_denonciation_preavis_months: int | None = None
     breach_denonciation_preavis_months: int | None = None

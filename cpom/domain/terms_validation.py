@@ -134,6 +134,16 @@ def _rules_problems(rules: ContractRules, duration_years: int) -> list[Problem]:
                 "durée initiale à 6 ans au plus (seed 000 L96, seed 004 L940)",
             )
         )
+    final_review = rules.final_review_months
+    if final_review is not None and not 1 <= final_review <= rules.renewal_preparation_months:
+        problems.append(
+            Problem(
+                "final_review_months",
+                "le bilan final se tient avant la négociation du futur contrat, au plus tôt au "
+                f"début de la préparation du renouvellement ({rules.renewal_preparation_months} "
+                "mois avant l'échéance) (seed 000 L388)",
+            )
+        )
     if not 0 <= rules.annual_documents_year_offset <= 1:
         problems.append(
             Problem(

@@ -148,7 +148,7 @@ def test_ics_file_opens_in_a_calendar_application(
     assert "jalons écrits" in out
     parsed = Calendar.from_ical(target.read_bytes())
     events = list(parsed.walk("VEVENT"))
-    assert len(events) == 23
+    assert len(events) == 24
     notice = next(e for e in events if "notification" in str(e["SUMMARY"]))
     assert notice.decoded("DTSTART") == date(2028, 6, 30)
     assert len(list(notice.walk("VALARM"))) == 1

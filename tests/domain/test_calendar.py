@@ -65,6 +65,12 @@ class TestIlleEtVilaine2024To2028:
         assert review.day == date(2026, 6, 30)
         assert review.contract_year == 3
 
+    def test_final_review_before_the_negotiation_of_the_next_contract(self) -> None:
+        review = self.calendar.first(K.FINAL_REVIEW)
+        assert review.day == date(2028, 6, 30)
+        assert not review.hard
+        assert "L388" in review.basis.source
+
     def test_final_execution_report_in_the_final_year(self) -> None:
         report = self.calendar.first(K.FINAL_EXECUTION_REPORT_DUE)
         assert report.day == date(2028, 4, 30)
@@ -237,6 +243,11 @@ def test_final_report_is_cut_at_the_echeance() -> None:
     )
     assert calendar.echeance == date(2027, 5, 31)
     assert dates(calendar, K.FINAL_EXECUTION_REPORT_DUE) == [date(2027, 5, 31)]
+
+
+def test_final_review_can_come_earlier() -> None:
+    calendar = build_calendar(make_terms(rules={"final_review_months": 9}))
+    assert dates(calendar, K.FINAL_REVIEW) == [date(2028, 3, 31)]
 
 
 def test_explicit_mid_term_year() -> None:

@@ -118,6 +118,8 @@ def test_a_cap_below_six_years_is_accepted() -> None:
     [
         ({"prorogation_notice_reminder_months": 0}, "prorogation_notice_reminder_months"),
         ({"annual_documents_year_offset": 2}, "annual_documents_year_offset"),
+        ({"final_review_months": 13}, "final_review_months"),
+        ({"final_review_months": 0}, "final_review_months"),
         ({"dialogue_month": 13}, "dialogue_month"),
         ({"mid_term_year": 6}, "mid_term_year"),
         ({"mutual_denonciation_preavis_months": 0}, "mutual_denonciation_preavis_months"),
