@@ -62,6 +62,8 @@ class Authority:
     kind: AuthorityKind
     name: str
     territory: str
+    email: str | None = None
+    supervisor_email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,15 @@ class ContractRules:
     dialogue_month: int = 6
     mid_term_year: int | None = None
     final_review_months: int | None = None
+    annual_document_items: tuple[str, ...] = (
+        "compte_administratif",
+        "rapport_activite",
+        "bilan_etape",
+    )
+    annual_documents_reminder_days: tuple[int, ...] = (30, 7)
+    documents_escalation_days: int = 15
+    dialogue_convocation_days: int = 21
+    releve_reminder_days: int = 7
     final_execution_report_due: MonthDay = MonthDay(4, 30)
     mutual_denonciation_preavis_months: int | None = None
     breach_denonciation_preavis_months: int | None = None

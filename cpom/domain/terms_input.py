@@ -120,6 +120,11 @@ def _convert(annotation: Any, value: object) -> object:
         if value is None:
             return None
         annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+    if typing.get_origin(annotation) is tuple:
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"« {value} » : attendu une liste")
+        item_type = typing.get_args(annotation)[0]
+        return tuple(_convert(item_type, item) for item in value)
     if annotation is int:
         return _integer(value)
     if annotation is bool:

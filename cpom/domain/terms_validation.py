@@ -144,6 +144,23 @@ def _rules_problems(rules: ContractRules, duration_years: int) -> list[Problem]:
                 "mois avant l'échéance) (seed 000 L388)",
             )
         )
+    if not rules.annual_document_items or not all(
+        re.fullmatch(r"[a-z0-9_]{1,60}", item) for item in rules.annual_document_items
+    ):
+        problems.append(
+            Problem(
+                "annual_document_items",
+                "au moins une pièce annuelle, chacune nommée en minuscules, chiffres et « _ »",
+            )
+        )
+    for name, days, limit in (
+        ("documents_escalation_days", (rules.documents_escalation_days,), 90),
+        ("dialogue_convocation_days", (rules.dialogue_convocation_days,), 90),
+        ("releve_reminder_days", (rules.releve_reminder_days,), 90),
+        ("annual_documents_reminder_days", rules.annual_documents_reminder_days, 120),
+    ):
+        if not all(1 <= day <= limit for day in days):
+            problems.append(Problem(name, f"un nombre de jours entre 1 et {limit} est attendu"))
     if not 0 <= rules.annual_documents_year_offset <= 1:
         problems.append(
             Problem(
@@ -210,6 +227,12 @@ def _party_problems(terms: ContractTerms) -> list[Problem]:
     gestionnaire = terms.gestionnaire
     if not gestionnaire.raison_sociale.strip():
         problems.append(Problem("gestionnaire.raison_sociale", "la raison sociale est vide"))
+    for name, email in (
+        ("authority.email", terms.authority.email),
+        ("authority.supervisor_email", terms.authority.supervisor_email),
+    ):
+        if email is not None and not _EMAIL.fullmatch(email):
+            problems.append(Problem(name, f"« {email} » n'est pas une adresse valide"))
     if gestionnaire.email is not None and not _EMAIL.fullmatch(gestionnaire.email):
         problems.append(
             Problem("gestionnaire.email", f"« {gestionnaire.email} » n'est pas une adresse valide")

@@ -187,5 +187,8 @@ def test_any_document_gives_terms_or_french_problems_never_a_crash(raw: dict[str
     try:
         terms_from_mapping(raw)
     except InvalidTerms as error:
-        assert error.problems
-        assert all(p.field and p.message for p in error.problems)
+        problems = error.problems
+    else:
+        return
+    assert problems
+    assert all(p.field and p.message for p in problems)

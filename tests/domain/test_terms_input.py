@@ -159,3 +159,18 @@ def test_semantic_rules_are_checked_after_parsing() -> None:
 def test_parse_date_accepts_dates_and_iso_text() -> None:
     assert parse_date(date(2024, 1, 1)) == date(2024, 1, 1)
     assert parse_date(" 2024-02-29 ") == date(2024, 2, 29)
+
+
+def test_lists_of_items_and_days() -> None:
+    terms = terms_from_mapping(
+        document(
+            rules={
+                "annual_document_items": ["compte_administratif"],
+                "annual_documents_reminder_days": [15],
+            }
+        )
+    )
+    assert terms.rules.annual_document_items == ("compte_administratif",)
+    assert terms.rules.annual_documents_reminder_days == (15,)
+    found = problems(document(rules={"annual_document_items": "compte_administratif"}))
+    assert "attendu une liste" in found["rules.annual_document_items"]

@@ -256,3 +256,28 @@ def test_dotation_settlement_before_the_documents_is_warned(
     terms = make_terms(rules={"dotation_schedule": schedule, **changes})
     assert problems_of(terms) == []
     assert any("A16" in w for w in warnings_of(terms)) is warned
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"annual_document_items": ()}, "annual_document_items"),
+        ({"annual_document_items": ("Compte Administratif",)}, "annual_document_items"),
+        ({"documents_escalation_days": 0}, "documents_escalation_days"),
+        ({"dialogue_convocation_days": 91}, "dialogue_convocation_days"),
+        ({"releve_reminder_days": 0}, "releve_reminder_days"),
+        ({"annual_documents_reminder_days": (30, 0)}, "annual_documents_reminder_days"),
+    ],
+)
+def test_notice_parameters_are_checked(changes: dict[str, object], field: str) -> None:
+    assert fields_of(make_terms(rules=changes)) == [field]
+
+
+def test_authority_addresses_are_checked() -> None:
+    from cpom.domain.terms import Authority, AuthorityKind
+
+    terms = replace(
+        make_terms(),
+        authority=Authority(AuthorityKind.DEPARTEMENT, "CD35", "35", "x", "chef@cd35.fr"),
+    )
+    assert fields_of(terms) == ["authority.email"]
