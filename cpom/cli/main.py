@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 
-from cpom.cli import calendar_command
+from cpom.cli import calendar_command, simulate_command
 from cpom.cli.calendar_command import InputError
 from cpom.cli.french_argparse import FrenchArgumentParser
 from cpom.domain.terms_validation import InvalidTerms
@@ -14,6 +16,7 @@ def build_parser() -> FrenchArgumentParser:
     parser = FrenchArgumentParser(prog="cpom", description="Suivi des CPOM.")
     subparsers = parser.add_subparsers(title="commandes", metavar="COMMANDE", required=True)
     calendar_command.add_parser(subparsers)
+    simulate_command.add_parser(subparsers)
     return parser
 
 
@@ -36,5 +39,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def entry_point() -> None:
+    """Console script: exits without the interpreter's teardown, which can abort on the
+    Temporal SDK's runtime threads (sdk-python#300) once the work is done and flushed."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader gone, a stream closed
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry_point()

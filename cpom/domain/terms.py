@@ -1,7 +1,5 @@
 """The terms of one CPOM: parties, dates and every rule the seeds let a contract vary."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum

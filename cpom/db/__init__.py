@@ -1,0 +1,1 @@
+"""The application database: the projection of every contract, the notice outbox, documents."""

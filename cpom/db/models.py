@@ -1,0 +1,97 @@
+"""Tables of the application database (SQLModel)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class ContractRecord(SQLModel, table=True):
+    """The current state of one contract, as the API and supervisors read it."""
+
+    __tablename__ = "contract"
+
+    reference: str = Field(primary_key=True, max_length=80)
+    sector: str = Field(index=True)
+    phase: str = Field(index=True)
+    authority_kind: str = Field(index=True)
+    authority_name: str
+    territory: str
+    gestionnaire: str = Field(index=True)
+    gestionnaire_siren: str | None = Field(default=None, index=True)
+    effet: date
+    echeance: date = Field(index=True)
+    next_deadline: date | None = Field(default=None, index=True)
+    next_deadline_kind: str | None = None
+    successor_reference: str | None = None
+    predecessor_reference: str | None = None
+    terms_json: str
+    updated_at: datetime
+
+
+class MilestoneRecord(SQLModel, table=True):
+    __tablename__ = "milestone"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(index=True, foreign_key="contract.reference")
+    day: date = Field(index=True)
+    kind: str
+    label: str
+    hard: bool
+    contract_year: int | None = None
+    exercise: int | None = None
+    on_silence: str
+    basis_json: str
+
+
+class EventRecord(SQLModel, table=True):
+    __tablename__ = "contract_event"
+    __table_args__ = (UniqueConstraint("reference", "sequence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(index=True, foreign_key="contract.reference")
+    sequence: int
+    on: date
+    kind: str
+    summary: str
+    actor: str | None = None
+    details_json: str = "{}"
+
+
+class NoticeRecord(SQLModel, table=True):
+    """The outbox: one row per notice, unique by business key, so a retry never sends twice."""
+
+    __tablename__ = "notice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=300)
+    reference: str = Field(index=True)
+    kind: str
+    recipients: str
+    subject: str
+    body_text: str
+    body_html: str
+    message_id: str
+    status: str = Field(index=True)
+    smtp_response: str | None = None
+    attempts: int = 0
+    created_at: datetime
+    sent_at: datetime | None = None
+    notice_date: date
+
+
+class DocumentRecord(SQLModel, table=True):
+    __tablename__ = "document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=300)
+    reference: str = Field(index=True)
+    kind: str
+    title: str
+    document_date: date
+    html: str
+    pdf: bytes
+    sha256: str
+    created_at: datetime

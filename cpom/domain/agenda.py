@@ -1,0 +1,518 @@
+"""What the workflow must do, and when: every timer of a contract derived from its state.
+
+`plan(state)` lists the actions still to perform, each with a stable business key, the local day
+and hour it falls due, and the action itself. The workflow performs the due ones, adds their keys
+to `state.done` and sleeps until the next one or until a decision changes the state. Because the
+plan is recomputed from the state every time, a document received cancels its relance and an
+accepted prorogation moves every later date, with no timer to cancel by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+from cpom.domain.calendar import Milestone, MilestoneKind, build_calendar
+from cpom.domain.date_law import add_months
+from cpom.domain.lifecycle import (
+    ENDED,
+    PRE_SIGNATURE,
+    ContractState,
+    Party,
+    Phase,
+    missing_items,
+)
+
+REMINDER_HOUR = 8
+ONE_DAY = timedelta(days=1)
+
+
+class NoticeKind(StrEnum):
+    PHASE_TARGET_REMINDER = "rappel_cible_phase"
+    DOCUMENTS_REMINDER = "rappel_documents_annuels"
+    DOCUMENTS_RELANCE = "relance_documents_annuels"
+    DOCUMENTS_ESCALATION = "escalade_documents_annuels"
+    DIALOGUE_CONVOCATION = "convocation_dialogue_de_gestion"
+    RELEVE_REMINDER = "rappel_releve_de_decisions"
+    FINAL_REPORT_REMINDER = "rappel_rapport_execution"
+    RENEWAL_PREPARATION = "preparation_renouvellement"
+    PROROGATION_NOTICE_REMINDER = "rappel_date_limite_prorogation"
+    PROROGATION_REQUESTED = "demande_de_prorogation_recue"
+    PROROGATION_REPLY_REMINDER = "rappel_reponse_prorogation"
+    PROROGATION_ACCEPTED = "prorogation_acceptee"
+    RENEGOTIATION_OPENED = "renegociation_ouverte"
+    DENONCIATION_NOTIFIED = "denonciation_notifiee"
+    CONTRACT_ENDED = "fin_du_contrat"
+
+
+class Recipient(StrEnum):
+    GESTIONNAIRE = "gestionnaire"
+    AUTORITE = "autorite"
+    SUPERVISEUR = "superviseur"
+
+
+class DocumentKind(StrEnum):
+    RELEVE_DE_DECISIONS = "releve_de_decisions"
+    AVENANT_PROROGATION = "avenant_de_prorogation"
+    ATTESTATION_ACCEPTATION_TACITE = "attestation_acceptation_tacite"
+
+
+@dataclass
+class Notify:
+    kind: NoticeKind
+    to: tuple[Recipient, ...]
+    facts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Generate:
+    kind: DocumentKind
+    facts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ChangePhase:
+    phase: Phase
+    why: str
+
+
+@dataclass
+class AcceptTacitly:
+    reply_deadline: date
+
+
+@dataclass
+class OpenRenegotiation:
+    why: str
+
+
+@dataclass
+class EndContract:
+    phase: Phase
+    why: str
+
+
+Action = Notify | Generate | ChangePhase | AcceptTacitly | OpenRenegotiation | EndContract
+
+
+@dataclass
+class Planned:
+    day: date
+    hour: int
+    key: str
+    action: Action
+
+
+BOTH = (Recipient.GESTIONNAIRE, Recipient.AUTORITE)
+PARTY_RECIPIENT = {Party.GESTIONNAIRE: Recipient.GESTIONNAIRE, Party.AUTORITE: Recipient.AUTORITE}
+
+
+def fr(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def plan(state: ContractState) -> list[Planned]:
+    """Every action still to perform, sorted by when it falls due."""
+    planned: list[Planned] = []
+    if state.phase in PRE_SIGNATURE:
+        planned += _pre_signature(state)
+    elif state.phase is not Phase.SIGNE or state.terms.signed:
+        planned += _in_force(state)
+    return sorted(
+        (p for p in planned if p.key not in state.done), key=lambda p: (p.day, p.hour, p.key)
+    )
+
+
+def due(state: ContractState, today: date, hour: int) -> list[Planned]:
+    return [p for p in plan(state) if (p.day, p.hour) <= (today, hour)]
+
+
+_PHASE_TARGETS = {
+    MilestoneKind.CADRAGE_END: (frozenset({Phase.CADRAGE}), "fin du cadrage"),
+    MilestoneKind.DIAGNOSTIC_END: (
+        frozenset({Phase.CADRAGE, Phase.DIAGNOSTIC}),
+        "fin du diagnostic partagé",
+    ),
+    MilestoneKind.SIGNATURE_TARGET: (PRE_SIGNATURE, "signature du contrat"),
+}
+
+
+def _pre_signature(state: ContractState) -> list[Planned]:
+    planned = []
+    for milestone in build_calendar(state.terms).milestones:
+        target = _PHASE_TARGETS.get(milestone.kind)
+        if target and state.phase in target[0]:
+            planned.append(
+                Planned(
+                    milestone.day,
+                    REMINDER_HOUR,
+                    f"cible:{milestone.kind.value}:{milestone.day}",
+                    Notify(
+                        NoticeKind.PHASE_TARGET_REMINDER,
+                        (Recipient.AUTORITE,),
+                        {
+                            "target": target[1],
+                            "target_date": fr(milestone.day),
+                            "phase": state.phase.value,
+                        },
+                    ),
+                )
+            )
+    return planned
+
+
+def _in_force(state: ContractState) -> list[Planned]:
+    terms = state.terms
+    echeance = terms.current_echeance
+    calendar = build_calendar(terms)
+    planned: list[Planned] = []
+    ended = state.phase in ENDED
+    stopped_early = state.termination is not None
+    if not ended:
+        planned += _phase_changes(state, echeance)
+        planned += _end(state, echeance)
+    planned += _prorogation_events(state)
+    if not stopped_early:
+        planned += _documents(state, calendar.of_kind(MilestoneKind.ANNUAL_DOCUMENTS_DUE))
+    if ended or stopped_early:
+        return planned
+    planned += _dialogues(state, calendar.of_kind(MilestoneKind.DIALOGUE_DE_GESTION))
+    for milestone in calendar.of_kind(MilestoneKind.FINAL_EXECUTION_REPORT_DUE):
+        planned.append(
+            Planned(
+                milestone.day - timedelta(days=30),
+                REMINDER_HOUR,
+                f"rapport_execution:{milestone.day}",
+                Notify(
+                    NoticeKind.FINAL_REPORT_REMINDER,
+                    (Recipient.GESTIONNAIRE,),
+                    {"due": fr(milestone.day)},
+                ),
+            )
+        )
+    for milestone in calendar.of_kind(MilestoneKind.RENEWAL_PREPARATION_START):
+        planned.append(
+            Planned(
+                milestone.day,
+                REMINDER_HOUR,
+                f"renouvellement:preparation:{echeance}",
+                Notify(
+                    NoticeKind.RENEWAL_PREPARATION,
+                    BOTH,
+                    {"echeance": fr(echeance), "basis": milestone.basis.rule},
+                ),
+            )
+        )
+    planned += _prorogation_and_renegotiation(state)
+    return planned
+
+
+def _phase_changes(state: ContractState, echeance: date) -> list[Planned]:
+    terms = state.terms
+    planned = []
+    if state.phase is Phase.SIGNE:
+        planned.append(
+            Planned(
+                terms.effet,
+                0,
+                f"phase:execution:{terms.effet}",
+                ChangePhase(Phase.EXECUTION, "date d'effet"),
+            )
+        )
+    final_year = add_months(echeance, -12) + ONE_DAY
+    if state.phase in (Phase.SIGNE, Phase.EXECUTION, Phase.PROROGEE):
+        planned.append(
+            Planned(
+                final_year,
+                0,
+                f"phase:bilan:{final_year}",
+                ChangePhase(Phase.BILAN, "dernière année du contrat"),
+            )
+        )
+    return planned
+
+
+def _end(state: ContractState, echeance: date) -> list[Planned]:
+    termination = state.termination
+    if termination is not None:
+        # A résiliation takes effect on its day; a dénonciation after the last day of préavis.
+        if termination.phase is Phase.RESILIEE:
+            end = termination.ends_on
+        else:
+            end = termination.ends_on + ONE_DAY
+        planned = [
+            Planned(
+                end,
+                0,
+                f"fin:{termination.ends_on}",
+                Notify(
+                    NoticeKind.CONTRACT_ENDED,
+                    BOTH,
+                    {"ended_on": fr(termination.ends_on), "reason": termination.reason},
+                ),
+            ),
+            Planned(
+                end,
+                0,
+                f"fin:phase:{termination.ends_on}",
+                EndContract(termination.phase, termination.reason),
+            ),
+        ]
+        if termination.phase is Phase.DENONCEE:
+            planned.append(
+                Planned(
+                    termination.notified_on,
+                    0,
+                    f"denonciation:{termination.notified_on}",
+                    Notify(
+                        NoticeKind.DENONCIATION_NOTIFIED,
+                        BOTH,
+                        {"ends_on": fr(termination.ends_on), "reason": termination.reason},
+                    ),
+                )
+            )
+        return planned
+    successor = state.successor_reference
+    why = "échéance atteinte" + (f", relais pris par le CPOM {successor}" if successor else "")
+    end_phase = Phase.RENOUVELEE if successor else Phase.ECHUE
+    return [
+        Planned(
+            echeance + ONE_DAY,
+            0,
+            f"fin:{echeance}",
+            Notify(NoticeKind.CONTRACT_ENDED, BOTH, {"ended_on": fr(echeance), "reason": why}),
+        ),
+        Planned(echeance + ONE_DAY, 0, f"fin:phase:{echeance}", EndContract(end_phase, why)),
+    ]
+
+
+def _documents(state: ContractState, milestones: list[Milestone]) -> list[Planned]:
+    rules = state.terms.rules
+    planned = []
+    for milestone in milestones:
+        exercise = milestone.exercise or 0
+        missing = missing_items(state, exercise)
+        if not missing:
+            continue
+        due_day = milestone.day
+        facts = {"exercise": str(exercise), "due": fr(due_day), "missing": ", ".join(missing)}
+        for days in rules.annual_documents_reminder_days:
+            planned.append(
+                Planned(
+                    due_day - timedelta(days=days),
+                    REMINDER_HOUR,
+                    f"documents:rappel:{exercise}:{days}",
+                    Notify(
+                        NoticeKind.DOCUMENTS_REMINDER,
+                        (Recipient.GESTIONNAIRE,),
+                        {**facts, "days": str(days)},
+                    ),
+                )
+            )
+        relance = due_day + ONE_DAY
+        planned.append(
+            Planned(
+                relance,
+                REMINDER_HOUR,
+                f"documents:relance:{exercise}",
+                Notify(NoticeKind.DOCUMENTS_RELANCE, BOTH, facts),
+            )
+        )
+        escalation = relance + timedelta(days=rules.documents_escalation_days)
+        planned.append(
+            Planned(
+                escalation,
+                REMINDER_HOUR,
+                f"documents:escalade:{exercise}",
+                Notify(
+                    NoticeKind.DOCUMENTS_ESCALATION,
+                    (Recipient.SUPERVISEUR,),
+                    {**facts, "relance": fr(relance)},
+                ),
+            )
+        )
+    return planned
+
+
+def _dialogues(state: ContractState, milestones: list[Milestone]) -> list[Planned]:
+    rules = state.terms.rules
+    planned = []
+    recorded = {d.contract_year: d for d in state.dialogues}
+    for milestone in milestones:
+        year = milestone.contract_year or 0
+        dialogue = recorded.get(year)
+        facts = {"contract_year": str(year), "target": fr(milestone.day)}
+        if dialogue is None:
+            planned.append(
+                Planned(
+                    milestone.day - timedelta(days=rules.dialogue_convocation_days),
+                    REMINDER_HOUR,
+                    f"dialogue:convocation:{year}",
+                    Notify(NoticeKind.DIALOGUE_CONVOCATION, BOTH, facts),
+                )
+            )
+        if dialogue is None or len(set(dialogue.approved_by)) < 2:
+            planned.append(
+                Planned(
+                    milestone.day + timedelta(days=rules.releve_reminder_days),
+                    REMINDER_HOUR,
+                    f"dialogue:releve:{year}",
+                    Notify(NoticeKind.RELEVE_REMINDER, (Recipient.AUTORITE,), facts),
+                )
+            )
+    for dialogue in state.dialogues:
+        if len(set(dialogue.approved_by)) == 2:
+            planned.append(
+                Planned(
+                    dialogue.held_on,
+                    0,
+                    f"document:releve:{dialogue.contract_year}:{dialogue.held_on}",
+                    Generate(
+                        DocumentKind.RELEVE_DE_DECISIONS,
+                        {
+                            "contract_year": str(dialogue.contract_year),
+                            "held_on": fr(dialogue.held_on),
+                            "participants": "\n".join(dialogue.participants),
+                            "decisions": "\n".join(dialogue.decisions),
+                        },
+                    ),
+                )
+            )
+    return planned
+
+
+def _prorogation_events(state: ContractState) -> list[Planned]:
+    planned = []
+    previous = state.terms.echeance
+    for index, prorogation in enumerate(state.terms.prorogations):
+        facts = {
+            "previous_echeance": fr(previous),
+            "new_echeance": fr(prorogation.new_echeance),
+            "notice_received_on": fr(prorogation.notice_received_on),
+            "accepted_on": fr(prorogation.accepted_on),
+            "tacit": "oui" if prorogation.tacit else "non",
+        }
+        previous = prorogation.new_echeance
+        planned.append(
+            Planned(
+                prorogation.accepted_on,
+                0,
+                f"prorogation:acceptee:{index}",
+                Notify(NoticeKind.PROROGATION_ACCEPTED, BOTH, facts),
+            )
+        )
+        planned.append(
+            Planned(
+                prorogation.accepted_on,
+                0,
+                f"document:avenant:{index}",
+                Generate(DocumentKind.AVENANT_PROROGATION, facts),
+            )
+        )
+        if prorogation.tacit:
+            planned.append(
+                Planned(
+                    prorogation.accepted_on,
+                    0,
+                    f"document:attestation:{index}",
+                    Generate(DocumentKind.ATTESTATION_ACCEPTATION_TACITE, facts),
+                )
+            )
+    return planned
+
+
+def _prorogation_and_renegotiation(state: ContractState) -> list[Planned]:
+    terms = state.terms
+    echeance = terms.current_echeance
+    planned: list[Planned] = []
+    pending = state.pending_prorogation
+    if pending is not None:
+        other = PARTY_RECIPIENT[pending.requested_by.other]
+        facts = {
+            "received_on": fr(pending.received_on),
+            "reply_deadline": fr(pending.reply_deadline),
+            "requested_echeance": fr(pending.requested_echeance),
+            "requested_by": pending.requested_by.value,
+        }
+        planned.append(
+            Planned(
+                pending.received_on,
+                0,
+                f"prorogation:demande:{pending.received_on}",
+                Notify(NoticeKind.PROROGATION_REQUESTED, BOTH, facts),
+            )
+        )
+        planned.append(
+            Planned(
+                pending.reply_deadline - timedelta(days=7),
+                REMINDER_HOUR,
+                f"prorogation:rappel_reponse:{pending.received_on}",
+                Notify(NoticeKind.PROROGATION_REPLY_REMINDER, (other,), facts),
+            )
+        )
+        planned.append(
+            Planned(
+                pending.reply_deadline + ONE_DAY,
+                0,
+                f"prorogation:tacite:{pending.received_on}",
+                AcceptTacitly(pending.reply_deadline),
+            )
+        )
+        return planned
+    if state.renegotiation_opened_on is not None:
+        planned.append(
+            Planned(
+                state.renegotiation_opened_on,
+                0,
+                "renegociation:avis",
+                Notify(
+                    NoticeKind.RENEGOTIATION_OPENED,
+                    BOTH,
+                    {
+                        "successor": state.successor_reference or "",
+                        "echeance": fr(echeance),
+                        "opened_on": fr(state.renegotiation_opened_on),
+                    },
+                ),
+            )
+        )
+        return planned
+    if state.refused_prorogation_on is not None:
+        planned.append(
+            Planned(
+                state.refused_prorogation_on,
+                0,
+                "renegociation",
+                OpenRenegotiation("refus de la prorogation"),
+            )
+        )
+        return planned
+    rules = terms.rules
+    notice_deadline = add_months(echeance, -rules.prorogation_notice_months)
+    renegotiation = add_months(echeance, -rules.renegotiation_start_months)
+    if echeance < terms.echeance_max:
+        reminder = add_months(notice_deadline, -rules.prorogation_notice_reminder_months)
+        planned.append(
+            Planned(
+                reminder,
+                REMINDER_HOUR,
+                f"prorogation:rappel:{echeance}",
+                Notify(
+                    NoticeKind.PROROGATION_NOTICE_REMINDER,
+                    BOTH,
+                    {
+                        "notice_deadline": fr(notice_deadline),
+                        "echeance": fr(echeance),
+                        "echeance_max": fr(terms.echeance_max),
+                    },
+                ),
+            )
+        )
+        # A notice may still arrive on the deadline itself: open the day after at the earliest.
+        renegotiation = max(renegotiation, notice_deadline + ONE_DAY)
+        why = f"aucune demande de prorogation reçue au {fr(notice_deadline)}"
+    else:
+        why = "durée maximale atteinte, pas de prorogation possible"
+    planned.append(Planned(renegotiation, 0, "renegociation", OpenRenegotiation(why)))
+    return planned

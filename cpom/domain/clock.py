@@ -1,0 +1,27 @@
+"""Local dates in Europe/Paris and the instants at which a local day's actions fall due.
+
+Workflows only know UTC instants (`workflow.now()`); this module turns them into the local dates
+the law speaks of. It is imported outside the workflow sandbox, so `ZoneInfo` works here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def local_date(instant: datetime) -> date:
+    """The Paris calendar date of an aware instant."""
+    return instant.astimezone(PARIS).date()
+
+
+def local_instant(day: date, hour: int = 0) -> datetime:
+    """The UTC instant of `hour` o'clock, Paris time, on `day`."""
+    return datetime.combine(day, time(hour), tzinfo=PARIS).astimezone(UTC)
+
+
+def end_of_day(day: date) -> datetime:
+    """The instant a deadline lasting until the end of `day` has passed (next midnight, Paris)."""
+    return local_instant(day + timedelta(days=1))

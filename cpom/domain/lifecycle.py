@@ -1,0 +1,630 @@
+"""The state of one CPOM through its life and the decisions that move it.
+
+Every decision is checked first (`check_*`: raises `DecisionRefused` with a French reason and
+changes nothing) and then applied (`apply_*`: mutates the state and logs a dated event). The
+workflow calls these functions; it never decides anything by itself.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from enum import StrEnum
+
+from cpom.domain.calendar import reply_window
+from cpom.domain.date_law import add_months
+from cpom.domain.terms import ContractTerms, Prorogation
+from cpom.domain.terms_validation import InvalidTerms, check_terms
+
+
+class Phase(StrEnum):
+    CADRAGE = "cadrage"
+    DIAGNOSTIC = "diagnostic"
+    NEGOCIATION = "negociation"
+    SIGNE = "signe"
+    EXECUTION = "execution"
+    BILAN = "bilan"
+    PROROGATION_EN_COURS = "prorogation_en_cours"
+    PROROGEE = "prorogee"
+    RENEGOCIATION = "renegociation"
+    ECHUE = "echue"
+    RENOUVELEE = "renouvelee"
+    DENONCEE = "denoncee"
+    RESILIEE = "resiliee"
+
+
+ENDED = frozenset({Phase.ECHUE, Phase.RENOUVELEE, Phase.DENONCEE, Phase.RESILIEE})
+PRE_SIGNATURE = frozenset({Phase.CADRAGE, Phase.DIAGNOSTIC, Phase.NEGOCIATION})
+IN_FORCE = frozenset(
+    {Phase.EXECUTION, Phase.BILAN, Phase.PROROGATION_EN_COURS, Phase.PROROGEE, Phase.RENEGOCIATION}
+)
+
+PHASE_LABELS = {
+    Phase.CADRAGE: "cadrage",
+    Phase.DIAGNOSTIC: "diagnostic partagé",
+    Phase.NEGOCIATION: "négociation",
+    Phase.SIGNE: "signé, en attente de la date d'effet",
+    Phase.EXECUTION: "exécution",
+    Phase.BILAN: "bilan (dernière année)",
+    Phase.PROROGATION_EN_COURS: "prorogation en cours",
+    Phase.PROROGEE: "prorogé",
+    Phase.RENEGOCIATION: "renégociation",
+    Phase.ECHUE: "échu",
+    Phase.RENOUVELEE: "renouvelé",
+    Phase.DENONCEE: "dénoncé",
+    Phase.RESILIEE: "résilié",
+}
+
+
+class Party(StrEnum):
+    AUTORITE = "autorite"
+    GESTIONNAIRE = "gestionnaire"
+
+    @property
+    def other(self) -> "Party":
+        return Party.GESTIONNAIRE if self is Party.AUTORITE else Party.AUTORITE
+
+
+class DenonciationMode(StrEnum):
+    MUTUELLE = "mutuelle"
+    MANQUEMENT = "manquement"
+
+
+class ResiliationReason(StrEnum):
+    LIQUIDATION = "liquidation_judiciaire"
+    MANQUEMENT = "manquement"
+
+
+class DecisionRefused(ValueError):
+    """A decision the contract's state or rules do not allow; the message is for users."""
+
+
+@dataclass
+class Event:
+    """One dated fact of the contract's life, as the timeline and the projection show it."""
+
+    on: date
+    kind: str
+    summary: str
+    actor: str | None = None
+    details: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PendingProrogation:
+    requested_by: Party
+    received_on: date
+    requested_echeance: date
+    reply_deadline: date
+
+
+@dataclass
+class Dialogue:
+    contract_year: int
+    held_on: date
+    participants: list[str]
+    decisions: list[str]
+    approved_by: list[Party] = field(default_factory=list)
+
+
+@dataclass
+class Termination:
+    """An early end: dénonciation (after its préavis) or résiliation (on its day)."""
+
+    phase: Phase
+    notified_on: date
+    ends_on: date
+    reason: str
+
+
+@dataclass
+class ContractState:
+    """Everything the workflow carries from one run to the next (continue-as-new)."""
+
+    terms: ContractTerms
+    phase: Phase
+    events: list[Event] = field(default_factory=list)
+    done: set[str] = field(default_factory=set)
+    submitted: dict[int, list[str]] = field(default_factory=dict)
+    dialogues: list[Dialogue] = field(default_factory=list)
+    pending_prorogation: PendingProrogation | None = None
+    refused_prorogation_on: date | None = None
+    renegotiation_opened_on: date | None = None
+    successor_reference: str | None = None
+    predecessor_reference: str | None = None
+    termination: Termination | None = None
+    imported: bool = False
+
+
+def initial_phase(terms: ContractTerms, today: date) -> Phase:
+    """Where a new workflow starts: cadrage for a contract to negotiate, else by the calendar."""
+    if not terms.signed:
+        return Phase.CADRAGE
+    return phase_by_date(terms, today)
+
+
+def phase_by_date(terms: ContractTerms, today: date) -> Phase:
+    """The phase a signed contract is in on `today`, by its dates alone."""
+    echeance = terms.current_echeance
+    if today > echeance:
+        return Phase.ECHUE
+    if today < terms.effet:
+        return Phase.SIGNE
+    if today > add_months(echeance, -12):
+        return Phase.BILAN
+    return Phase.PROROGEE if terms.prorogations else Phase.EXECUTION
+
+
+def log(state: ContractState, event: Event) -> None:
+    state.events.append(event)
+
+
+def change_phase(state: ContractState, phase: Phase, today: date, why: str) -> None:
+    if state.phase is phase:
+        return
+    previous = state.phase
+    state.phase = phase
+    log(
+        state,
+        Event(
+            today,
+            "phase_changed",
+            f"{PHASE_LABELS[previous]} → {PHASE_LABELS[phase]} : {why}",
+            details={"from": previous.value, "to": phase.value},
+        ),
+    )
+
+
+def _refuse_if_ended(state: ContractState) -> None:
+    if state.phase in ENDED:
+        raise DecisionRefused(f"le contrat est {PHASE_LABELS[state.phase]} : plus aucune décision")
+
+
+# Pre-signature ---------------------------------------------------------------------------------
+
+
+def check_validate_cadrage(state: ContractState) -> None:
+    if state.phase is not Phase.CADRAGE:
+        raise DecisionRefused(
+            f"la lettre de cadrage se valide en phase de cadrage (phase actuelle : "
+            f"{PHASE_LABELS[state.phase]})"
+        )
+
+
+def apply_validate_cadrage(state: ContractState, today: date, actor: str) -> None:
+    log(state, Event(today, "cadrage_validated", "lettre de cadrage validée", actor))
+    change_phase(state, Phase.DIAGNOSTIC, today, "lettre de cadrage validée")
+
+
+def check_validate_diagnostic(state: ContractState) -> None:
+    if state.phase is not Phase.DIAGNOSTIC:
+        raise DecisionRefused(
+            f"le diagnostic partagé se valide en phase de diagnostic (phase actuelle : "
+            f"{PHASE_LABELS[state.phase]})"
+        )
+
+
+def apply_validate_diagnostic(state: ContractState, today: date, actor: str) -> None:
+    log(state, Event(today, "diagnostic_validated", "diagnostic partagé validé", actor))
+    change_phase(state, Phase.NEGOCIATION, today, "diagnostic partagé validé")
+
+
+def check_sign(
+    state: ContractState, signed_on: date, terms: ContractTerms | None, today: date
+) -> None:
+    if state.phase is not Phase.NEGOCIATION:
+        raise DecisionRefused(
+            f"la signature intervient à l'issue de la négociation (phase actuelle : "
+            f"{PHASE_LABELS[state.phase]})"
+        )
+    if signed_on > today:
+        raise DecisionRefused(f"la date de signature {signed_on:%d/%m/%Y} est dans le futur")
+    final = terms or state.terms
+    if final.reference != state.terms.reference:
+        raise DecisionRefused("les termes signés ne peuvent changer la référence du contrat")
+    try:
+        check_terms(replace(final, signed=True, signed_on=signed_on, process_started_on=None))
+    except InvalidTerms as error:
+        raise DecisionRefused(f"termes signés invalides : {error}") from None
+
+
+def apply_sign(
+    state: ContractState, signed_on: date, terms: ContractTerms | None, today: date, actor: str
+) -> None:
+    final = terms or state.terms
+    state.terms = replace(final, signed=True, signed_on=signed_on, process_started_on=None)
+    log(
+        state,
+        Event(
+            today,
+            "signed",
+            f"contrat signé le {signed_on:%d/%m/%Y}",
+            actor,
+            {"signed_on": signed_on.isoformat()},
+        ),
+    )
+    change_phase(state, phase_by_date(state.terms, today), today, "contrat signé")
+
+
+# Annual cycle ----------------------------------------------------------------------------------
+
+
+def missing_items(state: ContractState, exercise: int) -> list[str]:
+    submitted = set(state.submitted.get(exercise, ()))
+    return [item for item in state.terms.rules.annual_document_items if item not in submitted]
+
+
+def check_submit_documents(state: ContractState, exercise: int, items: list[str]) -> None:
+    _refuse_if_ended(state)
+    first, last = state.terms.effet.year, state.terms.current_echeance.year
+    if not first <= exercise <= last:
+        raise DecisionRefused(
+            f"l'exercice {exercise} n'est pas couvert par le contrat ({first} à {last})"
+        )
+    expected = state.terms.rules.annual_document_items
+    unknown = [item for item in items if item not in expected]
+    if unknown:
+        raise DecisionRefused(
+            f"pièces inconnues : {', '.join(unknown)} ; pièces attendues : {', '.join(expected)}"
+        )
+    if not items:
+        raise DecisionRefused("aucune pièce transmise")
+
+
+def apply_submit_documents(
+    state: ContractState, exercise: int, items: list[str], today: date, actor: str
+) -> None:
+    already = state.submitted.setdefault(exercise, [])
+    already.extend(item for item in items if item not in already)
+    missing = missing_items(state, exercise)
+    summary = f"documents de l'exercice {exercise} reçus : {', '.join(items)}"
+    if missing:
+        summary += f" (manquent : {', '.join(missing)})"
+    log(
+        state,
+        Event(
+            today,
+            "documents_submitted",
+            summary,
+            actor,
+            {"exercise": str(exercise), "items": ",".join(items)},
+        ),
+    )
+
+
+def check_record_dialogue(state: ContractState, held_on: date, today: date) -> None:
+    _refuse_if_ended(state)
+    if state.phase not in IN_FORCE:
+        raise DecisionRefused("un dialogue de gestion se tient pendant l'exécution du contrat")
+    if not state.terms.effet <= held_on <= today:
+        raise DecisionRefused(
+            f"la date du dialogue ({held_on:%d/%m/%Y}) doit être passée et postérieure à la date "
+            "d'effet"
+        )
+
+
+def contract_year_of(terms: ContractTerms, day: date) -> int:
+    year = 1
+    while add_months(terms.effet, 12 * year) <= day:
+        year += 1
+    return year
+
+
+def apply_record_dialogue(
+    state: ContractState,
+    held_on: date,
+    participants: list[str],
+    decisions: list[str],
+    today: date,
+    actor: str,
+) -> Dialogue:
+    dialogue = Dialogue(contract_year_of(state.terms, held_on), held_on, participants, decisions)
+    state.dialogues.append(dialogue)
+    log(
+        state,
+        Event(
+            today,
+            "dialogue_recorded",
+            f"dialogue de gestion du {held_on:%d/%m/%Y} enregistré",
+            actor,
+            {"held_on": held_on.isoformat(), "contract_year": str(dialogue.contract_year)},
+        ),
+    )
+    return dialogue
+
+
+def check_approve_releve(state: ContractState, party: Party) -> None:
+    if not state.dialogues:
+        raise DecisionRefused("aucun dialogue de gestion enregistré : rien à approuver")
+    if party in state.dialogues[-1].approved_by:
+        raise DecisionRefused(f"le relevé de décisions est déjà approuvé par {party.value}")
+
+
+def apply_approve_releve(state: ContractState, party: Party, today: date, actor: str) -> None:
+    dialogue = state.dialogues[-1]
+    dialogue.approved_by.append(party)
+    log(
+        state,
+        Event(
+            today,
+            "releve_approved",
+            f"relevé de décisions du {dialogue.held_on:%d/%m/%Y} approuvé par {party.value}",
+            actor,
+            {"party": party.value},
+        ),
+    )
+
+
+# Prorogation -----------------------------------------------------------------------------------
+
+
+def check_request_prorogation(
+    state: ContractState, received_on: date, requested_echeance: date | None, today: date
+) -> None:
+    _refuse_if_ended(state)
+    if state.phase not in IN_FORCE or state.phase is Phase.PROROGATION_EN_COURS:
+        raise DecisionRefused(
+            f"une prorogation se demande pendant l'exécution du contrat (phase actuelle : "
+            f"{PHASE_LABELS[state.phase]})"
+        )
+    if received_on > today:
+        raise DecisionRefused(f"la réception du {received_on:%d/%m/%Y} est dans le futur")
+    terms = state.terms
+    echeance = terms.current_echeance
+    if echeance >= terms.echeance_max:
+        raise DecisionRefused("la durée totale de 6 ans est atteinte : aucune prorogation possible")
+    window = reply_window(terms, received_on, echeance)
+    if window.deadline is None:
+        limit = add_months(echeance, -terms.rules.prorogation_notice_months)
+        raise DecisionRefused(
+            f"notification reçue le {received_on:%d/%m/%Y}, après la date limite du "
+            f"{limit:%d/%m/%Y} : une prorogation n'est plus possible que par avenant d'un "
+            "commun accord"
+        )
+    target = requested_echeance or terms.echeance_max
+    if not echeance < target <= terms.echeance_max:
+        raise DecisionRefused(
+            f"l'échéance demandée ({target:%d/%m/%Y}) doit suivre l'échéance actuelle et ne pas "
+            f"dépasser le {terms.echeance_max:%d/%m/%Y} (6 ans au total)"
+        )
+
+
+def apply_request_prorogation(
+    state: ContractState,
+    requested_by: Party,
+    received_on: date,
+    requested_echeance: date | None,
+    today: date,
+    actor: str,
+) -> PendingProrogation:
+    terms = state.terms
+    window = reply_window(terms, received_on, terms.current_echeance)
+    assert window.deadline is not None  # checked before
+    pending = PendingProrogation(
+        requested_by, received_on, requested_echeance or terms.echeance_max, window.deadline.day
+    )
+    state.pending_prorogation = pending
+    log(
+        state,
+        Event(
+            today,
+            "prorogation_requested",
+            f"demande de prorogation de {requested_by.value} reçue le {received_on:%d/%m/%Y} ; "
+            f"réponse au plus tard le {pending.reply_deadline:%d/%m/%Y}, le silence vaut accord",
+            actor,
+            {
+                "received_on": received_on.isoformat(),
+                "reply_deadline": pending.reply_deadline.isoformat(),
+                "requested_echeance": pending.requested_echeance.isoformat(),
+                "basis": window.deadline.basis.rule,
+            },
+        ),
+    )
+    change_phase(state, Phase.PROROGATION_EN_COURS, today, "demande de prorogation reçue")
+    return pending
+
+
+def check_answer_prorogation(state: ContractState, received_on: date, today: date) -> None:
+    pending = state.pending_prorogation
+    if pending is None:
+        raise DecisionRefused("aucune demande de prorogation en attente de réponse")
+    if received_on > today:
+        raise DecisionRefused(f"la réception du {received_on:%d/%m/%Y} est dans le futur")
+    if received_on < pending.received_on:
+        raise DecisionRefused("la réponse ne peut précéder la demande")
+    if received_on > pending.reply_deadline:
+        raise DecisionRefused(
+            f"réponse reçue le {received_on:%d/%m/%Y}, après le dernier jour du délai "
+            f"({pending.reply_deadline:%d/%m/%Y}) : l'accord est déjà réputé acquis"
+        )
+
+
+def _prorogue(state: ContractState, accepted_on: date, tacit: bool) -> Prorogation:
+    pending = state.pending_prorogation
+    assert pending is not None
+    prorogation = Prorogation(pending.received_on, accepted_on, tacit, pending.requested_echeance)
+    state.terms = replace(state.terms, prorogations=(*state.terms.prorogations, prorogation))
+    state.pending_prorogation = None
+    return prorogation
+
+
+def apply_answer_prorogation(
+    state: ContractState, accept: bool, received_on: date, today: date, actor: str
+) -> None:
+    if accept:
+        prorogation = _prorogue(state, received_on, tacit=False)
+        log(
+            state,
+            Event(
+                today,
+                "prorogation_accepted",
+                f"prorogation acceptée expressément le {received_on:%d/%m/%Y} : nouvelle échéance "
+                f"le {prorogation.new_echeance:%d/%m/%Y}",
+                actor,
+                {"tacit": "false", "new_echeance": prorogation.new_echeance.isoformat()},
+            ),
+        )
+        change_phase(state, phase_by_date(state.terms, today), today, "prorogation acceptée")
+        return
+    state.pending_prorogation = None
+    state.refused_prorogation_on = received_on
+    log(
+        state,
+        Event(
+            today, "prorogation_refused", f"prorogation refusée le {received_on:%d/%m/%Y}", actor
+        ),
+    )
+
+
+def accept_tacitly(state: ContractState, today: date) -> Prorogation:
+    """The reply window ended in silence: the prorogation is deemed accepted."""
+    pending = state.pending_prorogation
+    assert pending is not None
+    accepted_on = pending.reply_deadline + timedelta(days=1)
+    prorogation = _prorogue(state, accepted_on, tacit=True)
+    log(
+        state,
+        Event(
+            today,
+            "prorogation_accepted",
+            f"sans réponse au {pending.reply_deadline:%d/%m/%Y}, la prorogation est réputée "
+            f"acceptée : nouvelle échéance le {prorogation.new_echeance:%d/%m/%Y}",
+            None,
+            {
+                "tacit": "true",
+                "new_echeance": prorogation.new_echeance.isoformat(),
+                "reply_deadline": pending.reply_deadline.isoformat(),
+            },
+        ),
+    )
+    change_phase(state, phase_by_date(state.terms, today), today, "acceptation tacite")
+    return prorogation
+
+
+# Avenant, dénonciation, résiliation -----------------------------------------------------------
+
+
+def check_sign_avenant(
+    state: ContractState, new_echeance: date | None, signed_on: date, today: date
+) -> None:
+    _refuse_if_ended(state)
+    if state.phase in PRE_SIGNATURE:
+        raise DecisionRefused("un avenant modifie un contrat signé")
+    if signed_on > today:
+        raise DecisionRefused(f"la date de signature {signed_on:%d/%m/%Y} est dans le futur")
+    if new_echeance is not None:
+        terms = state.terms
+        if not terms.current_echeance < new_echeance <= terms.echeance_max:
+            raise DecisionRefused(
+                f"la nouvelle échéance ({new_echeance:%d/%m/%Y}) doit suivre l'échéance actuelle "
+                f"et ne pas dépasser le {terms.echeance_max:%d/%m/%Y} (6 ans au total)"
+            )
+
+
+def apply_sign_avenant(
+    state: ContractState,
+    new_echeance: date | None,
+    signed_on: date,
+    summary: str,
+    today: date,
+    actor: str,
+) -> None:
+    details = {"signed_on": signed_on.isoformat(), "summary": summary}
+    if new_echeance is not None:
+        prorogation = Prorogation(signed_on, signed_on, False, new_echeance)
+        state.terms = replace(state.terms, prorogations=(*state.terms.prorogations, prorogation))
+        details["new_echeance"] = new_echeance.isoformat()
+    log(
+        state,
+        Event(
+            today,
+            "avenant_signed",
+            f"avenant signé le {signed_on:%d/%m/%Y} : {summary}",
+            actor,
+            details,
+        ),
+    )
+    if new_echeance is not None:
+        change_phase(state, phase_by_date(state.terms, today), today, "avenant de prorogation")
+
+
+def check_denounce(
+    state: ContractState, mode: DenonciationMode, notified_on: date, today: date
+) -> None:
+    _refuse_if_ended(state)
+    if state.termination is not None:
+        raise DecisionRefused(f"fin du contrat déjà notifiée : {state.termination.reason}")
+    if state.phase in PRE_SIGNATURE:
+        raise DecisionRefused("seul un contrat signé peut être dénoncé")
+    if notified_on > today:
+        raise DecisionRefused(f"la notification du {notified_on:%d/%m/%Y} est dans le futur")
+    if preavis_months(state.terms, mode) is None:
+        raise DecisionRefused(
+            f"le contrat ne prévoit pas de dénonciation {mode.value} "
+            f"(préréglage {state.terms.sector.value})"
+        )
+
+
+def preavis_months(terms: ContractTerms, mode: DenonciationMode) -> int | None:
+    rules = terms.rules
+    if mode is DenonciationMode.MUTUELLE:
+        return rules.mutual_denonciation_preavis_months
+    return rules.breach_denonciation_preavis_months
+
+
+def apply_denounce(
+    state: ContractState, mode: DenonciationMode, notified_on: date, today: date, actor: str
+) -> date:
+    months = preavis_months(state.terms, mode)
+    assert months is not None
+    # The contract is in force through the préavis and ends the day before its anniversary.
+    last_day = min(
+        add_months(notified_on, months) - timedelta(days=1), state.terms.current_echeance
+    )
+    state.termination = Termination(
+        Phase.DENONCEE,
+        notified_on,
+        last_day,
+        f"dénonciation {mode.value} notifiée le {notified_on:%d/%m/%Y}, préavis de {months} mois",
+    )
+    log(
+        state,
+        Event(
+            today,
+            "denonciation_notified",
+            f"dénonciation {mode.value} notifiée le {notified_on:%d/%m/%Y}, préavis de "
+            f"{months} mois : fin du contrat le {last_day:%d/%m/%Y}",
+            actor,
+            {"mode": mode.value, "ends_on": last_day.isoformat()},
+        ),
+    )
+    return last_day
+
+
+def check_terminate(state: ContractState, reason: ResiliationReason, on: date, today: date) -> None:
+    _refuse_if_ended(state)
+    if on > today:
+        raise DecisionRefused(f"la date de résiliation {on:%d/%m/%Y} est dans le futur")
+    if state.phase in PRE_SIGNATURE:
+        raise DecisionRefused("seul un contrat signé peut être résilié")
+    if (
+        reason is ResiliationReason.MANQUEMENT
+        and not state.terms.rules.authority_may_terminate_at_any_time
+    ):
+        raise DecisionRefused(
+            "le contrat ne permet pas à l'autorité de le résilier pour manquement ; "
+            "utiliser la dénonciation avec préavis"
+        )
+
+
+def apply_terminate(
+    state: ContractState, reason: ResiliationReason, on: date, today: date, actor: str
+) -> None:
+    label = (
+        "liquidation judiciaire : résiliation de plein droit, sans préavis"
+        if reason is ResiliationReason.LIQUIDATION
+        else "résiliation par l'autorité pour manquement"
+    )
+    state.termination = Termination(Phase.RESILIEE, on, on, label)
+    log(
+        state,
+        Event(today, "resiliation", f"{label} le {on:%d/%m/%Y}", actor, {"reason": reason.value}),
+    )

@@ -1,0 +1,79 @@
+"""A local SMTP server that keeps every message it receives, for tests and local runs."""
+
+from __future__ import annotations
+
+import email
+import socket
+from dataclasses import dataclass, field
+from email.message import Message
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class CaughtMail:
+    envelope_from: str
+    envelope_to: list[str]
+    message: Message
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
+    def notice(self) -> str:
+        return str(self.message["X-Cpom-Notice"])
+
+    def text(self) -> str:
+        for part in self.message.walk():
+            if part.get_content_type() == "text/plain":
+                payload = part.get_payload(decode=True)
+                assert isinstance(payload, bytes)
+                return payload.decode(part.get_content_charset() or "utf-8")
+        return ""
+
+
+@dataclass
+class _Handler:
+    caught: list[CaughtMail] = field(default_factory=list)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        content = envelope.content
+        raw = content if isinstance(content, bytes) else (content or "").encode()
+        self.caught.append(
+            CaughtMail(
+                str(envelope.mail_from),
+                [str(r) for r in envelope.rcpt_tos],
+                email.message_from_bytes(raw),
+            )
+        )
+        return f"250 2.0.0 Ok: message {len(self.caught)} queued as CPOM{len(self.caught):06d}"
+
+
+class MailCatcher:
+    """Start with `start()`, read `caught`, stop with `stop()`."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
+        self.host = host
+        self.port = port or free_port()
+        self._handler = _Handler()
+        self._controller = Controller(self._handler, hostname=host, port=self.port)
+
+    @property
+    def caught(self) -> list[CaughtMail]:
+        return self._handler.caught
+
+    def start(self) -> MailCatcher:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()

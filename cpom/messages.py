@@ -1,0 +1,197 @@
+"""Payloads that cross the workflow boundary: its input, decisions (updates), activity inputs.
+
+Plain dataclasses of the core's types, serialised by the pydantic data converter. New fields get
+defaults so that the histories of running contracts still decode.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from cpom.domain.agenda import DocumentKind, NoticeKind
+from cpom.domain.lifecycle import (
+    ContractState,
+    DenonciationMode,
+    Event,
+    Party,
+    Phase,
+    ResiliationReason,
+)
+from cpom.domain.terms import ContractTerms
+
+
+def workflow_id(reference: str) -> str:
+    """One workflow per contract: its id is the business key, so a second start is harmless."""
+    return f"cpom-{reference}"
+
+
+@dataclass
+class ContractInput:
+    state: ContractState
+    # Days added to the server clock: zero in service, set by `cpom simulate` so that a contract
+    # of any date can be lived on the time-skipping server.
+    clock_offset_days: int = 0
+    projected_events: int = 0
+
+
+@dataclass
+class ValidateCadrage:
+    actor: str
+
+
+@dataclass
+class ValidateDiagnostic:
+    actor: str
+
+
+@dataclass
+class Sign:
+    actor: str
+    signed_on: date
+    terms: ContractTerms | None = None
+
+
+@dataclass
+class SubmitDocuments:
+    actor: str
+    exercise: int
+    items: list[str]
+
+
+@dataclass
+class RecordDialogue:
+    actor: str
+    held_on: date
+    participants: list[str]
+    decisions: list[str]
+
+
+@dataclass
+class ApproveReleve:
+    actor: str
+    party: Party
+
+
+@dataclass
+class RequestProrogation:
+    actor: str
+    requested_by: Party
+    received_on: date
+    requested_echeance: date | None = None
+
+
+@dataclass
+class AnswerProrogation:
+    actor: str
+    accept: bool
+    received_on: date
+
+
+@dataclass
+class SignAvenant:
+    actor: str
+    signed_on: date
+    summary: str
+    new_echeance: date | None = None
+
+
+@dataclass
+class Denounce:
+    actor: str
+    mode: DenonciationMode
+    notified_on: date
+
+
+@dataclass
+class Terminate:
+    actor: str
+    reason: ResiliationReason
+    on: date
+
+
+@dataclass
+class DecisionResult:
+    phase: Phase
+    message: str
+
+
+@dataclass
+class NoticeRequest:
+    key: str
+    kind: NoticeKind
+    terms: ContractTerms
+    recipients: list[str]
+    facts: dict[str, str]
+    notice_date: date
+
+
+@dataclass
+class NoticeResult:
+    key: str
+    status: str
+    recipients: list[str]
+    message_id: str
+    smtp_response: str | None
+
+
+@dataclass
+class DocumentRequest:
+    key: str
+    kind: DocumentKind
+    terms: ContractTerms
+    facts: dict[str, str]
+    document_date: date
+
+
+@dataclass
+class DocumentResult:
+    key: str
+    document_id: int
+    sha256: str
+    title: str
+
+
+@dataclass
+class ProjectionUpdate:
+    """What changed since the last projection: the terms and phase, and the new events."""
+
+    terms: ContractTerms
+    phase: Phase
+    today: date
+    first_sequence: int
+    new_events: list[Event]
+    successor_reference: str | None = None
+    predecessor_reference: str | None = None
+
+
+@dataclass
+class RenegotiationRequest:
+    predecessor: ContractTerms
+    successor_reference: str
+    opened_on: date
+    why: str
+    clock_offset_days: int = 0
+
+
+@dataclass
+class TimelineEntry:
+    date: date
+    kind: str
+    label: str
+    hard: bool
+    past: bool
+    basis: str
+    source: str
+
+
+@dataclass
+class ContractView:
+    """What a query returns: the state and the dated timeline, past and upcoming."""
+
+    reference: str
+    phase: Phase
+    today: date
+    echeance: date
+    echeance_max: date
+    events: list[Event]
+    timeline: list[TimelineEntry]
+    upcoming_actions: list[dict[str, str]] = field(default_factory=list)

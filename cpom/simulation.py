@@ -1,0 +1,276 @@
+"""Live one contract's whole life on the time-skipping test server, with the real workflow,
+activities and templates, and report what happened day by day.
+
+A scenario is a JSON document: the contract's terms (as `cpom calendar --terms` takes them), an
+optional `imported` flag and start date, and dated actions, e.g.
+`{"on": "2028-05-02", "action": "request_prorogation", "requested_by": "gestionnaire"}`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlmodel import Session, col, select
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+from temporalio.testing import WorkflowEnvironment
+
+from cpom import search_attributes
+from cpom.db.engine import make_engine
+from cpom.db.models import EventRecord, NoticeRecord
+from cpom.domain.clock import local_instant
+from cpom.domain.lifecycle import ContractState, initial_phase
+from cpom.domain.terms import ContractTerms
+from cpom.domain.terms_input import parse_date, terms_from_mapping
+from cpom.mail_catcher import MailCatcher
+from cpom.messages import (
+    AnswerProrogation,
+    ApproveReleve,
+    ContractInput,
+    Denounce,
+    RecordDialogue,
+    RequestProrogation,
+    Sign,
+    SignAvenant,
+    SubmitDocuments,
+    Terminate,
+    ValidateCadrage,
+    ValidateDiagnostic,
+    workflow_id,
+)
+from cpom.settings import Settings
+from cpom.worker import build_worker
+
+DECISIONS: dict[str, type] = {
+    "validate_cadrage": ValidateCadrage,
+    "validate_diagnostic": ValidateDiagnostic,
+    "sign": Sign,
+    "submit_documents": SubmitDocuments,
+    "record_dialogue": RecordDialogue,
+    "approve_releve": ApproveReleve,
+    "request_prorogation": RequestProrogation,
+    "answer_prorogation": AnswerProrogation,
+    "sign_avenant": SignAvenant,
+    "denounce": Denounce,
+    "terminate": Terminate,
+}
+ACTION_HOUR = 10
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be run, explained in French."""
+
+
+@dataclass
+class ScenarioAction:
+    on: date
+    name: str
+    decision: object
+
+
+@dataclass
+class Scenario:
+    terms: ContractTerms
+    start: date
+    actions: list[ScenarioAction]
+    imported: bool = False
+
+
+@dataclass
+class SimulationResult:
+    log: list[dict[str, Any]]
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    mails: int = 0
+
+
+def scenario_from_mapping(raw: Mapping[str, Any]) -> Scenario:
+    if not isinstance(raw, Mapping) or "terms" not in raw:
+        raise ScenarioError("le scénario doit contenir les termes du contrat (« terms »)")
+    terms = terms_from_mapping(raw["terms"])
+    actions = []
+    for index, item in enumerate(raw.get("actions", [])):
+        where = f"actions[{index}]"
+        if not isinstance(item, Mapping) or "on" not in item or "action" not in item:
+            raise ScenarioError(f"{where} : attendu un objet avec « on » et « action »")
+        name = item["action"]
+        if name not in DECISIONS:
+            raise ScenarioError(
+                f"{where} : action « {name} » inconnue ; actions possibles : {', '.join(DECISIONS)}"
+            )
+        try:
+            on = parse_date(item["on"])
+        except ValueError as error:
+            raise ScenarioError(f"{where}.on : {error}") from None
+        fields = {k: v for k, v in item.items() if k not in ("on", "action")}
+        fields.setdefault("actor", "simulation")
+        accepted = {f.name for f in dataclasses.fields(DECISIONS[name])}
+        for dated in ("received_on", "signed_on", "notified_on", "held_on"):
+            if dated in accepted:
+                fields.setdefault(dated, on.isoformat())
+        if "on" in accepted:
+            fields["on"] = on.isoformat()
+        try:
+            decision: object = TypeAdapter(DECISIONS[name]).validate_python(fields)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])} : {e['msg']}" for e in error.errors()
+            )
+            raise ScenarioError(f"{where} ({name}) : {problems}") from None
+        actions.append(ScenarioAction(on, name, decision))
+    actions.sort(key=lambda a: a.on)
+    imported = bool(raw.get("imported", False))
+    default_start = terms.process_started_on or (terms.effet if not imported else None)
+    start = parse_date(raw["start"]) if "start" in raw else default_start
+    if start is None:
+        raise ScenarioError("un contrat importé demande la date de départ (« start »)")
+    if actions and actions[0].on < start:
+        raise ScenarioError(f"l'action du {actions[0].on:%d/%m/%Y} précède le départ")
+    return Scenario(terms, start, actions, imported)
+
+
+async def register_search_attributes(client: Client, namespace: str = "default") -> None:
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=namespace,
+            search_attributes={
+                key.name: IndexedValueType.ValueType(key.indexed_value_type)
+                for key in search_attributes.ALL
+            },
+        )
+    )
+
+
+def quiet_runtime() -> Runtime:
+    """A Temporal runtime that only logs errors: warnings of the test server are noise here."""
+    return Runtime(
+        telemetry=TelemetryConfig(
+            logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))
+        )
+    )
+
+
+async def start_time_skipping() -> WorkflowEnvironment:
+    return await WorkflowEnvironment.start_time_skipping(
+        runtime=quiet_runtime(),
+        test_server_existing_path=shutil.which("temporal-test-server")
+        or str(Path(__file__).resolve().parent.parent / ".venv/bin/temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+
+
+async def _sleep_until(env: WorkflowEnvironment, offset: timedelta, target: datetime) -> None:
+    now = await env.get_current_time() + offset
+    if target > now:
+        await env.sleep(target - now)
+
+
+async def simulate(
+    scenario: Scenario,
+    *,
+    settings: Settings | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> SimulationResult:
+    """Run the scenario to the end of the contract's life and return its dated log."""
+    workdir = Path(tempfile.mkdtemp(prefix="cpom-simulation-"))
+    catcher = MailCatcher().start()
+    base = settings or Settings()
+    settings = base.model_copy(
+        update={
+            "data_dir": workdir,
+            "database_url": f"sqlite:///{workdir / 'cpom.db'}",
+            "smtp_host": catcher.host,
+            "smtp_port": catcher.port,
+            "task_queue": f"simulation-{uuid.uuid4()}",
+        }
+    )
+    engine = make_engine(settings.effective_database_url())
+    refused: list[dict[str, Any]] = []
+    try:
+        async with await start_time_skipping() as env:
+            await register_search_attributes(env.client)
+            server_now = await env.get_current_time()
+            offset = timedelta(days=(local_instant(scenario.start) - server_now).days)
+            terms = scenario.terms
+            state = ContractState(
+                terms, initial_phase(terms, scenario.start), imported=scenario.imported
+            )
+            async with build_worker(
+                env.client, settings, engine, workflow_failure_exception_types=[Exception]
+            ):
+                handle: WorkflowHandle[Any, str] = await env.client.start_workflow(
+                    "Cpom",
+                    ContractInput(state, offset.days),
+                    id=workflow_id(terms.reference),
+                    task_queue=settings.task_queue,
+                    result_type=str,
+                )
+                for action in scenario.actions:
+                    await _sleep_until(env, offset, local_instant(action.on, ACTION_HOUR))
+                    if on_progress:
+                        on_progress(f"{action.on:%d/%m/%Y} : {action.name}")
+                    try:
+                        await handle.execute_update(action.name, action.decision)
+                    except Exception as error:  # refused decisions are part of the log
+                        cause = getattr(error, "cause", None)
+                        refused.append(
+                            {
+                                "at": action.on.isoformat(),
+                                "event": "action_refused",
+                                "action": action.name,
+                                "reason": str(cause or error),
+                            }
+                        )
+                await handle.result()
+        return SimulationResult(_log(engine, terms.reference) + refused, mails=len(catcher.caught))
+    finally:
+        catcher.stop()
+        engine.dispose()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _log(engine: Any, reference: str) -> list[dict[str, Any]]:
+    with Session(engine) as session:
+        events = session.exec(
+            select(EventRecord)
+            .where(EventRecord.reference == reference)
+            .order_by(col(EventRecord.sequence))
+        ).all()
+        notices = {n.key: n for n in session.exec(select(NoticeRecord)).all()}
+    log = []
+    for event in events:
+        details = json.loads(event.details_json)
+        entry: dict[str, Any] = {
+            "at": event.on.isoformat(),
+            "event": event.kind,
+            "summary": event.summary,
+        }
+        if event.actor:
+            entry["actor"] = event.actor
+        if event.kind == "notice_sent":
+            notice = notices.get(details.get("key", ""))
+            entry.update(
+                notice=details.get("notice"),
+                recipients=[r for r in details.get("recipients", "").split(",") if r],
+                status=details.get("status"),
+                subject=notice.subject if notice else None,
+                smtp_response=notice.smtp_response if notice else None,
+            )
+        elif event.kind == "phase_changed":
+            entry.update(phase=details.get("to"), previous=details.get("from"))
+        else:
+            entry.update(details)
+        log.append(entry)
+    return log

@@ -1,0 +1,80 @@
+"""Composition root of the worker: settings → engine, renderer, mailer → activities → Worker.
+
+python -m cpom.worker
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from activities.documents import DocumentActivities
+from activities.mail import MailActivities, SmtpMailer
+from activities.records import RecordActivities
+from activities.renegotiation import RenegotiationActivities
+from cpom.db.engine import make_engine
+from cpom.rendering import Renderer
+from cpom.settings import Settings, get_settings
+from workflows.contract import CpomWorkflow
+
+
+def mailer_from(settings: Settings) -> SmtpMailer:
+    return SmtpMailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        starttls=settings.smtp_starttls,
+        timeout=settings.smtp_timeout_seconds,
+    )
+
+
+def build_worker(
+    client: Client,
+    settings: Settings,
+    engine: Engine,
+    *,
+    mailer: SmtpMailer | None = None,
+    workflow_failure_exception_types: Sequence[type[BaseException]] = (),
+) -> Worker:
+    renderer = Renderer(settings.templates_dir)
+    mail = MailActivities(engine, renderer, mailer or mailer_from(settings), settings.mail_from)
+    documents = DocumentActivities(engine, renderer)
+    records = RecordActivities(engine)
+    renegotiation = RenegotiationActivities(client, settings.task_queue)
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[CpomWorkflow],
+        activities=[
+            mail.send_notice,
+            documents.generate_document,
+            records.record_contract,
+            renegotiation.open_renegotiation,
+        ],
+        workflow_failure_exception_types=workflow_failure_exception_types,
+    )
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+    )
+
+
+async def main() -> None:
+    settings = get_settings()
+    client = await connect(settings)
+    engine = make_engine(settings.effective_database_url())
+    await build_worker(client, settings, engine).run()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,515 @@
+"""One durable workflow per CPOM: it holds the contract's timers and decisions.
+
+The workflow only orchestrates. What is due and when comes from `cpom.domain.agenda`, what a
+decision may do from `cpom.domain.lifecycle`; side effects are activities. It continues as new at
+each contract year so that its history stays small over a six-year life.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from cpom import search_attributes as sa
+    from cpom.domain import lifecycle as life
+    from cpom.domain.agenda import (
+        AcceptTacitly,
+        ChangePhase,
+        EndContract,
+        Generate,
+        Notify,
+        OpenRenegotiation,
+        Planned,
+        Recipient,
+        plan,
+    )
+    from cpom.domain.calendar import build_calendar
+    from cpom.domain.clock import local_date, local_instant
+    from cpom.domain.terms import ContractTerms
+    from cpom.messages import (
+        AnswerProrogation,
+        ApproveReleve,
+        ContractInput,
+        ContractView,
+        DecisionResult,
+        Denounce,
+        DocumentRequest,
+        DocumentResult,
+        NoticeRequest,
+        NoticeResult,
+        ProjectionUpdate,
+        RecordDialogue,
+        RenegotiationRequest,
+        RequestProrogation,
+        Sign,
+        SignAvenant,
+        SubmitDocuments,
+        Terminate,
+        TimelineEntry,
+        ValidateCadrage,
+        ValidateDiagnostic,
+        workflow_id,
+    )
+
+ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
+SHORT = timedelta(seconds=30)
+
+
+def _refused(error: life.DecisionRefused) -> ApplicationError:
+    return ApplicationError(str(error), type="DecisionRefused", non_retryable=True)
+
+
+def recipients(terms: ContractTerms, to: tuple[Recipient, ...]) -> list[str]:
+    addresses = {
+        Recipient.GESTIONNAIRE: terms.gestionnaire.email,
+        Recipient.AUTORITE: terms.authority.email,
+        Recipient.SUPERVISEUR: terms.authority.supervisor_email or terms.authority.email,
+    }
+    found = [addresses[r] for r in to]
+    return sorted({a for a in found if a})
+
+
+@workflow.defn(name="Cpom")
+class CpomWorkflow:
+    @workflow.init
+    def __init__(self, contract: ContractInput) -> None:
+        self.state = contract.state
+        self.offset = timedelta(days=contract.clock_offset_days)
+        self.changed = False
+        self.projected = contract.projected_events
+        self.last_projection: tuple[object, ...] | None = None
+
+    # Clock ------------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return workflow.now() + self.offset
+
+    def today(self) -> date:
+        return local_date(self.now())
+
+    # Main loop --------------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, contract: ContractInput) -> str:
+        if self.state.imported and "import" not in self.state.done:
+            self._record_past_as_past()
+        started_year = life.contract_year_of(self.state.terms, self.today())
+        while True:
+            await self._perform_due()
+            await self._project()
+            upcoming = plan(self.state)
+            if self.state.phase in life.ENDED and not upcoming:
+                break
+            year = life.contract_year_of(self.state.terms, self.today())
+            if year != started_year or workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(
+                    ContractInput(self.state, self.offset.days, self.projected)
+                )
+            self._upsert_search_attributes(upcoming)
+            self.changed = False
+            timeout = None
+            if upcoming:
+                wake = local_instant(upcoming[0].day, upcoming[0].hour)
+                timeout = max(wake - self.now(), timedelta(seconds=1))
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: self.changed,
+                    timeout=timeout,
+                    timeout_summary=upcoming[0].key if upcoming else None,
+                )
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        self._upsert_search_attributes([])
+        return self.state.phase.value
+
+    def _record_past_as_past(self) -> None:
+        now = self.now()
+        past = [
+            p
+            for p in plan(self.state)
+            if local_instant(p.day, p.hour) <= now
+            and not isinstance(p.action, ChangePhase | EndContract)
+        ]
+        self.state.done.update(p.key for p in past)
+        self.state.done.add("import")
+        life.log(
+            self.state,
+            life.Event(
+                self.today(),
+                "imported",
+                f"contrat importé en cours de vie : {len(past)} échéances passées enregistrées "
+                "comme passées, sans notification",
+            ),
+        )
+
+    async def _perform_due(self) -> None:
+        while True:
+            now = self.now()
+            due = [p for p in plan(self.state) if local_instant(p.day, p.hour) <= now]
+            if not due:
+                return
+            for planned in due:
+                await self._perform(planned)
+                self.state.done.add(planned.key)
+
+    async def _perform(self, planned: Planned) -> None:
+        action = planned.action
+        state = self.state
+        today = self.today()
+        if isinstance(action, Notify):
+            result = await workflow.execute_activity(
+                "send_notice",
+                NoticeRequest(
+                    key=f"{state.terms.reference}:{planned.key}",
+                    kind=action.kind,
+                    terms=state.terms,
+                    recipients=recipients(state.terms, action.to),
+                    facts=action.facts,
+                    notice_date=today,
+                ),
+                result_type=NoticeResult,
+                start_to_close_timeout=SHORT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+            life.log(
+                state,
+                life.Event(
+                    today,
+                    "notice_sent",
+                    f"avis « {action.kind.value} » envoyé",
+                    details={
+                        "notice": action.kind.value,
+                        "recipients": ",".join(result.recipients),
+                        "status": result.status,
+                        "key": result.key,
+                    },
+                ),
+            )
+        elif isinstance(action, Generate):
+            document = await workflow.execute_activity(
+                "generate_document",
+                DocumentRequest(
+                    key=f"{state.terms.reference}:{planned.key}",
+                    kind=action.kind,
+                    terms=state.terms,
+                    facts=action.facts,
+                    document_date=today,
+                ),
+                result_type=DocumentResult,
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=ACTIVITY_RETRY,
+            )
+            life.log(
+                state,
+                life.Event(
+                    today,
+                    "document_generated",
+                    document.title,
+                    details={
+                        "document": action.kind.value,
+                        "document_id": str(document.document_id),
+                        "sha256": document.sha256,
+                    },
+                ),
+            )
+        elif isinstance(action, ChangePhase):
+            life.change_phase(state, action.phase, today, action.why)
+        elif isinstance(action, AcceptTacitly):
+            life.accept_tacitly(state, today)
+        elif isinstance(action, OpenRenegotiation):
+            await self._open_renegotiation(action.why, today)
+        elif isinstance(action, EndContract):
+            life.change_phase(state, action.phase, today, action.why)
+            life.log(
+                state,
+                life.Event(
+                    today, "contract_ended", action.why, details={"phase": action.phase.value}
+                ),
+            )
+
+    async def _open_renegotiation(self, why: str, today: date) -> None:
+        state = self.state
+        successor = f"{state.terms.reference}-R"
+        await workflow.execute_activity(
+            "open_renegotiation",
+            RenegotiationRequest(state.terms, successor, today, why, self.offset.days),
+            start_to_close_timeout=SHORT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        state.renegotiation_opened_on = today
+        state.successor_reference = successor
+        life.log(
+            state,
+            life.Event(
+                today,
+                "renegotiation_opened",
+                f"négociation d'un nouveau CPOM ouverte ({why}) : {successor}",
+                details={"successor": successor, "why": why},
+            ),
+        )
+        if state.phase not in life.ENDED:
+            life.change_phase(state, life.Phase.RENEGOCIATION, today, why)
+
+    async def _project(self) -> None:
+        state = self.state
+        snapshot = (len(state.events), state.phase, state.terms.current_echeance)
+        if snapshot == self.last_projection:
+            return
+        await workflow.execute_activity(
+            "record_contract",
+            ProjectionUpdate(
+                terms=state.terms,
+                phase=state.phase,
+                today=self.today(),
+                first_sequence=self.projected,
+                new_events=state.events[self.projected :],
+                successor_reference=state.successor_reference,
+                predecessor_reference=state.predecessor_reference,
+            ),
+            start_to_close_timeout=SHORT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        self.projected = len(state.events)
+        self.last_projection = snapshot
+
+    def _upsert_search_attributes(self, upcoming: list[Planned]) -> None:
+        terms = self.state.terms
+        echeance = local_instant(terms.current_echeance)
+        updates: list[SearchAttributeUpdate[Any]] = [
+            sa.PHASE.value_set(self.state.phase.value),
+            sa.AUTHORITY.value_set(terms.authority.name or terms.authority.kind.value),
+            sa.GESTIONNAIRE.value_set(terms.gestionnaire.raison_sociale),
+            sa.ECHEANCE.value_set(echeance),
+        ]
+        if upcoming:
+            updates.append(sa.NEXT_DEADLINE.value_set(local_instant(upcoming[0].day)))
+        else:
+            updates.append(sa.NEXT_DEADLINE.value_unset())
+        current = workflow.info().typed_search_attributes
+        if any(current.get(u.key) != u.value for u in updates):
+            workflow.upsert_search_attributes(updates)
+
+    # Queries ----------------------------------------------------------------------------------
+
+    @workflow.query
+    def view(self) -> ContractView:
+        state = self.state
+        today = self.today()
+        calendar = build_calendar(
+            state.terms,
+            (state.pending_prorogation.received_on if state.pending_prorogation else None),
+        )
+        timeline = [
+            TimelineEntry(
+                m.day, m.kind.value, m.label, m.hard, m.day < today, m.basis.rule, m.basis.source
+            )
+            for m in calendar.milestones
+        ]
+        upcoming = [
+            {"date": p.day.isoformat(), "key": p.key, "action": type(p.action).__name__}
+            for p in plan(state)[:10]
+        ]
+        return ContractView(
+            state.terms.reference,
+            state.phase,
+            today,
+            calendar.echeance,
+            calendar.echeance_max,
+            list(state.events),
+            timeline,
+            upcoming,
+        )
+
+    @workflow.query
+    def phase(self) -> str:
+        return self.state.phase.value
+
+    # Decisions (updates) ----------------------------------------------------------------------
+
+    def _decided(self, message: str) -> DecisionResult:
+        self.changed = True
+        return DecisionResult(self.state.phase, message)
+
+    @workflow.update
+    def validate_cadrage(self, decision: ValidateCadrage) -> DecisionResult:
+        life.apply_validate_cadrage(self.state, self.today(), decision.actor)
+        return self._decided("lettre de cadrage validée")
+
+    @validate_cadrage.validator
+    def _check_validate_cadrage(self, decision: ValidateCadrage) -> None:
+        try:
+            life.check_validate_cadrage(self.state)
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    @workflow.update
+    def validate_diagnostic(self, decision: ValidateDiagnostic) -> DecisionResult:
+        life.apply_validate_diagnostic(self.state, self.today(), decision.actor)
+        return self._decided("diagnostic partagé validé")
+
+    @validate_diagnostic.validator
+    def _check_validate_diagnostic(self, decision: ValidateDiagnostic) -> None:
+        try:
+            life.check_validate_diagnostic(self.state)
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    @workflow.update
+    def sign(self, decision: Sign) -> DecisionResult:
+        life.apply_sign(
+            self.state, decision.signed_on, decision.terms, self.today(), decision.actor
+        )
+        return self._decided("contrat signé")
+
+    @sign.validator
+    def _check_sign(self, decision: Sign) -> None:
+        try:
+            life.check_sign(self.state, decision.signed_on, decision.terms, self.today())
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    @workflow.update
+    def submit_documents(self, decision: SubmitDocuments) -> DecisionResult:
+        life.apply_submit_documents(
+            self.state, decision.exercise, decision.items, self.today(), decision.actor
+        )
+        missing = life.missing_items(self.state, decision.exercise)
+        return self._decided(
+            "documents reçus" + (f" ; manquent encore : {', '.join(missing)}" if missing else "")
+        )
+
+    @submit_documents.validator
+    def _check_submit_documents(self, decision: SubmitDocuments) -> None:
+        try:
+            life.check_submit_documents(self.state, decision.exercise, decision.items)
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    @workflow.update
+    def record_dialogue(self, decision: RecordDialogue) -> DecisionResult:
+        life.apply_record_dialogue(
+            self.state,
+            decision.held_on,
+            decision.participants,
+            decision.decisions,
+            self.today(),
+            decision.actor,
+        )
+        return self._decided("dialogue de gestion enregistré")
+
+    @record_dialogue.validator
+    def _check_record_dialogue(self, decision: RecordDialogue) -> None:
+        try:
+            life.check_record_dialogue(self.state, decision.held_on, self.today())
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    @workflow.update
+    def approve_releve(self, decision: ApproveReleve) -> DecisionResult:
+        life.apply_approve_releve(self.state, decision.party, self.today(), decision.actor)
+        return self._decided("relevé de décisions approuvé")
+
+    @approve_releve.validator
+    def _check_approve_releve(self, decision: ApproveReleve) -> None:
+        try:
+            life.check_approve_releve(self.state, decision.party)
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    @workflow.update
+    def request_prorogation(self, decision: RequestProrogation) -> DecisionResult:
+        pending = life.apply_request_prorogation(
+            self.state,
+            decision.requested_by,
+            decision.received_on,
+            decision.requested_echeance,
+            self.today(),
+            decision.actor,
+        )
+        return self._decided(
+            f"demande enregistrée ; réponse au plus tard le {pending.reply_deadline:%d/%m/%Y}, "
+            "le silence vaut accord"
+        )
+
+    @request_prorogation.validator
+    def _check_request_prorogation(self, decision: RequestProrogation) -> None:
+        try:
+            life.check_request_prorogation(
+                self.state, decision.received_on, decision.requested_echeance, self.today()
+            )
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    @workflow.update
+    def answer_prorogation(self, decision: AnswerProrogation) -> DecisionResult:
+        life.apply_answer_prorogation(
+            self.state, decision.accept, decision.received_on, self.today(), decision.actor
+        )
+        return self._decided(
+            "prorogation acceptée"
+            if decision.accept
+            else "prorogation refusée : la renégociation s'ouvre"
+        )
+
+    @answer_prorogation.validator
+    def _check_answer_prorogation(self, decision: AnswerProrogation) -> None:
+        try:
+            life.check_answer_prorogation(self.state, decision.received_on, self.today())
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    @workflow.update
+    def sign_avenant(self, decision: SignAvenant) -> DecisionResult:
+        life.apply_sign_avenant(
+            self.state,
+            decision.new_echeance,
+            decision.signed_on,
+            decision.summary,
+            self.today(),
+            decision.actor,
+        )
+        return self._decided("avenant enregistré")
+
+    @sign_avenant.validator
+    def _check_sign_avenant(self, decision: SignAvenant) -> None:
+        try:
+            life.check_sign_avenant(
+                self.state, decision.new_echeance, decision.signed_on, self.today()
+            )
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    @workflow.update
+    def denounce(self, decision: Denounce) -> DecisionResult:
+        ends_on = life.apply_denounce(
+            self.state, decision.mode, decision.notified_on, self.today(), decision.actor
+        )
+        return self._decided(f"dénonciation enregistrée : fin du contrat le {ends_on:%d/%m/%Y}")
+
+    @denounce.validator
+    def _check_denounce(self, decision: Denounce) -> None:
+        try:
+            life.check_denounce(self.state, decision.mode, decision.notified_on, self.today())
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    @workflow.update
+    def terminate(self, decision: Terminate) -> DecisionResult:
+        life.apply_terminate(self.state, decision.reason, decision.on, self.today(), decision.actor)
+        return self._decided("résiliation enregistrée")
+
+    @terminate.validator
+    def _check_terminate(self, decision: Terminate) -> None:
+        try:
+            life.check_terminate(self.state, decision.reason, decision.on, self.today())
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+
+__all__ = ["CpomWorkflow", "workflow_id"]
