@@ -5,7 +5,8 @@ from __future__ import annotations
 import email
 import socket
 from dataclasses import dataclass, field
-from email.message import Message
+from email.message import EmailMessage
+from email.policy import default as default_policy
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -22,7 +23,7 @@ def free_port() -> int:
 class CaughtMail:
     envelope_from: str
     envelope_to: list[str]
-    message: Message
+    message: EmailMessage
 
     @property
     def subject(self) -> str:
@@ -33,12 +34,14 @@ class CaughtMail:
         return str(self.message["X-Cpom-Notice"])
 
     def text(self) -> str:
-        for part in self.message.walk():
-            if part.get_content_type() == "text/plain":
-                payload = part.get_payload(decode=True)
-                assert isinstance(payload, bytes)
-                return payload.decode(part.get_content_charset() or "utf-8")
-        return ""
+        return self._part("plain")
+
+    def html(self) -> str:
+        return self._part("html")
+
+    def _part(self, subtype: str) -> str:
+        body = self.message.get_body(preferencelist=(subtype,))
+        return "" if body is None else str(body.get_content())
 
 
 @dataclass
@@ -52,7 +55,7 @@ class _Handler:
             CaughtMail(
                 str(envelope.mail_from),
                 [str(r) for r in envelope.rcpt_tos],
-                email.message_from_bytes(raw),
+                email.message_from_bytes(raw, _class=EmailMessage, policy=default_policy),
             )
         )
         return f"250 2.0.0 Ok: message {len(self.caught)} queued as CPOM{len(self.caught):06d}"

@@ -15,7 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +23,16 @@ from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from cpom import search_attributes
 from cpom.db.engine import make_engine
 from cpom.db.models import EventRecord, NoticeRecord
-from cpom.domain.clock import local_instant
+from cpom.domain.clock import PARIS, local_instant
 from cpom.domain.lifecycle import ContractState, initial_phase
 from cpom.domain.terms import ContractTerms
 from cpom.domain.terms_input import parse_date, terms_from_mapping
@@ -40,6 +41,8 @@ from cpom.messages import (
     AnswerProrogation,
     ApproveReleve,
     ContractInput,
+    ContractView,
+    DecisionResult,
     Denounce,
     RecordDialogue,
     RequestProrogation,
@@ -171,10 +174,109 @@ async def start_time_skipping() -> WorkflowEnvironment:
     )
 
 
-async def _sleep_until(env: WorkflowEnvironment, offset: timedelta, target: datetime) -> None:
-    now = await env.get_current_time() + offset
-    if target > now:
-        await env.sleep(target - now)
+class LifeSimulator:
+    """The real workflow, activities and templates on the time-skipping test server, with a
+    temporary SQLite database and a local SMTP server catching the mail.
+
+    The contract's days are mapped onto the server clock by a fixed offset, so a contract of any
+    date can be lived from its first day: `start()`, then `advance_to()` and `decide()`.
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="cpom-simulation-"))
+        self.catcher = MailCatcher()
+        base = settings or Settings()
+        self.settings = base.model_copy(
+            update={
+                "data_dir": self.workdir,
+                "database_url": f"sqlite:///{self.workdir / 'cpom.db'}",
+                "smtp_host": self.catcher.host,
+                "smtp_port": self.catcher.port,
+                "task_queue": f"simulation-{uuid.uuid4()}",
+            }
+        )
+        self.engine = make_engine(self.settings.effective_database_url())
+        self.offset = timedelta(0)
+        self._env: WorkflowEnvironment | None = None
+        self._worker: Worker | None = None
+
+    @property
+    def env(self) -> WorkflowEnvironment:
+        assert self._env is not None, "simulator not entered"
+        return self._env
+
+    async def __aenter__(self) -> LifeSimulator:
+        self.catcher.start()
+        self._env = await start_time_skipping()
+        await register_search_attributes(self._env.client)
+        await self.start_worker()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        try:
+            await self.stop_worker()
+            await self.env.shutdown()
+        finally:
+            self.catcher.stop()
+            self.engine.dispose()
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    async def start_worker(self) -> None:
+        self._worker = build_worker(
+            self.env.client,
+            self.settings,
+            self.engine,
+            workflow_failure_exception_types=[Exception],
+        )
+        await self._worker.__aenter__()
+
+    async def stop_worker(self) -> None:
+        if self._worker is not None:
+            await self._worker.__aexit__(None, None, None)
+            self._worker = None
+
+    async def start(
+        self, terms: ContractTerms, start: date, *, imported: bool = False
+    ) -> WorkflowHandle[Any, str]:
+        server_now = await self.env.get_current_time()
+        self.offset = timedelta(days=(local_instant(start) - server_now).days)
+        state = ContractState(terms, initial_phase(terms, start), imported=imported)
+        return await self.env.client.start_workflow(
+            "Cpom",
+            ContractInput(state, self.offset.days),
+            id=workflow_id(terms.reference),
+            task_queue=self.settings.task_queue,
+            result_type=str,
+        )
+
+    async def today(self) -> date:
+        return (await self.env.get_current_time() + self.offset).astimezone(PARIS).date()
+
+    async def advance_to(self, day: date, hour: int = ACTION_HOUR) -> None:
+        target = local_instant(day, hour)
+        now = await self.env.get_current_time() + self.offset
+        if target > now:
+            await self.env.sleep(target - now)
+
+    @staticmethod
+    async def decide(
+        handle: WorkflowHandle[Any, str], name: str, decision: object
+    ) -> DecisionResult:
+        result: DecisionResult = await handle.execute_update(
+            name, decision, result_type=DecisionResult
+        )
+        return result
+
+    @staticmethod
+    async def view(handle: WorkflowHandle[Any, str]) -> ContractView:
+        view: ContractView = await handle.query("view", result_type=ContractView)
+        return view
+
+    def handle(self, reference: str) -> WorkflowHandle[Any, str]:
+        return self.env.client.get_workflow_handle(workflow_id(reference), result_type=str)
+
+    def log(self, reference: str) -> list[dict[str, Any]]:
+        return _log(self.engine, reference)
 
 
 async def simulate(
@@ -184,61 +286,27 @@ async def simulate(
     on_progress: Callable[[str], None] | None = None,
 ) -> SimulationResult:
     """Run the scenario to the end of the contract's life and return its dated log."""
-    workdir = Path(tempfile.mkdtemp(prefix="cpom-simulation-"))
-    catcher = MailCatcher().start()
-    base = settings or Settings()
-    settings = base.model_copy(
-        update={
-            "data_dir": workdir,
-            "database_url": f"sqlite:///{workdir / 'cpom.db'}",
-            "smtp_host": catcher.host,
-            "smtp_port": catcher.port,
-            "task_queue": f"simulation-{uuid.uuid4()}",
-        }
-    )
-    engine = make_engine(settings.effective_database_url())
     refused: list[dict[str, Any]] = []
-    try:
-        async with await start_time_skipping() as env:
-            await register_search_attributes(env.client)
-            server_now = await env.get_current_time()
-            offset = timedelta(days=(local_instant(scenario.start) - server_now).days)
-            terms = scenario.terms
-            state = ContractState(
-                terms, initial_phase(terms, scenario.start), imported=scenario.imported
-            )
-            async with build_worker(
-                env.client, settings, engine, workflow_failure_exception_types=[Exception]
-            ):
-                handle: WorkflowHandle[Any, str] = await env.client.start_workflow(
-                    "Cpom",
-                    ContractInput(state, offset.days),
-                    id=workflow_id(terms.reference),
-                    task_queue=settings.task_queue,
-                    result_type=str,
+    async with LifeSimulator(settings) as simulator:
+        handle = await simulator.start(scenario.terms, scenario.start, imported=scenario.imported)
+        for action in scenario.actions:
+            await simulator.advance_to(action.on)
+            if on_progress:
+                on_progress(f"{action.on:%d/%m/%Y} : {action.name}")
+            try:
+                await handle.execute_update(action.name, action.decision)
+            except WorkflowUpdateFailedError as error:  # a refused decision is part of the log
+                refused.append(
+                    {
+                        "at": action.on.isoformat(),
+                        "event": "action_refused",
+                        "action": action.name,
+                        "reason": str(error.cause or error),
+                    }
                 )
-                for action in scenario.actions:
-                    await _sleep_until(env, offset, local_instant(action.on, ACTION_HOUR))
-                    if on_progress:
-                        on_progress(f"{action.on:%d/%m/%Y} : {action.name}")
-                    try:
-                        await handle.execute_update(action.name, action.decision)
-                    except Exception as error:  # refused decisions are part of the log
-                        cause = getattr(error, "cause", None)
-                        refused.append(
-                            {
-                                "at": action.on.isoformat(),
-                                "event": "action_refused",
-                                "action": action.name,
-                                "reason": str(cause or error),
-                            }
-                        )
-                await handle.result()
-        return SimulationResult(_log(engine, terms.reference) + refused, mails=len(catcher.caught))
-    finally:
-        catcher.stop()
-        engine.dispose()
-        shutil.rmtree(workdir, ignore_errors=True)
+        await handle.result()
+        log = simulator.log(scenario.terms.reference)
+        return SimulationResult(log + refused, mails=len(simulator.catcher.caught))
 
 
 def _log(engine: Any, reference: str) -> list[dict[str, Any]]:
