@@ -32,7 +32,7 @@ from temporalio.worker import Worker
 from cpom import search_attributes
 from cpom.db.engine import make_engine
 from cpom.db.models import EventRecord, NoticeRecord
-from cpom.domain.clock import PARIS, local_instant
+from cpom.domain.clock import PARIS, local_date, local_instant
 from cpom.domain.lifecycle import ContractState, initial_phase
 from cpom.domain.terms import ContractTerms
 from cpom.domain.terms_input import parse_date, terms_from_mapping
@@ -182,7 +182,9 @@ class LifeSimulator:
     date can be lived from its first day: `start()`, then `advance_to()` and `decide()`.
     """
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, sticky: bool = True) -> None:
+        # Without a sticky cache every task replays the history: what a restarted worker does.
+        self.max_cached_workflows = 1000 if sticky else 0
         self.workdir = Path(tempfile.mkdtemp(prefix="cpom-simulation-"))
         self.catcher = MailCatcher()
         base = settings or Settings()
@@ -238,8 +240,9 @@ class LifeSimulator:
     async def start(
         self, terms: ContractTerms, start: date, *, imported: bool = False
     ) -> WorkflowHandle[Any, str]:
-        server_now = await self.env.get_current_time()
-        self.offset = timedelta(days=(local_instant(start) - server_now).days)
+        server_today = local_date(await self.env.get_current_time())
+        # Whole days keep the server's time of day: the contract's first day is `start`.
+        self.offset = timedelta(days=(start - server_today).days)
         state = ContractState(terms, initial_phase(terms, start), imported=imported)
         return await self.env.client.start_workflow(
             "Cpom",

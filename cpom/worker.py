@@ -41,6 +41,7 @@ def build_worker(
     *,
     mailer: SmtpMailer | None = None,
     workflow_failure_exception_types: Sequence[type[BaseException]] = (),
+    max_cached_workflows: int = 1000,
 ) -> Worker:
     renderer = Renderer(settings.templates_dir)
     mail = MailActivities(engine, renderer, mailer or mailer_from(settings), settings.mail_from)
@@ -58,6 +59,7 @@ def build_worker(
             renegotiation.open_renegotiation,
         ],
         workflow_failure_exception_types=workflow_failure_exception_types,
+        max_cached_workflows=max_cached_workflows,
     )
 
 

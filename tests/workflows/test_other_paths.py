@@ -1,0 +1,130 @@
+"""Annual documents, early ends and imported contracts, lived on the time-skipping server."""
+
+from datetime import date
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+
+from cpom.domain.lifecycle import DenonciationMode, ResiliationReason
+from cpom.domain.terms import Sector
+from cpom.messages import Denounce, SubmitDocuments, Terminate
+from cpom.simulation import LifeSimulator
+from tests.workflows.helpers import SUPERVISEUR, contract, events, mails_of, notices
+
+
+async def test_late_documents_get_reminders_a_relance_then_an_escalation(
+    simulator: LifeSimulator,
+) -> None:
+    terms = contract()
+    handle = await simulator.start(terms, date(2025, 1, 1))
+    await simulator.advance_to(date(2025, 4, 25))
+    await simulator.decide(
+        handle,
+        "submit_documents",
+        SubmitDocuments("gestionnaire", 2024, ["rapport_activite", "compte_administratif"]),
+    )
+    await simulator.advance_to(date(2025, 5, 20))
+    log = simulator.log(terms.reference)
+    assert [n for n in notices(log) if "documents" in n[1]] == [
+        ("2025-03-31", "rappel_documents_annuels"),
+        ("2025-04-23", "rappel_documents_annuels"),
+        ("2025-05-01", "relance_documents_annuels"),
+        ("2025-05-16", "escalade_documents_annuels"),
+    ]
+    relance = mails_of(simulator.catcher.caught, "relance_documents_annuels")[0]
+    assert "synthese_fiches_objectifs, bilan_financier, tableau_depenses_recettes" in (
+        relance.text()
+    )
+    assert "compte_administratif" not in relance.text()
+    escalation = mails_of(simulator.catcher.caught, "escalade_documents_annuels")
+    assert [m.envelope_to for m in escalation] == [[SUPERVISEUR]]
+    assert "Malgré la relance du 01/05/2025" in escalation[0].text()
+
+
+async def test_complete_documents_stop_every_reminder(simulator: LifeSimulator) -> None:
+    terms = contract(rules={"annual_document_items": ("compte_administratif",)})
+    handle = await simulator.start(terms, date(2025, 1, 1))
+    await simulator.advance_to(date(2025, 4, 1))
+    await simulator.decide(
+        handle, "submit_documents", SubmitDocuments("g", 2024, ["compte_administratif"])
+    )
+    await simulator.advance_to(date(2025, 6, 1))
+    log = simulator.log(terms.reference)
+    assert [n for n in notices(log) if "documents" in n[1]] == [
+        ("2025-03-31", "rappel_documents_annuels")
+    ]
+
+
+async def test_mutual_denonciation_ends_the_contract_after_its_preavis(
+    simulator: LifeSimulator,
+) -> None:
+    terms = contract()
+    handle = await simulator.start(terms, date(2026, 1, 1))
+    await simulator.advance_to(date(2026, 3, 10))
+    result = await simulator.decide(
+        handle, "denounce", Denounce("agent-35", DenonciationMode.MUTUELLE, date(2026, 3, 10))
+    )
+    assert "fin du contrat le 09/06/2026" in result.message
+    assert await handle.result() == "denoncee"
+    log = simulator.log(terms.reference)
+    assert notices(log, "denonciation_notifiee") == [("2026-03-10", "denonciation_notifiee")]
+    assert notices(log, "fin_du_contrat") == [("2026-06-10", "fin_du_contrat")]
+    ended = events(log, "contract_ended")
+    assert [(e["at"], e["phase"]) for e in ended] == [("2026-06-10", "denoncee")]
+    # Nothing after the end: no dialogue, no document reminder for later exercises.
+    assert max(e["at"] for e in log) == "2026-06-10"
+
+
+async def test_breach_denonciation_is_refused_where_the_contract_has_none(
+    simulator: LifeSimulator,
+) -> None:
+    handle = await simulator.start(contract(), date(2025, 2, 1))
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await simulator.decide(
+            handle, "denounce", Denounce("agent-35", DenonciationMode.MANQUEMENT, date(2025, 2, 1))
+        )
+    assert "ne prévoit pas de dénonciation manquement" in str(refused.value.cause)
+
+
+async def test_ars_breach_denonciation_has_six_months_notice(simulator: LifeSimulator) -> None:
+    terms = contract(sector=Sector.ESMS_ARS, territory="44")
+    handle = await simulator.start(terms, date(2025, 2, 1))
+    result = await simulator.decide(
+        handle, "denounce", Denounce("ars-pdl", DenonciationMode.MANQUEMENT, date(2025, 2, 1))
+    )
+    assert "fin du contrat le 31/07/2025" in result.message
+
+
+async def test_liquidation_ends_the_contract_at_once(simulator: LifeSimulator) -> None:
+    terms = contract()
+    handle = await simulator.start(terms, date(2025, 1, 1))
+    await simulator.advance_to(date(2025, 2, 3))
+    await simulator.decide(
+        handle, "terminate", Terminate("agent-35", ResiliationReason.LIQUIDATION, date(2025, 2, 3))
+    )
+    assert await handle.result() == "resiliee"
+    log = simulator.log(terms.reference)
+    ended = events(log, "contract_ended")
+    assert [(e["at"], e["phase"]) for e in ended] == [("2025-02-03", "resiliee")]
+    assert notices(log, "fin_du_contrat") == [("2025-02-03", "fin_du_contrat")]
+    mail = mails_of(simulator.catcher.caught, "fin_du_contrat")[0]
+    assert "liquidation judiciaire" in mail.text()
+
+
+async def test_contract_imported_mid_life_notifies_nothing_of_its_past(
+    simulator: LifeSimulator,
+) -> None:
+    terms = contract()
+    handle = await simulator.start(terms, date(2027, 3, 15), imported=True)
+    await simulator.advance_to(date(2027, 3, 16))
+    assert simulator.catcher.caught == []
+    log = simulator.log(terms.reference)
+    imported = events(log, "imported")
+    assert len(imported) == 1
+    assert imported[0]["at"] == "2027-03-15"
+    await simulator.advance_to(date(2027, 4, 24))
+    assert notices(simulator.log(terms.reference)) == [
+        ("2027-03-31", "rappel_documents_annuels"),
+        ("2027-04-23", "rappel_documents_annuels"),
+    ]
+    assert (await simulator.view(handle)).phase.value == "execution"
