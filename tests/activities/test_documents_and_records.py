@@ -1,0 +1,103 @@
+"""Documents are printable PDFs kept with their checksum; the projection is idempotent."""
+
+import hashlib
+import html
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from temporalio.testing import ActivityEnvironment
+
+from activities.documents import DocumentActivities
+from activities.records import RecordActivities
+from cpom.db.engine import make_engine
+from cpom.db.models import ContractRecord, DocumentRecord, EventRecord, MilestoneRecord
+from cpom.domain.agenda import DocumentKind
+from cpom.domain.lifecycle import Event, Phase
+from cpom.messages import DocumentRequest, ProjectionUpdate
+from cpom.rendering import Renderer
+from cpom.settings import ROOT
+from tests.workflows.helpers import contract
+
+FACTS = {
+    "previous_echeance": "31/12/2028",
+    "new_echeance": "31/12/2029",
+    "notice_received_on": "02/05/2028",
+    "accepted_on": "04/07/2028",
+    "tacit": "oui",
+}
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    return make_engine(f"sqlite:///{tmp_path / 'cpom.db'}")
+
+
+@pytest.mark.parametrize(
+    ("kind", "facts", "expected"),
+    [
+        (DocumentKind.AVENANT_PROROGATION, FACTS, "est portée au 31/12/2029"),
+        (DocumentKind.ATTESTATION_ACCEPTATION_TACITE, FACTS, "l'accord est réputé acquis"),
+        (
+            DocumentKind.RELEVE_DE_DECISIONS,
+            {
+                "contract_year": "3",
+                "held_on": "25/06/2026",
+                "participants": "Mme Durand (Département)\nM. Martin (SAD)",
+                "decisions": "Avenant sur l'objectif 2\nSuivi trimestriel des heures",
+            },
+            "Suivi trimestriel des heures",
+        ),
+    ],
+)
+async def test_documents_are_printable_pdfs_with_a_checksum(
+    engine: Engine, kind: DocumentKind, facts: dict[str, str], expected: str
+) -> None:
+    documents = DocumentActivities(engine, Renderer(ROOT / "templates"))
+    request = DocumentRequest(
+        f"CPOM-35-SAD-2024:{kind.value}", kind, contract(), facts, date(2028, 7, 4)
+    )
+    result = await ActivityEnvironment().run(documents.generate_document, request)
+    again = await ActivityEnvironment().run(documents.generate_document, request)
+    assert again == result
+    with Session(engine) as session:
+        [record] = session.exec(select(DocumentRecord)).all()
+    assert hashlib.sha256(record.pdf).hexdigest() == record.sha256 == result.sha256
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(record.pdf)).pages)
+    assert expected in " ".join(text.split())
+    assert "Département d'Ille-et-Vilaine" in text
+    assert record.html.startswith("<!doctype html>")
+    assert expected in html.unescape(record.html)
+
+
+async def test_projection_replaces_milestones_and_appends_events_once(engine: Engine) -> None:
+    records = RecordActivities(engine)
+    terms = contract()
+    events = [
+        Event(date(2025, 3, 31), "notice_sent", "avis envoyé"),
+        Event(date(2025, 4, 10), "documents_submitted", "documents reçus", "gestionnaire"),
+    ]
+    update = ProjectionUpdate(terms, Phase.EXECUTION, date(2025, 4, 10), 0, events)
+    await ActivityEnvironment().run(records.record_contract, update)
+    await ActivityEnvironment().run(records.record_contract, update)  # a retry
+    later = ProjectionUpdate(
+        terms, Phase.BILAN, date(2028, 1, 1), 2, [Event(date(2028, 1, 1), "phase_changed", "bilan")]
+    )
+    await ActivityEnvironment().run(records.record_contract, later)
+    with Session(engine) as session:
+        record = session.get(ContractRecord, terms.reference)
+        assert record is not None
+        assert (record.phase, record.echeance) == ("bilan", date(2028, 12, 31))
+        assert (record.next_deadline, record.next_deadline_kind) == (
+            date(2028, 4, 30),
+            "annual_documents_due",
+        )
+        assert record.gestionnaire_siren == "732829320"
+        kinds = [e.kind for e in session.exec(select(EventRecord)).all()]
+        assert kinds == ["notice_sent", "documents_submitted", "phase_changed"]
+        milestones = session.exec(select(MilestoneRecord)).all()
+        assert len(milestones) == 24
