@@ -1,0 +1,78 @@
+"""Record the histories of real runs, for the replay test that guards running contracts.
+
+    .venv/bin/python -m tests.workflows.record_histories
+
+Run it again only to add histories of a new workflow version; keep the old files: they are the
+contracts already running in production.
+"""
+
+import asyncio
+import json
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import WorkflowHandle
+
+from cpom.domain.lifecycle import Party
+from cpom.messages import AnswerProrogation, RequestProrogation, SubmitDocuments
+from cpom.simulation import LifeSimulator
+from tests.workflows.helpers import contract
+
+HERE = Path(__file__).parent / "histories"
+
+
+async def run_histories(handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:
+    """(run id, history JSON) of every run of the workflow, following continue-as-new."""
+    client = handle._client
+    run_id = handle.first_execution_run_id or handle.result_run_id
+    histories = []
+    while run_id:
+        history = await client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
+        histories.append((run_id, history.to_json()))
+        last = history.events[-1]
+        attributes = last.workflow_execution_continued_as_new_event_attributes
+        run_id = attributes.new_execution_run_id if last.HasField(
+            "workflow_execution_continued_as_new_event_attributes") else ""
+    return histories
+
+
+async def tacit_prorogation(life: LifeSimulator) -> WorkflowHandle[Any, str]:
+    handle = await life.start(contract(), date(2024, 1, 1))
+    await life.advance_to(date(2025, 4, 10))
+    await life.decide(handle, "submit_documents", SubmitDocuments(
+        "g", 2024, ["rapport_activite", "compte_administratif"]))
+    await life.advance_to(date(2028, 5, 2))
+    await life.decide(handle, "request_prorogation",
+                      RequestProrogation("g", Party.GESTIONNAIRE, date(2028, 5, 2)))
+    await handle.result()
+    return handle
+
+
+async def refusal(life: LifeSimulator) -> WorkflowHandle[Any, str]:
+    handle = await life.start(contract(), date(2027, 9, 1), imported=True)
+    await life.advance_to(date(2028, 5, 2))
+    await life.decide(handle, "request_prorogation",
+                      RequestProrogation("a", Party.AUTORITE, date(2028, 5, 2)))
+    await life.advance_to(date(2028, 5, 30))
+    await life.decide(handle, "answer_prorogation",
+                      AnswerProrogation("g", False, date(2028, 5, 29)))
+    await handle.result()
+    return handle
+
+
+async def main() -> None:
+    HERE.mkdir(exist_ok=True)
+    for name, scenario in (("tacit-prorogation", tacit_prorogation), ("refusal", refusal)):
+        async with LifeSimulator() as life:
+            handle = await scenario(life)
+            for index, (_, text) in enumerate(await run_histories(handle), start=1):
+                path = HERE / f"v1-{name}-run{index}.json"
+                path.write_text(json.dumps(json.loads(text), indent=1) + "\n")
+                print(path.name, len(json.loads(text)["events"]), "events")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+    os._exit(0)
