@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from cpom.domain.calendar import reply_window
-from cpom.domain.date_law import add_months
+from cpom.domain.date_law import add_months, anniversary
 from cpom.domain.terms import ContractTerms, Prorogation
 from cpom.domain.terms_validation import InvalidTerms, check_terms
 
@@ -302,8 +302,9 @@ def check_record_dialogue(state: ContractState, held_on: date, today: date) -> N
 
 
 def contract_year_of(terms: ContractTerms, day: date) -> int:
+    """The contract year `day` falls in, years starting on the anniversaries of the effect date."""
     year = 1
-    while add_months(terms.effet, 12 * year) <= day:
+    while anniversary(terms.effet, year) <= day:
         year += 1
     return year
 

@@ -29,7 +29,7 @@ from cpom.domain.terms import (
 from cpom.domain.terms_validation import InvalidTerms, Problem, check_terms
 from cpom.domain.territory import UnknownTerritory, normalize_territory
 
-MIN_YEAR, MAX_YEAR = 1950, 2200
+MIN_YEAR, MAX_YEAR = 1950, 2090
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _MONTH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})")
 _TOP_LEVEL = {

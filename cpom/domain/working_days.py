@@ -10,8 +10,9 @@ from holidays.countries.france import France
 from cpom.domain.territory import HolidayRegime, holiday_regime
 
 _WEEKEND = {5: "samedi", 6: "dimanche"}
-# Every date a contract can reach (effect dates 1950–2200, six years, deadlines after them).
-FIRST_YEAR, LAST_YEAR = 1950, 2215
+# Every date a contract can reach: effect dates 1950–2090, six years, deadlines after them.
+# (The `holidays` package stops at 2100.)
+FIRST_YEAR, LAST_YEAR = 1950, 2100
 
 
 def _holidays(regime: HolidayRegime, years: range | int) -> dict[date, str]:

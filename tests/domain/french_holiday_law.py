@@ -11,8 +11,8 @@ Choices where the texts leave room, all made on purpose:
   default day of unpaid work but never struck it from the list of fêtes légales (then C. trav.
   L.222-1, now L.3133-1); loi 2008-351 only removed that default. A worked holiday is still a
   holiday (as 1 November is for a hospital).
-* In Alsace-Moselle Good Friday is applied to the whole département, as everyone (employers,
-  administrations, the `holidays` package) does, although L.3134-13, taking over the ordinance of
+* In Alsace-Moselle Good Friday is applied to the whole département, as administrations, most
+  employers and the `holidays` package do, although L.3134-13, taking over the ordinance of
   16 August 1892, limits it to communes having a Protestant temple or a mixed church.
 * Saint-Martin commemorates the abolition of slavery on 28 May from 2018, as the interministerial
   circular of 2018 allowed and the prefecture declares each year (délibération of the conseil

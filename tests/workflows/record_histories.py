@@ -33,19 +33,26 @@ async def run_histories(handle: WorkflowHandle[Any, str]) -> list[tuple[str, str
         histories.append((run_id, history.to_json()))
         last = history.events[-1]
         attributes = last.workflow_execution_continued_as_new_event_attributes
-        run_id = attributes.new_execution_run_id if last.HasField(
-            "workflow_execution_continued_as_new_event_attributes") else ""
+        run_id = (
+            attributes.new_execution_run_id
+            if last.HasField("workflow_execution_continued_as_new_event_attributes")
+            else ""
+        )
     return histories
 
 
 async def tacit_prorogation(life: LifeSimulator) -> WorkflowHandle[Any, str]:
     handle = await life.start(contract(), date(2024, 1, 1))
     await life.advance_to(date(2025, 4, 10))
-    await life.decide(handle, "submit_documents", SubmitDocuments(
-        "g", 2024, ["rapport_activite", "compte_administratif"]))
+    await life.decide(
+        handle,
+        "submit_documents",
+        SubmitDocuments("g", 2024, ["rapport_activite", "compte_administratif"]),
+    )
     await life.advance_to(date(2028, 5, 2))
-    await life.decide(handle, "request_prorogation",
-                      RequestProrogation("g", Party.GESTIONNAIRE, date(2028, 5, 2)))
+    await life.decide(
+        handle, "request_prorogation", RequestProrogation("g", Party.GESTIONNAIRE, date(2028, 5, 2))
+    )
     await handle.result()
     return handle
 
@@ -53,11 +60,13 @@ async def tacit_prorogation(life: LifeSimulator) -> WorkflowHandle[Any, str]:
 async def refusal(life: LifeSimulator) -> WorkflowHandle[Any, str]:
     handle = await life.start(contract(), date(2027, 9, 1), imported=True)
     await life.advance_to(date(2028, 5, 2))
-    await life.decide(handle, "request_prorogation",
-                      RequestProrogation("a", Party.AUTORITE, date(2028, 5, 2)))
+    await life.decide(
+        handle, "request_prorogation", RequestProrogation("a", Party.AUTORITE, date(2028, 5, 2))
+    )
     await life.advance_to(date(2028, 5, 30))
-    await life.decide(handle, "answer_prorogation",
-                      AnswerProrogation("g", False, date(2028, 5, 29)))
+    await life.decide(
+        handle, "answer_prorogation", AnswerProrogation("g", False, date(2028, 5, 29))
+    )
     await handle.result()
     return handle
 

@@ -1,0 +1,1182 @@
+"""Every decision on a CPOM: what its check refuses (in French) and what its apply changes.
+
+The contract is Ille-et-Vilaine's 2024–2028 SAD CPOM (`make_terms()`): effect 1 January 2024,
+échéance 31 December 2028, 6-year cap 31 December 2029, prorogation notice at the latest
+30 June 2028, reply within 2 months (territory 35).
+"""
+
+from collections.abc import Callable
+from copy import deepcopy
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cpom.domain.lifecycle import (
+    ENDED,
+    IN_FORCE,
+    PHASE_LABELS,
+    PRE_SIGNATURE,
+    ContractState,
+    DecisionRefused,
+    DenonciationMode,
+    Dialogue,
+    Event,
+    Party,
+    PendingProrogation,
+    Phase,
+    ResiliationReason,
+    Termination,
+    accept_tacitly,
+    apply_answer_prorogation,
+    apply_approve_releve,
+    apply_denounce,
+    apply_record_dialogue,
+    apply_request_prorogation,
+    apply_sign,
+    apply_sign_avenant,
+    apply_submit_documents,
+    apply_terminate,
+    apply_validate_cadrage,
+    apply_validate_diagnostic,
+    change_phase,
+    check_answer_prorogation,
+    check_approve_releve,
+    check_denounce,
+    check_record_dialogue,
+    check_request_prorogation,
+    check_sign,
+    check_sign_avenant,
+    check_submit_documents,
+    check_terminate,
+    check_validate_cadrage,
+    check_validate_diagnostic,
+    contract_year_of,
+    initial_phase,
+    missing_items,
+    phase_by_date,
+    preavis_months,
+)
+from cpom.domain.terms import ContractTerms, Gestionnaire, Prorogation, Sector
+from tests.factories import make_terms
+
+EFFET = date(2024, 1, 1)
+ECHEANCE = date(2028, 12, 31)
+CAP = date(2029, 12, 31)
+SAD_ITEMS = (
+    "synthese_fiches_objectifs",
+    "rapport_activite",
+    "bilan_financier",
+    "compte_administratif",
+    "tableau_depenses_recettes",
+)
+UNSIGNED: dict[str, Any] = {"signed": False, "process_started_on": date(2023, 1, 16)}
+# A notice received on 8 March 2028 is answered by 8 May 2028, a public holiday (Victoire 1945):
+# the reply deadline is carried to Tuesday 9 May 2028.
+NOTICE = date(2028, 3, 8)
+REPLY_DEADLINE = date(2028, 5, 9)
+ACTOR = "agent@departement35.example"
+
+
+def make_state(phase: Phase = Phase.EXECUTION, **changes: Any) -> ContractState:
+    return ContractState(make_terms(**changes), phase)
+
+
+def prorogued_to(new_echeance: date, *, tacit: bool = True) -> Prorogation:
+    return Prorogation(NOTICE, date(2028, 5, 10), tacit, new_echeance)
+
+
+def pending(
+    requested_echeance: date = CAP, requested_by: Party = Party.GESTIONNAIRE
+) -> PendingProrogation:
+    return PendingProrogation(requested_by, NOTICE, requested_echeance, REPLY_DEADLINE)
+
+
+def awaiting_reply(requested_echeance: date = CAP) -> ContractState:
+    state = make_state(Phase.PROROGATION_EN_COURS)
+    state.pending_prorogation = pending(requested_echeance)
+    return state
+
+
+def refusal(check: Callable[[], None]) -> str:
+    """The French message of the DecisionRefused raised by `check`."""
+    with pytest.raises(DecisionRefused) as refused:
+        check()
+    return str(refused.value)
+
+
+def phase_changed(today: date, before: Phase, after: Phase, why: str) -> Event:
+    return Event(
+        today,
+        "phase_changed",
+        f"{PHASE_LABELS[before]} → {PHASE_LABELS[after]} : {why}",
+        None,
+        {"from": before.value, "to": after.value},
+    )
+
+
+# Phases ---------------------------------------------------------------------------------------
+
+
+def test_every_phase_has_a_french_label() -> None:
+    assert set(PHASE_LABELS) == set(Phase)
+    assert PHASE_LABELS[Phase.DIAGNOSTIC] == "diagnostic partagé"
+    assert PHASE_LABELS[Phase.ECHUE] == "échu"
+
+
+def test_phase_families_do_not_overlap_and_leave_only_signe_out() -> None:
+    assert not ENDED & PRE_SIGNATURE
+    assert not ENDED & IN_FORCE
+    assert not PRE_SIGNATURE & IN_FORCE
+    assert set(Phase) - (ENDED | PRE_SIGNATURE | IN_FORCE) == {Phase.SIGNE}
+
+
+@pytest.mark.parametrize(
+    ("party", "other"),
+    [(Party.AUTORITE, Party.GESTIONNAIRE), (Party.GESTIONNAIRE, Party.AUTORITE)],
+)
+def test_the_other_party(party: Party, other: Party) -> None:
+    assert party.other is other
+
+
+@pytest.mark.parametrize("today", [date(2023, 1, 1), date(2026, 6, 1), date(2030, 1, 1)])
+def test_an_unsigned_contract_starts_in_cadrage_whatever_the_date(today: date) -> None:
+    assert initial_phase(make_terms(**UNSIGNED), today) is Phase.CADRAGE
+
+
+@pytest.mark.parametrize(
+    ("today", "phase"),
+    [
+        (date(2023, 12, 31), Phase.SIGNE),
+        (date(2024, 1, 1), Phase.EXECUTION),
+        (date(2029, 1, 1), Phase.ECHUE),
+    ],
+)
+def test_a_signed_contract_starts_in_the_phase_of_its_dates(today: date, phase: Phase) -> None:
+    assert initial_phase(make_terms(), today) is phase
+
+
+@pytest.mark.parametrize(
+    ("today", "phase"),
+    [
+        (date(2023, 12, 31), Phase.SIGNE),
+        (date(2024, 1, 1), Phase.EXECUTION),
+        (date(2027, 12, 31), Phase.EXECUTION),
+        (date(2028, 1, 1), Phase.BILAN),
+        (date(2028, 12, 31), Phase.BILAN),
+        (date(2029, 1, 1), Phase.ECHUE),
+    ],
+)
+def test_phase_by_date(today: date, phase: Phase) -> None:
+    assert phase_by_date(make_terms(), today) is phase
+
+
+@pytest.mark.parametrize(
+    ("today", "phase"),
+    [
+        (date(2028, 6, 1), Phase.PROROGEE),
+        (date(2028, 12, 31), Phase.PROROGEE),
+        (date(2029, 1, 1), Phase.BILAN),
+        (date(2029, 12, 31), Phase.BILAN),
+        (date(2030, 1, 1), Phase.ECHUE),
+    ],
+)
+def test_phase_by_date_of_a_prorogued_contract_follows_the_new_echeance(
+    today: date, phase: Phase
+) -> None:
+    terms = make_terms(prorogations=(prorogued_to(CAP),))
+    assert phase_by_date(terms, today) is phase
+
+
+def test_change_phase_logs_the_transition_with_its_reason() -> None:
+    state = make_state(Phase.EXECUTION)
+    change_phase(state, Phase.BILAN, date(2028, 1, 1), "dernière année du contrat")
+    assert state.phase is Phase.BILAN
+    assert state.events == [
+        phase_changed(date(2028, 1, 1), Phase.EXECUTION, Phase.BILAN, "dernière année du contrat")
+    ]
+    assert (
+        state.events[0].summary == "exécution → bilan (dernière année) : dernière année du contrat"
+    )
+
+
+def test_change_phase_to_the_current_phase_logs_nothing() -> None:
+    state = make_state(Phase.BILAN)
+    change_phase(state, Phase.BILAN, date(2028, 1, 1), "dernière année du contrat")
+    assert state.phase is Phase.BILAN
+    assert state.events == []
+
+
+# Ended contracts refuse every decision ----------------------------------------------------------
+
+TODAY = date(2029, 2, 1)
+DECISIONS_REFUSED_ONCE_ENDED: dict[str, Callable[[ContractState], None]] = {
+    "submit_documents": lambda s: check_submit_documents(s, 2028, ["rapport_activite"]),
+    "record_dialogue": lambda s: check_record_dialogue(s, date(2028, 6, 30), TODAY),
+    "request_prorogation": lambda s: check_request_prorogation(s, date(2028, 3, 1), None, TODAY),
+    "sign_avenant": lambda s: check_sign_avenant(s, None, TODAY, TODAY),
+    "denounce": lambda s: check_denounce(s, DenonciationMode.MUTUELLE, TODAY, TODAY),
+    "terminate": lambda s: check_terminate(s, ResiliationReason.LIQUIDATION, TODAY, TODAY),
+}
+
+
+@pytest.mark.parametrize(
+    ("phase", "label"),
+    [
+        (Phase.ECHUE, "échu"),
+        (Phase.RENOUVELEE, "renouvelé"),
+        (Phase.DENONCEE, "dénoncé"),
+        (Phase.RESILIEE, "résilié"),
+    ],
+)
+@pytest.mark.parametrize("decision", sorted(DECISIONS_REFUSED_ONCE_ENDED))
+def test_an_ended_contract_refuses_every_decision(phase: Phase, label: str, decision: str) -> None:
+    state = make_state(phase)
+    message = refusal(lambda: DECISIONS_REFUSED_ONCE_ENDED[decision](state))
+    assert message == f"le contrat est {label} : plus aucune décision"
+
+
+# Cadrage and diagnostic -----------------------------------------------------------------------
+
+
+def test_the_cadrage_letter_is_validated_in_cadrage() -> None:
+    check_validate_cadrage(make_state(Phase.CADRAGE, **UNSIGNED))
+
+
+@pytest.mark.parametrize(
+    ("phase", "label"),
+    [(Phase.DIAGNOSTIC, "diagnostic partagé"), (Phase.EXECUTION, "exécution")],
+)
+def test_the_cadrage_letter_is_refused_outside_cadrage(phase: Phase, label: str) -> None:
+    assert refusal(lambda: check_validate_cadrage(make_state(phase))) == (
+        f"la lettre de cadrage se valide en phase de cadrage (phase actuelle : {label})"
+    )
+
+
+def test_validating_the_cadrage_moves_to_diagnostic() -> None:
+    state = make_state(Phase.CADRAGE, **UNSIGNED)
+    apply_validate_cadrage(state, date(2023, 2, 10), ACTOR)
+    assert state.phase is Phase.DIAGNOSTIC
+    assert state.events == [
+        Event(date(2023, 2, 10), "cadrage_validated", "lettre de cadrage validée", ACTOR),
+        phase_changed(
+            date(2023, 2, 10), Phase.CADRAGE, Phase.DIAGNOSTIC, "lettre de cadrage validée"
+        ),
+    ]
+
+
+def test_the_diagnostic_is_validated_in_diagnostic() -> None:
+    check_validate_diagnostic(make_state(Phase.DIAGNOSTIC, **UNSIGNED))
+
+
+@pytest.mark.parametrize(
+    ("phase", "label"),
+    [(Phase.CADRAGE, "cadrage"), (Phase.NEGOCIATION, "négociation")],
+)
+def test_the_diagnostic_is_refused_outside_diagnostic(phase: Phase, label: str) -> None:
+    assert refusal(lambda: check_validate_diagnostic(make_state(phase, **UNSIGNED))) == (
+        f"le diagnostic partagé se valide en phase de diagnostic (phase actuelle : {label})"
+    )
+
+
+def test_validating_the_diagnostic_moves_to_negotiation() -> None:
+    state = make_state(Phase.DIAGNOSTIC, **UNSIGNED)
+    apply_validate_diagnostic(state, date(2023, 5, 12), ACTOR)
+    assert state.phase is Phase.NEGOCIATION
+    assert state.events == [
+        Event(date(2023, 5, 12), "diagnostic_validated", "diagnostic partagé validé", ACTOR),
+        phase_changed(
+            date(2023, 5, 12), Phase.DIAGNOSTIC, Phase.NEGOCIATION, "diagnostic partagé validé"
+        ),
+    ]
+
+
+# Signature -------------------------------------------------------------------------------------
+
+
+class TestCheckSign:
+    today = date(2023, 11, 20)
+
+    def negotiated(self) -> ContractState:
+        return make_state(Phase.NEGOCIATION, **UNSIGNED)
+
+    def test_the_negotiated_terms_may_be_signed_today_or_earlier(self) -> None:
+        check_sign(self.negotiated(), self.today, None, self.today)
+        check_sign(self.negotiated(), date(2023, 11, 15), None, self.today)
+
+    def test_amended_terms_with_the_same_reference_may_be_signed(self) -> None:
+        state = self.negotiated()
+        amended = replace(state.terms, duration_years=4, echeance=date(2027, 12, 31))
+        check_sign(state, date(2023, 11, 15), amended, self.today)
+
+    def test_a_start_of_process_after_the_effect_date_does_not_block_the_signature(self) -> None:
+        state = make_state(Phase.NEGOCIATION, signed=False, process_started_on=date(2024, 2, 1))
+        check_sign(state, date(2023, 11, 15), None, self.today)
+
+    @pytest.mark.parametrize(
+        ("phase", "label"),
+        [(Phase.CADRAGE, "cadrage"), (Phase.DIAGNOSTIC, "diagnostic partagé")],
+    )
+    def test_signature_before_the_end_of_negotiation_is_refused(
+        self, phase: Phase, label: str
+    ) -> None:
+        state = make_state(phase, **UNSIGNED)
+        assert refusal(lambda: check_sign(state, self.today, None, self.today)) == (
+            f"la signature intervient à l'issue de la négociation (phase actuelle : {label})"
+        )
+
+    def test_a_signature_already_signed_is_refused(self) -> None:
+        state = make_state(Phase.EXECUTION)
+        assert refusal(lambda: check_sign(state, self.today, None, self.today)) == (
+            "la signature intervient à l'issue de la négociation (phase actuelle : exécution)"
+        )
+
+    def test_a_signature_date_in_the_future_is_refused(self) -> None:
+        message = refusal(
+            lambda: check_sign(self.negotiated(), date(2023, 11, 21), None, self.today)
+        )
+        assert message == "la date de signature 21/11/2023 est dans le futur"
+
+    def test_signed_terms_cannot_change_the_reference(self) -> None:
+        state = self.negotiated()
+        other = replace(state.terms, reference="CPOM-35-SAD-2024-BIS")
+        assert refusal(lambda: check_sign(state, self.today, other, self.today)) == (
+            "les termes signés ne peuvent changer la référence du contrat"
+        )
+
+    def test_invalid_signed_terms_are_refused_with_the_broken_rule(self) -> None:
+        state = self.negotiated()
+        wrong = replace(state.terms, echeance=date(2028, 6, 30))
+        assert refusal(lambda: check_sign(state, self.today, wrong, self.today)) == (
+            "termes signés invalides : echeance : l'échéance d'un contrat de 5 ans prenant effet "
+            "le 01/01/2024 est le 31/12/2028"
+        )
+
+    def test_a_refused_signature_changes_nothing(self) -> None:
+        state = self.negotiated()
+        before = deepcopy(state)
+        refusal(lambda: check_sign(state, date(2023, 12, 1), None, self.today))
+        assert state == before
+
+
+class TestApplySign:
+    def test_signing_before_the_effect_date_waits_for_it(self) -> None:
+        state = make_state(Phase.NEGOCIATION, **UNSIGNED)
+        apply_sign(state, date(2023, 11, 15), None, date(2023, 11, 20), ACTOR)
+        assert state.phase is Phase.SIGNE
+        assert state.terms.signed
+        assert state.terms.signed_on == date(2023, 11, 15)
+        assert state.terms.process_started_on is None
+        assert state.events == [
+            Event(
+                date(2023, 11, 20),
+                "signed",
+                "contrat signé le 15/11/2023",
+                ACTOR,
+                {"signed_on": "2023-11-15"},
+            ),
+            phase_changed(date(2023, 11, 20), Phase.NEGOCIATION, Phase.SIGNE, "contrat signé"),
+        ]
+
+    def test_signing_after_the_effect_date_starts_the_execution(self) -> None:
+        state = make_state(Phase.NEGOCIATION, **UNSIGNED)
+        apply_sign(state, date(2024, 1, 10), None, date(2024, 1, 12), ACTOR)
+        assert state.phase is Phase.EXECUTION
+        assert state.events[-1] == phase_changed(
+            date(2024, 1, 12), Phase.NEGOCIATION, Phase.EXECUTION, "contrat signé"
+        )
+
+    def test_the_signed_terms_replace_the_negotiated_ones(self) -> None:
+        state = make_state(Phase.NEGOCIATION, **UNSIGNED)
+        gestionnaire = Gestionnaire("Association Aide à domicile 35", "cpom@aad35.example")
+        final = replace(state.terms, gestionnaire=gestionnaire)
+        apply_sign(state, date(2023, 11, 15), final, date(2023, 11, 20), ACTOR)
+        assert state.terms == replace(
+            final, signed=True, signed_on=date(2023, 11, 15), process_started_on=None
+        )
+
+
+# Annual documents ------------------------------------------------------------------------------
+
+
+def test_missing_items_follow_the_order_of_the_contract() -> None:
+    state = make_state()
+    state.submitted = {2024: ["compte_administratif", "synthese_fiches_objectifs"]}
+    assert missing_items(state, 2024) == [
+        "rapport_activite",
+        "bilan_financier",
+        "tableau_depenses_recettes",
+    ]
+    assert missing_items(state, 2025) == list(SAD_ITEMS)
+
+
+@pytest.mark.parametrize("exercise", [2024, 2026, 2028])
+def test_documents_of_any_exercise_of_the_contract_are_accepted(exercise: int) -> None:
+    check_submit_documents(make_state(), exercise, ["rapport_activite", "bilan_financier"])
+
+
+@pytest.mark.parametrize("exercise", [2023, 2029])
+def test_documents_of_an_exercise_outside_the_contract_are_refused(exercise: int) -> None:
+    message = refusal(lambda: check_submit_documents(make_state(), exercise, ["rapport_activite"]))
+    assert message == f"l'exercice {exercise} n'est pas couvert par le contrat (2024 à 2028)"
+
+
+def test_a_prorogued_contract_covers_the_exercises_of_its_new_echeance() -> None:
+    state = make_state(Phase.PROROGEE, prorogations=(prorogued_to(CAP),))
+    check_submit_documents(state, 2029, ["rapport_activite"])
+    assert refusal(lambda: check_submit_documents(state, 2030, ["rapport_activite"])) == (
+        "l'exercice 2030 n'est pas couvert par le contrat (2024 à 2029)"
+    )
+
+
+def test_unknown_documents_are_refused_with_the_list_of_expected_ones() -> None:
+    items = ["rapport_activite", "budget", "annexe"]
+    assert refusal(lambda: check_submit_documents(make_state(), 2024, items)) == (
+        "pièces inconnues : budget, annexe ; pièces attendues : synthese_fiches_objectifs, "
+        "rapport_activite, bilan_financier, compte_administratif, tableau_depenses_recettes"
+    )
+
+
+def test_an_empty_submission_is_refused() -> None:
+    assert refusal(lambda: check_submit_documents(make_state(), 2024, [])) == (
+        "aucune pièce transmise"
+    )
+
+
+def test_a_partial_submission_is_logged_with_what_is_still_missing() -> None:
+    state = make_state()
+    apply_submit_documents(
+        state, 2024, ["rapport_activite", "bilan_financier"], date(2025, 4, 2), ACTOR
+    )
+    assert state.submitted == {2024: ["rapport_activite", "bilan_financier"]}
+    assert state.events == [
+        Event(
+            date(2025, 4, 2),
+            "documents_submitted",
+            "documents de l'exercice 2024 reçus : rapport_activite, bilan_financier "
+            "(manquent : synthese_fiches_objectifs, compte_administratif, "
+            "tableau_depenses_recettes)",
+            ACTOR,
+            {"exercise": "2024", "items": "rapport_activite,bilan_financier"},
+        )
+    ]
+
+
+def test_the_last_documents_complete_the_exercise_without_duplicates() -> None:
+    state = make_state()
+    state.submitted = {2024: ["rapport_activite", "bilan_financier"]}
+    rest = ["rapport_activite", "synthese_fiches_objectifs", "compte_administratif"]
+    rest.append("tableau_depenses_recettes")
+    apply_submit_documents(state, 2024, rest, date(2025, 4, 20), ACTOR)
+    assert state.submitted[2024] == [
+        "rapport_activite",
+        "bilan_financier",
+        "synthese_fiches_objectifs",
+        "compte_administratif",
+        "tableau_depenses_recettes",
+    ]
+    assert missing_items(state, 2024) == []
+    assert state.events[-1].summary == (
+        "documents de l'exercice 2024 reçus : rapport_activite, synthese_fiches_objectifs, "
+        "compte_administratif, tableau_depenses_recettes"
+    )
+
+
+def test_documents_are_counted_per_exercise() -> None:
+    state = make_state()
+    apply_submit_documents(state, 2025, list(SAD_ITEMS), date(2026, 3, 1), ACTOR)
+    assert missing_items(state, 2025) == []
+    assert missing_items(state, 2024) == list(SAD_ITEMS)
+
+
+# Dialogue de gestion ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("phase", sorted(IN_FORCE))
+def test_a_dialogue_is_recorded_in_any_phase_in_force(phase: Phase) -> None:
+    check_record_dialogue(make_state(phase), date(2026, 6, 20), date(2026, 6, 25))
+
+
+@pytest.mark.parametrize("phase", [Phase.CADRAGE, Phase.DIAGNOSTIC, Phase.NEGOCIATION, Phase.SIGNE])
+def test_a_dialogue_before_the_contract_is_in_force_is_refused(phase: Phase) -> None:
+    state = make_state(phase)
+    assert refusal(lambda: check_record_dialogue(state, date(2023, 12, 1), date(2023, 12, 2))) == (
+        "un dialogue de gestion se tient pendant l'exécution du contrat"
+    )
+
+
+@pytest.mark.parametrize("held_on", [EFFET, date(2026, 6, 25)], ids=["on_the_effect_date", "today"])
+def test_a_dialogue_may_be_held_from_the_effect_date_until_today(held_on: date) -> None:
+    check_record_dialogue(make_state(), held_on, date(2026, 6, 25))
+
+
+@pytest.mark.parametrize(
+    ("held_on", "shown"),
+    [(date(2023, 12, 31), "31/12/2023"), (date(2026, 6, 26), "26/06/2026")],
+    ids=["before_the_effect_date", "in_the_future"],
+)
+def test_a_dialogue_dated_outside_effect_date_to_today_is_refused(
+    held_on: date, shown: str
+) -> None:
+    message = refusal(lambda: check_record_dialogue(make_state(), held_on, date(2026, 6, 25)))
+    assert message == (
+        f"la date du dialogue ({shown}) doit être passée et postérieure à la date d'effet"
+    )
+
+
+@pytest.mark.parametrize(
+    ("day", "year"),
+    [
+        (date(2024, 1, 1), 1),
+        (date(2024, 12, 31), 1),
+        (date(2025, 1, 1), 2),
+        (date(2026, 6, 30), 3),
+        (date(2028, 12, 31), 5),
+    ],
+)
+def test_contract_year_of_a_day(day: date, year: int) -> None:
+    assert contract_year_of(make_terms(), day) == year
+
+
+def test_contract_years_start_on_the_anniversary_of_a_mid_year_effect_date() -> None:
+    terms = make_terms(effet=date(2024, 7, 1))
+    assert contract_year_of(terms, date(2025, 6, 30)) == 1
+    assert contract_year_of(terms, date(2025, 7, 1)) == 2
+
+
+def test_contract_years_of_a_29_february_effect_date_match_the_calendar() -> None:
+    # contract_years(2024-02-29, …) gives year 1 = 29/02/2024–28/02/2025, year 2 from 01/03/2025.
+    terms = make_terms(effet=date(2024, 2, 29))
+    assert contract_year_of(terms, date(2025, 2, 28)) == 1
+    assert contract_year_of(terms, date(2025, 3, 1)) == 2
+
+
+def test_recording_a_dialogue_dates_it_in_its_contract_year() -> None:
+    state = make_state()
+    dialogue = apply_record_dialogue(
+        state,
+        date(2026, 6, 20),
+        ["Département", "Association"],
+        ["objectif 3 reporté"],
+        date(2026, 6, 25),
+        ACTOR,
+    )
+    assert dialogue == Dialogue(
+        3, date(2026, 6, 20), ["Département", "Association"], ["objectif 3 reporté"], []
+    )
+    assert state.dialogues == [dialogue]
+    assert state.events == [
+        Event(
+            date(2026, 6, 25),
+            "dialogue_recorded",
+            "dialogue de gestion du 20/06/2026 enregistré",
+            ACTOR,
+            {"held_on": "2026-06-20", "contract_year": "3"},
+        )
+    ]
+
+
+def held(year: int, held_on: date, *approved_by: Party) -> Dialogue:
+    return Dialogue(year, held_on, ["Département"], ["décision"], list(approved_by))
+
+
+def test_the_releve_cannot_be_approved_before_any_dialogue() -> None:
+    assert refusal(lambda: check_approve_releve(make_state(), Party.AUTORITE)) == (
+        "aucun dialogue de gestion enregistré : rien à approuver"
+    )
+
+
+@pytest.mark.parametrize("party", list(Party))
+def test_each_party_approves_the_releve_once(party: Party) -> None:
+    state = make_state()
+    state.dialogues = [held(1, date(2024, 6, 20))]
+    check_approve_releve(state, party)
+    state.dialogues[-1].approved_by.append(party)
+    assert refusal(lambda: check_approve_releve(state, party)) == (
+        f"le relevé de décisions est déjà approuvé par {party.value}"
+    )
+    check_approve_releve(state, party.other)
+
+
+def test_only_the_last_dialogue_is_approved() -> None:
+    state = make_state()
+    state.dialogues = [held(1, date(2024, 6, 20), Party.AUTORITE), held(2, date(2025, 6, 18))]
+    check_approve_releve(state, Party.AUTORITE)
+
+
+def test_approving_the_releve_is_logged() -> None:
+    state = make_state()
+    state.dialogues = [held(1, date(2024, 6, 20)), held(2, date(2025, 6, 18))]
+    apply_approve_releve(state, Party.GESTIONNAIRE, date(2025, 6, 30), ACTOR)
+    assert state.dialogues[0].approved_by == []
+    assert state.dialogues[1].approved_by == [Party.GESTIONNAIRE]
+    assert state.events == [
+        Event(
+            date(2025, 6, 30),
+            "releve_approved",
+            "relevé de décisions du 18/06/2025 approuvé par gestionnaire",
+            ACTOR,
+            {"party": "gestionnaire"},
+        )
+    ]
+
+
+# Prorogation request ---------------------------------------------------------------------------
+
+
+class TestCheckRequestProrogation:
+    today = date(2028, 3, 10)
+
+    @pytest.mark.parametrize(
+        "phase", [Phase.EXECUTION, Phase.BILAN, Phase.PROROGEE, Phase.RENEGOCIATION]
+    )
+    def test_a_timely_notice_is_accepted_in_force(self, phase: Phase) -> None:
+        check_request_prorogation(make_state(phase), NOTICE, None, self.today)
+
+    def test_a_notice_received_on_the_notice_deadline_is_still_timely(self) -> None:
+        check_request_prorogation(make_state(), date(2028, 6, 30), None, date(2028, 7, 1))
+
+    @pytest.mark.parametrize(
+        ("phase", "label"),
+        [
+            (Phase.CADRAGE, "cadrage"),
+            (Phase.NEGOCIATION, "négociation"),
+            (Phase.SIGNE, "signé, en attente de la date d'effet"),
+            (Phase.PROROGATION_EN_COURS, "prorogation en cours"),
+        ],
+    )
+    def test_a_prorogation_outside_execution_is_refused(self, phase: Phase, label: str) -> None:
+        state = make_state(phase)
+        assert refusal(lambda: check_request_prorogation(state, NOTICE, None, self.today)) == (
+            f"une prorogation se demande pendant l'exécution du contrat (phase actuelle : {label})"
+        )
+
+    def test_a_receipt_in_the_future_is_refused(self) -> None:
+        message = refusal(
+            lambda: check_request_prorogation(make_state(), date(2028, 3, 11), None, self.today)
+        )
+        assert message == "la réception du 11/03/2028 est dans le futur"
+
+    def test_no_prorogation_once_the_six_years_are_reached(self) -> None:
+        state = make_state(Phase.PROROGEE, prorogations=(prorogued_to(CAP),))
+        assert refusal(lambda: check_request_prorogation(state, NOTICE, None, self.today)) == (
+            "la durée totale de 6 ans est atteinte : aucune prorogation possible"
+        )
+
+    def test_a_notice_after_its_deadline_is_no_prorogation_simple(self) -> None:
+        message = refusal(
+            lambda: check_request_prorogation(
+                make_state(Phase.BILAN), date(2028, 7, 1), None, date(2028, 7, 2)
+            )
+        )
+        assert message == (
+            "notification reçue le 01/07/2028, après la date limite du 30/06/2028 : une "
+            "prorogation n'est plus possible que par avenant d'un commun accord"
+        )
+
+    @pytest.mark.parametrize(
+        ("requested", "shown"),
+        [
+            (date(2028, 12, 31), "31/12/2028"),
+            (date(2028, 6, 30), "30/06/2028"),
+            (date(2030, 1, 1), "01/01/2030"),
+        ],
+        ids=["current_echeance", "earlier", "beyond_six_years"],
+    )
+    def test_a_requested_echeance_outside_the_allowed_span_is_refused(
+        self, requested: date, shown: str
+    ) -> None:
+        message = refusal(
+            lambda: check_request_prorogation(make_state(), NOTICE, requested, self.today)
+        )
+        assert message == (
+            f"l'échéance demandée ({shown}) doit suivre l'échéance actuelle et ne pas "
+            "dépasser le 31/12/2029 (6 ans au total)"
+        )
+
+    @pytest.mark.parametrize("requested", [date(2029, 1, 1), date(2029, 6, 30), CAP])
+    def test_a_requested_echeance_up_to_six_years_is_accepted(self, requested: date) -> None:
+        check_request_prorogation(make_state(), NOTICE, requested, self.today)
+
+
+class TestApplyRequestProrogation:
+    today = date(2028, 3, 10)
+
+    def test_the_reply_deadline_runs_two_months_and_skips_the_8_may_holiday(self) -> None:
+        state = make_state(Phase.BILAN)
+        result = apply_request_prorogation(
+            state, Party.GESTIONNAIRE, NOTICE, None, self.today, ACTOR
+        )
+        assert result == PendingProrogation(Party.GESTIONNAIRE, NOTICE, CAP, REPLY_DEADLINE)
+        assert state.pending_prorogation is result
+
+    def test_the_request_is_logged_and_puts_the_contract_in_prorogation(self) -> None:
+        state = make_state(Phase.BILAN)
+        apply_request_prorogation(state, Party.GESTIONNAIRE, NOTICE, None, self.today, ACTOR)
+        assert state.phase is Phase.PROROGATION_EN_COURS
+        assert state.events == [
+            Event(
+                self.today,
+                "prorogation_requested",
+                "demande de prorogation de gestionnaire reçue le 08/03/2028 ; réponse au plus "
+                "tard le 09/05/2028, le silence vaut accord",
+                ACTOR,
+                {
+                    "received_on": "2028-03-08",
+                    "reply_deadline": "2028-05-09",
+                    "requested_echeance": "2029-12-31",
+                    "basis": "réponse dans les 2 mois suivant la réception prouvée de la "
+                    "notification ; à défaut, l'accord est réputé acquis",
+                },
+            ),
+            phase_changed(
+                self.today, Phase.BILAN, Phase.PROROGATION_EN_COURS, "demande de prorogation reçue"
+            ),
+        ]
+
+    def test_a_requested_echeance_is_kept(self) -> None:
+        state = make_state(Phase.EXECUTION)
+        result = apply_request_prorogation(
+            state, Party.AUTORITE, date(2028, 3, 15), date(2029, 6, 30), self.today, ACTOR
+        )
+        assert result == PendingProrogation(
+            Party.AUTORITE, date(2028, 3, 15), date(2029, 6, 30), date(2028, 5, 15)
+        )
+        assert state.events[0].details["requested_echeance"] == "2029-06-30"
+        assert state.events[0].summary.startswith("demande de prorogation de autorite")
+
+
+# Prorogation answer ----------------------------------------------------------------------------
+
+
+class TestCheckAnswerProrogation:
+    today = date(2028, 5, 20)
+
+    @pytest.mark.parametrize("received_on", [NOTICE, date(2028, 4, 2), REPLY_DEADLINE])
+    def test_an_answer_within_the_window_is_accepted(self, received_on: date) -> None:
+        check_answer_prorogation(awaiting_reply(), received_on, self.today)
+
+    def test_there_must_be_a_pending_request(self) -> None:
+        assert refusal(lambda: check_answer_prorogation(make_state(), NOTICE, self.today)) == (
+            "aucune demande de prorogation en attente de réponse"
+        )
+
+    def test_an_answer_received_in_the_future_is_refused(self) -> None:
+        message = refusal(
+            lambda: check_answer_prorogation(awaiting_reply(), date(2028, 4, 2), date(2028, 4, 1))
+        )
+        assert message == "la réception du 02/04/2028 est dans le futur"
+
+    def test_an_answer_cannot_precede_the_request(self) -> None:
+        message = refusal(
+            lambda: check_answer_prorogation(awaiting_reply(), date(2028, 3, 7), self.today)
+        )
+        assert message == "la réponse ne peut précéder la demande"
+
+    def test_an_answer_after_the_reply_deadline_comes_too_late(self) -> None:
+        message = refusal(
+            lambda: check_answer_prorogation(awaiting_reply(), date(2028, 5, 10), self.today)
+        )
+        assert message == (
+            "réponse reçue le 10/05/2028, après le dernier jour du délai (09/05/2028) : "
+            "l'accord est déjà réputé acquis"
+        )
+
+
+class TestApplyAnswerProrogation:
+    def test_an_express_acceptance_moves_the_echeance(self) -> None:
+        state = awaiting_reply()
+        apply_answer_prorogation(state, True, date(2028, 4, 2), date(2028, 4, 3), ACTOR)
+        assert state.pending_prorogation is None
+        assert state.terms.prorogations == (Prorogation(NOTICE, date(2028, 4, 2), False, CAP),)
+        assert state.terms.current_echeance == CAP
+        assert state.refused_prorogation_on is None
+
+    def test_an_express_acceptance_is_logged_and_the_contract_is_prorogued(self) -> None:
+        state = awaiting_reply()
+        apply_answer_prorogation(state, True, date(2028, 4, 2), date(2028, 4, 3), ACTOR)
+        assert state.phase is Phase.PROROGEE
+        assert state.events == [
+            Event(
+                date(2028, 4, 3),
+                "prorogation_accepted",
+                "prorogation acceptée expressément le 02/04/2028 : nouvelle échéance le 31/12/2029",
+                ACTOR,
+                {"tacit": "false", "new_echeance": "2029-12-31"},
+            ),
+            phase_changed(
+                date(2028, 4, 3), Phase.PROROGATION_EN_COURS, Phase.PROROGEE, "prorogation acceptée"
+            ),
+        ]
+
+    def test_a_short_prorogation_leaves_the_contract_in_its_final_year(self) -> None:
+        state = awaiting_reply(date(2029, 3, 31))
+        apply_answer_prorogation(state, True, date(2028, 4, 2), date(2028, 4, 3), ACTOR)
+        assert state.phase is Phase.BILAN
+
+    def test_a_refusal_is_recorded_and_keeps_the_echeance(self) -> None:
+        state = awaiting_reply()
+        apply_answer_prorogation(state, False, date(2028, 4, 2), date(2028, 4, 3), ACTOR)
+        assert state.pending_prorogation is None
+        assert state.refused_prorogation_on == date(2028, 4, 2)
+        assert state.terms.prorogations == ()
+        assert state.terms.current_echeance == ECHEANCE
+        assert state.phase is Phase.PROROGATION_EN_COURS
+        assert state.events == [
+            Event(
+                date(2028, 4, 3), "prorogation_refused", "prorogation refusée le 02/04/2028", ACTOR
+            )
+        ]
+
+
+class TestAcceptTacitly:
+    today = date(2028, 5, 10)
+
+    def test_silence_accepts_the_day_after_the_reply_deadline(self) -> None:
+        state = awaiting_reply()
+        prorogation = accept_tacitly(state, self.today)
+        assert prorogation == Prorogation(NOTICE, date(2028, 5, 10), True, CAP)
+        assert state.terms.prorogations == (prorogation,)
+        assert state.pending_prorogation is None
+
+    def test_the_tacit_acceptance_is_logged_without_actor(self) -> None:
+        state = awaiting_reply()
+        accept_tacitly(state, self.today)
+        assert state.phase is Phase.PROROGEE
+        assert state.events == [
+            Event(
+                self.today,
+                "prorogation_accepted",
+                "sans réponse au 09/05/2028, la prorogation est réputée acceptée : nouvelle "
+                "échéance le 31/12/2029",
+                None,
+                {"tacit": "true", "new_echeance": "2029-12-31", "reply_deadline": "2028-05-09"},
+            ),
+            phase_changed(
+                self.today, Phase.PROROGATION_EN_COURS, Phase.PROROGEE, "acceptation tacite"
+            ),
+        ]
+
+
+# Avenant ---------------------------------------------------------------------------------------
+
+
+class TestCheckSignAvenant:
+    today = date(2028, 9, 1)
+
+    @pytest.mark.parametrize("phase", [Phase.SIGNE, *sorted(IN_FORCE)])
+    def test_an_avenant_without_new_echeance_is_accepted_once_signed(self, phase: Phase) -> None:
+        check_sign_avenant(make_state(phase), None, self.today, self.today)
+
+    @pytest.mark.parametrize("new_echeance", [date(2029, 1, 1), date(2029, 6, 30), CAP])
+    def test_an_avenant_may_move_the_echeance_up_to_six_years(self, new_echeance: date) -> None:
+        check_sign_avenant(make_state(Phase.BILAN), new_echeance, date(2028, 8, 30), self.today)
+
+    @pytest.mark.parametrize("phase", sorted(PRE_SIGNATURE))
+    def test_an_avenant_before_signature_is_refused(self, phase: Phase) -> None:
+        state = make_state(phase, **UNSIGNED)
+        assert refusal(lambda: check_sign_avenant(state, None, self.today, self.today)) == (
+            "un avenant modifie un contrat signé"
+        )
+
+    def test_an_avenant_signed_in_the_future_is_refused(self) -> None:
+        message = refusal(
+            lambda: check_sign_avenant(make_state(), None, date(2028, 9, 2), self.today)
+        )
+        assert message == "la date de signature 02/09/2028 est dans le futur"
+
+    @pytest.mark.parametrize(
+        ("new_echeance", "shown"),
+        [
+            (ECHEANCE, "31/12/2028"),
+            (date(2028, 10, 31), "31/10/2028"),
+            (date(2030, 1, 1), "01/01/2030"),
+        ],
+        ids=["current_echeance", "earlier", "beyond_six_years"],
+    )
+    def test_an_avenant_echeance_outside_the_allowed_span_is_refused(
+        self, new_echeance: date, shown: str
+    ) -> None:
+        message = refusal(
+            lambda: check_sign_avenant(make_state(), new_echeance, self.today, self.today)
+        )
+        assert message == (
+            f"la nouvelle échéance ({shown}) doit suivre l'échéance actuelle et ne pas "
+            "dépasser le 31/12/2029 (6 ans au total)"
+        )
+
+
+class TestApplySignAvenant:
+    def test_an_avenant_without_new_echeance_is_only_logged(self) -> None:
+        state = make_state(Phase.EXECUTION)
+        apply_sign_avenant(
+            state, None, date(2026, 2, 1), "objectifs révisés", date(2026, 2, 3), ACTOR
+        )
+        assert state.terms == make_terms()
+        assert state.phase is Phase.EXECUTION
+        assert state.events == [
+            Event(
+                date(2026, 2, 3),
+                "avenant_signed",
+                "avenant signé le 01/02/2026 : objectifs révisés",
+                ACTOR,
+                {"signed_on": "2026-02-01", "summary": "objectifs révisés"},
+            )
+        ]
+
+    def test_an_avenant_of_prorogation_moves_the_echeance_and_the_phase(self) -> None:
+        state = make_state(Phase.EXECUTION)
+        apply_sign_avenant(
+            state, CAP, date(2027, 11, 2), "prorogation d'un an", date(2027, 11, 3), ACTOR
+        )
+        assert state.terms.prorogations == (
+            Prorogation(date(2027, 11, 2), date(2027, 11, 2), False, CAP),
+        )
+        assert state.phase is Phase.PROROGEE
+        assert state.events == [
+            Event(
+                date(2027, 11, 3),
+                "avenant_signed",
+                "avenant signé le 02/11/2027 : prorogation d'un an",
+                ACTOR,
+                {
+                    "signed_on": "2027-11-02",
+                    "summary": "prorogation d'un an",
+                    "new_echeance": "2029-12-31",
+                },
+            ),
+            phase_changed(
+                date(2027, 11, 3), Phase.EXECUTION, Phase.PROROGEE, "avenant de prorogation"
+            ),
+        ]
+
+    def test_an_avenant_that_keeps_the_contract_in_its_final_year_changes_no_phase(self) -> None:
+        state = make_state(Phase.BILAN)
+        apply_sign_avenant(
+            state, date(2029, 3, 31), date(2028, 9, 1), "trois mois", date(2028, 9, 1), ACTOR
+        )
+        assert state.terms.current_echeance == date(2029, 3, 31)
+        assert state.phase is Phase.BILAN
+        assert [event.kind for event in state.events] == ["avenant_signed"]
+
+
+# Dénonciation ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sector", "mode", "months"),
+    [
+        (Sector.SAD, DenonciationMode.MUTUELLE, 3),
+        (Sector.SAD, DenonciationMode.MANQUEMENT, None),
+        (Sector.ESMS_ARS, DenonciationMode.MUTUELLE, None),
+        (Sector.ESMS_ARS, DenonciationMode.MANQUEMENT, 6),
+        (Sector.AHI_ETAT, DenonciationMode.MUTUELLE, None),
+        (Sector.AHI_ETAT, DenonciationMode.MANQUEMENT, None),
+    ],
+)
+def test_preavis_months_by_preset(
+    sector: Sector, mode: DenonciationMode, months: int | None
+) -> None:
+    assert preavis_months(make_terms(sector=sector), mode) == months
+
+
+class TestCheckDenounce:
+    today = date(2026, 3, 15)
+
+    @pytest.mark.parametrize(
+        ("sector", "mode"),
+        [(Sector.SAD, DenonciationMode.MUTUELLE), (Sector.ESMS_ARS, DenonciationMode.MANQUEMENT)],
+    )
+    def test_a_denonciation_the_contract_provides_for_is_accepted(
+        self, sector: Sector, mode: DenonciationMode
+    ) -> None:
+        check_denounce(make_state(sector=sector), mode, self.today, self.today)
+
+    def test_a_signed_contract_not_yet_in_force_may_be_denounced(self) -> None:
+        check_denounce(
+            make_state(Phase.SIGNE), DenonciationMode.MUTUELLE, date(2023, 12, 1), date(2023, 12, 1)
+        )
+
+    def test_a_second_end_of_contract_is_refused(self) -> None:
+        state = make_state()
+        state.termination = Termination(
+            Phase.DENONCEE, date(2026, 3, 1), date(2026, 5, 31), "dénonciation mutuelle"
+        )
+        message = refusal(
+            lambda: check_denounce(state, DenonciationMode.MUTUELLE, self.today, self.today)
+        )
+        assert message == "fin du contrat déjà notifiée : dénonciation mutuelle"
+
+    @pytest.mark.parametrize("phase", sorted(PRE_SIGNATURE))
+    def test_an_unsigned_contract_cannot_be_denounced(self, phase: Phase) -> None:
+        state = make_state(phase, **UNSIGNED)
+        message = refusal(
+            lambda: check_denounce(state, DenonciationMode.MUTUELLE, self.today, self.today)
+        )
+        assert message == "seul un contrat signé peut être dénoncé"
+
+    def test_a_notification_in_the_future_is_refused(self) -> None:
+        message = refusal(
+            lambda: check_denounce(
+                make_state(), DenonciationMode.MUTUELLE, date(2026, 3, 16), self.today
+            )
+        )
+        assert message == "la notification du 16/03/2026 est dans le futur"
+
+    @pytest.mark.parametrize(
+        ("sector", "mode", "message"),
+        [
+            (
+                Sector.SAD,
+                DenonciationMode.MANQUEMENT,
+                "le contrat ne prévoit pas de dénonciation manquement (préréglage sad)",
+            ),
+            (
+                Sector.ESMS_ARS,
+                DenonciationMode.MUTUELLE,
+                "le contrat ne prévoit pas de dénonciation mutuelle (préréglage esms-ars)",
+            ),
+        ],
+    )
+    def test_a_denonciation_the_contract_does_not_provide_for_is_refused(
+        self, sector: Sector, mode: DenonciationMode, message: str
+    ) -> None:
+        state = make_state(sector=sector)
+        assert refusal(lambda: check_denounce(state, mode, self.today, self.today)) == message
+
+
+class TestApplyDenounce:
+    def test_a_mutual_denonciation_ends_the_day_before_the_end_of_its_preavis(self) -> None:
+        state = make_state()
+        last_day = apply_denounce(
+            state, DenonciationMode.MUTUELLE, date(2026, 3, 15), date(2026, 3, 16), ACTOR
+        )
+        assert last_day == date(2026, 6, 14)
+        assert state.termination == Termination(
+            Phase.DENONCEE,
+            date(2026, 3, 15),
+            date(2026, 6, 14),
+            "dénonciation mutuelle notifiée le 15/03/2026, préavis de 3 mois",
+        )
+
+    def test_a_denonciation_is_logged_and_the_contract_stays_in_force(self) -> None:
+        state = make_state()
+        apply_denounce(
+            state, DenonciationMode.MUTUELLE, date(2026, 3, 15), date(2026, 3, 16), ACTOR
+        )
+        assert state.phase is Phase.EXECUTION
+        assert state.events == [
+            Event(
+                date(2026, 3, 16),
+                "denonciation_notified",
+                "dénonciation mutuelle notifiée le 15/03/2026, préavis de 3 mois : fin du "
+                "contrat le 14/06/2026",
+                ACTOR,
+                {"mode": "mutuelle", "ends_on": "2026-06-14"},
+            )
+        ]
+
+    def test_a_denonciation_for_breach_clamps_its_preavis_to_the_end_of_the_month(self) -> None:
+        state = make_state(sector=Sector.ESMS_ARS)
+        # 31 August 2025 + 6 months = 28 February 2026 (clamped), last day 27 February 2026.
+        last_day = apply_denounce(
+            state, DenonciationMode.MANQUEMENT, date(2025, 8, 31), date(2025, 9, 1), ACTOR
+        )
+        assert last_day == date(2026, 2, 27)
+        assert state.termination is not None
+        assert state.termination.reason == (
+            "dénonciation manquement notifiée le 31/08/2025, préavis de 6 mois"
+        )
+
+    def test_a_preavis_running_past_the_echeance_ends_on_the_echeance(self) -> None:
+        state = make_state(Phase.BILAN)
+        last_day = apply_denounce(
+            state, DenonciationMode.MUTUELLE, date(2028, 11, 15), date(2028, 11, 15), ACTOR
+        )
+        assert last_day == ECHEANCE
+        assert state.termination is not None
+        assert state.termination.ends_on == ECHEANCE
+
+
+# Résiliation -----------------------------------------------------------------------------------
+
+
+class TestCheckTerminate:
+    today = date(2026, 3, 2)
+
+    @pytest.mark.parametrize(
+        ("sector", "reason"),
+        [
+            (Sector.SAD, ResiliationReason.LIQUIDATION),
+            (Sector.SAD, ResiliationReason.MANQUEMENT),
+            (Sector.AHI_ETAT, ResiliationReason.MANQUEMENT),
+            (Sector.ESMS_ARS, ResiliationReason.LIQUIDATION),
+        ],
+    )
+    def test_a_resiliation_the_contract_allows_is_accepted(
+        self, sector: Sector, reason: ResiliationReason
+    ) -> None:
+        check_terminate(make_state(sector=sector), reason, self.today, self.today)
+
+    def test_a_resiliation_in_the_future_is_refused(self) -> None:
+        message = refusal(
+            lambda: check_terminate(
+                make_state(), ResiliationReason.LIQUIDATION, date(2026, 3, 3), self.today
+            )
+        )
+        assert message == "la date de résiliation 03/03/2026 est dans le futur"
+
+    @pytest.mark.parametrize("phase", sorted(PRE_SIGNATURE))
+    def test_an_unsigned_contract_cannot_be_terminated(self, phase: Phase) -> None:
+        state = make_state(phase, **UNSIGNED)
+        message = refusal(
+            lambda: check_terminate(state, ResiliationReason.LIQUIDATION, self.today, self.today)
+        )
+        assert message == "seul un contrat signé peut être résilié"
+
+    def test_a_resiliation_for_breach_needs_the_contract_to_allow_it(self) -> None:
+        state = make_state(sector=Sector.ESMS_ARS)
+        message = refusal(
+            lambda: check_terminate(state, ResiliationReason.MANQUEMENT, self.today, self.today)
+        )
+        assert message == (
+            "le contrat ne permet pas à l'autorité de le résilier pour manquement ; "
+            "utiliser la dénonciation avec préavis"
+        )
+
+
+@pytest.mark.parametrize(
+    ("reason", "label"),
+    [
+        (
+            ResiliationReason.LIQUIDATION,
+            "liquidation judiciaire : résiliation de plein droit, sans préavis",
+        ),
+        (ResiliationReason.MANQUEMENT, "résiliation par l'autorité pour manquement"),
+    ],
+)
+def test_a_resiliation_ends_the_contract_on_its_day(reason: ResiliationReason, label: str) -> None:
+    state = make_state()
+    apply_terminate(state, reason, date(2026, 3, 2), date(2026, 3, 4), ACTOR)
+    assert state.termination == Termination(
+        Phase.RESILIEE, date(2026, 3, 2), date(2026, 3, 2), label
+    )
+    assert state.phase is Phase.EXECUTION
+    assert state.events == [
+        Event(
+            date(2026, 3, 4),
+            "resiliation",
+            f"{label} le 02/03/2026",
+            ACTOR,
+            {"reason": reason.value},
+        )
+    ]
+
+
+def test_a_decision_replaces_the_terms_instead_of_mutating_them() -> None:
+    state = awaiting_reply()
+    original: ContractTerms = state.terms
+    accept_tacitly(state, date(2028, 5, 10))
+    assert original.prorogations == ()
+    assert state.terms is not original
