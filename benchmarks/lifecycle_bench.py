@@ -39,17 +39,24 @@ def contracts(count: int, seed: int) -> list[ContractTerms]:
         preset = PRESETS[sector]
         effet = date(2024, 1, 1) + timedelta(days=rng.randrange(365))
         years = rng.randint(2, 5)
-        generated.append(ContractTerms(
-            reference=f"BENCH-{index:05d}",
-            sector=sector,
-            authority=Authority(preset.authority_kind, "Autorité", rng.choice(TERRITORIES),
-                                "autorite@bench.example", "superviseur@bench.example"),
-            gestionnaire=Gestionnaire(f"Gestionnaire {index}", f"g{index}@bench.example"),
-            effet=effet,
-            duration_years=years,
-            echeance=echeance_after(effet, years),
-            rules=replace(preset.rules),
-        ))
+        generated.append(
+            ContractTerms(
+                reference=f"BENCH-{index:05d}",
+                sector=sector,
+                authority=Authority(
+                    preset.authority_kind,
+                    "Autorité",
+                    rng.choice(TERRITORIES),
+                    "autorite@bench.example",
+                    "superviseur@bench.example",
+                ),
+                gestionnaire=Gestionnaire(f"Gestionnaire {index}", f"g{index}@bench.example"),
+                effet=effet,
+                duration_years=years,
+                echeance=echeance_after(effet, years),
+                rules=replace(preset.rules),
+            )
+        )
     return generated
 
 
@@ -62,10 +69,15 @@ async def run(count: int, sample: int, seed: int) -> None:
         for terms in terms_list:
             offset = (terms.effet - server_today).days
             state = ContractState(terms, initial_phase(terms, terms.effet))
-            handles.append(await life.env.client.start_workflow(
-                "Cpom", ContractInput(state, offset), id=workflow_id(terms.reference),
-                task_queue=life.settings.task_queue, result_type=str,
-            ))
+            handles.append(
+                await life.env.client.start_workflow(
+                    "Cpom",
+                    ContractInput(state, offset),
+                    id=workflow_id(terms.reference),
+                    task_queue=life.settings.task_queue,
+                    result_type=str,
+                )
+            )
         results = await asyncio.gather(*(h.result() for h in handles))
         elapsed = time.perf_counter() - started
         per_year: list[float] = []
@@ -81,8 +93,10 @@ async def run(count: int, sample: int, seed: int) -> None:
     print(f"mails caught:            {len(life.catcher.caught):,}")
     print(f"wall time:               {elapsed:.1f} s")
     print(f"contracts per second:    {count / elapsed:.1f}")
-    print(f"history events per contract-year: median {statistics.median(per_year):.0f}, "
-          f"max {max(per_year):.0f} (sample of {len(per_year)})")
+    print(
+        f"history events per contract-year: median {statistics.median(per_year):.0f}, "
+        f"max {max(per_year):.0f} (sample of {len(per_year)})"
+    )
     print(f"largest single run history: {largest} events (continue-as-new each contract year)")
     print(f"worker peak memory (RSS): {peak:.0f} MiB")
 
