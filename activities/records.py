@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from pydantic import TypeAdapter
 from sqlalchemy import Engine, delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio import activity
 
@@ -27,7 +28,17 @@ class RecordActivities:
     @activity.defn(name="record_contract")
     async def record_contract(self, update: ProjectionUpdate) -> None:
         """Upsert the contract, replace its milestones, append its new events (idempotent)."""
-        await asyncio.to_thread(self._record, update)
+        await asyncio.to_thread(self._record_once_settled, update)
+
+    def _record_once_settled(self, update: ProjectionUpdate) -> None:
+        # A retried attempt may race the one it replaces: whoever inserts second starts again
+        # and then finds the rows of the first.
+        for attempt in range(3):
+            try:
+                return self._record(update)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
 
     def _record(self, update: ProjectionUpdate) -> None:
         terms = update.terms
