@@ -15,7 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +156,22 @@ async def register_search_attributes(client: Client, namespace: str = "default")
     )
 
 
+async def start_dev_server_time_skipping() -> WorkflowEnvironment:
+    return await WorkflowEnvironment.start_time_skipping_v2(
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=shutil.which("temporal")
+        or str(Path(__file__).resolve().parent.parent / ".venv/bin/temporal"),
+        search_attributes=list(search_attributes.ALL),
+        runtime=quiet_runtime(),
+        dev_server_extra_args=[
+            "--dynamic-config-value",
+            "frontend.workflowTimeSkippingEnabled=true",
+            "--log-level",
+            "error",
+        ],
+    )
+
+
 def quiet_runtime() -> Runtime:
     """A Temporal runtime that only logs errors: warnings of the test server are noise here."""
     return Runtime(
@@ -182,7 +198,13 @@ class LifeSimulator:
     date can be lived from its first day: `start()`, then `advance_to()` and `decide()`.
     """
 
-    def __init__(self, settings: Settings | None = None, *, sticky: bool = True) -> None:
+    def __init__(
+        self, settings: Settings | None = None, *, sticky: bool = True, real_server: bool = False
+    ) -> None:
+        # `real_server`: the dev server with per-workflow virtual clocks (time skipping V2,
+        # experimental), which survives a worker restart; the default is the Java test server.
+        self.real_server = real_server
+        self.handles: list[WorkflowHandle[Any, str]] = []
         # Without a sticky cache every task replays the history: what a restarted worker does.
         self.max_cached_workflows = 1000 if sticky else 0
         self.workdir = Path(tempfile.mkdtemp(prefix="cpom-simulation-"))
@@ -209,8 +231,11 @@ class LifeSimulator:
 
     async def __aenter__(self) -> LifeSimulator:
         self.catcher.start()
-        self._env = await start_time_skipping()
-        await register_search_attributes(self._env.client)
+        if self.real_server:
+            self._env = await start_dev_server_time_skipping()
+        else:
+            self._env = await start_time_skipping()
+            await register_search_attributes(self._env.client)
         await self.start_worker()
         return self
 
@@ -240,25 +265,40 @@ class LifeSimulator:
     async def start(
         self, terms: ContractTerms, start: date, *, imported: bool = False
     ) -> WorkflowHandle[Any, str]:
-        server_today = local_date(await self.env.get_current_time())
+        server_today = local_date(await self._server_now())
         # Whole days keep the server's time of day: the contract's first day is `start`.
         self.offset = timedelta(days=(start - server_today).days)
         state = ContractState(terms, initial_phase(terms, start), imported=imported)
-        return await self.env.client.start_workflow(
+        handle: WorkflowHandle[Any, str] = await self.env.client.start_workflow(
             "Cpom",
             ContractInput(state, self.offset.days),
             id=workflow_id(terms.reference),
             task_queue=self.settings.task_queue,
             result_type=str,
         )
+        self.handles.append(handle)
+        return handle
+
+    async def _server_now(self) -> datetime:
+        if not self.real_server:
+            return await self.env.get_current_time()
+        if not self.handles:
+            return datetime.now(UTC)
+        info = await self.env.get_time_skipping_info(self.handles[0])
+        assert info is not None, "time skipping is off on this server"
+        return info.current_time.ToDatetime(tzinfo=UTC)
 
     async def today(self) -> date:
-        return (await self.env.get_current_time() + self.offset).astimezone(PARIS).date()
+        return (await self._server_now() + self.offset).astimezone(PARIS).date()
 
     async def advance_to(self, day: date, hour: int = ACTION_HOUR) -> None:
         target = local_instant(day, hour)
-        now = await self.env.get_current_time() + self.offset
-        if target > now:
+        now = await self._server_now() + self.offset
+        if target <= now:
+            return
+        if self.real_server:
+            await self.env.fast_forward(self.handles[0], target - now)
+        else:
             await self.env.sleep(target - now)
 
     @staticmethod

@@ -128,3 +128,42 @@ async def test_contract_imported_mid_life_notifies_nothing_of_its_past(
         ("2027-04-23", "rappel_documents_annuels"),
     ]
     assert (await simulator.view(handle)).phase.value == "execution"
+
+
+async def test_worker_stopped_and_restarted_loses_and_repeats_nothing() -> None:
+    # On the dev server (per-workflow virtual clock): a restarted worker has an empty cache
+    # and rebuilds the contract from its history.
+    async with LifeSimulator(real_server=True) as life:
+        terms = contract()
+        await life.start(terms, date(2025, 1, 1), imported=True)
+        await life.advance_to(date(2025, 4, 1))
+        assert [m.notice for m in life.catcher.caught] == ["rappel_documents_annuels"]
+        await life.stop_worker()
+        await life.start_worker()
+        await life.advance_to(date(2025, 5, 20))
+        sent = [n for n in notices(life.log(terms.reference)) if "documents" in n[1]]
+        assert sent == [
+            ("2025-03-31", "rappel_documents_annuels"),
+            ("2025-04-23", "rappel_documents_annuels"),
+            ("2025-05-01", "relance_documents_annuels"),
+            ("2025-05-16", "escalade_documents_annuels"),
+        ]
+        message_ids = [m.message["Message-ID"] for m in life.catcher.caught]
+        assert len(message_ids) == len(set(message_ids)) == 4
+
+
+async def test_search_attributes_let_supervisors_find_contracts() -> None:
+    from cpom import search_attributes as sa
+    from cpom.domain.clock import local_instant
+
+    async with LifeSimulator(real_server=True) as life:
+        terms = contract()
+        handle = await life.start(terms, date(2025, 1, 1), imported=True)
+        await life.advance_to(date(2025, 4, 1))
+        attributes = (await handle.describe()).typed_search_attributes
+        assert attributes.get(sa.PHASE) == "execution"
+        assert attributes.get(sa.AUTHORITY) == "Département d'Ille-et-Vilaine"
+        assert attributes.get(sa.GESTIONNAIRE) == "Association Aide à domicile 35"
+        assert attributes.get(sa.ECHEANCE) == local_instant(date(2028, 12, 31))
+        # Next: the second reminder of the 2024 documents, on 23 April.
+        assert attributes.get(sa.NEXT_DEADLINE) == local_instant(date(2025, 4, 23))
