@@ -23,7 +23,7 @@ from temporalio.client import WorkflowHandle
 from cpom.db.models import ContractRecord
 from cpom.domain.clock import local_date
 from cpom.domain.date_law import echeance_after
-from cpom.domain.lifecycle import ENDED, ContractState, Phase, initial_phase
+from cpom.domain.lifecycle import ContractState, initial_phase
 from cpom.domain.presets import PRESETS
 from cpom.domain.terms import Authority, ContractTerms, Gestionnaire, Sector
 from cpom.messages import ContractInput, workflow_id
@@ -81,12 +81,14 @@ async def run(count: int, sample: int, seed: int) -> None:
                 )
             )
         # Awaiting many results at once would stall the time-skipping clock (each result()
-        # locks it again when it returns), so the clock is moved by hand, a month at a time.
-        for _ in range(12 * 8):
-            await life.env.sleep(timedelta(days=30))
-            phases = await _phases(life)
-            if len(phases) == count and all(Phase(r.phase) in ENDED for r in phases):
-                break
+        # locks it again when it returns), so the clock is moved by hand, a week at a time
+        # (a longer step can exceed the server's deadline for one call).
+        for week in range(52 * 8):
+            await life.env.sleep(timedelta(days=7))
+            if week % 8 == 7:
+                phases = await _phases(life)
+                if len(phases) == count and all(Phase(r.phase) in ENDED for r in phases):
+                    break
         results = [await h.result() for h in handles]
         elapsed = time.perf_counter() - started
         per_year: list[float] = []
@@ -112,9 +114,14 @@ async def run(count: int, sample: int, seed: int) -> None:
 
 async def _phases(life: LifeSimulator) -> list[ContractRecord]:
     with Session(life.engine) as session:
-        return list(session.exec(select(ContractRecord).where(
-            col(ContractRecord.reference).startswith("BENCH-"),
-            col(ContractRecord.reference).not_like("%-R"))).all())
+        return list(
+            session.exec(
+                select(ContractRecord).where(
+                    col(ContractRecord.reference).startswith("BENCH-"),
+                    col(ContractRecord.reference).not_like("%-R"),
+                )
+            ).all()
+        )
 
 
 def main() -> None:
