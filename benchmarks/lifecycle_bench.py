@@ -23,7 +23,7 @@ from temporalio.client import WorkflowHandle
 from cpom.db.models import ContractRecord
 from cpom.domain.clock import local_date
 from cpom.domain.date_law import echeance_after
-from cpom.domain.lifecycle import ContractState, initial_phase
+from cpom.domain.lifecycle import ENDED, ContractState, Phase, initial_phase
 from cpom.domain.presets import PRESETS
 from cpom.domain.terms import Authority, ContractTerms, Gestionnaire, Sector
 from cpom.messages import ContractInput, workflow_id
