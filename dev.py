@@ -75,7 +75,9 @@ def main(argv: list[str]) -> int:
             or run(str(BIN / "ruff"), "format", "--check", ".")
             or run(str(BIN / "mypy"))
         )
-    return run(str(BIN / "python"), "-m", "benchmarks.calendar_bench", *rest)
+    which = rest[0] if rest and rest[0] in ("calendar", "lifecycle") else "calendar"
+    rest = rest[1:] if rest and rest[0] == which else rest
+    return run(str(BIN / "python"), "-m", f"benchmarks.{which}_bench", *rest)
 
 
 if __name__ == "__main__":
