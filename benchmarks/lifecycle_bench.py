@@ -94,7 +94,7 @@ async def run(count: int, sample: int, seed: int) -> None:
         per_year: list[float] = []
         largest = 0
         for handle, terms in list(zip(handles, terms_list, strict=True))[:sample]:
-            runs = await run_histories(handle)
+            runs = await run_histories(life.env.client, handle)
             sizes = [len(history.split('"eventId"')) - 1 for _, history in runs]
             largest = max(largest, *sizes)
             years = (terms.echeance - terms.effet).days / 365.25 + 0.5  # documents after end

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import tomllib
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,8 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _load_terms_file(path: Path) -> dict[str, Any]:
+def read_document(path: Path) -> dict[str, Any]:
+    """A JSON (or, by its suffix, TOML) document, or an InputError saying what is wrong."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -125,7 +127,7 @@ def _load_terms_file(path: Path) -> dict[str, Any]:
 
 def terms_mapping(args: argparse.Namespace) -> dict[str, Any]:
     """The terms document, with the command-line options laid over it."""
-    raw = _load_terms_file(args.terms) if args.terms else {}
+    raw = read_document(args.terms) if args.terms else {}
     if not args.terms:
         raw.setdefault("reference", "EXEMPLE")
         raw.setdefault("authority", {"territory": DEFAULT_TERRITORY})
@@ -183,12 +185,7 @@ def run(args: argparse.Namespace) -> int:
         terms = _with_answer(terms, args)
         pending = None
     calendar = build_calendar(terms, pending)
-    calendar = type(calendar)(
-        calendar.echeance,
-        calendar.echeance_max,
-        calendar.milestones,
-        (*warnings_of(terms), *calendar.warnings),
-    )
+    calendar = replace(calendar, warnings=(*warnings_of(terms), *calendar.warnings))
     if args.json:
         json.dump(calendar_to_dict(terms, calendar), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cpom.cli.calendar_command import InputError
+from cpom.cli.calendar_command import InputError, read_document
 
 
 def add_parser(subparsers: Any) -> None:
@@ -28,15 +28,7 @@ def load_scenario(path: Path) -> Any:
     from cpom.simulation import ScenarioError, scenario_from_mapping
 
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InputError(f"impossible de lire {path} : {error.strerror}") from None
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{path} : JSON invalide (ligne {error.lineno}, colonne {error.colno})"
-        ) from None
-    try:
-        return scenario_from_mapping(raw)
+        return scenario_from_mapping(read_document(path))
     except ScenarioError as error:
         raise InputError(str(error)) from None
 

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import WorkflowHandle
+from temporalio.client import Client, WorkflowHandle
 
 from cpom.domain.lifecycle import Party
 from cpom.messages import AnswerProrogation, RequestProrogation, SubmitDocuments
@@ -23,9 +23,8 @@ from tests.workflows.helpers import contract
 HERE = Path(__file__).parent / "histories"
 
 
-async def run_histories(handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:
+async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:
     """(run id, history JSON) of every run of the workflow, following continue-as-new."""
-    client = handle._client
     run_id = handle.first_execution_run_id or handle.result_run_id
     histories = []
     while run_id:
@@ -76,7 +75,9 @@ async def main() -> None:
     for name, scenario in (("tacit-prorogation", tacit_prorogation), ("refusal", refusal)):
         async with LifeSimulator() as life:
             handle = await scenario(life)
-            for index, (_, text) in enumerate(await run_histories(handle), start=1):
+            for index, (_, text) in enumerate(
+                await run_histories(life.env.client, handle), start=1
+            ):
                 path = HERE / f"v1-{name}-run{index}.json"
                 path.write_text(json.dumps(json.loads(text), indent=1) + "\n")
                 print(path.name, len(json.loads(text)["events"]), "events")
