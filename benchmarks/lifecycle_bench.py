@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowHandle
+from temporalio.service import RPCError
 
 from cpom.db.models import ContractRecord
 from cpom.domain.clock import local_date
@@ -81,11 +82,14 @@ async def run(count: int, sample: int, seed: int) -> None:
                 )
             )
         # Awaiting many results at once would stall the time-skipping clock (each result()
-        # locks it again when it returns), so the clock is moved by hand, a week at a time
-        # (a longer step can exceed the server's deadline for one call).
-        for week in range(52 * 8):
-            await life.env.sleep(timedelta(days=7))
-            if week % 8 == 7:
+        # locks it again when it returns), so the clock is moved by hand, a day at a time: a
+        # longer step can outlast the server's deadline for one call.
+        for day in range(366 * 8):
+            try:
+                await life.env.sleep(timedelta(days=1))
+            except RPCError:  # the server is still busy with that day: look again
+                continue
+            if day % 30 == 29:
                 phases = await _phases(life)
                 if len(phases) == count and all(Phase(r.phase) in ENDED for r in phases):
                     break
