@@ -108,6 +108,22 @@ class Terminate:
     on: date
 
 
+# Every decision, by the name of its workflow update.
+DECISIONS: dict[str, type] = {
+    "validate_cadrage": ValidateCadrage,
+    "validate_diagnostic": ValidateDiagnostic,
+    "sign": Sign,
+    "submit_documents": SubmitDocuments,
+    "record_dialogue": RecordDialogue,
+    "approve_releve": ApproveReleve,
+    "request_prorogation": RequestProrogation,
+    "answer_prorogation": AnswerProrogation,
+    "sign_avenant": SignAvenant,
+    "denounce": Denounce,
+    "terminate": Terminate,
+}
+
+
 @dataclass
 class DecisionResult:
     phase: Phase

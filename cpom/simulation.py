@@ -38,38 +38,15 @@ from cpom.domain.terms import ContractTerms
 from cpom.domain.terms_input import parse_date, terms_from_mapping
 from cpom.mail_catcher import MailCatcher
 from cpom.messages import (
-    AnswerProrogation,
-    ApproveReleve,
+    DECISIONS,
     ContractInput,
     ContractView,
     DecisionResult,
-    Denounce,
-    RecordDialogue,
-    RequestProrogation,
-    Sign,
-    SignAvenant,
-    SubmitDocuments,
-    Terminate,
-    ValidateCadrage,
-    ValidateDiagnostic,
     workflow_id,
 )
 from cpom.settings import Settings
 from cpom.worker import build_worker
 
-DECISIONS: dict[str, type] = {
-    "validate_cadrage": ValidateCadrage,
-    "validate_diagnostic": ValidateDiagnostic,
-    "sign": Sign,
-    "submit_documents": SubmitDocuments,
-    "record_dialogue": RecordDialogue,
-    "approve_releve": ApproveReleve,
-    "request_prorogation": RequestProrogation,
-    "answer_prorogation": AnswerProrogation,
-    "sign_avenant": SignAvenant,
-    "denounce": Denounce,
-    "terminate": Terminate,
-}
 ACTION_HOUR = 10
 
 

@@ -1,0 +1,203 @@
+"""Contracts: create or import, list, read, act, notices, documents, calendars."""
+
+import asyncio
+import json
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Response, status
+
+from api.deps import ServiceDep
+from api.schemas import (
+    ActionResult,
+    ContractCreate,
+    ContractCreated,
+    ContractDetail,
+    ContractPage,
+    ContractSummary,
+    EventItem,
+    NoticeItem,
+    Problem,
+    TimelineItem,
+)
+from cpom.service import Filters, today
+
+router = APIRouter(prefix="/contracts", tags=["contrats"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "Contrat inconnu."},
+    422: {"model": Problem, "description": "Données invalides (message en français)."},
+}
+
+
+@router.post(
+    "",
+    response_model=ContractCreated,
+    status_code=status.HTTP_201_CREATED,
+    summary="Créer ou importer un contrat",
+    responses=ERRORS,
+)
+async def create_contract(
+    body: ContractCreate, service: ServiceDep, response: Response
+) -> ContractCreated:
+    """Démarre le workflow du contrat. Idempotent sur la référence : un second appel ne change
+    rien et répond 200."""
+    created = await service.create(body.terms, imported=body.imported)
+    if not created.created:
+        response.status_code = status.HTTP_200_OK
+    return ContractCreated(
+        reference=created.reference, created=created.created, phase=created.phase
+    )
+
+
+@router.get("", response_model=ContractPage, summary="Lister les contrats")
+async def list_contracts(
+    service: ServiceDep,
+    phase: Annotated[str | None, Query(description="Phase exacte (execution, bilan…).")] = None,
+    authority: Annotated[str | None, Query(description="Partie du nom de l'autorité.")] = None,
+    gestionnaire: Annotated[
+        str | None, Query(description="Partie de la raison sociale, ou SIREN du gestionnaire.")
+    ] = None,
+    sector: Annotated[str | None, Query(description="sad, esms-ars ou ahi-etat.")] = None,
+    deadline_before: Annotated[
+        date | None, Query(description="Prochain délai légal au plus tard ce jour (AAAA-MM-JJ).")
+    ] = None,
+    overdue: Annotated[bool, Query(description="Seulement les délais dépassés.")] = False,
+    page: Annotated[int, Query(ge=1, le=100_000, description="Page, à partir de 1.")] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200, description="Contrats par page.")] = 50,
+) -> ContractPage:
+    """Contrats de la base de projection, délais les plus proches d'abord."""
+    filters = Filters(phase, authority, gestionnaire, sector, deadline_before, overdue)
+    total, rows = await asyncio.to_thread(service.list, filters, page=page, per_page=per_page)
+    return ContractPage(
+        total=total,
+        page=page,
+        per_page=per_page,
+        items=[ContractSummary.model_validate(r, from_attributes=True) for r in rows],
+    )
+
+
+@router.get(
+    "/{reference}", response_model=ContractDetail, summary="Lire un contrat", responses=ERRORS
+)
+async def get_contract(reference: str, service: ServiceDep) -> ContractDetail:
+    """Termes, phase, frise datée (passé et à venir) avec le fondement de chaque date, et
+    événements."""
+    record = await asyncio.to_thread(service.record, reference)
+    _, calendar = await asyncio.to_thread(service.calendar, reference)
+    view = await service.view(reference)
+    day = view.today if view else today()
+    timeline = [
+        TimelineItem(
+            date=m.day,
+            kind=m.kind.value,
+            label=m.label,
+            hard=m.hard,
+            past=m.day < day,
+            basis=m.basis.to_dict(),
+        )
+        for m in calendar.milestones
+    ]
+    events = [
+        EventItem(date=e.on, kind=e.kind, summary=e.summary, actor=e.actor, details=e.details)
+        for e in (view.events if view else [])
+    ]
+    return ContractDetail(
+        contract=ContractSummary.model_validate(record, from_attributes=True),
+        terms=json.loads(record.terms_json),
+        timeline=timeline,
+        events=events,
+        live=view is not None,
+    )
+
+
+@router.post(
+    "/{reference}/actions/{action}",
+    response_model=ActionResult,
+    summary="Enregistrer une décision",
+    responses={**ERRORS, 409: {"model": Problem, "description": "Décision refusée."}},
+)
+async def act(
+    reference: str,
+    action: str,
+    service: ServiceDep,
+    fields: Annotated[
+        dict[str, Any],
+        Body(
+            description="Champs de la décision, par exemple pour `request_prorogation` : "
+            "`requested_by`, `received_on`, `requested_echeance`.",
+            examples=[{"requested_by": "gestionnaire", "received_on": "2028-05-02"}],
+        ),
+    ],
+    actor: Annotated[
+        str, Header(alias="X-Cpom-Actor", max_length=120, description="Qui agit (journalisé).")
+    ] = "api",
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=200,
+            description="Clé d'idempotence : une même clé n'applique la décision qu'une fois.",
+        ),
+    ] = None,
+) -> ActionResult:
+    """Actions : validate_cadrage, validate_diagnostic, sign, submit_documents,
+    record_dialogue, approve_releve, request_prorogation, answer_prorogation, sign_avenant,
+    denounce, terminate. Un refus répond 409 avec la raison du workflow."""
+    result = await service.act(
+        reference, action, fields, actor=actor, idempotency_key=idempotency_key
+    )
+    return ActionResult(phase=result.phase.value, message=result.message)
+
+
+@router.get(
+    "/{reference}/notices",
+    response_model=list[NoticeItem],
+    summary="Avis envoyés",
+    responses=ERRORS,
+)
+async def notices(reference: str, service: ServiceDep) -> list[NoticeItem]:
+    """Ce qui a été envoyé, à qui, quand, avec la réponse du serveur SMTP."""
+    rows = await asyncio.to_thread(service.notices, reference)
+    return [
+        NoticeItem(
+            id=n.id or 0,
+            kind=n.kind,
+            recipients=[r for r in n.recipients.split(",") if r],
+            subject=n.subject,
+            status=n.status,
+            smtp_response=n.smtp_response,
+            message_id=n.message_id,
+            notice_date=n.notice_date,
+            sent_at=n.sent_at,
+        )
+        for n in rows
+    ]
+
+
+@router.get(
+    "/{reference}/documents/{document_id}",
+    summary="Télécharger un document (PDF)",
+    response_class=Response,
+    responses={**ERRORS, 200: {"content": {"application/pdf": {}}}},
+)
+async def document(reference: str, document_id: int, service: ServiceDep) -> Response:
+    record = await asyncio.to_thread(service.document, reference, document_id)
+    return Response(
+        record.pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{reference}-{record.kind}.pdf"',
+            "X-Checksum-Sha256": record.sha256,
+        },
+    )
+
+
+@router.get(
+    "/{reference}/calendar.ics",
+    summary="Calendrier du contrat (iCalendar)",
+    response_class=Response,
+    responses={**ERRORS, 200: {"content": {"text/calendar": {}}}},
+)
+async def contract_calendar(reference: str, service: ServiceDep) -> Response:
+    body = await asyncio.to_thread(service.calendar_ics, reference)
+    return Response(body, media_type="text/calendar; charset=utf-8")

@@ -1,0 +1,141 @@
+"""The HTTP API end to end: contracts created, listed, acted upon; errors in French, never 5xx."""
+
+from datetime import date
+from typing import Any
+
+from icalendar import Calendar
+
+from cpom.domain.clock import local_date
+from tests.api.conftest import Stack
+
+TERMS: dict[str, Any] = {
+    "reference": "CPOM-35-SAD-2024",
+    "preset": "sad",
+    "effet": "2024-01-01",
+    "duration_years": 5,
+    "authority": {
+        "kind": "departement",
+        "name": "Département d'Ille-et-Vilaine",
+        "territory": "35",
+        "email": "cpom@ille-et-vilaine.example",
+    },
+    "gestionnaire": {
+        "raison_sociale": "SAD Exemple",
+        "siren": "732829320",
+        "email": "direction@sad-exemple.example",
+    },
+}
+
+
+async def test_create_is_idempotent_on_the_reference(stack: Stack) -> None:
+    first = await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
+    assert first.status_code == 201, first.text
+    assert first.json()["created"] is True
+    again = await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
+    assert again.status_code == 200
+    assert again.json()["created"] is False
+    listed = (await stack.http.get("/contracts")).json()
+    assert listed["total"] == 1
+    assert listed["items"][0]["reference"] == "CPOM-35-SAD-2024"
+    assert listed["items"][0]["echeance"] == "2028-12-31"
+
+
+async def test_invalid_terms_get_a_french_422_and_nothing_starts(stack: Stack) -> None:
+    bad = {**TERMS, "duration_years": 7, "effet": "2023-02-29"}
+    response = await stack.http.post("/contracts", json={"terms": bad})
+    assert response.status_code == 422
+    assert "effet : la date 2023-02-29 n'existe pas" in response.json()["detail"]
+    assert (await stack.http.get("/contracts")).json()["total"] == 0
+
+
+async def test_contract_detail_has_its_timeline_with_bases(stack: Stack) -> None:
+    await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
+    detail = (await stack.http.get("/contracts/CPOM-35-SAD-2024")).json()
+    assert detail["live"] is True
+    notice = next(t for t in detail["timeline"] if t["kind"] == "prorogation_notice_deadline")
+    assert notice["date"] == "2028-06-30"
+    assert notice["basis"]["anchor"] == "2028-12-31"
+    assert any(e["kind"] == "imported" for e in detail["events"])
+    assert (await stack.http.get("/contracts/INCONNU")).json() == {
+        "detail": "contrat inconnu : « INCONNU »"
+    }
+
+
+async def test_actions_go_through_the_workflow_validators(stack: Stack) -> None:
+    await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
+    today = local_date(await stack.life.env.get_current_time())
+    requested = await stack.http.post(
+        "/contracts/CPOM-35-SAD-2024/actions/request_prorogation",
+        json={"requested_by": "gestionnaire", "received_on": today.isoformat()},
+    )
+    # A notice may come any day until 30 June 2028.
+    assert requested.status_code == 200, requested.text
+    assert "le silence vaut accord" in requested.json()["message"]
+    twice = await stack.http.post(
+        "/contracts/CPOM-35-SAD-2024/actions/request_prorogation",
+        json={"requested_by": "gestionnaire", "received_on": today.isoformat()},
+        headers={"X-Cpom-Actor": "agent-35"},
+    )
+    assert twice.status_code == 409
+    assert "prorogation en cours" in twice.json()["detail"]
+    wrong = await stack.http.post(
+        "/contracts/CPOM-35-SAD-2024/actions/submit_documents",
+        json={"exercise": "deux mille", "items": "tout"},
+    )
+    assert wrong.status_code == 422
+    assert "exercise : nombre entier attendu" in wrong.json()["detail"]
+    unknown = await stack.http.post("/contracts/CPOM-35-SAD-2024/actions/proroger", json={})
+    assert unknown.status_code == 404
+    assert "action « proroger » inconnue" in unknown.json()["detail"]
+
+
+async def test_notices_documents_and_calendars(stack: Stack) -> None:
+    await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
+    today = local_date(await stack.life.env.get_current_time())
+    await stack.http.post(
+        "/contracts/CPOM-35-SAD-2024/actions/request_prorogation",
+        json={"requested_by": "gestionnaire", "received_on": today.isoformat()},
+    )
+    handle = stack.life.handle("CPOM-35-SAD-2024")
+    # Let the two-month window end in silence.
+    await stack.life.env.sleep(date(2027, 3, 1) - today)
+    await handle.query("phase")
+    notices = (await stack.http.get("/contracts/CPOM-35-SAD-2024/notices")).json()
+    kinds = [n["kind"] for n in notices]
+    assert "demande_de_prorogation_recue" in kinds
+    assert "prorogation_acceptee" in kinds
+    assert all(n["smtp_response"].startswith("2.0.0 Ok") for n in notices if n["status"] == "sent")
+    detail = (await stack.http.get("/contracts/CPOM-35-SAD-2024")).json()
+    documents = [e for e in detail["events"] if e["kind"] == "document_generated"]
+    assert {d["details"]["document"] for d in documents} == {
+        "avenant_de_prorogation",
+        "attestation_acceptation_tacite",
+    }
+    document_id = documents[0]["details"]["document_id"]
+    pdf = await stack.http.get(f"/contracts/CPOM-35-SAD-2024/documents/{document_id}")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    missing = await stack.http.get("/contracts/CPOM-35-SAD-2024/documents/999")
+    assert missing.status_code == 404
+    ics = await stack.http.get("/contracts/CPOM-35-SAD-2024/calendar.ics")
+    events = list(Calendar.from_ical(ics.content).walk("VEVENT"))
+    assert any(e.decoded("DTSTART") == date(2029, 12, 31) for e in events)  # new échéance
+    portfolio = await stack.http.get("/calendar.ics")
+    assert len(list(Calendar.from_ical(portfolio.content).walk("VEVENT"))) == len(events)
+
+
+async def test_bad_requests_are_4xx_in_french(stack: Stack) -> None:
+    assert (await stack.http.get("/healthz")).json() == {"status": "ok"}
+    page = await stack.http.get("/contracts", params={"page": 0})
+    assert page.status_code == 422
+    assert "valeur trop petite" in page.json()["detail"][0]
+    broken = await stack.http.post(
+        "/contracts", content=b"{", headers={"content-type": "application/json"}
+    )
+    assert broken.status_code == 422
+    assert "JSON invalide" in broken.json()["detail"][0]
+    huge = await stack.http.post("/contracts", content=b"x" * (300 * 1024))
+    assert huge.status_code == 413
+    assert "trop volumineux" in huge.json()["detail"]
+    assert (await stack.http.get("/nulle-part")).json() == {"detail": "ressource inconnue"}
