@@ -1,10 +1,14 @@
-"""Dependencies of the routes: the service, built once per application."""
+"""Dependencies of the routes: the service, and who is calling (bearer token)."""
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from cpom.access import Principal, authenticate
 from cpom.service import ContractService
+
+_bearer = HTTPBearer(auto_error=False, description="Jeton créé par `cpom token create`.")
 
 
 def get_service(request: Request) -> ContractService:
@@ -13,3 +17,18 @@ def get_service(request: Request) -> ContractService:
 
 
 ServiceDep = Annotated[ContractService, Depends(get_service)]
+
+
+def get_principal(
+    service: ServiceDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    principal = authenticate(service.engine, credentials.credentials) if credentials else None
+    if principal is None:
+        raise HTTPException(
+            401, "jeton d'accès manquant ou invalide", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -18,6 +18,7 @@ from cpom.service import (
     ContractNotFound,
     ContractService,
     DocumentNotFound,
+    Forbidden,
     InvalidAction,
     ServiceUnavailable,
     UnknownAction,
@@ -90,6 +91,7 @@ def install_error_handlers(app: FastAPI) -> None:
         (InvalidTerms, 422),
         (InvalidAction, 422),
         (ActionRefused, 409),
+        (Forbidden, 403),
         (ServiceUnavailable, 503),
     ):
         app.add_exception_handler(error_type, handler(code))
@@ -104,7 +106,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def http_error(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
-        detail = FRENCH_HTTP.get(error.status_code, str(error.detail))
+        detail = (
+            str(error.detail)
+            if error.status_code in KEEP_DETAIL
+            else FRENCH_HTTP.get(error.status_code, str(error.detail))
+        )
         return JSONResponse({"detail": detail}, error.status_code, headers=error.headers)
 
     app.add_exception_handler(RequestValidationError, invalid_request)
@@ -125,6 +131,7 @@ FRENCH = {
     "string_too_long": "texte trop long",
 }
 FRENCH_HTTP = {404: "ressource inconnue", 405: "méthode non permise sur cette adresse"}
+KEEP_DETAIL = {401}
 
 
 def app_factory() -> FastAPI:

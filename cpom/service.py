@@ -64,6 +64,10 @@ class InvalidAction(ValueError):
         self.problems = problems
 
 
+class Forbidden(PermissionError):
+    """The caller's role does not allow this; the message says why."""
+
+
 class ServiceUnavailable(RuntimeError):
     """Temporal cannot be reached; the request may be retried."""
 
@@ -83,6 +87,7 @@ class Filters:
     sector: str | None = None
     deadline_before: date | None = None
     overdue: bool = False
+    owner_siren: str | None = None
 
 
 def today() -> date:
@@ -138,6 +143,8 @@ class ContractService:
             )
         if filters.sector:
             query = query.where(ContractRecord.sector == filters.sector)
+        if filters.owner_siren:
+            query = query.where(ContractRecord.gestionnaire_siren == filters.owner_siren)
         if filters.deadline_before:
             query = query.where(col(ContractRecord.next_deadline) <= filters.deadline_before)
         if filters.overdue:
@@ -233,10 +240,13 @@ class ContractService:
     def calendar_ics(self, reference: str) -> bytes:
         return calendar_to_ics(*self.calendar(reference))
 
-    def portfolio_ics(self) -> bytes:
+    def portfolio_ics(self, owner_siren: str | None = None) -> bytes:
         """Every contract's milestones in one feed for a supervisor's calendar application."""
+        query = select(ContractRecord)
+        if owner_siren:
+            query = query.where(ContractRecord.gestionnaire_siren == owner_siren)
         with Session(self.engine) as session:
-            records = session.exec(select(ContractRecord)).all()
+            records = session.exec(query).all()
         feeds = [
             calendar_to_ics(terms, build_calendar(terms))
             for terms in (projection.TERMS.validate_json(r.terms_json) for r in records)

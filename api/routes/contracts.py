@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
 
-from api.deps import ServiceDep
+from api.deps import PrincipalDep, ServiceDep
 from api.schemas import (
     ActionResult,
     ContractCreate,
@@ -20,7 +20,9 @@ from api.schemas import (
     Problem,
     TimelineItem,
 )
-from cpom.service import Filters, today
+from cpom.access import Principal, Role
+from cpom.db.models import ContractRecord
+from cpom.service import ContractNotFound, ContractService, Filters, Forbidden, today
 
 router = APIRouter(prefix="/contracts", tags=["contrats"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -37,10 +39,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     responses=ERRORS,
 )
 async def create_contract(
-    body: ContractCreate, service: ServiceDep, response: Response
+    body: ContractCreate, service: ServiceDep, principal: PrincipalDep, response: Response
 ) -> ContractCreated:
     """Démarre le workflow du contrat. Idempotent sur la référence : un second appel ne change
-    rien et répond 200."""
+    rien et répond 200. Réservé aux agents."""
+    if principal.role is not Role.AGENT:
+        raise Forbidden("seuls les agents créent ou importent des contrats")
     created = await service.create(body.terms, imported=body.imported)
     if not created.created:
         response.status_code = status.HTTP_200_OK
@@ -52,6 +56,7 @@ async def create_contract(
 @router.get("", response_model=ContractPage, summary="Lister les contrats")
 async def list_contracts(
     service: ServiceDep,
+    principal: PrincipalDep,
     phase: Annotated[str | None, Query(description="Phase exacte (execution, bilan…).")] = None,
     authority: Annotated[str | None, Query(description="Partie du nom de l'autorité.")] = None,
     gestionnaire: Annotated[
@@ -66,7 +71,15 @@ async def list_contracts(
     per_page: Annotated[int, Query(ge=1, le=200, description="Contrats par page.")] = 50,
 ) -> ContractPage:
     """Contrats de la base de projection, délais les plus proches d'abord."""
-    filters = Filters(phase, authority, gestionnaire, sector, deadline_before, overdue)
+    filters = Filters(
+        phase,
+        authority,
+        gestionnaire,
+        sector,
+        deadline_before,
+        overdue,
+        owner_siren=principal.siren if principal.role is Role.GESTIONNAIRE else None,
+    )
     total, rows = await asyncio.to_thread(service.list, filters, page=page, per_page=per_page)
     return ContractPage(
         total=total,
@@ -79,10 +92,12 @@ async def list_contracts(
 @router.get(
     "/{reference}", response_model=ContractDetail, summary="Lire un contrat", responses=ERRORS
 )
-async def get_contract(reference: str, service: ServiceDep) -> ContractDetail:
+async def get_contract(
+    reference: str, service: ServiceDep, principal: PrincipalDep
+) -> ContractDetail:
     """Termes, phase, frise datée (passé et à venir) avec le fondement de chaque date, et
     événements."""
-    record = await asyncio.to_thread(service.record, reference)
+    record = await readable(service, principal, reference)
     _, calendar = await asyncio.to_thread(service.calendar, reference)
     view = await service.view(reference)
     day = view.today if view else today()
@@ -120,6 +135,7 @@ async def act(
     reference: str,
     action: str,
     service: ServiceDep,
+    principal: PrincipalDep,
     fields: Annotated[
         dict[str, Any],
         Body(
@@ -128,9 +144,6 @@ async def act(
             examples=[{"requested_by": "gestionnaire", "received_on": "2028-05-02"}],
         ),
     ],
-    actor: Annotated[
-        str, Header(alias="X-Cpom-Actor", max_length=120, description="Qui agit (journalisé).")
-    ] = "api",
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -142,9 +155,15 @@ async def act(
 ) -> ActionResult:
     """Actions : validate_cadrage, validate_diagnostic, sign, submit_documents,
     record_dialogue, approve_releve, request_prorogation, answer_prorogation, sign_avenant,
-    denounce, terminate. Un refus répond 409 avec la raison du workflow."""
+    denounce, terminate. Un refus répond 409 avec la raison du workflow ; l'auteur de la
+    décision est celui du jeton."""
+    record = await readable(service, principal, reference)
+    if not principal.may_act(action, record.gestionnaire_siren):
+        raise Forbidden(f"le rôle {principal.role.value} ne permet pas l'action « {action} »")
+    if principal.role is Role.GESTIONNAIRE and action == "approve_releve":
+        fields = {**fields, "party": "gestionnaire"}
     result = await service.act(
-        reference, action, fields, actor=actor, idempotency_key=idempotency_key
+        reference, action, fields, actor=principal.actor, idempotency_key=idempotency_key
     )
     return ActionResult(phase=result.phase.value, message=result.message)
 
@@ -155,8 +174,9 @@ async def act(
     summary="Avis envoyés",
     responses=ERRORS,
 )
-async def notices(reference: str, service: ServiceDep) -> list[NoticeItem]:
+async def notices(reference: str, service: ServiceDep, principal: PrincipalDep) -> list[NoticeItem]:
     """Ce qui a été envoyé, à qui, quand, avec la réponse du serveur SMTP."""
+    await readable(service, principal, reference)
     rows = await asyncio.to_thread(service.notices, reference)
     return [
         NoticeItem(
@@ -180,7 +200,10 @@ async def notices(reference: str, service: ServiceDep) -> list[NoticeItem]:
     response_class=Response,
     responses={**ERRORS, 200: {"content": {"application/pdf": {}}}},
 )
-async def document(reference: str, document_id: int, service: ServiceDep) -> Response:
+async def document(
+    reference: str, document_id: int, service: ServiceDep, principal: PrincipalDep
+) -> Response:
+    await readable(service, principal, reference)
     record = await asyncio.to_thread(service.document, reference, document_id)
     return Response(
         record.pdf,
@@ -198,6 +221,19 @@ async def document(reference: str, document_id: int, service: ServiceDep) -> Res
     response_class=Response,
     responses={**ERRORS, 200: {"content": {"text/calendar": {}}}},
 )
-async def contract_calendar(reference: str, service: ServiceDep) -> Response:
+async def contract_calendar(
+    reference: str, service: ServiceDep, principal: PrincipalDep
+) -> Response:
+    await readable(service, principal, reference)
     body = await asyncio.to_thread(service.calendar_ics, reference)
     return Response(body, media_type="text/calendar; charset=utf-8")
+
+
+async def readable(
+    service: ContractService, principal: Principal, reference: str
+) -> ContractRecord:
+    """The contract if the caller may read it; others' contracts do not exist for a gestionnaire."""
+    record = await asyncio.to_thread(service.record, reference)
+    if not principal.may_read(record.gestionnaire_siren):
+        raise ContractNotFound(reference)
+    return record

@@ -4,7 +4,8 @@ import asyncio
 
 from fastapi import APIRouter, Response
 
-from api.deps import ServiceDep
+from api.deps import PrincipalDep, ServiceDep
+from cpom.access import Role
 
 router = APIRouter()
 
@@ -16,8 +17,9 @@ router = APIRouter()
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}}},
 )
-async def portfolio_calendar(service: ServiceDep) -> Response:
-    body = await asyncio.to_thread(service.portfolio_ics)
+async def portfolio_calendar(service: ServiceDep, principal: PrincipalDep) -> Response:
+    owner = principal.siren if principal.role is Role.GESTIONNAIRE else None
+    body = await asyncio.to_thread(service.portfolio_ics, owner)
     return Response(body, media_type="text/calendar; charset=utf-8")
 
 

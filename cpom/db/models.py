@@ -95,3 +95,17 @@ class DocumentRecord(SQLModel, table=True):
     pdf: bytes
     sha256: str
     created_at: datetime
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token of the API, stored as its SHA-256 only."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    role: str
+    gestionnaire_siren: str | None = Field(default=None, max_length=9)
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime
+    revoked_at: datetime | None = None

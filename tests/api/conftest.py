@@ -5,6 +5,7 @@ import httpx
 import pytest_asyncio
 
 from api.main import create_app
+from cpom.access import Role, create_token
 from cpom.simulation import LifeSimulator
 
 
@@ -12,6 +13,10 @@ from cpom.simulation import LifeSimulator
 class Stack:
     life: LifeSimulator
     http: httpx.AsyncClient
+    tokens: dict[str, str]
+
+    def as_(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
 
 
 @pytest_asyncio.fixture
@@ -20,6 +25,16 @@ async def stack() -> AsyncIterator[Stack]:
     async with LifeSimulator() as life:
         app = create_app(life.settings, client=life.env.client, engine=life.engine)
         async with app.router.lifespan_context(app):
+            tokens = {
+                "agent": create_token(life.engine, Role.AGENT, "agent-35"),
+                "superviseur": create_token(life.engine, Role.SUPERVISOR, "direction"),
+                "sad": create_token(life.engine, Role.GESTIONNAIRE, "sad", "732829320"),
+                "autre": create_token(life.engine, Role.GESTIONNAIRE, "autre", "552100554"),
+            }
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://cpom") as http:
-                yield Stack(life, http)
+            async with httpx.AsyncClient(
+                transport=transport,
+                base_url="http://cpom",
+                headers={"Authorization": f"Bearer {tokens['agent']}"},
+            ) as http:
+                yield Stack(life, http, tokens)

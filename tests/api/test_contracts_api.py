@@ -74,7 +74,6 @@ async def test_actions_go_through_the_workflow_validators(stack: Stack) -> None:
     twice = await stack.http.post(
         "/contracts/CPOM-35-SAD-2024/actions/request_prorogation",
         json={"requested_by": "gestionnaire", "received_on": today.isoformat()},
-        headers={"X-Cpom-Actor": "agent-35"},
     )
     assert twice.status_code == 409
     assert "prorogation en cours" in twice.json()["detail"]
@@ -139,3 +138,50 @@ async def test_bad_requests_are_4xx_in_french(stack: Stack) -> None:
     assert huge.status_code == 413
     assert "trop volumineux" in huge.json()["detail"]
     assert (await stack.http.get("/nulle-part")).json() == {"detail": "ressource inconnue"}
+
+
+async def test_access_by_role(stack: Stack) -> None:
+    await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
+    other = {
+        **TERMS,
+        "reference": "CPOM-35-AUTRE",
+        "gestionnaire": {"raison_sociale": "Autre SAD", "siren": "552100554"},
+    }
+    await stack.http.post("/contracts", json={"terms": other, "imported": True})
+    anonymous = await stack.http.get("/contracts", headers={"Authorization": ""})
+    assert anonymous.status_code == 401
+    assert anonymous.json() == {"detail": "jeton d'accès manquant ou invalide"}
+    forged = await stack.http.get("/contracts", headers={"Authorization": "Bearer cpom_faux"})
+    assert forged.status_code == 401
+    # A supervisor reads everything and decides nothing.
+    supervisor = stack.as_("superviseur")
+    assert (await stack.http.get("/contracts", headers=supervisor)).json()["total"] == 2
+    refused = await stack.http.post(
+        "/contracts/CPOM-35-AUTRE/actions/validate_cadrage", json={}, headers=supervisor
+    )
+    assert refused.status_code == 403
+    assert "supervisor ne permet pas" in refused.json()["detail"]
+    created = await stack.http.post("/contracts", json={"terms": TERMS}, headers=supervisor)
+    assert created.status_code == 403
+    # A gestionnaire sees its own contracts only, and submits its documents.
+    sad = stack.as_("sad")
+    mine = (await stack.http.get("/contracts", headers=sad)).json()
+    assert [c["reference"] for c in mine["items"]] == ["CPOM-35-SAD-2024"]
+    hidden = await stack.http.get("/contracts/CPOM-35-AUTRE", headers=sad)
+    assert hidden.status_code == 404
+    submitted = await stack.http.post(
+        "/contracts/CPOM-35-SAD-2024/actions/submit_documents",
+        json={"exercise": 2025, "items": ["rapport_activite"]},
+        headers=sad,
+    )
+    assert submitted.status_code == 200, submitted.text
+    not_allowed = await stack.http.post(
+        "/contracts/CPOM-35-SAD-2024/actions/terminate",
+        json={"reason": "manquement", "on": "2026-01-01"},
+        headers=sad,
+    )
+    assert not_allowed.status_code == 403
+    # Every decision is recorded with who made it.
+    detail = (await stack.http.get("/contracts/CPOM-35-SAD-2024")).json()
+    submissions = [e for e in detail["events"] if e["kind"] == "documents_submitted"]
+    assert [e["actor"] for e in submissions] == ["gestionnaire:sad"]
