@@ -39,9 +39,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        temporal = client or await connect(settings)
-        database = engine or make_engine(settings.effective_database_url())
-        app.state.service = ContractService(temporal, database, settings.task_queue)
+        if not hasattr(app.state, "service"):
+            temporal = client or await connect(settings)
+            database = engine or make_engine(settings.effective_database_url())
+            app.state.service = ContractService(temporal, database, settings.task_queue)
         yield
 
     app = FastAPI(
@@ -51,6 +52,8 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+    if client is not None and engine is not None:
+        app.state.service = ContractService(client, engine, settings.task_queue)
     app.include_router(contracts.router)
     app.include_router(portfolio.router)
     install_error_handlers(app)

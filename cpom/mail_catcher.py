@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -47,27 +48,34 @@ class CaughtMail:
 @dataclass
 class _Handler:
     caught: list[CaughtMail] = field(default_factory=list)
+    on_mail: Callable[[CaughtMail], None] | None = None
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.content
         raw = content if isinstance(content, bytes) else (content or "").encode()
-        self.caught.append(
-            CaughtMail(
-                str(envelope.mail_from),
-                [str(r) for r in envelope.rcpt_tos],
-                email.message_from_bytes(raw, _class=EmailMessage, policy=default_policy),
-            )
+        mail = CaughtMail(
+            str(envelope.mail_from),
+            [str(r) for r in envelope.rcpt_tos],
+            email.message_from_bytes(raw, _class=EmailMessage, policy=default_policy),
         )
+        self.caught.append(mail)
+        if self.on_mail is not None:
+            self.on_mail(mail)
         return f"250 2.0.0 Ok: message {len(self.caught)} queued as CPOM{len(self.caught):06d}"
 
 
 class MailCatcher:
     """Start with `start()`, read `caught`, stop with `stop()`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        on_mail: Callable[[CaughtMail], None] | None = None,
+    ) -> None:
         self.host = host
         self.port = port or free_port()
-        self._handler = _Handler()
+        self._handler = _Handler(on_mail=on_mail)
         self._controller = Controller(self._handler, hostname=host, port=self.port)
 
     @property

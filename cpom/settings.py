@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 30.0
     mail_from: str = "cpom <no-reply@cpom.localhost>"
 
+    # `cpom up` only: where the embedded services listen.
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    temporal_ui_port: int = 8233
+
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'cpom.db'}"
 

@@ -6,7 +6,7 @@ import contextlib
 import os
 import sys
 
-from cpom.cli import calendar_command, simulate_command, token_command
+from cpom.cli import calendar_command, service_commands, simulate_command, token_command
 from cpom.cli.calendar_command import InputError
 from cpom.cli.french_argparse import FrenchArgumentParser
 from cpom.domain.terms_validation import InvalidTerms
@@ -18,6 +18,7 @@ def build_parser() -> FrenchArgumentParser:
     calendar_command.add_parser(subparsers)
     simulate_command.add_parser(subparsers)
     token_command.add_parser(subparsers)
+    service_commands.add_parsers(subparsers)
     return parser
 
 

@@ -109,3 +109,17 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(unique=True, max_length=64)
     created_at: datetime
     revoked_at: datetime | None = None
+
+
+class CaughtMailRecord(SQLModel, table=True):
+    """A message received by the local mail catcher (local mode only)."""
+
+    __tablename__ = "caught_mail"
+
+    id: int | None = Field(default=None, primary_key=True)
+    received_at: datetime
+    envelope_to: str
+    subject: str
+    notice: str | None = None
+    reference: str | None = Field(default=None, index=True)
+    text: str

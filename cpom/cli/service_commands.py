@@ -1,0 +1,60 @@
+"""`cpom up` (the whole service on this machine) and `cpom demo` (example contracts)."""
+
+import argparse
+import asyncio
+from typing import Any
+
+from cpom.cli.calendar_command import InputError
+
+
+def add_parsers(subparsers: Any) -> None:
+    up: argparse.ArgumentParser = subparsers.add_parser(
+        "up",
+        help="démarre tout le service sur cette machine",
+        description="Serveur Temporal (avec son interface web), worker, API et courrier local.",
+    )
+    up.set_defaults(handler=run_up)
+    demo: argparse.ArgumentParser = subparsers.add_parser(
+        "demo",
+        help="charge des contrats d'exemple dans le service démarré par « cpom up »",
+    )
+    demo.set_defaults(handler=run_demo)
+
+
+def run_up(_: argparse.Namespace) -> int:
+    from cpom.settings import get_settings
+    from cpom.stack import main
+
+    main(get_settings())
+    return 0
+
+
+def run_demo(_: argparse.Namespace) -> int:
+    from temporalio.service import RPCError
+
+    from cpom.db.engine import make_engine
+    from cpom.demo import load_demo
+    from cpom.service import ContractService, ServiceUnavailable, today
+    from cpom.settings import get_settings
+    from cpom.worker import connect
+
+    settings = get_settings()
+
+    async def load() -> list[str]:
+        try:
+            client = await connect(settings)
+        except RuntimeError as error:  # the client reports an unreachable server this way
+            raise InputError(
+                f"Temporal injoignable sur {settings.temporal_address} : lancer « cpom up »"
+            ) from error
+        service = ContractService(
+            client, make_engine(settings.effective_database_url()), settings.task_queue
+        )
+        try:
+            return await load_demo(service, today())
+        except (RPCError, ServiceUnavailable) as error:
+            raise InputError(f"Temporal injoignable : {error}") from None
+
+    for line in asyncio.run(load()):
+        print(line)
+    return 0
