@@ -1,0 +1,53 @@
+"""Fuzz the API from its OpenAPI schema against the real stack: bad input is a 4xx, never 5xx."""
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from api.main import create_app
+from cpom.mail_catcher import free_port
+from cpom.settings import Settings
+from tests.e2e.test_up import CPOM, cpom_up
+
+schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    data = tmp_path_factory.mktemp("fuzz")
+    env = {
+        **os.environ,
+        "CPOM_DATA_DIR": str(data / "data"),
+        "CPOM_API_PORT": str(free_port()),
+        "CPOM_SMTP_PORT": str(free_port()),
+        "CPOM_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+        "CPOM_TEMPORAL_UI_PORT": str(free_port()),
+        "CPOM_TASK_QUEUE": "cpom-fuzz",
+    }
+    with cpom_up(env, Path(data / "up.log")) as api:
+        token = subprocess.run(
+            [CPOM, "token", "create", "--role", "agent"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        subprocess.run([CPOM, "demo"], env=env, capture_output=True, check=True)
+        yield api, token
+
+
+@schema.parametrize()
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_no_input_makes_the_api_fail(case: schemathesis.Case, stack: tuple[str, str]) -> None:
+    api, token = stack
+    response = case.call(base_url=api, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"
