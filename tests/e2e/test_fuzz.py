@@ -4,6 +4,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -47,7 +48,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_no_input_makes_the_api_fail(case: schemathesis.Case, stack: tuple[str, str]) -> None:
+def test_no_input_makes_the_api_fail(case: schemathesis.Case[Any], stack: tuple[str, str]) -> None:
     api, token = stack
     response = case.call(base_url=api, headers={"Authorization": f"Bearer {token}"}, timeout=30)
     assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"
