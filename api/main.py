@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
-from api.routes import contracts, portfolio
+from api.routes import contracts, dashboard, portfolio
 from cpom.db.engine import make_engine
 from cpom.domain.terms_validation import InvalidTerms
 from cpom.service import (
@@ -56,6 +56,7 @@ def create_app(
         app.state.service = ContractService(client, engine, settings.task_queue)
     app.include_router(contracts.router)
     app.include_router(portfolio.router)
+    app.include_router(dashboard.router)
     install_error_handlers(app)
 
     @app.middleware("http")

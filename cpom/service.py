@@ -19,7 +19,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from cpom.calendar_export import calendar_to_ics
 from cpom.db import projection
-from cpom.db.models import ContractRecord, DocumentRecord, NoticeRecord
+from cpom.db.models import (
+    CaughtMailRecord,
+    ContractRecord,
+    DocumentRecord,
+    EventRecord,
+    NoticeRecord,
+)
 from cpom.domain.calendar import ContractCalendar, build_calendar
 from cpom.domain.clock import local_date
 from cpom.domain.lifecycle import ContractState, initial_phase
@@ -216,6 +222,35 @@ class ContractService:
                 raise ActionRefused("le contrat est terminé : plus aucune décision") from None
             raise ServiceUnavailable("Temporal est injoignable, réessayer plus tard") from error
         return result
+
+    def phase_counts(self, owner_siren: str | None = None) -> dict[str, int]:
+        query = select(ContractRecord.phase, func.count()).group_by(col(ContractRecord.phase))
+        if owner_siren:
+            query = query.where(ContractRecord.gestionnaire_siren == owner_siren)
+        with Session(self.engine) as session:
+            return dict(session.exec(query).all())
+
+    def documents(self, reference: str) -> Sequence[DocumentRecord]:
+        with Session(self.engine) as session:
+            return session.exec(
+                select(DocumentRecord)
+                .where(DocumentRecord.reference == reference)
+                .order_by(col(DocumentRecord.id))
+            ).all()
+
+    def events(self, reference: str) -> Sequence[EventRecord]:
+        with Session(self.engine) as session:
+            return session.exec(
+                select(EventRecord)
+                .where(EventRecord.reference == reference)
+                .order_by(col(EventRecord.sequence))
+            ).all()
+
+    def caught_mail(self, limit: int = 200) -> Sequence[CaughtMailRecord]:
+        with Session(self.engine) as session:
+            return session.exec(
+                select(CaughtMailRecord).order_by(col(CaughtMailRecord.id).desc()).limit(limit)
+            ).all()
 
     def notices(self, reference: str) -> Sequence[NoticeRecord]:
         self.record(reference)

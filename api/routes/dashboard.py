@@ -1,0 +1,158 @@
+"""The supervisors' dashboard: server-rendered pages over the same service as the API."""
+
+import asyncio
+from datetime import timedelta
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Cookie, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from api.deps import ServiceDep
+from api.routes.contracts import readable
+from cpom.access import Principal, Role, authenticate
+from cpom.domain.calendar import LABELS, MilestoneKind
+from cpom.domain.lifecycle import PHASE_LABELS, Phase
+from cpom.rendering import french_date
+from cpom.service import ContractService, Filters, today
+from cpom.settings import ROOT
+
+router = APIRouter(prefix="/tableau", include_in_schema=False)
+COOKIE = "cpom_jeton"
+
+templates = Environment(
+    loader=FileSystemLoader(ROOT / "templates"),
+    autoescape=select_autoescape(["html", "j2"]),
+    undefined=StrictUndefined,
+)
+templates.filters["fr"] = french_date
+templates.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
+templates.globals["kind_label"] = lambda value: LABELS[MilestoneKind(value)] if value else ""
+
+
+def page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("principal", None)
+    return HTMLResponse(
+        templates.get_template(f"dashboard/{name}").render(context), status_code=status_code
+    )
+
+
+def signed_in(service: ContractService, token: str | None) -> Principal | None:
+    return authenticate(service.engine, token) if token else None
+
+
+LOGIN = RedirectResponse("/tableau/connexion", status_code=303)
+
+
+@router.get("/connexion", response_class=HTMLResponse)
+async def login_form() -> HTMLResponse:
+    return page("login.html.j2", error=None)
+
+
+@router.post("/connexion", response_model=None)
+async def login(request: Request, service: ServiceDep) -> Response:
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    token = (form.get("token") or [""])[0].strip()
+    if signed_in(service, token) is None:
+        return page("login.html.j2", 401, error="jeton inconnu ou révoqué")
+    response = RedirectResponse("/tableau/", status_code=303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600)
+    return response
+
+
+@router.get("/deconnexion")
+async def logout() -> RedirectResponse:
+    response = RedirectResponse("/tableau/connexion", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/", response_model=None)
+async def portfolio(
+    service: ServiceDep,
+    cpom_jeton: Annotated[str | None, Cookie()] = None,
+    phase: Annotated[str | None, Query()] = None,
+    sector: Annotated[str | None, Query()] = None,
+    authority: Annotated[str | None, Query()] = None,
+    gestionnaire: Annotated[str | None, Query()] = None,
+    horizon: Annotated[int | None, Query(ge=1, le=3650)] = None,
+) -> Response:
+    principal = signed_in(service, cpom_jeton)
+    if principal is None:
+        return LOGIN
+    day = today()
+    owner = principal.siren if principal.role is Role.GESTIONNAIRE else None
+    filters = Filters(
+        phase or None,
+        authority or None,
+        gestionnaire or None,
+        sector or None,
+        day + timedelta(days=horizon) if horizon else None,
+        owner_siren=owner,
+    )
+    total, rows = await asyncio.to_thread(service.list, filters, page=1, per_page=200)
+    phases = await asyncio.to_thread(service.phase_counts, owner)
+    return page(
+        "portfolio.html.j2",
+        principal=principal,
+        contracts=rows,
+        total=total,
+        phases=phases,
+        filters=filters,
+        horizon=horizon,
+        today=day,
+        all_phases=[p.value for p in Phase],
+    )
+
+
+@router.get("/contrats/{reference}", response_model=None)
+async def contract(
+    reference: str, service: ServiceDep, cpom_jeton: Annotated[str | None, Cookie()] = None
+) -> Response:
+    principal = signed_in(service, cpom_jeton)
+    if principal is None:
+        return LOGIN
+    record = await readable(service, principal, reference)
+    _, calendar = await asyncio.to_thread(service.calendar, reference)
+    return page(
+        "contract.html.j2",
+        principal=principal,
+        contract=record,
+        today=today(),
+        milestones=calendar.milestones,
+        documents=await asyncio.to_thread(service.documents, reference),
+        notices=await asyncio.to_thread(service.notices, reference),
+        events=await asyncio.to_thread(service.events, reference),
+    )
+
+
+@router.get("/contrats/{reference}/documents/{document_id}", response_model=None)
+async def document(
+    reference: str,
+    document_id: int,
+    service: ServiceDep,
+    cpom_jeton: Annotated[str | None, Cookie()] = None,
+) -> Response:
+    principal = signed_in(service, cpom_jeton)
+    if principal is None:
+        return LOGIN
+    await readable(service, principal, reference)
+    record = await asyncio.to_thread(service.document, reference, document_id)
+    return Response(
+        record.pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{reference}-{record.kind}.pdf"'},
+    )
+
+
+@router.get("/courrier", response_model=None)
+async def mail(service: ServiceDep, cpom_jeton: Annotated[str | None, Cookie()] = None) -> Response:
+    principal = signed_in(service, cpom_jeton)
+    if principal is None:
+        return LOGIN
+    if principal.role is Role.GESTIONNAIRE:
+        return page("mail.html.j2", principal=principal, mails=[])
+    return page(
+        "mail.html.j2", principal=principal, mails=await asyncio.to_thread(service.caught_mail)
+    )
