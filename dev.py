@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -44,6 +45,20 @@ def ensure_installed() -> None:
     STAMP.write_text(_fingerprint())
 
 
+def ensure_chromium() -> None:
+    """The dashboard tests drive Debian's Chromium; install it the first time (root, apt)."""
+    if Path("/usr/bin/chromium").exists():
+        return
+    if not shutil.which("apt-get") or os.geteuid() != 0:
+        sys.exit(
+            "cpom : les tests du tableau de bord demandent Chromium (apt-get install chromium)"
+        )
+    print("cpom : installation de Chromium (paquet Debian) …", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
+
+
 def run(*command: str) -> int:
     return subprocess.run(command, cwd=ROOT).returncode
 
@@ -57,6 +72,7 @@ def main(argv: list[str]) -> int:
     if verb == "cpom":
         return run(str(BIN / "cpom"), *rest)
     if verb == "test":
+        ensure_chromium()
         tested = run(str(BIN / "python"), "-m", "pytest", "--cov", "--cov-report=term", *rest)
         if tested or rest:  # a partial run cannot cover the whole core
             return tested
