@@ -1,0 +1,127 @@
+"""Benchmark: contracts created through the API on the embedded stack (`cpom up`), against the
+rate at which the same Temporal server starts an empty workflow, then GET /contracts latency.
+
+    python3 dev.py bench api [--contracts N]
+
+Targets (issue 4): at least half the empty-workflow rate; p95 of filtered lists under 50 ms.
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from temporalio.client import Client
+
+from cpom.mail_catcher import free_port
+from tests.e2e.test_up import CPOM, cpom_up
+
+SECTORS = [("sad", "departement", "35"), ("esms-ars", "ars", "44"), ("ahi-etat", "etat", "69")]
+
+
+def terms(index: int) -> dict[str, Any]:
+    preset, kind, territory = SECTORS[index % 3]
+    return {
+        "reference": f"BENCH-{index:06d}",
+        "preset": preset,
+        "effet": f"{2022 + index % 4}-{1 + index % 12:02d}-01",
+        "duration_years": 5,
+        "authority": {"kind": kind, "name": f"Autorité {territory}", "territory": territory},
+        "gestionnaire": {"raison_sociale": f"Gestionnaire {index % 500}"},
+    }
+
+
+async def timed_many(count: int, concurrency: int, call: Any) -> float:
+    queue = iter(range(count))
+
+    async def worker() -> None:
+        for index in queue:
+            await call(index)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return count / (time.perf_counter() - started)
+
+
+async def run(api: str, token: str, temporal: str, count: int, concurrency: int) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=api, headers=headers, timeout=60) as http:
+
+        async def create(index: int) -> None:
+            response = await http.post("/contracts", json={"terms": terms(index), "imported": True})
+            assert response.status_code == 201, response.text
+
+        created_rate = await timed_many(count, concurrency, create)
+        client = await Client.connect(temporal)
+        run_id = uuid.uuid4().hex[:8]
+
+        async def start_empty(index: int) -> None:
+            await client.start_workflow(
+                "Empty", id=f"empty-{run_id}-{index}", task_queue="bench-empty"
+            )
+
+        empty_rate = await timed_many(min(count, 2000), concurrency, start_empty)
+        latencies = []
+        queries = [
+            {"phase": "execution"},
+            {"sector": "sad", "per_page": 50},
+            {"deadline_before": "2027-06-30"},
+            {"gestionnaire": "Gestionnaire 42"},
+            {"overdue": "true"},
+            {"authority": "Autorité 44", "page": 3},
+        ]
+        for index in range(300):
+            started = time.perf_counter()
+            response = await http.get("/contracts", params=queries[index % len(queries)])
+            latencies.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        total = (await http.get("/contracts", params={"per_page": 1})).json()["total"]
+    latencies.sort()
+    print(f"contracts created via the API: {count:,} ({total:,} listed)")
+    print(f"created per second:            {created_rate:.0f} (concurrency {concurrency})")
+    print(f"empty workflows started/s:     {empty_rate:.0f} on the same server")
+    print(f"ratio:                         {created_rate / empty_rate:.2f} (target ≥ 0.5)")
+    print(
+        f"GET /contracts with filters:   p50 {statistics.median(latencies):.1f} ms, "
+        f"p95 {latencies[int(len(latencies) * 0.95)]:.1f} ms (target p95 < 50 ms)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--contracts", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="cpom-api-bench-"))
+    temporal = f"127.0.0.1:{free_port()}"
+    env = {
+        **os.environ,
+        "CPOM_DATA_DIR": str(data),
+        "CPOM_API_PORT": str(free_port()),
+        "CPOM_SMTP_PORT": str(free_port()),
+        "CPOM_TEMPORAL_ADDRESS": temporal,
+        "CPOM_TEMPORAL_UI_PORT": str(free_port()),
+    }
+    with cpom_up(env, data / "up.log") as api:
+        token = subprocess.run(
+            [CPOM, "token", "create", "--role", "agent"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        asyncio.run(run(api, token, temporal, args.contracts, args.concurrency))
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
