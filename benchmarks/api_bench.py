@@ -70,7 +70,7 @@ async def run(api: str, token: str, temporal: str, count: int, concurrency: int)
 
         empty_rate = await timed_many(min(count, 2000), concurrency, start_empty)
         latencies = []
-        queries = [
+        queries: list[dict[str, str | int]] = [
             {"phase": "execution"},
             {"sector": "sad", "per_page": 50},
             {"deadline_before": "2027-06-30"},
