@@ -1,7 +1,7 @@
 """`cpom up`: the whole service on this machine, on its embedded defaults.
 
 The Temporal dev server (its history in a SQLite file under the data directory, its Web UI on),
-the worker, the API and a local SMTP server catching the notices, in one process. Ctrl-C stops
+the worker (its own process), the API and a local SMTP server catching the notices. Ctrl-C stops
 everything; the next `cpom up` finds every contract where it was.
 """
 
@@ -27,7 +27,6 @@ from cpom.db.models import CaughtMailRecord
 from cpom.mail_catcher import CaughtMail, MailCatcher
 from cpom.settings import ROOT, Settings
 from cpom.simulation import quiet_runtime
-from cpom.worker import build_worker
 
 
 def _step(message: str) -> None:
@@ -85,7 +84,8 @@ async def up(settings: Settings) -> None:
     )
     _step(f"serveur Temporal prêt : {settings.temporal_address}")
 
-    worker = build_worker(env.client, settings, engine)
+    # The worker runs in its own process: workflow work never slows the API down.
+    worker = await asyncio.create_subprocess_exec(sys.executable, "-m", "cpom.worker")
     app = create_app(settings, client=env.client, engine=engine)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -100,8 +100,8 @@ async def up(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with worker:
-        _step("worker prêt")
+    try:
+        _step(f"worker démarré (processus {worker.pid})")
         serving = asyncio.create_task(server.serve())
         while not server.started and not serving.done():
             await asyncio.sleep(0.05)
@@ -122,6 +122,13 @@ async def up(settings: Settings) -> None:
         server.should_exit = True
         with contextlib.suppress(Exception):
             await serving
+    finally:
+        if worker.returncode is None:
+            worker.send_signal(signal.SIGINT)
+            try:
+                await asyncio.wait_for(worker.wait(), 30)
+            except TimeoutError:
+                worker.kill()
     await env.shutdown()
     catcher.stop()
     engine.dispose()

@@ -6,6 +6,8 @@ python -m cpom.worker
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import Sequence
 
 from sqlalchemy import Engine
@@ -75,8 +77,16 @@ async def main() -> None:
     settings = get_settings()
     client = await connect(settings)
     engine = make_engine(settings.effective_database_url())
-    await build_worker(client, settings, engine).run()
+    worker = build_worker(client, settings, engine)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with worker:
+        await stop.wait()
 
 
 if __name__ == "__main__":
     asyncio.run(main())
+    # The SDK's runtime threads can abort the interpreter's teardown (sdk-python#300).
+    os._exit(0)
