@@ -6,7 +6,7 @@ the law speaks of. It is imported outside the workflow sandbox, so `ZoneInfo` wo
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -20,8 +20,3 @@ def local_date(instant: datetime) -> date:
 def local_instant(day: date, hour: int = 0) -> datetime:
     """The UTC instant of `hour` o'clock, Paris time, on `day`."""
     return datetime.combine(day, time(hour), tzinfo=PARIS).astimezone(UTC)
-
-
-def end_of_day(day: date) -> datetime:
-    """The instant a deadline lasting until the end of `day` has passed (next midnight, Paris)."""
-    return local_instant(day + timedelta(days=1))

@@ -134,11 +134,6 @@ def backward_deadline(
     return Dated(day, Basis(rule, source, echeance, (), non_working_reason(territory, day)))
 
 
-def fixed_date(day: date, territory: str, *, rule: str, source: str) -> Dated:
-    """A date fixed by the contract ('au plus tard le 30 avril N+1'): kept as is, flagged if off."""
-    return Dated(day, Basis(rule, source, None, (), non_working_reason(territory, day)))
-
-
 def target_date(anchor: date, months: int, *, rule: str, source: str) -> Dated:
     """A soft target `months` after (or before, when negative) an anchor, for reminders only."""
     return Dated(add_months(anchor, months), Basis(rule, source, anchor))

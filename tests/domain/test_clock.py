@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from cpom.domain.clock import PARIS, end_of_day, local_date, local_instant
+from cpom.domain.clock import PARIS, local_date, local_instant
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -128,45 +128,3 @@ def test_the_hour_repeated_in_autumn_is_its_first_occurrence() -> None:
 @pytest.mark.parametrize("hour", [0, 8, 23])
 def test_local_date_of_local_instant_is_the_same_day(day: date, hour: int) -> None:
     assert local_date(local_instant(day, hour)) == day
-
-
-# end_of_day ------------------------------------------------------------------------------------
-
-
-def test_end_of_day_is_the_next_paris_midnight() -> None:
-    assert end_of_day(date(2026, 1, 15)) == utc(2026, 1, 15, 23)
-    assert end_of_day(date(2026, 7, 15)) == utc(2026, 7, 15, 22)
-
-
-def test_end_of_day_crosses_months_and_years() -> None:
-    assert end_of_day(date(2026, 6, 30)) == utc(2026, 6, 30, 22)
-    assert end_of_day(date(2026, 12, 31)) == utc(2026, 12, 31, 23)
-
-
-def test_the_day_before_the_spring_change_ends_in_winter_time() -> None:
-    assert end_of_day(date(2026, 3, 28)) == utc(2026, 3, 28, 23)
-
-
-def test_the_spring_change_day_lasts_23_hours() -> None:
-    day = date(2026, 3, 29)
-    assert end_of_day(day) == utc(2026, 3, 29, 22)
-    assert end_of_day(day) - local_instant(day) == timedelta(hours=23)
-
-
-def test_the_day_before_the_autumn_change_ends_in_summer_time() -> None:
-    assert end_of_day(date(2026, 10, 24)) == utc(2026, 10, 24, 22)
-
-
-def test_the_autumn_change_day_lasts_25_hours() -> None:
-    day = date(2026, 10, 25)
-    assert end_of_day(day) == utc(2026, 10, 25, 23)
-    assert end_of_day(day) - local_instant(day) == timedelta(hours=25)
-
-
-@pytest.mark.parametrize(
-    "day", [date(2026, 3, 28), date(2026, 3, 29), date(2026, 10, 24), date(2026, 10, 25)]
-)
-def test_a_deadline_day_is_still_running_one_microsecond_before_its_end(day: date) -> None:
-    end = end_of_day(day)
-    assert local_date(end - timedelta(microseconds=1)) == day
-    assert local_date(end) == day + timedelta(days=1)

@@ -7,7 +7,6 @@ from cpom.domain.date_law import (
     anniversary,
     backward_deadline,
     echeance_after,
-    fixed_date,
     forward_deadline,
     months_label,
     target_date,
@@ -119,13 +118,6 @@ def test_backward_deadline_is_never_extended_but_flags_a_day_off() -> None:
     assert dated.basis.skipped == ()
     on_a_weekday = backward_deadline(date(2028, 12, 31), 6, "35", rule="r", source="s")
     assert on_a_weekday.basis.non_working_day is None
-
-
-def test_fixed_date_flags_sunday_30_april() -> None:
-    dated = fixed_date(date(2028, 4, 30), "35", rule="r", source="s")
-    assert dated.day == date(2028, 4, 30)
-    assert dated.basis.non_working_day == "dimanche"
-    assert dated.basis.anchor is None
 
 
 def test_target_date_counts_forward_and_backward() -> None:
