@@ -9,6 +9,7 @@ python3 dev.py bench          the benchmarks, with their figures
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import shutil
@@ -45,18 +46,25 @@ def ensure_installed() -> None:
     STAMP.write_text(_fingerprint())
 
 
-def ensure_chromium() -> None:
-    """The dashboard tests drive Debian's Chromium; install it the first time (root, apt)."""
-    if Path("/usr/bin/chromium").exists():
+TEST_PACKAGES = {
+    # Debian package: a file it installs. The dashboard test drives Chromium, the database
+    # tests start a PostgreSQL server.
+    "chromium": "/usr/bin/chromium",
+    "postgresql": "/usr/lib/postgresql/*/bin/initdb",
+}
+
+
+def ensure_test_packages() -> None:
+    """Install the Debian packages the tests need, the first time (root, apt-get)."""
+    missing = [name for name, path in TEST_PACKAGES.items() if not glob.glob(path)]
+    if not missing:
         return
     if not shutil.which("apt-get") or os.geteuid() != 0:
-        sys.exit(
-            "cpom : les tests du tableau de bord demandent Chromium (apt-get install chromium)"
-        )
-    print("cpom : installation de Chromium (paquet Debian) …", flush=True)
+        sys.exit(f"cpom : les tests demandent les paquets Debian {', '.join(missing)}")
+    print(f"cpom : installation de {', '.join(missing)} (paquets Debian) …", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
 
 
 def run(*command: str) -> int:
@@ -72,7 +80,7 @@ def main(argv: list[str]) -> int:
     if verb == "cpom":
         return run(str(BIN / "cpom"), *rest)
     if verb == "test":
-        ensure_chromium()
+        ensure_test_packages()
         tested = run(str(BIN / "python"), "-m", "pytest", "--cov", "--cov-report=term", *rest)
         if tested or rest:  # a partial run cannot cover the whole core
             return tested

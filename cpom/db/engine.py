@@ -1,16 +1,19 @@
-"""Database engine from settings; the schema is created when missing."""
+"""Database engine from settings; the schema is migrated to the current version."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
 from sqlalchemy import Engine, event
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
-from cpom.db import models  # noqa: F401  (registers the tables)
+from cpom.db.migrate import alembic_config
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, migrate: bool = True) -> Engine:
+    """An engine on `url`; its schema is brought up to date unless `migrate` is false (a
+    deployment that runs `cpom db upgrade` as a step of its own)."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -24,5 +27,9 @@ def make_engine(url: str) -> Engine:
             cursor.close()
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    SQLModel.metadata.create_all(engine)
+    if migrate:
+        with engine.begin() as connection:
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
     return engine

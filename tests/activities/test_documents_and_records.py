@@ -4,7 +4,6 @@ import hashlib
 import html
 import io
 from datetime import date
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -14,7 +13,6 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.documents import DocumentActivities
 from activities.records import RecordActivities
-from cpom.db.engine import make_engine
 from cpom.db.models import ContractRecord, DocumentRecord, EventRecord, MilestoneRecord
 from cpom.domain.agenda import DocumentKind
 from cpom.domain.lifecycle import Event, Phase
@@ -30,11 +28,6 @@ FACTS = {
     "accepted_on": "04/07/2028",
     "tacit": "oui",
 }
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    return make_engine(f"sqlite:///{tmp_path / 'cpom.db'}")
 
 
 @pytest.mark.parametrize(

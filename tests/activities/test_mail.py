@@ -3,7 +3,6 @@
 from collections.abc import Iterator
 from datetime import date
 from email.message import EmailMessage
-from pathlib import Path
 
 import aiosmtplib
 import pytest
@@ -12,7 +11,6 @@ from sqlmodel import Session, select
 from temporalio.testing import ActivityEnvironment
 
 from activities.mail import MailActivities, SmtpMailer, message_id
-from cpom.db.engine import make_engine
 from cpom.db.models import NoticeRecord
 from cpom.domain.agenda import NoticeKind
 from cpom.mail_catcher import MailCatcher
@@ -27,11 +25,6 @@ def catcher() -> Iterator[MailCatcher]:
     running = MailCatcher().start()
     yield running
     running.stop()
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    return make_engine(f"sqlite:///{tmp_path / 'cpom.db'}")
 
 
 def request(key: str = "CPOM-35-SAD-2024:documents:relance:2024") -> NoticeRequest:
