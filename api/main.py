@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from api.routes import contracts, dashboard, portfolio
-from cpom.db.engine import make_engine
+from cpom.db.engine import engine_from
 from cpom.domain.terms_validation import InvalidTerms
 from cpom.service import (
     ActionRefused,
@@ -41,7 +41,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not hasattr(app.state, "service"):
             temporal = client or await connect(settings)
-            database = engine or make_engine(settings.effective_database_url())
+            database = engine or engine_from(settings)
             app.state.service = ContractService(temporal, database, settings.task_queue)
         yield
 

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     api_port: int = 8000
     temporal_ui_port: int = 8233
 
+    # Whether each process brings the schema up to date when it starts; a deployment with
+    # several processes sets it to false and runs `cpom db upgrade` once instead.
+    migrate_on_start: bool = True
+
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'cpom.db'}"
 

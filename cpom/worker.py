@@ -19,7 +19,7 @@ from activities.documents import DocumentActivities
 from activities.mail import MailActivities, SmtpMailer
 from activities.records import RecordActivities
 from activities.renegotiation import RenegotiationActivities
-from cpom.db.engine import make_engine
+from cpom.db.engine import engine_from
 from cpom.rendering import Renderer
 from cpom.settings import Settings, get_settings
 from workflows.contract import CpomWorkflow
@@ -76,7 +76,7 @@ async def connect(settings: Settings) -> Client:
 async def main() -> None:
     settings = get_settings()
     client = await connect(settings)
-    engine = make_engine(settings.effective_database_url())
+    engine = engine_from(settings)
     worker = build_worker(client, settings, engine)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

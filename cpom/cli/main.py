@@ -6,7 +6,13 @@ import contextlib
 import os
 import sys
 
-from cpom.cli import calendar_command, service_commands, simulate_command, token_command
+from cpom.cli import (
+    calendar_command,
+    db_command,
+    service_commands,
+    simulate_command,
+    token_command,
+)
 from cpom.cli.calendar_command import InputError
 from cpom.cli.french_argparse import FrenchArgumentParser
 from cpom.domain.terms_validation import InvalidTerms
@@ -19,6 +25,7 @@ def build_parser() -> FrenchArgumentParser:
     simulate_command.add_parser(subparsers)
     token_command.add_parser(subparsers)
     service_commands.add_parsers(subparsers)
+    db_command.add_parser(subparsers)
     return parser
 
 

@@ -32,7 +32,7 @@ def run_up(_: argparse.Namespace) -> int:
 def run_demo(_: argparse.Namespace) -> int:
     from temporalio.service import RPCError
 
-    from cpom.db.engine import make_engine
+    from cpom.db.engine import engine_from
     from cpom.demo import load_demo
     from cpom.service import ContractService, ServiceUnavailable, today
     from cpom.settings import get_settings
@@ -48,7 +48,9 @@ def run_demo(_: argparse.Namespace) -> int:
                 f"Temporal injoignable sur {settings.temporal_address} : lancer « cpom up »"
             ) from error
         service = ContractService(
-            client, make_engine(settings.effective_database_url()), settings.task_queue
+            client,
+            engine_from(settings),
+            settings.task_queue,
         )
         try:
             return await load_demo(service, today())

@@ -25,10 +25,11 @@ def add_parser(subparsers: Any) -> None:
 
 def run_create(args: argparse.Namespace) -> int:
     from cpom.access import Role, TokenError, create_token
-    from cpom.db.engine import make_engine
+    from cpom.db.engine import engine_from
     from cpom.settings import get_settings
 
-    engine = make_engine(get_settings().effective_database_url())
+    settings = get_settings()
+    engine = engine_from(settings)
     try:
         token = create_token(engine, Role(args.role), args.name or args.role, args.gestionnaire)
     except TokenError as error:

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import create_engine
 
 from cpom.db.migrate import alembic_config
+from cpom.settings import Settings
 
 
 def make_engine(url: str, *, migrate: bool = True) -> Engine:
@@ -33,3 +34,8 @@ def make_engine(url: str, *, migrate: bool = True) -> Engine:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     return engine
+
+
+def engine_from(settings: Settings) -> Engine:
+    """The engine a process of the service uses, as its settings describe it."""
+    return make_engine(settings.effective_database_url(), migrate=settings.migrate_on_start)

@@ -61,3 +61,11 @@ def test_bad_token_requests(
 ) -> None:
     assert main(["token", "create", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_db_upgrade_migrates_the_configured_database(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "upgrade"]) == 0
+    assert "schéma à jour" in capsys.readouterr().out
+    assert Path(database.removeprefix("sqlite:///")).exists()

@@ -1,0 +1,15 @@
+# The cpom application image: API (uvicorn), worker (python -m cpom.worker) and CLI.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY cpom cpom
+COPY workflows workflows
+COPY activities activities
+COPY api api
+COPY templates templates
+RUN pip install --no-cache-dir -e .
+USER nobody
+CMD ["uvicorn", "--factory", "api.main:app_factory", "--host", "0.0.0.0", "--port", "8000"]
