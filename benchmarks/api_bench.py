@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,8 +20,7 @@ from typing import Any
 import httpx
 from temporalio.client import Client
 
-from cpom.mail_catcher import free_port
-from tests.e2e.test_up import CPOM, cpom_up
+from tests.e2e.stack import cpom, cpom_up, isolated_env
 
 SECTORS = [("sad", "departement", "35"), ("esms-ars", "ars", "44"), ("ahi-etat", "etat", "69")]
 
@@ -101,23 +99,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="cpom-api-bench-"))
-    temporal = f"127.0.0.1:{free_port()}"
-    env = {
-        **os.environ,
-        "CPOM_DATA_DIR": str(data),
-        "CPOM_API_PORT": str(free_port()),
-        "CPOM_SMTP_PORT": str(free_port()),
-        "CPOM_TEMPORAL_ADDRESS": temporal,
-        "CPOM_TEMPORAL_UI_PORT": str(free_port()),
-    }
+    env = isolated_env(data)
+    temporal = env["CPOM_TEMPORAL_ADDRESS"]
     with cpom_up(env, data / "up.log") as api:
-        token = subprocess.run(
-            [CPOM, "token", "create", "--role", "agent"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        token = cpom(env, "token", "create", "--role", "agent")
         asyncio.run(run(api, token, temporal, args.contracts, args.concurrency))
     sys.stdout.flush()
     os._exit(0)

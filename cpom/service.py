@@ -22,6 +22,7 @@ from cpom.db import projection
 from cpom.db.models import (
     CaughtMailRecord,
     ContractRecord,
+    ContractTermsRecord,
     DocumentRecord,
     EventRecord,
     NoticeRecord,
@@ -176,7 +177,12 @@ class ContractService:
         return record
 
     def terms(self, reference: str) -> ContractTerms:
-        return projection.TERMS.validate_json(self.record(reference).terms_json)
+        self.record(reference)
+        with Session(self.engine) as session:
+            stored = session.get(ContractTermsRecord, reference)
+        if stored is None:
+            raise ContractNotFound(reference)
+        return projection.TERMS.validate_json(stored.terms_json)
 
     async def view(self, reference: str) -> ContractView | None:
         """The workflow's own view, or None when no worker answers (the projection remains)."""
@@ -277,14 +283,14 @@ class ContractService:
 
     def portfolio_ics(self, owner_siren: str | None = None) -> bytes:
         """Every contract's milestones in one feed for a supervisor's calendar application."""
-        query = select(ContractRecord)
+        query = select(ContractTermsRecord).join(ContractRecord)
         if owner_siren:
             query = query.where(ContractRecord.gestionnaire_siren == owner_siren)
         with Session(self.engine) as session:
-            records = session.exec(query).all()
+            stored = session.exec(query).all()
         feeds = [
             calendar_to_ics(terms, build_calendar(terms))
-            for terms in (projection.TERMS.validate_json(r.terms_json) for r in records)
+            for terms in (projection.TERMS.validate_json(s.terms_json) for s in stored)
         ]
         return merge_ics(feeds)
 

@@ -21,6 +21,7 @@ from api.schemas import (
     TimelineItem,
 )
 from cpom.access import Principal, Role
+from cpom.db import projection
 from cpom.db.models import ContractRecord
 from cpom.service import ContractNotFound, ContractService, Filters, Forbidden, today
 
@@ -98,7 +99,7 @@ async def get_contract(
     """Termes, phase, frise datée (passé et à venir) avec le fondement de chaque date, et
     événements."""
     record = await readable(service, principal, reference)
-    _, calendar = await asyncio.to_thread(service.calendar, reference)
+    terms, calendar = await asyncio.to_thread(service.calendar, reference)
     view = await service.view(reference)
     day = view.today if view else today()
     timeline = [
@@ -118,7 +119,7 @@ async def get_contract(
     ]
     return ContractDetail(
         contract=ContractSummary.model_validate(record, from_attributes=True),
-        terms=json.loads(record.terms_json),
+        terms=json.loads(projection.TERMS.dump_json(terms)),
         timeline=timeline,
         events=events,
         live=view is not None,

@@ -27,8 +27,16 @@ class ContractRecord(SQLModel, table=True):
     next_deadline_kind: str | None = None
     successor_reference: str | None = None
     predecessor_reference: str | None = None
-    terms_json: str
     updated_at: datetime
+
+
+class ContractTermsRecord(SQLModel, table=True):
+    """The full terms of a contract, apart so that lists and sorts stay on narrow rows."""
+
+    __tablename__ = "contract_terms"
+
+    reference: str = Field(primary_key=True, foreign_key="contract.reference", max_length=80)
+    terms_json: str
 
 
 class MilestoneRecord(SQLModel, table=True):

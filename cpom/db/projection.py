@@ -13,7 +13,7 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from cpom.db.models import ContractRecord, EventRecord, MilestoneRecord
+from cpom.db.models import ContractRecord, ContractTermsRecord, EventRecord, MilestoneRecord
 from cpom.domain.calendar import build_calendar
 from cpom.domain.terms import ContractTerms
 from cpom.messages import ProjectionUpdate
@@ -48,7 +48,6 @@ def _record(engine: Engine, update: ProjectionUpdate) -> None:
             gestionnaire="",
             effet=terms.effet,
             echeance=terms.current_echeance,
-            terms_json="{}",
             updated_at=datetime.now(UTC),
         )
         record.sector = terms.sector.value
@@ -66,10 +65,14 @@ def _record(engine: Engine, update: ProjectionUpdate) -> None:
         record.next_deadline_kind = upcoming[0].kind.value if upcoming else None
         record.successor_reference = update.successor_reference
         record.predecessor_reference = update.predecessor_reference
-        record.terms_json = TERMS.dump_json(terms).decode()
         record.updated_at = datetime.now(UTC)
         session.add(record)
         session.flush()
+        session.merge(
+            ContractTermsRecord(
+                reference=terms.reference, terms_json=TERMS.dump_json(terms).decode()
+            )
+        )
         session.execute(
             delete(MilestoneRecord).where(col(MilestoneRecord.reference) == terms.reference)
         )

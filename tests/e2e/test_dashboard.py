@@ -1,7 +1,5 @@
 """The dashboard in a real headless Chromium: sign in, filter, open a contract, download a PDF."""
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,8 +7,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from cpom.mail_catcher import free_port
-from tests.e2e.test_up import CPOM, cpom_up
+from tests.e2e.stack import cpom, cpom_up, isolated_env
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -37,25 +34,12 @@ def browser() -> Iterator[Browser]:
 def test_supervisor_reads_the_portfolio_and_downloads_a_document(
     tmp_path: Path, browser: Browser
 ) -> None:
-    env = {
-        **os.environ,
-        "CPOM_DATA_DIR": str(tmp_path / "data"),
-        "CPOM_API_PORT": str(free_port()),
-        "CPOM_SMTP_PORT": str(free_port()),
-        "CPOM_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-        "CPOM_TEMPORAL_UI_PORT": str(free_port()),
-        "CPOM_TASK_QUEUE": "cpom-dashboard",
-    }
-
-    def cpom(*argv: str) -> str:
-        return subprocess.run(
-            [CPOM, *argv], env=env, capture_output=True, text=True, check=True
-        ).stdout.strip()
+    env = isolated_env(tmp_path / "data", "cpom-dashboard")
 
     with cpom_up(env, tmp_path / "up.log") as api:
-        agent = {"Authorization": f"Bearer {cpom('token', 'create', '--role', 'agent')}"}
-        supervisor = cpom("token", "create", "--role", "supervisor", "--name", "direction")
-        cpom("demo")
+        agent = {"Authorization": f"Bearer {cpom(env, 'token', 'create', '--role', 'agent')}"}
+        supervisor = cpom(env, "token", "create", "--role", "supervisor", "--name", "direction")
+        cpom(env, "demo")
         # A dialogue de gestion approved by both parties yields its relevé de décisions.
         today = httpx.get(f"{api}/contracts/DEMO-44-ESMS", headers=agent).json()
         held_on = max(t["date"] for t in today["timeline"] if t["past"])

@@ -1,7 +1,5 @@
 """Fuzz the API from its OpenAPI schema against the real stack: bad input is a 4xx, never 5xx."""
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,9 +9,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from api.main import create_app
-from cpom.mail_catcher import free_port
 from cpom.settings import Settings
-from tests.e2e.test_up import CPOM, cpom_up
+from tests.e2e.stack import cpom, cpom_up, isolated_env
 
 schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
 
@@ -21,24 +18,10 @@ schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     data = tmp_path_factory.mktemp("fuzz")
-    env = {
-        **os.environ,
-        "CPOM_DATA_DIR": str(data / "data"),
-        "CPOM_API_PORT": str(free_port()),
-        "CPOM_SMTP_PORT": str(free_port()),
-        "CPOM_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-        "CPOM_TEMPORAL_UI_PORT": str(free_port()),
-        "CPOM_TASK_QUEUE": "cpom-fuzz",
-    }
+    env = isolated_env(data / "data", "cpom-fuzz")
     with cpom_up(env, Path(data / "up.log")) as api:
-        token = subprocess.run(
-            [CPOM, "token", "create", "--role", "agent"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        subprocess.run([CPOM, "demo"], env=env, capture_output=True, check=True)
+        token = cpom(env, "token", "create", "--role", "agent")
+        cpom(env, "demo")
         yield api, token
 
 

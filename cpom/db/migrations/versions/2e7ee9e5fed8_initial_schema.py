@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: 56c14148a84d
+Revision ID: 2e7ee9e5fed8
 Revises:
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "56c14148a84d"
+revision: str = "2e7ee9e5fed8"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -60,7 +60,6 @@ def upgrade() -> None:
         sa.Column("next_deadline_kind", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("successor_reference", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("predecessor_reference", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("terms_json", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("reference"),
     )
@@ -146,6 +145,16 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "contract_terms",
+        sa.Column("reference", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("terms_json", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["reference"],
+            ["contract.reference"],
+        ),
+        sa.PrimaryKeyConstraint("reference"),
+    )
+    op.create_table(
         "milestone",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("reference", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -177,6 +186,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_milestone_day"))
 
     op.drop_table("milestone")
+    op.drop_table("contract_terms")
     with op.batch_alter_table("contract_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contract_event_reference"))
 
