@@ -113,10 +113,22 @@ async def get_contract(
         )
         for m in calendar.milestones
     ]
-    events = [
-        EventItem(date=e.on, kind=e.kind, summary=e.summary, actor=e.actor, details=e.details)
-        for e in (view.events if view else [])
-    ]
+    if view is not None:
+        events = [
+            EventItem(date=e.on, kind=e.kind, summary=e.summary, actor=e.actor, details=e.details)
+            for e in view.events
+        ]
+    else:  # no worker answers: the projection still knows what happened
+        events = [
+            EventItem(
+                date=e.on,
+                kind=e.kind,
+                summary=e.summary,
+                actor=e.actor,
+                details=json.loads(e.details_json),
+            )
+            for e in await asyncio.to_thread(service.events, reference)
+        ]
     return ContractDetail(
         contract=ContractSummary.model_validate(record, from_attributes=True),
         terms=json.loads(projection.TERMS.dump_json(terms)),

@@ -185,3 +185,13 @@ async def test_access_by_role(stack: Stack) -> None:
     detail = (await stack.http.get("/contracts/CPOM-35-SAD-2024")).json()
     submissions = [e for e in detail["events"] if e["kind"] == "documents_submitted"]
     assert [e["actor"] for e in submissions] == ["gestionnaire:sad"]
+
+
+async def test_detail_falls_back_on_the_projection_without_a_worker(stack: Stack) -> None:
+    await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
+    await stack.life.handle("CPOM-35-SAD-2024").query("phase")  # imported and projected
+    await stack.life.stop_worker()
+    detail = (await stack.http.get("/contracts/CPOM-35-SAD-2024")).json()
+    assert detail["live"] is False
+    assert [e["kind"] for e in detail["events"]] == ["imported"]
+    assert detail["terms"]["reference"] == "CPOM-35-SAD-2024"
