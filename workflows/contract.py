@@ -59,6 +59,8 @@ with workflow.unsafe.imports_passed_through():
 
 ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
 SHORT = timedelta(seconds=30)
+# Patch (2026-11): a decision taken during an activity no longer waits for the next timer.
+WAKE_ON_EVERY_DECISION = "wake-on-every-decision"
 
 
 def _refused(error: life.DecisionRefused) -> ApplicationError:
@@ -101,6 +103,10 @@ class CpomWorkflow:
             self._record_past_as_past()
         started_year = life.contract_year_of(self.state.terms, self.today())
         while True:
+            if workflow.patched(WAKE_ON_EVERY_DECISION):
+                # Reset before the activities below: a decision taken while one of them runs
+                # is then acted upon and projected at once, not at the next timer.
+                self.changed = False
             await self._perform_due()
             await self._project()
             upcoming = plan(self.state)
@@ -113,7 +119,8 @@ class CpomWorkflow:
                     ContractInput(self.state, self.offset.days, self.projected)
                 )
             self._upsert_search_attributes(upcoming)
-            self.changed = False
+            if not workflow.patched(WAKE_ON_EVERY_DECISION):
+                self.changed = False
             timeout = None
             if upcoming:
                 wake = local_instant(upcoming[0].day, upcoming[0].hour)
@@ -261,6 +268,9 @@ class CpomWorkflow:
         snapshot = (len(state.events), state.phase, state.terms.current_echeance)
         if snapshot == self.last_projection:
             return
+        # A decision taken while the activity runs logs events after `end`: the next projection
+        # carries them.
+        end = len(state.events)
         await workflow.execute_activity(
             "record_contract",
             ProjectionUpdate(
@@ -268,14 +278,14 @@ class CpomWorkflow:
                 phase=state.phase,
                 today=self.today(),
                 first_sequence=self.projected,
-                new_events=state.events[self.projected :],
+                new_events=state.events[self.projected : end],
                 successor_reference=state.successor_reference,
                 predecessor_reference=state.predecessor_reference,
             ),
             start_to_close_timeout=SHORT,
             retry_policy=ACTIVITY_RETRY,
         )
-        self.projected = len(state.events)
+        self.projected = end
         self.last_projection = snapshot
 
     def _upsert_search_attributes(self, upcoming: list[Planned]) -> None:

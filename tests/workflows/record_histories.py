@@ -2,8 +2,8 @@
 
     .venv/bin/python -m tests.workflows.record_histories
 
-Run it again only to add histories of a new workflow version; keep the old files: they are the
-contracts already running in production.
+Run it again, with a new VERSION, only to add histories of a new workflow version; keep the old
+files: they are the contracts already running in production.
 """
 
 import asyncio
@@ -21,6 +21,8 @@ from cpom.simulation import LifeSimulator
 from tests.workflows.helpers import contract
 
 HERE = Path(__file__).parent / "histories"
+# v1: the first release; v2: with the `wake-on-every-decision` patch.
+VERSION = "v2"
 
 
 async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:
@@ -78,7 +80,7 @@ async def main() -> None:
             for index, (_, text) in enumerate(
                 await run_histories(life.env.client, handle), start=1
             ):
-                path = HERE / f"v1-{name}-run{index}.json"
+                path = HERE / f"{VERSION}-{name}-run{index}.json"
                 path.write_text(json.dumps(json.loads(text), indent=1) + "\n")
                 print(path.name, len(json.loads(text)["events"]), "events")
 
