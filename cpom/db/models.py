@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, column
 from sqlmodel import Field, SQLModel
+
+DEADLINE_ORDER = (column("next_deadline").is_(None), "next_deadline", "reference")
 
 
 class ContractRecord(SQLModel, table=True):
     """The current state of one contract, as the API and supervisors read it."""
 
     __tablename__ = "contract"
+    # Lists come nearest deadline first, contracts without one last: with these indexes a page
+    # is read in order, filtered by phase or sector or not, and stops at its limit instead of
+    # sorting every matching row.
+    __table_args__ = (
+        Index("ix_contract_deadline_order", *DEADLINE_ORDER),
+        Index("ix_contract_phase_order", "phase", *DEADLINE_ORDER),
+        Index("ix_contract_sector_order", "sector", *DEADLINE_ORDER),
+    )
 
     reference: str = Field(primary_key=True, max_length=80)
-    sector: str = Field(index=True)
-    phase: str = Field(index=True)
+    sector: str
+    phase: str
     authority_kind: str = Field(index=True)
     authority_name: str
     territory: str
