@@ -1,0 +1,219 @@
+"""The production stack of docker-compose.yml, run as plain processes (no Docker engine here).
+
+Each application service runs the very command and `CPOM_` environment the compose file gives
+it, with the service host names pointed at local servers: a real PostgreSQL for the application,
+the Temporal dev server standing in for the `temporalio/auto-setup` image, and the aiosmtpd
+catcher standing in for Mailpit. What this proves: the one-shot migration, the search-attribute
+job, two workers sharing a task queue and the API all work together from those settings.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from sqlalchemy import create_engine, text
+
+from cpom.domain.clock import local_date
+from cpom.mail_catcher import MailCatcher, free_port
+from cpom.settings import ROOT
+
+COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES: dict[str, Any] = COMPOSE["services"]
+BIN = Path(sys.executable).parent
+
+
+def compose_command(service: str, replacements: dict[str, str]) -> list[str]:
+    """The service's command, with its published host and port made local."""
+    command: list[str] = SERVICES[service]["command"]
+    return [replacements.get(part, part) for part in command]
+
+
+def compose_environment(replacements: dict[str, str]) -> dict[str, str]:
+    environment: dict[str, str] = dict(COMPOSE["x-cpom"]["environment"])
+    for name, value in environment.items():
+        for compose_host, local_host in replacements.items():
+            value = value.replace(compose_host, local_host)
+        environment[name] = value
+    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **environment}
+
+
+@contextmanager
+def process(
+    command: list[str], env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("ab") as output:
+        started = subprocess.Popen(command, env=env, stdout=output, stderr=output)
+    try:
+        yield started
+    finally:
+        started.send_signal(signal.SIGINT)
+        try:
+            started.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            started.kill()
+
+
+def wait_until_ready(url: str, log: Path, *processes: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # polling for readiness, not waiting for time
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        for started in processes:
+            assert started.poll() is None, log.read_text()
+        time.sleep(0.2)
+    raise AssertionError(log.read_text())
+
+
+def test_compose_services_work_together_from_their_settings(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    admin = create_engine(f"{postgres_url}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("CREATE DATABASE cpom"))
+    admin.dispose()
+    postgres_host = postgres_url.rsplit("@", 1)[1]
+    temporal, api_port = f"127.0.0.1:{free_port()}", free_port()
+    catcher = MailCatcher()
+    env = compose_environment(
+        {"app-db:5432": postgres_host, "temporal:7233": temporal, "mailpit": "127.0.0.1"}
+    )
+    env["CPOM_SMTP_PORT"] = str(catcher.port)
+    log = tmp_path / "stack.log"
+
+    with ExitStack() as stack:
+        catcher.start()
+        stack.callback(catcher.stop)
+        host, port = temporal.split(":")
+        server = stack.enter_context(
+            process(
+                [
+                    str(BIN / "temporal"),
+                    "server",
+                    "start-dev",
+                    "--ip",
+                    host,
+                    "--port",
+                    port,
+                    "--http-port",
+                    str(free_port()),
+                    "--headless",
+                    "--log-level",
+                    "error",
+                ],
+                env,
+                log,
+            )
+        )
+        # The compose job that registers the search attributes, as its shell runs it.
+        job = SERVICES["temporal-search-attributes"]
+        script = job["command"][0].replace("$$", "$")
+        registered = subprocess.run(
+            [*job["entrypoint"], script],
+            env={**env, "TEMPORAL_ADDRESS": temporal},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert registered.returncode == 0, registered.stderr
+        assert server.poll() is None
+
+        migrated = subprocess.run(compose_command("migrate", {}), env=env, capture_output=True)
+        assert migrated.returncode == 0, migrated.stderr
+        for _replica in range(SERVICES["worker"]["deploy"]["replicas"]):
+            stack.enter_context(process(compose_command("worker", {}), env, log))
+        api = stack.enter_context(
+            process(
+                compose_command("api", {"0.0.0.0": "127.0.0.1", "8000": str(api_port)}), env, log
+            )
+        )
+        base = f"http://127.0.0.1:{api_port}"
+        wait_until_ready(f"{base}/healthz", log, api)
+        token = subprocess.run(
+            ["cpom", "token", "create", "--role", "agent", "--name", "accueil"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        agent = {"Authorization": f"Bearer {token}"}
+
+        # A contract in force whose gestionnaire asks for a prorogation today.
+        today = local_date(datetime.now(UTC))
+        effet = date(today.year - 2, 1, 1)
+        terms = {
+            "reference": "PROD-35-SAD",
+            "preset": "sad",
+            "effet": effet.isoformat(),
+            "duration_years": 4,
+            "authority": {
+                "kind": "departement",
+                "name": "Département d'Ille-et-Vilaine",
+                "territory": "35",
+                "email": "cpom@departement-35.example",
+            },
+            "gestionnaire": {
+                "raison_sociale": "SAD du Pays de Rennes",
+                "siren": "732829320",
+                "email": "direction@sad-rennes.example",
+            },
+        }
+        created = httpx.post(
+            f"{base}/contracts", json={"terms": terms, "imported": True}, headers=agent, timeout=30
+        )
+        assert created.status_code == 201, created.text
+        requested = httpx.post(
+            f"{base}/contracts/PROD-35-SAD/actions/request_prorogation",
+            json={"requested_by": "gestionnaire", "received_on": today.isoformat()},
+            headers=agent,
+            timeout=30,
+        )
+        assert requested.status_code == 200, requested.text
+
+        notices: list[dict[str, Any]] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not notices:  # a worker sends it right away
+            notices = [
+                n
+                for n in httpx.get(f"{base}/contracts/PROD-35-SAD/notices", headers=agent).json()
+                if n["kind"] == "demande_de_prorogation_recue" and n["status"] == "sent"
+            ]
+            time.sleep(0.2)
+        assert notices, log.read_text()
+        assert notices[0]["smtp_response"].startswith("2.0.0 Ok")
+        caught = [m for m in catcher.caught if m.notice == "demande_de_prorogation_recue"]
+        assert {r for m in caught for r in m.envelope_to} == {
+            "cpom@departement-35.example",
+            "direction@sad-rennes.example",
+        }
+        assert len(caught) == len(notices)  # two workers, each notice sent once
+
+        # The projection the supervisors read, in the application's PostgreSQL.
+        database = create_engine(env["CPOM_DATABASE_URL"])
+        projected: list[Any] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not projected:  # the worker records it next
+            with database.connect() as connection:
+                projected = list(
+                    connection.execute(
+                        text(
+                            "SELECT c.phase, e.actor FROM contract c JOIN contract_event e "
+                            "ON e.reference = c.reference "
+                            "WHERE c.reference = 'PROD-35-SAD' AND e.kind = 'prorogation_requested'"
+                        )
+                    )
+                )
+            time.sleep(0.2)
+        database.dispose()
+        assert [tuple(row) for row in projected] == [("prorogation_en_cours", "agent:accueil")]
