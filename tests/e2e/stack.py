@@ -36,21 +36,28 @@ def cpom(env: dict[str, str], *argv: str) -> str:
     ).stdout.strip()
 
 
+def wait_until_ready(url: str, log: Path, *processes: subprocess.Popen[bytes]) -> None:
+    """Poll `url` until it answers 200; fail with the log if a process dies or a minute passes."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # polling for readiness, not waiting for time
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        for started in processes:
+            assert started.poll() is None, log.read_text()
+        time.sleep(0.2)
+    raise AssertionError(log.read_text())
+
+
 @contextmanager
 def cpom_up(env: dict[str, str], log: Path) -> Iterator[str]:
     with log.open("ab") as output:
         process = subprocess.Popen([CPOM, "up"], env=env, stdout=output, stderr=output)
     api = f"http://127.0.0.1:{env['CPOM_API_PORT']}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # polling for readiness, not waiting for time
-            try:
-                if httpx.get(f"{api}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, log.read_text()
-            time.sleep(0.2)
+        wait_until_ready(f"{api}/healthz", log, process)
         yield api
     finally:
         process.send_signal(signal.SIGINT)

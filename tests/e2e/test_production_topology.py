@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, text
 from cpom.domain.clock import local_date
 from cpom.mail_catcher import MailCatcher, free_port
 from cpom.settings import ROOT
+from tests.e2e.stack import wait_until_ready
 
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
@@ -60,20 +61,6 @@ def process(
             started.wait(timeout=30)
         except subprocess.TimeoutExpired:
             started.kill()
-
-
-def wait_until_ready(url: str, log: Path, *processes: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # polling for readiness, not waiting for time
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        for started in processes:
-            assert started.poll() is None, log.read_text()
-        time.sleep(0.2)
-    raise AssertionError(log.read_text())
 
 
 def test_compose_services_work_together_from_their_settings(
