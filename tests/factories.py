@@ -10,6 +10,15 @@ from cpom.domain.date_law import echeance_after
 from cpom.domain.presets import PRESETS
 from cpom.domain.terms import Authority, ContractTerms, Gestionnaire, Sector
 
+# The SAD annual documents (seed 001), written out so that a change of the preset shows.
+SAD_ITEMS = [
+    "synthese_fiches_objectifs",
+    "rapport_activite",
+    "bilan_financier",
+    "compte_administratif",
+    "tableau_depenses_recettes",
+]
+
 
 def make_terms(
     *,

@@ -36,17 +36,10 @@ from cpom.domain.lifecycle import (
     Termination,
 )
 from cpom.domain.terms import Prorogation, Sector
-from tests.factories import make_terms
+from tests.factories import SAD_ITEMS, make_terms
 
 ECHEANCE = date(2028, 12, 31)
 CAP = date(2029, 12, 31)
-SAD_ITEMS = [
-    "synthese_fiches_objectifs",
-    "rapport_activite",
-    "bilan_financier",
-    "compte_administratif",
-    "tableau_depenses_recettes",
-]
 ALL_MISSING = ", ".join(SAD_ITEMS)
 NOTICE = date(2028, 3, 8)
 REPLY_DEADLINE = date(2028, 5, 9)  # 8 May 2028 (Victoire 1945) is skipped

@@ -59,18 +59,11 @@ from cpom.domain.lifecycle import (
     preavis_months,
 )
 from cpom.domain.terms import ContractTerms, Gestionnaire, Prorogation, Sector
-from tests.factories import make_terms
+from tests.factories import SAD_ITEMS, make_terms
 
 EFFET = date(2024, 1, 1)
 ECHEANCE = date(2028, 12, 31)
 CAP = date(2029, 12, 31)
-SAD_ITEMS = (
-    "synthese_fiches_objectifs",
-    "rapport_activite",
-    "bilan_financier",
-    "compte_administratif",
-    "tableau_depenses_recettes",
-)
 UNSIGNED: dict[str, Any] = {"signed": False, "process_started_on": date(2023, 1, 16)}
 # A notice received on 8 March 2028 is answered by 8 May 2028, a public holiday (Victoire 1945):
 # the reply deadline is carried to Tuesday 9 May 2028.

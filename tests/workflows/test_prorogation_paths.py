@@ -7,6 +7,7 @@ import pytest
 from cpom.domain.lifecycle import Party
 from cpom.messages import AnswerProrogation, RequestProrogation, SubmitDocuments
 from cpom.simulation import LifeSimulator
+from tests.factories import SAD_ITEMS
 from tests.workflows.helpers import (
     AUTORITE,
     GESTIONNAIRE,
@@ -15,14 +16,6 @@ from tests.workflows.helpers import (
     mails_of,
     notices,
 )
-
-SAD_ITEMS = [
-    "synthese_fiches_objectifs",
-    "rapport_activite",
-    "bilan_financier",
-    "compte_administratif",
-    "tableau_depenses_recettes",
-]
 
 
 async def test_silence_then_tacit_prorogation(simulator: LifeSimulator) -> None:
