@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
+from api.csrf import CsrfRejected
 from api.routes import contracts, dashboard, portfolio
 from cpom.db.engine import engine_from
 from cpom.domain.terms_validation import InvalidTerms
@@ -96,6 +97,7 @@ def install_error_handlers(app: FastAPI) -> None:
         (InvalidAction, 422),
         (ActionRefused, 409),
         (Forbidden, 403),
+        (CsrfRejected, 403),
         (ServiceUnavailable, 503),
     ):
         app.add_exception_handler(error_type, handler(code))

@@ -1,6 +1,7 @@
 """The supervisors' dashboard: server-rendered pages over the same service as the API."""
 
 import asyncio
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Cookie, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from api.csrf import csrf_token
 from api.deps import ServiceDep
 from api.routes.contracts import readable
 from cpom.access import Principal, Role, authenticate
@@ -31,15 +33,35 @@ templates.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
 templates.globals["kind_label"] = lambda value: LABELS[MilestoneKind(value)] if value else ""
 
 
-def page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    context.setdefault("principal", None)
+@dataclass(frozen=True)
+class DashboardSession:
+    """Who is signed in to the dashboard, and the cookie token their forms are bound to."""
+
+    principal: Principal
+    token: str
+
+    @property
+    def csrf(self) -> str:
+        return csrf_token(self.token)
+
+
+def page(
+    name: str,
+    status_code: int = 200,
+    *,
+    session: DashboardSession | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    context["principal"] = session.principal if session else None
+    context["csrf"] = session.csrf if session else ""
     return HTMLResponse(
         templates.get_template(f"dashboard/{name}").render(context), status_code=status_code
     )
 
 
-def signed_in(service: ContractService, token: str | None) -> Principal | None:
-    return authenticate(service.engine, token) if token else None
+def signed_in(service: ContractService, token: str | None) -> DashboardSession | None:
+    principal = authenticate(service.engine, token) if token else None
+    return DashboardSession(principal, token) if principal and token else None
 
 
 LOGIN = RedirectResponse("/tableau/connexion", status_code=303)
@@ -78,9 +100,10 @@ async def portfolio(
     gestionnaire: Annotated[str | None, Query()] = None,
     horizon: Annotated[int | None, Query(ge=1, le=3650)] = None,
 ) -> Response:
-    principal = signed_in(service, cpom_jeton)
-    if principal is None:
+    session = signed_in(service, cpom_jeton)
+    if session is None:
         return LOGIN
+    principal = session.principal
     day = today()
     owner = principal.siren if principal.role is Role.GESTIONNAIRE else None
     filters = Filters(
@@ -95,7 +118,7 @@ async def portfolio(
     phases = await asyncio.to_thread(service.phase_counts, owner)
     return page(
         "portfolio.html.j2",
-        principal=principal,
+        session=session,
         contracts=rows,
         total=total,
         phases=phases,
@@ -110,14 +133,15 @@ async def portfolio(
 async def contract(
     reference: str, service: ServiceDep, cpom_jeton: Annotated[str | None, Cookie()] = None
 ) -> Response:
-    principal = signed_in(service, cpom_jeton)
-    if principal is None:
+    session = signed_in(service, cpom_jeton)
+    if session is None:
         return LOGIN
+    principal = session.principal
     record = await readable(service, principal, reference)
     _, calendar = await asyncio.to_thread(service.calendar, reference)
     return page(
         "contract.html.j2",
-        principal=principal,
+        session=session,
         contract=record,
         today=today(),
         milestones=calendar.milestones,
@@ -134,9 +158,10 @@ async def document(
     service: ServiceDep,
     cpom_jeton: Annotated[str | None, Cookie()] = None,
 ) -> Response:
-    principal = signed_in(service, cpom_jeton)
-    if principal is None:
+    session = signed_in(service, cpom_jeton)
+    if session is None:
         return LOGIN
+    principal = session.principal
     await readable(service, principal, reference)
     record = await asyncio.to_thread(service.document, reference, document_id)
     return Response(
@@ -148,11 +173,10 @@ async def document(
 
 @router.get("/courrier", response_model=None)
 async def mail(service: ServiceDep, cpom_jeton: Annotated[str | None, Cookie()] = None) -> Response:
-    principal = signed_in(service, cpom_jeton)
-    if principal is None:
+    session = signed_in(service, cpom_jeton)
+    if session is None:
         return LOGIN
+    principal = session.principal
     if principal.role is Role.GESTIONNAIRE:
-        return page("mail.html.j2", principal=principal, mails=[])
-    return page(
-        "mail.html.j2", principal=principal, mails=await asyncio.to_thread(service.caught_mail)
-    )
+        return page("mail.html.j2", session=session, mails=[])
+    return page("mail.html.j2", session=session, mails=await asyncio.to_thread(service.caught_mail))
