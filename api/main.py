@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from api.csrf import CsrfRejected
-from api.routes import contracts, dashboard, portfolio
+from api.routes import contracts, dashboard, portfolio, workbench
 from cpom.db.engine import engine_from
 from cpom.domain.terms_validation import InvalidTerms
 from cpom.service import (
@@ -58,6 +58,7 @@ def create_app(
     app.include_router(contracts.router)
     app.include_router(portfolio.router)
     app.include_router(dashboard.router)
+    app.include_router(workbench.router)
     install_error_handlers(app)
 
     @app.middleware("http")

@@ -1,9 +1,12 @@
 """Request and response bodies of the HTTP API (French descriptions for the OpenAPI schema)."""
 
 from datetime import date, datetime
+from datetime import date as Day  # fields named `date` shadow the type in their class
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from cpom.domain.live_agenda import STATUS_LABELS, AgendaItem, nature, status_on
 
 
 class ContractCreate(BaseModel):
@@ -32,8 +35,14 @@ class ContractCreate(BaseModel):
     )
     imported: bool = Field(
         default=False,
-        description="Contrat déjà en vigueur : ses échéances passées sont enregistrées comme "
-        "passées, sans notification.",
+        description="Contrat déjà en vigueur : ses rappels passés ne sont pas envoyés ; ses "
+        "obligations passées (documents, dialogues, relevés) apparaissent manquées sauf "
+        "celles déclarées faites par `declared_up_to_date_on`.",
+    )
+    declared_up_to_date_on: date | None = Field(
+        default=None,
+        description="Contrat importé : jour jusqu'auquel son cycle annuel (documents, "
+        "dialogues de gestion, relevés) est déclaré à jour (AAAA-MM-JJ).",
     )
 
 
@@ -54,8 +63,21 @@ class ContractSummary(BaseModel):
     gestionnaire_siren: str | None
     effet: date
     echeance: date = Field(description="Dernier jour d'application du contrat.")
-    next_deadline: date | None = Field(description="Prochain délai légal.")
+    gestionnaire_finess: str | None
+    next_deadline: date | None = Field(
+        description="Prochain délai légal de l'agenda vivant : en attente, à venir, ou "
+        "obligation non remplie (alors passé)."
+    )
     next_deadline_kind: str | None
+    next_deadline_label: str | None
+    overdue_since: date | None = Field(
+        description="Jour de la plus ancienne obligation non remplie ; le contrat est en "
+        "retard à partir du lendemain."
+    )
+    overdue_label: str | None
+    risk: str | None = Field(
+        description="Pourquoi le contrat risque de s'achever sans prorogation ni successeur."
+    )
     successor_reference: str | None
     predecessor_reference: str | None
     updated_at: datetime
@@ -65,16 +87,38 @@ class ContractPage(BaseModel):
     total: int = Field(description="Nombre de contrats répondant aux filtres.")
     page: int
     per_page: int
+    pages: int = Field(description="Nombre de pages.")
     items: list[ContractSummary]
 
 
-class TimelineItem(BaseModel):
-    date: date
+class AgendaEntry(BaseModel):
+    """One step of the contract's live agenda, as its workflow holds it."""
+
+    key: str = Field(description="Identifiant stable de l'étape dans le contrat.")
+    date: Day = Field(description="Dernier jour (délai) ou jour de l'étape.")
     kind: str
     label: str = Field(description="Intitulé en français.")
-    hard: bool = Field(description="Délai légal (vrai) ou date cible pour les rappels (faux).")
-    past: bool
-    basis: dict[str, Any] = Field(description="Fondement : règle, ancre, source, jours reportés.")
+    nature: str = Field(description="« délai légal », « cible » (rappels seulement) ou « date ».")
+    hard: bool = Field(description="Délai légal ou contractuel (vrai) ou date cible (faux).")
+    status: str = Field(description="done, pending, missed ou upcoming, à la date du jour.")
+    status_label: str = Field(description="État en français.")
+    awaited: bool = Field(description="Vrai si quelqu'un doit agir avant la date.")
+    obligation: bool = Field(description="Vrai si la manquer met le contrat en retard.")
+    waiting_for: str | None = Field(description="Partie attendue : autorite ou gestionnaire.")
+    action: str | None = Field(description="Décision qui accomplit l'étape.")
+    opens_on: Day | None = Field(description="Attendue à partir de ce jour.")
+    done_on: Day | None
+    done_by: str | None = Field(description="Qui l'a accomplie.")
+    outcome: str | None = Field(description="Comment elle s'est conclue.")
+    on_silence: str = Field(description="Sens du silence au terme : accept, reject ou none.")
+    silence_on: Day | None = Field(description="Jour où le silence produit son effet.")
+    consequence: str | None = Field(description="Ce qu'il advient si rien n'est fait.")
+    contract_year: int | None
+    exercise: int | None
+    basis: dict[str, Any] = Field(
+        description="Fondement : règle, ancre, jours reportés, jour non ouvré ; `source` "
+        "garde pour l'audit la référence des documents d'origine."
+    )
 
 
 class EventItem(BaseModel):
@@ -88,9 +132,32 @@ class EventItem(BaseModel):
 class ContractDetail(BaseModel):
     contract: ContractSummary
     terms: dict[str, Any]
-    timeline: list[TimelineItem]
+    agenda: list[AgendaEntry] = Field(
+        description="L'agenda vivant du contrat, tel que son workflow le tient, par date."
+    )
     events: list[EventItem]
-    live: bool = Field(description="Vrai si le workflow a répondu ; sinon vue de la base.")
+
+
+class TaskItem(BaseModel):
+    reference: str
+    gestionnaire: str
+    key: str = Field(description="Étape de l'agenda du contrat.")
+    action: str = Field(description="Décision à prendre (POST /contracts/{ref}/actions/…).")
+    title: str = Field(description="Ce qu'il faut faire, en français.")
+    detail: str
+    deadline: date = Field(description="Dernier jour pour agir.")
+    status: str = Field(description="pending ou missed.")
+    waiting_for: str
+    consequence: str = Field(description="Ce qu'il advient si rien n'est fait.")
+    silence_on: date | None = Field(description="Jour où le silence vaut accord, le cas échéant.")
+    risk: str | None
+
+
+class TaskPage(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    items: list[TaskItem]
 
 
 class ActionResult(BaseModel):
@@ -112,3 +179,31 @@ class NoticeItem(BaseModel):
 
 class Problem(BaseModel):
     detail: str | list[str] = Field(description="Explication en français.")
+
+
+def agenda_entry(item: AgendaItem, today: date) -> AgendaEntry:
+    status = status_on(item, today)
+    return AgendaEntry(
+        key=item.key,
+        date=item.day,
+        kind=item.kind,
+        label=item.label,
+        nature=nature(item),
+        hard=item.hard,
+        status=status.value,
+        status_label=STATUS_LABELS[status],
+        awaited=item.awaited,
+        obligation=item.obligation,
+        waiting_for=item.waiting_for.value if item.waiting_for else None,
+        action=item.action,
+        opens_on=item.opens_on,
+        done_on=item.done_on,
+        done_by=item.done_by,
+        outcome=item.outcome,
+        on_silence=item.on_silence.value,
+        silence_on=item.silence_on,
+        consequence=item.consequence,
+        contract_year=item.contract_year,
+        exercise=item.exercise,
+        basis=item.basis.to_dict(),
+    )

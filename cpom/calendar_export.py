@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 
 from icalendar import Alarm, Calendar, Event
 
 from cpom.domain.calendar import EVENT_KINDS, ContractCalendar, Milestone
+from cpom.domain.live_agenda import STATUS_LABELS, AgendaItem, Status, status_on
 from cpom.domain.terms import ContractTerms
 
 _WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
@@ -110,3 +113,66 @@ def calendar_to_ics(terms: ContractTerms, calendar: ContractCalendar) -> bytes:
 def _stamp(terms: ContractTerms) -> datetime:
     # A stamp derived from the terms keeps the export reproducible byte for byte.
     return datetime.combine(terms.effet, datetime.min.time(), tzinfo=UTC)
+
+
+class _Contract(Protocol):
+    reference: str
+    gestionnaire: str
+
+
+def agenda_to_ics(
+    name: str,
+    contracts: Sequence[tuple[_Contract, Sequence[AgendaItem]]],
+    stamp: datetime,
+    today: date,
+) -> bytes:
+    """Live agendas as an iCalendar feed: one all-day event per step, stamped `stamp`.
+
+    Each event says where the step stands on `today`, who is awaited and what silence means;
+    legal deadlines still open get an alarm a week before.
+    """
+    ics = Calendar()
+    ics.add("prodid", "-//cpom//agenda CPOM//FR")
+    ics.add("version", "2.0")
+    ics.add("x-wr-calname", name)
+    ics.add("x-wr-timezone", "Europe/Paris")
+    for contract, items in contracts:
+        for item in items:
+            status = status_on(item, today)
+            event = Event()
+            event.add("uid", f"{contract.reference}-{item.key}@cpom")
+            event.add("dtstamp", stamp)
+            event.add("dtstart", item.day)
+            event.add("dtend", item.day + timedelta(days=1))
+            prefix = "[en retard] " if status is Status.MISSED and item.obligation else ""
+            event.add("summary", f"{prefix}{item.label} — CPOM {contract.reference}")
+            event.add("description", _item_text(contract, item, status))
+            event.add("categories", ["délai légal" if item.hard else "cible"])
+            event.add("transp", "TRANSPARENT")
+            if item.hard and status in (Status.PENDING, Status.UPCOMING):
+                alarm = Alarm()
+                alarm.add("action", "DISPLAY")
+                alarm.add("description", f"Dans 7 jours : {item.label}")
+                alarm.add("trigger", timedelta(days=-7))
+                event.add_component(alarm)
+            ics.add_component(event)
+    ical: bytes = ics.to_ical()
+    return ical
+
+
+def _item_text(contract: _Contract, item: AgendaItem, status: Status) -> str:
+    lines = [f"CPOM {contract.reference} — {contract.gestionnaire}"]
+    if status is Status.DONE and item.done_on is not None:
+        lines.append(
+            f"Fait le {item.done_on:%d/%m/%Y}"
+            + (f" par {item.done_by}" if item.done_by else "")
+            + (f" : {item.outcome}" if item.outcome else "")
+        )
+    else:
+        lines.append(f"État : {STATUS_LABELS[status]}")
+    if item.silence_on is not None:
+        lines.append(f"Le silence vaut accord à compter du {item.silence_on:%d/%m/%Y}.")
+    if item.consequence:
+        lines.append(f"À défaut : {item.consequence}.")
+    lines.append(f"Fondement : {item.basis.rule}.")
+    return "\n".join(lines)

@@ -16,6 +16,7 @@ from cpom.domain.lifecycle import (
     Phase,
     ResiliationReason,
 )
+from cpom.domain.live_agenda import AgendaItem
 from cpom.domain.terms import ContractTerms
 
 
@@ -48,6 +49,18 @@ class Sign:
     actor: str
     signed_on: date
     terms: ContractTerms | None = None
+
+
+@dataclass
+class ReviewDocuments:
+    actor: str
+    exercise: int
+    observations: str = ""
+
+
+@dataclass
+class DecideRenegotiation:
+    actor: str
 
 
 @dataclass
@@ -114,11 +127,13 @@ DECISIONS: dict[str, type] = {
     "validate_diagnostic": ValidateDiagnostic,
     "sign": Sign,
     "submit_documents": SubmitDocuments,
+    "review_documents": ReviewDocuments,
     "record_dialogue": RecordDialogue,
     "approve_releve": ApproveReleve,
     "request_prorogation": RequestProrogation,
     "answer_prorogation": AnswerProrogation,
     "sign_avenant": SignAvenant,
+    "open_renegotiation": DecideRenegotiation,
     "denounce": Denounce,
     "terminate": Terminate,
 }
@@ -128,6 +143,9 @@ DECISIONS: dict[str, type] = {
 class DecisionResult:
     phase: Phase
     message: str
+    # Events in the contract's log once the decision is taken: the projection has caught up
+    # with it when it holds as many.
+    events: int = 0
 
 
 @dataclass
@@ -168,7 +186,8 @@ class DocumentResult:
 
 @dataclass
 class ProjectionUpdate:
-    """What changed since the last projection: the terms and phase, and the new events."""
+    """What changed since the last projection: the terms and phase, the new events, and the
+    agenda items that changed (all of them when `agenda_complete`)."""
 
     terms: ContractTerms
     phase: Phase
@@ -177,6 +196,11 @@ class ProjectionUpdate:
     new_events: list[Event]
     successor_reference: str | None = None
     predecessor_reference: str | None = None
+    # None: a projection from before the live agenda, which leaves the stored agenda as it is.
+    agenda: list[AgendaItem] | None = None
+    agenda_removed: list[str] = field(default_factory=list)
+    agenda_complete: bool = False
+    risk: str | None = None
 
 
 @dataclass

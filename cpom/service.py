@@ -6,10 +6,9 @@ Routes stay thin and call these methods; every refusal is an exception carrying 
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from icalendar import Calendar
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
@@ -17,9 +16,11 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from cpom.calendar_export import calendar_to_ics
+from cpom.access import Principal, Role
+from cpom.calendar_export import agenda_to_ics
 from cpom.db import projection
 from cpom.db.models import (
+    AgendaRecord,
     CaughtMailRecord,
     ContractRecord,
     ContractTermsRecord,
@@ -27,19 +28,22 @@ from cpom.db.models import (
     EventRecord,
     NoticeRecord,
 )
-from cpom.domain.calendar import ContractCalendar, build_calendar
 from cpom.domain.clock import local_date
 from cpom.domain.lifecycle import ContractState, initial_phase
+from cpom.domain.live_agenda import AgendaItem, at_risk, live_agenda
 from cpom.domain.terms import ContractTerms
 from cpom.domain.terms_input import terms_from_mapping
+from cpom.domain.terms_validation import InvalidTerms, Problem
 from cpom.messages import (
     DECISIONS,
     ContractInput,
-    ContractView,
     DecisionResult,
     ProjectionUpdate,
     workflow_id,
 )
+
+# A decision's answer waits this long at most for the projection to show it.
+PROJECTION_WAIT_SECONDS = 5.0
 
 
 class ContractNotFound(LookupError):
@@ -86,17 +90,6 @@ class Created:
     phase: str
 
 
-@dataclass
-class Filters:
-    phase: str | None = None
-    authority: str | None = None
-    gestionnaire: str | None = None
-    sector: str | None = None
-    deadline_before: date | None = None
-    overdue: bool = False
-    owner_siren: str | None = None
-
-
 def today() -> date:
     return local_date(datetime.now(UTC))
 
@@ -107,11 +100,38 @@ class ContractService:
         self.engine = engine
         self.task_queue = task_queue
 
-    async def create(self, raw_terms: Mapping[str, Any], *, imported: bool = False) -> Created:
-        """Start the contract's workflow; a second call with the same reference changes nothing."""
+    async def create(
+        self,
+        raw_terms: Mapping[str, Any],
+        *,
+        imported: bool = False,
+        declared_up_to_date_on: date | None = None,
+    ) -> Created:
+        """Start the contract's workflow; a second call with the same reference changes nothing.
+
+        An imported contract may declare its annual cycle (documents, dialogues, relevés) done
+        up to a day; what fell due before and is not declared shows as missed.
+        """
         terms = terms_from_mapping(raw_terms)
         day = today()
-        state = ContractState(terms, initial_phase(terms, day), imported=imported)
+        if declared_up_to_date_on is not None and not (
+            terms.effet <= declared_up_to_date_on <= day
+        ):
+            raise InvalidTerms(
+                [
+                    Problem(
+                        "declared_up_to_date_on",
+                        f"le {declared_up_to_date_on:%d/%m/%Y} doit être entre la date d'effet "
+                        f"({terms.effet:%d/%m/%Y}) et aujourd'hui",
+                    )
+                ]
+            )
+        state = ContractState(
+            terms,
+            initial_phase(terms, day),
+            imported=imported,
+            declared_up_to_date_on=declared_up_to_date_on if imported else None,
+        )
         try:
             await self.client.start_workflow(
                 "Cpom",
@@ -124,7 +144,18 @@ class ContractService:
             return Created(terms.reference, False, record.phase)
         except RPCError as error:
             raise ServiceUnavailable("Temporal est injoignable, réessayer plus tard") from error
-        update = ProjectionUpdate(terms, state.phase, day, 0, [])
+        # The same state the workflow starts from, so that the contract is listed at once with
+        # the agenda its workflow is about to project.
+        update = ProjectionUpdate(
+            terms,
+            state.phase,
+            day,
+            0,
+            [],
+            agenda=live_agenda(state),
+            agenda_complete=True,
+            risk=at_risk(state, day),
+        )
         await asyncio.to_thread(self._record_if_absent, update)
         return Created(terms.reference, True, state.phase.value)
 
@@ -134,40 +165,6 @@ class ContractService:
             if session.get(ContractRecord, update.terms.reference) is not None:
                 return
         projection.record(self.engine, update)
-
-    def list(
-        self, filters: Filters, *, page: int = 1, per_page: int = 50
-    ) -> tuple[int, Sequence[ContractRecord]]:
-        query = select(ContractRecord)
-        if filters.phase:
-            query = query.where(ContractRecord.phase == filters.phase)
-        if filters.authority:
-            query = query.where(col(ContractRecord.authority_name).contains(filters.authority))
-        if filters.gestionnaire:
-            query = query.where(
-                col(ContractRecord.gestionnaire).contains(filters.gestionnaire)
-                | (col(ContractRecord.gestionnaire_siren) == filters.gestionnaire)
-            )
-        if filters.sector:
-            query = query.where(ContractRecord.sector == filters.sector)
-        if filters.owner_siren:
-            query = query.where(ContractRecord.gestionnaire_siren == filters.owner_siren)
-        if filters.deadline_before:
-            query = query.where(col(ContractRecord.next_deadline) <= filters.deadline_before)
-        if filters.overdue:
-            query = query.where(col(ContractRecord.next_deadline) < today())
-        with Session(self.engine) as session:
-            total = session.exec(select(func.count()).select_from(query.subquery())).one()
-            rows = session.exec(
-                query.order_by(
-                    col(ContractRecord.next_deadline).is_(None),
-                    col(ContractRecord.next_deadline),
-                    col(ContractRecord.reference),
-                )
-                .offset((page - 1) * per_page)
-                .limit(per_page)
-            ).all()
-        return total, rows
 
     def record(self, reference: str) -> ContractRecord:
         with Session(self.engine) as session:
@@ -184,16 +181,10 @@ class ContractService:
             raise ContractNotFound(reference)
         return projection.TERMS.validate_json(stored.terms_json)
 
-    async def view(self, reference: str) -> ContractView | None:
-        """The workflow's own view, or None when no worker answers (the projection remains)."""
-        handle = self.client.get_workflow_handle(workflow_id(reference))
-        try:
-            view: ContractView = await asyncio.wait_for(
-                handle.query("view", result_type=ContractView), timeout=5
-            )
-        except (RPCError, TimeoutError):
-            return None
-        return view
+    def agenda(self, reference: str) -> list[AgendaItem]:
+        """The contract's live agenda as its workflow last projected it."""
+        with Session(self.engine) as session:
+            return projection.items_of(projection.agenda_rows(session, reference))
 
     async def act(
         self,
@@ -227,14 +218,25 @@ class ContractService:
             if error.status == RPCStatusCode.NOT_FOUND:
                 raise ActionRefused("le contrat est terminé : plus aucune décision") from None
             raise ServiceUnavailable("Temporal est injoignable, réessayer plus tard") from error
+        await self._projected(reference, result.events)
         return result
 
-    def phase_counts(self, owner_siren: str | None = None) -> dict[str, int]:
-        query = select(ContractRecord.phase, func.count()).group_by(col(ContractRecord.phase))
-        if owner_siren:
-            query = query.where(ContractRecord.gestionnaire_siren == owner_siren)
+    async def _projected(self, reference: str, events: int) -> None:
+        """Wait (a few seconds at most) until the projection holds the decision, so that what
+        the caller reads next is where the contract stands."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + PROJECTION_WAIT_SECONDS
+        while await asyncio.to_thread(self._projected_events, reference) < events:
+            if loop.time() > give_up:
+                return
+            await asyncio.sleep(0.02)
+
+    def _projected_events(self, reference: str) -> int:
         with Session(self.engine) as session:
-            return dict(session.exec(query).all())
+            last = session.exec(
+                select(func.max(EventRecord.sequence)).where(EventRecord.reference == reference)
+            ).one()
+        return -1 if last is None else last + 1
 
     def documents(self, reference: str) -> Sequence[DocumentRecord]:
         with Session(self.engine) as session:
@@ -274,37 +276,45 @@ class ContractService:
             raise DocumentNotFound(reference, document_id)
         return document
 
-    def calendar(self, reference: str) -> tuple[ContractTerms, ContractCalendar]:
-        terms = self.terms(reference)
-        return terms, build_calendar(terms)
-
     def calendar_ics(self, reference: str) -> bytes:
-        return calendar_to_ics(*self.calendar(reference))
+        record = self.record(reference)
+        return agenda_to_ics(
+            f"CPOM {reference}", [(record, self.agenda(reference))], datetime.now(UTC), today()
+        )
 
-    def portfolio_ics(self, owner_siren: str | None = None) -> bytes:
-        """Every contract's milestones in one feed for a supervisor's calendar application."""
-        query = select(ContractTermsRecord).join(ContractRecord)
-        if owner_siren:
-            query = query.where(ContractRecord.gestionnaire_siren == owner_siren)
+    def person_calendar_ics(self, principal: Principal) -> bytes:
+        """What a person follows, for a calendar application: the open steps and legal dates
+        still to come of every contract they may read."""
+        day = today()
+        owner = principal.siren if principal.role is Role.GESTIONNAIRE else None
         with Session(self.engine) as session:
-            stored = session.exec(query).all()
-        feeds = [
-            calendar_to_ics(terms, build_calendar(terms))
-            for terms in (projection.TERMS.validate_json(s.terms_json) for s in stored)
-        ]
-        return merge_ics(feeds)
+            query = (
+                select(AgendaRecord, ContractRecord)
+                .join(ContractRecord)
+                .where(
+                    col(AgendaRecord.done_on).is_(None),
+                    col(AgendaRecord.day) >= day - FEED_PAST,
+                    col(AgendaRecord.day) <= day + FEED_AHEAD,
+                    col(AgendaRecord.hard) | col(AgendaRecord.awaited),
+                )
+                .order_by(col(AgendaRecord.reference), col(AgendaRecord.day))
+            )
+            if owner:
+                query = query.where(ContractRecord.gestionnaire_siren == owner)
+            rows = session.exec(query).all()
+        by_contract: dict[str, tuple[ContractRecord, list[AgendaItem]]] = {}
+        for row, contract in rows:
+            by_contract.setdefault(row.reference, (contract, []))[1].append(
+                projection.item_from_record(row)
+            )
+        return agenda_to_ics(
+            f"CPOM — {principal.name}", list(by_contract.values()), datetime.now(UTC), day
+        )
 
 
-def merge_ics(feeds: list[bytes]) -> bytes:
-    merged = Calendar()
-    merged.add("prodid", "-//cpom//portefeuille CPOM//FR")
-    merged.add("version", "2.0")
-    merged.add("x-wr-calname", "Portefeuille CPOM")
-    for feed in feeds:
-        for event in Calendar.from_ical(feed).walk("VEVENT"):
-            merged.add_component(event)
-    ical: bytes = merged.to_ical()
-    return ical
+# A person's feed: what is open from three months ago to two years ahead.
+FEED_PAST = timedelta(days=92)
+FEED_AHEAD = timedelta(days=731)
 
 
 _FRENCH_ERRORS = {

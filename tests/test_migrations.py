@@ -26,7 +26,7 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
     assert {
         "contract",
-        "milestone",
+        "agenda_item",
         "contract_event",
         "notice",
         "document",

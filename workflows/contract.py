@@ -31,12 +31,20 @@ with workflow.unsafe.imports_passed_through():
     )
     from cpom.domain.calendar import build_calendar
     from cpom.domain.clock import local_date, local_instant
+    from cpom.domain.live_agenda import (
+        AgendaItem,
+        Status,
+        at_risk,
+        live_agenda,
+        status_on,
+    )
     from cpom.domain.terms import ContractTerms
     from cpom.messages import (
         AnswerProrogation,
         ApproveReleve,
         ContractInput,
         ContractView,
+        DecideRenegotiation,
         DecisionResult,
         Denounce,
         DocumentRequest,
@@ -47,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
         RecordDialogue,
         RenegotiationRequest,
         RequestProrogation,
+        ReviewDocuments,
         Sign,
         SignAvenant,
         SubmitDocuments,
@@ -86,6 +95,9 @@ class CpomWorkflow:
         self.changed = False
         self.projected = contract.projected_events
         self.last_projection: tuple[object, ...] | None = None
+        # The agenda as last projected in this run, to send only what changed.
+        self.agenda_sent: dict[str, AgendaItem] = {}
+        self.force_projection = False
 
     # Clock ------------------------------------------------------------------------------------
 
@@ -145,15 +157,23 @@ class CpomWorkflow:
         ]
         self.state.done.update(p.key for p in past)
         self.state.done.add("import")
-        life.log(
-            self.state,
-            life.Event(
-                self.today(),
-                "imported",
-                f"contrat importé en cours de vie : {len(past)} échéances passées enregistrées "
-                "comme passées, sans notification",
-            ),
+        today = self.today()
+        missed = [
+            item.label
+            for item in live_agenda(self.state)
+            if item.obligation and status_on(item, today) is Status.MISSED
+        ]
+        summary = (
+            f"contrat importé en cours de vie : {len(past)} rappels et échéances passés, non "
+            "notifiés"
         )
+        if missed:
+            summary += (
+                f" ; {len(missed)} obligation{'s' if len(missed) > 1 else ''} passée"
+                f"{'s' if len(missed) > 1 else ''} non renseignée{'s' if len(missed) > 1 else ''}"
+                f", à régulariser : {', '.join(missed)}"
+            )
+        life.log(self.state, life.Event(today, "imported", summary))
 
     async def _perform_due(self) -> None:
         while True:
@@ -265,12 +285,17 @@ class CpomWorkflow:
 
     async def _project(self) -> None:
         state = self.state
+        # Every change of the state logs an event, so the agenda changes only with them.
         snapshot = (len(state.events), state.phase, state.terms.current_echeance)
-        if snapshot == self.last_projection:
+        if snapshot == self.last_projection and not self.force_projection:
             return
+        complete = self.force_projection or not self.agenda_sent
+        self.force_projection = False
         # A decision taken while the activity runs logs events after `end`: the next projection
         # carries them.
         end = len(state.events)
+        agenda = {item.key: item for item in live_agenda(state)}
+        sent = {} if complete else self.agenda_sent
         await workflow.execute_activity(
             "record_contract",
             ProjectionUpdate(
@@ -281,12 +306,17 @@ class CpomWorkflow:
                 new_events=state.events[self.projected : end],
                 successor_reference=state.successor_reference,
                 predecessor_reference=state.predecessor_reference,
+                agenda=[item for key, item in agenda.items() if sent.get(key) != item],
+                agenda_removed=sorted(set(sent) - set(agenda)),
+                agenda_complete=complete,
+                risk=at_risk(state, self.today()),
             ),
             start_to_close_timeout=SHORT,
             retry_policy=ACTIVITY_RETRY,
         )
         self.projected = end
         self.last_projection = snapshot
+        self.agenda_sent = agenda
 
     def _upsert_search_attributes(self, upcoming: list[Planned]) -> None:
         terms = self.state.terms
@@ -340,11 +370,17 @@ class CpomWorkflow:
     def phase(self) -> str:
         return self.state.phase.value
 
+    @workflow.signal
+    def refresh_projection(self) -> None:
+        """Project the whole agenda again (after an upgrade of the projection's schema)."""
+        self.force_projection = True
+        self.changed = True
+
     # Decisions (updates) ----------------------------------------------------------------------
 
     def _decided(self, message: str) -> DecisionResult:
         self.changed = True
-        return DecisionResult(self.state.phase, message)
+        return DecisionResult(self.state.phase, message, len(self.state.events))
 
     @workflow.update
     def validate_cadrage(self, decision: ValidateCadrage) -> DecisionResult:
@@ -398,6 +434,32 @@ class CpomWorkflow:
     def _check_submit_documents(self, decision: SubmitDocuments) -> None:
         try:
             life.check_submit_documents(self.state, decision.exercise, decision.items)
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    @workflow.update
+    def review_documents(self, decision: ReviewDocuments) -> DecisionResult:
+        life.apply_review_documents(
+            self.state, decision.exercise, decision.observations, self.today(), decision.actor
+        )
+        return self._decided(f"documents de l'exercice {decision.exercise} examinés")
+
+    @review_documents.validator
+    def _check_review_documents(self, decision: ReviewDocuments) -> None:
+        try:
+            life.check_review_documents(self.state, decision.exercise)
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    @workflow.update
+    def open_renegotiation(self, decision: DecideRenegotiation) -> DecisionResult:
+        life.apply_open_renegotiation(self.state, self.today(), decision.actor)
+        return self._decided("ouverture de la négociation d'un nouveau CPOM décidée")
+
+    @open_renegotiation.validator
+    def _check_open_renegotiation(self, decision: DecideRenegotiation) -> None:
+        try:
+            life.check_open_renegotiation(self.state)
         except life.DecisionRefused as error:
             raise _refused(error) from None
 

@@ -2,12 +2,12 @@
 
 import asyncio
 import json
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 
 from api.deps import PrincipalDep, ServiceDep
+from api.filters import ListFilters
 from api.schemas import (
     ActionResult,
     ContractCreate,
@@ -18,12 +18,14 @@ from api.schemas import (
     EventItem,
     NoticeItem,
     Problem,
-    TimelineItem,
+    agenda_entry,
 )
 from cpom.access import Principal, Role
 from cpom.db import projection
 from cpom.db.models import ContractRecord
-from cpom.service import ContractNotFound, ContractService, Filters, Forbidden, today
+from cpom.portfolio import Sort
+from cpom.portfolio import list_contracts as list_contracts_of
+from cpom.service import ContractNotFound, ContractService, Forbidden, today
 
 router = APIRouter(prefix="/contracts", tags=["contrats"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -46,7 +48,9 @@ async def create_contract(
     rien et répond 200. Réservé aux agents."""
     if principal.role is not Role.AGENT:
         raise Forbidden("seuls les agents créent ou importent des contrats")
-    created = await service.create(body.terms, imported=body.imported)
+    created = await service.create(
+        body.terms, imported=body.imported, declared_up_to_date_on=body.declared_up_to_date_on
+    )
     if not created.created:
         response.status_code = status.HTTP_200_OK
     return ContractCreated(
@@ -55,71 +59,53 @@ async def create_contract(
 
 
 @router.get("", response_model=ContractPage, summary="Lister les contrats")
-async def list_contracts(
+def list_contracts(
     service: ServiceDep,
     principal: PrincipalDep,
-    phase: Annotated[str | None, Query(description="Phase exacte (execution, bilan…).")] = None,
-    authority: Annotated[str | None, Query(description="Partie du nom de l'autorité.")] = None,
-    gestionnaire: Annotated[
-        str | None, Query(description="Partie de la raison sociale, ou SIREN du gestionnaire.")
-    ] = None,
-    sector: Annotated[str | None, Query(description="sad, esms-ars ou ahi-etat.")] = None,
-    deadline_before: Annotated[
-        date | None, Query(description="Prochain délai légal au plus tard ce jour (AAAA-MM-JJ).")
-    ] = None,
-    overdue: Annotated[bool, Query(description="Seulement les délais dépassés.")] = False,
+    filters: Annotated[ListFilters, Depends()],
     page: Annotated[int, Query(ge=1, le=100_000, description="Page, à partir de 1.")] = 1,
     per_page: Annotated[int, Query(ge=1, le=200, description="Contrats par page.")] = 50,
+    sort: Annotated[
+        Sort,
+        Query(
+            description="Tri : delai (retards puis délais les plus proches), reference, "
+            "echeance, gestionnaire ou phase."
+        ),
+    ] = Sort.DEADLINE,
+    desc: Annotated[bool, Query(description="Ordre décroissant.")] = False,
 ) -> ContractPage:
-    """Contrats de la base de projection, délais les plus proches d'abord."""
-    filters = Filters(
-        phase,
-        authority,
-        gestionnaire,
-        sector,
-        deadline_before,
-        overdue,
-        owner_siren=principal.siren if principal.role is Role.GESTIONNAIRE else None,
-    )
-    total, rows = await asyncio.to_thread(service.list, filters, page=page, per_page=per_page)
-    return ContractPage(
-        total=total,
+    """Contrats de la base de projection, lue telle que les workflows la tiennent."""
+    found = list_contracts_of(
+        service.engine,
+        filters.for_(principal),
+        today(),
         page=page,
         per_page=per_page,
-        items=[ContractSummary.model_validate(r, from_attributes=True) for r in rows],
+        sort=sort,
+        descending=desc,
+    )
+    return ContractPage(
+        total=found.total,
+        page=page,
+        per_page=per_page,
+        pages=found.pages,
+        items=[ContractSummary.model_validate(r, from_attributes=True) for r in found.rows],
     )
 
 
 @router.get(
     "/{reference}", response_model=ContractDetail, summary="Lire un contrat", responses=ERRORS
 )
-async def get_contract(
-    reference: str, service: ServiceDep, principal: PrincipalDep
-) -> ContractDetail:
-    """Termes, phase, frise datée (passé et à venir) avec le fondement de chaque date, et
-    événements."""
-    record = await readable(service, principal, reference)
-    terms, calendar = await asyncio.to_thread(service.calendar, reference)
-    view = await service.view(reference)
-    day = view.today if view else today()
-    timeline = [
-        TimelineItem(
-            date=m.day,
-            kind=m.kind.value,
-            label=m.label,
-            hard=m.hard,
-            past=m.day < day,
-            basis=m.basis.to_dict(),
-        )
-        for m in calendar.milestones
-    ]
-    if view is not None:
-        events = [
-            EventItem(date=e.on, kind=e.kind, summary=e.summary, actor=e.actor, details=e.details)
-            for e in view.events
-        ]
-    else:  # no worker answers: the projection still knows what happened
-        events = [
+def get_contract(reference: str, service: ServiceDep, principal: PrincipalDep) -> ContractDetail:
+    """Termes, phase, agenda vivant (chaque étape avec son fondement, son état, qui est
+    attendu et ce que vaut le silence) et événements, lus dans la base de projection."""
+    record = readable_record(service, principal, reference)
+    day = today()
+    return ContractDetail(
+        contract=ContractSummary.model_validate(record, from_attributes=True),
+        terms=json.loads(projection.TERMS.dump_json(service.terms(reference))),
+        agenda=[agenda_entry(item, day) for item in service.agenda(reference)],
+        events=[
             EventItem(
                 date=e.on,
                 kind=e.kind,
@@ -127,14 +113,8 @@ async def get_contract(
                 actor=e.actor,
                 details=json.loads(e.details_json),
             )
-            for e in await asyncio.to_thread(service.events, reference)
-        ]
-    return ContractDetail(
-        contract=ContractSummary.model_validate(record, from_attributes=True),
-        terms=json.loads(projection.TERMS.dump_json(terms)),
-        timeline=timeline,
-        events=events,
-        live=view is not None,
+            for e in service.events(reference)
+        ],
     )
 
 
@@ -167,9 +147,9 @@ async def act(
     ] = None,
 ) -> ActionResult:
     """Actions : validate_cadrage, validate_diagnostic, sign, submit_documents,
-    record_dialogue, approve_releve, request_prorogation, answer_prorogation, sign_avenant,
-    denounce, terminate. Un refus répond 409 avec la raison du workflow ; l'auteur de la
-    décision est celui du jeton."""
+    review_documents, record_dialogue, approve_releve, request_prorogation,
+    answer_prorogation, sign_avenant, open_renegotiation, denounce, terminate. Un refus répond
+    409 avec la raison du workflow ; l'auteur de la décision est celui du jeton."""
     record = await readable(service, principal, reference)
     if not principal.may_act(action, record.gestionnaire_siren):
         raise Forbidden(f"le rôle {principal.role.value} ne permet pas l'action « {action} »")
@@ -242,11 +222,17 @@ async def contract_calendar(
     return Response(body, media_type="text/calendar; charset=utf-8")
 
 
-async def readable(
+def readable_record(
     service: ContractService, principal: Principal, reference: str
 ) -> ContractRecord:
     """The contract if the caller may read it; others' contracts do not exist for a gestionnaire."""
-    record = await asyncio.to_thread(service.record, reference)
+    record = service.record(reference)
     if not principal.may_read(record.gestionnaire_siren):
         raise ContractNotFound(reference)
     return record
+
+
+async def readable(
+    service: ContractService, principal: Principal, reference: str
+) -> ContractRecord:
+    return await asyncio.to_thread(readable_record, service, principal, reference)

@@ -2,11 +2,10 @@
 
 import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Cookie, Query, Request, Response
+from fastapi import APIRouter, Cookie, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -14,10 +13,11 @@ from api.csrf import csrf_token
 from api.deps import ServiceDep
 from api.routes.contracts import readable
 from cpom.access import Principal, Role, authenticate
-from cpom.domain.calendar import LABELS, MilestoneKind
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
+from cpom.domain.live_agenda import KIND_LABELS
+from cpom.inbox import count_tasks
 from cpom.rendering import french_date
-from cpom.service import ContractService, Filters, today
+from cpom.service import ContractService, today
 from cpom.settings import ROOT
 
 router = APIRouter(prefix="/tableau", include_in_schema=False)
@@ -30,7 +30,7 @@ templates = Environment(
 )
 templates.filters["fr"] = french_date
 templates.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
-templates.globals["kind_label"] = lambda value: LABELS[MilestoneKind(value)] if value else ""
+templates.globals["kind_label"] = lambda value: KIND_LABELS.get(value, value) if value else ""
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class DashboardSession:
 
     principal: Principal
     token: str
+    # What waits for them, counted in the header of every page.
+    task_count: int = 0
 
     @property
     def csrf(self) -> str:
@@ -54,6 +56,7 @@ def page(
 ) -> HTMLResponse:
     context["principal"] = session.principal if session else None
     context["csrf"] = session.csrf if session else ""
+    context["task_count"] = session.task_count if session else 0
     return HTMLResponse(
         templates.get_template(f"dashboard/{name}").render(context), status_code=status_code
     )
@@ -61,7 +64,9 @@ def page(
 
 def signed_in(service: ContractService, token: str | None) -> DashboardSession | None:
     principal = authenticate(service.engine, token) if token else None
-    return DashboardSession(principal, token) if principal and token else None
+    if principal is None or token is None:
+        return None
+    return DashboardSession(principal, token, count_tasks(service.engine, principal, today()))
 
 
 LOGIN = RedirectResponse("/tableau/connexion", status_code=303)
@@ -88,67 +93,6 @@ async def logout() -> RedirectResponse:
     response = RedirectResponse("/tableau/connexion", status_code=303)
     response.delete_cookie(COOKIE)
     return response
-
-
-@router.get("/", response_model=None)
-async def portfolio(
-    service: ServiceDep,
-    cpom_jeton: Annotated[str | None, Cookie()] = None,
-    phase: Annotated[str | None, Query()] = None,
-    sector: Annotated[str | None, Query()] = None,
-    authority: Annotated[str | None, Query()] = None,
-    gestionnaire: Annotated[str | None, Query()] = None,
-    horizon: Annotated[int | None, Query(ge=1, le=3650)] = None,
-) -> Response:
-    session = signed_in(service, cpom_jeton)
-    if session is None:
-        return LOGIN
-    principal = session.principal
-    day = today()
-    owner = principal.siren if principal.role is Role.GESTIONNAIRE else None
-    filters = Filters(
-        phase or None,
-        authority or None,
-        gestionnaire or None,
-        sector or None,
-        day + timedelta(days=horizon) if horizon else None,
-        owner_siren=owner,
-    )
-    total, rows = await asyncio.to_thread(service.list, filters, page=1, per_page=200)
-    phases = await asyncio.to_thread(service.phase_counts, owner)
-    return page(
-        "portfolio.html.j2",
-        session=session,
-        contracts=rows,
-        total=total,
-        phases=phases,
-        filters=filters,
-        horizon=horizon,
-        today=day,
-        all_phases=[p.value for p in Phase],
-    )
-
-
-@router.get("/contrats/{reference}", response_model=None)
-async def contract(
-    reference: str, service: ServiceDep, cpom_jeton: Annotated[str | None, Cookie()] = None
-) -> Response:
-    session = signed_in(service, cpom_jeton)
-    if session is None:
-        return LOGIN
-    principal = session.principal
-    record = await readable(service, principal, reference)
-    _, calendar = await asyncio.to_thread(service.calendar, reference)
-    return page(
-        "contract.html.j2",
-        session=session,
-        contract=record,
-        today=today(),
-        milestones=calendar.milestones,
-        documents=await asyncio.to_thread(service.documents, reference),
-        notices=await asyncio.to_thread(service.notices, reference),
-        events=await asyncio.to_thread(service.events, reference),
-    )
 
 
 @router.get("/contrats/{reference}/documents/{document_id}", response_model=None)

@@ -1,25 +1,105 @@
-"""The portfolio calendar feed and the health check."""
+"""The portfolio as a whole: the inbox, exports, the calendar feed and the health check."""
 
-import asyncio
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import PrincipalDep, ServiceDep
-from cpom.access import Role
+from api.filters import ListFilters
+from api.schemas import TaskItem, TaskPage
+from cpom import portfolio
+from cpom.inbox import list_tasks
+from cpom.service import today
 
 router = APIRouter()
 
 
+@router.get("/tasks", response_model=TaskPage, summary="Ce qui attend l'appelant", tags=["tâches"])
+def tasks(
+    service: ServiceDep,
+    principal: PrincipalDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> TaskPage:
+    """Les étapes des agendas vivants qui attendent l'appelant, par date limite : pour un agent,
+    celles de l'autorité ; pour un gestionnaire, les siennes sur ses contrats ; pour un
+    superviseur, celles des deux parties. Chacune dit la décision à prendre, sa date limite et
+    ce qu'il advient si rien n'est fait."""
+    total, found = list_tasks(service.engine, principal, today(), page=page, per_page=per_page)
+    return TaskPage(
+        total=total,
+        page=page,
+        per_page=per_page,
+        items=[
+            TaskItem(
+                reference=t.reference,
+                gestionnaire=t.gestionnaire,
+                key=t.key,
+                action=t.action,
+                title=t.title,
+                detail=t.detail,
+                deadline=t.deadline,
+                status=t.status.value,
+                waiting_for=t.waiting_for.value,
+                consequence=t.consequence,
+                silence_on=t.silence_on,
+                risk=t.risk,
+            )
+            for t in found
+        ],
+    )
+
+
+@router.get(
+    "/contracts.csv",
+    summary="Exporter la liste filtrée (CSV)",
+    tags=["contrats"],
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def export_csv(
+    service: ServiceDep, principal: PrincipalDep, filters: Annotated[ListFilters, Depends()]
+) -> Response:
+    """Les contrats répondant aux filtres de `GET /contracts`, avec leur prochain délai légal,
+    leur retard et leur risque : séparateur « ; », dates JJ/MM/AAAA, UTF-8."""
+    body = portfolio.export_csv(service.engine, filters.for_(principal), today())
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="cpom-{today()}.csv"'},
+    )
+
+
+@router.get(
+    "/contracts.xlsx",
+    summary="Exporter la liste filtrée (Excel)",
+    tags=["contrats"],
+    response_class=Response,
+    responses={200: {"content": {portfolio.XLSX: {}}}},
+)
+def export_xlsx(
+    service: ServiceDep, principal: PrincipalDep, filters: Annotated[ListFilters, Depends()]
+) -> Response:
+    """Les contrats répondant aux filtres de `GET /contracts`, dates en vraies dates Excel."""
+    body = portfolio.export_xlsx(service.engine, filters.for_(principal), today())
+    return Response(
+        body,
+        media_type=portfolio.XLSX,
+        headers={"Content-Disposition": f'attachment; filename="cpom-{today()}.xlsx"'},
+    )
+
+
 @router.get(
     "/calendar.ics",
-    summary="Calendrier de tout le portefeuille (iCalendar)",
+    summary="Agenda de tout ce que l'appelant suit (iCalendar)",
     tags=["contrats"],
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}}},
 )
-async def portfolio_calendar(service: ServiceDep, principal: PrincipalDep) -> Response:
-    owner = principal.siren if principal.role is Role.GESTIONNAIRE else None
-    body = await asyncio.to_thread(service.portfolio_ics, owner)
+def portfolio_calendar(service: ServiceDep, principal: PrincipalDep) -> Response:
+    """Les étapes ouvertes et les dates légales à venir des contrats que l'appelant peut lire,
+    tirées des agendas vivants (des trois mois passés aux deux ans à venir)."""
+    body = service.person_calendar_ics(principal)
     return Response(body, media_type="text/calendar; charset=utf-8")
 
 

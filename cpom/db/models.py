@@ -31,10 +31,19 @@ class ContractRecord(SQLModel, table=True):
     territory: str
     gestionnaire: str = Field(index=True)
     gestionnaire_siren: str | None = Field(default=None, index=True)
+    gestionnaire_finess: str | None = Field(default=None, index=True, max_length=9)
     effet: date
     echeance: date = Field(index=True)
+    # The earliest legal deadline of the live agenda that is pending, upcoming, or an
+    # obligation still unmet (then in the past).
     next_deadline: date | None = Field(default=None, index=True)
     next_deadline_kind: str | None = None
+    next_deadline_label: str | None = None
+    # The day of the earliest obligation missed: the contract is late from the day after.
+    overdue_since: date | None = Field(default=None, index=True)
+    overdue_label: str | None = None
+    # Why the contract may end with nothing to follow it (French), or None.
+    risk: str | None = None
     successor_reference: str | None = None
     predecessor_reference: str | None = None
     updated_at: datetime
@@ -49,18 +58,32 @@ class ContractTermsRecord(SQLModel, table=True):
     terms_json: str
 
 
-class MilestoneRecord(SQLModel, table=True):
-    __tablename__ = "milestone"
+class AgendaRecord(SQLModel, table=True):
+    """One step of a contract's live agenda, as the workflow last projected it."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    reference: str = Field(index=True, foreign_key="contract.reference")
+    __tablename__ = "agenda_item"
+    # The inbox reads the open steps awaiting one party, nearest first.
+    __table_args__ = (Index("ix_agenda_open_by_party", "waiting_for", "done_on", "day"),)
+
+    reference: str = Field(primary_key=True, foreign_key="contract.reference", max_length=80)
+    key: str = Field(primary_key=True, max_length=120)
     day: date = Field(index=True)
     kind: str
     label: str
     hard: bool
+    on_silence: str
     contract_year: int | None = None
     exercise: int | None = None
-    on_silence: str
+    awaited: bool
+    obligation: bool
+    waiting_for: str | None = None
+    action: str | None = None
+    opens_on: date | None = None
+    done_on: date | None = None
+    done_by: str | None = None
+    outcome: str | None = None
+    silence_on: date | None = None
+    consequence: str | None = None
     basis_json: str
 
 

@@ -1,28 +1,33 @@
-"""The projection of each contract in the application database, read by the API and supervisors.
+"""The projection of each contract in the application database, read by every reader.
 
-Written by the workflow's `record_contract` activity, and by the service when a contract is
-created so that it is listed at once.
+Written by the workflow's `record_contract` activity (and once by the service when a contract is
+created, so that it is listed at once): the contract's summary, its terms, its events and its
+live agenda. The summary's next deadline and lateness are read off the stored agenda, so that
+they always agree with what the contract page shows.
 """
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from pydantic import TypeAdapter
 from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from cpom.db.models import ContractRecord, ContractTermsRecord, EventRecord, MilestoneRecord
-from cpom.domain.calendar import build_calendar
-from cpom.domain.terms import ContractTerms
+from cpom.db.models import AgendaRecord, ContractRecord, ContractTermsRecord, EventRecord
+from cpom.domain.date_law import Basis, SkippedDay
+from cpom.domain.lifecycle import Party
+from cpom.domain.live_agenda import AgendaItem, next_deadline, overdue_since
+from cpom.domain.terms import ContractTerms, Silence
 from cpom.messages import ProjectionUpdate
 
 TERMS = TypeAdapter(ContractTerms)
 
 
 def record(engine: Engine, update: ProjectionUpdate) -> None:
-    """Upsert the contract, replace its milestones, append its new events (idempotent)."""
+    """Upsert the contract and its agenda, append its new events (idempotent)."""
     # A retried attempt may race the one it replaces: whoever inserts second starts again
     # and then finds the rows of the first.
     for attempt in range(3):
@@ -35,11 +40,10 @@ def record(engine: Engine, update: ProjectionUpdate) -> None:
 
 def _record(engine: Engine, update: ProjectionUpdate) -> None:
     terms = update.terms
-    calendar = build_calendar(terms)
-    upcoming = [m for m in calendar.milestones if m.hard and m.day >= update.today]
+    reference = terms.reference
     with Session(engine) as session:
-        record = session.get(ContractRecord, terms.reference) or ContractRecord(
-            reference=terms.reference,
+        record = session.get(ContractRecord, reference) or ContractRecord(
+            reference=reference,
             sector="",
             phase="",
             authority_kind="",
@@ -59,55 +63,138 @@ def _record(engine: Engine, update: ProjectionUpdate) -> None:
         record.gestionnaire_siren = terms.gestionnaire.siren or (
             terms.gestionnaire.siret[:9] if terms.gestionnaire.siret else None
         )
+        record.gestionnaire_finess = terms.gestionnaire.finess
         record.effet = terms.effet
         record.echeance = terms.current_echeance
-        record.next_deadline = upcoming[0].day if upcoming else None
-        record.next_deadline_kind = upcoming[0].kind.value if upcoming else None
         record.successor_reference = update.successor_reference
         record.predecessor_reference = update.predecessor_reference
         record.updated_at = datetime.now(UTC)
         session.add(record)
         session.flush()
         session.merge(
-            ContractTermsRecord(
-                reference=terms.reference, terms_json=TERMS.dump_json(terms).decode()
-            )
+            ContractTermsRecord(reference=reference, terms_json=TERMS.dump_json(terms).decode())
         )
-        session.execute(
-            delete(MilestoneRecord).where(col(MilestoneRecord.reference) == terms.reference)
-        )
-        session.add_all(
-            MilestoneRecord(
-                reference=terms.reference,
-                day=m.day,
-                kind=m.kind.value,
-                label=m.label,
-                hard=m.hard,
-                contract_year=m.contract_year,
-                exercise=m.exercise,
-                on_silence=m.on_silence.value,
-                basis_json=json.dumps(m.basis.to_dict()),
-            )
-            for m in calendar.milestones
-        )
-        known = set(
-            session.exec(
-                select(EventRecord.sequence).where(EventRecord.reference == terms.reference)
-            ).all()
-        )
-        for offset, event in enumerate(update.new_events):
-            sequence = update.first_sequence + offset
-            if sequence in known:
-                continue
-            session.add(
-                EventRecord(
-                    reference=terms.reference,
-                    sequence=sequence,
-                    on=event.on,
-                    kind=event.kind,
-                    summary=event.summary,
-                    actor=event.actor,
-                    details_json=json.dumps(asdict(event)["details"], ensure_ascii=False),
-                )
-            )
+        if update.agenda is not None:
+            _store_agenda(session, reference, update)
+            record.risk = update.risk
+            session.flush()
+        items = items_of(agenda_rows(session, reference))
+        _summarise(record, items, update.today)
+        _append_events(session, update)
         session.commit()
+
+
+def _store_agenda(session: Session, reference: str, update: ProjectionUpdate) -> None:
+    assert update.agenda is not None
+    replaced = delete(AgendaRecord).where(col(AgendaRecord.reference) == reference)
+    if not update.agenda_complete:
+        keys = [item.key for item in update.agenda] + update.agenda_removed
+        replaced = replaced.where(col(AgendaRecord.key).in_(keys))
+    session.execute(replaced)
+    session.add_all(record_from_item(reference, item) for item in update.agenda)
+
+
+def _summarise(record: ContractRecord, items: list[AgendaItem], today: date) -> None:
+    upcoming = next_deadline(items, today)
+    record.next_deadline = upcoming.day if upcoming else None
+    record.next_deadline_kind = upcoming.kind if upcoming else None
+    record.next_deadline_label = upcoming.label if upcoming else None
+    late = overdue_since(items, today)
+    record.overdue_since = late.day if late else None
+    record.overdue_label = late.label if late else None
+
+
+def _append_events(session: Session, update: ProjectionUpdate) -> None:
+    reference = update.terms.reference
+    known = set(
+        session.exec(select(EventRecord.sequence).where(EventRecord.reference == reference)).all()
+    )
+    for offset, event in enumerate(update.new_events):
+        sequence = update.first_sequence + offset
+        if sequence in known:
+            continue
+        session.add(
+            EventRecord(
+                reference=reference,
+                sequence=sequence,
+                on=event.on,
+                kind=event.kind,
+                summary=event.summary,
+                actor=event.actor,
+                details_json=json.dumps(asdict(event)["details"], ensure_ascii=False),
+            )
+        )
+
+
+def agenda_rows(session: Session, reference: str) -> Sequence[AgendaRecord]:
+    return session.exec(
+        select(AgendaRecord)
+        .where(AgendaRecord.reference == reference)
+        .order_by(col(AgendaRecord.day), col(AgendaRecord.key))
+    ).all()
+
+
+def record_from_item(reference: str, item: AgendaItem) -> AgendaRecord:
+    return AgendaRecord(
+        reference=reference,
+        key=item.key,
+        day=item.day,
+        kind=item.kind,
+        label=item.label,
+        hard=item.hard,
+        on_silence=item.on_silence.value,
+        contract_year=item.contract_year,
+        exercise=item.exercise,
+        awaited=item.awaited,
+        obligation=item.obligation,
+        waiting_for=item.waiting_for.value if item.waiting_for else None,
+        action=item.action,
+        opens_on=item.opens_on,
+        done_on=item.done_on,
+        done_by=item.done_by,
+        outcome=item.outcome,
+        silence_on=item.silence_on,
+        consequence=item.consequence,
+        basis_json=json.dumps(item.basis.to_dict(), ensure_ascii=False),
+    )
+
+
+def item_from_record(row: AgendaRecord) -> AgendaItem:
+    return AgendaItem(
+        key=row.key,
+        day=row.day,
+        kind=row.kind,
+        label=row.label,
+        hard=row.hard,
+        basis=basis_from_json(row.basis_json),
+        on_silence=Silence(row.on_silence),
+        contract_year=row.contract_year,
+        exercise=row.exercise,
+        awaited=row.awaited,
+        obligation=row.obligation,
+        waiting_for=Party(row.waiting_for) if row.waiting_for else None,
+        action=row.action,
+        opens_on=row.opens_on,
+        done_on=row.done_on,
+        done_by=row.done_by,
+        outcome=row.outcome,
+        silence_on=row.silence_on,
+        consequence=row.consequence,
+    )
+
+
+def basis_from_json(text: str) -> Basis:
+    raw = json.loads(text)
+    return Basis(
+        raw["rule"],
+        raw["source"],
+        date.fromisoformat(raw["anchor"]) if raw.get("anchor") else None,
+        tuple(
+            SkippedDay(date.fromisoformat(s["date"]), s["reason"]) for s in raw.get("skipped", ())
+        ),
+        raw.get("non_working_day"),
+    )
+
+
+def items_of(rows: Iterable[AgendaRecord]) -> list[AgendaItem]:
+    return [item_from_record(row) for row in rows]

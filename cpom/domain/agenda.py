@@ -460,6 +460,16 @@ def _prorogation_and_renegotiation(state: ContractState) -> list[Planned]:
             )
         )
         return planned
+    if state.renegotiation_requested_on is not None and state.renegotiation_opened_on is None:
+        planned.append(
+            Planned(
+                state.renegotiation_requested_on,
+                0,
+                "renegociation:decidee",
+                OpenRenegotiation("ouverture décidée par l'autorité"),
+            )
+        )
+        return planned
     if state.renegotiation_opened_on is not None:
         planned.append(
             Planned(

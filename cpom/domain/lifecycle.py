@@ -132,6 +132,12 @@ class ContractState:
     predecessor_reference: str | None = None
     termination: Termination | None = None
     imported: bool = False
+    # Exercises whose annual documents the authority has examined.
+    reviewed: list[int] = field(default_factory=list)
+    # The day the authority decided to open the renegotiation before its latest date.
+    renegotiation_requested_on: date | None = None
+    # An imported contract's annual cycle declared up to date on this day (import).
+    declared_up_to_date_on: date | None = None
 
 
 def initial_phase(terms: ContractTerms, today: date) -> Phase:
@@ -288,6 +294,28 @@ def apply_submit_documents(
             {"exercise": str(exercise), "items": ",".join(items)},
         ),
     )
+
+
+def check_review_documents(state: ContractState, exercise: int) -> None:
+    _refuse_if_ended(state)
+    if missing_items(state, exercise) or exercise not in state.submitted:
+        raise DecisionRefused(
+            f"les documents de l'exercice {exercise} ne sont pas tous reçus : rien à examiner"
+        )
+    if exercise in state.reviewed:
+        raise DecisionRefused(f"les documents de l'exercice {exercise} sont déjà examinés")
+
+
+def apply_review_documents(
+    state: ContractState, exercise: int, observations: str, today: date, actor: str
+) -> None:
+    state.reviewed.append(exercise)
+    summary = f"documents de l'exercice {exercise} examinés"
+    details = {"exercise": str(exercise)}
+    if observations:
+        summary += f" : {observations}"
+        details["observations"] = observations
+    log(state, Event(today, "documents_reviewed", summary, actor, details))
 
 
 def check_record_dialogue(state: ContractState, held_on: date, today: date) -> None:
@@ -498,6 +526,35 @@ def accept_tacitly(state: ContractState, today: date) -> Prorogation:
     )
     change_phase(state, phase_by_date(state.terms, today), today, "acceptation tacite")
     return prorogation
+
+
+def check_open_renegotiation(state: ContractState) -> None:
+    _refuse_if_ended(state)
+    if state.phase in PRE_SIGNATURE or state.phase is Phase.SIGNE:
+        raise DecisionRefused("la négociation d'un successeur s'ouvre pendant l'exécution")
+    if state.successor_reference is not None or state.renegotiation_requested_on is not None:
+        raise DecisionRefused(
+            f"la négociation d'un nouveau CPOM est déjà ouverte ({state.successor_reference})"
+            if state.successor_reference
+            else "l'ouverture de la négociation est déjà décidée"
+        )
+    if state.pending_prorogation is not None:
+        raise DecisionRefused("une demande de prorogation attend sa réponse : y répondre d'abord")
+    if state.termination is not None:
+        raise DecisionRefused(f"fin du contrat déjà notifiée : {state.termination.reason}")
+
+
+def apply_open_renegotiation(state: ContractState, today: date, actor: str) -> None:
+    state.renegotiation_requested_on = today
+    log(
+        state,
+        Event(
+            today,
+            "renegotiation_requested",
+            "ouverture de la négociation d'un nouveau CPOM décidée",
+            actor,
+        ),
+    )
 
 
 # Avenant, dénonciation, résiliation -----------------------------------------------------------

@@ -13,12 +13,14 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.documents import DocumentActivities
 from activities.records import RecordActivities
-from cpom.db.models import ContractRecord, DocumentRecord, EventRecord, MilestoneRecord
+from cpom.db.models import AgendaRecord, ContractRecord, DocumentRecord, EventRecord
 from cpom.domain.agenda import DocumentKind
-from cpom.domain.lifecycle import Event, Phase
+from cpom.domain.lifecycle import ContractState, Event, Phase, apply_submit_documents
+from cpom.domain.live_agenda import live_agenda
 from cpom.messages import DocumentRequest, ProjectionUpdate
 from cpom.rendering import Renderer
 from cpom.settings import ROOT
+from tests.factories import SAD_ITEMS
 from tests.workflows.helpers import contract
 
 FACTS = {
@@ -67,30 +69,67 @@ async def test_documents_are_printable_pdfs_with_a_checksum(
     assert expected in html.unescape(record.html)
 
 
-async def test_projection_replaces_milestones_and_appends_events_once(engine: Engine) -> None:
+async def test_projection_stores_the_live_agenda_and_appends_events_once(engine: Engine) -> None:
     records = RecordActivities(engine)
     terms = contract()
+    state = ContractState(terms, Phase.EXECUTION)
+    first = live_agenda(state)
     events = [
         Event(date(2025, 3, 31), "notice_sent", "avis envoyé"),
         Event(date(2025, 4, 10), "documents_submitted", "documents reçus", "gestionnaire"),
     ]
-    update = ProjectionUpdate(terms, Phase.EXECUTION, date(2025, 4, 10), 0, events)
+    update = ProjectionUpdate(
+        terms, Phase.EXECUTION, date(2025, 4, 10), 0, events, agenda=first, agenda_complete=True
+    )
     await ActivityEnvironment().run(records.record_contract, update)
     await ActivityEnvironment().run(records.record_contract, update)  # a retry
+    # No dialogue de gestion was recorded for the first year: late since its target.
+    assert summary(engine) == (date(2025, 4, 30), "annual_documents_due", date(2024, 6, 30))
+    assert stored_keys(engine) == {item.key for item in first}
+
+    # The documents of 2024 arrive: only what changed crosses the workflow boundary.
+    apply_submit_documents(state, 2024, list(SAD_ITEMS), date(2025, 4, 20), "gestionnaire")
+    second = {item.key: item for item in live_agenda(state)}
+    changed = [item for key, item in second.items() if item not in first]
+    assert {item.key for item in changed} == {"documents:2024", "documents:examen:2024"}
+    delta = ProjectionUpdate(
+        terms, Phase.EXECUTION, date(2025, 4, 20), 2, [state.events[-1]], agenda=changed
+    )
+    await ActivityEnvironment().run(records.record_contract, delta)
+    assert summary(engine) == (date(2026, 4, 30), "annual_documents_due", date(2024, 6, 30))
+    assert stored_keys(engine) == set(second)
+
+    # A projection from before the live agenda leaves the stored agenda as it stands, and the
+    # summary is read again on its day: the documents of 2025 are now missing, the next deadline.
     later = ProjectionUpdate(
-        terms, Phase.BILAN, date(2028, 1, 1), 2, [Event(date(2028, 1, 1), "phase_changed", "bilan")]
+        terms, Phase.BILAN, date(2028, 1, 1), 3, [Event(date(2028, 1, 1), "phase_changed", "bilan")]
     )
     await ActivityEnvironment().run(records.record_contract, later)
+    assert summary(engine) == (date(2026, 4, 30), "annual_documents_due", date(2024, 6, 30))
     with Session(engine) as session:
         record = session.get(ContractRecord, terms.reference)
         assert record is not None
         assert (record.phase, record.echeance) == ("bilan", date(2028, 12, 31))
-        assert (record.next_deadline, record.next_deadline_kind) == (
-            date(2028, 4, 30),
-            "annual_documents_due",
-        )
         assert record.gestionnaire_siren == "732829320"
         kinds = [e.kind for e in session.exec(select(EventRecord)).all()]
-        assert kinds == ["notice_sent", "documents_submitted", "phase_changed"]
-        milestones = session.exec(select(MilestoneRecord)).all()
-        assert len(milestones) == 24
+        assert kinds == [
+            "notice_sent",
+            "documents_submitted",
+            "documents_submitted",
+            "phase_changed",
+        ]
+        done = session.get(AgendaRecord, (terms.reference, "documents:2024"))
+        assert done is not None
+        assert (done.done_on, done.done_by) == (date(2025, 4, 20), "gestionnaire")
+
+
+def summary(engine: Engine) -> tuple[date | None, str | None, date | None]:
+    with Session(engine) as session:
+        record = session.get(ContractRecord, "CPOM-35-SAD-2024")
+        assert record is not None
+        return record.next_deadline, record.next_deadline_kind, record.overdue_since
+
+
+def stored_keys(engine: Engine) -> set[str]:
+    with Session(engine) as session:
+        return set(session.exec(select(AgendaRecord.key)).all())

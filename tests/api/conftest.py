@@ -1,5 +1,7 @@
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest_asyncio
@@ -17,6 +19,15 @@ class Stack:
 
     def as_(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    async def projected(self, reference: str, kind: str = "imported") -> dict[str, Any]:
+        """The contract's detail once its workflow has projected an event of `kind`."""
+        for _ in range(250):  # polling the projection, not waiting for time
+            detail: dict[str, Any] = (await self.http.get(f"/contracts/{reference}")).json()
+            if any(e["kind"] == kind for e in detail.get("events", [])):
+                return detail
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"{reference} : aucun événement {kind} projeté")
 
 
 @pytest_asyncio.fixture

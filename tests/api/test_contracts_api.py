@@ -48,14 +48,17 @@ async def test_invalid_terms_get_a_french_422_and_nothing_starts(stack: Stack) -
     assert (await stack.http.get("/contracts")).json()["total"] == 0
 
 
-async def test_contract_detail_has_its_timeline_with_bases(stack: Stack) -> None:
+async def test_contract_detail_reads_the_live_agenda(stack: Stack) -> None:
     await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
-    detail = (await stack.http.get("/contracts/CPOM-35-SAD-2024")).json()
-    assert detail["live"] is True
-    notice = next(t for t in detail["timeline"] if t["kind"] == "prorogation_notice_deadline")
+    detail = await stack.projected("CPOM-35-SAD-2024")
+    notice = next(a for a in detail["agenda"] if a["kind"] == "prorogation_notice_deadline")
     assert notice["date"] == "2028-06-30"
     assert notice["basis"]["anchor"] == "2028-12-31"
-    assert any(e["kind"] == "imported" for e in detail["events"])
+    assert (notice["nature"], notice["status"], notice["status_label"]) == (
+        "délai légal",
+        "upcoming",
+        "à venir",
+    )
     assert (await stack.http.get("/contracts/INCONNU")).json() == {
         "detail": "contrat inconnu : « INCONNU »"
     }
@@ -120,8 +123,13 @@ async def test_notices_documents_and_calendars(stack: Stack) -> None:
     ics = await stack.http.get("/contracts/CPOM-35-SAD-2024/calendar.ics")
     events = list(Calendar.from_ical(ics.content).walk("VEVENT"))
     assert any(e.decoded("DTSTART") == date(2029, 12, 31) for e in events)  # new échéance
-    portfolio = await stack.http.get("/calendar.ics")
-    assert len(list(Calendar.from_ical(portfolio.content).walk("VEVENT"))) == len(events)
+    accepted = next(e for e in events if "Prorogation acceptée" in str(e["SUMMARY"]))
+    assert "le silence a valu accord" in str(accepted["DESCRIPTION"])
+    # The person's feed holds what is still open, stamped when it is generated.
+    feed = list(Calendar.from_ical((await stack.http.get("/calendar.ics")).content).walk("VEVENT"))
+    assert feed
+    assert {e["UID"] for e in feed} < {e["UID"] for e in events}
+    assert all(e.decoded("DTSTAMP").date() == date.today() for e in feed)
 
 
 async def test_bad_requests_are_4xx_in_french(stack: Stack) -> None:
@@ -187,11 +195,11 @@ async def test_access_by_role(stack: Stack) -> None:
     assert [e["actor"] for e in submissions] == ["gestionnaire:sad"]
 
 
-async def test_detail_falls_back_on_the_projection_without_a_worker(stack: Stack) -> None:
+async def test_detail_is_read_from_the_projection_even_without_a_worker(stack: Stack) -> None:
     await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
     await stack.life.handle("CPOM-35-SAD-2024").query("phase")  # imported and projected
     await stack.life.stop_worker()
     detail = (await stack.http.get("/contracts/CPOM-35-SAD-2024")).json()
-    assert detail["live"] is False
     assert [e["kind"] for e in detail["events"]] == ["imported"]
     assert detail["terms"]["reference"] == "CPOM-35-SAD-2024"
+    assert any(a["kind"] == "echeance" for a in detail["agenda"])

@@ -1,0 +1,327 @@
+"""Every decision of the API as a plain HTML form of the dashboard: its French labels, its
+defaults, and how its posted fields become the decision's fields.
+
+The workflow still checks every decision: a form only gathers what the API would receive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from cpom.access import Principal, Role
+from cpom.domain.lifecycle import DenonciationMode, Party, ResiliationReason
+from cpom.domain.live_agenda import AgendaItem, Status, status_on
+from cpom.domain.terms import ContractTerms
+from cpom.messages import DECISIONS
+
+
+class Input(StrEnum):
+    DATE = "date"
+    TEXT = "text"
+    LINES = "lines"  # a textarea, one value per line
+    NUMBER = "number"
+    SELECT = "select"
+    CHOICES = "choices"  # checkboxes, several values
+    YES_NO = "yes_no"  # two radio buttons
+    CONFIRM = "confirm"  # a checkbox that must be ticked, not sent to the API
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    input: Input
+    required: bool = True
+    help: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class DecisionForm:
+    action: str
+    title: str
+    button: str
+    fields: tuple[FormField, ...] = ()
+    explanation: str = ""
+    # What an attached file proves, when the decision usually comes with one.
+    attachment_kind: str | None = None
+
+
+CONFIRM = FormField(
+    "confirm",
+    "Je confirme cette décision, qui met fin au contrat",
+    Input.CONFIRM,
+)
+
+FORMS: dict[str, DecisionForm] = {
+    form.action: form
+    for form in (
+        DecisionForm(
+            "validate_cadrage",
+            "Valider la lettre de cadrage",
+            "Valider le cadrage",
+            explanation="Les deux parties ont validé la lettre de cadrage : le diagnostic "
+            "partagé commence.",
+        ),
+        DecisionForm(
+            "validate_diagnostic",
+            "Valider le diagnostic partagé",
+            "Valider le diagnostic",
+            explanation="Le relevé de décisions valide le diagnostic : la négociation commence.",
+        ),
+        DecisionForm(
+            "sign",
+            "Enregistrer la signature du contrat",
+            "Enregistrer la signature",
+            (FormField("signed_on", "Date de signature", Input.DATE),),
+        ),
+        DecisionForm(
+            "submit_documents",
+            "Enregistrer des documents annuels reçus",
+            "Enregistrer les documents",
+            (
+                FormField("exercise", "Exercice", Input.NUMBER),
+                FormField("items", "Pièces reçues", Input.CHOICES),
+            ),
+            attachment_kind="documents_annuels",
+        ),
+        DecisionForm(
+            "review_documents",
+            "Examiner les documents annuels d'un exercice",
+            "Enregistrer l'examen",
+            (
+                FormField("exercise", "Exercice", Input.NUMBER),
+                FormField(
+                    "observations",
+                    "Observations",
+                    Input.TEXT,
+                    required=False,
+                    help="Facultatif : ce que l'examen relève.",
+                ),
+            ),
+        ),
+        DecisionForm(
+            "record_dialogue",
+            "Enregistrer un dialogue de gestion",
+            "Enregistrer le dialogue",
+            (
+                FormField("held_on", "Tenu le", Input.DATE),
+                FormField("participants", "Participants", Input.LINES, help="Un par ligne."),
+                FormField("decisions", "Décisions", Input.LINES, help="Une par ligne."),
+            ),
+        ),
+        DecisionForm(
+            "approve_releve",
+            "Approuver le relevé de décisions",
+            "Approuver le relevé",
+            (
+                FormField(
+                    "party",
+                    "Au nom de",
+                    Input.SELECT,
+                    choices=(
+                        (Party.AUTORITE.value, "l'autorité"),
+                        ("gestionnaire", "le gestionnaire"),
+                    ),
+                ),
+            ),
+            explanation="Le relevé du dernier dialogue de gestion est établi quand les deux "
+            "parties l'ont approuvé.",
+        ),
+        DecisionForm(
+            "request_prorogation",
+            "Enregistrer une demande de prorogation",
+            "Enregistrer la demande",
+            (
+                FormField(
+                    "requested_by",
+                    "Demandée par",
+                    Input.SELECT,
+                    choices=(("gestionnaire", "le gestionnaire"), ("autorite", "l'autorité")),
+                ),
+                FormField(
+                    "received_on",
+                    "Reçue le",
+                    Input.DATE,
+                    help="Jour de la réception prouvée (accusé de réception) : le délai de "
+                    "réponse court à partir du lendemain.",
+                ),
+                FormField(
+                    "requested_echeance",
+                    "Échéance demandée",
+                    Input.DATE,
+                    required=False,
+                    help="Facultatif : à défaut, la durée maximale de six ans.",
+                ),
+            ),
+            attachment_kind="avis_de_reception",
+        ),
+        DecisionForm(
+            "answer_prorogation",
+            "Répondre à la demande de prorogation",
+            "Enregistrer la réponse",
+            (
+                FormField(
+                    "accept",
+                    "Réponse",
+                    Input.YES_NO,
+                    choices=(("true", "Accepter la prorogation"), ("false", "La refuser")),
+                ),
+                FormField("received_on", "Réponse reçue le", Input.DATE),
+            ),
+            explanation="Un refus ouvre aussitôt la négociation d'un nouveau CPOM ; sans "
+            "réponse au dernier jour du délai, le silence vaut accord.",
+            attachment_kind="autre",
+        ),
+        DecisionForm(
+            "sign_avenant",
+            "Enregistrer un avenant signé",
+            "Enregistrer l'avenant",
+            (
+                FormField("signed_on", "Signé le", Input.DATE),
+                FormField("summary", "Objet de l'avenant", Input.TEXT),
+                FormField(
+                    "new_echeance",
+                    "Nouvelle échéance",
+                    Input.DATE,
+                    required=False,
+                    help="Seulement si l'avenant proroge le contrat d'un commun accord ; "
+                    "laisser vide pour l'avenant qui constate une prorogation déjà acquise.",
+                ),
+            ),
+            attachment_kind="avenant_signe",
+        ),
+        DecisionForm(
+            "open_renegotiation",
+            "Ouvrir la négociation d'un nouveau CPOM",
+            "Ouvrir la négociation",
+            explanation="Crée le CPOM successeur en phase de cadrage, lié à celui-ci.",
+        ),
+        DecisionForm(
+            "denounce",
+            "Enregistrer une dénonciation",
+            "Enregistrer la dénonciation",
+            (
+                FormField(
+                    "mode",
+                    "Motif",
+                    Input.SELECT,
+                    choices=(
+                        (DenonciationMode.MUTUELLE.value, "d'un commun accord"),
+                        (DenonciationMode.MANQUEMENT.value, "pour manquement"),
+                    ),
+                ),
+                FormField("notified_on", "Notifiée le", Input.DATE),
+                CONFIRM,
+            ),
+            attachment_kind="avis_de_reception",
+        ),
+        DecisionForm(
+            "terminate",
+            "Enregistrer une résiliation",
+            "Enregistrer la résiliation",
+            (
+                FormField(
+                    "reason",
+                    "Motif",
+                    Input.SELECT,
+                    choices=(
+                        (ResiliationReason.LIQUIDATION.value, "liquidation judiciaire"),
+                        (ResiliationReason.MANQUEMENT.value, "manquement (par l'autorité)"),
+                    ),
+                ),
+                FormField("on", "Date de résiliation", Input.DATE),
+                CONFIRM,
+            ),
+        ),
+    )
+}
+assert set(FORMS) == set(DECISIONS), "every decision of the API has its form"
+
+
+def allowed_forms(principal: Principal, contract_siren: str | None) -> list[DecisionForm]:
+    return [form for form in FORMS.values() if principal.may_act(form.action, contract_siren)]
+
+
+def fields_for(principal: Principal, form: DecisionForm) -> tuple[FormField, ...]:
+    """A gestionnaire approves a relevé in its own name: it chooses no party."""
+    if principal.role is Role.GESTIONNAIRE and form.action == "approve_releve":
+        return ()
+    return form.fields
+
+
+@dataclass
+class FormState:
+    """What a form shows: its values (defaults or what was posted) and the refusal, if any."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    error: str | list[str] | None = None
+    open: bool = False
+
+
+def defaults(
+    form: DecisionForm, terms: ContractTerms, agenda: list[AgendaItem], today: date
+) -> dict[str, Any]:
+    """Dates default to today; the exercise to the one the agenda awaits."""
+    values: dict[str, Any] = {}
+    for form_field in form.fields:
+        if form_field.input is Input.DATE and form_field.required:
+            values[form_field.name] = today.isoformat()
+        elif form_field.input is Input.SELECT:
+            values[form_field.name] = form_field.choices[0][0]
+    if form.action in ("submit_documents", "review_documents"):
+        kind = "documents:examen:" if form.action == "review_documents" else "documents:"
+        awaited = [
+            item
+            for item in agenda
+            if item.key.startswith(kind)
+            and item.key.count(":") == kind.count(":")
+            and status_on(item, today) in (Status.PENDING, Status.MISSED)
+        ]
+        values["exercise"] = str(awaited[0].exercise if awaited else today.year - 1)
+    return values
+
+
+def choices_for(form_field: FormField, terms: ContractTerms) -> tuple[tuple[str, str], ...]:
+    if form_field.name == "items":
+        return tuple((item, item.replace("_", " ")) for item in terms.rules.annual_document_items)
+    return form_field.choices
+
+
+class FormRefused(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def decision_fields(
+    principal: Principal, form: DecisionForm, posted: Mapping[str, list[str]]
+) -> dict[str, Any]:
+    """The decision's fields from a posted form; what is missing is refused in French."""
+    fields: dict[str, Any] = {}
+    problems = []
+    for form_field in fields_for(principal, form):
+        raw = [value.strip() for value in posted.get(form_field.name, []) if value.strip()]
+        if form_field.input is Input.CONFIRM:
+            if not raw:
+                problems.append(f"« {form_field.label} » : case à cocher pour confirmer")
+            continue
+        if not raw:
+            if form_field.required:
+                problems.append(f"« {form_field.label} » : à renseigner")
+            continue
+        if form_field.input is Input.LINES:
+            fields[form_field.name] = [line.strip() for line in raw[0].splitlines() if line.strip()]
+        elif form_field.input is Input.CHOICES:
+            fields[form_field.name] = raw
+        elif form_field.input is Input.YES_NO:
+            fields[form_field.name] = raw[0] == "true"
+        else:
+            fields[form_field.name] = raw[0]
+    if problems:
+        raise FormRefused(problems)
+    return fields

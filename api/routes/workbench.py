@@ -1,0 +1,322 @@
+"""The back office's workbench: the portfolio, the inbox, each contract's page and its
+decisions taken through plain forms.
+
+Every page reads the projection of the workflows' live agendas; every decision goes through the
+same service as the API, so the workflow checks it and its refusal is shown beside the form.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import asdict
+from datetime import date, timedelta
+from typing import Annotated, Any
+from urllib.parse import quote, unquote, urlencode
+
+from fastapi import APIRouter, Cookie, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from api.csrf import check_csrf
+from api.decision_forms import (
+    FORMS,
+    FormRefused,
+    FormState,
+    allowed_forms,
+    choices_for,
+    decision_fields,
+    defaults,
+    fields_for,
+)
+from api.deps import ServiceDep
+from api.filters import ListFilters
+from api.routes.contracts import readable_record
+from api.routes.dashboard import LOGIN, DashboardSession, page, signed_in
+from cpom import portfolio
+from cpom.access import Role
+from cpom.domain.lifecycle import Party, Phase
+from cpom.domain.live_agenda import (
+    PARTY_LABELS,
+    STATUS_LABELS,
+    AgendaItem,
+    Status,
+    nature,
+    status_on,
+)
+from cpom.inbox import list_tasks, parties_of
+from cpom.service import (
+    ActionRefused,
+    ContractService,
+    InvalidAction,
+    ServiceUnavailable,
+    today,
+)
+
+router = APIRouter(prefix="/tableau", include_in_schema=False)
+FLASH = "cpom_message"
+Token = Annotated[str | None, Cookie(alias="cpom_jeton")]
+PER_PAGE = 50
+
+
+# Portfolio ----------------------------------------------------------------------------------------
+
+
+@router.get("/", response_model=None)
+def portfolio_page(
+    service: ServiceDep,
+    filters: Annotated[ListFilters, Depends()],
+    cpom_jeton: Token = None,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+    sort: portfolio.Sort = portfolio.Sort.DEADLINE,
+    desc: bool = False,
+) -> Response:
+    session = signed_in(service, cpom_jeton)
+    if session is None:
+        return LOGIN
+    day = today()
+    applied = filters.for_(session.principal)
+    found = portfolio.list_contracts(
+        service.engine,
+        applied,
+        day,
+        page=page_number,
+        per_page=PER_PAGE,
+        sort=sort,
+        descending=desc,
+    )
+    kept = applied.query_string()
+    sorting = {"sort": sort.value, **({"desc": "true"} if desc else {})}
+    return page(
+        "portfolio.html.j2",
+        session=session,
+        found=found,
+        filters=applied,
+        sort=sort,
+        desc=desc,
+        sorts=portfolio.SORT_LABELS,
+        today=day,
+        all_phases=[p.value for p in Phase],
+        query=urlencode({**kept, **sorting}),
+        filter_query=urlencode(kept),
+        page_link=lambda number: "?" + urlencode({**kept, **sorting, "page": number}),
+        phases=portfolio.phase_counts(service.engine, applied, day),
+        months=portfolio.deadlines_by_month(service.engine, applied, day),
+        documents=portfolio.documents_on_time(service.engine, applied, day),
+    )
+
+
+@router.get("/export.csv", response_model=None)
+def export_csv(
+    service: ServiceDep, filters: Annotated[ListFilters, Depends()], cpom_jeton: Token = None
+) -> Response:
+    session = signed_in(service, cpom_jeton)
+    if session is None:
+        return LOGIN
+    body = portfolio.export_csv(service.engine, filters.for_(session.principal), today())
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="cpom-{today()}.csv"'},
+    )
+
+
+@router.get("/export.xlsx", response_model=None)
+def export_xlsx(
+    service: ServiceDep, filters: Annotated[ListFilters, Depends()], cpom_jeton: Token = None
+) -> Response:
+    session = signed_in(service, cpom_jeton)
+    if session is None:
+        return LOGIN
+    body = portfolio.export_xlsx(service.engine, filters.for_(session.principal), today())
+    return Response(
+        body,
+        media_type=portfolio.XLSX,
+        headers={"Content-Disposition": f'attachment; filename="cpom-{today()}.xlsx"'},
+    )
+
+
+# Inbox --------------------------------------------------------------------------------------------
+
+
+@router.get("/a-traiter", response_model=None)
+def inbox_page(
+    service: ServiceDep,
+    cpom_jeton: Token = None,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+) -> Response:
+    session = signed_in(service, cpom_jeton)
+    if session is None:
+        return LOGIN
+    day = today()
+    total, tasks = list_tasks(
+        service.engine, session.principal, day, page=page_number, per_page=PER_PAGE
+    )
+    return page(
+        "inbox.html.j2",
+        session=session,
+        tasks=tasks,
+        total=total,
+        page_number=page_number,
+        pages=max(1, -(-total // PER_PAGE)),
+        today=day,
+        parties=[PARTY_LABELS[p] for p in parties_of(session.principal)],
+    )
+
+
+# Contract page ------------------------------------------------------------------------------------
+
+
+@router.get("/contrats/{reference}", response_model=None)
+def contract_page(
+    reference: str,
+    request: Request,
+    service: ServiceDep,
+    cpom_jeton: Token = None,
+    decision: str | None = None,
+) -> Response:
+    session = signed_in(service, cpom_jeton)
+    if session is None:
+        return LOGIN
+    states = {decision: FormState(open=True)} if decision in FORMS else {}
+    flash = request.cookies.get(FLASH)
+    response = _contract_page(service, session, reference, states, flash=unquote(flash or ""))
+    if flash:
+        response.delete_cookie(FLASH, path="/tableau")
+    return response
+
+
+@router.post("/contrats/{reference}/decisions/{action}", response_model=None)
+async def take_decision(
+    reference: str, action: str, request: Request, service: ServiceDep, cpom_jeton: Token = None
+) -> Response:
+    session = signed_in(service, cpom_jeton)
+    if session is None:
+        return LOGIN
+    form = await request.form()
+    check_csrf(session.token, _text(form.get("csrf")))
+    record = await asyncio.to_thread(readable_record, service, session.principal, reference)
+    decision_form = FORMS.get(action)
+    if decision_form is None or not session.principal.may_act(action, record.gestionnaire_siren):
+        return await asyncio.to_thread(
+            _contract_page,
+            service,
+            session,
+            reference,
+            {},
+            status_code=403,
+            flash=f"Vous ne pouvez pas prendre la décision « {action} ».",
+        )
+    posted = {key: [_text(v) for v in form.getlist(key)] for key in form}
+    try:
+        fields = decision_fields(session.principal, decision_form, posted)
+        if session.principal.role is Role.GESTIONNAIRE and action == "approve_releve":
+            fields["party"] = Party.GESTIONNAIRE.value
+        result = await service.act(
+            reference,
+            action,
+            fields,
+            actor=session.principal.actor,
+            idempotency_key=_text(form.get("idempotency_key")) or None,
+        )
+    except (FormRefused, InvalidAction) as error:
+        problem: str | list[str] = error.problems
+    except (ActionRefused, ServiceUnavailable) as error:
+        problem = str(error)
+    else:
+        response = RedirectResponse(f"/tableau/contrats/{quote(reference)}#agenda", 303)
+        response.set_cookie(
+            FLASH,
+            quote(f"{decision_form.title} : {result.message}."),
+            max_age=60,
+            path="/tableau",
+            httponly=True,
+            samesite="strict",
+        )
+        return response
+    state = FormState(values=_values(posted), error=problem, open=True)
+    return await asyncio.to_thread(
+        _contract_page, service, session, reference, {action: state}, status_code=409
+    )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _values(posted: dict[str, list[str]]) -> dict[str, Any]:
+    """What the person typed, shown again beside the refusal."""
+    return {
+        key: values if len(values) > 1 else values[0] for key, values in posted.items() if values
+    }
+
+
+def _contract_page(
+    service: ContractService,
+    session: DashboardSession,
+    reference: str,
+    states: dict[str, FormState],
+    *,
+    status_code: int = 200,
+    flash: str = "",
+) -> HTMLResponse:
+    principal = session.principal
+    record = readable_record(service, principal, reference)
+    day = today()
+    terms = service.terms(reference)
+    agenda = service.agenda(reference)
+    mine = set(parties_of(principal)) if principal.role is not Role.SUPERVISOR else set()
+    todo = [
+        item
+        for item in agenda
+        if item.action
+        and item.waiting_for in mine
+        and status_on(item, day) in (Status.PENDING, Status.MISSED)
+    ]
+    forms = []
+    for form in allowed_forms(principal, record.gestionnaire_siren):
+        state = states.get(form.action) or FormState()
+        values = {**defaults(form, terms, agenda, day), **state.values}
+        forms.append(
+            {
+                "form": form,
+                "fields": [
+                    {**asdict(f), "choices": choices_for(f, terms)}
+                    for f in fields_for(principal, form)
+                ],
+                "values": values,
+                "error": state.error,
+                "open": state.open,
+                "key": uuid.uuid4().hex,
+                "suggested": any(item.action == form.action for item in todo),
+            }
+        )
+    return page(
+        "contract.html.j2",
+        status_code,
+        session=session,
+        contract=record,
+        today=day,
+        agenda=[_row(item, day) for item in agenda],
+        todo=[_row(item, day) for item in todo],
+        forms=forms,
+        flash=flash,
+        documents=service.documents(reference),
+        notices=service.notices(reference),
+        events=service.events(reference),
+        overdue=record.overdue_since is not None and record.overdue_since < day,
+    )
+
+
+def _row(item: AgendaItem, day: date) -> dict[str, Any]:
+    status = status_on(item, day)
+    return {
+        "item": item,
+        "status": status.value,
+        "status_label": STATUS_LABELS[status],
+        "nature": nature(item),
+        "waiting": PARTY_LABELS[item.waiting_for]
+        if item.waiting_for
+        else "l'une ou l'autre partie",
+        "late": status is Status.MISSED and item.obligation,
+        "soon": status is Status.PENDING and item.day <= day + timedelta(days=14),
+    }

@@ -1,0 +1,652 @@
+"""Where a contract stands: every dated step of its life, with who has acted and who must.
+
+`live_agenda(state)` turns the contract's state (the one the workflow holds and acts on) into the
+agenda people read: each milestone of the calendar with its basis, plus what the state adds (a
+pending prorogation's reply window, the relevé to approve, the avenant to sign, the end of a
+denounced contract), each with the facts of its fulfilment: done on which day and by whom, who is
+awaited and from when, what doing nothing means.
+
+Items hold facts, never a status: `status_on(item, today)` reads them on a given day, so that a
+reader whose clock moved past a deadline sees it missed even before the workflow wakes up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from cpom.domain.calendar import (
+    LABELS,
+    ContractCalendar,
+    Milestone,
+    MilestoneKind,
+    build_calendar,
+)
+from cpom.domain.date_law import ONE_DAY, Basis, add_months, anniversary
+from cpom.domain.lifecycle import (
+    ENDED,
+    PHASE_LABELS,
+    PRE_SIGNATURE,
+    ContractState,
+    Event,
+    Party,
+    missing_items,
+)
+from cpom.domain.terms import Silence
+
+
+class Status(StrEnum):
+    DONE = "done"
+    PENDING = "pending"
+    MISSED = "missed"
+    UPCOMING = "upcoming"
+
+
+STATUS_LABELS = {
+    Status.DONE: "fait",
+    Status.PENDING: "en attente",
+    Status.MISSED: "manqué",
+    Status.UPCOMING: "à venir",
+}
+
+
+class AgendaKind(StrEnum):
+    """Steps the calendar alone does not know: they come from decisions taken."""
+
+    RELEVE_APPROVAL = "releve_approval"
+    DOCUMENTS_REVIEW = "documents_review"
+    AVENANT_SIGNATURE = "avenant_signature"
+    EARLY_END = "early_end"
+
+
+KIND_LABELS: dict[str, str] = {
+    **{kind.value: label for kind, label in LABELS.items()},
+    AgendaKind.RELEVE_APPROVAL: "Approbation du relevé de décisions",
+    AgendaKind.DOCUMENTS_REVIEW: "Examen des documents annuels reçus",
+    AgendaKind.AVENANT_SIGNATURE: "Signature de l'avenant de prorogation",
+    AgendaKind.EARLY_END: "Fin anticipée du contrat",
+}
+
+PARTY_LABELS = {Party.AUTORITE: "l'autorité", Party.GESTIONNAIRE: "le gestionnaire"}
+
+# Dates that record what happened; they are never "the next deadline".
+FACT_KINDS = frozenset(
+    {
+        MilestoneKind.SIGNATURE.value,
+        MilestoneKind.EFFET.value,
+        MilestoneKind.PROROGATION_NOTICE_RECEIVED.value,
+        MilestoneKind.PROROGATION_ACCEPTED.value,
+        MilestoneKind.TACIT_ACCEPTANCE.value,
+    }
+)
+
+# Days the authority gives itself to examine annual documents once they are all received.
+DOCUMENTS_REVIEW_DAYS = 30
+
+
+@dataclass(slots=True)
+class AgendaItem:
+    """One dated step: what it is, why this date, and the facts of its fulfilment.
+
+    `awaited` steps wait for someone (`waiting_for`, or either party when None) until `day`
+    included, from `opens_on`; `action` is the decision that fulfils one, when a person's inbox
+    should list it. An `obligation` left undone past its day makes the contract late.
+    """
+
+    key: str
+    day: date
+    kind: str
+    label: str
+    hard: bool
+    basis: Basis
+    on_silence: Silence = Silence.NONE
+    contract_year: int | None = None
+    exercise: int | None = None
+    awaited: bool = False
+    obligation: bool = False
+    waiting_for: Party | None = None
+    action: str | None = None
+    opens_on: date | None = None
+    done_on: date | None = None
+    done_by: str | None = None
+    outcome: str | None = None
+    silence_on: date | None = None
+    consequence: str | None = None
+
+
+def status_on(item: AgendaItem, today: date) -> Status:
+    """The item's status on `today`: a deadline lasts until the end of its day."""
+    if item.done_on is not None:
+        return Status.DONE
+    if not item.awaited:
+        return Status.DONE if item.day < today else Status.UPCOMING
+    if today > item.day:
+        return Status.MISSED
+    if item.opens_on is None or item.opens_on <= today:
+        return Status.PENDING
+    return Status.UPCOMING
+
+
+def nature(item: AgendaItem) -> str:
+    """What the date is, in French: a legal deadline to meet, a target, or a date to know."""
+    if not item.hard:
+        return "cible"
+    return "délai légal" if item.awaited else "date"
+
+
+def is_deadline(item: AgendaItem) -> bool:
+    """A legal date still to come or to meet, as lists show the next one."""
+    return item.hard and item.kind not in FACT_KINDS and item.done_on is None
+
+
+def next_deadline(items: list[AgendaItem], today: date) -> AgendaItem | None:
+    """The earliest legal deadline that is pending, upcoming, or an obligation still unmet."""
+    candidates = [
+        item
+        for item in items
+        if is_deadline(item)
+        and (item.day >= today or (item.obligation and status_on(item, today) is Status.MISSED))
+    ]
+    return min(candidates, key=lambda item: (item.day, item.key), default=None)
+
+
+def overdue_since(items: list[AgendaItem], today: date) -> AgendaItem | None:
+    """The earliest obligation missed on `today`, if any."""
+    missed = [item for item in items if item.obligation and status_on(item, today) is Status.MISSED]
+    return min(missed, key=lambda item: (item.day, item.key), default=None)
+
+
+def fr(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+# Facts of the contract's log --------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Done:
+    on: date
+    by: str | None
+    outcome: str | None = None
+
+
+class _Log:
+    """The decisions of the contract's log, indexed by what they fulfil."""
+
+    def __init__(self, state: ContractState) -> None:
+        self.documents: dict[int, _Done] = {}
+        self.reviews: dict[int, _Done] = {}
+        self.dialogues: dict[int, _Done] = {}
+        self.approvals: dict[tuple[str, str], _Done] = {}  # (held_on, party)
+        self.requests: dict[str, _Done] = {}  # received_on
+        self.answers: dict[str, _Done] = {}  # received_on of the request answered
+        self.avenants: list[tuple[date, _Done]] = []  # signed_on, without a new échéance
+        self.phase_steps: dict[str, _Done] = {}
+        self.renegotiation: _Done | None = None
+        expected = set(state.terms.rules.annual_document_items)
+        received: dict[int, set[str]] = {}
+        dialogue_held_on = ""
+        request_received_on = ""
+        for event in state.events:
+            details = event.details
+            if event.kind == "documents_submitted":
+                exercise = int(details.get("exercise", "0"))
+                got = received.setdefault(exercise, set())
+                got.update(details.get("items", "").split(","))
+                if expected <= got and exercise not in self.documents:
+                    self.documents[exercise] = _Done(event.on, event.actor, "pièces reçues")
+            elif event.kind == "documents_reviewed":
+                exercise = int(details.get("exercise", "0"))
+                self.reviews[exercise] = _Done(event.on, event.actor, details.get("observations"))
+            elif event.kind == "dialogue_recorded":
+                dialogue_held_on = details.get("held_on", "")
+                year = int(details.get("contract_year", "0"))
+                self.dialogues.setdefault(
+                    year, _Done(date.fromisoformat(dialogue_held_on), event.actor, "tenu")
+                )
+            elif event.kind == "releve_approved":
+                self.approvals[(dialogue_held_on, details.get("party", ""))] = _Done(
+                    event.on, event.actor, "approuvé"
+                )
+            elif event.kind == "prorogation_requested":
+                request_received_on = details.get("received_on", "")
+                self.requests[request_received_on] = _Done(
+                    date.fromisoformat(request_received_on), event.actor, "demande reçue"
+                )
+            elif event.kind in ("prorogation_accepted", "prorogation_refused"):
+                self.answers[request_received_on] = _Done(event.on, event.actor, _answer(event))
+            elif event.kind == "avenant_signed" and "new_echeance" not in details:
+                signed_on = date.fromisoformat(details.get("signed_on", event.on.isoformat()))
+                self.avenants.append((signed_on, _Done(event.on, event.actor, "avenant signé")))
+            elif event.kind in ("cadrage_validated", "diagnostic_validated", "signed"):
+                self.phase_steps[event.kind] = _Done(event.on, event.actor, event.summary)
+            elif event.kind == "renegotiation_opened":
+                self.renegotiation = _Done(event.on, event.actor, event.summary)
+
+
+def _answer(event: Event) -> str:
+    if event.kind == "prorogation_refused":
+        return "refus : la négociation d'un nouveau CPOM s'ouvre"
+    if event.details.get("tacit") == "true":
+        return "sans réponse, le silence a valu accord"
+    return "accord exprès"
+
+
+# The agenda ---------------------------------------------------------------------------------------
+
+
+def live_agenda(state: ContractState) -> list[AgendaItem]:
+    """Every step of the contract's life as its state says it stands, sorted by date."""
+    log = _Log(state)
+    pending = state.pending_prorogation
+    calendar = build_calendar(state.terms, pending.received_on if pending else None)
+    items: list[AgendaItem] = []
+    for milestone in calendar.milestones:
+        item = _from_milestone(state, log, milestone)
+        if item is not None:
+            items.append(item)
+    if state.phase not in PRE_SIGNATURE and state.terms.signed:
+        items += _releve_approvals(state, log, calendar)
+        items += _documents_reviews(state, log)
+        items += _avenant_signatures(state, log)
+    items = _cut_at_early_end(state, items)
+    _declare_done_before_import(state, items)
+    items.sort(key=lambda item: (item.day, item.key))
+    return items
+
+
+def _item(milestone: Milestone, key: str | None = None, **facts: object) -> AgendaItem:
+    item = AgendaItem(
+        key=key or f"{milestone.kind.value}:{milestone.day.isoformat()}",
+        day=milestone.day,
+        kind=milestone.kind.value,
+        label=milestone.label,
+        hard=milestone.hard,
+        basis=milestone.basis,
+        on_silence=milestone.on_silence,
+        contract_year=milestone.contract_year,
+        exercise=milestone.exercise,
+    )
+    for name, value in facts.items():
+        setattr(item, name, value)
+    return item
+
+
+def _done(item: AgendaItem, done: _Done | None) -> AgendaItem:
+    if done is not None:
+        item.done_on, item.done_by, item.outcome = done.on, done.by, done.outcome
+    return item
+
+
+_PHASE_STEPS = {
+    MilestoneKind.CADRAGE_END: ("validate_cadrage", "cadrage_validated"),
+    MilestoneKind.DIAGNOSTIC_END: ("validate_diagnostic", "diagnostic_validated"),
+    MilestoneKind.SIGNATURE_TARGET: ("sign", "signed"),
+}
+
+
+def _from_milestone(state: ContractState, log: _Log, milestone: Milestone) -> AgendaItem | None:
+    kind = milestone.kind
+    terms = state.terms
+    rules = terms.rules
+    if kind in _PHASE_STEPS:
+        action, event_kind = _PHASE_STEPS[kind]
+        return _done(
+            _item(
+                milestone,
+                awaited=True,
+                waiting_for=Party.AUTORITE,
+                action=action,
+                consequence="date cible de la démarche : un rappel est envoyé, rien n'expire",
+            ),
+            log.phase_steps.get(event_kind),
+        )
+    if kind is MilestoneKind.SIGNATURE:
+        return _done(_item(milestone), log.phase_steps.get("signed"))
+    if kind is MilestoneKind.ANNUAL_DOCUMENTS_DUE:
+        exercise = milestone.exercise or 0
+        relance = milestone.day + ONE_DAY
+        escalation = relance + timedelta(days=rules.documents_escalation_days)
+        done = log.documents.get(exercise)
+        if done is None and not missing_items(state, exercise):
+            done = _Done(milestone.day, None, "pièces reçues")
+        return _done(
+            _item(
+                milestone,
+                f"documents:{exercise}",
+                awaited=True,
+                obligation=True,
+                waiting_for=Party.GESTIONNAIRE,
+                action="submit_documents",
+                opens_on=date(exercise + rules.annual_documents_year_offset, 1, 1)
+                if rules.annual_documents_year_offset
+                else date(exercise, 1, 1),
+                consequence=f"sans toutes les pièces au {fr(milestone.day)} : relance le "
+                f"{fr(relance)}, puis signalement au superviseur le {fr(escalation)}",
+            ),
+            done,
+        )
+    if kind is MilestoneKind.DIALOGUE_DE_GESTION:
+        year = milestone.contract_year or 0
+        start = anniversary(terms.effet, year - 1)
+        return _done(
+            _item(
+                milestone,
+                f"dialogue:{year}",
+                awaited=True,
+                obligation=True,
+                waiting_for=Party.AUTORITE,
+                action="record_dialogue",
+                opens_on=start,
+                consequence=f"à défaut, l'année {year} du contrat reste sans dialogue de gestion "
+                "ni relevé de décisions",
+            ),
+            log.dialogues.get(year),
+        )
+    if kind is MilestoneKind.MID_TERM_REVIEW:
+        return _done(_item(milestone), log.dialogues.get(milestone.contract_year or 0))
+    if kind is MilestoneKind.PROROGATION_NOTICE_DEADLINE:
+        request = pending_request(state, log)
+        return _done(
+            _item(
+                milestone,
+                awaited=True,
+                # Either party may give notice any day; it is awaited from the reminder on.
+                opens_on=add_months(milestone.day, -rules.prorogation_notice_reminder_months),
+                consequence="au-delà, plus de prorogation simple (seulement par avenant d'un "
+                "commun accord) : la négociation d'un nouveau CPOM s'ouvre",
+            ),
+            request,
+        )
+    if kind is MilestoneKind.PROROGATION_ACCEPTED:
+        received = milestone.basis.anchor
+        answer = log.answers.get(received.isoformat()) if received else None
+        return _done(_item(milestone), answer or _Done(milestone.day, None, "avenant"))
+    if kind is MilestoneKind.PROROGATION_NOTICE_RECEIVED:
+        return _done(_item(milestone), log.requests.get(milestone.day.isoformat()))
+    if kind is MilestoneKind.PROROGATION_REPLY_DEADLINE:
+        return _reply_deadline(state, milestone)
+    if kind is MilestoneKind.PROROGATION_REPLY_TARGET:
+        assert state.pending_prorogation is not None
+        return _item(
+            milestone,
+            awaited=True,
+            waiting_for=state.pending_prorogation.requested_by.other,
+            consequence="date que l'autorité s'est fixée pour répondre ; le délai légal court "
+            "au-delà",
+        )
+    if kind is MilestoneKind.TACIT_ACCEPTANCE:
+        pending = state.pending_prorogation
+        assert pending is not None
+        return _item(
+            milestone,
+            consequence=f"faute de réponse, la prorogation est acquise ce jour : échéance "
+            f"portée au {fr(pending.requested_echeance)}",
+        )
+    if kind is MilestoneKind.RENEGOTIATION_START:
+        opened = log.renegotiation
+        if opened is None and state.renegotiation_opened_on is not None:
+            opened = _Done(state.renegotiation_opened_on, None, "négociation ouverte")
+        return _done(
+            _item(
+                milestone,
+                awaited=True,
+                obligation=state.pending_prorogation is None,
+                waiting_for=Party.AUTORITE,
+                action="open_renegotiation",
+                consequence="sans prorogation, la négociation d'un nouveau CPOM doit être "
+                "ouverte au plus tard ce jour pour que le contrat ait un successeur à l'échéance",
+            ),
+            opened,
+        )
+    return _item(milestone)
+
+
+def pending_request(state: ContractState, log: _Log) -> _Done | None:
+    """The prorogation request made for the current échéance, if any."""
+    pending = state.pending_prorogation
+    if pending is not None:
+        return log.requests.get(pending.received_on.isoformat()) or _Done(
+            pending.received_on, None, "demande reçue"
+        )
+    if state.refused_prorogation_on is not None:
+        refused = [r for r in log.requests.values() if r.on <= state.refused_prorogation_on]
+        return refused[-1] if refused else None
+    return None
+
+
+def _reply_deadline(state: ContractState, milestone: Milestone) -> AgendaItem:
+    pending = state.pending_prorogation
+    assert pending is not None  # the calendar shows a reply window only while one is open
+    who = pending.requested_by.other
+    silence_on = milestone.day + ONE_DAY
+    return _item(
+        milestone,
+        awaited=True,
+        obligation=True,
+        waiting_for=who,
+        action="answer_prorogation",
+        opens_on=pending.received_on,
+        silence_on=silence_on,
+        consequence=f"sans réponse de {PARTY_LABELS[who]} au {fr(milestone.day)}, le silence vaut "
+        f"accord : la prorogation est acquise le {fr(silence_on)} et l'échéance portée au "
+        f"{fr(pending.requested_echeance)}",
+    )
+
+
+def _releve_approvals(
+    state: ContractState, log: _Log, calendar: ContractCalendar
+) -> list[AgendaItem]:
+    """Each party's approval of each relevé; only the last dialogue's may still be given."""
+    rules = state.terms.rules
+    items = []
+    last = state.dialogues[-1] if state.dialogues else None
+    for dialogue in state.dialogues:
+        held = dialogue.held_on.isoformat()
+        target = next(
+            (
+                m.day
+                for m in calendar.of_kind(MilestoneKind.DIALOGUE_DE_GESTION)
+                if m.contract_year == dialogue.contract_year
+            ),
+            dialogue.held_on,
+        )
+        due = max(target, dialogue.held_on) + timedelta(days=rules.releve_reminder_days)
+        for party in (Party.AUTORITE, Party.GESTIONNAIRE):
+            done = log.approvals.get((held, party.value))
+            if done is None and party in dialogue.approved_by:
+                done = _Done(dialogue.held_on, None, "approuvé")
+            if done is None and dialogue is not last:
+                continue  # superseded: only the last relevé can still be approved
+            items.append(
+                _done(
+                    AgendaItem(
+                        key=f"releve:{held}:{party.value}",
+                        day=due,
+                        kind=AgendaKind.RELEVE_APPROVAL,
+                        label=f"{KIND_LABELS[AgendaKind.RELEVE_APPROVAL]} du "
+                        f"{fr(dialogue.held_on)} par {PARTY_LABELS[party]}",
+                        hard=False,
+                        basis=Basis(
+                            "relevé de décisions validé par les deux parties après chaque "
+                            f"dialogue de gestion, rappel {rules.releve_reminder_days} jours "
+                            "après la date cible",
+                            "seed 000 L368 ; seed 002 L590 ; seed 001 L355",
+                            dialogue.held_on,
+                        ),
+                        contract_year=dialogue.contract_year,
+                        awaited=True,
+                        obligation=True,
+                        waiting_for=party,
+                        action="approve_releve",
+                        opens_on=dialogue.held_on,
+                        consequence="tant que les deux parties ne l'ont pas approuvé, le relevé "
+                        "de décisions n'est pas établi",
+                    ),
+                    done,
+                )
+            )
+    return items
+
+
+def _documents_reviews(state: ContractState, log: _Log) -> list[AgendaItem]:
+    items = []
+    for exercise, received in sorted(log.documents.items()):
+        due = received.on + timedelta(days=DOCUMENTS_REVIEW_DAYS)
+        items.append(
+            _done(
+                AgendaItem(
+                    key=f"documents:examen:{exercise}",
+                    day=due,
+                    kind=AgendaKind.DOCUMENTS_REVIEW,
+                    label=f"{KIND_LABELS[AgendaKind.DOCUMENTS_REVIEW]} (exercice {exercise})",
+                    hard=False,
+                    basis=Basis(
+                        f"pièces reçues le {fr(received.on)}, à examiner dans les "
+                        f"{DOCUMENTS_REVIEW_DAYS} jours pour préparer le dialogue de gestion "
+                        "(date cible)",
+                        "seed 003 L110 ; seed 004 L727",
+                        received.on,
+                    ),
+                    exercise=exercise,
+                    awaited=True,
+                    waiting_for=Party.AUTORITE,
+                    action="review_documents",
+                    opens_on=received.on,
+                    consequence="date cible : les documents reçus restent à examiner",
+                ),
+                log.reviews.get(exercise),
+            )
+        )
+    return items
+
+
+def _avenant_signatures(state: ContractState, log: _Log) -> list[AgendaItem]:
+    """After a prorogation accepted on notice, the avenant that records it is to be signed."""
+    items = []
+    previous = state.terms.echeance
+    for index, prorogation in enumerate(state.terms.prorogations):
+        by_avenant = prorogation.notice_received_on == prorogation.accepted_on and not (
+            log.requests.get(prorogation.notice_received_on.isoformat())
+        )
+        if not by_avenant:
+            signed = next(
+                (done for on, done in log.avenants if on >= prorogation.accepted_on), None
+            )
+            items.append(
+                _done(
+                    AgendaItem(
+                        key=f"avenant:{index}",
+                        day=max(previous, prorogation.accepted_on),
+                        kind=AgendaKind.AVENANT_SIGNATURE,
+                        label=KIND_LABELS[AgendaKind.AVENANT_SIGNATURE],
+                        hard=False,
+                        basis=Basis(
+                            f"prorogation acquise le {fr(prorogation.accepted_on)} : l'avenant "
+                            f"porte l'échéance du {fr(previous)} au "
+                            f"{fr(prorogation.new_echeance)} (à signer avant l'échéance initiale)",
+                            "seed 000 L96 ; seed 001 L379",
+                            prorogation.accepted_on,
+                        ),
+                        awaited=True,
+                        waiting_for=Party.AUTORITE,
+                        action="sign_avenant",
+                        opens_on=prorogation.accepted_on,
+                        consequence="la prorogation vaut sans lui, mais l'avenant signé en est "
+                        "la preuve",
+                    ),
+                    signed,
+                )
+            )
+        previous = prorogation.new_echeance
+    return items
+
+
+def _cut_at_early_end(state: ContractState, items: list[AgendaItem]) -> list[AgendaItem]:
+    """A dénonciation or résiliation ends the contract early: nothing later remains awaited."""
+    termination = state.termination
+    if termination is None:
+        return items
+    last_day = termination.ends_on
+    kept = [item for item in items if item.day <= last_day or item.done_on is not None]
+    ended = state.phase in ENDED
+    kept.append(
+        AgendaItem(
+            key=f"fin:{last_day.isoformat()}",
+            day=last_day,
+            kind=AgendaKind.EARLY_END,
+            label=f"{KIND_LABELS[AgendaKind.EARLY_END]} ({PHASE_LABELS[termination.phase]})",
+            hard=True,
+            basis=Basis(termination.reason, "décision enregistrée", termination.notified_on),
+            done_on=last_day if ended else None,
+            consequence="dernier jour d'application du contrat",
+        )
+    )
+    return kept
+
+
+# The annual cycle an imported contract may declare up to date; a prorogation or a
+# renegotiation is a decision of its own, recorded as such.
+DECLARABLE_KINDS = frozenset(
+    {
+        MilestoneKind.ANNUAL_DOCUMENTS_DUE.value,
+        MilestoneKind.DIALOGUE_DE_GESTION.value,
+        AgendaKind.RELEVE_APPROVAL.value,
+        AgendaKind.DOCUMENTS_REVIEW.value,
+    }
+)
+
+
+def _declare_done_before_import(state: ContractState, items: list[AgendaItem]) -> None:
+    """What an imported contract declares done before its import counts as done."""
+    declared = state.declared_up_to_date_on
+    if declared is None:
+        return
+    for item in items:
+        if item.kind in DECLARABLE_KINDS and item.done_on is None and item.day <= declared:
+            item.done_on, item.done_by = item.day, None
+            item.outcome = f"déclaré fait à l'import (à jour au {fr(declared)})"
+
+
+def at_risk(state: ContractState, today: date) -> str | None:
+    """Why the contract may end with nothing to follow it, in French, or None."""
+    if state.phase in ENDED or state.phase in PRE_SIGNATURE or state.termination is not None:
+        return None
+    if state.pending_prorogation is not None or state.successor_reference is not None:
+        return None
+    terms = state.terms
+    echeance = terms.current_echeance
+    renegotiation = add_months(echeance, -terms.rules.renegotiation_start_months)
+    if today <= renegotiation:
+        return None
+    return (
+        f"échéance le {fr(echeance)} sans prorogation ni nouveau CPOM engagé : la négociation "
+        f"devait s'ouvrir au plus tard le {fr(renegotiation)}"
+    )
+
+
+def missed_on_import(state: ContractState, today: date) -> list[AgendaItem]:
+    """Obligations of an imported contract that fell due before its import, not declared done."""
+    return [
+        item
+        for item in live_agenda(state)
+        if item.obligation and status_on(item, today) is Status.MISSED
+    ]
+
+
+__all__ = [
+    "FACT_KINDS",
+    "KIND_LABELS",
+    "STATUS_LABELS",
+    "AgendaItem",
+    "AgendaKind",
+    "Status",
+    "at_risk",
+    "live_agenda",
+    "missed_on_import",
+    "nature",
+    "next_deadline",
+    "overdue_since",
+    "status_on",
+]
