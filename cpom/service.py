@@ -17,6 +17,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from cpom.access import Principal, Role
 from cpom.calendar_export import calendar_to_ics
 from cpom.db import projection
 from cpom.db.models import (
@@ -293,6 +294,10 @@ class ContractService:
             for terms in (projection.TERMS.validate_json(s.terms_json) for s in stored)
         ]
         return merge_ics(feeds)
+
+    def person_calendar_ics(self, principal: Principal) -> bytes:
+        """The calendar of what `principal` may read, served at their secret feed address."""
+        return self.portfolio_ics(principal.siren if principal.role is Role.GESTIONNAIRE else None)
 
 
 def merge_ics(feeds: list[bytes]) -> bytes:

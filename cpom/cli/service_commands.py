@@ -11,7 +11,10 @@ def add_parsers(subparsers: Any) -> None:
     up: argparse.ArgumentParser = subparsers.add_parser(
         "up",
         help="démarre tout le service sur cette machine",
-        description="Serveur Temporal (avec son interface web), worker, API et courrier local.",
+        description="Serveur Temporal (avec son interface web), worker, API, tableau de bord "
+        "et courrier local.",
+        epilog=settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     up.set_defaults(handler=run_up)
     demo: argparse.ArgumentParser = subparsers.add_parser(
@@ -19,6 +22,18 @@ def add_parsers(subparsers: Any) -> None:
         help="charge des contrats d'exemple dans le service démarré par « cpom up »",
     )
     demo.set_defaults(handler=run_demo)
+
+
+def settings_help() -> str:
+    """The CPOM_ variables `cpom up` reads, with their defaults, from the settings class."""
+    from cpom.settings import documented_settings
+
+    rows = documented_settings()
+    width = max(len(name) for name, _, _ in rows)
+    lines = [
+        f"  {name.ljust(width)}  {about} ; défaut : {default}" for name, default, about in rows
+    ]
+    return "réglages (variables d'environnement) :\n" + "\n".join(lines)
 
 
 def run_up(_: argparse.Namespace) -> int:

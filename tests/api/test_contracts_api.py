@@ -150,7 +150,7 @@ async def test_access_by_role(stack: Stack) -> None:
     await stack.http.post("/contracts", json={"terms": other, "imported": True})
     anonymous = await stack.http.get("/contracts", headers={"Authorization": ""})
     assert anonymous.status_code == 401
-    assert anonymous.json() == {"detail": "jeton d'accès manquant ou invalide"}
+    assert anonymous.json() == {"detail": "jeton d'accès manquant, inconnu, révoqué ou expiré"}
     forged = await stack.http.get("/contracts", headers={"Authorization": "Bearer cpom_faux"})
     assert forged.status_code == 401
     # A supervisor reads everything and decides nothing.
@@ -184,7 +184,7 @@ async def test_access_by_role(stack: Stack) -> None:
     # Every decision is recorded with who made it.
     detail = (await stack.http.get("/contracts/CPOM-35-SAD-2024")).json()
     submissions = [e for e in detail["events"] if e["kind"] == "documents_submitted"]
-    assert [e["actor"] for e in submissions] == ["gestionnaire:sad"]
+    assert [e["actor"] for e in submissions] == ["Sophie Bernard (gestionnaire)"]
 
 
 async def test_detail_falls_back_on_the_projection_without_a_worker(stack: Stack) -> None:
