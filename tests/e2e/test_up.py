@@ -16,6 +16,7 @@ def test_up_runs_everything_and_a_second_up_finds_the_contracts(tmp_path: Path) 
         assert "DEMO-35-SAD (sad) : créé" in demo
     output = log.read_text()
     assert "cpom est prêt" in output
+    assert f"tableau de bord        http://127.0.0.1:{env['CPOM_API_PORT']}/tableau/" in output
     assert "▸ serveur Temporal prêt" in output
     assert "▸ arrêté" in output
     with cpom_up(env, log) as api:
