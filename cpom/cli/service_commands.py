@@ -13,8 +13,8 @@ def add_parsers(subparsers: Any) -> None:
         help="démarre tout le service sur cette machine",
         description="Serveur Temporal (avec son interface web), worker, API, tableau de bord "
         "et courrier local.",
-        epilog=settings_help(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=SETTINGS_EPILOG,
+        formatter_class=SettingsHelpFormatter,
     )
     up.set_defaults(handler=run_up)
     demo: argparse.ArgumentParser = subparsers.add_parser(
@@ -22,6 +22,17 @@ def add_parsers(subparsers: Any) -> None:
         help="charge des contrats d'exemple dans le service démarré par « cpom up »",
     )
     demo.set_defaults(handler=run_demo)
+
+
+SETTINGS_EPILOG = "CPOM_SETTINGS"
+
+
+class SettingsHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Puts the list of settings in place of SETTINGS_EPILOG when the help is shown: only
+    then, so that other commands do not pay for importing the settings class."""
+
+    def add_text(self, text: str | None) -> None:
+        super().add_text(settings_help() if text == SETTINGS_EPILOG else text)
 
 
 def settings_help() -> str:
