@@ -13,7 +13,15 @@ from enum import StrEnum
 from typing import Any
 
 from cpom.access import Principal, Role
-from cpom.domain.lifecycle import DenonciationMode, Party, ResiliationReason
+from cpom.domain.lifecycle import (
+    ENDED,
+    IN_FORCE,
+    PRE_SIGNATURE,
+    DenonciationMode,
+    Party,
+    Phase,
+    ResiliationReason,
+)
 from cpom.domain.live_agenda import AgendaItem, Status, status_on
 from cpom.domain.terms import ContractTerms
 from cpom.messages import DECISIONS
@@ -243,8 +251,35 @@ FORMS: dict[str, DecisionForm] = {
 assert set(FORMS) == set(DECISIONS), "every decision of the API has its form"
 
 
-def allowed_forms(principal: Principal, contract_siren: str | None) -> list[DecisionForm]:
-    return [form for form in FORMS.values() if principal.may_act(form.action, contract_siren)]
+# Where a decision can apply; the workflow decides in the end, this only spares people forms
+# it would refuse whatever they type.
+_NEGOTIATION_STEP = {
+    "validate_cadrage": Phase.CADRAGE,
+    "validate_diagnostic": Phase.DIAGNOSTIC,
+    "sign": Phase.NEGOCIATION,
+}
+
+
+def applies(action: str, phase: Phase) -> bool:
+    if action in _NEGOTIATION_STEP:
+        return phase is _NEGOTIATION_STEP[action]
+    if phase in ENDED or phase in PRE_SIGNATURE:
+        return False
+    if action == "answer_prorogation":
+        return phase is Phase.PROROGATION_EN_COURS
+    if action == "request_prorogation":
+        return phase in IN_FORCE and phase is not Phase.PROROGATION_EN_COURS
+    return True
+
+
+def allowed_forms(
+    principal: Principal, contract_siren: str | None, phase: Phase
+) -> list[DecisionForm]:
+    return [
+        form
+        for form in FORMS.values()
+        if principal.may_act(form.action, contract_siren) and applies(form.action, phase)
+    ]
 
 
 def fields_for(principal: Principal, form: DecisionForm) -> tuple[FormField, ...]:

@@ -26,7 +26,9 @@ def get_principal(
     principal = authenticate(service.engine, credentials.credentials) if credentials else None
     if principal is None:
         raise HTTPException(
-            401, "jeton d'accès manquant ou invalide", headers={"WWW-Authenticate": "Bearer"}
+            401,
+            "jeton d'accès manquant, inconnu, révoqué ou expiré",
+            headers={"WWW-Authenticate": "Bearer"},
         )
     return principal
 

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Query
+from pydantic import BeforeValidator
 
 from cpom.access import Principal, Role
 from cpom.portfolio import Filters
@@ -20,6 +21,8 @@ class ListFilters:
     sector: Annotated[str | None, Query(description="sad, esms-ars ou ahi-etat.")] = None
     deadline_before: Annotated[
         date | None,
+        # An empty field of the dashboard's filter form means no filter.
+        BeforeValidator(lambda value: value or None),
         Query(description="Prochain délai légal au plus tard ce jour (AAAA-MM-JJ)."),
     ] = None
     overdue: Annotated[

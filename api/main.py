@@ -5,13 +5,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from api.csrf import CsrfRejected
-from api.routes import contracts, dashboard, portfolio, workbench
+from api.routes import contracts, dashboard, dashboard_calendar, people, portfolio, workbench
+from cpom.calendar_feeds import FeedNotFound
 from cpom.db.engine import engine_from
 from cpom.domain.terms_validation import InvalidTerms
 from cpom.service import (
@@ -46,7 +48,9 @@ def create_app(
             app.state.service = ContractService(temporal, database, settings.task_queue)
         yield
 
-    app = FastAPI(
+    # The documentation pages load Swagger UI and ReDoc from the package, not from a CDN: they
+    # work on a machine without Internet access.
+    app = FastAPIOffline(
         title="cpom",
         description="Suivi des CPOM (contrats pluriannuels d'objectifs et de moyens), de la "
         "cadrage au renouvellement : contrats, décisions, avis envoyés, documents, calendriers.",
@@ -57,8 +61,15 @@ def create_app(
         app.state.service = ContractService(client, engine, settings.task_queue)
     app.include_router(contracts.router)
     app.include_router(portfolio.router)
+    app.include_router(people.router)
     app.include_router(dashboard.router)
     app.include_router(workbench.router)
+    app.include_router(dashboard_calendar.router)
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/tableau/", status_code=307)
+
     install_error_handlers(app)
 
     @app.middleware("http")
@@ -93,6 +104,7 @@ def install_error_handlers(app: FastAPI) -> None:
     for error_type, code in (
         (ContractNotFound, 404),
         (DocumentNotFound, 404),
+        (FeedNotFound, 404),
         (UnknownAction, 404),
         (InvalidTerms, 422),
         (InvalidAction, 422),

@@ -181,6 +181,27 @@ class Problem(BaseModel):
     detail: str | list[str] = Field(description="Explication en français.")
 
 
+class Me(BaseModel):
+    name: str = Field(description="Nom du titulaire du jeton.")
+    email: str | None = Field(
+        description="Adresse électronique du titulaire (absente des jetons anciens)."
+    )
+    role: str = Field(description="Rôle : agent, supervisor ou gestionnaire.")
+    role_label: str = Field(description="Rôle en français : agent, superviseur, gestionnaire.")
+    siren: str | None = Field(description="SIREN de l'organisme, pour un gestionnaire.")
+    expires_on: date | None = Field(
+        description="Dernier jour de validité du jeton (heure de Paris) ; absent : sans limite."
+    )
+    actor: str = Field(description="Nom inscrit au journal des décisions prises avec ce jeton.")
+
+
+class CalendarFeedAddress(BaseModel):
+    url: str = Field(
+        description="Adresse d'abonnement secrète, affichée une seule fois : qui la connaît lit "
+        "le calendrier, sans jeton."
+    )
+
+
 def agenda_entry(item: AgendaItem, today: date) -> AgendaEntry:
     status = status_on(item, today)
     return AgendaEntry(

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from temporalio.client import Client
 
-from tests.e2e.stack import cpom, cpom_up, isolated_env
+from tests.e2e.stack import AGENT, cpom, cpom_up, isolated_env
 
 SECTORS = [("sad", "departement", "35"), ("esms-ars", "ars", "44"), ("ahi-etat", "etat", "69")]
 
@@ -102,7 +102,7 @@ def main() -> None:
     env = isolated_env(data)
     temporal = env["CPOM_TEMPORAL_ADDRESS"]
     with cpom_up(env, data / "up.log") as api:
-        token = cpom(env, "token", "create", "--role", "agent")
+        token = cpom(env, *AGENT)
         asyncio.run(run(api, token, temporal, args.contracts, args.concurrency))
     sys.stdout.flush()
     os._exit(0)

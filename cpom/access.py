@@ -1,22 +1,31 @@
-"""Who may do what: bearer tokens by role, stored hashed.
+"""Who may do what: bearer tokens held by named people, by role, stored hashed.
 
 * agent: reads every contract and records every decision;
 * supervisor: reads every contract, decides nothing;
 * gestionnaire: reads only its own contracts (by SIREN) and submits its documents, its answers
   to a prorogation and its approval of a relevé de décisions.
+
+A token belongs to one person (name, email) and works through the end of its expiry date,
+Europe/Paris time, unless revoked before. Tokens created before people were recorded have no
+email and no expiry date, and keep working.
 """
 
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cpom.db.models import ApiToken
+from cpom.domain.clock import local_date
+from cpom.domain.date_law import anniversary
 from cpom.domain.terms_validation import luhn_valid
+
+MAX_NAME_LENGTH = 200
 
 
 class Role(StrEnum):
@@ -24,19 +33,35 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     GESTIONNAIRE = "gestionnaire"
 
+    @property
+    def label(self) -> str:
+        """The French name of the role, as people read it."""
+        return ROLE_LABELS[self]
 
+
+ROLE_LABELS = {
+    Role.AGENT: "agent",
+    Role.SUPERVISOR: "superviseur",
+    Role.GESTIONNAIRE: "gestionnaire",
+}
 GESTIONNAIRE_ACTIONS = frozenset({"submit_documents", "answer_prorogation", "approve_releve"})
 
 
 @dataclass(frozen=True)
 class Principal:
+    """The person behind a token."""
+
     name: str
     role: Role
     siren: str | None = None
+    email: str | None = None
+    token_id: int | None = None
+    expires_on: date | None = None
 
     @property
     def actor(self) -> str:
-        return f"{self.role.value}:{self.name}"
+        """Who took a decision, as the journal records it and the dashboard shows it."""
+        return f"{self.name} ({self.role.label})"
 
     def may_read(self, contract_siren: str | None) -> bool:
         return self.role is not Role.GESTIONNAIRE or contract_siren == self.siren
@@ -55,35 +80,115 @@ class TokenError(ValueError):
     """A token that cannot be created, explained in French."""
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+class UnknownToken(LookupError):
+    def __init__(self, token_id: int) -> None:
+        super().__init__(f"jeton n° {token_id} inconnu (voir « cpom token list »)")
 
 
-def create_token(engine: Engine, role: Role, name: str, siren: str | None = None) -> str:
-    """A new token, returned once in clear; only its hash is kept."""
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def paris_today() -> date:
+    return local_date(datetime.now(UTC))
+
+
+def _checked_email(email: str) -> str:
+    try:
+        # Syntax only: the address may sit behind a mail server this machine cannot reach.
+        return validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise TokenError(
+            f"adresse électronique « {email} » invalide (forme attendue : prenom.nom@domaine.fr)"
+        ) from None
+
+
+def create_token(
+    engine: Engine,
+    role: Role,
+    name: str,
+    siren: str | None = None,
+    *,
+    email: str,
+    expires_on: date | None = None,
+) -> str:
+    """A new token for a person, returned once in clear; only its hash is kept.
+
+    It expires one year after today unless `expires_on` says otherwise.
+    """
+    holder = " ".join(name.split())
+    if not holder:
+        raise TokenError("le nom du titulaire est obligatoire (--name)")
+    if len(holder) > MAX_NAME_LENGTH:
+        raise TokenError(f"le nom du titulaire dépasse {MAX_NAME_LENGTH} caractères")
+    address = _checked_email(email)
     if role is Role.GESTIONNAIRE:
         if siren is None or not (len(siren) == 9 and siren.isdigit() and luhn_valid(siren)):
             raise TokenError("un jeton gestionnaire demande un SIREN valide (--gestionnaire)")
     elif siren is not None:
         raise TokenError("--gestionnaire ne s'emploie qu'avec --role gestionnaire")
+    today = paris_today()
+    expiry = expires_on or anniversary(today, 1)
+    if expiry < today:
+        raise TokenError(
+            f"la date d'expiration {expiry:%d/%m/%Y} est déjà passée "
+            f"(au plus tôt aujourd'hui, {today:%d/%m/%Y})"
+        )
     token = "cpom_" + secrets.token_urlsafe(32)
     with Session(engine) as session:
         session.add(
             ApiToken(
-                name=name,
+                name=holder,
+                email=address,
                 role=role.value,
                 gestionnaire_siren=siren,
-                token_hash=_digest(token),
+                token_hash=digest(token),
                 created_at=datetime.now(UTC),
+                expires_on=expiry,
             )
         )
         session.commit()
     return token
 
 
-def authenticate(engine: Engine, token: str) -> Principal | None:
-    with Session(engine) as session:
-        found = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
-    if found is None or found.revoked_at is not None:
+def principal_of(row: ApiToken, on: date | None = None) -> Principal | None:
+    """The person holding `row`, or None when the token is revoked or expired on day `on`."""
+    if row.revoked_at is not None:
         return None
-    return Principal(found.name, Role(found.role), found.gestionnaire_siren)
+    if row.expires_on is not None and row.expires_on < (on or paris_today()):
+        return None
+    return Principal(
+        row.name,
+        Role(row.role),
+        row.gestionnaire_siren,
+        email=row.email,
+        token_id=row.id,
+        expires_on=row.expires_on,
+    )
+
+
+def authenticate(engine: Engine, token: str, on: date | None = None) -> Principal | None:
+    """The person holding `token`; None for an unknown, revoked or expired token."""
+    with Session(engine) as session:
+        found = session.exec(select(ApiToken).where(ApiToken.token_hash == digest(token))).first()
+    return None if found is None else principal_of(found, on)
+
+
+def list_tokens(engine: Engine) -> list[ApiToken]:
+    with Session(engine) as session:
+        return list(session.exec(select(ApiToken).order_by(col(ApiToken.id))).all())
+
+
+def revoke_token(engine: Engine, token_id: int) -> tuple[ApiToken, bool]:
+    """Revoke a token; the row, and whether this call revoked it (false if it already was)."""
+    with Session(engine) as session:
+        row = session.get(ApiToken, token_id)
+        if row is None:
+            raise UnknownToken(token_id)
+        if row.revoked_at is not None:
+            return row, False
+        row.revoked_at = datetime.now(UTC)
+        session.add(row)
+        session.commit()
+        session.refresh(row)
+        return row, True

@@ -1,18 +1,26 @@
-"""`cpom demo`: example contracts, one per sector preset, at different points of their life."""
+"""`cpom demo`: example contracts, one per sector preset, each at a point of its life that
+shows what the service does: a contract at risk, a prorogation awaiting its answer, a
+negotiation under way.
+"""
 
 from datetime import date
 from typing import Any
 
-from cpom.service import ContractService
+from cpom.domain.date_law import add_months
+from cpom.service import ActionRefused, ContractService
+
+DEMO_ACTOR = "Démonstration (agent)"
 
 
 def _add_years(day: date, years: int) -> date:
     return day.replace(year=day.year + years)
 
 
-def demo_contracts(today: date) -> list[tuple[dict[str, Any], bool]]:
-    """(terms, imported): a SAD contract in its last year, an ARS one at mid-term, a State one
-    still in negotiation."""
+def demo_contracts(today: date) -> list[tuple[dict[str, Any], date | None]]:
+    """(terms, declared up to date on) for each contract; None: a contract to negotiate.
+
+    A SAD contract in its last weeks, imported without prorogation nor successor; an ARS one
+    at mid-term, up to date; a State one whose negotiation starts today."""
     first_of_year = date(today.year, 1, 1)
     return [
         (
@@ -34,7 +42,7 @@ def demo_contracts(today: date) -> list[tuple[dict[str, Any], bool]]:
                     "email": "direction@sad-rennes.localhost",
                 },
             },
-            True,
+            add_months(today, -6),
         ),
         (
             {
@@ -54,7 +62,7 @@ def demo_contracts(today: date) -> list[tuple[dict[str, Any], bool]]:
                     "email": "siege@ahla.localhost",
                 },
             },
-            True,
+            today,
         ),
         (
             {
@@ -75,15 +83,29 @@ def demo_contracts(today: date) -> list[tuple[dict[str, Any], bool]]:
                     "email": "direction@chrs-saint-denis.localhost",
                 },
             },
-            False,
+            None,
         ),
     ]
 
 
 async def load_demo(service: ContractService, today: date) -> list[str]:
     lines = []
-    for terms, imported in demo_contracts(today):
-        created = await service.create(terms, imported=imported)
+    for terms, declared in demo_contracts(today):
+        created = await service.create(
+            terms, imported=declared is not None, declared_up_to_date_on=declared
+        )
         state = "créé" if created.created else "déjà présent"
         lines.append(f"{created.reference} ({terms['preset']}) : {state}, phase {created.phase}")
+    # The ARS contract's gestionnaire asks for a prorogation today: the authority has two
+    # months to answer, after which silence is acceptance.
+    try:
+        result = await service.act(
+            "DEMO-44-ESMS",
+            "request_prorogation",
+            {"requested_by": "gestionnaire", "received_on": today.isoformat()},
+            actor=DEMO_ACTOR,
+        )
+        lines.append(f"DEMO-44-ESMS : demande de prorogation reçue ce jour, {result.message}")
+    except ActionRefused as refused:
+        lines.append(f"DEMO-44-ESMS : demande de prorogation déjà enregistrée ({refused})")
     return lines

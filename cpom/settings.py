@@ -9,39 +9,61 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
+    """Each field's description is the French line `cpom up --help` shows for its variable."""
+
     model_config = SettingsConfigDict(env_prefix="CPOM_", extra="ignore")
 
-    data_dir: Path = ROOT / "data"
-    database_url: str = ""
-    templates_dir: Path = ROOT / "templates"
+    data_dir: Path = Field(default=ROOT / "data", description="dossier des données locales")
+    database_url: str = Field(
+        default="",
+        description="base de l'application (URL SQLAlchemy) ; vide : SQLite dans "
+        "CPOM_DATA_DIR/cpom.db",
+    )
+    templates_dir: Path = Field(
+        default=ROOT / "templates", description="modèles Jinja2 des avis et des documents"
+    )
 
-    temporal_address: str = "localhost:7233"
-    temporal_namespace: str = "default"
-    task_queue: str = "cpom"
+    temporal_address: str = Field(
+        default="localhost:7233", description="serveur Temporal (hôte:port)"
+    )
+    temporal_namespace: str = Field(default="default", description="espace de noms Temporal")
+    task_queue: str = Field(default="cpom", description="file de tâches du worker")
 
-    smtp_host: str = "localhost"
-    smtp_port: int = 2525
-    smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
-    smtp_starttls: bool = False
-    smtp_timeout_seconds: float = 30.0
-    mail_from: str = "cpom <no-reply@cpom.localhost>"
+    smtp_host: str = Field(default="localhost", description="serveur SMTP qui envoie les avis")
+    smtp_port: int = Field(
+        default=2525, description="port SMTP ; avec cpom up, port du serveur de courrier local"
+    )
+    smtp_username: str | None = Field(default=None, description="identifiant SMTP")
+    smtp_password: SecretStr | None = Field(default=None, description="mot de passe SMTP")
+    smtp_starttls: bool = Field(default=False, description="chiffrer la connexion SMTP (STARTTLS)")
+    smtp_timeout_seconds: float = Field(
+        default=30.0, description="délai d'attente du serveur SMTP, en secondes"
+    )
+    mail_from: str = Field(
+        default="cpom <no-reply@cpom.localhost>", description="expéditeur des avis envoyés"
+    )
 
     # `cpom up` only: where the embedded services listen.
-    api_host: str = "127.0.0.1"
-    api_port: int = 8000
-    temporal_ui_port: int = 8233
+    api_host: str = Field(default="127.0.0.1", description="adresse d'écoute de l'API (cpom up)")
+    api_port: int = Field(default=8000, description="port de l'API et du tableau de bord (cpom up)")
+    temporal_ui_port: int = Field(
+        default=8233, description="port de l'interface web de Temporal (cpom up)"
+    )
 
     # Whether each process brings the schema up to date when it starts; a deployment with
     # several processes sets it to false and runs `cpom db upgrade` once instead.
-    migrate_on_start: bool = True
+    migrate_on_start: bool = Field(
+        default=True,
+        description="chaque processus met le schéma de la base à jour au démarrage "
+        "(false si « cpom db upgrade » s'en charge)",
+    )
 
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'cpom.db'}"
@@ -50,3 +72,20 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def documented_settings() -> list[tuple[str, str, str]]:
+    """Every setting as (variable, default, description), from the class itself so that the
+    help of `cpom up` cannot drift from what the service reads."""
+    prefix = Settings.model_config.get("env_prefix", "")
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if default is None or default == "":
+            shown = "vide"
+        elif isinstance(default, bool):
+            shown = str(default).lower()
+        else:
+            shown = str(default)
+        rows.append((f"{prefix}{name.upper()}", shown, field.description or ""))
+    return rows

@@ -110,10 +110,13 @@ async def up(settings: Settings) -> None:
         api = f"http://{settings.api_host}:{settings.api_port}"
         print(
             "\ncpom est prêt :\n"
+            f"  tableau de bord        {api}/tableau/\n"
             f"  API et documentation   {api}/docs\n"
             f"  Temporal Web UI        http://127.0.0.1:{settings.temporal_ui_port}\n"
             f"  courrier local (SMTP)  127.0.0.1:{settings.smtp_port}\n"
-            "Créer un jeton : cpom token create --role agent ; contrats d'exemple : cpom demo\n"
+            "Créer un jeton : cpom token create --role agent --name 'Prénom Nom' "
+            "--email prenom.nom@exemple.fr\n"
+            "Contrats d'exemple : cpom demo\n"
             "Ctrl-C pour tout arrêter.",
             flush=True,
         )

@@ -82,7 +82,7 @@ async def login(request: Request, service: ServiceDep) -> Response:
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (form.get("token") or [""])[0].strip()
     if signed_in(service, token) is None:
-        return page("login.html.j2", 401, error="jeton inconnu ou révoqué")
+        return page("login.html.j2", 401, error="jeton inconnu, révoqué ou expiré")
     response = RedirectResponse("/tableau/", status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600)
     return response

@@ -273,7 +273,7 @@ def _contract_page(
         and status_on(item, day) in (Status.PENDING, Status.MISSED)
     ]
     forms = []
-    for form in allowed_forms(principal, record.gestionnaire_siren):
+    for form in allowed_forms(principal, record.gestionnaire_siren, Phase(record.phase)):
         state = states.get(form.action) or FormState()
         values = {**defaults(form, terms, agenda, day), **state.values}
         forms.append(

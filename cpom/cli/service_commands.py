@@ -11,7 +11,10 @@ def add_parsers(subparsers: Any) -> None:
     up: argparse.ArgumentParser = subparsers.add_parser(
         "up",
         help="démarre tout le service sur cette machine",
-        description="Serveur Temporal (avec son interface web), worker, API et courrier local.",
+        description="Serveur Temporal (avec son interface web), worker, API, tableau de bord "
+        "et courrier local.",
+        epilog=SETTINGS_EPILOG,
+        formatter_class=SettingsHelpFormatter,
     )
     up.set_defaults(handler=run_up)
     demo: argparse.ArgumentParser = subparsers.add_parser(
@@ -19,6 +22,29 @@ def add_parsers(subparsers: Any) -> None:
         help="charge des contrats d'exemple dans le service démarré par « cpom up »",
     )
     demo.set_defaults(handler=run_demo)
+
+
+SETTINGS_EPILOG = "CPOM_SETTINGS"
+
+
+class SettingsHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Puts the list of settings in place of SETTINGS_EPILOG when the help is shown: only
+    then, so that other commands do not pay for importing the settings class."""
+
+    def add_text(self, text: str | None) -> None:
+        super().add_text(settings_help() if text == SETTINGS_EPILOG else text)
+
+
+def settings_help() -> str:
+    """The CPOM_ variables `cpom up` reads, with their defaults, from the settings class."""
+    from cpom.settings import documented_settings
+
+    rows = documented_settings()
+    width = max(len(name) for name, _, _ in rows)
+    lines = [
+        f"  {name.ljust(width)}  {about} ; défaut : {default}" for name, default, about in rows
+    ]
+    return "réglages (variables d'environnement) :\n" + "\n".join(lines)
 
 
 def run_up(_: argparse.Namespace) -> int:

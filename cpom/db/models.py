@@ -139,17 +139,38 @@ class DocumentRecord(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
-    """A bearer token of the API, stored as its SHA-256 only."""
+    """A bearer token of the API, held by a named person, stored as its SHA-256 only.
+
+    Tokens created before people were recorded have no email and no expiry date.
+    """
 
     __tablename__ = "api_token"
 
     id: int | None = Field(default=None, primary_key=True)
     name: str
+    email: str | None = Field(default=None, max_length=320)
     role: str
     gestionnaire_siren: str | None = Field(default=None, max_length=9)
     token_hash: str = Field(unique=True, max_length=64)
     created_at: datetime
+    # The last Europe/Paris day on which the token works.
+    expires_on: date | None = None
     revoked_at: datetime | None = None
+
+
+class CalendarFeed(SQLModel, table=True):
+    """The secret address of a person's calendar feed, one per token, stored as its SHA-256.
+
+    Calendar applications cannot send a bearer token: the secret in the address stands for it.
+    Rotating replaces the hash (the old address stops working), revoking deletes the row.
+    """
+
+    __tablename__ = "calendar_feed"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_id: int = Field(foreign_key="api_token.id", unique=True)
+    secret_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime
 
 
 class CaughtMailRecord(SQLModel, table=True):

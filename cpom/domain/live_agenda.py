@@ -31,6 +31,7 @@ from cpom.domain.lifecycle import (
     ContractState,
     Event,
     Party,
+    Phase,
     missing_items,
 )
 from cpom.domain.terms import Silence
@@ -241,11 +242,11 @@ def live_agenda(state: ContractState) -> list[AgendaItem]:
     log = _Log(state)
     pending = state.pending_prorogation
     calendar = build_calendar(state.terms, pending.received_on if pending else None)
-    items: list[AgendaItem] = []
-    for milestone in calendar.milestones:
-        item = _from_milestone(state, log, milestone)
-        if item is not None:
-            items.append(item)
+    milestones = calendar.milestones
+    if state.phase in PRE_SIGNATURE:
+        # Until it is signed, the contract's own life is only planned: its steps and its dates.
+        milestones = tuple(m for m in milestones if m.kind in _BEFORE_SIGNATURE)
+    items = [_from_milestone(state, log, milestone) for milestone in milestones]
     if state.phase not in PRE_SIGNATURE and state.terms.signed:
         items += _releve_approvals(state, log, calendar)
         items += _documents_reviews(state, log)
@@ -279,25 +280,39 @@ def _done(item: AgendaItem, done: _Done | None) -> AgendaItem:
     return item
 
 
+_BEFORE_SIGNATURE = frozenset(
+    {
+        MilestoneKind.CADRAGE_START,
+        MilestoneKind.CADRAGE_END,
+        MilestoneKind.DIAGNOSTIC_END,
+        MilestoneKind.SIGNATURE_TARGET,
+        MilestoneKind.EFFET,
+        MilestoneKind.ECHEANCE,
+    }
+)
+
+# Each step of the negotiation: the decision that closes it, its event, the phase it closes.
 _PHASE_STEPS = {
-    MilestoneKind.CADRAGE_END: ("validate_cadrage", "cadrage_validated"),
-    MilestoneKind.DIAGNOSTIC_END: ("validate_diagnostic", "diagnostic_validated"),
-    MilestoneKind.SIGNATURE_TARGET: ("sign", "signed"),
+    MilestoneKind.CADRAGE_END: ("validate_cadrage", "cadrage_validated", Phase.CADRAGE),
+    MilestoneKind.DIAGNOSTIC_END: ("validate_diagnostic", "diagnostic_validated", Phase.DIAGNOSTIC),
+    MilestoneKind.SIGNATURE_TARGET: ("sign", "signed", Phase.NEGOCIATION),
 }
 
 
-def _from_milestone(state: ContractState, log: _Log, milestone: Milestone) -> AgendaItem | None:
+def _from_milestone(state: ContractState, log: _Log, milestone: Milestone) -> AgendaItem:
     kind = milestone.kind
     terms = state.terms
     rules = terms.rules
     if kind in _PHASE_STEPS:
-        action, event_kind = _PHASE_STEPS[kind]
+        action, event_kind, phase = _PHASE_STEPS[kind]
+        # A step is awaited once the negotiation has reached it.
+        current = state.phase is phase
         return _done(
             _item(
                 milestone,
-                awaited=True,
-                waiting_for=Party.AUTORITE,
-                action=action,
+                awaited=current,
+                waiting_for=Party.AUTORITE if current else None,
+                action=action if current else None,
                 consequence="date cible de la démarche : un rappel est envoyé, rien n'expire",
             ),
             log.phase_steps.get(event_kind),
@@ -388,15 +403,19 @@ def _from_milestone(state: ContractState, log: _Log, milestone: Milestone) -> Ag
         opened = log.renegotiation
         if opened is None and state.renegotiation_opened_on is not None:
             opened = _Done(state.renegotiation_opened_on, None, "négociation ouverte")
+        # The workflow opens it on its day; it falls to the authority only if that was missed
+        # (a contract imported after the day), and never while a prorogation awaits its answer.
+        awaited = state.pending_prorogation is None
         return _done(
             _item(
                 milestone,
-                awaited=True,
-                obligation=state.pending_prorogation is None,
-                waiting_for=Party.AUTORITE,
-                action="open_renegotiation",
-                consequence="sans prorogation, la négociation d'un nouveau CPOM doit être "
-                "ouverte au plus tard ce jour pour que le contrat ait un successeur à l'échéance",
+                awaited=awaited,
+                obligation=awaited,
+                waiting_for=Party.AUTORITE if awaited else None,
+                action="open_renegotiation" if awaited else None,
+                opens_on=milestone.day + ONE_DAY,
+                consequence="sans prorogation, la négociation d'un nouveau CPOM s'ouvre au plus "
+                "tard ce jour pour que le contrat ait un successeur à l'échéance",
             ),
             opened,
         )

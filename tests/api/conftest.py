@@ -10,6 +10,13 @@ from api.main import create_app
 from cpom.access import Role, create_token
 from cpom.simulation import LifeSimulator
 
+PEOPLE = [
+    ("agent", Role.AGENT, "Marie Dupont", None, "marie.dupont@ille-et-vilaine.example"),
+    ("superviseur", Role.SUPERVISOR, "Paul Martin", None, "paul.martin@ille-et-vilaine.example"),
+    ("sad", Role.GESTIONNAIRE, "Sophie Bernard", "732829320", "direction@sad-exemple.example"),
+    ("autre", Role.GESTIONNAIRE, "Luc Petit", "552100554", "direction@autre.example"),
+]
+
 
 @dataclass
 class Stack:
@@ -37,10 +44,8 @@ async def stack() -> AsyncIterator[Stack]:
         app = create_app(life.settings, client=life.env.client, engine=life.engine)
         async with app.router.lifespan_context(app):
             tokens = {
-                "agent": create_token(life.engine, Role.AGENT, "agent-35"),
-                "superviseur": create_token(life.engine, Role.SUPERVISOR, "direction"),
-                "sad": create_token(life.engine, Role.GESTIONNAIRE, "sad", "732829320"),
-                "autre": create_token(life.engine, Role.GESTIONNAIRE, "autre", "552100554"),
+                who: create_token(life.engine, role, name, siren, email=email)
+                for who, role, name, siren, email in PEOPLE
             }
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(

@@ -159,7 +159,7 @@ async def test_access_by_role(stack: Stack) -> None:
     await stack.http.post("/contracts", json={"terms": other, "imported": True})
     anonymous = await stack.http.get("/contracts", headers={"Authorization": ""})
     assert anonymous.status_code == 401
-    assert anonymous.json() == {"detail": "jeton d'accès manquant ou invalide"}
+    assert anonymous.json() == {"detail": "jeton d'accès manquant, inconnu, révoqué ou expiré"}
     forged = await stack.http.get("/contracts", headers={"Authorization": "Bearer cpom_faux"})
     assert forged.status_code == 401
     # A supervisor reads everything and decides nothing.
@@ -193,12 +193,12 @@ async def test_access_by_role(stack: Stack) -> None:
     # Every decision is recorded with who made it.
     detail = (await stack.http.get("/contracts/CPOM-35-SAD-2024")).json()
     submissions = [e for e in detail["events"] if e["kind"] == "documents_submitted"]
-    assert [e["actor"] for e in submissions] == ["gestionnaire:sad"]
+    assert [e["actor"] for e in submissions] == ["Sophie Bernard (gestionnaire)"]
 
 
 async def test_detail_is_read_from_the_projection_even_without_a_worker(stack: Stack) -> None:
     await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
-    await stack.life.handle("CPOM-35-SAD-2024").query("phase")  # imported and projected
+    await stack.projected("CPOM-35-SAD-2024")
     await stack.life.stop_worker()
     detail = (await stack.http.get("/contracts/CPOM-35-SAD-2024")).json()
     assert [e["kind"] for e in detail["events"]] == ["imported"]

@@ -1,11 +1,16 @@
+import contextlib
+import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from cpom.access import Role, authenticate
+from cpom.access import Role, authenticate, list_tokens, paris_today
 from cpom.cli.main import main
+from cpom.cli.token_command import tokens_table
 from cpom.db.engine import make_engine
+from cpom.domain.date_law import anniversary
 from cpom.settings import get_settings
 
 
@@ -18,49 +23,96 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     get_settings.cache_clear()
 
 
+SOPHIE = ["--name", "Sophie Bernard", "--email", "sophie.bernard@sad-exemple.example"]
+
+
+def create(*argv: str) -> int:
+    return main(["token", "create", *argv])
+
+
 def test_a_token_is_printed_once_and_stored_hashed(
     database: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert (
-        main(
-            [
-                "token",
-                "create",
-                "--role",
-                "gestionnaire",
-                "--gestionnaire",
-                "732829320",
-                "--name",
-                "sad-exemple",
-            ]
-        )
-        == 0
-    )
+    assert create("--role", "gestionnaire", "--gestionnaire", "732829320", *SOPHIE) == 0
     token = capsys.readouterr().out.strip()
     assert token.startswith("cpom_")
     principal = authenticate(make_engine(database), token)
     assert principal is not None
-    assert (principal.role, principal.siren, principal.actor) == (
+    assert (principal.role, principal.siren, principal.email, principal.actor) == (
         Role.GESTIONNAIRE,
         "732829320",
-        "gestionnaire:sad-exemple",
+        "sophie.bernard@sad-exemple.example",
+        "Sophie Bernard (gestionnaire)",
     )
+    assert principal.expires_on == anniversary(paris_today(), 1)
     assert token not in Path(database.removeprefix("sqlite:///")).read_bytes().decode("latin-1")
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--role", "gestionnaire"], "SIREN valide"),
-        (["--role", "gestionnaire", "--gestionnaire", "123456789"], "SIREN valide"),
-        (["--role", "agent", "--gestionnaire", "732829320"], "qu'avec --role gestionnaire"),
+        (["--role", "gestionnaire", *SOPHIE], "SIREN valide"),
+        (["--role", "gestionnaire", "--gestionnaire", "123456789", *SOPHIE], "SIREN valide"),
+        (
+            ["--role", "agent", "--gestionnaire", "732829320", *SOPHIE],
+            "qu'avec --role gestionnaire",
+        ),
+        (["--role", "agent"], "arguments obligatoires manquants : --name, --email"),
+        (["--role", "agent", "--name", "Sophie Bernard"], "manquants : --email"),
+        (["--role", "agent", "--name", " ", "--email", "s@b.fr"], "nom du titulaire"),
+        (
+            ["--role", "agent", "--name", "Sophie Bernard", "--email", "sophie.bernard"],
+            "adresse électronique « sophie.bernard » invalide",
+        ),
+        (["--role", "agent", *SOPHIE, "--expires", "2020-01-31"], "31/01/2020 est déjà passée"),
+        (["--role", "agent", *SOPHIE, "--expires", "2030-02-30"], "la date 2030-02-30 n'existe"),
     ],
 )
 def test_bad_token_requests(
     database: str, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
-    assert main(["token", "create", *argv]) == 2
+    with contextlib.suppress(SystemExit):  # argparse's own errors exit directly
+        assert create(*argv) == 2
     assert message in capsys.readouterr().err
+    assert list_tokens(make_engine(database)) == []
+
+
+def test_tokens_are_listed_with_their_state_and_revoked_once(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    today = paris_today()
+    engine = make_engine(database)
+    assert create("--role", "gestionnaire", "--gestionnaire", "732829320", *SOPHIE) == 0
+    marie = ["--name", "Marie Dupont", "--email", "marie.dupont@ille-et-vilaine.example"]
+    assert create("--role", "supervisor", *marie, "--expires", today.isoformat()) == 0
+    assert create("--role", "agent", "--name", "Paul Martin", "--email", "paul@ex.fr") == 0
+    capsys.readouterr()
+    assert main(["token", "revoke", "3"]) == 0
+    assert capsys.readouterr().out == "Jeton n° 3 de Paul Martin révoqué : il ne sert plus.\n"
+    assert main(["token", "revoke", "3"]) == 0
+    assert f"déjà révoqué le {today:%d/%m/%Y} : rien n'a changé" in capsys.readouterr().out
+    assert main(["token", "revoke", "42"]) == 2
+    assert "jeton n° 42 inconnu" in capsys.readouterr().err
+
+    assert main(["token", "list"]) == 0
+    rows = [re.split(r"\s{2,}", line) for line in capsys.readouterr().out.splitlines()]
+    assert rows[0] == ["N°", "Nom", "Courriel", "Rôle", "SIREN", "Créé le", "Expire le", "État"]
+    day, in_a_year = f"{today:%d/%m/%Y}", f"{anniversary(today, 1):%d/%m/%Y}"
+    assert rows[2:] == [
+        ["1", "Sophie Bernard", SOPHIE[3], "gestionnaire", "732829320", day, in_a_year, "actif"],
+        ["2", "Marie Dupont", marie[3], "superviseur", "—", day, day, "actif"],
+        ["3", "Paul Martin", "paul@ex.fr", "agent", "—", day, in_a_year, f"révoqué le {day}"],
+    ]
+    # The day after its last day, the supervisor's token reads as expired.
+    tomorrow = tokens_table(list_tokens(engine), today + timedelta(days=1)).splitlines()
+    assert tomorrow[3].endswith(f"expiré le {day}")
+
+
+def test_an_empty_list_says_how_to_create_a_token(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["token", "list"]) == 0
+    assert "Aucun jeton" in capsys.readouterr().out
 
 
 def test_db_upgrade_migrates_the_configured_database(

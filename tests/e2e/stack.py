@@ -14,6 +14,17 @@ import httpx
 from cpom.mail_catcher import free_port
 
 CPOM = str(Path(sys.executable).parent / "cpom")
+# The arguments of `cpom` that create an agent's token.
+AGENT = (
+    "token",
+    "create",
+    "--role",
+    "agent",
+    "--name",
+    "Marie Dupont",
+    "--email",
+    "marie.dupont@departement.example",
+)
 
 
 def isolated_env(data_dir: Path, task_queue: str = "cpom") -> dict[str, str]:

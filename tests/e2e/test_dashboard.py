@@ -1,13 +1,18 @@
-"""The dashboard in a real headless Chromium: sign in, filter, open a contract, download a PDF."""
+"""The dashboard in a real headless Chromium: sign in, filter, open a contract, download a PDF,
+subscribe to one's calendar."""
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from axe_playwright_python.sync_playwright import Axe
+from icalendar import Calendar
+from openpyxl import load_workbook
+from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.e2e.stack import cpom, cpom_up, isolated_env
+from tests.e2e.stack import AGENT, cpom, cpom_up, isolated_env
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -31,40 +36,42 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def test_supervisor_reads_the_portfolio_and_downloads_a_document(
-    tmp_path: Path, browser: Browser
-) -> None:
+def accessible(page: Page) -> None:
+    """axe-core finds no serious or critical violation on the page as it stands."""
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not serious, results.generate_report()
+
+
+def sign_in(page: Page, api: str, token: str) -> None:
+    page.goto(f"{api}/tableau/connexion")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{api}/tableau/")
+
+
+def reply_deadline(api: str, headers: dict[str, str]) -> dict[str, str]:
+    detail = httpx.get(f"{api}/contracts/DEMO-44-ESMS", headers=headers).json()
+    return next(a for a in detail["agenda"] if a["kind"] == "prorogation_reply_deadline")
+
+
+def test_supervisor_reads_where_each_contract_stands(tmp_path: Path, browser: Browser) -> None:
     env = isolated_env(tmp_path / "data", "cpom-dashboard")
 
     with cpom_up(env, tmp_path / "up.log") as api:
-        agent = {"Authorization": f"Bearer {cpom(env, 'token', 'create', '--role', 'agent')}"}
-        supervisor = cpom(env, "token", "create", "--role", "supervisor", "--name", "direction")
+        agent = {"Authorization": f"Bearer {cpom(env, *AGENT)}"}
+        supervisor = cpom(
+            env,
+            *("token", "create", "--role", "supervisor", "--name", "Paul Martin"),
+            *("--email", "paul.martin@ars.example"),
+        )
         cpom(env, "demo")
-        # A dialogue de gestion approved by both parties yields its relevé de décisions.
-        today = httpx.get(f"{api}/contracts/DEMO-44-ESMS", headers=agent).json()
-        held_on = max(t["date"] for t in today["timeline"] if t["past"])
-        for action, fields in (
-            (
-                "record_dialogue",
-                {
-                    "held_on": held_on,
-                    "participants": ["ARS", "Association"],
-                    "decisions": ["Maintien des objectifs"],
-                },
-            ),
-            ("approve_releve", {"party": "autorite"}),
-            ("approve_releve", {"party": "gestionnaire"}),
-        ):
-            answer = httpx.post(
-                f"{api}/contracts/DEMO-44-ESMS/actions/{action}",
-                json=fields,
-                headers=agent,
-                timeout=30,
-            )
-            assert answer.status_code == 200, answer.text
+        reply = reply_deadline(api, agent)
+        deadline = date.fromisoformat(reply["date"])
+        silence = date.fromisoformat(reply["silence_on"])
 
         page = browser.new_page(accept_downloads=True)
-        page.goto(f"{api}/tableau/")
+        page.goto(f"{api}/")
         assert page.url.endswith("/tableau/connexion")
         page.fill("#token", "faux")
         page.click("button[type=submit]")
@@ -72,16 +79,126 @@ def test_supervisor_reads_the_portfolio_and_downloads_a_document(
         page.fill("#token", supervisor)
         page.click("button[type=submit]")
         page.wait_for_url(f"{api}/tableau/")
-        assert page.locator("tbody tr").count() == 3
-        page.select_option("select[name=phase]", "execution")
+        assert page.locator("header .person").inner_text() == "Paul Martin (superviseur)"
+        rows = page.locator("table tbody tr")
+        assert rows.count() == 3
+        # The pending prorogation's reply deadline is the ARS contract's next legal deadline.
+        esms = rows.filter(has_text="DEMO-44-ESMS")
+        assert f"{deadline:%d/%m/%Y} — Dernier jour pour répondre à la prorogation" in (
+            esms.inner_text()
+        )
+        # The SAD contract ends in weeks with neither prorogation nor successor.
+        assert "À risque" in rows.filter(has_text="DEMO-35-SAD").inner_text()
+        assert page.locator("figure svg").count() == 3
+        accessible(page)
+        page.screenshot(path=str(tmp_path / "portefeuille.png"), full_page=True)
+
+        page.check("input[name=at_risk]")
         page.click("form.filters button")
-        rows = page.locator("tbody tr")
-        assert rows.count() == 1
-        assert "DEMO-44-ESMS" in rows.first.inner_text()
+        assert "at_risk=true" in page.url  # filters are kept in the address
+        assert [r.split()[0] for r in rows.all_inner_texts()] == ["DEMO-35-SAD"]
+        page.goto(f"{api}/tableau/?q=552100554")  # search by SIREN
+        assert [r.split()[0] for r in rows.all_inner_texts()] == ["DEMO-44-ESMS"]
+        with page.expect_download() as download:
+            page.click("text=Excel")
+        exported_file = tmp_path / "export.xlsx"
+        download.value.save_as(exported_file)
+        assert download.value.suggested_filename.endswith(".xlsx")
+        sheet = load_workbook(exported_file).active
+        assert sheet is not None
+        exported = list(sheet.iter_rows(values_only=True))
+        assert exported[0][0] == "Référence"
+        assert exported[1][0] == "DEMO-44-ESMS"
+        assert exported[1][9] == datetime.combine(deadline, time())  # a real date, the live one
+
         page.click("text=DEMO-44-ESMS")
-        assert "Frise" in page.content()
-        assert page.locator("text=Date limite de notification d'une prorogation").count() == 1
+        row = page.locator("#agenda + table tr", has_text="Dernier jour pour répondre")
+        assert f"le silence vaut accord le {silence:%d/%m/%Y}" in row.inner_text()
+        assert "en attente de l'autorité" in row.inner_text()
+        assert page.locator("form[action*=decisions]").count() == 0  # a supervisor reads
+        accessible(page)
         page.screenshot(path=str(tmp_path / "contrat.png"), full_page=True)
+
+        page.click("header >> text=À traiter")
+        assert page.locator("tbody tr", has_text="Répondre à la demande de prorogation").count()
+        accessible(page)
+        page.close()
+
+
+def test_an_agent_decides_from_the_inbox(tmp_path: Path, browser: Browser) -> None:
+    env = isolated_env(tmp_path / "data", "cpom-workbench")
+    with cpom_up(env, tmp_path / "up.log") as api:
+        token = cpom(env, *AGENT)
+        agent = {"Authorization": f"Bearer {token}"}
+        cpom(env, "demo")
+        silence = date.fromisoformat(reply_deadline(api, agent)["silence_on"])
+        page = browser.new_page(accept_downloads=True)
+        sign_in(page, api, token)
+        tasks = httpx.get(f"{api}/tasks", headers=agent).json()
+        assert page.locator("header .count").inner_text() == str(tasks["total"])
+
+        page.click("header >> text=À traiter")
+        task = page.locator("tbody tr", has_text="Répondre à la demande de prorogation")
+        assert f"Le silence vaut accord le {silence:%d/%m/%Y}." in task.inner_text()
+        accessible(page)
+        page.screenshot(path=str(tmp_path / "a-traiter.png"), full_page=True)
+        task.locator("a", has_text="Répondre").click()
+        form = page.locator("#decision-answer_prorogation")
+        assert form.get_attribute("open") is not None
+
+        # A refusal of the workflow is shown beside its form, and nothing changes.
+        dialogue = page.locator("#decision-record_dialogue")
+        dialogue.locator("summary").click()
+        next_year = datetime.now(UTC).year + 1
+        dialogue.locator("input[name=held_on]").fill(f"{next_year}-01-15")
+        dialogue.locator("textarea[name=participants]").fill("ARS\nAssociation")
+        dialogue.locator("textarea[name=decisions]").fill("Maintien des objectifs")
+        dialogue.locator("button").click()
+        alert = page.locator("#decision-record_dialogue [role=alert]")
+        assert "doit être passée" in alert.inner_text()
+        assert "rien n'a été changé" in alert.inner_text()
+        assert page.locator("#decision-record_dialogue textarea[name=decisions]").input_value() == (
+            "Maintien des objectifs"
+        )
+        accessible(page)
+        events = httpx.get(f"{api}/contracts/DEMO-44-ESMS", headers=agent).json()["events"]
+        assert not [e for e in events if e["kind"] == "dialogue_recorded"]
+
+        # The prorogation is accepted through its form.
+        form = page.locator("#decision-answer_prorogation")
+        form.locator("summary").click()
+        form.locator("text=Accepter la prorogation").click()
+        form.locator("button").click()
+        page.wait_for_url(f"{api}/tableau/contrats/DEMO-44-ESMS#agenda")
+        assert "prorogation acceptée" in page.locator("[role=status]").inner_text()
+        accepted = page.locator("#agenda + table tr", has_text="Prorogation acceptée")
+        assert "par Marie Dupont (agent) : accord exprès" in accepted.inner_text()
+        assert page.locator("text=Signature de l'avenant de prorogation").count()
+        page.screenshot(path=str(tmp_path / "decision.png"), full_page=True)
+
+        # A dialogue de gestion approved by both parties yields its relevé de décisions.
+        dialogue = page.locator("#decision-record_dialogue")
+        dialogue.locator("summary").click()
+        dialogue.locator("textarea[name=participants]").fill("ARS\nAssociation")
+        dialogue.locator("textarea[name=decisions]").fill("Maintien des objectifs")
+        dialogue.locator("button").click()
+        page.wait_for_url(f"{api}/tableau/contrats/DEMO-44-ESMS#agenda")
+        approval = page.locator("#decision-approve_releve")
+        approval.locator("summary").click()
+        approval.locator("button").click()
+        page.wait_for_url(f"{api}/tableau/contrats/DEMO-44-ESMS#agenda")
+        gestionnaire = cpom(
+            env,
+            *("token", "create", "--role", "gestionnaire", "--gestionnaire", "552100554"),
+            *("--name", "Luc Petit", "--email", "siege@ahla.example"),
+        )
+        approved = httpx.post(
+            f"{api}/contracts/DEMO-44-ESMS/actions/approve_releve",
+            json={},
+            headers={"Authorization": f"Bearer {gestionnaire}"},
+            timeout=30,
+        )
+        assert approved.status_code == 200, approved.text
         link = page.locator("a", has_text="Relevé de décisions")
         for _ in range(50):  # the worker generates it right after the approvals
             if link.count():
@@ -93,4 +210,58 @@ def test_supervisor_reads_the_portfolio_and_downloads_a_document(
         saved = tmp_path / "releve.pdf"
         download.value.save_as(saved)
         assert saved.read_bytes().startswith(b"%PDF")
+        page.close()
+
+
+def test_a_gestionnaire_subscribes_to_its_calendar(tmp_path: Path, browser: Browser) -> None:
+    env = isolated_env(tmp_path / "data", "cpom-calendar-page")
+    with cpom_up(env, tmp_path / "up.log") as api:
+        cpom(env, "demo")
+        token = cpom(
+            env,
+            *("token", "create", "--role", "gestionnaire", "--gestionnaire", "732829320"),
+            *("--name", "Sophie Bernard", "--email", "direction@sad-rennes.example"),
+        )
+        page = browser.new_page()
+        sign_in(page, api, token)
+        assert page.locator("header .person").inner_text() == "Sophie Bernard (gestionnaire)"
+        page.click("header >> text=Mon calendrier")
+        page.wait_for_url(f"{api}/tableau/calendrier")
+        assert page.locator("h1").inner_text() == "Mon calendrier"
+        assert "Aucune adresse d'abonnement n'est active" in page.content()
+        assert page.locator("li", has_text="Thunderbird").count() == 1
+
+        create = 'button:has-text("Créer une nouvelle adresse d\'abonnement")'
+        page.click(create)
+        first = page.input_value("#feed-url")
+        assert page.locator("#feed-url").get_attribute("readonly") is not None
+        feed = httpx.get(first)  # no header: the secret in the address is enough
+        assert feed.status_code == 200
+        summaries = [str(e["SUMMARY"]) for e in Calendar.from_ical(feed.content).walk("VEVENT")]
+        assert summaries
+        assert all(s.endswith("CPOM DEMO-35-SAD") for s in summaries)  # its contract only
+        accessible(page)
+
+        page.click(create)
+        second = page.input_value("#feed-url")
+        assert second != first
+        assert "L'adresse précédente ne fonctionne plus" in page.content()
+        page.screenshot(path=str(tmp_path / "calendrier.png"), full_page=True)
+        assert httpx.get(first).status_code == 404
+        assert httpx.get(second).status_code == 200
+
+        # A form posted without the session's CSRF token changes nothing.
+        forged = httpx.post(
+            f"{api}/tableau/calendrier/revocation", cookies={"cpom_jeton": token}, data={}
+        )
+        assert forged.status_code == 403
+        assert httpx.get(second).status_code == 200
+
+        # Shown once: coming back, the page says an address is active but not which.
+        page.goto(f"{api}/tableau/calendrier")
+        assert page.locator("#feed-url").count() == 0
+        assert "Une adresse d'abonnement est active depuis le" in page.content()
+        page.click('button:has-text("Révoquer mon adresse d\'abonnement")')
+        assert "Adresse d'abonnement révoquée" in page.locator("[role=status]").inner_text()
+        assert httpx.get(second).status_code == 404
         page.close()

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 
 from api.main import create_app
 from cpom.settings import Settings
-from tests.e2e.stack import cpom, cpom_up, isolated_env
+from tests.e2e.stack import AGENT, cpom, cpom_up, isolated_env
 
 schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
 
@@ -20,7 +20,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]
     data = tmp_path_factory.mktemp("fuzz")
     env = isolated_env(data / "data", "cpom-fuzz")
     with cpom_up(env, Path(data / "up.log")) as api:
-        token = cpom(env, "token", "create", "--role", "agent")
+        token = cpom(env, *AGENT)
         cpom(env, "demo")
         yield api, token
 

@@ -128,7 +128,17 @@ def test_compose_services_work_together_from_their_settings(
         base = f"http://127.0.0.1:{api_port}"
         wait_until_ready(f"{base}/healthz", log, api)
         token = subprocess.run(
-            ["cpom", "token", "create", "--role", "agent", "--name", "accueil"],
+            [
+                "cpom",
+                "token",
+                "create",
+                "--role",
+                "agent",
+                "--name",
+                "Claire Accueil",
+                "--email",
+                "accueil@departement-35.example",
+            ],
             env=env,
             capture_output=True,
             text=True,
@@ -203,4 +213,6 @@ def test_compose_services_work_together_from_their_settings(
                 )
             time.sleep(0.2)
         database.dispose()
-        assert [tuple(row) for row in projected] == [("prorogation_en_cours", "agent:accueil")]
+        assert [tuple(row) for row in projected] == [
+            ("prorogation_en_cours", "Claire Accueil (agent)")
+        ]

@@ -1,0 +1,405 @@
+"""The live agenda: where a contract stands, step by step, as its state says.
+
+The contract is Ille-et-Vilaine's 2024–2028 SAD CPOM (`make_terms()`): effect 1 January 2024,
+échéance 31 December 2028, documents of exercise N due 30 April N+1, a dialogue de gestion each
+30 June, prorogation notice at the latest 30 June 2028, reply within 2 months (target 1 month).
+"""
+
+from datetime import date, timedelta
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cpom.domain import lifecycle as life
+from cpom.domain.lifecycle import ContractState, Party, Phase
+from cpom.domain.live_agenda import (
+    AgendaItem,
+    AgendaKind,
+    Status,
+    at_risk,
+    is_deadline,
+    live_agenda,
+    missed_on_import,
+    nature,
+    next_deadline,
+    overdue_since,
+    status_on,
+)
+from cpom.domain.terms import Sector, Silence
+from tests.factories import SAD_ITEMS, make_terms
+
+AGENT = "Marie Dupont (agent)"
+DIRECTION = "Sophie Bernard (gestionnaire)"
+
+
+def state(phase: Phase = Phase.EXECUTION, **changes: Any) -> ContractState:
+    return ContractState(make_terms(**changes), phase)
+
+
+def items(contract: ContractState) -> dict[str, AgendaItem]:
+    return {item.key: item for item in live_agenda(contract)}
+
+
+def of_kind(contract: ContractState, kind: str) -> list[AgendaItem]:
+    return [item for item in live_agenda(contract) if item.kind == kind]
+
+
+def test_annual_documents_are_awaited_from_the_gestionnaire_from_the_next_year() -> None:
+    documents = items(state())["documents:2024"]
+    assert (documents.day, documents.opens_on) == (date(2025, 4, 30), date(2025, 1, 1))
+    assert (documents.waiting_for, documents.action) == (Party.GESTIONNAIRE, "submit_documents")
+    assert documents.obligation
+    assert nature(documents) == "délai légal"
+    assert status_on(documents, date(2024, 12, 31)) is Status.UPCOMING
+    assert status_on(documents, date(2025, 1, 1)) is Status.PENDING
+    assert status_on(documents, date(2025, 4, 30)) is Status.PENDING  # until the end of its day
+    assert status_on(documents, date(2025, 5, 1)) is Status.MISSED
+    assert documents.consequence == (
+        "sans toutes les pièces au 30/04/2025 : relance le 01/05/2025, puis signalement au "
+        "superviseur le 16/05/2025"
+    )
+
+
+def test_documents_are_done_when_the_last_piece_arrives_and_then_to_examine() -> None:
+    contract = state()
+    life.apply_submit_documents(contract, 2024, SAD_ITEMS[:2], date(2025, 3, 2), DIRECTION)
+    assert items(contract)["documents:2024"].done_on is None
+    assert "documents:examen:2024" not in items(contract)
+    life.apply_submit_documents(contract, 2024, SAD_ITEMS[2:], date(2025, 3, 9), DIRECTION)
+    documents = items(contract)["documents:2024"]
+    assert (documents.done_on, documents.done_by) == (date(2025, 3, 9), DIRECTION)
+    assert status_on(documents, date(2025, 6, 1)) is Status.DONE
+    review = items(contract)["documents:examen:2024"]
+    assert (review.day, review.waiting_for, review.action) == (
+        date(2025, 4, 8),
+        Party.AUTORITE,
+        "review_documents",
+    )
+    assert not review.obligation
+    assert nature(review) == "cible"
+    life.check_review_documents(contract, 2024)
+    life.apply_review_documents(contract, 2024, "pièces conformes", date(2025, 3, 20), AGENT)
+    review = items(contract)["documents:examen:2024"]
+    assert (review.done_on, review.done_by, review.outcome) == (
+        date(2025, 3, 20),
+        AGENT,
+        "pièces conformes",
+    )
+
+
+def test_documents_known_as_received_without_their_event_are_done() -> None:
+    contract = state()
+    contract.submitted[2024] = list(SAD_ITEMS)
+    assert items(contract)["documents:2024"].done_on == date(2025, 4, 30)
+
+
+def test_a_pending_prorogation_shows_its_reply_deadline_and_the_day_silence_accepts() -> None:
+    contract = state()
+    contract.declared_up_to_date_on = date(2028, 5, 1)  # nothing else open
+    life.apply_request_prorogation(
+        contract, Party.GESTIONNAIRE, date(2028, 3, 8), None, date(2028, 3, 8), AGENT
+    )
+    agenda = items(contract)
+    reply = agenda["prorogation_reply_deadline:2028-05-09"]  # 8 May 2028 is a holiday
+    assert (reply.waiting_for, reply.action, reply.opens_on) == (
+        Party.AUTORITE,
+        "answer_prorogation",
+        date(2028, 3, 8),
+    )
+    assert (reply.on_silence, reply.silence_on) == (Silence.ACCEPT, date(2028, 5, 10))
+    assert reply.consequence == (
+        "sans réponse de l'autorité au 09/05/2028, le silence vaut accord : la prorogation est "
+        "acquise le 10/05/2028 et l'échéance portée au 31/12/2029"
+    )
+    assert status_on(reply, date(2028, 5, 9)) is Status.PENDING
+    assert status_on(reply, date(2028, 5, 10)) is Status.MISSED
+    tacit = agenda["tacit_acceptance:2028-05-10"]
+    assert nature(tacit) == "date"
+    assert "échéance portée au 31/12/2029" in (tacit.consequence or "")
+    target = agenda["prorogation_reply_target:2028-04-10"]  # 8 April is a Saturday
+    assert (target.awaited, target.waiting_for, target.action) == (True, Party.AUTORITE, None)
+    notice = agenda["prorogation_notice_deadline:2028-06-30"]
+    assert (notice.done_on, notice.done_by) == (date(2028, 3, 8), AGENT)
+    received = agenda["prorogation_notice_received:2028-03-08"]
+    assert (received.done_on, received.done_by) == (date(2028, 3, 8), AGENT)
+    upcoming = next_deadline(live_agenda(contract), date(2028, 5, 2))
+    assert upcoming is not None
+    assert (upcoming.day, upcoming.kind) == (date(2028, 5, 9), "prorogation_reply_deadline")
+
+
+def test_silence_accepts_and_the_avenant_is_then_to_sign() -> None:
+    contract = state()
+    life.apply_request_prorogation(
+        contract, Party.GESTIONNAIRE, date(2028, 3, 8), None, date(2028, 3, 8), AGENT
+    )
+    life.accept_tacitly(contract, date(2028, 5, 10))
+    agenda = items(contract)
+    accepted = agenda["prorogation_accepted:2028-05-10"]
+    assert (accepted.done_on, accepted.done_by, accepted.outcome) == (
+        date(2028, 5, 10),
+        None,
+        "sans réponse, le silence a valu accord",
+    )
+    avenant = agenda["avenant:0"]
+    assert (avenant.day, avenant.action, avenant.opens_on) == (
+        date(2028, 12, 31),
+        "sign_avenant",
+        date(2028, 5, 10),
+    )
+    assert status_on(avenant, date(2028, 6, 1)) is Status.PENDING
+    life.apply_sign_avenant(
+        contract, None, date(2028, 6, 2), "prorogation", date(2028, 6, 2), AGENT
+    )
+    assert items(contract)["avenant:0"].done_by == AGENT
+    # The échéance moved: the new one's notice deadline is past the six-year cap.
+    assert not [i for i in live_agenda(contract) if i.kind == "prorogation_notice_deadline"]
+
+
+def test_an_express_answer_is_recorded_with_who_gave_it() -> None:
+    contract = state()
+    life.apply_request_prorogation(
+        contract, Party.AUTORITE, date(2028, 3, 8), None, date(2028, 3, 8), AGENT
+    )
+    assert items(contract)["prorogation_reply_deadline:2028-05-09"].waiting_for is (
+        Party.GESTIONNAIRE
+    )
+    life.apply_answer_prorogation(contract, True, date(2028, 3, 20), date(2028, 3, 20), DIRECTION)
+    accepted = items(contract)["prorogation_accepted:2028-03-20"]
+    assert (accepted.done_by, accepted.outcome) == (DIRECTION, "accord exprès")
+
+
+def test_a_refusal_leaves_the_notice_deadline_met_by_the_request() -> None:
+    contract = state()
+    life.apply_request_prorogation(
+        contract, Party.GESTIONNAIRE, date(2028, 3, 8), None, date(2028, 3, 8), AGENT
+    )
+    life.apply_answer_prorogation(contract, False, date(2028, 3, 20), date(2028, 3, 20), AGENT)
+    notice = items(contract)["prorogation_notice_deadline:2028-06-30"]
+    assert notice.done_on == date(2028, 3, 8)
+    contract.refused_prorogation_on = date(2028, 3, 1)  # before any request: none met it
+    assert items(contract)["prorogation_notice_deadline:2028-06-30"].done_on is None
+
+
+def test_a_prorogation_by_avenant_needs_no_other_avenant() -> None:
+    contract = state()
+    life.apply_sign_avenant(
+        contract, date(2029, 6, 30), date(2028, 9, 1), "prorogation", date(2028, 9, 1), AGENT
+    )
+    agenda = items(contract)
+    assert agenda["prorogation_accepted:2028-09-01"].outcome == "avenant"
+    assert "avenant:0" not in agenda
+
+
+def test_the_notice_deadline_is_awaited_from_its_reminder_and_missed_if_nobody_asks() -> None:
+    notice = items(state())["prorogation_notice_deadline:2028-06-30"]
+    assert (notice.waiting_for, notice.action, notice.obligation) == (None, None, False)
+    assert status_on(notice, date(2028, 4, 29)) is Status.UPCOMING
+    assert status_on(notice, date(2028, 4, 30)) is Status.PENDING
+    assert status_on(notice, date(2028, 7, 1)) is Status.MISSED
+
+
+def test_the_renegotiation_falls_to_the_authority_only_once_its_day_has_passed() -> None:
+    contract = state()
+    opening = items(contract)["renegotiation_start:2028-06-30"]
+    assert (opening.action, opening.obligation, opening.opens_on) == (
+        "open_renegotiation",
+        True,
+        date(2028, 7, 1),
+    )
+    assert status_on(opening, date(2028, 6, 30)) is Status.UPCOMING
+    assert status_on(opening, date(2028, 7, 1)) is Status.MISSED
+    contract.renegotiation_opened_on = date(2028, 7, 1)
+    assert items(contract)["renegotiation_start:2028-06-30"].done_on == date(2028, 7, 1)
+    life.log(
+        contract,
+        life.Event(date(2028, 7, 1), "renegotiation_opened", "négociation ouverte", AGENT),
+    )
+    assert items(contract)["renegotiation_start:2028-06-30"].done_by == AGENT
+    life.apply_request_prorogation(
+        contract := state(), Party.GESTIONNAIRE, date(2028, 3, 8), None, date(2028, 3, 8), AGENT
+    )
+    waiting = items(contract)["renegotiation_start:2028-06-30"]
+    assert (waiting.awaited, waiting.action) == (False, None)
+
+
+def test_dialogues_and_each_partys_approval_of_the_releve() -> None:
+    contract = state()
+    dialogue = items(contract)["dialogue:1"]
+    assert (dialogue.day, dialogue.opens_on, dialogue.waiting_for) == (
+        date(2024, 6, 30),
+        date(2024, 1, 1),
+        Party.AUTORITE,
+    )
+    assert items(contract)["dialogue:2"].opens_on == date(2025, 1, 1)
+    life.apply_record_dialogue(
+        contract, date(2024, 6, 20), ["Département", "SAD"], ["Maintien"], date(2024, 6, 21), AGENT
+    )
+    agenda = items(contract)
+    assert (agenda["dialogue:1"].done_on, agenda["dialogue:1"].done_by) == (
+        date(2024, 6, 20),
+        AGENT,
+    )
+    autorite = agenda["releve:2024-06-20:autorite"]
+    assert (autorite.day, autorite.waiting_for, autorite.opens_on) == (
+        date(2024, 7, 7),
+        Party.AUTORITE,
+        date(2024, 6, 20),
+    )
+    assert agenda["releve:2024-06-20:gestionnaire"].waiting_for is Party.GESTIONNAIRE
+    life.apply_approve_releve(contract, Party.AUTORITE, date(2024, 6, 25), AGENT)
+    assert items(contract)["releve:2024-06-20:autorite"].done_by == AGENT
+    # A later dialogue supersedes the relevé nobody finished approving.
+    life.apply_record_dialogue(
+        contract, date(2025, 6, 20), ["Département"], ["Suite"], date(2025, 6, 20), AGENT
+    )
+    agenda = items(contract)
+    assert "releve:2024-06-20:gestionnaire" not in agenda
+    assert agenda["releve:2024-06-20:autorite"].done_on == date(2024, 6, 25)
+    assert {"releve:2025-06-20:autorite", "releve:2025-06-20:gestionnaire"} <= set(agenda)
+    # An approval known from the state alone still counts.
+    contract.dialogues[-1].approved_by.append(Party.GESTIONNAIRE)
+    assert items(contract)["releve:2025-06-20:gestionnaire"].done_on == date(2025, 6, 20)
+
+
+def test_the_mid_term_review_is_held_with_the_dialogue_of_its_year() -> None:
+    contract = state()
+    [review] = of_kind(contract, "mid_term_review")
+    assert review.contract_year == 3
+    assert review.done_on is None
+    assert status_on(review, date(2026, 7, 1)) is Status.DONE  # a date to know, now past
+    life.apply_record_dialogue(contract, date(2026, 6, 2), ["A"], ["B"], date(2026, 6, 2), AGENT)
+    [review] = of_kind(contract, "mid_term_review")
+    assert review.done_on == date(2026, 6, 2)
+
+
+def test_a_denounced_contract_awaits_nothing_after_its_last_day() -> None:
+    contract = state()
+    life.apply_submit_documents(contract, 2024, list(SAD_ITEMS), date(2025, 3, 1), DIRECTION)
+    life.apply_denounce(
+        contract, life.DenonciationMode.MUTUELLE, date(2026, 1, 15), date(2026, 1, 15), AGENT
+    )
+    agenda = live_agenda(contract)
+    end = next(item for item in agenda if item.kind == AgendaKind.EARLY_END)
+    assert (end.day, end.done_on) == (date(2026, 4, 14), None)
+    assert end.label == "Fin anticipée du contrat (dénoncé)"
+    assert max(i.day for i in agenda if i.done_on is None) == date(2026, 4, 14)
+    assert "documents:2024" in {i.key for i in agenda}  # done before: kept
+    life.change_phase(contract, Phase.DENONCEE, date(2026, 4, 15), "fin")
+    end = next(item for item in live_agenda(contract) if item.kind == AgendaKind.EARLY_END)
+    assert end.done_on == date(2026, 4, 14)
+
+
+def test_an_imported_contract_declares_its_annual_cycle_up_to_date_but_no_decision() -> None:
+    contract = state()
+    contract.imported = True
+    today = date(2026, 11, 23)
+    missed = {item.key for item in missed_on_import(contract, today)}
+    assert {"documents:2024", "documents:2025", "dialogue:1", "dialogue:3"} <= missed
+    contract.declared_up_to_date_on = date(2026, 5, 1)
+    agenda = items(contract)
+    assert agenda["documents:2025"].outcome == "déclaré fait à l'import (à jour au 01/05/2026)"
+    assert agenda["dialogue:2"].done_on == date(2025, 6, 30)
+    assert agenda["dialogue:3"].done_on is None  # 30 June 2026: after the declared day
+    assert {item.key for item in missed_on_import(contract, today)} == {"dialogue:3"}
+    late = overdue_since(live_agenda(contract), today)
+    assert late is not None
+    assert (late.day, late.key) == (date(2026, 6, 30), "dialogue:3")
+
+
+def test_at_risk_once_the_renegotiation_day_passed_without_prorogation_or_successor() -> None:
+    contract = state()
+    assert at_risk(contract, date(2028, 6, 30)) is None
+    assert at_risk(contract, date(2028, 7, 1)) == (
+        "échéance le 31/12/2028 sans prorogation ni nouveau CPOM engagé : la négociation "
+        "devait s'ouvrir au plus tard le 30/06/2028"
+    )
+    contract.successor_reference = "CPOM-35-SAD-2024-R"
+    assert at_risk(contract, date(2028, 7, 1)) is None
+    assert at_risk(state(Phase.ECHUE), date(2029, 2, 1)) is None
+    assert at_risk(state(Phase.CADRAGE, signed=False), date(2029, 2, 1)) is None
+    pending = state()
+    life.apply_request_prorogation(
+        pending, Party.GESTIONNAIRE, date(2028, 3, 8), None, date(2028, 3, 8), AGENT
+    )
+    assert at_risk(pending, date(2028, 7, 1)) is None
+
+
+def test_negotiation_steps_are_awaited_one_after_the_other() -> None:
+    contract = state(Phase.CADRAGE, signed=False, process_started_on=date(2023, 1, 2))
+    agenda = items(contract)
+    cadrage = agenda["cadrage_end:2023-02-02"]
+    assert (cadrage.awaited, cadrage.action, cadrage.waiting_for) == (
+        True,
+        "validate_cadrage",
+        Party.AUTORITE,
+    )
+    diagnostic = agenda["diagnostic_end:2023-05-02"]
+    assert (diagnostic.awaited, diagnostic.action) == (False, None)
+    life.apply_validate_cadrage(contract, date(2023, 2, 10), AGENT)
+    agenda = items(contract)
+    assert (agenda["cadrage_end:2023-02-02"].done_on, agenda["cadrage_end:2023-02-02"].done_by) == (
+        date(2023, 2, 10),
+        AGENT,
+    )
+    assert agenda["diagnostic_end:2023-05-02"].action == "validate_diagnostic"
+    assert "documents:2024" not in agenda  # nothing of the contract's life before signature
+    assert {item.kind for item in agenda.values()} == {
+        "cadrage_end",
+        "diagnostic_end",
+        "signature_target",
+        "effet",
+        "echeance",
+    }
+    life.apply_sign(contract, date(2023, 9, 1), None, date(2023, 9, 1), AGENT)
+    signature = items(contract)["signature:2023-09-01"]
+    assert (signature.done_on, signature.done_by) == (date(2023, 9, 1), AGENT)
+
+
+def test_dates_to_know_pass_and_only_legal_deadlines_are_next() -> None:
+    agenda = live_agenda(state())
+    echeance = next(item for item in agenda if item.kind == "echeance")
+    assert nature(echeance) == "date"
+    assert is_deadline(echeance)
+    assert status_on(echeance, date(2028, 12, 31)) is Status.UPCOMING
+    assert status_on(echeance, date(2029, 1, 1)) is Status.DONE
+    effet = next(item for item in agenda if item.kind == "effet")
+    assert not is_deadline(effet)
+    upcoming = next_deadline(agenda, date(2024, 1, 1))
+    assert upcoming is not None
+    assert upcoming.key == "documents:2024"
+    # A missed obligation stays the next deadline until it is met; an unused option does not.
+    later = next_deadline(agenda, date(2028, 7, 2))
+    assert later is not None
+    assert later.key == "documents:2024"
+    assert next_deadline([], date(2028, 1, 1)) is None
+
+
+SECTORS = st.sampled_from(list(Sector))
+
+
+@given(
+    sector=SECTORS,
+    effet=st.dates(date(2020, 1, 1), date(2030, 12, 1)),
+    years=st.integers(2, 5),
+    day=st.integers(0, 365 * 7),
+)
+def test_agenda_keys_are_unique_sorted_and_statuses_never_go_back(
+    sector: Sector, effet: date, years: int, day: int
+) -> None:
+    contract = ContractState(make_terms(effet=effet, years=years, sector=sector), Phase.EXECUTION)
+    agenda = live_agenda(contract)
+    assert len({item.key for item in agenda}) == len(agenda)
+    assert agenda == sorted(agenda, key=lambda item: (item.day, item.key))
+    today = effet + timedelta(days=day)
+    order = [Status.UPCOMING, Status.PENDING, Status.MISSED]
+    for item in agenda:
+        assert item.action is None or item.waiting_for is not None
+        now, later = status_on(item, today), status_on(item, today + timedelta(days=30))
+        if item.awaited:
+            assert order.index(later) >= order.index(now)
+        else:
+            assert not (now is Status.DONE and later is Status.UPCOMING)
+    upcoming = next_deadline(agenda, today)
+    if upcoming is not None and upcoming.day < today:
+        assert upcoming.obligation
