@@ -25,5 +25,7 @@ def test_up_runs_everything_and_a_second_up_finds_the_contracts(tmp_path: Path) 
         detail = httpx.get(
             f"{api}/contracts/DEMO-44-ESMS", headers={"Authorization": f"Bearer {token}"}
         ).json()
-        assert detail["live"] is True  # the workflow answered after the restart
-        assert detail["contract"]["phase"] == "execution"
+        assert detail["contract"]["phase"] == "prorogation_en_cours"
+        # After an upgrade, every running contract projects its agenda again.
+        refreshed = cpom(env, "projection", "refresh")
+        assert refreshed == "3 contrats en cours projettent à nouveau leur agenda"

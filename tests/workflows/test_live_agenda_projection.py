@@ -18,6 +18,7 @@ from temporalio.worker import Worker
 from cpom import search_attributes
 from cpom.db.models import AgendaRecord, ContractRecord
 from cpom.domain.lifecycle import ContractState, Party, initial_phase
+from cpom.maintenance import refresh_projections
 from cpom.messages import (
     ContractInput,
     DecideRenegotiation,
@@ -209,8 +210,10 @@ async def test_only_what_changed_crosses_the_workflow_boundary(captured: Capture
     assert second.agenda is not None
     assert {item.key for item in second.agenda} == {"documents:2025", "documents:examen:2025"}
     assert second.agenda_removed == []
-    # After an upgrade of the projection, a signal has every running contract project it all.
-    await captured.handle.signal("refresh_projection")
+    # After an upgrade of the projection, every running contract is asked to project it all.
+    asked: list[int] = []
+    assert await refresh_projections(captured.client, asked.append) == 1
+    assert asked == [1]
     third = (await captured.projections(3))[2]
     assert third.agenda_complete
     assert third.agenda is not None
