@@ -16,13 +16,21 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 
 from cpom.domain.lifecycle import Party
-from cpom.messages import AnswerProrogation, RequestProrogation, SubmitDocuments
+from cpom.messages import (
+    AnswerProrogation,
+    DecideRenegotiation,
+    RequestProrogation,
+    ReviewDocuments,
+    SubmitDocuments,
+)
 from cpom.simulation import LifeSimulator
+from tests.factories import SAD_ITEMS
 from tests.workflows.helpers import contract
 
 HERE = Path(__file__).parent / "histories"
-# v1: the first release; v2: with the `wake-on-every-decision` patch.
-VERSION = "v2"
+# v1: the first release; v2: with the `wake-on-every-decision` patch; v3: the live agenda in
+# the projections, the `refresh_projection` signal, `review_documents` and `open_renegotiation`.
+VERSION = "v3"
 
 
 async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:
@@ -72,9 +80,26 @@ async def refusal(life: LifeSimulator) -> WorkflowHandle[Any, str]:
     return handle
 
 
+async def renegotiation_decided(life: LifeSimulator) -> WorkflowHandle[Any, str]:
+    """Imported after its renegotiation day: the authority catches up, then opens it."""
+    handle = await life.start(contract(), date(2028, 8, 1), imported=True)
+    await life.decide(handle, "submit_documents", SubmitDocuments("g", 2024, list(SAD_ITEMS)))
+    await life.decide(handle, "review_documents", ReviewDocuments("a", 2024, "conformes"))
+    await handle.signal("refresh_projection")
+    await life.advance_to(date(2028, 8, 3))
+    await life.decide(handle, "open_renegotiation", DecideRenegotiation("a"))
+    await handle.result()
+    return handle
+
+
 async def main() -> None:
     HERE.mkdir(exist_ok=True)
-    for name, scenario in (("tacit-prorogation", tacit_prorogation), ("refusal", refusal)):
+    scenarios = (
+        ("tacit-prorogation", tacit_prorogation),
+        ("refusal", refusal),
+        ("renegotiation-decided", renegotiation_decided),
+    )
+    for name, scenario in scenarios:
         async with LifeSimulator() as life:
             handle = await scenario(life)
             for index, (_, text) in enumerate(
