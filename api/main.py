@@ -1,5 +1,6 @@
 """Composition root of the HTTP API: `create_app()`; `uvicorn api.main:app` in production."""
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -10,8 +11,10 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
+from api.body_limit import BodyLimit, RouteLimit
 from api.csrf import CsrfRejected
-from api.routes import contracts, dashboard, portfolio
+from api.routes import attachments, contracts, dashboard, dashboard_attachments, portfolio
+from cpom.attachments import AttachmentNotFound, AttachmentRefused, refusal_message
 from cpom.db.engine import engine_from
 from cpom.domain.terms_validation import InvalidTerms
 from cpom.service import (
@@ -28,6 +31,8 @@ from cpom.settings import Settings, get_settings
 from cpom.worker import connect
 
 MAX_BODY_BYTES = 256 * 1024
+# Room for the multipart boundaries, part headers and the small fields beside an upload.
+MULTIPART_OVERHEAD = 64 * 1024
 
 
 def create_app(
@@ -53,29 +58,33 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.settings = settings
     if client is not None and engine is not None:
         app.state.service = ContractService(client, engine, settings.task_queue)
     app.include_router(contracts.router)
     app.include_router(portfolio.router)
+    app.include_router(attachments.router)
     app.include_router(dashboard.router)
+    app.include_router(dashboard_attachments.router)
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def limit_body(
-        request: Request, call_next: Callable[[Request], Awaitable[object]]
-    ) -> object:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return JSONResponse(
-                {
-                    "detail": f"corps de requête trop volumineux (plus de "
-                    f"{MAX_BODY_BYTES // 1024} Kio)"
-                },
-                status_code=413,
-            )
-        return await call_next(request)
-
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=MAX_BODY_BYTES,
+        message=f"corps de requête trop volumineux (plus de {MAX_BODY_BYTES // 1024} Kio)",
+        routes=upload_limits(settings.max_upload_bytes),
+    )
     return app
+
+
+def upload_limits(max_upload_bytes: int) -> list[RouteLimit]:
+    """The upload routes take a file of up to `max_upload_bytes` and its multipart wrapping."""
+    limit = max_upload_bytes + MULTIPART_OVERHEAD
+    message = refusal_message("taille", max_upload_bytes)
+    return [
+        RouteLimit("POST", re.compile(r"/contracts/[^/]+/attachments"), limit, message),
+        RouteLimit("POST", re.compile(r"/tableau/contrats/[^/]+/pieces"), limit, message),
+    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -83,6 +92,8 @@ def install_error_handlers(app: FastAPI) -> None:
         async def respond(_: Request, error: Exception) -> JSONResponse:
             if isinstance(error, InvalidTerms):
                 return JSONResponse({"detail": [str(p) for p in error.problems]}, code)
+            if isinstance(error, AttachmentRefused) and error.code == "taille":
+                return JSONResponse({"detail": str(error)}, 413)
             if isinstance(error, InvalidAction):
                 return JSONResponse({"detail": error.problems}, code)
             return JSONResponse({"detail": str(error)}, code)
@@ -92,6 +103,8 @@ def install_error_handlers(app: FastAPI) -> None:
     for error_type, code in (
         (ContractNotFound, 404),
         (DocumentNotFound, 404),
+        (AttachmentNotFound, 404),
+        (AttachmentRefused, 422),
         (UnknownAction, 404),
         (InvalidTerms, 422),
         (InvalidAction, 422),

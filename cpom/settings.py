@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # Whether each process brings the schema up to date when it starts; a deployment with
     # several processes sets it to false and runs `cpom db upgrade` once instead.
     migrate_on_start: bool = True
+
+    # Largest file a user may upload (proofs of receipt, signed avenants…), in bytes.
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
 
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'cpom.db'}"
