@@ -93,6 +93,7 @@ class BodyLimit:
 
 
 async def _answer(status: int, message: str, scope: Scope, receive: Receive, send: Send) -> None:
-    # The rest of the body stays unread: the connection cannot be reused.
-    response = JSONResponse({"detail": message}, status, headers={"Connection": "close"})
-    await response(scope, receive, send)
+    # The rest of the body never reaches the application: the server discards it (uvicorn reads
+    # on to the end of the request so that the client, still sending, gets this answer rather
+    # than a reset connection).
+    await JSONResponse({"detail": message}, status)(scope, receive, send)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Cookie, Request, Response, UploadFile
+from fastapi import APIRouter, Cookie, Request, Response
 from fastapi.responses import RedirectResponse
+from starlette.datastructures import UploadFile
 
 from api.csrf import check_csrf
 from api.deps import ServiceDep
