@@ -120,7 +120,10 @@ def install_error_handlers(app: FastAPI) -> None:
         problems = []
         for item in error.errors():
             where = ".".join(str(p) for p in item["loc"])
-            problems.append(f"{where} : {FRENCH.get(item['type'], item['msg'])}")
+            message = FRENCH.get(item["type"], item["msg"])
+            if "Expected UploadFile" in item["msg"]:  # FastAPI's own check of a File() field
+                message = "fichier attendu (envoi multipart/form-data)"
+            problems.append(f"{where} : {message}")
         return JSONResponse({"detail": problems}, 422)
 
     async def http_error(_: Request, error: Exception) -> JSONResponse:
@@ -149,7 +152,11 @@ FRENCH = {
     "less_than_equal": "valeur trop grande",
     "string_too_long": "texte trop long",
 }
-FRENCH_HTTP = {404: "ressource inconnue", 405: "méthode non permise sur cette adresse"}
+FRENCH_HTTP = {
+    400: "corps de requête illisible (JSON ou formulaire mal formé)",
+    404: "ressource inconnue",
+    405: "méthode non permise sur cette adresse",
+}
 KEEP_DETAIL = {401}
 
 

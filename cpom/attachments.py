@@ -216,6 +216,32 @@ class Attachments:
         self.engine = engine
         self.max_bytes = max_bytes
 
+    def check(
+        self,
+        data: bytes,
+        *,
+        kind: str,
+        description: str | None = None,
+        decision: str | None = None,
+    ) -> str:
+        """The detected content type if `store` would keep this file, else `AttachmentRefused`:
+        a form that takes a decision and a file checks the file before the decision."""
+        if kind not in KINDS:
+            raise AttachmentRefused("nature", self.max_bytes)
+        if decision is not None and decision not in DECISIONS:
+            raise AttachmentRefused("decision", self.max_bytes)
+        cleaned = _clean_text(description)
+        if cleaned is not None and len(cleaned) > MAX_DESCRIPTION:
+            raise AttachmentRefused("description", self.max_bytes)
+        if not data:
+            raise AttachmentRefused("vide", self.max_bytes)
+        if len(data) > self.max_bytes:
+            raise AttachmentRefused("taille", self.max_bytes)
+        content_type = detect_type(data)
+        if content_type is None:
+            raise AttachmentRefused("type", self.max_bytes)
+        return content_type
+
     def store(
         self,
         reference: str,
@@ -232,26 +258,8 @@ class Attachments:
         `decision` names the decision the file goes with (a key of `cpom.messages.DECISIONS`),
         `actor` who uploads it (`Principal.actor`).
         """
-        if kind not in KINDS:
-            raise AttachmentRefused("nature", self.max_bytes)
-        if decision is not None and decision not in DECISIONS:
-            raise AttachmentRefused("decision", self.max_bytes)
-        # Control characters (NUL above all, which PostgreSQL refuses in text) are dropped.
-        description = (
-            "".join(
-                c for c in description or "" if c in "\n\t" or unicodedata.category(c)[0] != "C"
-            ).strip()
-            or None
-        )
-        if description is not None and len(description) > MAX_DESCRIPTION:
-            raise AttachmentRefused("description", self.max_bytes)
-        if not data:
-            raise AttachmentRefused("vide", self.max_bytes)
-        if len(data) > self.max_bytes:
-            raise AttachmentRefused("taille", self.max_bytes)
-        content_type = detect_type(data)
-        if content_type is None:
-            raise AttachmentRefused("type", self.max_bytes)
+        content_type = self.check(data, kind=kind, description=description, decision=decision)
+        description = _clean_text(description)
         record = AttachmentRecord(
             reference=reference,
             filename=clean_filename(filename),
@@ -334,6 +342,12 @@ class Attachments:
             for a in self.list(reference)
         ]
         return sorted(entries, key=lambda e: (e.created_at, e.source, e.id), reverse=True)
+
+
+def _clean_text(text: str | None) -> str | None:
+    # Control characters (NUL above all, which PostgreSQL refuses in text) are dropped.
+    kept = "".join(c for c in text or "" if c in "\n\t" or unicodedata.category(c)[0] != "C")
+    return kept.strip() or None
 
 
 def _document_label(kind: str, title: str) -> str:

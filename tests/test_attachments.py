@@ -248,3 +248,15 @@ def test_sizes_and_messages_read_as_french() -> None:
     assert all(refusal_message(code, 1) != "pièce refusée" for code in REFUSAL_CODES)
     assert set(DECISION_LABELS) == set(DECISIONS)
     assert set(KINDS) == {"avis_de_reception", "avenant_signe", "documents_annuels", "autre"}
+
+
+def test_a_file_can_be_checked_before_a_decision_without_being_kept(
+    attachments: Attachments, engine: Engine
+) -> None:
+    pdf = sample_files.pdf()
+    assert attachments.check(pdf, kind="avenant_signe", decision="sign_avenant") == (
+        "application/pdf"
+    )
+    with pytest.raises(AttachmentRefused, match="type de fichier refusé"):
+        attachments.check(sample_files.HTML, kind="avenant_signe")
+    assert stored_count(engine) == 0

@@ -54,24 +54,51 @@ async def upload(
     async with request.form() as form:
         check_csrf(session.token, _text(form.get("csrf")))
         await uploadable(service, session.principal, reference)
-        file = form.get("file")
         try:
-            if not isinstance(file, UploadFile) or not (file.filename or file.size):
-                raise AttachmentRefused("absent", attachments.max_bytes)
-            data = await file.read()
-            await asyncio.to_thread(
-                attachments.store,
+            stored = await store_form_file(
+                attachments,
                 reference,
-                file.filename,
-                data,
+                form.get("file"),
                 kind=_text(form.get("kind")) or "",
                 actor=session.principal.actor,
                 description=_text(form.get("description")),
             )
+            if stored is None:
+                raise AttachmentRefused("absent", attachments.max_bytes)
         except AttachmentRefused as refused:
             where = f"{contract_page(reference)}?piece_refusee={refused.code}#pieces"
             return RedirectResponse(where, status_code=303)
     return RedirectResponse(f"{contract_page(reference)}?piece=deposee#pieces", status_code=303)
+
+
+async def store_form_file(
+    attachments: Attachments,
+    reference: str,
+    file: object,
+    *,
+    kind: str,
+    actor: str,
+    description: str | None = None,
+    decision: str | None = None,
+) -> AttachmentInfo | None:
+    """Keep the file of a dashboard form's file field (`form.get("file")`) for the contract.
+
+    None when the form came without a chosen file (a browser then sends an empty part with no
+    name); `AttachmentRefused` (its `code` for the redirect) when the file cannot be kept.
+    """
+    if not isinstance(file, UploadFile) or not (file.filename or file.size):
+        return None
+    data = await file.read()
+    return await asyncio.to_thread(
+        attachments.store,
+        reference,
+        file.filename,
+        data,
+        kind=kind,
+        actor=actor,
+        description=description,
+        decision=decision,
+    )
 
 
 @router.get("/contrats/{reference}/pieces/{attachment_id}", response_model=None)
@@ -127,8 +154,8 @@ def attachments_context(
     code = query_params.get("piece_refusee")
     refusal = None
     if code is not None:
-        known = code if code in REFUSAL_CODES else "autre"
-        refusal = refusal_message(known, attachments.max_bytes)
+        # Only known codes become their message: the query string is anyone's to write.
+        refusal = refusal_message(code if code in REFUSAL_CODES else "", attachments.max_bytes)
     rows = [
         AttachmentRow(
             info,

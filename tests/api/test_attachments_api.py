@@ -180,6 +180,14 @@ async def test_refused_files_get_a_french_reason_and_nothing_is_kept(stack: Stac
     no_file = await stack.http.post(ATTACHMENTS, data={"kind": "autre"})
     assert no_file.status_code == 422
     assert no_file.json() == {"detail": ["body.file : champ obligatoire manquant"]}
+    text = await stack.http.post(ATTACHMENTS, data={"kind": "autre", "file": "AR.pdf"})
+    assert text.status_code == 422
+    assert text.json() == {"detail": ["body.file : fichier attendu (envoi multipart/form-data)"]}
+    garbled = await stack.http.post(
+        ATTACHMENTS, content=b"--x", headers={"Content-Type": "multipart/form-data"}
+    )
+    assert garbled.status_code == 400
+    assert garbled.json() == {"detail": "corps de requête illisible (JSON ou formulaire mal formé)"}
     assert await listed(stack) == []
 
 
