@@ -1,5 +1,6 @@
 """Composition root of the HTTP API: `create_app()`; `uvicorn api.main:app` in production."""
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -11,8 +12,19 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
+from api.body_limit import BodyLimit, RouteLimit
 from api.csrf import CsrfRejected
-from api.routes import contracts, dashboard, dashboard_calendar, people, portfolio, workbench
+from api.routes import (
+    attachments,
+    contracts,
+    dashboard,
+    dashboard_attachments,
+    dashboard_calendar,
+    people,
+    portfolio,
+    workbench,
+)
+from cpom.attachments import AttachmentNotFound, AttachmentRefused, refusal_message
 from cpom.calendar_feeds import FeedNotFound
 from cpom.db.engine import engine_from
 from cpom.domain.terms_validation import InvalidTerms
@@ -30,6 +42,8 @@ from cpom.settings import Settings, get_settings
 from cpom.worker import connect
 
 MAX_BODY_BYTES = 256 * 1024
+# Room for the multipart boundaries, part headers and the small fields beside an upload.
+MULTIPART_OVERHEAD = 64 * 1024
 
 
 def create_app(
@@ -57,13 +71,16 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.settings = settings
     if client is not None and engine is not None:
         app.state.service = ContractService(client, engine, settings.task_queue)
     app.include_router(contracts.router)
     app.include_router(portfolio.router)
     app.include_router(people.router)
+    app.include_router(attachments.router)
     app.include_router(dashboard.router)
     app.include_router(workbench.router)
+    app.include_router(dashboard_attachments.router)
     app.include_router(dashboard_calendar.router)
 
     @app.get("/", include_in_schema=False)
@@ -72,22 +89,25 @@ def create_app(
 
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def limit_body(
-        request: Request, call_next: Callable[[Request], Awaitable[object]]
-    ) -> object:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return JSONResponse(
-                {
-                    "detail": f"corps de requête trop volumineux (plus de "
-                    f"{MAX_BODY_BYTES // 1024} Kio)"
-                },
-                status_code=413,
-            )
-        return await call_next(request)
-
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=MAX_BODY_BYTES,
+        message=f"corps de requête trop volumineux (plus de {MAX_BODY_BYTES // 1024} Kio)",
+        routes=upload_limits(settings.max_upload_bytes),
+    )
     return app
+
+
+def upload_limits(max_upload_bytes: int) -> list[RouteLimit]:
+    """The upload routes take a file of up to `max_upload_bytes` and its multipart wrapping."""
+    limit = max_upload_bytes + MULTIPART_OVERHEAD
+    message = refusal_message("taille", max_upload_bytes)
+    return [
+        RouteLimit("POST", re.compile(r"/contracts/[^/]+/attachments"), limit, message),
+        RouteLimit("POST", re.compile(r"/tableau/contrats/[^/]+/pieces"), limit, message),
+        # A decision taken from the dashboard may come with its proof.
+        RouteLimit("POST", re.compile(r"/tableau/contrats/[^/]+/decisions/[^/]+"), limit, message),
+    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -95,6 +115,8 @@ def install_error_handlers(app: FastAPI) -> None:
         async def respond(_: Request, error: Exception) -> JSONResponse:
             if isinstance(error, InvalidTerms):
                 return JSONResponse({"detail": [str(p) for p in error.problems]}, code)
+            if isinstance(error, AttachmentRefused) and error.code == "taille":
+                return JSONResponse({"detail": str(error)}, 413)
             if isinstance(error, InvalidAction):
                 return JSONResponse({"detail": error.problems}, code)
             return JSONResponse({"detail": str(error)}, code)
@@ -105,6 +127,8 @@ def install_error_handlers(app: FastAPI) -> None:
         (ContractNotFound, 404),
         (DocumentNotFound, 404),
         (FeedNotFound, 404),
+        (AttachmentNotFound, 404),
+        (AttachmentRefused, 422),
         (UnknownAction, 404),
         (InvalidTerms, 422),
         (InvalidAction, 422),
@@ -120,7 +144,10 @@ def install_error_handlers(app: FastAPI) -> None:
         problems = []
         for item in error.errors():
             where = ".".join(str(p) for p in item["loc"])
-            problems.append(f"{where} : {FRENCH.get(item['type'], item['msg'])}")
+            message = FRENCH.get(item["type"], item["msg"])
+            if "Expected UploadFile" in item["msg"]:  # FastAPI's own check of a File() field
+                message = "fichier attendu (envoi multipart/form-data)"
+            problems.append(f"{where} : {message}")
         return JSONResponse({"detail": problems}, 422)
 
     async def http_error(_: Request, error: Exception) -> JSONResponse:
@@ -149,7 +176,11 @@ FRENCH = {
     "less_than_equal": "valeur trop grande",
     "string_too_long": "texte trop long",
 }
-FRENCH_HTTP = {404: "ressource inconnue", 405: "méthode non permise sur cette adresse"}
+FRENCH_HTTP = {
+    400: "corps de requête illisible (JSON ou formulaire mal formé)",
+    404: "ressource inconnue",
+    405: "méthode non permise sur cette adresse",
+}
 KEEP_DETAIL = {401}
 
 

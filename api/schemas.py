@@ -228,3 +228,33 @@ def agenda_entry(item: AgendaItem, today: date) -> AgendaEntry:
         exercise=item.exercise,
         basis=item.basis.to_dict(),
     )
+
+
+class AttachmentItem(BaseModel):
+    id: int
+    reference: str
+    filename: str = Field(description="Nom d'origine du fichier, sans dossier.")
+    content_type: str = Field(description="Type reconnu d'après le contenu du fichier.")
+    size: int = Field(description="Taille en octets.")
+    sha256: str
+    kind: str = Field(description="avis_de_reception, avenant_signe, documents_annuels ou autre.")
+    kind_label: str
+    description: str | None
+    decision: str | None = Field(description="Décision à laquelle la pièce se rapporte.")
+    uploaded_at: datetime
+    uploaded_by: str
+    url: str = Field(description="Adresse de téléchargement.")
+
+
+class DocumentListItem(BaseModel):
+    id: int
+    source: str = Field(description="`genere` (document produit par cpom) ou `depose` (pièce).")
+    kind: str
+    kind_label: str
+    title: str = Field(description="Titre du document généré ou nom du fichier déposé.")
+    content_type: str
+    date: datetime = Field(description="Génération ou dépôt.")
+    size: int = Field(description="Taille en octets.")
+    sha256: str
+    uploaded_by: str | None = Field(description="Auteur du dépôt ; vide pour un document généré.")
+    url: str = Field(description="Adresse de téléchargement.")

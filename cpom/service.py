@@ -20,6 +20,7 @@ from cpom.access import Principal, Role
 from cpom.calendar_export import agenda_to_ics
 from cpom.db import projection
 from cpom.db.models import (
+    MAX_ROW_ID,
     AgendaRecord,
     CaughtMailRecord,
     ContractRecord,
@@ -270,6 +271,8 @@ class ContractService:
             ).all()
 
     def document(self, reference: str, document_id: int) -> DocumentRecord:
+        if not 1 <= document_id <= MAX_ROW_ID:
+            raise DocumentNotFound(reference, document_id)
         with Session(self.engine) as session:
             document = session.get(DocumentRecord, document_id)
         if document is None or document.reference != reference:

@@ -65,6 +65,13 @@ class Settings(BaseSettings):
         "(false si « cpom db upgrade » s'en charge)",
     )
 
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        gt=0,
+        description="taille maximale d'une pièce déposée (accusé de réception, avenant signé…), "
+        "en octets",
+    )
+
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'cpom.db'}"
 

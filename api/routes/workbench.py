@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ from urllib.parse import quote, unquote, urlencode
 
 from fastapi import APIRouter, Cookie, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import UploadFile
 
 from api.csrf import check_csrf
 from api.decision_forms import (
@@ -30,10 +32,13 @@ from api.decision_forms import (
 )
 from api.deps import ServiceDep
 from api.filters import ListFilters
+from api.routes.attachments import AttachmentsDep
 from api.routes.contracts import readable_record
 from api.routes.dashboard import LOGIN, DashboardSession, page, signed_in
+from api.routes.dashboard_attachments import attachments_context, store_form_file
 from cpom import portfolio
 from cpom.access import Role
+from cpom.attachments import AttachmentRefused, Attachments
 from cpom.domain.lifecycle import Party, Phase
 from cpom.domain.live_agenda import (
     PARTY_LABELS,
@@ -54,6 +59,7 @@ from cpom.service import (
 
 router = APIRouter(prefix="/tableau", include_in_schema=False)
 FLASH = "cpom_message"
+PROOF = "piece"  # the file field of a decision form
 Token = Annotated[str | None, Cookie(alias="cpom_jeton")]
 PER_PAGE = 50
 
@@ -171,6 +177,7 @@ def contract_page(
     reference: str,
     request: Request,
     service: ServiceDep,
+    attachments: AttachmentsDep,
     cpom_jeton: Token = None,
     decision: str | None = None,
 ) -> Response:
@@ -179,7 +186,15 @@ def contract_page(
         return LOGIN
     states = {decision: FormState(open=True)} if decision in FORMS else {}
     flash = request.cookies.get(FLASH)
-    response = _contract_page(service, session, reference, states, flash=unquote(flash or ""))
+    response = _contract_page(
+        service,
+        attachments,
+        session,
+        reference,
+        states,
+        query=request.query_params,
+        flash=unquote(flash or ""),
+    )
     if flash:
         response.delete_cookie(FLASH, path="/tableau")
     return response
@@ -187,55 +202,70 @@ def contract_page(
 
 @router.post("/contrats/{reference}/decisions/{action}", response_model=None)
 async def take_decision(
-    reference: str, action: str, request: Request, service: ServiceDep, cpom_jeton: Token = None
+    reference: str,
+    action: str,
+    request: Request,
+    service: ServiceDep,
+    attachments: AttachmentsDep,
+    cpom_jeton: Token = None,
 ) -> Response:
     session = signed_in(service, cpom_jeton)
     if session is None:
         return LOGIN
     form = await request.form()
     check_csrf(session.token, _text(form.get("csrf")))
-    record = await asyncio.to_thread(readable_record, service, session.principal, reference)
+    principal = session.principal
+    record = await asyncio.to_thread(readable_record, service, principal, reference)
     decision_form = FORMS.get(action)
-    if decision_form is None or not session.principal.may_act(action, record.gestionnaire_siren):
+    if decision_form is None or not principal.may_act(action, record.gestionnaire_siren):
         return await asyncio.to_thread(
             _contract_page,
             service,
+            attachments,
             session,
             reference,
             {},
             status_code=403,
             flash=f"Vous ne pouvez pas prendre la décision « {action} ».",
         )
-    posted = {key: [_text(v) for v in form.getlist(key)] for key in form}
+    posted = {key: [_text(v) for v in form.getlist(key)] for key in form if key != PROOF}
+    proof = form.get(PROOF)
     try:
-        fields = decision_fields(session.principal, decision_form, posted)
-        if session.principal.role is Role.GESTIONNAIRE and action == "approve_releve":
+        fields = decision_fields(principal, decision_form, posted)
+        if principal.role is Role.GESTIONNAIRE and action == "approve_releve":
             fields["party"] = Party.GESTIONNAIRE.value
+        kind = decision_form.attachment_kind
+        if kind and isinstance(proof, UploadFile) and (proof.filename or proof.size):
+            # A file that would be refused is refused first: the decision is then not taken.
+            attachments.check(await proof.read(), kind=kind, decision=action)
+            await proof.seek(0)
         result = await service.act(
             reference,
             action,
             fields,
-            actor=session.principal.actor,
+            actor=principal.actor,
             idempotency_key=_text(form.get("idempotency_key")) or None,
         )
     except (FormRefused, InvalidAction) as error:
         problem: str | list[str] = error.problems
-    except (ActionRefused, ServiceUnavailable) as error:
+    except (ActionRefused, ServiceUnavailable, AttachmentRefused) as error:
         problem = str(error)
     else:
+        message = f"{decision_form.title} : {result.message}."
+        if kind:
+            kept = await store_form_file(
+                attachments, reference, proof, kind=kind, actor=principal.actor, decision=action
+            )
+            if kept is not None:
+                message += f" Pièce jointe : {kept.filename}."
         response = RedirectResponse(f"/tableau/contrats/{quote(reference)}#agenda", 303)
         response.set_cookie(
-            FLASH,
-            quote(f"{decision_form.title} : {result.message}."),
-            max_age=60,
-            path="/tableau",
-            httponly=True,
-            samesite="strict",
+            FLASH, quote(message), max_age=60, path="/tableau", httponly=True, samesite="strict"
         )
         return response
     state = FormState(values=_values(posted), error=problem, open=True)
     return await asyncio.to_thread(
-        _contract_page, service, session, reference, {action: state}, status_code=409
+        _contract_page, service, attachments, session, reference, {action: state}, status_code=409
     )
 
 
@@ -252,10 +282,12 @@ def _values(posted: dict[str, list[str]]) -> dict[str, Any]:
 
 def _contract_page(
     service: ContractService,
+    attachments: Attachments,
     session: DashboardSession,
     reference: str,
     states: dict[str, FormState],
     *,
+    query: Mapping[str, str] | None = None,
     status_code: int = 200,
     flash: str = "",
 ) -> HTMLResponse:
@@ -304,6 +336,7 @@ def _contract_page(
         notices=service.notices(reference),
         events=service.events(reference),
         overdue=record.overdue_since is not None and record.overdue_since < day,
+        **attachments_context(attachments, principal, record, query or {}),
     )
 
 

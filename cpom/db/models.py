@@ -8,6 +8,9 @@ from sqlalchemy import Index, UniqueConstraint, column
 from sqlmodel import Field, SQLModel
 
 DEADLINE_ORDER = (column("next_deadline").is_(None), "next_deadline", "reference")
+# Ids are 32-bit integers in both databases: a larger one cannot exist, and asking the database
+# for it fails (overflow) instead of finding nothing.
+MAX_ROW_ID = 2**31 - 1
 
 
 class ContractRecord(SQLModel, table=True):
@@ -185,3 +188,23 @@ class CaughtMailRecord(SQLModel, table=True):
     notice: str | None = None
     reference: str | None = Field(default=None, index=True)
     text: str
+
+
+class AttachmentRecord(SQLModel, table=True):
+    """A file uploaded for a contract (proof of receipt, signed avenant, annual documents…),
+    kept with its bytes and checksum; generated documents stay in `document`."""
+
+    __tablename__ = "attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(index=True, foreign_key="contract.reference", max_length=80)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=120)
+    size: int
+    sha256: str = Field(max_length=64)
+    data: bytes
+    kind: str = Field(max_length=40)
+    description: str | None = Field(default=None, max_length=1000)
+    decision: str | None = Field(default=None, max_length=40)
+    uploaded_at: datetime
+    uploaded_by: str = Field(max_length=300)

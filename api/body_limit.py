@@ -1,0 +1,99 @@
+"""A limit on the size of request bodies, counted on the bytes actually received.
+
+A `Content-Length` header may be absent (chunked transfer) or lie: the limit is enforced on what
+arrives, so no route ever reads more than its limit into memory. Answers 413 with a French
+message once the limit is passed, whatever the headers say.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+@dataclass(frozen=True)
+class RouteLimit:
+    """A limit of its own for the requests of `method` whose path matches `path`."""
+
+    method: str
+    path: re.Pattern[str]
+    max_bytes: int
+    message: str
+
+
+class _TooLarge(Exception):
+    """Raised into the application when it reads past the limit; never leaves the middleware."""
+
+
+class BodyLimit:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        message: str,
+        routes: Sequence[RouteLimit] = (),
+    ) -> None:
+        self.app = app
+        self.default = RouteLimit("*", re.compile(""), max_bytes, message)
+        self.routes = routes
+
+    def limit_for(self, scope: Scope) -> RouteLimit:
+        for route in self.routes:
+            if scope["method"] == route.method and route.path.fullmatch(scope["path"]):
+                return route
+        return self.default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope)
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and not declared.isdigit():
+            await _answer(400, "en-tête Content-Length invalide", scope, receive, send)
+            return
+        if declared is not None and int(declared) > limit.max_bytes:
+            # Said too large up front: answer before reading anything.
+            await _answer(413, limit.message, scope, receive, send)
+            return
+        received = 0
+        exceeded = False
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit.max_bytes:
+                    exceeded = True
+                    raise _TooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            # Past the limit, whatever the application answers (often a 400 from a parser that
+            # saw its stream fail) gives way to the 413 below.
+            if exceeded and not started:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded and not started:
+            await _answer(413, limit.message, scope, receive, send)
+
+
+async def _answer(status: int, message: str, scope: Scope, receive: Receive, send: Send) -> None:
+    # The rest of the body never reaches the application: the server discards it (uvicorn reads
+    # on to the end of the request so that the client, still sending, gets this answer rather
+    # than a reset connection).
+    await JSONResponse({"detail": message}, status)(scope, receive, send)
