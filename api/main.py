@@ -11,9 +11,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from api.csrf import CsrfRejected
-from api.routes import contracts, dashboard, portfolio
+from api.routes import contracts, dashboard, imports, portfolio
 from cpom.db.engine import engine_from
 from cpom.domain.terms_validation import InvalidTerms
+from cpom.import_jobs import ImportJobs
 from cpom.service import (
     ActionRefused,
     ContractNotFound,
@@ -43,8 +44,9 @@ def create_app(
         if not hasattr(app.state, "service"):
             temporal = client or await connect(settings)
             database = engine or engine_from(settings)
-            app.state.service = ContractService(temporal, database, settings.task_queue)
+            install_service(app, ContractService(temporal, database, settings.task_queue))
         yield
+        await app.state.imports.close()
 
     app = FastAPI(
         title="cpom",
@@ -54,10 +56,11 @@ def create_app(
         lifespan=lifespan,
     )
     if client is not None and engine is not None:
-        app.state.service = ContractService(client, engine, settings.task_queue)
+        install_service(app, ContractService(client, engine, settings.task_queue))
     app.include_router(contracts.router)
     app.include_router(portfolio.router)
     app.include_router(dashboard.router)
+    app.include_router(imports.router)
     install_error_handlers(app)
 
     @app.middleware("http")
@@ -65,6 +68,8 @@ def create_app(
         request: Request, call_next: Callable[[Request], Awaitable[object]]
     ) -> object:
         length = request.headers.get("content-length")
+        if request.url.path == imports.UPLOAD_PATH:
+            return await call_next(request)  # the upload page checks its own, larger, limit
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
             return JSONResponse(
                 {
@@ -76,6 +81,13 @@ def create_app(
         return await call_next(request)
 
     return app
+
+
+def install_service(app: FastAPI, service: ContractService) -> None:
+    """The service of the routes; at start-up, imports cut short by a stop are marked so."""
+    app.state.service = service
+    app.state.imports = ImportJobs(service)
+    app.state.imports.recover()
 
 
 def install_error_handlers(app: FastAPI) -> None:

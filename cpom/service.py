@@ -107,8 +107,18 @@ class ContractService:
         self.engine = engine
         self.task_queue = task_queue
 
-    async def create(self, raw_terms: Mapping[str, Any], *, imported: bool = False) -> Created:
-        """Start the contract's workflow; a second call with the same reference changes nothing."""
+    async def create(
+        self,
+        raw_terms: Mapping[str, Any],
+        *,
+        imported: bool = False,
+        declared_up_to_date_on: date | None = None,
+    ) -> Created:
+        """Start the contract's workflow; a second call with the same reference changes nothing.
+
+        `declared_up_to_date_on`: for an imported contract, the day up to which its past
+        obligations (annual documents, dialogues de gestion) are declared done."""
+        # declared_up_to_date_on is accepted only for now: the lead wires it into the state.
         terms = terms_from_mapping(raw_terms)
         day = today()
         state = ContractState(terms, initial_phase(terms, day), imported=imported)

@@ -9,6 +9,7 @@ import sys
 from cpom.cli import (
     calendar_command,
     db_command,
+    import_command,
     service_commands,
     simulate_command,
     token_command,
@@ -26,6 +27,7 @@ def build_parser() -> FrenchArgumentParser:
     token_command.add_parser(subparsers)
     service_commands.add_parsers(subparsers)
     db_command.add_parser(subparsers)
+    import_command.add_parser(subparsers)
     return parser
 
 

@@ -141,3 +141,22 @@ class CaughtMailRecord(SQLModel, table=True):
     notice: str | None = None
     reference: str | None = Field(default=None, index=True)
     text: str
+
+
+class ImportJobRecord(SQLModel, table=True):
+    """A bulk import running in the background of an API process, and how far it got."""
+
+    __tablename__ = "import_job"
+
+    id: str = Field(primary_key=True, max_length=32)
+    filename: str = Field(max_length=255)
+    actor: str
+    status: str = Field(index=True)
+    total: int
+    done: int = 0
+    created: int = 0
+    already_present: int = 0
+    message: str | None = None
+    started_at: datetime
+    heartbeat_at: datetime
+    finished_at: datetime | None = None
