@@ -211,6 +211,7 @@ def plan_table(table: Table, today: date) -> ImportPlan:
     positions, written, problems = _header(header_row, header, data)
     if any(c.required and c.key not in positions for c in COLUMNS):
         return ImportPlan([], problems, len(data))  # every row would repeat the header's problem
+    order = {written[key]: index for key, index in positions.items()}
     rows: list[ImportRow] = []
     first_row: dict[str, int] = {}
     for number, cells in data:
@@ -226,11 +227,10 @@ def plan_table(table: Table, today: date) -> ImportPlan:
             )
         elif reference:
             first_row[reference] = number
-        problems.extend(found)
+        # A row's problems in the order of the file's columns, those of no column last.
+        problems.extend(sorted(found, key=lambda p: order.get(p.column or "", len(order))))
         if row is not None and not found:
             rows.append(row)
-    order = {written[key]: index for key, index in positions.items()}
-    problems.sort(key=lambda p: (p.row, order.get(p.column or "", -1)))
     return ImportPlan(rows, problems, len(data))
 
 

@@ -85,12 +85,12 @@ def _decode(content: bytes) -> str:
 
 
 def _read_csv(content: bytes) -> Table:
-    text = _decode(content)
-    if "\x00" in text:  # a workbook or another binary file under a .csv name
+    if b"\x00" in content:  # a workbook under a .csv name, or UTF-16 text
         raise SpreadsheetError(
-            "ce fichier n'est pas un CSV (contenu binaire) : enregistrer le tableau au format "
-            "CSV ou XLSX"
+            "ce fichier n'est pas un CSV (contenu binaire ou UTF-16) : enregistrer le tableau au "
+            "format « CSV UTF-8 » ou XLSX"
         )
+    text = _decode(content)
     header = next((line for line in text.splitlines() if line.strip()), "")
     # The header line has no quoted separators: the most frequent candidate is the delimiter.
     delimiter = max(DELIMITERS, key=header.count)
