@@ -6,6 +6,7 @@ progress page that refreshes itself, without JavaScript.
 """
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -127,22 +128,19 @@ async def upload(
     if length.isdigit() and int(length) > MAX_UPLOAD_BYTES + 64 * 1024:
         return await asyncio.to_thread(form_page, request, session, 413, error=too_large)
     try:
-        form = await request.form(max_files=1, max_fields=5)
+        form = await submitted(request)
     except HTTPException as error:  # a malformed multipart body
         return await asyncio.to_thread(form_page, request, session, 400, error=str(error.detail))
-    checked = form.get("verifier") == "1"
     try:
-        check_csrf(session.token, str(form.get("csrf") or ""))
+        check_csrf(session.token, form.csrf)
     except CsrfRejected as error:
         return await asyncio.to_thread(form_page, request, session, 403, error=str(error))
-    upload = form.get("fichier")
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    checked, filename, content = form.check_only, form.filename, form.content
+    if not filename:
         missing = "choisir le fichier à importer (XLSX ou CSV)"
         return await asyncio.to_thread(form_page, request, session, 422, error=missing)
-    content = await upload.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
         return await asyncio.to_thread(form_page, request, session, 413, error=too_large)
-    filename = upload.filename
     try:
         plan: ImportPlan = await asyncio.to_thread(plan_import, filename, content, today())
     except SpreadsheetError as error:
@@ -171,6 +169,29 @@ async def upload(
         )
     job_id = await jobs_of(request).start(filename, session.principal.actor, plan.rows)
     return RedirectResponse(f"{UPLOAD_PATH}/{job_id}", status_code=303)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    csrf: str
+    check_only: bool
+    filename: str
+    content: bytes  # up to one byte more than allowed, to tell a file too large
+
+
+async def submitted(request: Request) -> Submitted:
+    form = await request.form(max_files=1, max_fields=5)
+    try:
+        upload = form.get("fichier")
+        if isinstance(upload, UploadFile) and upload.filename:
+            filename, content = upload.filename, await upload.read(MAX_UPLOAD_BYTES + 1)
+        else:
+            filename, content = "", b""
+        return Submitted(
+            str(form.get("csrf") or ""), form.get("verifier") == "1", filename, content
+        )
+    finally:
+        await form.close()  # the upload's temporary file
 
 
 @router.get("/{job_id}", response_model=None)

@@ -50,7 +50,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cpom.bulk_import import plan_import, problems_summary
+    from cpom.bulk_import import count, plan_import, problems_summary
     from cpom.import_template import write_template
     from cpom.service import today
     from cpom.settings import get_settings
@@ -90,25 +90,23 @@ def run(args: argparse.Namespace) -> int:
         return _dry_run(settings, name, plan)
     bar = ProgressBar(sys.stderr)
     tally = asyncio.run(_create(settings, plan, bar))
+    created = count(tally.created, "créé", "créés")
+    present = count(tally.already_present, "déjà présent", "déjà présents")
     print(
-        f"« {name} » : {_contracts(tally.done)} importés : {tally.created} créés, "
-        f"{tally.already_present} déjà présents."
+        f"« {name} » : {count(tally.done, 'contrat', 'contrats')} importés : {created}, {present}."
     )
     return 0
 
 
-def _contracts(number: int) -> str:
-    return f"{number} contrat" if number < 2 else f"{number} contrats"
-
-
 def _dry_run(settings: Settings, name: str, plan: ImportPlan) -> int:
-    from cpom.bulk_import import dry_run
+    from cpom.bulk_import import count, dry_run
     from cpom.db.engine import engine_from
 
     result = dry_run(engine_from(settings), plan)
+    already = count(result.already_present, "déjà présent", "déjà présents")
     print(
         f"« {name} » : toutes les lignes sont valides ; vérification seulement, rien n'a été "
-        f"créé : {result.to_create} à créer, {result.already_present} déjà présents."
+        f"créé : {result.to_create} à créer, {already}."
     )
     for row, present in result.rows:
         state = "déjà présent" if present else "à créer"
@@ -117,7 +115,7 @@ def _dry_run(settings: Settings, name: str, plan: ImportPlan) -> int:
 
 
 async def _create(settings: Settings, plan: ImportPlan, bar: ProgressBar) -> Tally:
-    from cpom.bulk_import import create_contracts
+    from cpom.bulk_import import count, create_contracts
     from cpom.db.engine import engine_from
     from cpom.service import ContractService, ServiceUnavailable
     from cpom.worker import connect
@@ -133,10 +131,10 @@ async def _create(settings: Settings, plan: ImportPlan, bar: ProgressBar) -> Tal
         return await create_contracts(service, plan.rows, bar.update)
     except ServiceUnavailable:
         bar.stream.write("\n")
+        done = count(bar.done, "contrat", "contrats")
         raise InputError(
-            f"Temporal injoignable après {_contracts(bar.done)} sur {len(plan.rows)} : relancer "
-            "l'import du même fichier, il est idempotent (les contrats déjà créés ne le seront "
-            "pas une seconde fois)"
+            f"Temporal injoignable après {done} sur {len(plan.rows)} : relancer l'import du même "
+            "fichier, il est idempotent (les contrats déjà créés ne le seront pas une seconde fois)"
         ) from None
 
 
