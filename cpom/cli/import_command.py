@@ -66,9 +66,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"modèle écrit dans {args.template}")
         return 0
     if args.file is None:
-        raise InputError(
-            "indiquer le FICHIER à importer, ou --template MODELE pour écrire le modèle"
-        )
+        raise InputError("indiquer le FICHIER à importer (ou --template MODELE pour le modèle)")
     if args.examples:
         raise InputError("--examples s'emploie avec --template")
     name = args.file.name
