@@ -218,13 +218,9 @@ def plan_table(table: Table, today: date) -> ImportPlan:
         values = {key: cells[index] for key, index in positions.items() if index < len(cells)}
         row, found, reference = _check_row(number, values, written, today)
         if reference in first_row:
-            found.append(
-                RowProblem(
-                    number,
-                    written["reference"],
-                    f"référence « {reference} » déjà employée ligne {first_row[reference]}",
-                )
-            )
+            first = first_row[reference]
+            message = f"référence « {reference} » déjà employée à la ligne {first}"
+            found.append(RowProblem(number, written["reference"], message))
         elif reference:
             first_row[reference] = number
         # A row's problems in the order of the file's columns, those of no column last.

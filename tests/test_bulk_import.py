@@ -242,10 +242,10 @@ def test_dates_of_a_contract_in_force() -> None:
 
 def test_a_reference_twice_in_the_file_is_a_problem_on_each_repetition() -> None:
     rows = [contract_row(0), contract_row(1), contract_row(2), contract_row(3)]
-    rows[2]["Référence"] = rows[3]["Référence"] = rows[0]["Référence"]
+    first = rows[2]["Référence"] = rows[3]["Référence"] = rows[0]["Référence"]
     assert problems("contrats.csv", as_csv(rows)) == [
-        "ligne 4, colonne « Référence » : référence « CPOM-IMPORT-0000 » déjà employée ligne 2",
-        "ligne 5, colonne « Référence » : référence « CPOM-IMPORT-0000 » déjà employée ligne 2",
+        f"ligne 4, colonne « Référence » : référence « {first} » déjà employée à la ligne 2",
+        f"ligne 5, colonne « Référence » : référence « {first} » déjà employée à la ligne 2",
     ]
 
 
