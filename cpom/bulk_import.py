@@ -400,10 +400,8 @@ def _code(value: object) -> str:
 
 
 def _date(value: object) -> date:
-    if isinstance(value, datetime):
+    if isinstance(value, datetime):  # an XLSX date cell
         day = value.date()
-    elif isinstance(value, date):
-        day = value
     else:
         text = str(value).strip()
         if french := _FRENCH_DATE.fullmatch(text):

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from cpom.bulk_import import ImportRow, Tally, create_contracts
+from cpom.bulk_import import ImportRow, Tally, count, create_contracts
 from cpom.db.models import ImportJobRecord
 from cpom.service import ContractService, ServiceUnavailable
 
@@ -38,10 +38,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def so_far(done: int, total: int) -> str:
+    return f"{count(done, 'contrat', 'contrats')} sur {total}"
+
+
 def interrupted_message(done: int, total: int) -> str:
-    return (
-        f"import interrompu par l'arrêt du service après {done} contrats sur {total} : {RUN_AGAIN}"
-    )
+    return f"import interrompu par l'arrêt du service après {so_far(done, total)} : {RUN_AGAIN}"
 
 
 class ImportJobs:
@@ -145,7 +147,7 @@ class ImportJobs:
                 job_id,
                 FAILED,
                 latest,
-                f"Temporal injoignable après {latest.done} contrats sur {latest.total} : "
+                f"Temporal injoignable après {so_far(latest.done, latest.total)} : "
                 f"quand le service sera revenu, {RUN_AGAIN}",
             )
         except Exception as error:  # the job must end with a status, whatever happened
@@ -154,7 +156,7 @@ class ImportJobs:
                 job_id,
                 FAILED,
                 latest,
-                f"erreur inattendue après {latest.done} contrats sur {latest.total} "
+                f"erreur inattendue après {so_far(latest.done, latest.total)} "
                 f"({error}) : {RUN_AGAIN}",
             )
         else:

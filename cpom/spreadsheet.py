@@ -96,8 +96,11 @@ def _read_csv(content: bytes) -> Table:
     delimiter = max(DELIMITERS, key=header.count)
     try:
         return _numbered(tuple(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter))
-    except csv.Error as error:
-        raise SpreadsheetError(f"CSV illisible : {error}") from None
+    except csv.Error:  # in practice a cell beyond the module's limit: an unclosed quote
+        raise SpreadsheetError(
+            "CSV illisible : une cellule dépasse la taille permise, sans doute à cause d'un "
+            "guillemet jamais refermé"
+        ) from None
 
 
 def _read_xlsx(content: bytes) -> Table:

@@ -97,6 +97,10 @@ def test_xlsx_with_date_cells_text_dates_and_number_cells() -> None:
     assert imported.terms["authority"]["territory"] == "01"
     assert imported.terms["gestionnaire"]["siren"] == siren(7)
     assert imported.terms["gestionnaire"]["finess"] == "010000018"
+    typed = contract_row(1, {"Durée (années)": 4.0, "Gestionnaire": date(2024, 1, 1)})
+    assert problems("contrats.xlsx", as_xlsx([typed])) == [
+        "ligne 2, colonne « Gestionnaire » : une date figure là où un texte est attendu"
+    ]
 
 
 def test_xlsx_reads_the_contrats_sheet_and_keeps_the_sheet_row_numbers() -> None:
@@ -259,6 +263,12 @@ def test_a_reference_twice_in_the_file_is_a_problem_on_each_repetition() -> None
         ("contrats.csv", b"\xef\xbb\xbf\r\n ; \r\n", "le fichier est vide"),
         ("contrats.csv", b"caf\xe9\x81", "encodage des caractères non reconnu"),
         ("contrats.xlsx", as_xlsx([]), "aucun contrat sous la ligne d'en-tête"),
+        (
+            "contrats.csv",
+            b'R\xc3\xa9f\xc3\xa9rence;SIREN\n"' + b"x" * 200_000,
+            "CSV illisible : une cellule dépasse la taille permise, sans doute à cause d'un "
+            "guillemet jamais refermé",
+        ),
     ],
 )
 def test_unreadable_files_are_refused_in_french(

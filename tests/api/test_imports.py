@@ -20,7 +20,7 @@ from api.main import create_app
 from cpom.db.models import ContractRecord, ImportJobRecord
 from cpom.import_jobs import INTERRUPTED, RUNNING, ImportJobs
 from cpom.messages import workflow_id
-from cpom.service import ContractService, Created
+from cpom.service import ContractService, Created, ServiceUnavailable
 from tests.api.conftest import Stack
 from tests.imports import as_csv, as_xlsx, contract_row
 
@@ -256,6 +256,30 @@ async def test_a_stopping_api_marks_its_running_import_interrupted(stack: Stack)
     job = jobs(stack).get(job_id)
     assert job is not None
     assert (job.status, job.done) == (INTERRUPTED, 0)
+
+
+async def test_an_import_cut_by_temporal_ends_failed_and_says_to_run_it_again(
+    stack: Stack,
+) -> None:
+    csrf = await sign_in(stack)
+    create = ContractService.create
+
+    async def flaky(self: ContractService, raw: Any, **options: Any) -> Created:
+        if raw["reference"] == "CPOM-IMPORT-0001":
+            raise ServiceUnavailable("Temporal est injoignable, réessayer plus tard")
+        return await create(self, raw, **options)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ContractService, "create", flaky)
+        rows = [contract_row(index) for index in range(3)]
+        page = await run_job(stack, await upload(stack, csrf, "contrats.csv", as_csv(rows)))
+    assert 'État : <strong id="etat">échoué</strong>' in page
+    assert "Contrats créés : <strong>1</strong>" in page
+    assert (
+        "Temporal injoignable après 1 contrat sur 3 : quand le service sera revenu, relancer "
+        "l'import du même fichier" in page
+    )
+    assert projected(stack) == 1
 
 
 @pytest.mark.timeout(600)
