@@ -67,9 +67,9 @@ def create_app(
     async def limit_body(
         request: Request, call_next: Callable[[Request], Awaitable[object]]
     ) -> object:
-        length = request.headers.get("content-length")
         if request.url.path == imports.UPLOAD_PATH:
             return await call_next(request)  # the upload page checks its own, larger, limit
+        length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
             return JSONResponse(
                 {
