@@ -20,6 +20,7 @@ from api.routes import (
     dashboard,
     dashboard_attachments,
     dashboard_calendar,
+    imports,
     people,
     portfolio,
     workbench,
@@ -28,6 +29,7 @@ from cpom.attachments import AttachmentNotFound, AttachmentRefused, refusal_mess
 from cpom.calendar_feeds import FeedNotFound
 from cpom.db.engine import engine_from
 from cpom.domain.terms_validation import InvalidTerms
+from cpom.import_jobs import ImportJobs
 from cpom.service import (
     ActionRefused,
     ContractNotFound,
@@ -59,8 +61,9 @@ def create_app(
         if not hasattr(app.state, "service"):
             temporal = client or await connect(settings)
             database = engine or engine_from(settings)
-            app.state.service = ContractService(temporal, database, settings.task_queue)
+            install_service(app, ContractService(temporal, database, settings.task_queue))
         yield
+        await app.state.imports.close()
 
     # The documentation pages load Swagger UI and ReDoc from the package, not from a CDN: they
     # work on a machine without Internet access.
@@ -73,7 +76,7 @@ def create_app(
     )
     app.state.settings = settings
     if client is not None and engine is not None:
-        app.state.service = ContractService(client, engine, settings.task_queue)
+        install_service(app, ContractService(client, engine, settings.task_queue))
     app.include_router(contracts.router)
     app.include_router(portfolio.router)
     app.include_router(people.router)
@@ -82,6 +85,7 @@ def create_app(
     app.include_router(workbench.router)
     app.include_router(dashboard_attachments.router)
     app.include_router(dashboard_calendar.router)
+    app.include_router(imports.router)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
@@ -107,7 +111,21 @@ def upload_limits(max_upload_bytes: int) -> list[RouteLimit]:
         RouteLimit("POST", re.compile(r"/tableau/contrats/[^/]+/pieces"), limit, message),
         # A decision taken from the dashboard may come with its proof.
         RouteLimit("POST", re.compile(r"/tableau/contrats/[^/]+/decisions/[^/]+"), limit, message),
+        # The import page checks its own limit and shows it beside its form.
+        RouteLimit(
+            "POST",
+            re.compile(re.escape(imports.UPLOAD_PATH)),
+            imports.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,
+            f"fichier trop volumineux : {imports.MAX_UPLOAD_BYTES // (1024 * 1024)} Mio au plus",
+        ),
     ]
+
+
+def install_service(app: FastAPI, service: ContractService) -> None:
+    """The service of the routes; at start-up, imports cut short by a stop are marked so."""
+    app.state.service = service
+    app.state.imports = ImportJobs(service)
+    app.state.imports.recover()
 
 
 def install_error_handlers(app: FastAPI) -> None:

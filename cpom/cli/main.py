@@ -9,6 +9,7 @@ import sys
 from cpom.cli import (
     calendar_command,
     db_command,
+    import_command,
     projection_command,
     service_commands,
     simulate_command,
@@ -27,6 +28,7 @@ def build_parser() -> FrenchArgumentParser:
     token_command.add_parser(subparsers)
     service_commands.add_parsers(subparsers)
     db_command.add_parser(subparsers)
+    import_command.add_parser(subparsers)
     projection_command.add_parser(subparsers)
     return parser
 

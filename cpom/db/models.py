@@ -208,3 +208,22 @@ class AttachmentRecord(SQLModel, table=True):
     decision: str | None = Field(default=None, max_length=40)
     uploaded_at: datetime
     uploaded_by: str = Field(max_length=300)
+
+
+class ImportJobRecord(SQLModel, table=True):
+    """A bulk import running in the background of an API process, and how far it got."""
+
+    __tablename__ = "import_job"
+
+    id: str = Field(primary_key=True, max_length=32)
+    filename: str = Field(max_length=255)
+    actor: str
+    status: str = Field(index=True)
+    total: int
+    done: int = 0
+    created: int = 0
+    already_present: int = 0
+    message: str | None = None
+    started_at: datetime
+    heartbeat_at: datetime
+    finished_at: datetime | None = None

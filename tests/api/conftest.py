@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
+from fastapi import FastAPI
 
 from api.main import create_app
 from cpom.access import Role, create_token
@@ -23,6 +24,7 @@ class Stack:
     life: LifeSimulator
     http: httpx.AsyncClient
     tokens: dict[str, str]
+    app: FastAPI
 
     def as_(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -53,4 +55,4 @@ async def stack() -> AsyncIterator[Stack]:
                 base_url="http://cpom",
                 headers={"Authorization": f"Bearer {tokens['agent']}"},
             ) as http:
-                yield Stack(life, http, tokens)
+                yield Stack(life, http, tokens, app)

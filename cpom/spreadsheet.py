@@ -1,0 +1,123 @@
+"""Read the one table of a spreadsheet agents keep their contracts in: CSV or XLSX.
+
+Rows keep the spreadsheet's own numbers (the first row is 1) so that a report can point at the
+very row a person sees in their spreadsheet program.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from openpyxl import load_workbook
+
+MAX_ROWS = 10_000
+DELIMITERS = (";", ",", "\t")
+
+
+class SpreadsheetError(ValueError):
+    """The file cannot be read as a table; the message says why, in French."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """The non-blank rows of a sheet, each with its row number."""
+
+    rows: list[tuple[int, tuple[object, ...]]]
+
+
+def read_table(filename: str, content: bytes) -> Table:
+    suffix = PurePath(filename).suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(content)
+    if suffix == ".xlsx":
+        return _read_xlsx(content)
+    shown = f"« {suffix} »" if suffix else "sans extension"
+    raise SpreadsheetError(
+        f"fichier {shown} non pris en charge : enregistrer le tableau au format XLSX ou CSV"
+    )
+
+
+def blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def normalized(text: str) -> str:
+    """Text compared ignoring case, accents, typographic apostrophes and extra spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(bare.casefold().split())
+
+
+def _numbered(rows: Iterable[tuple[object, ...]]) -> Table:
+    kept: list[tuple[int, tuple[object, ...]]] = []
+    for number, cells in enumerate(rows, start=1):
+        if all(blank(cell) for cell in cells):
+            continue
+        if len(kept) > MAX_ROWS:  # the header and MAX_ROWS contracts
+            limit = f"{MAX_ROWS:,}".replace(",", "\u202f")
+            raise SpreadsheetError(
+                f"plus de {limit} contrats dans le fichier : le découper en plusieurs fichiers"
+            )
+        kept.append((number, cells))
+    if not kept:
+        raise SpreadsheetError("le fichier est vide")
+    return Table(kept)
+
+
+def _decode(content: bytes) -> str:
+    # Spreadsheet programs write UTF-8, often with a byte order mark; FINESS extracts and older
+    # Excel versions write Windows-1252.
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("cp1252")
+    except UnicodeDecodeError:
+        raise SpreadsheetError(
+            "encodage des caractères non reconnu : enregistrer le fichier en « CSV UTF-8 »"
+        ) from None
+
+
+def _read_csv(content: bytes) -> Table:
+    if b"\x00" in content:  # a workbook under a .csv name, or UTF-16 text
+        raise SpreadsheetError(
+            "ce fichier n'est pas un CSV (contenu binaire ou UTF-16) : enregistrer le tableau au "
+            "format « CSV UTF-8 » ou XLSX"
+        )
+    text = _decode(content)
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    # The header line has no quoted separators: the most frequent candidate is the delimiter.
+    delimiter = max(DELIMITERS, key=header.count)
+    try:
+        return _numbered(tuple(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error:  # in practice a cell beyond the module's limit: an unclosed quote
+        raise SpreadsheetError(
+            "CSV illisible : une cellule dépasse la taille permise, sans doute à cause d'un "
+            "guillemet jamais refermé"
+        ) from None
+
+
+def _read_xlsx(content: bytes) -> Table:
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # a corrupt or foreign file fails in many ways inside the zip and XML
+        raise SpreadsheetError(
+            "ce fichier n'est pas un classeur XLSX lisible : l'ouvrir et l'enregistrer à "
+            "nouveau au format « Classeur Excel (.xlsx) »"
+        ) from None
+    try:
+        sheets = workbook.worksheets
+        sheet = next((s for s in sheets if normalized(s.title) == "contrats"), sheets[0])
+        return _numbered(sheet.iter_rows(min_row=1, values_only=True))
+    except SpreadsheetError:
+        raise
+    except Exception:
+        raise SpreadsheetError("la feuille du classeur XLSX est illisible") from None
+    finally:
+        workbook.close()

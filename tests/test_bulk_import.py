@@ -1,0 +1,323 @@
+"""Bulk import: reading CSV and XLSX, matching headers, every problem with its row and column."""
+
+import io
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from cpom import spreadsheet
+from cpom.bulk_import import COLUMNS, plan_import, problems_summary
+from cpom.import_template import template_csv, template_xlsx, write_template
+from cpom.settings import ROOT
+from cpom.spreadsheet import SpreadsheetError
+from tests.imports import HEADERS, as_csv, as_xlsx, contract_row, siren
+
+TODAY = date(2025, 6, 1)
+
+
+def problems(filename: str, content: bytes) -> list[str]:
+    return [str(problem) for problem in plan_import(filename, content, TODAY).problems]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+def test_csv_in_utf8_with_or_without_byte_order_mark(encoding: str) -> None:
+    rows = [contract_row(0), contract_row(1, {"Autorité": "ARS Île-de-France", "Territoire": "75"})]
+    plan = plan_import("contrats.csv", as_csv(rows, encoding=encoding), TODAY)
+    assert plan.problems == []
+    assert [(row.row, row.reference) for row in plan.rows] == [
+        (2, "CPOM-IMPORT-0000"),
+        (3, "CPOM-IMPORT-0001"),
+    ]
+    first, second = (row.terms for row in plan.rows)
+    assert first == {
+        "reference": "CPOM-IMPORT-0000",
+        "preset": "sad",
+        "effet": "2024-01-01",
+        "duration_years": 5,
+        "signed_on": "2023-12-15",
+        "authority": {
+            "kind": "departement",
+            "name": "Département d'Ille-et-Vilaine",
+            "territory": "35",
+            "email": "cpom@autorite.example",
+        },
+        "gestionnaire": {
+            "raison_sociale": "Association numéro 0",
+            "siren": siren(1),
+            "email": "direction0@gestionnaire.example",
+        },
+    }
+    assert second["authority"]["name"] == "ARS Île-de-France"
+    assert second["authority"]["kind"] == "ars"
+
+
+def test_csv_in_windows_1252_with_semicolons_as_finess_extracts_come() -> None:
+    row = contract_row(0, {"Autorité": "Département de la Moselle", "Territoire": "57"})
+    row["Gestionnaire"] = "Aide à domicile « Lorraine »"
+    content = as_csv([row], delimiter=";", encoding="cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        content.decode("utf-8")
+    plan = plan_import("extrait.CSV", content, TODAY)
+    assert plan.problems == []
+    terms = plan.rows[0].terms
+    assert terms["authority"]["name"] == "Département de la Moselle"
+    assert terms["gestionnaire"]["raison_sociale"] == "Aide à domicile « Lorraine »"
+
+
+def test_csv_with_commas_and_quoted_values() -> None:
+    row = contract_row(0, {"Gestionnaire": "Association « Vivre, chez soi »"})
+    plan = plan_import("contrats.csv", as_csv([row], delimiter=","), TODAY)
+    assert plan.problems == []
+    assert plan.rows[0].gestionnaire == "Association « Vivre, chez soi »"
+
+
+def test_xlsx_with_date_cells_text_dates_and_number_cells() -> None:
+    row = contract_row(
+        0,
+        {
+            "Date d'effet": date(2024, 1, 1),  # a date cell, read back as a datetime
+            "Date de signature": "15/12/2023",
+            "À jour au": "2024-12-31",
+            "Durée (années)": 5,
+            "Territoire": 1,  # typed as a number: « 01 »
+            "SIREN": int(siren(7)),
+            "FINESS": 10000018,  # a number cell dropped the leading zero
+        },
+    )
+    plan = plan_import("contrats.xlsx", as_xlsx([row]), TODAY)
+    assert plan.problems == []
+    (imported,) = plan.rows
+    assert imported.declared_up_to_date_on == date(2024, 12, 31)
+    assert imported.terms["effet"] == "2024-01-01"
+    assert imported.terms["signed_on"] == "2023-12-15"
+    assert imported.terms["duration_years"] == 5
+    assert imported.terms["authority"]["territory"] == "01"
+    assert imported.terms["gestionnaire"]["siren"] == siren(7)
+    assert imported.terms["gestionnaire"]["finess"] == "010000018"
+    typed = contract_row(1, {"Durée (années)": 4.0, "Gestionnaire": date(2024, 1, 1)})
+    assert problems("contrats.xlsx", as_xlsx([typed])) == [
+        "ligne 2, colonne « Gestionnaire » : une date figure là où un texte est attendu"
+    ]
+
+
+def test_xlsx_reads_the_contrats_sheet_and_keeps_the_sheet_row_numbers() -> None:
+    workbook = Workbook()
+    aide = workbook.active
+    assert aide is not None
+    aide.title = "Aide"
+    aide.append(["rien à importer ici"])
+    sheet = workbook.create_sheet("contrats")
+    sheet.append(HEADERS)
+    sheet.append([])  # a blank row is skipped, the numbers stay the sheet's
+    bad = contract_row(1, {"SIREN": "123456789"})
+    sheet.append([bad[header] for header in HEADERS])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert problems("contrats.xlsx", buffer.getvalue()) == [
+        "ligne 3, colonne « SIREN » : « 123456789 » n'est pas un numéro valide "
+        "(9 chiffres, clé de Luhn)"
+    ]
+
+
+def test_headers_match_ignoring_case_accents_apostrophes_and_spaces() -> None:
+    written = [
+        "  REFERENCE ",
+        "prereglage",
+        "Date d’effet",
+        "DUREE  (annees)",
+        "date de signature",
+        "territoire",
+        "type d'autorite",
+        "autorite",
+        "courriel de l’autorite",
+        "Courriel du superviseur",
+        "gestionnaire",
+        "Siren",
+        "finess",
+        "COURRIEL DU GESTIONNAIRE",
+        "a jour au",
+    ]
+    row = contract_row(0, {"SIREN": "12"})
+    content = as_csv([{w: row[h] for w, h in zip(written, HEADERS, strict=True)}], headers=written)
+    # The report names the column as the file writes it.
+    assert problems("contrats.csv", content) == [
+        "ligne 2, colonne « Siren » : « 12 » n'est pas un numéro valide (9 chiffres, clé de Luhn)"
+    ]
+
+
+def test_the_optional_columns_may_be_left_out_in_any_order() -> None:
+    required = [c.header for c in COLUMNS if c.required][::-1]
+    plan = plan_import("contrats.csv", as_csv([contract_row(0)], headers=required), TODAY)
+    assert plan.problems == []
+    assert "signed_on" not in plan.rows[0].terms
+
+
+def test_header_problems_unknown_duplicate_headless_and_missing_columns() -> None:
+    headers = [*HEADERS[:9], "Couleur", "SIREN ", *HEADERS[11:13], "", "Autorité"]
+    rows = [{**contract_row(0), "": "orpheline"}]
+    content = as_csv(rows, headers=headers)
+    assert problems("contrats.csv", content) == [
+        "ligne 1, colonne « Couleur » : colonne inconnue ; colonnes possibles : "
+        + ", ".join(HEADERS),
+        "ligne 1, colonne « SIREN » : colonne en double (déjà en colonne K)",
+        "ligne 1, colonne « Autorité » : colonne en double (déjà en colonne H)",
+        "ligne 1 : la colonne N n'a pas d'en-tête mais contient des valeurs",
+        "ligne 1 : colonnes obligatoires manquantes : « Gestionnaire », "
+        "« Courriel du gestionnaire »",
+    ]
+
+
+def test_every_problem_of_every_row_is_reported_with_its_row_and_column() -> None:
+    rows = [
+        contract_row(0),
+        contract_row(
+            1,
+            {
+                "Référence": "CPOM 35/2",
+                "Préréglage": "sap",
+                "Date d'effet": "31/02/2024",
+                "Durée (années)": "cinq",
+                "Territoire": "99",
+                "Type d'autorité": "Mairie",
+                "Autorité": "",
+                "Courriel de l'autorité": "pas-une-adresse",
+                "SIREN": "732829321",
+                "FINESS": "12",
+                "Courriel du gestionnaire": "",
+            },
+        ),
+        contract_row(2, {"Durée (années)": "7", "Date de signature": "2024/01/01"}),
+        contract_row(3),
+    ]
+    plan = plan_import("contrats.csv", as_csv(rows), TODAY)
+    assert [str(problem) for problem in plan.problems] == [
+        "ligne 3, colonne « Référence » : « CPOM 35/2 » : 1 à 80 caractères parmi lettres, "
+        "chiffres, « . », « _ » et « - », en commençant par une lettre ou un chiffre",
+        "ligne 3, colonne « Préréglage » : « sap » inconnu ; valeurs possibles : sad, esms-ars, "
+        "ahi-etat",
+        "ligne 3, colonne « Date d'effet » : la date « 31/02/2024 » n'existe pas",
+        "ligne 3, colonne « Durée (années) » : « cinq » n'est pas un nombre entier d'années",
+        "ligne 3, colonne « Territoire » : territoire inconnu « 99 » : attendu un numéro de "
+        "département (01 à 95, 2A, 2B) ou d'outre-mer (971 à 978)",
+        "ligne 3, colonne « Type d'autorité » : « Mairie » inconnu ; valeurs possibles : "
+        "Département, ARS, État",
+        "ligne 3, colonne « Autorité » : valeur obligatoire manquante",
+        "ligne 3, colonne « Courriel de l'autorité » : « pas-une-adresse » n'est pas une "
+        "adresse valide",
+        "ligne 3, colonne « SIREN » : « 732829321 » n'est pas un numéro valide (9 chiffres, "
+        "clé de Luhn)",
+        "ligne 3, colonne « FINESS » : un numéro FINESS compte 9 caractères (ex. 350000000)",
+        "ligne 3, colonne « Courriel du gestionnaire » : valeur obligatoire manquante",
+        "ligne 4, colonne « Durée (années) » : 7 ans impossible : un CPOM est conclu pour 2 ans "
+        "au moins (seed 000 L94) et 5 ans au plus (CASF L.313-11, seed 000 L93)",
+        "ligne 4, colonne « Date de signature » : « 2024/01/01 » n'est pas une date (attendu "
+        "JJ/MM/AAAA ou AAAA-MM-JJ)",
+    ]
+    assert [row.row for row in plan.rows] == [2, 5]  # checked, never created: the plan is invalid
+    assert not plan.valid
+    assert problems_summary("contrats.csv", plan) == (
+        "« contrats.csv » : 13 problèmes sur 4 lignes ; aucun contrat n'a été créé."
+    )
+
+
+def test_dates_of_a_contract_in_force() -> None:
+    rows = [
+        contract_row(0, {"Date d'effet": "01/01/2019", "Durée (années)": "5"}),
+        contract_row(1, {"À jour au": "02/06/2025", "Date de signature": "01/07/2025"}),
+        contract_row(2, {"À jour au": "31/12/2023"}),
+        contract_row(3, {"Date d'effet": "01/01/1900"}),
+        contract_row(4, {"Date d'effet": "2023-01-01", "À jour au": TODAY.isoformat()}),
+    ]
+    assert problems("contrats.csv", as_csv(rows)) == [
+        "ligne 2, colonne « Date d'effet » : le contrat a pris fin le 31/12/2023 (date d'effet "
+        "et durée) : seuls les contrats en cours s'importent",
+        "ligne 3, colonne « Date de signature » : la date de signature ne peut pas être "
+        "postérieure à aujourd'hui (01/06/2025)",
+        "ligne 3, colonne « À jour au » : cette date ne peut pas être postérieure à aujourd'hui "
+        "(01/06/2025)",
+        "ligne 4, colonne « À jour au » : le 31/12/2023 précède la date d'effet du contrat "
+        "(01/01/2024)",
+        "ligne 5, colonne « Date d'effet » : année 1900 hors de la plage 1950–2090",
+    ]
+
+
+def test_a_reference_twice_in_the_file_is_a_problem_on_each_repetition() -> None:
+    rows = [contract_row(0), contract_row(1), contract_row(2), contract_row(3)]
+    first = rows[2]["Référence"] = rows[3]["Référence"] = rows[0]["Référence"]
+    assert problems("contrats.csv", as_csv(rows)) == [
+        f"ligne 4, colonne « Référence » : référence « {first} » déjà employée à la ligne 2",
+        f"ligne 5, colonne « Référence » : référence « {first} » déjà employée à la ligne 2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "message"),
+    [
+        ("contrats.xls", b"\xd0\xcf\x11\xe0", "fichier « .xls » non pris en charge"),
+        ("contrats", b"a;b", "fichier sans extension non pris en charge"),
+        ("contrats.csv", as_xlsx([]), "ce fichier n'est pas un CSV (contenu binaire ou UTF-16)"),
+        ("contrats.xlsx", b"Reference;SIREN\n", "ce fichier n'est pas un classeur XLSX lisible"),
+        ("contrats.csv", b"\xef\xbb\xbf\r\n ; \r\n", "le fichier est vide"),
+        ("contrats.csv", b"caf\xe9\x81", "encodage des caractères non reconnu"),
+        ("contrats.xlsx", as_xlsx([]), "aucun contrat sous la ligne d'en-tête"),
+        (
+            "contrats.csv",
+            b'R\xc3\xa9f\xc3\xa9rence;SIREN\n"' + b"x" * 200_000,
+            "CSV illisible : une cellule dépasse la taille permise, sans doute à cause d'un "
+            "guillemet jamais refermé",
+        ),
+    ],
+)
+def test_unreadable_files_are_refused_in_french(
+    filename: str, content: bytes, message: str
+) -> None:
+    with pytest.raises(SpreadsheetError, match=re.escape(message)):
+        plan_import(filename, content, TODAY)
+
+
+def test_too_many_rows_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spreadsheet, "MAX_ROWS", 2)
+    rows = [contract_row(index) for index in range(3)]
+    assert len(plan_import("contrats.csv", as_csv(rows[:2]), TODAY).rows) == 2
+    with pytest.raises(SpreadsheetError, match="plus de 2 contrats dans le fichier"):
+        plan_import("contrats.csv", as_csv(rows), TODAY)
+
+
+def _cells(content: bytes) -> dict[str, list[tuple[object, ...]]]:
+    workbook = load_workbook(io.BytesIO(content))
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in workbook}
+
+
+def test_the_committed_examples_are_what_the_template_code_writes() -> None:
+    examples = ROOT / "examples"
+    csv_file = (examples / "import-contrats.csv").read_bytes()
+    xlsx_file = (examples / "import-contrats.xlsx").read_bytes()
+    assert csv_file == template_csv(examples=True)
+    assert _cells(xlsx_file) == _cells(template_xlsx(examples=True))
+    for name, content in (("import-contrats.csv", csv_file), ("import-contrats.xlsx", xlsx_file)):
+        plan = plan_import(name, content, TODAY)
+        assert plan.problems == []
+        assert [row.reference for row in plan.rows] == ["CPOM-35-SAD-2024", "CPOM-44-ESMS-2025"]
+    assert plan.rows[0].declared_up_to_date_on == date(2024, 12, 31)
+
+
+def test_the_empty_template_has_the_headers_and_a_help_sheet(tmp_path: Path) -> None:
+    write_template(tmp_path / "modele.xlsx")
+    sheets = _cells((tmp_path / "modele.xlsx").read_bytes())
+    assert list(sheets) == ["Contrats", "Aide"]
+    assert sheets["Contrats"] == [tuple(HEADERS)]
+    aide = sheets["Aide"]
+    assert aide[0] == ("Colonne", "Obligatoire", "Contenu", "Exemple")
+    assert [line[:2] for line in aide[1 : len(COLUMNS) + 1]] == [
+        (c.header, "oui" if c.required else "non") for c in COLUMNS
+    ]
+    assert all(line[2] for line in aide[1 : len(COLUMNS) + 1])
+    write_template(tmp_path / "modele.csv")
+    assert (tmp_path / "modele.csv").read_bytes() == (
+        "\ufeff" + ";".join(HEADERS) + "\r\n"
+    ).encode()
+    with pytest.raises(SpreadsheetError, match=r"choisir un nom de fichier en \.xlsx ou en \.csv"):
+        write_template(tmp_path / "modele.ods")
