@@ -73,6 +73,7 @@ def render(
     return templates.from_string(PAGE).render(
         principal=principal,
         csrf=csrf_token("cpom_session"),
+        task_count=0,
         reference=record.reference,
         **context,
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page
 
-from tests.e2e.stack import cpom, cpom_up, isolated_env
+from tests.e2e.stack import AGENT, cpom, cpom_up, isolated_env
 from tests.e2e.test_dashboard import browser
 from tests.imports import as_csv, as_xlsx, contract_row
 
@@ -28,7 +28,7 @@ def test_an_agent_imports_a_spreadsheet_and_follows_its_progress(
 ) -> None:
     env = isolated_env(tmp_path / "data", "cpom-import")
     with cpom_up(env, tmp_path / "up.log") as api:
-        agent = cpom(env, "token", "create", "--role", "agent")
+        agent = cpom(env, *AGENT)
         page = browser.new_page(accept_downloads=True)
         page.goto(f"{api}/tableau/connexion")
         page.fill("#token", agent)
