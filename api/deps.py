@@ -11,7 +11,9 @@ from cpom.service import ContractService
 _bearer = HTTPBearer(auto_error=False, description="Jeton créé par `cpom token create`.")
 
 
-def get_service(request: Request) -> ContractService:
+async def get_service(request: Request) -> ContractService:
+    # Asynchronous although it waits for nothing: FastAPI runs a plain function dependency in
+    # its thread pool, a hop every request would pay for nothing.
     service: ContractService = request.app.state.service
     return service
 

@@ -1,12 +1,21 @@
 """Request and response bodies of the HTTP API (French descriptions for the OpenAPI schema)."""
 
+import json
 from datetime import date, datetime
 from datetime import date as Day  # fields named `date` shadow the type in their class
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from cpom.domain.live_agenda import STATUS_LABELS, AgendaItem, nature, status_on
+from cpom.domain.live_agenda import (
+    STATUS_LABELS,
+    AgendaItem,
+    nature,
+    nature_of,
+    status_of,
+    status_on,
+)
+from cpom.service import ContractRows
 
 
 class ContractCreate(BaseModel):
@@ -258,3 +267,56 @@ class DocumentListItem(BaseModel):
     sha256: str
     uploaded_by: str | None = Field(description="Auteur du dépôt ; vide pour un document généré.")
     url: str = Field(description="Adresse de téléchargement.")
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def detail_payload(rows: ContractRows, today: date) -> dict[str, Any]:
+    """`ContractDetail` as plain JSON data, built straight from the projection's rows: the
+    contract's page is the service's most read answer (a test checks it against the model)."""
+    agenda = []
+    for row in rows.agenda:
+        status = status_of(row["day"], row["awaited"], row["opens_on"], row["done_on"], today)
+        agenda.append(
+            {
+                "key": row["key"],
+                "date": row["day"].isoformat(),
+                "kind": row["kind"],
+                "label": row["label"],
+                "nature": nature_of(row["hard"], row["awaited"]),
+                "hard": row["hard"],
+                "status": status.value,
+                "status_label": STATUS_LABELS[status],
+                "awaited": row["awaited"],
+                "obligation": row["obligation"],
+                "waiting_for": row["waiting_for"],
+                "action": row["action"],
+                "opens_on": _plain(row["opens_on"]),
+                "done_on": _plain(row["done_on"]),
+                "done_by": row["done_by"],
+                "outcome": row["outcome"],
+                "on_silence": row["on_silence"],
+                "silence_on": _plain(row["silence_on"]),
+                "consequence": row["consequence"],
+                "contract_year": row["contract_year"],
+                "exercise": row["exercise"],
+                "basis": json.loads(row["basis_json"]),
+            }
+        )
+    return {
+        "contract": {field: _plain(rows.contract[field]) for field in ContractSummary.model_fields},
+        "terms": json.loads(rows.terms_json),
+        "agenda": agenda,
+        "events": [
+            {
+                "date": event["on"].isoformat(),
+                "kind": event["kind"],
+                "summary": event["summary"],
+                "actor": event["actor"],
+                "details": json.loads(event["details_json"]),
+            }
+            for event in rows.events
+        ],
+    }

@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Engine, func
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, Engine, RowMapping, func
+from sqlalchemy import select as core_select
+from sqlmodel import Session, SQLModel, col, select
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -82,6 +83,22 @@ class Forbidden(PermissionError):
 
 class ServiceUnavailable(RuntimeError):
     """Temporal cannot be reached; the request may be retried."""
+
+
+@dataclass
+class ContractRows:
+    contract: RowMapping
+    terms_json: str
+    agenda: Sequence[RowMapping]
+    events: Sequence[RowMapping]
+
+
+# The tables as SQLAlchemy Core sees them: reads that need no ORM objects.
+TABLES = SQLModel.metadata.tables
+
+
+def _reference(reference: str) -> ColumnElement[bool]:
+    return col(ContractRecord.reference) == reference
 
 
 @dataclass
@@ -166,6 +183,42 @@ class ContractService:
             if session.get(ContractRecord, update.terms.reference) is not None:
                 return
         projection.record(self.engine, update)
+
+    def detail(self, reference: str) -> ContractRows:
+        """Everything the contract's page shows, read in one connection as plain rows: the
+        most read path of the service, kept clear of the ORM's bookkeeping."""
+        with self.engine.connect() as connection:
+            contract = (
+                connection.execute(core_select(TABLES["contract"]).where(_reference(reference)))
+                .mappings()
+                .first()
+            )
+            if contract is None:
+                raise ContractNotFound(reference)
+            terms = connection.execute(
+                core_select(col(ContractTermsRecord.terms_json)).where(
+                    col(ContractTermsRecord.reference) == reference
+                )
+            ).scalar_one()
+            agenda = (
+                connection.execute(
+                    core_select(TABLES["agenda_item"])
+                    .where(col(AgendaRecord.reference) == reference)
+                    .order_by(col(AgendaRecord.day), col(AgendaRecord.key))
+                )
+                .mappings()
+                .all()
+            )
+            events = (
+                connection.execute(
+                    core_select(TABLES["contract_event"])
+                    .where(col(EventRecord.reference) == reference)
+                    .order_by(col(EventRecord.sequence))
+                )
+                .mappings()
+                .all()
+            )
+        return ContractRows(contract, terms, agenda, events)
 
     def record(self, reference: str) -> ContractRecord:
         with Session(self.engine) as session:

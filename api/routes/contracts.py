@@ -15,13 +15,11 @@ from api.schemas import (
     ContractDetail,
     ContractPage,
     ContractSummary,
-    EventItem,
     NoticeItem,
     Problem,
-    agenda_entry,
+    detail_payload,
 )
 from cpom.access import Principal, Role
-from cpom.db import projection
 from cpom.db.models import ContractRecord
 from cpom.portfolio import Sort
 from cpom.portfolio import list_contracts as list_contracts_of
@@ -96,26 +94,14 @@ def list_contracts(
 @router.get(
     "/{reference}", response_model=ContractDetail, summary="Lire un contrat", responses=ERRORS
 )
-def get_contract(reference: str, service: ServiceDep, principal: PrincipalDep) -> ContractDetail:
+def get_contract(reference: str, service: ServiceDep, principal: PrincipalDep) -> Response:
     """Termes, phase, agenda vivant (chaque étape avec son fondement, son état, qui est
     attendu et ce que vaut le silence) et événements, lus dans la base de projection."""
-    record = readable_record(service, principal, reference)
-    day = today()
-    return ContractDetail(
-        contract=ContractSummary.model_validate(record, from_attributes=True),
-        terms=json.loads(projection.TERMS.dump_json(service.terms(reference))),
-        agenda=[agenda_entry(item, day) for item in service.agenda(reference)],
-        events=[
-            EventItem(
-                date=e.on,
-                kind=e.kind,
-                summary=e.summary,
-                actor=e.actor,
-                details=json.loads(e.details_json),
-            )
-            for e in service.events(reference)
-        ],
-    )
+    rows = service.detail(reference)
+    if not principal.may_read(rows.contract["gestionnaire_siren"]):
+        raise ContractNotFound(reference)
+    body = json.dumps(detail_payload(rows, today()), ensure_ascii=False)
+    return Response(body.encode(), media_type="application/json")
 
 
 @router.post(

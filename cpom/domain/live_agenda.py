@@ -118,22 +118,33 @@ class AgendaItem:
 
 def status_on(item: AgendaItem, today: date) -> Status:
     """The item's status on `today`: a deadline lasts until the end of its day."""
-    if item.done_on is not None:
+    return status_of(item.day, item.awaited, item.opens_on, item.done_on, today)
+
+
+def status_of(
+    day: date, awaited: bool, opens_on: date | None, done_on: date | None, today: date
+) -> Status:
+    """`status_on` from the facts alone, for readers that hold them as plain rows."""
+    if done_on is not None:
         return Status.DONE
-    if not item.awaited:
-        return Status.DONE if item.day < today else Status.UPCOMING
-    if today > item.day:
+    if not awaited:
+        return Status.DONE if day < today else Status.UPCOMING
+    if today > day:
         return Status.MISSED
-    if item.opens_on is None or item.opens_on <= today:
+    if opens_on is None or opens_on <= today:
         return Status.PENDING
     return Status.UPCOMING
 
 
 def nature(item: AgendaItem) -> str:
     """What the date is, in French: a legal deadline to meet, a target, or a date to know."""
-    if not item.hard:
+    return nature_of(item.hard, item.awaited)
+
+
+def nature_of(hard: bool, awaited: bool) -> str:
+    if not hard:
         return "cible"
-    return "délai légal" if item.awaited else "date"
+    return "délai légal" if awaited else "date"
 
 
 def is_deadline(item: AgendaItem) -> bool:
@@ -665,7 +676,9 @@ __all__ = [
     "live_agenda",
     "missed_on_import",
     "nature",
+    "nature_of",
     "next_deadline",
     "overdue_since",
+    "status_of",
     "status_on",
 ]
