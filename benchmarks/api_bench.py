@@ -156,9 +156,7 @@ def main() -> None:
     temporal = env["CPOM_TEMPORAL_ADDRESS"]
     with cpom_up(env, data / "up.log") as api:
         token = cpom(env, *AGENT)
-        asyncio.run(
-            run(api, token, temporal, args.contracts, args.concurrency, data / "cpom.db")
-        )
+        asyncio.run(run(api, token, temporal, args.contracts, args.concurrency, data / "cpom.db"))
     sys.stdout.flush()
     os._exit(0)
 

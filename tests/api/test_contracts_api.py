@@ -5,6 +5,7 @@ from typing import Any
 
 from icalendar import Calendar
 
+from api.schemas import ContractDetail
 from cpom.domain.clock import local_date
 from tests.api.conftest import Stack
 
@@ -51,6 +52,8 @@ async def test_invalid_terms_get_a_french_422_and_nothing_starts(stack: Stack) -
 async def test_contract_detail_reads_the_live_agenda(stack: Stack) -> None:
     await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
     detail = await stack.projected("CPOM-35-SAD-2024")
+    # Built straight from the projection's rows, the answer still follows its documented model.
+    assert ContractDetail.model_validate(detail).contract.reference == "CPOM-35-SAD-2024"
     notice = next(a for a in detail["agenda"] if a["kind"] == "prorogation_notice_deadline")
     assert notice["date"] == "2028-06-30"
     assert notice["basis"]["anchor"] == "2028-12-31"

@@ -886,3 +886,15 @@ class TestDue:
         state = make_state()
         state.done = {"dialogue:convocation:1"}
         assert keys(due(state, date(2024, 7, 7), REMINDER_HOUR)) == ["dialogue:releve:1"]
+
+
+def test_the_renegotiation_opens_the_day_the_authority_decides_it() -> None:
+    state = make_state()
+    state.done.add("renegociation")  # its day passed before the contract was imported
+    assert "renegociation" not in by_key(state)
+    state.renegotiation_requested_on = date(2028, 8, 1)
+    decided = by_key(state)["renegociation:decidee"]
+    assert (decided.day, decided.hour) == (date(2028, 8, 1), 0)
+    assert decided.action == OpenRenegotiation("ouverture décidée par l'autorité")
+    state.renegotiation_opened_on = date(2028, 8, 1)
+    assert "renegociation:decidee" not in by_key(state)

@@ -32,8 +32,10 @@ from cpom.domain.lifecycle import (
     apply_answer_prorogation,
     apply_approve_releve,
     apply_denounce,
+    apply_open_renegotiation,
     apply_record_dialogue,
     apply_request_prorogation,
+    apply_review_documents,
     apply_sign,
     apply_sign_avenant,
     apply_submit_documents,
@@ -44,8 +46,10 @@ from cpom.domain.lifecycle import (
     check_answer_prorogation,
     check_approve_releve,
     check_denounce,
+    check_open_renegotiation,
     check_record_dialogue,
     check_request_prorogation,
+    check_review_documents,
     check_sign,
     check_sign_avenant,
     check_submit_documents,
@@ -1173,3 +1177,77 @@ def test_a_decision_replaces_the_terms_instead_of_mutating_them() -> None:
     accept_tacitly(state, date(2028, 5, 10))
     assert original.prorogations == ()
     assert state.terms is not original
+
+
+# Examining documents, opening the renegotiation ----------------------------------------------
+
+
+def test_documents_are_examined_once_all_received() -> None:
+    state = make_state()
+    assert refusal(lambda: check_review_documents(state, 2024)) == (
+        "les documents de l'exercice 2024 ne sont pas tous reçus : rien à examiner"
+    )
+    apply_submit_documents(state, 2024, SAD_ITEMS, date(2025, 3, 1), ACTOR)
+    check_review_documents(state, 2024)
+    apply_review_documents(state, 2024, "", date(2025, 3, 5), ACTOR)
+    assert state.reviewed == [2024]
+    assert state.events[-1] == Event(
+        date(2025, 3, 5),
+        "documents_reviewed",
+        "documents de l'exercice 2024 examinés",
+        ACTOR,
+        {"exercise": "2024"},
+    )
+    assert refusal(lambda: check_review_documents(state, 2024)) == (
+        "les documents de l'exercice 2024 sont déjà examinés"
+    )
+    apply_submit_documents(state, 2025, SAD_ITEMS, date(2026, 3, 1), ACTOR)
+    apply_review_documents(state, 2025, "bilan à préciser", date(2026, 3, 5), ACTOR)
+    assert state.events[-1].summary == "documents de l'exercice 2025 examinés : bilan à préciser"
+    assert state.events[-1].details["observations"] == "bilan à préciser"
+
+
+def test_the_authority_may_open_the_renegotiation_while_the_contract_is_in_force() -> None:
+    state = make_state()
+    check_open_renegotiation(state)
+    apply_open_renegotiation(state, date(2028, 8, 1), ACTOR)
+    assert state.renegotiation_requested_on == date(2028, 8, 1)
+    assert state.events[-1].kind == "renegotiation_requested"
+    assert refusal(lambda: check_open_renegotiation(state)) == (
+        "l'ouverture de la négociation est déjà décidée"
+    )
+
+
+@pytest.mark.parametrize(
+    ("prepare", "reason"),
+    [
+        (
+            lambda s: setattr(s, "phase", Phase.NEGOCIATION),
+            "la négociation d'un successeur s'ouvre pendant l'exécution",
+        ),
+        (
+            lambda s: setattr(s, "phase", Phase.SIGNE),
+            "la négociation d'un successeur s'ouvre pendant l'exécution",
+        ),
+        (
+            lambda s: setattr(s, "successor_reference", "CPOM-35-SAD-2024-R"),
+            "la négociation d'un nouveau CPOM est déjà ouverte (CPOM-35-SAD-2024-R)",
+        ),
+        (
+            lambda s: setattr(s, "pending_prorogation", pending()),
+            "une demande de prorogation attend sa réponse : y répondre d'abord",
+        ),
+        (
+            lambda s: setattr(
+                s, "termination", Termination(Phase.RESILIEE, EFFET, EFFET, "liquidation")
+            ),
+            "fin du contrat déjà notifiée : liquidation",
+        ),
+    ],
+)
+def test_the_renegotiation_cannot_be_opened(
+    prepare: Callable[[ContractState], None], reason: str
+) -> None:
+    state = make_state()
+    prepare(state)
+    assert refusal(lambda: check_open_renegotiation(state)) == reason
