@@ -21,10 +21,10 @@ async def get_service(request: Request) -> ContractService:
 ServiceDep = Annotated[ContractService, Depends(get_service)]
 
 
-def get_principal(
-    service: ServiceDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
+CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def get_principal(service: ServiceDep, credentials: CredentialsDep) -> Principal:
     principal = authenticate(service.engine, credentials.credentials) if credentials else None
     if principal is None:
         raise HTTPException(

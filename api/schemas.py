@@ -1,11 +1,11 @@
 """Request and response bodies of the HTTP API (French descriptions for the OpenAPI schema)."""
 
-import json
 from datetime import date, datetime
 from datetime import date as Day  # fields named `date` shadow the type in their class
 from typing import Any
 
 from pydantic import BaseModel, Field
+from pydantic_core import from_json
 
 from cpom.domain.live_agenda import (
     STATUS_LABELS,
@@ -269,12 +269,8 @@ class DocumentListItem(BaseModel):
     url: str = Field(description="Adresse de téléchargement.")
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
 def detail_payload(rows: ContractRows, today: date) -> dict[str, Any]:
-    """`ContractDetail` as plain JSON data, built straight from the projection's rows: the
+    """`ContractDetail` as plain data, built straight from the projection's rows: the
     contract's page is the service's most read answer (a test checks it against the model)."""
     agenda = []
     for row in rows.agenda:
@@ -282,7 +278,7 @@ def detail_payload(rows: ContractRows, today: date) -> dict[str, Any]:
         agenda.append(
             {
                 "key": row["key"],
-                "date": row["day"].isoformat(),
+                "date": row["day"],
                 "kind": row["kind"],
                 "label": row["label"],
                 "nature": nature_of(row["hard"], row["awaited"]),
@@ -293,29 +289,29 @@ def detail_payload(rows: ContractRows, today: date) -> dict[str, Any]:
                 "obligation": row["obligation"],
                 "waiting_for": row["waiting_for"],
                 "action": row["action"],
-                "opens_on": _plain(row["opens_on"]),
-                "done_on": _plain(row["done_on"]),
+                "opens_on": row["opens_on"],
+                "done_on": row["done_on"],
                 "done_by": row["done_by"],
                 "outcome": row["outcome"],
                 "on_silence": row["on_silence"],
-                "silence_on": _plain(row["silence_on"]),
+                "silence_on": row["silence_on"],
                 "consequence": row["consequence"],
                 "contract_year": row["contract_year"],
                 "exercise": row["exercise"],
-                "basis": json.loads(row["basis_json"]),
+                "basis": from_json(row["basis_json"]),
             }
         )
     return {
-        "contract": {field: _plain(rows.contract[field]) for field in ContractSummary.model_fields},
-        "terms": json.loads(rows.terms_json),
+        "contract": {field: rows.contract[field] for field in ContractSummary.model_fields},
+        "terms": from_json(rows.terms_json),
         "agenda": agenda,
         "events": [
             {
-                "date": event["on"].isoformat(),
+                "date": event["on"],
                 "kind": event["kind"],
                 "summary": event["summary"],
                 "actor": event["actor"],
-                "details": json.loads(event["details_json"]),
+                "details": from_json(event["details_json"]),
             }
             for event in rows.events
         ],

@@ -18,7 +18,8 @@ from enum import StrEnum
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlalchemy import select as core_select
+from sqlmodel import Session, SQLModel, col, select
 
 from cpom.db.models import ApiToken
 from cpom.domain.clock import local_date
@@ -83,6 +84,9 @@ class TokenError(ValueError):
 class UnknownToken(LookupError):
     def __init__(self, token_id: int) -> None:
         super().__init__(f"jeton n° {token_id} inconnu (voir « cpom token list »)")
+
+
+TOKENS = SQLModel.metadata.tables["api_token"]
 
 
 def digest(secret: str) -> str:
@@ -169,9 +173,14 @@ def principal_of(row: ApiToken, on: date | None = None) -> Principal | None:
 
 def authenticate(engine: Engine, token: str, on: date | None = None) -> Principal | None:
     """The person holding `token`; None for an unknown, revoked or expired token."""
-    with Session(engine) as session:
-        found = session.exec(select(ApiToken).where(ApiToken.token_hash == digest(token))).first()
-    return None if found is None else principal_of(found, on)
+    # Every request asks: a plain query on the unique index, without an ORM session.
+    with engine.connect() as connection:
+        found = (
+            connection.execute(core_select(TOKENS).where(TOKENS.c.token_hash == digest(token)))
+            .mappings()
+            .first()
+        )
+    return None if found is None else principal_of(ApiToken.model_validate(found), on)
 
 
 def list_tokens(engine: Engine) -> list[ApiToken]:

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import ColumnElement, Engine, RowMapping, func
+from sqlalchemy import BindParameter, Engine, RowMapping, String, bindparam, func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, SQLModel, col, select
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -93,12 +93,23 @@ class ContractRows:
     events: Sequence[RowMapping]
 
 
-# The tables as SQLAlchemy Core sees them: reads that need no ORM objects.
-TABLES = SQLModel.metadata.tables
-
-
-def _reference(reference: str) -> ColumnElement[bool]:
-    return col(ContractRecord.reference) == reference
+# The contract page's reads, built once as Core statements: no ORM objects to make.
+_TABLES = SQLModel.metadata.tables
+_REFERENCE: BindParameter[str] = bindparam("reference", type_=String)
+_CONTRACT = core_select(_TABLES["contract"]).where(_TABLES["contract"].c.reference == _REFERENCE)
+_TERMS = core_select(_TABLES["contract_terms"].c.terms_json).where(
+    _TABLES["contract_terms"].c.reference == _REFERENCE
+)
+_AGENDA = (
+    core_select(_TABLES["agenda_item"])
+    .where(_TABLES["agenda_item"].c.reference == _REFERENCE)
+    .order_by(_TABLES["agenda_item"].c.day, _TABLES["agenda_item"].c.key)
+)
+_EVENTS = (
+    core_select(_TABLES["contract_event"])
+    .where(_TABLES["contract_event"].c.reference == _REFERENCE)
+    .order_by(_TABLES["contract_event"].c.sequence)
+)
 
 
 @dataclass
@@ -187,38 +198,17 @@ class ContractService:
     def detail(self, reference: str) -> ContractRows:
         """Everything the contract's page shows, read in one connection as plain rows: the
         most read path of the service, kept clear of the ORM's bookkeeping."""
+        key = {"reference": reference}
         with self.engine.connect() as connection:
-            contract = (
-                connection.execute(core_select(TABLES["contract"]).where(_reference(reference)))
-                .mappings()
-                .first()
-            )
+            contract = connection.execute(_CONTRACT, key).mappings().first()
             if contract is None:
                 raise ContractNotFound(reference)
-            terms = connection.execute(
-                core_select(col(ContractTermsRecord.terms_json)).where(
-                    col(ContractTermsRecord.reference) == reference
-                )
-            ).scalar_one()
-            agenda = (
-                connection.execute(
-                    core_select(TABLES["agenda_item"])
-                    .where(col(AgendaRecord.reference) == reference)
-                    .order_by(col(AgendaRecord.day), col(AgendaRecord.key))
-                )
-                .mappings()
-                .all()
+            return ContractRows(
+                contract,
+                connection.execute(_TERMS, key).scalar_one(),
+                connection.execute(_AGENDA, key).mappings().all(),
+                connection.execute(_EVENTS, key).mappings().all(),
             )
-            events = (
-                connection.execute(
-                    core_select(TABLES["contract_event"])
-                    .where(col(EventRecord.reference) == reference)
-                    .order_by(col(EventRecord.sequence))
-                )
-                .mappings()
-                .all()
-            )
-        return ContractRows(contract, terms, agenda, events)
 
     def record(self, reference: str) -> ContractRecord:
         with Session(self.engine) as session:

@@ -1,12 +1,12 @@
 """Contracts: create or import, list, read, act, notices, documents, calendars."""
 
 import asyncio
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
+from pydantic_core import to_json
 
-from api.deps import PrincipalDep, ServiceDep
+from api.deps import CredentialsDep, PrincipalDep, ServiceDep, get_principal
 from api.filters import ListFilters
 from api.schemas import (
     ActionResult,
@@ -94,14 +94,24 @@ def list_contracts(
 @router.get(
     "/{reference}", response_model=ContractDetail, summary="Lire un contrat", responses=ERRORS
 )
-def get_contract(reference: str, service: ServiceDep, principal: PrincipalDep) -> Response:
+async def get_contract(
+    reference: str, service: ServiceDep, credentials: CredentialsDep
+) -> Response:
     """Termes, phase, agenda vivant (chaque étape avec son fondement, son état, qui est
     attendu et ce que vaut le silence) et événements, lus dans la base de projection."""
+    # The most read answer of the service: who asks and what they read in one trip to the
+    # thread pool rather than one for each.
+    return await asyncio.to_thread(_contract_detail, reference, service, credentials)
+
+
+def _contract_detail(
+    reference: str, service: ContractService, credentials: CredentialsDep
+) -> Response:
+    principal = get_principal(service, credentials)
     rows = service.detail(reference)
     if not principal.may_read(rows.contract["gestionnaire_siren"]):
         raise ContractNotFound(reference)
-    body = json.dumps(detail_payload(rows, today()), ensure_ascii=False)
-    return Response(body.encode(), media_type="application/json")
+    return Response(to_json(detail_payload(rows, today())), media_type="application/json")
 
 
 @router.post(
