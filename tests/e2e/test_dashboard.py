@@ -12,6 +12,7 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests import sample_files
 from tests.e2e.stack import AGENT, cpom, cpom_up, isolated_env
 
 CHROMIUM = "/usr/bin/chromium"
@@ -111,6 +112,16 @@ def test_supervisor_reads_where_each_contract_stands(tmp_path: Path, browser: Br
         assert exported[1][0] == "DEMO-44-ESMS"
         assert exported[1][9] == datetime.combine(deadline, time())  # a real date, the live one
 
+        # The ICS feed of the contract holds the reply deadline too.
+        feed = httpx.get(f"{api}/contracts/DEMO-44-ESMS/calendar.ics", headers=agent)
+        [event] = [
+            e
+            for e in Calendar.from_ical(feed.content).walk("VEVENT")
+            if "Dernier jour pour répondre" in str(e["SUMMARY"])
+        ]
+        assert event.decoded("DTSTART") == deadline
+        assert f"accord à compter du {silence:%d/%m/%Y}" in str(event["DESCRIPTION"])
+
         page.click("text=DEMO-44-ESMS")
         row = page.locator("#agenda + table tr", has_text="Dernier jour pour répondre")
         assert f"le silence vaut accord le {silence:%d/%m/%Y}" in row.inner_text()
@@ -175,6 +186,29 @@ def test_an_agent_decides_from_the_inbox(tmp_path: Path, browser: Browser) -> No
         assert "par Marie Dupont (agent) : accord exprès" in accepted.inner_text()
         assert page.locator("text=Signature de l'avenant de prorogation").count()
         page.screenshot(path=str(tmp_path / "decision.png"), full_page=True)
+
+        # The avenant is signed with its scan attached; an upload of its own follows.
+        avenant = page.locator("#decision-sign_avenant")
+        avenant.locator("summary").click()
+        avenant.locator("input[name=summary]").fill("Avenant n° 1 : prorogation d'un an")
+        scan = tmp_path / "avenant-signé.pdf"
+        scan.write_bytes(sample_files.pdf("Avenant signé"))
+        avenant.locator("input[type=file]").set_input_files(str(scan))
+        avenant.locator("button").click()
+        page.wait_for_url(f"{api}/tableau/contrats/DEMO-44-ESMS#agenda")
+        assert "Pièce jointe : avenant-signé.pdf." in page.locator("[role=status]").inner_text()
+        signed = page.locator("#agenda + table tr", has_text="Signature de l'avenant")
+        assert "par Marie Dupont (agent)" in signed.inner_text()
+        proof = tmp_path / "accuse.png"
+        proof.write_bytes(sample_files.image("PNG"))
+        page.set_input_files("#piece-fichier", str(proof))
+        page.select_option("#piece-nature", "avis_de_reception")
+        page.click("#pieces button")
+        page.wait_for_url(f"{api}/tableau/contrats/DEMO-44-ESMS?piece=deposee#pieces")
+        files = page.locator("#pieces tbody tr")
+        assert files.count() == 2
+        assert "avenant-signé.pdf" in files.all_inner_texts()[1] + files.all_inner_texts()[0]
+        accessible(page)
 
         # A dialogue de gestion approved by both parties yields its relevé de décisions.
         dialogue = page.locator("#decision-record_dialogue")
