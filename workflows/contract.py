@@ -70,6 +70,9 @@ ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
 SHORT = timedelta(seconds=30)
 # Patch (2026-11): a decision taken during an activity no longer waits for the next timer.
 WAKE_ON_EVERY_DECISION = "wake-on-every-decision"
+# Patch (2026-11): projections carry the live agenda. A run begun before could not send it, so
+# the store may lack it: such a run sends the whole agenda every time, never only what changed.
+LIVE_AGENDA_DELTAS = "live-agenda-deltas"
 
 
 def _refused(error: life.DecisionRefused) -> ApplicationError:
@@ -289,7 +292,8 @@ class CpomWorkflow:
         snapshot = (len(state.events), state.phase, state.terms.current_echeance)
         if snapshot == self.last_projection and not self.force_projection:
             return
-        complete = self.force_projection or not self.agenda_sent
+        deltas = workflow.patched(LIVE_AGENDA_DELTAS)
+        complete = self.force_projection or not self.agenda_sent or not deltas
         self.force_projection = False
         # A decision taken while the activity runs logs events after `end`: the next projection
         # carries them.

@@ -373,7 +373,7 @@ def _from_milestone(state: ContractState, log: _Log, milestone: Milestone) -> Ag
     if kind is MilestoneKind.MID_TERM_REVIEW:
         return _done(_item(milestone), log.dialogues.get(milestone.contract_year or 0))
     if kind is MilestoneKind.PROROGATION_NOTICE_DEADLINE:
-        request = pending_request(state, log)
+        request = _pending_request(state, log)
         return _done(
             _item(
                 milestone,
@@ -433,7 +433,7 @@ def _from_milestone(state: ContractState, log: _Log, milestone: Milestone) -> Ag
     return _item(milestone)
 
 
-def pending_request(state: ContractState, log: _Log) -> _Done | None:
+def _pending_request(state: ContractState, log: _Log) -> _Done | None:
     """The prorogation request made for the current échéance, if any."""
     pending = state.pending_prorogation
     if pending is not None:
