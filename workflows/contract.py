@@ -31,13 +31,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from cpom.domain.calendar import build_calendar
     from cpom.domain.clock import local_date, local_instant
-    from cpom.domain.live_agenda import (
-        AgendaItem,
-        Status,
-        at_risk,
-        live_agenda,
-        status_on,
-    )
+    from cpom.domain.live_agenda import AgendaItem, at_risk, live_agenda, missed_on_import
     from cpom.domain.terms import ContractTerms
     from cpom.messages import (
         AnswerProrogation,
@@ -161,20 +155,16 @@ class CpomWorkflow:
         self.state.done.update(p.key for p in past)
         self.state.done.add("import")
         today = self.today()
-        missed = [
-            item.label
-            for item in live_agenda(self.state)
-            if item.obligation and status_on(item, today) is Status.MISSED
-        ]
+        missed = [item.label for item in missed_on_import(self.state, today)]
         summary = (
             f"contrat importé en cours de vie : {len(past)} rappels et échéances passés, non "
             "notifiés"
         )
         if missed:
+            s = "s" if len(missed) > 1 else ""
             summary += (
-                f" ; {len(missed)} obligation{'s' if len(missed) > 1 else ''} passée"
-                f"{'s' if len(missed) > 1 else ''} non renseignée{'s' if len(missed) > 1 else ''}"
-                f", à régulariser : {', '.join(missed)}"
+                f" ; {len(missed)} obligation{s} passée{s} non renseignée{s}, à régulariser : "
+                f"{', '.join(missed)}"
             )
         life.log(self.state, life.Event(today, "imported", summary))
 
