@@ -9,7 +9,8 @@ from api.filters import ListFilters
 from api.schemas import TaskItem, TaskPage
 from cpom import portfolio
 from cpom.inbox import list_tasks
-from cpom.service import today
+from cpom.portfolio import Filters
+from cpom.service import ContractService, today
 
 router = APIRouter()
 
@@ -50,6 +51,22 @@ def tasks(
     )
 
 
+def export(service: ContractService, filters: Filters, extension: str) -> Response:
+    """The filtered list as a file to download: `csv` or `xlsx`."""
+    write, media_type = EXPORTS[extension]
+    return Response(
+        write(service.engine, filters, today()),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="cpom-{today()}.{extension}"'},
+    )
+
+
+EXPORTS = {
+    "csv": (portfolio.export_csv, "text/csv; charset=utf-8"),
+    "xlsx": (portfolio.export_xlsx, portfolio.XLSX),
+}
+
+
 @router.get(
     "/contracts.csv",
     summary="Exporter la liste filtrée (CSV)",
@@ -62,12 +79,7 @@ def export_csv(
 ) -> Response:
     """Les contrats répondant aux filtres de `GET /contracts`, avec leur prochain délai légal,
     leur retard et leur risque : séparateur « ; », dates JJ/MM/AAAA, UTF-8."""
-    body = portfolio.export_csv(service.engine, filters.for_(principal), today())
-    return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="cpom-{today()}.csv"'},
-    )
+    return export(service, filters.for_(principal), "csv")
 
 
 @router.get(
@@ -81,12 +93,7 @@ def export_xlsx(
     service: ServiceDep, principal: PrincipalDep, filters: Annotated[ListFilters, Depends()]
 ) -> Response:
     """Les contrats répondant aux filtres de `GET /contracts`, dates en vraies dates Excel."""
-    body = portfolio.export_xlsx(service.engine, filters.for_(principal), today())
-    return Response(
-        body,
-        media_type=portfolio.XLSX,
-        headers={"Content-Disposition": f'attachment; filename="cpom-{today()}.xlsx"'},
-    )
+    return export(service, filters.for_(principal), "xlsx")
 
 
 @router.get(

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, unquote, urlencode
 
 from fastapi import APIRouter, Cookie, Depends, Query, Request, Response
@@ -36,6 +36,7 @@ from api.routes.attachments import AttachmentsDep
 from api.routes.contracts import readable_record
 from api.routes.dashboard import LOGIN, DashboardSession, page, signed_in
 from api.routes.dashboard_attachments import attachments_context, store_form_file
+from api.routes.portfolio import export
 from cpom import portfolio
 from cpom.access import Role
 from cpom.attachments import AttachmentRefused, Attachments
@@ -111,34 +112,17 @@ def portfolio_page(
     )
 
 
-@router.get("/export.csv", response_model=None)
-def export_csv(
-    service: ServiceDep, filters: Annotated[ListFilters, Depends()], cpom_jeton: Token = None
+@router.get("/export.{extension}", response_model=None)
+def export_list(
+    extension: Literal["csv", "xlsx"],
+    service: ServiceDep,
+    filters: Annotated[ListFilters, Depends()],
+    cpom_jeton: Token = None,
 ) -> Response:
     session = signed_in(service, cpom_jeton)
     if session is None:
         return LOGIN
-    body = portfolio.export_csv(service.engine, filters.for_(session.principal), today())
-    return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="cpom-{today()}.csv"'},
-    )
-
-
-@router.get("/export.xlsx", response_model=None)
-def export_xlsx(
-    service: ServiceDep, filters: Annotated[ListFilters, Depends()], cpom_jeton: Token = None
-) -> Response:
-    session = signed_in(service, cpom_jeton)
-    if session is None:
-        return LOGIN
-    body = portfolio.export_xlsx(service.engine, filters.for_(session.principal), today())
-    return Response(
-        body,
-        media_type=portfolio.XLSX,
-        headers={"Content-Disposition": f'attachment; filename="cpom-{today()}.xlsx"'},
-    )
+    return export(service, filters.for_(session.principal), extension)
 
 
 # Inbox --------------------------------------------------------------------------------------------
