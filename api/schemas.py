@@ -74,8 +74,8 @@ class ContractSummary(BaseModel):
     echeance: date = Field(description="Dernier jour d'application du contrat.")
     gestionnaire_finess: str | None
     next_deadline: date | None = Field(
-        description="Prochain délai légal de l'agenda vivant : en attente, à venir, ou "
-        "obligation non remplie (alors passé)."
+        description="Prochain délai légal de l'agenda vivant, en attente ou à venir ; jamais "
+        "une date passée (ce qui est manqué est dans `overdue_since`)."
     )
     next_deadline_kind: str | None
     next_deadline_label: str | None

@@ -27,9 +27,10 @@ from cpom.domain.live_agenda import FACT_KINDS
 
 
 class Sort(StrEnum):
-    """How a list is ordered; the default puts late contracts first, then the nearest."""
+    """How a list is ordered; by default the nearest legal deadline first."""
 
     DEADLINE = "delai"
+    LATE = "retard"
     REFERENCE = "reference"
     ECHEANCE = "echeance"
     GESTIONNAIRE = "gestionnaire"
@@ -38,6 +39,7 @@ class Sort(StrEnum):
 
 SORT_LABELS = {
     Sort.DEADLINE: "prochain délai légal",
+    Sort.LATE: "retards d'abord (les plus anciens)",
     Sort.REFERENCE: "référence",
     Sort.ECHEANCE: "échéance",
     Sort.GESTIONNAIRE: "gestionnaire",
@@ -104,11 +106,15 @@ def _conditions(filters: Filters, today: date) -> list[SQLColumnExpression[bool]
 
 
 def _order(sort: Sort, descending: bool) -> list[Any]:
+    deadline = [col(ContractRecord.next_deadline).is_(None), col(ContractRecord.next_deadline)]
     if sort is Sort.DEADLINE:
         # The ordered index on (next_deadline IS NULL, next_deadline, reference) serves it.
-        keys: list[Any] = [
-            col(ContractRecord.next_deadline).is_(None),
-            col(ContractRecord.next_deadline),
+        keys: list[Any] = deadline
+    elif sort is Sort.LATE:
+        keys = [
+            col(ContractRecord.overdue_since).is_(None),
+            col(ContractRecord.overdue_since),
+            *deadline,
         ]
     else:
         keys = [

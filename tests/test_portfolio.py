@@ -90,5 +90,7 @@ def test_sorts_and_the_owner_filter(engine: Engine) -> None:
     assert references(portfolio.Sort.ECHEANCE, descending=True) == ["CPOM-A", "CPOM-B"]
     assert references(portfolio.Sort.GESTIONNAIRE) == ["CPOM-A", "CPOM-B"]
     assert references(portfolio.Sort.PHASE) == ["CPOM-A", "CPOM-B"]
+    # CPOM-B missed the dialogue de gestion of 30 June 2023, CPOM-A that of 30 June 2024.
+    assert references(portfolio.Sort.LATE) == ["CPOM-B", "CPOM-A"]
     mine = portfolio.list_contracts(engine, Filters(owner_siren="552100554"), TODAY)
     assert (mine.total, mine.pages) == (0, 1)

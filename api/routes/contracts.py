@@ -66,8 +66,8 @@ def list_contracts(
     sort: Annotated[
         Sort,
         Query(
-            description="Tri : delai (retards puis délais les plus proches), reference, "
-            "echeance, gestionnaire ou phase."
+            description="Tri : delai (prochain délai légal), retard (contrats en retard "
+            "d'abord, les plus anciens en tête), reference, echeance, gestionnaire ou phase."
         ),
     ] = Sort.DEADLINE,
     desc: Annotated[bool, Query(description="Ordre décroissant.")] = False,

@@ -37,8 +37,7 @@ class ContractRecord(SQLModel, table=True):
     gestionnaire_finess: str | None = Field(default=None, index=True, max_length=9)
     effet: date
     echeance: date = Field(index=True)
-    # The earliest legal deadline of the live agenda that is pending, upcoming, or an
-    # obligation still unmet (then in the past).
+    # The earliest legal deadline of the live agenda still pending or to come.
     next_deadline: date | None = Field(default=None, index=True)
     next_deadline_kind: str | None = None
     next_deadline_label: str | None = None

@@ -153,13 +153,9 @@ def is_deadline(item: AgendaItem) -> bool:
 
 
 def next_deadline(items: list[AgendaItem], today: date) -> AgendaItem | None:
-    """The earliest legal deadline that is pending, upcoming, or an obligation still unmet."""
-    candidates = [
-        item
-        for item in items
-        if is_deadline(item)
-        and (item.day >= today or (item.obligation and status_on(item, today) is Status.MISSED))
-    ]
+    """The earliest legal deadline still pending or to come: never a past date (what is late
+    is `overdue_since`'s)."""
+    candidates = [item for item in items if is_deadline(item) and item.day >= today]
     return min(candidates, key=lambda item: (item.day, item.key), default=None)
 
 

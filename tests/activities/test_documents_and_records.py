@@ -100,12 +100,12 @@ async def test_projection_stores_the_live_agenda_and_appends_events_once(engine:
     assert stored_keys(engine) == set(second)
 
     # A projection from before the live agenda leaves the stored agenda as it stands, and the
-    # summary is read again on its day: the documents of 2025 are now missing, the next deadline.
+    # summary is read again on its day: the next deadline is the documents of 2027.
     later = ProjectionUpdate(
         terms, Phase.BILAN, date(2028, 1, 1), 3, [Event(date(2028, 1, 1), "phase_changed", "bilan")]
     )
     await ActivityEnvironment().run(records.record_contract, later)
-    assert summary(engine) == (date(2026, 4, 30), "annual_documents_due", date(2024, 6, 30))
+    assert summary(engine) == (date(2028, 4, 30), "annual_documents_due", date(2024, 6, 30))
     with Session(engine) as session:
         record = session.get(ContractRecord, terms.reference)
         assert record is not None

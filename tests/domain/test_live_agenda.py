@@ -368,10 +368,13 @@ def test_dates_to_know_pass_and_only_legal_deadlines_are_next() -> None:
     upcoming = next_deadline(agenda, date(2024, 1, 1))
     assert upcoming is not None
     assert upcoming.key == "documents:2024"
-    # A missed obligation stays the next deadline until it is met; an unused option does not.
+    # Never a past date: what was missed is lateness, not the next deadline.
     later = next_deadline(agenda, date(2028, 7, 2))
     assert later is not None
-    assert later.key == "documents:2024"
+    assert later.key == "echeance:2028-12-31"
+    late = overdue_since(agenda, date(2028, 7, 2))
+    assert late is not None
+    assert late.key == "dialogue:1"
     assert next_deadline([], date(2028, 1, 1)) is None
 
 
@@ -401,5 +404,4 @@ def test_agenda_keys_are_unique_sorted_and_statuses_never_go_back(
         else:
             assert not (now is Status.DONE and later is Status.UPCOMING)
     upcoming = next_deadline(agenda, today)
-    if upcoming is not None and upcoming.day < today:
-        assert upcoming.obligation
+    assert upcoming is None or upcoming.day >= today
