@@ -23,6 +23,7 @@ from cpom.bulk_import import ImportPlan, count, dry_run, plan_import, problems_s
 from cpom.domain.clock import PARIS
 from cpom.import_jobs import RUNNING, STATUS_LABELS, ImportJobs
 from cpom.import_template import template_csv, template_xlsx
+from cpom.portfolio import XLSX
 from cpom.service import ContractService, today
 from cpom.spreadsheet import SpreadsheetError
 
@@ -30,7 +31,6 @@ router = APIRouter(prefix="/tableau/import", include_in_schema=False)
 UPLOAD_PATH = "/tableau/import"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 REFRESH_SECONDS = 2
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def jobs_of(request: Request) -> ImportJobs:
