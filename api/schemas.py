@@ -9,11 +9,8 @@ from pydantic_core import from_json
 
 from cpom.domain.live_agenda import (
     STATUS_LABELS,
-    AgendaItem,
-    nature,
     nature_of,
     status_of,
-    status_on,
 )
 from cpom.service import ContractRows
 
@@ -208,34 +205,6 @@ class CalendarFeedAddress(BaseModel):
     url: str = Field(
         description="Adresse d'abonnement secrète, affichée une seule fois : qui la connaît lit "
         "le calendrier, sans jeton."
-    )
-
-
-def agenda_entry(item: AgendaItem, today: date) -> AgendaEntry:
-    status = status_on(item, today)
-    return AgendaEntry(
-        key=item.key,
-        date=item.day,
-        kind=item.kind,
-        label=item.label,
-        nature=nature(item),
-        hard=item.hard,
-        status=status.value,
-        status_label=STATUS_LABELS[status],
-        awaited=item.awaited,
-        obligation=item.obligation,
-        waiting_for=item.waiting_for.value if item.waiting_for else None,
-        action=item.action,
-        opens_on=item.opens_on,
-        done_on=item.done_on,
-        done_by=item.done_by,
-        outcome=item.outcome,
-        on_silence=item.on_silence.value,
-        silence_on=item.silence_on,
-        consequence=item.consequence,
-        contract_year=item.contract_year,
-        exercise=item.exercise,
-        basis=item.basis.to_dict(),
     )
 
 
