@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import BeforeValidator
 
-from cpom.access import Principal, Role
+from cpom.access import Principal
 from cpom.portfolio import Filters
 
 
@@ -60,5 +60,5 @@ class ListFilters:
             overdue=self.overdue,
             at_risk=self.at_risk,
             q=self.q or None,
-            owner_siren=principal.siren if principal.role is Role.GESTIONNAIRE else None,
+            owner_siren=principal.owner_siren,
         )

@@ -64,6 +64,11 @@ class Principal:
         """Who took a decision, as the journal records it and the dashboard shows it."""
         return f"{self.name} ({self.role.label})"
 
+    @property
+    def owner_siren(self) -> str | None:
+        """The SIREN whose contracts alone this person may read, or None for all of them."""
+        return self.siren if self.role is Role.GESTIONNAIRE else None
+
     def may_read(self, contract_siren: str | None) -> bool:
         return self.role is not Role.GESTIONNAIRE or contract_siren == self.siren
 

@@ -65,8 +65,8 @@ def _open_steps(principal: Principal, today: date) -> list[SQLColumnExpression[b
         col(AgendaRecord.waiting_for).in_([p.value for p in parties_of(principal)]),
         col(AgendaRecord.opens_on).is_(None) | (col(AgendaRecord.opens_on) <= today),
     ]
-    if principal.role is Role.GESTIONNAIRE:
-        conditions.append(col(ContractRecord.gestionnaire_siren) == principal.siren)
+    if principal.owner_siren:
+        conditions.append(col(ContractRecord.gestionnaire_siren) == principal.owner_siren)
     return conditions
 
 

@@ -17,7 +17,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from cpom.access import Principal, Role
+from cpom.access import Principal
 from cpom.calendar_export import agenda_to_ics
 from cpom.db import projection
 from cpom.db.models import (
@@ -332,7 +332,7 @@ class ContractService:
         """What a person follows, for a calendar application: the open steps and legal dates
         still to come of every contract they may read."""
         day = today()
-        owner = principal.siren if principal.role is Role.GESTIONNAIRE else None
+        owner = principal.owner_siren
         with Session(self.engine) as session:
             query = (
                 select(AgendaRecord, ContractRecord)
