@@ -159,9 +159,14 @@ def next_deadline(items: list[AgendaItem], today: date) -> AgendaItem | None:
     return min(candidates, key=lambda item: (item.day, item.key), default=None)
 
 
+def missed_obligations(items: list[AgendaItem], today: date) -> list[AgendaItem]:
+    """The obligations missed on `today`, in the order of `items`."""
+    return [item for item in items if item.obligation and status_on(item, today) is Status.MISSED]
+
+
 def overdue_since(items: list[AgendaItem], today: date) -> AgendaItem | None:
     """The earliest obligation missed on `today`, if any."""
-    missed = [item for item in items if item.obligation and status_on(item, today) is Status.MISSED]
+    missed = missed_obligations(items, today)
     return min(missed, key=lambda item: (item.day, item.key), default=None)
 
 
@@ -654,11 +659,7 @@ def at_risk(state: ContractState, today: date) -> str | None:
 
 def missed_on_import(state: ContractState, today: date) -> list[AgendaItem]:
     """Obligations of an imported contract that fell due before its import, not declared done."""
-    return [
-        item
-        for item in live_agenda(state)
-        if item.obligation and status_on(item, today) is Status.MISSED
-    ]
+    return missed_obligations(live_agenda(state), today)
 
 
 __all__ = [
@@ -670,6 +671,7 @@ __all__ = [
     "Status",
     "at_risk",
     "live_agenda",
+    "missed_obligations",
     "missed_on_import",
     "nature",
     "nature_of",
