@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
@@ -137,7 +138,15 @@ def install_error_handlers(app: FastAPI) -> None:
                 return JSONResponse({"detail": str(error)}, 413)
             if isinstance(error, InvalidAction):
                 return JSONResponse({"detail": error.problems}, code)
-            return JSONResponse({"detail": str(error)}, code)
+            if isinstance(error, OperationalError):
+                # Never the driver's text: it names hosts and ports, and is in English.
+                return JSONResponse(
+                    {"detail": "la base de données est indisponible, réessayer plus tard"},
+                    code,
+                    headers=RETRY_LATER,
+                )
+            headers = RETRY_LATER if code == 503 else None
+            return JSONResponse({"detail": str(error)}, code, headers=headers)
 
         return respond
 
@@ -154,6 +163,7 @@ def install_error_handlers(app: FastAPI) -> None:
         (Forbidden, 403),
         (CsrfRejected, 403),
         (ServiceUnavailable, 503),
+        (OperationalError, 503),
     ):
         app.add_exception_handler(error_type, handler(code))
 
@@ -181,6 +191,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
 
 
+# A database or Temporal outage is short: clients may come back with the same Idempotency-Key.
+RETRY_LATER = {"Retry-After": "5"}
 FRENCH = {
     "missing": "champ obligatoire manquant",
     "json_invalid": "JSON invalide",

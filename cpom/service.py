@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import BindParameter, Engine, RowMapping, String, bindparam, func
 from sqlalchemy import select as core_select
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, col, select
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
@@ -270,10 +271,15 @@ class ContractService:
         the caller reads next is where the contract stands."""
         loop = asyncio.get_running_loop()
         give_up = loop.time() + PROJECTION_WAIT_SECONDS
-        while await asyncio.to_thread(self._projected_events, reference) < events:
-            if loop.time() > give_up:
-                return
-            await asyncio.sleep(0.02)
+        try:
+            while await asyncio.to_thread(self._projected_events, reference) < events:
+                if loop.time() > give_up:
+                    return
+                await asyncio.sleep(0.02)
+        except OperationalError:
+            # The decision is taken; the database came down meanwhile and the worker will
+            # project it when it is back. The caller learns the decision, not the outage.
+            return
 
     def _projected_events(self, reference: str) -> int:
         with Session(self.engine) as session:

@@ -23,39 +23,58 @@ def _as_postgres(*command: str) -> None:
     subprocess.run([*prefix, *command], check=True, capture_output=True)
 
 
+class PostgresServer:
+    """A throwaway server (trust authentication, user `cpom`) that can crash and come back."""
+
+    def __init__(self) -> None:
+        self.bin_dir = binaries()
+        self.root = Path(tempfile.mkdtemp(prefix="cpom-pg-"))
+        self.data, self.sockets = self.root / "data", self.root / "run"
+        self.sockets.mkdir()
+        shutil.chown(self.root, "postgres")
+        shutil.chown(self.sockets, "postgres")
+        self.port = free_port()
+        self.url = f"postgresql+psycopg://cpom@127.0.0.1:{self.port}"
+        _as_postgres(
+            str(self.bin_dir / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "cpom",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        )
+
+    def start(self) -> None:
+        _as_postgres(
+            str(self.bin_dir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-w",
+            "-l",
+            str(self.root / "log"),
+            "-o",
+            f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
+
+    def stop(self, *, crash: bool = False) -> None:
+        """Stop the server; `crash` kills it as a power cut would (recovery at next start)."""
+        mode = "immediate" if crash else "fast"
+        _as_postgres(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", mode, "stop")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 @contextmanager
 def postgres_server() -> Iterator[str]:
-    """Yield the URL of a throwaway server (trust authentication, user `cpom`)."""
-    bin_dir = binaries()
-    root = Path(tempfile.mkdtemp(prefix="cpom-pg-"))
-    data, sockets = root / "data", root / "run"
-    sockets.mkdir()
-    shutil.chown(root, "postgres")
-    shutil.chown(sockets, "postgres")
-    port = free_port()
-    _as_postgres(
-        str(bin_dir / "initdb"),
-        "-D",
-        str(data),
-        "-U",
-        "cpom",
-        "--auth=trust",
-        "--encoding=UTF8",
-        "--locale=C.UTF-8",
-    )
-    _as_postgres(
-        str(bin_dir / "pg_ctl"),
-        "-D",
-        str(data),
-        "-w",
-        "-l",
-        str(root / "log"),
-        "-o",
-        f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off",
-        "start",
-    )
+    """Yield the URL of a throwaway server."""
+    server = PostgresServer()
+    server.start()
     try:
-        yield f"postgresql+psycopg://cpom@127.0.0.1:{port}"
+        yield server.url
     finally:
-        _as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop")
-        shutil.rmtree(root, ignore_errors=True)
+        server.stop()
+        server.remove()
