@@ -28,6 +28,7 @@ TITLES = {
     "record_dialogue": "Tenir et enregistrer le dialogue de gestion",
     "approve_releve": "Approuver le relevé de décisions",
     "answer_prorogation": "Répondre à la demande de prorogation",
+    "answer_denonciation": "Répondre à la proposition de dénonciation d'un commun accord",
     "sign_avenant": "Signer l'avenant de prorogation",
     "open_renegotiation": "Ouvrir la négociation d'un nouveau CPOM",
 }
