@@ -40,7 +40,7 @@ from api.routes.portfolio import export
 from cpom import portfolio
 from cpom.access import Role
 from cpom.attachments import AttachmentRefused, Attachments
-from cpom.domain.lifecycle import Phase
+from cpom.domain.lifecycle import PARTY_OF, Phase
 from cpom.domain.live_agenda import (
     PARTY_LABELS,
     STATUS_LABELS,
@@ -331,9 +331,8 @@ def _row(item: AgendaItem, day: date) -> dict[str, Any]:
         "status": status.value,
         "status_label": STATUS_LABELS[status],
         "nature": nature(item),
-        "waiting": PARTY_LABELS[item.waiting_for]
-        if item.waiting_for
-        else "l'une ou l'autre partie",
+        # « en attente du gestionnaire », « attendu de l'autorité »
+        "waiting": PARTY_OF[item.waiting_for] if item.waiting_for else "de l'une ou l'autre partie",
         "late": status is Status.MISSED and item.obligation,
         "soon": status is Status.PENDING and item.day <= day + timedelta(days=14),
     }
