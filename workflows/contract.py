@@ -68,7 +68,7 @@ WAKE_ON_EVERY_DECISION = "wake-on-every-decision"
 # Patch (2026-11): projections carry the live agenda. A run begun before could not send it, so
 # the store may lack it: such a run sends the whole agenda every time, never only what changed.
 LIVE_AGENDA_DELTAS = "live-agenda-deltas"
-# Patch (2026-12): a mutual dénonciation is only proposed; it ends the contract once the other
+# Patch (2026-11): a mutual dénonciation is only proposed; it ends the contract once the other
 # party accepts it (`answer_denonciation`). A run begun before ended it on its notification.
 MUTUAL_DENONCIATION_AGREED = "mutual-denonciation-agreed"
 
