@@ -6,13 +6,13 @@ The workflow still checks every decision: a form only gathers what the API would
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from cpom.access import Principal, Role
+from cpom.access import PARTY_FIELDS, Principal, Role
 from cpom.domain.lifecycle import (
     ENDED,
     IN_FORCE,
@@ -64,6 +64,19 @@ CONFIRM = FormField(
     "Je confirme cette décision, qui met fin au contrat",
     Input.CONFIRM,
 )
+PARTIES = ((Party.AUTORITE.value, "l'autorité"), (Party.GESTIONNAIRE.value, "le gestionnaire"))
+
+
+def answered_by(request: str) -> FormField:
+    return FormField(
+        "answered_by",
+        "Réponse de",
+        Input.SELECT,
+        help=f"Seule l'autre partie {request} peut y répondre ; la réponse reçue du "
+        "gestionnaire par courrier s'enregistre à son nom.",
+        choices=PARTIES,
+    )
+
 
 FORMS: dict[str, DecisionForm] = {
     form.action: form
@@ -180,6 +193,7 @@ FORMS: dict[str, DecisionForm] = {
                     choices=(("true", "Accepter la prorogation"), ("false", "La refuser")),
                 ),
                 FormField("received_on", "Réponse reçue le", Input.DATE),
+                answered_by("à la demande"),
             ),
             explanation="Un refus ouvre aussitôt la négociation d'un nouveau CPOM ; sans "
             "réponse au dernier jour du délai, le silence vaut accord.",
@@ -224,9 +238,42 @@ FORMS: dict[str, DecisionForm] = {
                     ),
                 ),
                 FormField("notified_on", "Notifiée le", Input.DATE),
-                CONFIRM,
+                FormField(
+                    "notified_by",
+                    "Notifiée par",
+                    Input.SELECT,
+                    help="La lettre reçue du gestionnaire s'enregistre à son nom.",
+                    choices=PARTIES,
+                ),
+                FormField(
+                    "confirm",
+                    "Je confirme cette dénonciation, ou cette proposition de dénonciation",
+                    Input.CONFIRM,
+                ),
             ),
+            explanation="D'un commun accord, la dénonciation n'est qu'une proposition : elle ne "
+            "prend effet qu'acceptée par l'autre partie, le préavis courant de l'acceptation ; "
+            "sans réponse, le contrat continue. Pour manquement, elle met fin au contrat au terme "
+            "du préavis compté de sa notification.",
             attachment_kind="avis_de_reception",
+        ),
+        DecisionForm(
+            "answer_denonciation",
+            "Répondre à la proposition de dénonciation d'un commun accord",
+            "Enregistrer la réponse",
+            (
+                FormField(
+                    "accept",
+                    "Réponse",
+                    Input.YES_NO,
+                    choices=(("true", "Accepter la dénonciation"), ("false", "La refuser")),
+                ),
+                FormField("received_on", "Réponse reçue le", Input.DATE),
+                answered_by("à la proposition"),
+            ),
+            explanation="Acceptée, la dénonciation met fin au contrat au terme du préavis, "
+            "compté du jour de l'acceptation ; refusée, ou sans réponse, le contrat continue.",
+            attachment_kind="autre",
         ),
         DecisionForm(
             "terminate",
@@ -260,6 +307,10 @@ _NEGOTIATION_STEP = {
 }
 
 
+# Answers to a request of the other party: offered only while one awaits them.
+ANSWERS = frozenset({"answer_prorogation", "answer_denonciation"})
+
+
 def applies(action: str, phase: Phase) -> bool:
     if action in _NEGOTIATION_STEP:
         return phase is _NEGOTIATION_STEP[action]
@@ -272,20 +323,40 @@ def applies(action: str, phase: Phase) -> bool:
     return True
 
 
+def awaited_answer(action: str, agenda: Sequence[AgendaItem]) -> AgendaItem | None:
+    """The step of the agenda that awaits an answer (`action`), if one does."""
+    return next((i for i in agenda if i.action == action and i.awaited and i.done_on is None), None)
+
+
+def answerable(principal: Principal, action: str, agenda: Sequence[AgendaItem]) -> bool:
+    """An answer awaits: from anyone for an agent (who records the gestionnaire's mail too),
+    from its own party for a gestionnaire."""
+    awaited = awaited_answer(action, agenda)
+    if awaited is None:
+        return False
+    return principal.role is not Role.GESTIONNAIRE or awaited.waiting_for is Party.GESTIONNAIRE
+
+
 def allowed_forms(
-    principal: Principal, contract_siren: str | None, phase: Phase
+    principal: Principal,
+    contract_siren: str | None,
+    phase: Phase,
+    agenda: Sequence[AgendaItem],
 ) -> list[DecisionForm]:
     return [
         form
         for form in FORMS.values()
-        if principal.may_act(form.action, contract_siren) and applies(form.action, phase)
+        if principal.may_act(form.action, contract_siren)
+        and applies(form.action, phase)
+        and (form.action not in ANSWERS or answerable(principal, form.action, agenda))
     ]
 
 
 def fields_for(principal: Principal, form: DecisionForm) -> tuple[FormField, ...]:
-    """A gestionnaire approves a relevé in its own name: it chooses no party."""
-    if principal.role is Role.GESTIONNAIRE and form.action == "approve_releve":
-        return ()
+    """A gestionnaire decides in its own name: it chooses no party."""
+    if principal.role is Role.GESTIONNAIRE:
+        party = PARTY_FIELDS.get(form.action)
+        return tuple(f for f in form.fields if f.name != party)
     return form.fields
 
 
@@ -301,13 +372,17 @@ class FormState:
 def defaults(
     form: DecisionForm, terms: ContractTerms, agenda: list[AgendaItem], today: date
 ) -> dict[str, Any]:
-    """Dates default to today; the exercise to the one the agenda awaits."""
+    """Dates default to today; the exercise to the one the agenda awaits; who answers to the
+    party the answer awaits (the other party of the request)."""
     values: dict[str, Any] = {}
     for form_field in form.fields:
         if form_field.input is Input.DATE and form_field.required:
             values[form_field.name] = today.isoformat()
         elif form_field.input is Input.SELECT:
             values[form_field.name] = form_field.choices[0][0]
+    answer = awaited_answer(form.action, agenda) if form.action in ANSWERS else None
+    if answer is not None and answer.waiting_for is not None:
+        values["answered_by"] = answer.waiting_for.value
     if form.action in ("submit_documents", "review_documents"):
         kind = "documents:examen:" if form.action == "review_documents" else "documents:"
         awaited = [

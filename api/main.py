@@ -26,6 +26,7 @@ from api.routes import (
     portfolio,
     workbench,
 )
+from cpom.access import PartyRefused
 from cpom.attachments import AttachmentNotFound, AttachmentRefused, refusal_message
 from cpom.calendar_feeds import FeedNotFound
 from cpom.db.engine import engine_from
@@ -161,6 +162,7 @@ def install_error_handlers(app: FastAPI) -> None:
         (InvalidAction, 422),
         (ActionRefused, 409),
         (Forbidden, 403),
+        (PartyRefused, 403),
         (CsrfRejected, 403),
         (ServiceUnavailable, 503),
         (OperationalError, 503),

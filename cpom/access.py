@@ -3,7 +3,11 @@
 * agent: reads every contract and records every decision;
 * supervisor: reads every contract, decides nothing;
 * gestionnaire: reads only its own contracts (by SIREN) and submits its documents, its answers
-  to a prorogation and its approval of a relevé de décisions.
+  to a prorogation or to a proposed mutual dénonciation and its approval of a relevé de
+  décisions.
+
+Some decisions are taken in the name of one party of the contract, which the decision names
+(`PARTY_FIELDS`); `Principal.decision_fields` says which party a person may act as.
 
 A token belongs to one person (name, email) and works through the end of its expiry date,
 Europe/Paris time, unless revoked before. Tokens created before people were recorded have no
@@ -12,9 +16,11 @@ email and no expiry date, and keep working.
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Engine
@@ -24,6 +30,7 @@ from sqlmodel import Session, SQLModel, col, select
 from cpom.db.models import ApiToken
 from cpom.domain.clock import local_date
 from cpom.domain.date_law import anniversary
+from cpom.domain.lifecycle import Party
 from cpom.domain.terms_validation import luhn_valid
 
 MAX_NAME_LENGTH = 200
@@ -45,7 +52,21 @@ ROLE_LABELS = {
     Role.SUPERVISOR: "superviseur",
     Role.GESTIONNAIRE: "gestionnaire",
 }
-GESTIONNAIRE_ACTIONS = frozenset({"submit_documents", "answer_prorogation", "approve_releve"})
+GESTIONNAIRE_ACTIONS = frozenset(
+    {"submit_documents", "answer_prorogation", "approve_releve", "answer_denonciation"}
+)
+# The field of each decision that names the party it is taken for.
+PARTY_FIELDS = {
+    "approve_releve": "party",
+    "request_prorogation": "requested_by",
+    "answer_prorogation": "answered_by",
+    "denounce": "notified_by",
+    "answer_denonciation": "answered_by",
+}
+
+
+class PartyRefused(PermissionError):
+    """A decision in the name of a party the person may not act as; the message is French."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,29 @@ class Principal:
             and contract_siren == self.siren
             and action in GESTIONNAIRE_ACTIONS
         )
+
+    def decision_fields(self, action: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """The fields of a decision `may_act` allows, with the party it is taken for.
+
+        The party comes from who holds the token:
+        * a gestionnaire acts as the gestionnaire party only: the field is set to it, and a
+          decision naming the authority is refused (`PartyRefused`);
+        * an agent acts for the authority, and also records the paper mail the back office
+          receives from the gestionnaire (its request, its answer, its letter of dénonciation):
+          it may name either party. Left unnamed, an answer is the other party's of the request
+          it answers and a dénonciation the authority's (the workflow fills both in); who
+          requests a prorogation or approves a relevé must be named;
+        * a supervisor takes no decision (`may_act` refuses it before).
+        """
+        name = PARTY_FIELDS.get(action)
+        if name is None or self.role is not Role.GESTIONNAIRE:
+            return dict(fields)
+        if fields.get(name) == Party.AUTORITE.value:
+            raise PartyRefused(
+                f"un gestionnaire ne décide qu'en son propre nom : « {name} » ne peut être que "
+                f"« {Party.GESTIONNAIRE.value} »"
+            )
+        return {**fields, name: Party.GESTIONNAIRE.value}
 
 
 class TokenError(ValueError):

@@ -47,6 +47,7 @@ DECISION_LABELS = {
     "sign_avenant": "signature de l'avenant",
     "open_renegotiation": "ouverture de la négociation d'un nouveau CPOM",
     "denounce": "dénonciation",
+    "answer_denonciation": "réponse à la proposition de dénonciation",
     "terminate": "résiliation",
 }
 

@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 from cpom.access import Principal, Role
 from cpom.db.models import AgendaRecord, ContractRecord
 from cpom.db.projection import item_from_record
-from cpom.domain.lifecycle import Party
-from cpom.domain.live_agenda import PARTY_LABELS, Status, status_on
+from cpom.domain.lifecycle import PARTY_OF, Party
+from cpom.domain.live_agenda import Status, status_on
 
 TITLES = {
     "validate_cadrage": "Valider la lettre de cadrage",
@@ -28,6 +28,7 @@ TITLES = {
     "record_dialogue": "Tenir et enregistrer le dialogue de gestion",
     "approve_releve": "Approuver le relevé de décisions",
     "answer_prorogation": "Répondre à la demande de prorogation",
+    "answer_denonciation": "Répondre à la proposition de dénonciation d'un commun accord",
     "sign_avenant": "Signer l'avenant de prorogation",
     "open_renegotiation": "Ouvrir la négociation d'un nouveau CPOM",
 }
@@ -107,7 +108,7 @@ def list_tasks(
                 key=item.key,
                 action=item.action,
                 title=TITLES.get(item.action, item.label),
-                detail=f"{item.label} — attendu de {PARTY_LABELS[item.waiting_for]}",
+                detail=f"{item.label} — attendu {PARTY_OF[item.waiting_for]}",
                 deadline=item.day,
                 status=status_on(item, today),
                 waiting_for=item.waiting_for,

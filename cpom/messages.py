@@ -97,6 +97,9 @@ class AnswerProrogation:
     actor: str
     accept: bool
     received_on: date
+    # Who answers: only the other party of the request may. None: that other party (decisions
+    # taken before answers named their party, and agents who do not say).
+    answered_by: Party | None = None
 
 
 @dataclass
@@ -109,9 +112,23 @@ class SignAvenant:
 
 @dataclass
 class Denounce:
+    """A dénonciation for breach ends the contract after its préavis; a mutual one is only
+    proposed, and takes effect once the other party accepts it (`AnswerDenonciation`)."""
+
     actor: str
     mode: DenonciationMode
     notified_on: date
+    # The party that denounces, or proposes; None: the authority.
+    notified_by: Party | None = None
+
+
+@dataclass
+class AnswerDenonciation:
+    actor: str
+    accept: bool
+    received_on: date
+    # Only the other party of the proposal may answer. None: that other party.
+    answered_by: Party | None = None
 
 
 @dataclass
@@ -135,6 +152,7 @@ DECISIONS: dict[str, type] = {
     "sign_avenant": SignAvenant,
     "open_renegotiation": DecideRenegotiation,
     "denounce": Denounce,
+    "answer_denonciation": AnswerDenonciation,
     "terminate": Terminate,
 }
 

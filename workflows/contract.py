@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from cpom.domain.live_agenda import AgendaItem, at_risk, live_agenda, missed_on_import
     from cpom.domain.terms import ContractTerms
     from cpom.messages import (
+        AnswerDenonciation,
         AnswerProrogation,
         ApproveReleve,
         ContractInput,
@@ -67,6 +68,9 @@ WAKE_ON_EVERY_DECISION = "wake-on-every-decision"
 # Patch (2026-11): projections carry the live agenda. A run begun before could not send it, so
 # the store may lack it: such a run sends the whole agenda every time, never only what changed.
 LIVE_AGENDA_DELTAS = "live-agenda-deltas"
+# Patch (2026-11): a mutual dénonciation is only proposed; it ends the contract once the other
+# party accepts it (`answer_denonciation`). A run begun before ended it on its notification.
+MUTUAL_DENONCIATION_AGREED = "mutual-denonciation-agreed"
 
 
 def _refused(error: life.DecisionRefused) -> ApplicationError:
@@ -515,7 +519,12 @@ class CpomWorkflow:
     @workflow.update
     def answer_prorogation(self, decision: AnswerProrogation) -> DecisionResult:
         life.apply_answer_prorogation(
-            self.state, decision.accept, decision.received_on, self.today(), decision.actor
+            self.state,
+            decision.accept,
+            decision.received_on,
+            self.today(),
+            decision.actor,
+            decision.answered_by,
         )
         return self._decided(
             "prorogation acceptée"
@@ -526,7 +535,9 @@ class CpomWorkflow:
     @answer_prorogation.validator
     def _check_answer_prorogation(self, decision: AnswerProrogation) -> None:
         try:
-            life.check_answer_prorogation(self.state, decision.received_on, self.today())
+            life.check_answer_prorogation(
+                self.state, decision.answered_by, decision.received_on, self.today()
+            )
         except life.DecisionRefused as error:
             raise _refused(error) from None
 
@@ -553,8 +564,19 @@ class CpomWorkflow:
 
     @workflow.update
     def denounce(self, decision: Denounce) -> DecisionResult:
+        by = decision.notified_by or life.Party.AUTORITE
+        if decision.mode is life.DenonciationMode.MUTUELLE and workflow.patched(
+            MUTUAL_DENONCIATION_AGREED
+        ):
+            life.apply_propose_denonciation(
+                self.state, by, decision.notified_on, self.today(), decision.actor
+            )
+            return self._decided(
+                f"proposition de dénonciation d'un commun accord enregistrée : elle attend "
+                f"l'accord {life.PARTY_OF[by.other]} ; sans réponse, le contrat continue"
+            )
         ends_on = life.apply_denounce(
-            self.state, decision.mode, decision.notified_on, self.today(), decision.actor
+            self.state, decision.mode, decision.notified_on, self.today(), decision.actor, by
         )
         return self._decided(f"dénonciation enregistrée : fin du contrat le {ends_on:%d/%m/%Y}")
 
@@ -562,6 +584,31 @@ class CpomWorkflow:
     def _check_denounce(self, decision: Denounce) -> None:
         try:
             life.check_denounce(self.state, decision.mode, decision.notified_on, self.today())
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    @workflow.update
+    def answer_denonciation(self, decision: AnswerDenonciation) -> DecisionResult:
+        ends_on = life.apply_answer_denonciation(
+            self.state,
+            decision.accept,
+            decision.received_on,
+            self.today(),
+            decision.actor,
+            decision.answered_by,
+        )
+        return self._decided(
+            "proposition de dénonciation refusée : le contrat continue"
+            if ends_on is None
+            else f"dénonciation d'un commun accord acceptée : fin du contrat le {ends_on:%d/%m/%Y}"
+        )
+
+    @answer_denonciation.validator
+    def _check_answer_denonciation(self, decision: AnswerDenonciation) -> None:
+        try:
+            life.check_answer_denonciation(
+                self.state, decision.answered_by, decision.received_on, self.today()
+            )
         except life.DecisionRefused as error:
             raise _refused(error) from None
 

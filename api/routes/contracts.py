@@ -144,15 +144,26 @@ async def act(
 ) -> ActionResult:
     """Actions : validate_cadrage, validate_diagnostic, sign, submit_documents,
     review_documents, record_dialogue, approve_releve, request_prorogation,
-    answer_prorogation, sign_avenant, open_renegotiation, denounce, terminate. Un refus répond
-    409 avec la raison du workflow ; l'auteur de la décision est celui du jeton."""
+    answer_prorogation, sign_avenant, open_renegotiation, denounce, answer_denonciation,
+    terminate. Un refus répond 409 avec la raison du workflow ; l'auteur de la décision est
+    celui du jeton.
+
+    Une demande ne reçoit de réponse que de l'autre partie : `answered_by` (`autorite` ou
+    `gestionnaire`) dit qui répond ; omis, c'est l'autre partie de la demande. Une dénonciation
+    d'un commun accord (`denounce`, `mode` `mutuelle`, `notified_by` : qui la propose, l'autorité
+    par défaut) n'est qu'une proposition : elle ne prend effet qu'acceptée par l'autre partie
+    (`answer_denonciation`, `accept`), le préavis courant de l'acceptation ; sans réponse, le
+    contrat continue. Un gestionnaire ne décide qu'en son propre nom (403 sinon) ; un agent
+    enregistre aussi les courriers reçus du gestionnaire en le nommant."""
     record = await readable(service, principal, reference)
     if not principal.may_act(action, record.gestionnaire_siren):
         raise Forbidden(f"le rôle {principal.role.value} ne permet pas l'action « {action} »")
-    if principal.role is Role.GESTIONNAIRE and action == "approve_releve":
-        fields = {**fields, "party": "gestionnaire"}
     result = await service.act(
-        reference, action, fields, actor=principal.actor, idempotency_key=idempotency_key
+        reference,
+        action,
+        principal.decision_fields(action, fields),
+        actor=principal.actor,
+        idempotency_key=idempotency_key,
     )
     return ActionResult(phase=result.phase.value, message=result.message)
 

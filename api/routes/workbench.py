@@ -40,7 +40,7 @@ from api.routes.portfolio import export
 from cpom import portfolio
 from cpom.access import Role
 from cpom.attachments import AttachmentRefused, Attachments
-from cpom.domain.lifecycle import Party, Phase
+from cpom.domain.lifecycle import PARTY_OF, Phase
 from cpom.domain.live_agenda import (
     PARTY_LABELS,
     STATUS_LABELS,
@@ -215,9 +215,9 @@ async def take_decision(
     posted = {key: [_text(v) for v in form.getlist(key)] for key in form if key != PROOF}
     proof = form.get(PROOF)
     try:
-        fields = decision_fields(principal, decision_form, posted)
-        if principal.role is Role.GESTIONNAIRE and action == "approve_releve":
-            fields["party"] = Party.GESTIONNAIRE.value
+        fields = principal.decision_fields(
+            action, decision_fields(principal, decision_form, posted)
+        )
         kind = decision_form.attachment_kind
         if kind and isinstance(proof, UploadFile) and (proof.filename or proof.size):
             # A file that would be refused is refused first: the decision is then not taken.
@@ -289,7 +289,7 @@ def _contract_page(
         and status_on(item, day) in (Status.PENDING, Status.MISSED)
     ]
     forms = []
-    for form in allowed_forms(principal, record.gestionnaire_siren, Phase(record.phase)):
+    for form in allowed_forms(principal, record.gestionnaire_siren, Phase(record.phase), agenda):
         state = states.get(form.action) or FormState()
         values = {**defaults(form, terms, agenda, day), **state.values}
         forms.append(
@@ -331,9 +331,8 @@ def _row(item: AgendaItem, day: date) -> dict[str, Any]:
         "status": status.value,
         "status_label": STATUS_LABELS[status],
         "nature": nature(item),
-        "waiting": PARTY_LABELS[item.waiting_for]
-        if item.waiting_for
-        else "l'une ou l'autre partie",
+        # « en attente du gestionnaire », « attendu de l'autorité »
+        "waiting": PARTY_OF[item.waiting_for] if item.waiting_for else "de l'une ou l'autre partie",
         "late": status is Status.MISSED and item.obligation,
         "soon": status is Status.PENDING and item.day <= day + timedelta(days=14),
     }

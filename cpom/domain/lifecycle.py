@@ -63,6 +63,11 @@ class Party(StrEnum):
         return Party.GESTIONNAIRE if self is Party.AUTORITE else Party.AUTORITE
 
 
+PARTY_LABELS = {Party.AUTORITE: "l'autorité", Party.GESTIONNAIRE: "le gestionnaire"}
+# "de" + the party, with its contraction: « la demande du gestionnaire ».
+PARTY_OF = {Party.AUTORITE: "de l'autorité", Party.GESTIONNAIRE: "du gestionnaire"}
+
+
 class DenonciationMode(StrEnum):
     MUTUELLE = "mutuelle"
     MANQUEMENT = "manquement"
@@ -94,6 +99,15 @@ class PendingProrogation:
     received_on: date
     requested_echeance: date
     reply_deadline: date
+
+
+@dataclass
+class PendingDenonciation:
+    """A dénonciation d'un commun accord one party proposed; it takes effect only once the other
+    party accepts it, its préavis counted from the acceptance. Silence is no dénonciation."""
+
+    proposed_by: Party
+    notified_on: date
 
 
 @dataclass
@@ -138,6 +152,8 @@ class ContractState:
     renegotiation_requested_on: date | None = None
     # An imported contract's annual cycle declared up to date on this day (import).
     declared_up_to_date_on: date | None = None
+    # A dénonciation d'un commun accord proposed by one party, awaiting the other's answer.
+    pending_denonciation: PendingDenonciation | None = None
 
 
 def initial_phase(terms: ContractTerms, today: date) -> Phase:
@@ -451,10 +467,23 @@ def apply_request_prorogation(
     return pending
 
 
-def check_answer_prorogation(state: ContractState, received_on: date, today: date) -> None:
+def answering_party(requested_by: Party, answered_by: Party | None) -> Party:
+    """Who answers a request: the party named, or else the other party of the request (the
+    decisions recorded before answers named their party, and agents who do not say)."""
+    return requested_by.other if answered_by is None else answered_by
+
+
+def check_answer_prorogation(
+    state: ContractState, answered_by: Party | None, received_on: date, today: date
+) -> None:
     pending = state.pending_prorogation
     if pending is None:
         raise DecisionRefused("aucune demande de prorogation en attente de réponse")
+    if answering_party(pending.requested_by, answered_by) is pending.requested_by:
+        raise DecisionRefused(
+            f"la demande de prorogation {PARTY_OF[pending.requested_by]} ne peut être acceptée "
+            f"ou refusée que par {PARTY_LABELS[pending.requested_by.other]}"
+        )
     if received_on > today:
         raise DecisionRefused(f"la réception du {received_on:%d/%m/%Y} est dans le futur")
     if received_on < pending.received_on:
@@ -476,8 +505,16 @@ def _prorogue(state: ContractState, accepted_on: date, tacit: bool) -> Prorogati
 
 
 def apply_answer_prorogation(
-    state: ContractState, accept: bool, received_on: date, today: date, actor: str
+    state: ContractState,
+    accept: bool,
+    received_on: date,
+    today: date,
+    actor: str,
+    answered_by: Party | None = None,
 ) -> None:
+    pending = state.pending_prorogation
+    assert pending is not None  # checked before
+    party = answering_party(pending.requested_by, answered_by)
     if accept:
         prorogation = _prorogue(state, received_on, tacit=False)
         log(
@@ -485,10 +522,15 @@ def apply_answer_prorogation(
             Event(
                 today,
                 "prorogation_accepted",
-                f"prorogation acceptée expressément le {received_on:%d/%m/%Y} : nouvelle échéance "
-                f"le {prorogation.new_echeance:%d/%m/%Y}",
+                f"prorogation acceptée expressément par {PARTY_LABELS[party]} le "
+                f"{received_on:%d/%m/%Y} : nouvelle échéance le "
+                f"{prorogation.new_echeance:%d/%m/%Y}",
                 actor,
-                {"tacit": "false", "new_echeance": prorogation.new_echeance.isoformat()},
+                {
+                    "tacit": "false",
+                    "new_echeance": prorogation.new_echeance.isoformat(),
+                    "answered_by": party.value,
+                },
             ),
         )
         change_phase(state, phase_by_date(state.terms, today), today, "prorogation acceptée")
@@ -498,7 +540,11 @@ def apply_answer_prorogation(
     log(
         state,
         Event(
-            today, "prorogation_refused", f"prorogation refusée le {received_on:%d/%m/%Y}", actor
+            today,
+            "prorogation_refused",
+            f"prorogation refusée par {PARTY_LABELS[party]} le {received_on:%d/%m/%Y}",
+            actor,
+            {"answered_by": party.value},
         ),
     )
 
@@ -619,6 +665,13 @@ def check_denounce(
             f"le contrat ne prévoit pas de dénonciation {mode.value} "
             f"(préréglage {state.terms.sector.value})"
         )
+    proposal = state.pending_denonciation
+    if mode is DenonciationMode.MUTUELLE and proposal is not None:
+        raise DecisionRefused(
+            f"une proposition de dénonciation d'un commun accord {PARTY_OF[proposal.proposed_by]}, "
+            f"notifiée le {proposal.notified_on:%d/%m/%Y}, attend déjà la réponse "
+            f"{PARTY_OF[proposal.proposed_by.other]}"
+        )
 
 
 def preavis_months(terms: ContractTerms, mode: DenonciationMode) -> int | None:
@@ -628,30 +681,137 @@ def preavis_months(terms: ContractTerms, mode: DenonciationMode) -> int | None:
     return rules.breach_denonciation_preavis_months
 
 
-def apply_denounce(
-    state: ContractState, mode: DenonciationMode, notified_on: date, today: date, actor: str
+def _end_after_preavis(
+    state: ContractState, mode: DenonciationMode, from_day: date, reason: str
 ) -> date:
+    """End the contract after the préavis of `mode` counted from `from_day`; its last day."""
     months = preavis_months(state.terms, mode)
     assert months is not None
     # The contract is in force through the préavis and ends the day before its anniversary.
-    last_day = min(
-        add_months(notified_on, months) - timedelta(days=1), state.terms.current_echeance
-    )
+    last_day = min(add_months(from_day, months) - timedelta(days=1), state.terms.current_echeance)
     state.termination = Termination(
-        Phase.DENONCEE,
-        notified_on,
-        last_day,
-        f"dénonciation {mode.value} notifiée le {notified_on:%d/%m/%Y}, préavis de {months} mois",
+        Phase.DENONCEE, from_day, last_day, f"{reason}, préavis de {months} mois"
     )
+    return last_day
+
+
+def apply_denounce(
+    state: ContractState,
+    mode: DenonciationMode,
+    notified_on: date,
+    today: date,
+    actor: str,
+    by: Party = Party.AUTORITE,
+) -> date:
+    """A dénonciation that runs from its notification: for breach, by either party (seed 003
+    L282-289), and a mutual one notified before mutual dénonciations awaited an acceptance."""
+    last_day = _end_after_preavis(
+        state, mode, notified_on, f"dénonciation {mode.value} notifiée le {notified_on:%d/%m/%Y}"
+    )
+    assert state.termination is not None
     log(
         state,
         Event(
             today,
             "denonciation_notified",
-            f"dénonciation {mode.value} notifiée le {notified_on:%d/%m/%Y}, préavis de "
-            f"{months} mois : fin du contrat le {last_day:%d/%m/%Y}",
+            f"{state.termination.reason} : fin du contrat le {last_day:%d/%m/%Y}",
             actor,
-            {"mode": mode.value, "ends_on": last_day.isoformat()},
+            {"mode": mode.value, "ends_on": last_day.isoformat(), "notified_by": by.value},
+        ),
+    )
+    return last_day
+
+
+def apply_propose_denonciation(
+    state: ContractState, by: Party, notified_on: date, today: date, actor: str
+) -> PendingDenonciation:
+    """A mutual dénonciation is only proposed by one party: the other must accept it."""
+    proposal = PendingDenonciation(by, notified_on)
+    state.pending_denonciation = proposal
+    log(
+        state,
+        Event(
+            today,
+            "denonciation_proposed",
+            f"proposition de dénonciation d'un commun accord {PARTY_OF[by]} notifiée le "
+            f"{notified_on:%d/%m/%Y} : sans effet tant que {PARTY_LABELS[by.other]} ne l'a pas "
+            "acceptée ; sans réponse, le contrat continue",
+            actor,
+            {"proposed_by": by.value, "notified_on": notified_on.isoformat()},
+        ),
+    )
+    return proposal
+
+
+def check_answer_denonciation(
+    state: ContractState, answered_by: Party | None, received_on: date, today: date
+) -> None:
+    _refuse_if_ended(state)
+    if state.termination is not None:
+        raise DecisionRefused(f"fin du contrat déjà notifiée : {state.termination.reason}")
+    proposal = state.pending_denonciation
+    if proposal is None:
+        raise DecisionRefused(
+            "aucune proposition de dénonciation d'un commun accord en attente de réponse"
+        )
+    if answering_party(proposal.proposed_by, answered_by) is proposal.proposed_by:
+        raise DecisionRefused(
+            f"la proposition de dénonciation d'un commun accord {PARTY_OF[proposal.proposed_by]} "
+            f"ne peut être acceptée ou refusée que par {PARTY_LABELS[proposal.proposed_by.other]}"
+        )
+    if received_on > today:
+        raise DecisionRefused(f"la réception du {received_on:%d/%m/%Y} est dans le futur")
+    if received_on < proposal.notified_on:
+        raise DecisionRefused("la réponse ne peut précéder la proposition")
+
+
+def apply_answer_denonciation(
+    state: ContractState,
+    accept: bool,
+    received_on: date,
+    today: date,
+    actor: str,
+    answered_by: Party | None = None,
+) -> date | None:
+    """The other party's answer to a proposed mutual dénonciation: accepted, the contract ends
+    after the préavis counted from the acceptance (its last day is returned); refused, it runs
+    on."""
+    proposal = state.pending_denonciation
+    assert proposal is not None  # checked before
+    party = answering_party(proposal.proposed_by, answered_by)
+    state.pending_denonciation = None
+    details = {"answered_by": party.value, "proposed_on": proposal.notified_on.isoformat()}
+    if not accept:
+        log(
+            state,
+            Event(
+                today,
+                "denonciation_refused",
+                f"proposition de dénonciation d'un commun accord {PARTY_OF[proposal.proposed_by]} "
+                f"refusée par {PARTY_LABELS[party]} le {received_on:%d/%m/%Y} : le contrat "
+                "continue",
+                actor,
+                details,
+            ),
+        )
+        return None
+    last_day = _end_after_preavis(
+        state,
+        DenonciationMode.MUTUELLE,
+        received_on,
+        f"dénonciation d'un commun accord proposée par {PARTY_LABELS[proposal.proposed_by]} le "
+        f"{proposal.notified_on:%d/%m/%Y} et acceptée par {PARTY_LABELS[party]} le "
+        f"{received_on:%d/%m/%Y}",
+    )
+    assert state.termination is not None
+    log(
+        state,
+        Event(
+            today,
+            "denonciation_accepted",
+            f"{state.termination.reason} : fin du contrat le {last_day:%d/%m/%Y}",
+            actor,
+            {**details, "mode": DenonciationMode.MUTUELLE.value, "ends_on": last_day.isoformat()},
         ),
     )
     return last_day

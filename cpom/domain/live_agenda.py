@@ -2,9 +2,10 @@
 
 `live_agenda(state)` turns the contract's state (the one the workflow holds and acts on) into the
 agenda people read: each milestone of the calendar with its basis, plus what the state adds (a
-pending prorogation's reply window, the relevé to approve, the avenant to sign, the end of a
-denounced contract), each with the facts of its fulfilment: done on which day and by whom, who is
-awaited and from when, what doing nothing means.
+pending prorogation's reply window, the relevé to approve, the avenant to sign, the answer to a
+proposed mutual dénonciation, the end of a denounced contract), each with the facts of its
+fulfilment: done on which day and by whom, who is awaited and from when, what doing nothing
+means.
 
 Items hold facts, never a status: `status_on(item, today)` reads them on a given day, so that a
 reader whose clock moved past a deadline sees it missed even before the workflow wakes up.
@@ -26,6 +27,8 @@ from cpom.domain.calendar import (
 from cpom.domain.date_law import ONE_DAY, Basis, add_months, anniversary
 from cpom.domain.lifecycle import (
     ENDED,
+    PARTY_LABELS,
+    PARTY_OF,
     PHASE_LABELS,
     PRE_SIGNATURE,
     ContractState,
@@ -58,6 +61,7 @@ class AgendaKind(StrEnum):
     RELEVE_APPROVAL = "releve_approval"
     DOCUMENTS_REVIEW = "documents_review"
     AVENANT_SIGNATURE = "avenant_signature"
+    DENONCIATION_ANSWER = "denonciation_answer"
     EARLY_END = "early_end"
 
 
@@ -66,10 +70,9 @@ KIND_LABELS: dict[str, str] = {
     AgendaKind.RELEVE_APPROVAL: "Approbation du relevé de décisions",
     AgendaKind.DOCUMENTS_REVIEW: "Examen des documents annuels reçus",
     AgendaKind.AVENANT_SIGNATURE: "Signature de l'avenant de prorogation",
+    AgendaKind.DENONCIATION_ANSWER: "Réponse à la proposition de dénonciation d'un commun accord",
     AgendaKind.EARLY_END: "Fin anticipée du contrat",
 }
-
-PARTY_LABELS = {Party.AUTORITE: "l'autorité", Party.GESTIONNAIRE: "le gestionnaire"}
 
 # Dates that record what happened; they are never "the next deadline".
 FACT_KINDS = frozenset(
@@ -197,6 +200,9 @@ class _Log:
         self.avenants: list[tuple[date, _Done]] = []  # signed_on, without a new échéance
         self.phase_steps: dict[str, _Done] = {}
         self.renegotiation: _Done | None = None
+        # Mutual dénonciations proposed, by the day notified: who proposed; and their answers.
+        self.proposals: dict[str, Party] = {}
+        self.proposal_answers: dict[str, _Done] = {}
         expected = set(state.terms.rules.annual_document_items)
         received: dict[int, set[str]] = {}
         dialogue_held_on = ""
@@ -236,6 +242,12 @@ class _Log:
                 self.phase_steps[event.kind] = _Done(event.on, event.actor, event.summary)
             elif event.kind == "renegotiation_opened":
                 self.renegotiation = _Done(event.on, event.actor, event.summary)
+            elif event.kind == "denonciation_proposed":
+                self.proposals[details["notified_on"]] = Party(details["proposed_by"])
+            elif event.kind in ("denonciation_accepted", "denonciation_refused"):
+                self.proposal_answers[details["proposed_on"]] = _Done(
+                    event.on, event.actor, _proposal_answer(event)
+                )
 
 
 def _answer(event: Event) -> str:
@@ -244,6 +256,12 @@ def _answer(event: Event) -> str:
     if event.details.get("tacit") == "true":
         return "sans réponse, le silence a valu accord"
     return "accord exprès"
+
+
+def _proposal_answer(event: Event) -> str:
+    if event.kind == "denonciation_refused":
+        return "refus : le contrat continue"
+    return f"accord : fin du contrat le {fr(date.fromisoformat(event.details['ends_on']))}"
 
 
 # The agenda ---------------------------------------------------------------------------------------
@@ -263,6 +281,7 @@ def live_agenda(state: ContractState) -> list[AgendaItem]:
         items += _releve_approvals(state, log, calendar)
         items += _documents_reviews(state, log)
         items += _avenant_signatures(state, log)
+        items += _denonciation_answers(state, log)
     items = _cut_at_early_end(state, items)
     _declare_done_before_import(state, items)
     items.sort(key=lambda item: (item.day, item.key))
@@ -460,7 +479,7 @@ def _reply_deadline(state: ContractState, milestone: Milestone) -> AgendaItem:
         action="answer_prorogation",
         opens_on=pending.received_on,
         silence_on=silence_on,
-        consequence=f"sans réponse de {PARTY_LABELS[who]} au {fr(milestone.day)}, le silence vaut "
+        consequence=f"sans réponse {PARTY_OF[who]} au {fr(milestone.day)}, le silence vaut "
         f"accord : la prorogation est acquise le {fr(silence_on)} et l'échéance portée au "
         f"{fr(pending.requested_echeance)}",
     )
@@ -594,6 +613,51 @@ def _avenant_signatures(state: ContractState, log: _Log) -> list[AgendaItem]:
     return items
 
 
+def _denonciation_answers(state: ContractState, log: _Log) -> list[AgendaItem]:
+    """A mutual dénonciation proposed by one party awaits the other's answer; silence is no
+    dénonciation, so it stays open, late never, until the contract ends."""
+    proposals = dict(log.proposals)
+    pending = state.pending_denonciation
+    if pending is not None:
+        proposals.setdefault(pending.notified_on.isoformat(), pending.proposed_by)
+    echeance = state.terms.current_echeance
+    months = state.terms.rules.mutual_denonciation_preavis_months
+    items = []
+    for notified_on, proposed_by in proposals.items():
+        who = proposed_by.other
+        answer = log.proposal_answers.get(notified_on)
+        if answer is None and state.phase in ENDED and state.termination is None:
+            answer = _Done(echeance, None, "sans réponse : pas de dénonciation")
+        items.append(
+            _done(
+                AgendaItem(
+                    key=f"denonciation:{notified_on}",
+                    day=answer.on if answer else echeance,
+                    kind=AgendaKind.DENONCIATION_ANSWER,
+                    label=f"{KIND_LABELS[AgendaKind.DENONCIATION_ANSWER]} {PARTY_OF[proposed_by]}",
+                    hard=False,
+                    basis=Basis(
+                        f"dénonciation d'un commun accord proposée par {PARTY_LABELS[proposed_by]}"
+                        f", notifiée le {fr(date.fromisoformat(notified_on))} : elle ne prend "
+                        f"effet qu'acceptée par {PARTY_LABELS[who]}, avec un préavis de {months} "
+                        "mois compté de l'acceptation",
+                        "seed 001 L385 ; seed 002 L686-688",
+                        date.fromisoformat(notified_on),
+                    ),
+                    on_silence=Silence.REJECT,
+                    awaited=True,
+                    waiting_for=who,
+                    action="answer_denonciation",
+                    opens_on=date.fromisoformat(notified_on),
+                    consequence=f"sans réponse {PARTY_OF[who]}, pas de dénonciation : le contrat "
+                    f"continue de s'appliquer jusqu'à son échéance du {fr(echeance)}",
+                ),
+                answer,
+            )
+        )
+    return items
+
+
 def _cut_at_early_end(state: ContractState, items: list[AgendaItem]) -> list[AgendaItem]:
     """A dénonciation or résiliation ends the contract early: nothing later remains awaited."""
     termination = state.termination
@@ -665,6 +729,7 @@ def missed_on_import(state: ContractState, today: date) -> list[AgendaItem]:
 __all__ = [
     "FACT_KINDS",
     "KIND_LABELS",
+    "PARTY_LABELS",
     "STATUS_LABELS",
     "AgendaItem",
     "AgendaKind",

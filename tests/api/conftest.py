@@ -1,5 +1,6 @@
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,13 @@ class Stack:
 @pytest_asyncio.fixture
 async def stack() -> AsyncIterator[Stack]:
     """The API over the real workflow, worker, database and SMTP server (time-skipping)."""
+    async with open_stack() as running:
+        yield running
+
+
+@asynccontextmanager
+async def open_stack() -> AsyncIterator[Stack]:
+    """The stack of the `stack` fixture, for fixtures of a wider scope."""
     async with LifeSimulator() as life:
         app = create_app(life.settings, client=life.env.client, engine=life.engine)
         async with app.router.lifespan_context(app):

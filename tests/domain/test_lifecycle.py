@@ -16,6 +16,7 @@ import pytest
 from cpom.domain.lifecycle import (
     ENDED,
     IN_FORCE,
+    PARTY_LABELS,
     PHASE_LABELS,
     PRE_SIGNATURE,
     ContractState,
@@ -24,15 +25,18 @@ from cpom.domain.lifecycle import (
     Dialogue,
     Event,
     Party,
+    PendingDenonciation,
     PendingProrogation,
     Phase,
     ResiliationReason,
     Termination,
     accept_tacitly,
+    apply_answer_denonciation,
     apply_answer_prorogation,
     apply_approve_releve,
     apply_denounce,
     apply_open_renegotiation,
+    apply_propose_denonciation,
     apply_record_dialogue,
     apply_request_prorogation,
     apply_review_documents,
@@ -43,6 +47,7 @@ from cpom.domain.lifecycle import (
     apply_validate_cadrage,
     apply_validate_diagnostic,
     change_phase,
+    check_answer_denonciation,
     check_answer_prorogation,
     check_approve_releve,
     check_denounce,
@@ -752,28 +757,64 @@ class TestCheckAnswerProrogation:
 
     @pytest.mark.parametrize("received_on", [NOTICE, date(2028, 4, 2), REPLY_DEADLINE])
     def test_an_answer_within_the_window_is_accepted(self, received_on: date) -> None:
-        check_answer_prorogation(awaiting_reply(), received_on, self.today)
+        check_answer_prorogation(awaiting_reply(), None, received_on, self.today)
 
     def test_there_must_be_a_pending_request(self) -> None:
-        assert refusal(lambda: check_answer_prorogation(make_state(), NOTICE, self.today)) == (
-            "aucune demande de prorogation en attente de réponse"
-        )
+        assert refusal(
+            lambda: check_answer_prorogation(make_state(), None, NOTICE, self.today)
+        ) == ("aucune demande de prorogation en attente de réponse")
+
+    @pytest.mark.parametrize(
+        ("requested_by", "answered_by"),
+        [(Party.GESTIONNAIRE, Party.AUTORITE), (Party.AUTORITE, Party.GESTIONNAIRE)],
+    )
+    def test_the_other_party_answers(self, requested_by: Party, answered_by: Party) -> None:
+        state = make_state(Phase.PROROGATION_EN_COURS)
+        state.pending_prorogation = pending(requested_by=requested_by)
+        check_answer_prorogation(state, answered_by, NOTICE, self.today)
+        check_answer_prorogation(state, None, NOTICE, self.today)  # the other party, unnamed
+
+    @pytest.mark.parametrize(
+        ("requested_by", "message"),
+        [
+            (
+                Party.GESTIONNAIRE,
+                "la demande de prorogation du gestionnaire ne peut être acceptée ou refusée que "
+                "par l'autorité",
+            ),
+            (
+                Party.AUTORITE,
+                "la demande de prorogation de l'autorité ne peut être acceptée ou refusée que "
+                "par le gestionnaire",
+            ),
+        ],
+    )
+    def test_a_party_cannot_answer_its_own_request(self, requested_by: Party, message: str) -> None:
+        state = make_state(Phase.PROROGATION_EN_COURS)
+        state.pending_prorogation = pending(requested_by=requested_by)
+        before = deepcopy(state)
+        assert refusal(
+            lambda: check_answer_prorogation(state, requested_by, NOTICE, self.today)
+        ) == (message)
+        assert state == before
 
     def test_an_answer_received_in_the_future_is_refused(self) -> None:
         message = refusal(
-            lambda: check_answer_prorogation(awaiting_reply(), date(2028, 4, 2), date(2028, 4, 1))
+            lambda: check_answer_prorogation(
+                awaiting_reply(), None, date(2028, 4, 2), date(2028, 4, 1)
+            )
         )
         assert message == "la réception du 02/04/2028 est dans le futur"
 
     def test_an_answer_cannot_precede_the_request(self) -> None:
         message = refusal(
-            lambda: check_answer_prorogation(awaiting_reply(), date(2028, 3, 7), self.today)
+            lambda: check_answer_prorogation(awaiting_reply(), None, date(2028, 3, 7), self.today)
         )
         assert message == "la réponse ne peut précéder la demande"
 
     def test_an_answer_after_the_reply_deadline_comes_too_late(self) -> None:
         message = refusal(
-            lambda: check_answer_prorogation(awaiting_reply(), date(2028, 5, 10), self.today)
+            lambda: check_answer_prorogation(awaiting_reply(), None, date(2028, 5, 10), self.today)
         )
         assert message == (
             "réponse reçue le 10/05/2028, après le dernier jour du délai (09/05/2028) : "
@@ -798,9 +839,10 @@ class TestApplyAnswerProrogation:
             Event(
                 date(2028, 4, 3),
                 "prorogation_accepted",
-                "prorogation acceptée expressément le 02/04/2028 : nouvelle échéance le 31/12/2029",
+                "prorogation acceptée expressément par l'autorité le 02/04/2028 : nouvelle "
+                "échéance le 31/12/2029",
                 ACTOR,
-                {"tacit": "false", "new_echeance": "2029-12-31"},
+                {"tacit": "false", "new_echeance": "2029-12-31", "answered_by": "autorite"},
             ),
             phase_changed(
                 date(2028, 4, 3), Phase.PROROGATION_EN_COURS, Phase.PROROGEE, "prorogation acceptée"
@@ -822,9 +864,22 @@ class TestApplyAnswerProrogation:
         assert state.phase is Phase.PROROGATION_EN_COURS
         assert state.events == [
             Event(
-                date(2028, 4, 3), "prorogation_refused", "prorogation refusée le 02/04/2028", ACTOR
+                date(2028, 4, 3),
+                "prorogation_refused",
+                "prorogation refusée par l'autorité le 02/04/2028",
+                ACTOR,
+                {"answered_by": "autorite"},
             )
         ]
+
+    def test_the_answer_names_the_party_that_gave_it(self) -> None:
+        state = make_state(Phase.PROROGATION_EN_COURS)
+        state.pending_prorogation = pending(requested_by=Party.AUTORITE)
+        apply_answer_prorogation(
+            state, False, date(2028, 4, 2), date(2028, 4, 3), ACTOR, Party.GESTIONNAIRE
+        )
+        assert state.events[0].summary == "prorogation refusée par le gestionnaire le 02/04/2028"
+        assert state.events[0].details == {"answered_by": "gestionnaire"}
 
 
 class TestAcceptTacitly:
@@ -1070,7 +1125,7 @@ class TestApplyDenounce:
                 "dénonciation mutuelle notifiée le 15/03/2026, préavis de 3 mois : fin du "
                 "contrat le 14/06/2026",
                 ACTOR,
-                {"mode": "mutuelle", "ends_on": "2026-06-14"},
+                {"mode": "mutuelle", "ends_on": "2026-06-14", "notified_by": "autorite"},
             )
         ]
 
@@ -1094,6 +1149,191 @@ class TestApplyDenounce:
         assert last_day == ECHEANCE
         assert state.termination is not None
         assert state.termination.ends_on == ECHEANCE
+
+
+def proposed_by(party: Party, notified_on: date = date(2026, 3, 10)) -> ContractState:
+    # A contract with both kinds of dénonciation: the SAD one, and the ARS one for breach.
+    state = make_state(rules={"breach_denonciation_preavis_months": 6})
+    apply_propose_denonciation(state, party, notified_on, notified_on, ACTOR)
+    return state
+
+
+class TestMutualDenonciation:
+    """A mutual dénonciation is proposed by one party and takes effect once the other accepts."""
+
+    today = date(2026, 3, 20)
+
+    def test_a_proposal_is_pending_and_ends_nothing(self) -> None:
+        state = make_state()
+        proposal = apply_propose_denonciation(
+            state, Party.GESTIONNAIRE, date(2026, 3, 10), date(2026, 3, 11), ACTOR
+        )
+        assert proposal == PendingDenonciation(Party.GESTIONNAIRE, date(2026, 3, 10))
+        assert state.pending_denonciation == proposal
+        assert state.termination is None
+        assert state.phase is Phase.EXECUTION
+        assert state.events == [
+            Event(
+                date(2026, 3, 11),
+                "denonciation_proposed",
+                "proposition de dénonciation d'un commun accord du gestionnaire notifiée le "
+                "10/03/2026 : sans effet tant que l'autorité ne l'a pas acceptée ; sans réponse, "
+                "le contrat continue",
+                ACTOR,
+                {"proposed_by": "gestionnaire", "notified_on": "2026-03-10"},
+            )
+        ]
+
+    def test_a_second_proposal_waits_for_the_answer_to_the_first(self) -> None:
+        state = proposed_by(Party.AUTORITE)
+        message = refusal(
+            lambda: check_denounce(state, DenonciationMode.MUTUELLE, self.today, self.today)
+        )
+        assert message == (
+            "une proposition de dénonciation d'un commun accord de l'autorité, notifiée le "
+            "10/03/2026, attend déjà la réponse du gestionnaire"
+        )
+
+    def test_a_breach_denonciation_may_come_while_a_proposal_waits(self) -> None:
+        state = proposed_by(Party.AUTORITE)
+        check_denounce(state, DenonciationMode.MANQUEMENT, self.today, self.today)
+
+    @pytest.mark.parametrize(
+        ("proposer", "answered_by"),
+        [(Party.AUTORITE, Party.GESTIONNAIRE), (Party.GESTIONNAIRE, Party.AUTORITE)],
+    )
+    def test_the_other_party_accepts_and_the_preavis_runs_from_the_acceptance(
+        self, proposer: Party, answered_by: Party
+    ) -> None:
+        state = proposed_by(proposer)
+        check_answer_denonciation(state, answered_by, date(2026, 4, 15), date(2026, 4, 16))
+        check_answer_denonciation(state, None, date(2026, 4, 15), date(2026, 4, 16))
+        last_day = apply_answer_denonciation(
+            state, True, date(2026, 4, 15), date(2026, 4, 16), ACTOR, answered_by
+        )
+        # Three months from the acceptance of 15 April, not from the proposal of 10 March.
+        assert last_day == date(2026, 7, 14)
+        reason = (
+            f"dénonciation d'un commun accord proposée par {PARTY_LABELS[proposer]} le "
+            f"10/03/2026 et acceptée par {PARTY_LABELS[answered_by]} le 15/04/2026, préavis de "
+            "3 mois"
+        )
+        assert state.termination == Termination(
+            Phase.DENONCEE, date(2026, 4, 15), date(2026, 7, 14), reason
+        )
+        assert state.pending_denonciation is None
+        assert state.events[-1] == Event(
+            date(2026, 4, 16),
+            "denonciation_accepted",
+            f"{reason} : fin du contrat le 14/07/2026",
+            ACTOR,
+            {
+                "answered_by": answered_by.value,
+                "proposed_on": "2026-03-10",
+                "mode": "mutuelle",
+                "ends_on": "2026-07-14",
+            },
+        )
+
+    def test_an_unnamed_answer_is_the_other_partys(self) -> None:
+        state = proposed_by(Party.AUTORITE)
+        apply_answer_denonciation(state, True, date(2026, 3, 12), date(2026, 3, 12), ACTOR)
+        assert state.events[-1].details["answered_by"] == "gestionnaire"
+
+    def test_a_refusal_keeps_the_contract_running(self) -> None:
+        state = proposed_by(Party.AUTORITE)
+        assert (
+            apply_answer_denonciation(
+                state, False, date(2026, 3, 12), date(2026, 3, 13), ACTOR, Party.GESTIONNAIRE
+            )
+            is None
+        )
+        assert state.termination is None
+        assert state.pending_denonciation is None
+        assert state.phase is Phase.EXECUTION
+        assert state.events[-1] == Event(
+            date(2026, 3, 13),
+            "denonciation_refused",
+            "proposition de dénonciation d'un commun accord de l'autorité refusée par le "
+            "gestionnaire le 12/03/2026 : le contrat continue",
+            ACTOR,
+            {"answered_by": "gestionnaire", "proposed_on": "2026-03-10"},
+        )
+        # Another proposal may then be made.
+        check_denounce(state, DenonciationMode.MUTUELLE, self.today, self.today)
+
+    @pytest.mark.parametrize(
+        ("proposer", "message"),
+        [
+            (
+                Party.GESTIONNAIRE,
+                "la proposition de dénonciation d'un commun accord du gestionnaire ne peut être "
+                "acceptée ou refusée que par l'autorité",
+            ),
+            (
+                Party.AUTORITE,
+                "la proposition de dénonciation d'un commun accord de l'autorité ne peut être "
+                "acceptée ou refusée que par le gestionnaire",
+            ),
+        ],
+    )
+    def test_a_party_cannot_accept_its_own_proposal(self, proposer: Party, message: str) -> None:
+        state = proposed_by(proposer)
+        before = deepcopy(state)
+        assert (
+            refusal(lambda: check_answer_denonciation(state, proposer, self.today, self.today))
+            == message
+        )
+        assert state == before
+
+    def test_there_must_be_a_proposal(self) -> None:
+        message = refusal(
+            lambda: check_answer_denonciation(make_state(), None, self.today, self.today)
+        )
+        assert message == (
+            "aucune proposition de dénonciation d'un commun accord en attente de réponse"
+        )
+
+    @pytest.mark.parametrize(
+        ("received_on", "message"),
+        [
+            (date(2026, 3, 21), "la réception du 21/03/2026 est dans le futur"),
+            (date(2026, 3, 9), "la réponse ne peut précéder la proposition"),
+        ],
+    )
+    def test_an_answer_is_dated_between_the_proposal_and_today(
+        self, received_on: date, message: str
+    ) -> None:
+        state = proposed_by(Party.AUTORITE)
+        assert (
+            refusal(lambda: check_answer_denonciation(state, None, received_on, self.today))
+            == message
+        )
+
+    def test_no_answer_once_the_contract_ends_or_its_end_is_notified(self) -> None:
+        state = proposed_by(Party.AUTORITE)
+        apply_denounce(
+            state, DenonciationMode.MUTUELLE, date(2026, 3, 15), date(2026, 3, 15), ACTOR
+        )
+        assert refusal(
+            lambda: check_answer_denonciation(state, None, self.today, self.today)
+        ).startswith("fin du contrat déjà notifiée : dénonciation mutuelle notifiée")
+        state.phase = Phase.DENONCEE
+        assert refusal(lambda: check_answer_denonciation(state, None, self.today, self.today)) == (
+            "le contrat est dénoncé : plus aucune décision"
+        )
+
+    def test_a_breach_denonciation_names_who_notified_it(self) -> None:
+        state = make_state(sector=Sector.ESMS_ARS)
+        apply_denounce(
+            state,
+            DenonciationMode.MANQUEMENT,
+            date(2025, 8, 31),
+            date(2025, 9, 1),
+            ACTOR,
+            Party.GESTIONNAIRE,
+        )
+        assert state.events[0].details["notified_by"] == "gestionnaire"
 
 
 # Résiliation -----------------------------------------------------------------------------------

@@ -290,6 +290,83 @@ def test_a_denounced_contract_awaits_nothing_after_its_last_day() -> None:
     assert end.done_on == date(2026, 4, 14)
 
 
+def test_a_proposed_mutual_denonciation_awaits_the_other_party_and_silence_ends_nothing() -> None:
+    contract = state()
+    life.apply_propose_denonciation(
+        contract, Party.AUTORITE, date(2026, 3, 10), date(2026, 3, 10), AGENT
+    )
+    proposal = items(contract)["denonciation:2026-03-10"]
+    assert proposal.label == (
+        "Réponse à la proposition de dénonciation d'un commun accord de l'autorité"
+    )
+    assert (proposal.waiting_for, proposal.action, proposal.opens_on, proposal.day) == (
+        Party.GESTIONNAIRE,
+        "answer_denonciation",
+        date(2026, 3, 10),
+        date(2028, 12, 31),  # open until the contract ends
+    )
+    # Silence is no dénonciation: never late, never a legal deadline, no day of acceptance.
+    assert (proposal.obligation, proposal.hard, proposal.silence_on) == (False, False, None)
+    assert proposal.on_silence is Silence.REJECT
+    assert proposal.consequence == (
+        "sans réponse du gestionnaire, pas de dénonciation : le contrat continue de "
+        "s'appliquer jusqu'à son échéance du 31/12/2028"
+    )
+    assert "avec un préavis de 3 mois compté de l'acceptation" in proposal.basis.rule
+    assert status_on(proposal, date(2026, 3, 11)) is Status.PENDING
+    life.apply_answer_denonciation(
+        contract, True, date(2026, 3, 20), date(2026, 3, 21), DIRECTION, Party.GESTIONNAIRE
+    )
+    agenda = items(contract)
+    answered = agenda["denonciation:2026-03-10"]
+    assert (answered.day, answered.done_on, answered.done_by, answered.outcome) == (
+        date(2026, 3, 21),
+        date(2026, 3, 21),
+        DIRECTION,
+        "accord : fin du contrat le 19/06/2026",
+    )
+    assert agenda["fin:2026-06-19"].kind == AgendaKind.EARLY_END
+
+
+def test_a_refused_proposal_is_shown_answered_and_the_contract_runs_on() -> None:
+    contract = state()
+    life.apply_propose_denonciation(
+        contract, Party.GESTIONNAIRE, date(2026, 3, 10), date(2026, 3, 10), AGENT
+    )
+    assert items(contract)["denonciation:2026-03-10"].waiting_for is Party.AUTORITE
+    life.apply_answer_denonciation(contract, False, date(2026, 4, 1), date(2026, 4, 1), AGENT)
+    answered = items(contract)["denonciation:2026-03-10"]
+    assert (answered.done_on, answered.outcome) == (date(2026, 4, 1), "refus : le contrat continue")
+    assert not [i for i in live_agenda(contract) if i.kind == AgendaKind.EARLY_END]
+
+
+def test_a_proposal_left_unanswered_until_the_end_meant_no_denonciation() -> None:
+    contract = state()
+    life.apply_propose_denonciation(
+        contract, Party.AUTORITE, date(2028, 10, 1), date(2028, 10, 1), AGENT
+    )
+    life.change_phase(contract, Phase.ECHUE, date(2029, 1, 1), "échéance atteinte")
+    proposal = items(contract)["denonciation:2028-10-01"]
+    assert (proposal.done_on, proposal.done_by, proposal.outcome) == (
+        date(2028, 12, 31),
+        None,
+        "sans réponse : pas de dénonciation",
+    )
+
+
+def test_a_proposal_overtaken_by_an_early_end_no_longer_awaits_an_answer() -> None:
+    contract = state(rules={"breach_denonciation_preavis_months": 6})
+    life.apply_propose_denonciation(
+        contract, Party.AUTORITE, date(2026, 3, 10), date(2026, 3, 10), AGENT
+    )
+    life.apply_denounce(
+        contract, life.DenonciationMode.MANQUEMENT, date(2026, 3, 15), date(2026, 3, 15), AGENT
+    )
+    assert "denonciation:2026-03-10" not in items(contract)
+    life.change_phase(contract, Phase.DENONCEE, date(2026, 9, 15), "fin")
+    assert "denonciation:2026-03-10" not in items(contract)
+
+
 def test_an_imported_contract_declares_its_annual_cycle_up_to_date_but_no_decision() -> None:
     contract = state()
     contract.imported = True

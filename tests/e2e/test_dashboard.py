@@ -299,3 +299,65 @@ def test_a_gestionnaire_subscribes_to_its_calendar(tmp_path: Path, browser: Brow
         assert "Adresse d'abonnement révoquée" in page.locator("[role=status]").inner_text()
         assert httpx.get(second).status_code == 404
         page.close()
+
+
+def test_a_mutual_denonciation_is_proposed_then_accepted_by_the_other_party(
+    tmp_path: Path, browser: Browser
+) -> None:
+    env = isolated_env(tmp_path / "data", "cpom-denonciation")
+    with cpom_up(env, tmp_path / "up.log") as api:
+        agent_token = cpom(env, *AGENT)
+        cpom(env, "demo")
+        contract = f"{api}/tableau/contrats/DEMO-35-SAD"
+        page = browser.new_page()
+        sign_in(page, api, agent_token)
+        page.goto(contract)
+        proposal = page.locator("#decision-denounce")
+        proposal.locator("summary").click()
+        assert proposal.locator("select[name=mode]").input_value() == "mutuelle"
+        assert proposal.locator("select[name=notified_by]").input_value() == "autorite"
+        proposal.locator("input[name=confirm]").check()
+        proposal.locator("button").click()
+        page.wait_for_url(f"{contract}#agenda")
+        assert "elle attend l'accord du gestionnaire" in page.locator("[role=status]").inner_text()
+        row = page.locator("#agenda + table tr", has_text="Réponse à la proposition")
+        assert "en attente du gestionnaire" in row.inner_text()
+        assert "le silence vaut refus" in row.inner_text()
+        assert "Fin anticipée" not in page.content()
+        accessible(page)
+        page.close()
+
+        gestionnaire = cpom(
+            env,
+            *("token", "create", "--role", "gestionnaire", "--gestionnaire", "732829320"),
+            *("--name", "Sophie Bernard", "--email", "direction@sad-rennes.example"),
+        )
+        page = browser.new_page()
+        sign_in(page, api, gestionnaire)
+        page.click("header >> text=À traiter")
+        task = page.locator(
+            "tbody tr", has_text="Répondre à la proposition de dénonciation d'un commun accord"
+        )
+        assert "sans réponse du gestionnaire, pas de dénonciation : le contrat continue" in (
+            task.inner_text()
+        )
+        assert "attendu du gestionnaire" in task.inner_text()
+        accessible(page)
+        task.locator("a", has_text="Répondre").click()
+        answer = page.locator("#decision-answer_denonciation")
+        assert answer.get_attribute("open") is not None
+        assert answer.locator("select[name=answered_by]").count() == 0  # in its own name
+        accessible(page)
+        answer.locator("text=Accepter la dénonciation").click()
+        answer.locator("button").click()
+        page.wait_for_url(f"{contract}#agenda")
+        assert "dénonciation d'un commun accord acceptée : fin du contrat le" in (
+            page.locator("[role=status]").inner_text()
+        )
+        answered = page.locator("#agenda + table tr", has_text="Réponse à la proposition")
+        assert "par Sophie Bernard (gestionnaire) : accord : fin du contrat le" in (
+            answered.inner_text()
+        )
+        assert page.locator("#agenda + table tr", has_text="Fin anticipée du contrat").count()
+        assert page.locator("#decision-answer_denonciation").count() == 0
+        page.close()

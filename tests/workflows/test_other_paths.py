@@ -4,10 +4,11 @@ from datetime import date
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
-from cpom.domain.lifecycle import DenonciationMode, ResiliationReason
+from cpom.domain.lifecycle import DenonciationMode, Party, ResiliationReason
 from cpom.domain.terms import Sector
-from cpom.messages import Denounce, SubmitDocuments, Terminate
+from cpom.messages import AnswerDenonciation, Denounce, SubmitDocuments, Terminate
 from cpom.simulation import LifeSimulator
 from tests.workflows.helpers import SUPERVISEUR, contract, events, mails_of, notices
 
@@ -55,7 +56,7 @@ async def test_complete_documents_stop_every_reminder(simulator: LifeSimulator) 
     ]
 
 
-async def test_mutual_denonciation_ends_the_contract_after_its_preavis(
+async def test_a_mutual_denonciation_of_one_party_alone_ends_nothing(
     simulator: LifeSimulator,
 ) -> None:
     terms = contract()
@@ -64,15 +65,84 @@ async def test_mutual_denonciation_ends_the_contract_after_its_preavis(
     result = await simulator.decide(
         handle, "denounce", Denounce("agent-35", DenonciationMode.MUTUELLE, date(2026, 3, 10))
     )
-    assert "fin du contrat le 09/06/2026" in result.message
+    assert result.message == (
+        "proposition de dénonciation d'un commun accord enregistrée : elle attend l'accord du "
+        "gestionnaire ; sans réponse, le contrat continue"
+    )
+    # Past the three months the proposal's préavis would have run: still in force.
+    await simulator.advance_to(date(2026, 7, 1))
+    log = simulator.log(terms.reference)
+    assert notices(log, "denonciation_notifiee") == []
+    assert events(log, "contract_ended") == []
+    assert (await simulator.view(handle)).phase.value == "execution"
+    # The proposer cannot accept its own proposal.
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await simulator.decide(
+            handle,
+            "answer_denonciation",
+            AnswerDenonciation("agent-35", True, date(2026, 7, 1), Party.AUTORITE),
+        )
+    assert isinstance(refused.value.cause, ApplicationError)
+    assert refused.value.cause.message == (
+        "la proposition de dénonciation d'un commun accord de l'autorité ne peut être acceptée "
+        "ou refusée que par le gestionnaire"
+    )
+    assert (await simulator.view(handle)).phase.value == "execution"
+
+
+async def test_a_mutual_denonciation_ends_the_contract_after_the_preavis_from_its_acceptance(
+    simulator: LifeSimulator,
+) -> None:
+    terms = contract()
+    handle = await simulator.start(terms, date(2026, 1, 1))
+    await simulator.advance_to(date(2026, 3, 10))
+    await simulator.decide(
+        handle, "denounce", Denounce("agent-35", DenonciationMode.MUTUELLE, date(2026, 3, 10))
+    )
+    await simulator.advance_to(date(2026, 4, 1))
+    result = await simulator.decide(
+        handle, "answer_denonciation", AnswerDenonciation("direction", True, date(2026, 4, 1))
+    )
+    assert result.message == (
+        "dénonciation d'un commun accord acceptée : fin du contrat le 30/06/2026"
+    )
     assert await handle.result() == "denoncee"
     log = simulator.log(terms.reference)
-    assert notices(log, "denonciation_notifiee") == [("2026-03-10", "denonciation_notifiee")]
-    assert notices(log, "fin_du_contrat") == [("2026-06-10", "fin_du_contrat")]
+    assert notices(log, "denonciation_notifiee") == [("2026-04-01", "denonciation_notifiee")]
+    assert notices(log, "fin_du_contrat") == [("2026-07-01", "fin_du_contrat")]
     ended = events(log, "contract_ended")
-    assert [(e["at"], e["phase"]) for e in ended] == [("2026-06-10", "denoncee")]
+    assert [(e["at"], e["phase"]) for e in ended] == [("2026-07-01", "denoncee")]
+    mail = mails_of(simulator.catcher.caught, "denonciation_notifiee")[0]
+    assert (
+        "La dénonciation d'un commun accord proposée par l'autorité le 10/03/2026 et acceptée par "
+        "le gestionnaire le 01/04/2026, préavis de 3 mois." in " ".join(mail.text().split())
+    )
     # Nothing after the end: no dialogue, no document reminder for later exercises.
-    assert max(e["at"] for e in log) == "2026-06-10"
+    assert max(e["at"] for e in log) == "2026-07-01"
+
+
+async def test_a_refused_mutual_denonciation_keeps_the_contract_running(
+    simulator: LifeSimulator,
+) -> None:
+    terms = contract()
+    handle = await simulator.start(terms, date(2026, 1, 1))
+    await simulator.advance_to(date(2026, 3, 10))
+    await simulator.decide(
+        handle,
+        "denounce",
+        Denounce("agent-35", DenonciationMode.MUTUELLE, date(2026, 3, 9), Party.GESTIONNAIRE),
+    )
+    await simulator.advance_to(date(2026, 3, 20))
+    result = await simulator.decide(
+        handle, "answer_denonciation", AnswerDenonciation("agent-35", False, date(2026, 3, 20))
+    )
+    assert result.message == "proposition de dénonciation refusée : le contrat continue"
+    await simulator.advance_to(date(2026, 7, 1))
+    log = simulator.log(terms.reference)
+    refused = events(log, "denonciation_refused")
+    assert [(e["at"], e["answered_by"]) for e in refused] == [("2026-03-20", "autorite")]
+    assert notices(log, "denonciation_notifiee") == []
+    assert (await simulator.view(handle)).phase.value == "execution"
 
 
 async def test_breach_denonciation_is_refused_where_the_contract_has_none(

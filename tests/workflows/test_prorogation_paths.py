@@ -3,6 +3,8 @@
 from datetime import date
 
 import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
 from cpom.domain.lifecycle import Party
 from cpom.messages import AnswerProrogation, RequestProrogation, SubmitDocuments
@@ -82,6 +84,39 @@ async def test_explicit_acceptance_generates_the_avenant_only(simulator: LifeSim
     assert notices(log, "rappel_reponse_prorogation") == []
 
 
+async def test_a_gestionnaire_cannot_accept_its_own_prorogation_request(
+    simulator: LifeSimulator,
+) -> None:
+    terms = contract()
+    handle = await simulator.start(terms, date(2028, 4, 1))
+    await simulator.advance_to(date(2028, 5, 15))
+    await simulator.decide(
+        handle,
+        "request_prorogation",
+        RequestProrogation("g", Party.GESTIONNAIRE, date(2028, 5, 15)),
+    )
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await simulator.decide(
+            handle,
+            "answer_prorogation",
+            AnswerProrogation("g", True, date(2028, 5, 15), Party.GESTIONNAIRE),
+        )
+    assert isinstance(refused.value.cause, ApplicationError)
+    assert refused.value.cause.message == (
+        "la demande de prorogation du gestionnaire ne peut être acceptée ou refusée que par "
+        "l'autorité"
+    )
+    view = await simulator.view(handle)
+    assert (view.phase.value, view.echeance) == ("prorogation_en_cours", date(2028, 12, 31))
+    # The authority still may, and says so.
+    await simulator.decide(
+        handle,
+        "answer_prorogation",
+        AnswerProrogation("agent-35", True, date(2028, 5, 15), Party.AUTORITE),
+    )
+    assert (await simulator.view(handle)).echeance == date(2029, 12, 31)
+
+
 async def test_refusal_opens_the_renegotiation_with_a_linked_successor(
     simulator: LifeSimulator,
 ) -> None:
@@ -128,8 +163,6 @@ async def test_no_notice_by_the_deadline_opens_the_renegotiation(
 
 
 async def test_a_late_notice_is_refused_with_the_reason(simulator: LifeSimulator) -> None:
-    from temporalio.client import WorkflowUpdateFailedError
-
     terms = contract()
     handle = await simulator.start(terms, date(2028, 6, 1))
     await simulator.advance_to(date(2028, 7, 3))
