@@ -31,6 +31,7 @@ from cpom.attachments import AttachmentNotFound, AttachmentRefused, refusal_mess
 from cpom.calendar_feeds import FeedNotFound
 from cpom.db.engine import engine_from
 from cpom.domain.terms_validation import InvalidTerms
+from cpom.idempotency import KeyReused
 from cpom.import_jobs import ImportJobs
 from cpom.service import (
     ActionRefused,
@@ -63,7 +64,7 @@ def create_app(
         if not hasattr(app.state, "service"):
             temporal = client or await connect(settings)
             database = engine or engine_from(settings)
-            install_service(app, ContractService(temporal, database, settings.task_queue))
+            install_service(app, ContractService.configured(temporal, database, settings))
         yield
         await app.state.imports.close()
 
@@ -78,7 +79,7 @@ def create_app(
     )
     app.state.settings = settings
     if client is not None and engine is not None:
-        install_service(app, ContractService(client, engine, settings.task_queue))
+        install_service(app, ContractService.configured(client, engine, settings))
     app.include_router(contracts.router)
     app.include_router(portfolio.router)
     app.include_router(people.router)
@@ -146,8 +147,9 @@ def install_error_handlers(app: FastAPI) -> None:
                     code,
                     headers=RETRY_LATER,
                 )
-            headers = RETRY_LATER if code == 503 else None
-            return JSONResponse({"detail": str(error)}, code, headers=headers)
+            if isinstance(error, ServiceUnavailable):  # Retry-After, and the key to send again
+                return JSONResponse({"detail": str(error)}, code, headers=error.headers)
+            return JSONResponse({"detail": str(error)}, code)
 
         return respond
 
@@ -160,6 +162,7 @@ def install_error_handlers(app: FastAPI) -> None:
         (UnknownAction, 404),
         (InvalidTerms, 422),
         (InvalidAction, 422),
+        (KeyReused, 422),
         (ActionRefused, 409),
         (Forbidden, 403),
         (PartyRefused, 403),

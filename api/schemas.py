@@ -285,3 +285,16 @@ def detail_payload(rows: ContractRows, today: date) -> dict[str, Any]:
             for event in rows.events
         ],
     }
+
+
+class HealthReport(BaseModel):
+    status: str = Field(
+        description="`ok`, ou `dégradé` quand Temporal ne répond pas ou qu'aucun worker "
+        "n'écoute la file de tâches (les lectures fonctionnent, les décisions attendent)."
+    )
+    temporal: str = Field(description="`joignable` ou `injoignable`.")
+    worker: str = Field(
+        description="`présent`, `absent` ou `inconnu` (serveur qui ne dit pas ses workers)."
+    )
+    workers: int | None = Field(description="Workers à l'écoute de la file de tâches.")
+    detail: str = Field(description="Explication en français.")

@@ -1,6 +1,7 @@
 """Operations on every running contract at once, for upgrades."""
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from temporalio.client import Client
 
@@ -8,7 +9,10 @@ RUNNING_CONTRACTS = "WorkflowType = 'Cpom' AND ExecutionStatus = 'Running'"
 
 
 async def refresh_projections(
-    client: Client, on_progress: Callable[[int], None] | None = None
+    client: Client,
+    on_progress: Callable[[int], None] | None = None,
+    *,
+    rpc_timeout: timedelta = timedelta(seconds=10),
 ) -> int:
     """Ask every running contract to project its whole agenda again; how many were asked.
 
@@ -17,8 +21,11 @@ async def refresh_projections(
     its next event. Idempotent: a contract asked twice projects the same agenda twice.
     """
     count = 0
-    async for execution in client.list_workflows(RUNNING_CONTRACTS):
-        await client.get_workflow_handle(execution.id).signal("refresh_projection")
+    # Each call has its deadline: a silent server fails the command instead of holding it.
+    async for execution in client.list_workflows(RUNNING_CONTRACTS, rpc_timeout=rpc_timeout):
+        await client.get_workflow_handle(execution.id).signal(
+            "refresh_projection", rpc_timeout=rpc_timeout
+        )
         count += 1
         if on_progress:
             on_progress(count)

@@ -3,6 +3,8 @@
 Routes stay thin and call these methods; every refusal is an exception carrying a French message.
 """
 
+from __future__ import annotations
+
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,10 +16,16 @@ from sqlalchemy import BindParameter, Engine, RowMapping, String, bindparam, fun
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, col, select
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from cpom import health as temporal_health
+from cpom import idempotency
 from cpom.access import Principal
 from cpom.calendar_export import agenda_to_ics
 from cpom.db import projection
@@ -44,9 +52,13 @@ from cpom.messages import (
     ProjectionUpdate,
     workflow_id,
 )
+from cpom.settings import Settings
 
-# A decision's answer waits this long at most for the projection to show it.
+# A decision's answer waits this long at most for the projection to show it; a create of a
+# contract another request is creating, for that request to list it.
 PROJECTION_WAIT_SECONDS = 5.0
+# What a 503 tells the caller to wait before sending the same request again.
+RETRY_AFTER_SECONDS = 30
 
 
 class ContractNotFound(LookupError):
@@ -83,7 +95,28 @@ class Forbidden(PermissionError):
 
 
 class ServiceUnavailable(RuntimeError):
-    """Temporal cannot be reached; the request may be retried."""
+    """Temporal cannot be reached or did not answer in time; the same request may be sent
+    again (after `headers`' Retry-After)."""
+
+    def __init__(self, message: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(RETRY_AFTER_SECONDS), **(headers or {})}
+
+
+class DecisionPending(ServiceUnavailable):
+    """No worker took the decision up in time. It is not taken, yet Temporal may still deliver
+    it to a worker that comes back: the same request sent again with the same idempotency key
+    gets its outcome, and never takes it twice."""
+
+    def __init__(self, key: str, waited: float) -> None:
+        super().__init__(
+            f"aucun worker n'a pris la décision en charge en {waited:g} s : elle n'est pas "
+            "enregistrée, mais pourra encore être appliquée au retour d'un worker. Renvoyer la "
+            f"même requête avec l'en-tête Idempotency-Key « {key} » donne son issue, sans "
+            "jamais l'appliquer deux fois",
+            {"Idempotency-Key": key},
+        )
+        self.key = key
 
 
 @dataclass
@@ -125,10 +158,32 @@ def today() -> date:
 
 
 class ContractService:
-    def __init__(self, client: Client, engine: Engine, task_queue: str) -> None:
+    def __init__(
+        self,
+        client: Client,
+        engine: Engine,
+        task_queue: str,
+        *,
+        temporal_timeout: float = 10.0,
+        worker_wait: float = 10.0,
+    ) -> None:
         self.client = client
         self.engine = engine
         self.task_queue = task_queue
+        # Deadlines of every call to Temporal: each RPC's own, and the whole call's, since
+        # the client retries some failures and waits for a connection without limit.
+        self.temporal_timeout = temporal_timeout
+        self.worker_wait = worker_wait
+
+    @classmethod
+    def configured(cls, client: Client, engine: Engine, settings: Settings) -> ContractService:
+        return cls(
+            client,
+            engine,
+            settings.task_queue,
+            temporal_timeout=settings.temporal_timeout_seconds,
+            worker_wait=settings.worker_wait_seconds,
+        )
 
     async def create(
         self,
@@ -163,17 +218,23 @@ class ContractService:
             declared_up_to_date_on=declared_up_to_date_on if imported else None,
         )
         try:
-            await self.client.start_workflow(
-                "Cpom",
-                ContractInput(state),
-                id=workflow_id(terms.reference),
-                task_queue=self.task_queue,
-            )
+            async with asyncio.timeout(self.temporal_timeout):
+                await self.client.start_workflow(
+                    "Cpom",
+                    ContractInput(state),
+                    id=workflow_id(terms.reference),
+                    task_queue=self.task_queue,
+                    rpc_timeout=timedelta(seconds=self.temporal_timeout),
+                )
         except WorkflowAlreadyStartedError:
-            record = await asyncio.to_thread(self.record, terms.reference)
+            record = await self._listed(terms.reference)
             return Created(terms.reference, False, record.phase)
-        except RPCError as error:
-            raise ServiceUnavailable("Temporal est injoignable, réessayer plus tard") from error
+        except (RPCError, TimeoutError) as error:
+            why = "est injoignable" if isinstance(error, RPCError) else "n'a pas répondu"
+            raise ServiceUnavailable(
+                f"Temporal {why} en {self.temporal_timeout:g} s : renvoyer la même requête "
+                "plus tard ; elle ne créera pas le contrat deux fois"
+            ) from error
         # The same state the workflow starts from, so that the contract is listed at once with
         # the agenda its workflow is about to project.
         update = ProjectionUpdate(
@@ -188,6 +249,22 @@ class ContractService:
         )
         await asyncio.to_thread(self._record_if_absent, update)
         return Created(terms.reference, True, state.phase.value)
+
+    async def _listed(self, reference: str) -> ContractRecord:
+        """The contract whose workflow runs already, once it is listed: a request creating it
+        at the same moment may not have written it yet."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + PROJECTION_WAIT_SECONDS
+        while True:
+            try:
+                return await asyncio.to_thread(self.record, reference)
+            except ContractNotFound:
+                if loop.time() > give_up:
+                    raise ServiceUnavailable(
+                        f"le contrat « {reference} » est en cours de création : renvoyer la "
+                        "même requête dans quelques secondes"
+                    ) from None
+            await asyncio.sleep(0.02)  # polling the projection, bounded by give_up
 
     def _record_if_absent(self, update: ProjectionUpdate) -> None:
         # The worker may already have projected the contract: never go back on its phase.
@@ -238,8 +315,11 @@ class ContractService:
         fields: Mapping[str, Any],
         *,
         actor: str,
+        caller: str | None = None,
         idempotency_key: str | None = None,
     ) -> DecisionResult:
+        """Take a decision through the contract's workflow, at most once per idempotency key
+        of the caller (see `cpom.idempotency`); without a key, one is made for this request."""
         await asyncio.to_thread(self.record, reference)
         decision_type = DECISIONS.get(action)
         if decision_type is None:
@@ -250,21 +330,67 @@ class ContractService:
             )
         except ValidationError as error:
             raise InvalidAction(french_problems(error)) from None
+        who = caller or actor
+        key = idempotency_key or idempotency.new_key()
+        claim = await asyncio.to_thread(
+            idempotency.claim,
+            self.engine,
+            who,
+            key,
+            reference,
+            action,
+            fields,
+            datetime.now(UTC),
+        )
+        outcome = claim.outcome
+        if outcome is None:
+            outcome = await self._decide(reference, action, decision, key, claim.update_id)
+            await asyncio.to_thread(
+                idempotency.settle, self.engine, who, key, claim.update_id, outcome
+            )
+            if outcome.refusal is None:
+                await self._projected(reference, outcome.events)
+        if outcome.refusal is not None:
+            raise ActionRefused(outcome.refusal)
+        return outcome.result()
+
+    async def _decide(
+        self, reference: str, action: str, decision: object, key: str, update_id: str
+    ) -> idempotency.Outcome:
+        """The workflow's answer, or `DecisionPending` when no worker answers in time: an
+        update no worker accepted is only admitted, not yet written in the workflow's history."""
         handle = self.client.get_workflow_handle(workflow_id(reference))
         try:
-            result: DecisionResult = await handle.execute_update(
-                action, decision, id=idempotency_key, result_type=DecisionResult
-            )
+            async with asyncio.timeout(self.worker_wait):
+                result: DecisionResult = await handle.execute_update(
+                    action,
+                    decision,
+                    id=update_id,
+                    result_type=DecisionResult,
+                    rpc_timeout=timedelta(seconds=self.worker_wait),
+                )
         except WorkflowUpdateFailedError as error:
             cause = error.cause
-            message = cause.message if isinstance(cause, ApplicationError) else str(cause)
-            raise ActionRefused(message) from None
+            return idempotency.Outcome.refused(
+                cause.message if isinstance(cause, ApplicationError) else str(cause)
+            )
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+            raise DecisionPending(key, self.worker_wait) from None
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
-                raise ActionRefused("le contrat est terminé : plus aucune décision") from None
-            raise ServiceUnavailable("Temporal est injoignable, réessayer plus tard") from error
-        await self._projected(reference, result.events)
-        return result
+                return idempotency.Outcome.refused("le contrat est terminé : plus aucune décision")
+            raise ServiceUnavailable(
+                "Temporal est injoignable : renvoyer la même requête plus tard avec l'en-tête "
+                f"Idempotency-Key « {key} »",
+                {"Idempotency-Key": key},
+            ) from error
+        return idempotency.Outcome.taken(result)
+
+    async def health(self) -> temporal_health.Health:
+        """Whether Temporal answers and a worker polls the task queue, in 2 seconds at most."""
+        return await temporal_health.check(
+            self.client, self.task_queue, temporal_health.DEADLINE_SECONDS
+        )
 
     async def _projected(self, reference: str, events: int) -> None:
         """Wait (a few seconds at most) until the projection holds the decision, so that what

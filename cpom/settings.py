@@ -35,6 +35,20 @@ class Settings(BaseSettings):
     )
     temporal_namespace: str = Field(default="default", description="espace de noms Temporal")
     task_queue: str = Field(default="cpom", description="file de tâches du worker")
+    # Every call to Temporal has a deadline: a server that accepts the connection and never
+    # answers would otherwise hold a request for ever.
+    temporal_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="délai maximal de chaque appel au serveur Temporal (connexion, démarrage "
+        "d'un contrat…), en secondes",
+    )
+    worker_wait_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="délai d'attente d'un worker pour prendre une décision, en secondes ; "
+        "au-delà, l'API répond 503 avec Retry-After et la clé d'idempotence à renvoyer",
+    )
 
     smtp_host: str = Field(default="localhost", description="serveur SMTP qui envoie les avis")
     smtp_port: int = Field(

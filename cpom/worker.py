@@ -66,11 +66,21 @@ def build_worker(
 
 
 async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
-    )
+    """A client of Temporal; RuntimeError when it cannot be reached, as the SDK reports a
+    refused connection, or when it does not answer within the deadline."""
+    try:
+        async with asyncio.timeout(settings.temporal_timeout_seconds):
+            return await Client.connect(
+                settings.temporal_address,
+                namespace=settings.temporal_namespace,
+                data_converter=pydantic_data_converter,
+            )
+    except TimeoutError:
+        # A server that accepts the connection and never answers would hold it for ever.
+        raise RuntimeError(
+            f"Temporal ne répond pas sur {settings.temporal_address} "
+            f"après {settings.temporal_timeout_seconds:g} s"
+        ) from None
 
 
 async def main() -> None:

@@ -19,6 +19,7 @@ from api.schemas import (
     Problem,
     detail_payload,
 )
+from cpom import idempotency
 from cpom.access import Principal, Role
 from cpom.db.models import ContractRecord
 from cpom.portfolio import Sort
@@ -30,6 +31,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "Contrat inconnu."},
     422: {"model": Problem, "description": "Données invalides (message en français)."},
 }
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": Problem,
+        "description": "Temporal n'a pas répondu à temps : renvoyer la même requête après "
+        "le délai de l'en-tête `Retry-After`.",
+    }
+}
+KEY_HOURS = int(idempotency.KEY_LIFETIME.total_seconds() // 3600)
 
 
 @router.post(
@@ -37,13 +46,15 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     response_model=ContractCreated,
     status_code=status.HTTP_201_CREATED,
     summary="Créer ou importer un contrat",
-    responses=ERRORS,
+    responses={**ERRORS, **UNAVAILABLE},
 )
 async def create_contract(
     body: ContractCreate, service: ServiceDep, principal: PrincipalDep, response: Response
 ) -> ContractCreated:
     """Démarre le workflow du contrat. Idempotent sur la référence : un second appel ne change
-    rien et répond 200. Réservé aux agents."""
+    rien et répond 200, y compris pendant que le premier crée le contrat. Réservé aux agents.
+    Si Temporal ne répond pas à temps : 503 avec `Retry-After`, et la même requête renvoyée
+    plus tard ne crée pas le contrat deux fois."""
     if principal.role is not Role.AGENT:
         raise Forbidden("seuls les agents créent ou importent des contrats")
     created = await service.create(
@@ -118,13 +129,30 @@ def _contract_detail(
     "/{reference}/actions/{action}",
     response_model=ActionResult,
     summary="Enregistrer une décision",
-    responses={**ERRORS, 409: {"model": Problem, "description": "Décision refusée."}},
+    responses={
+        **ERRORS,
+        409: {"model": Problem, "description": "Décision refusée."},
+        422: {
+            "model": Problem,
+            "description": "Données invalides, ou clé d'idempotence déjà employée pour une "
+            "autre requête (message en français) ; rien n'est fait.",
+        },
+        503: {
+            "model": Problem,
+            "description": "Aucun worker n'a pris la décision en charge à temps (ou Temporal "
+            "ne répond pas) : elle n'est pas enregistrée mais peut encore être appliquée au "
+            "retour d'un worker. Renvoyer la même requête avec la clé de l'en-tête "
+            "`Idempotency-Key` de la réponse, après `Retry-After` : elle donne son issue et "
+            "ne l'applique jamais deux fois.",
+        },
+    },
 )
 async def act(
     reference: str,
     action: str,
     service: ServiceDep,
     principal: PrincipalDep,
+    response: Response,
     fields: Annotated[
         dict[str, Any],
         Body(
@@ -137,8 +165,14 @@ async def act(
         str | None,
         Header(
             alias="Idempotency-Key",
-            max_length=200,
-            description="Clé d'idempotence : une même clé n'applique la décision qu'une fois.",
+            max_length=idempotency.MAX_KEY_LENGTH,
+            description="Clé d'idempotence, propre à l'appelant : la même requête renvoyée "
+            "avec la même clé reçoit la première réponse (même statut, même corps) et "
+            "n'applique la décision qu'une fois ; la même clé avec un autre contrat, une "
+            f"autre action ou d'autres champs est refusée (422). Une clé vaut {KEY_HOURS} "
+            "heures à compter de sa première requête, et tant que sa décision attend un "
+            "worker. Sans clé, l'API en crée une et la renvoie dans l'en-tête "
+            "`Idempotency-Key` de la réponse.",
         ),
     ] = None,
 ) -> ActionResult:
@@ -158,12 +192,15 @@ async def act(
     record = await readable(service, principal, reference)
     if not principal.may_act(action, record.gestionnaire_siren):
         raise Forbidden(f"le rôle {principal.role.value} ne permet pas l'action « {action} »")
+    key = idempotency_key or idempotency.new_key()
+    response.headers["Idempotency-Key"] = key
     result = await service.act(
         reference,
         action,
         principal.decision_fields(action, fields),
         actor=principal.actor,
-        idempotency_key=idempotency_key,
+        caller=idempotency.caller_of(principal),
+        idempotency_key=key,
     )
     return ActionResult(phase=result.phase.value, message=result.message)
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import PrincipalDep, ServiceDep
 from api.filters import ListFilters
-from api.schemas import TaskItem, TaskPage
+from api.schemas import HealthReport, TaskItem, TaskPage
 from cpom import portfolio
 from cpom.inbox import list_tasks
 from cpom.portfolio import Filters
@@ -110,6 +110,17 @@ def portfolio_calendar(service: ServiceDep, principal: PrincipalDep) -> Response
     return Response(body, media_type="text/calendar; charset=utf-8")
 
 
-@router.get("/healthz", summary="État du service", tags=["service"])
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+@router.get("/healthz", response_model=HealthReport, summary="État du service", tags=["service"])
+async def healthz(service: ServiceDep) -> HealthReport:
+    """Répond 200 tant que l'API sert (les lectures ne demandent que la base) ; dit si Temporal
+    répond et si un worker écoute la file de tâches (sans worker, une décision répond 503). Le
+    contrôle attend Temporal 2 s au plus ; un worker arrêté depuis moins de deux minutes compte
+    encore."""
+    health = await service.health()
+    return HealthReport(
+        status="ok" if health.ok else "dégradé",
+        temporal="joignable" if health.temporal else "injoignable",
+        worker=health.worker,
+        workers=health.workers,
+        detail=health.detail,
+    )

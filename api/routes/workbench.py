@@ -8,7 +8,6 @@ same service as the API, so the workflow checks it and its refusal is shown besi
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import date, timedelta
@@ -37,7 +36,7 @@ from api.routes.contracts import readable_record
 from api.routes.dashboard import LOGIN, DashboardSession, page, signed_in
 from api.routes.dashboard_attachments import attachments_context, store_form_file
 from api.routes.portfolio import export
-from cpom import portfolio
+from cpom import idempotency, portfolio
 from cpom.access import Role
 from cpom.attachments import AttachmentRefused, Attachments
 from cpom.domain.lifecycle import PARTY_OF, Phase
@@ -49,10 +48,12 @@ from cpom.domain.live_agenda import (
     nature,
     status_on,
 )
+from cpom.idempotency import KeyReused
 from cpom.inbox import list_tasks, parties_of
 from cpom.service import (
     ActionRefused,
     ContractService,
+    DecisionPending,
     InvalidAction,
     ServiceUnavailable,
     today,
@@ -61,6 +62,7 @@ from cpom.service import (
 router = APIRouter(prefix="/tableau", include_in_schema=False)
 FLASH = "cpom_message"
 PROOF = "piece"  # the file field of a decision form
+KEY = "idempotency_key"  # the hidden field of a decision form, new for each form shown
 Token = Annotated[str | None, Cookie(alias="cpom_jeton")]
 PER_PAGE = 50
 
@@ -212,8 +214,10 @@ async def take_decision(
             status_code=403,
             flash=f"Vous ne pouvez pas prendre la décision « {action} ».",
         )
-    posted = {key: [_text(v) for v in form.getlist(key)] for key in form if key != PROOF}
+    posted = {name: [_text(v) for v in form.getlist(name)] for name in form if name != PROOF}
     proof = form.get(PROOF)
+    key = _text(form.get(KEY)) or idempotency.new_key()
+    pending = False
     try:
         fields = principal.decision_fields(
             action, decision_fields(principal, decision_form, posted)
@@ -228,11 +232,14 @@ async def take_decision(
             action,
             fields,
             actor=principal.actor,
-            idempotency_key=_text(form.get("idempotency_key")) or None,
+            caller=idempotency.caller_of(principal),
+            idempotency_key=key,
         )
     except (FormRefused, InvalidAction) as error:
         problem: str | list[str] = error.problems
-    except (ActionRefused, ServiceUnavailable, AttachmentRefused) as error:
+    except DecisionPending as error:
+        problem, pending = str(error), True
+    except (ActionRefused, ServiceUnavailable, AttachmentRefused, KeyReused) as error:
         problem = str(error)
     else:
         message = f"{decision_form.title} : {result.message}."
@@ -247,9 +254,18 @@ async def take_decision(
             FLASH, quote(message), max_age=60, path="/tableau", httponly=True, samesite="strict"
         )
         return response
+    # A refused form comes back with a new key; a pending one keeps its key, so that sending it
+    # again gets the decision's outcome and never takes it twice.
+    posted[KEY] = [key] if pending else []
     state = FormState(values=_values(posted), error=problem, open=True)
     return await asyncio.to_thread(
-        _contract_page, service, attachments, session, reference, {action: state}, status_code=409
+        _contract_page,
+        service,
+        attachments,
+        session,
+        reference,
+        {action: state},
+        status_code=503 if pending else 409,
     )
 
 
@@ -302,7 +318,8 @@ def _contract_page(
                 "values": values,
                 "error": state.error,
                 "open": state.open,
-                "key": uuid.uuid4().hex,
+                "key": state.values.get(KEY) or idempotency.new_key(),
+                "pending": KEY in state.values,
                 "suggested": any(item.action == form.action for item in todo),
             }
         )

@@ -226,3 +226,23 @@ class ImportJobRecord(SQLModel, table=True):
     started_at: datetime
     heartbeat_at: datetime
     finished_at: datetime | None = None
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """An idempotency key of a decision, bound to its caller and to what it was first sent with,
+    and the first answer given with it (None while no worker has answered)."""
+
+    __tablename__ = "idempotency_key"
+
+    # The person's token (or, for a caller without a token, its name): keys of two people
+    # never meet.
+    caller: str = Field(primary_key=True, max_length=320)
+    key: str = Field(primary_key=True, max_length=200)
+    # SHA-256 of the contract, the action and the fields first sent with the key.
+    fingerprint: str = Field(max_length=64)
+    update_id: str = Field(max_length=80)
+    reference: str = Field(max_length=80)
+    action: str = Field(max_length=40)
+    created_at: datetime
+    expires_at: datetime = Field(index=True)
+    outcome_json: str | None = None

@@ -40,6 +40,24 @@ class Stack:
         raise AssertionError(f"{reference} : aucun événement {kind} projeté")
 
 
+@asynccontextmanager
+async def stack_over(life: LifeSimulator) -> AsyncIterator[Stack]:
+    """The API, with a token for each of PEOPLE, over a simulator already entered."""
+    app = create_app(life.settings, client=life.env.client, engine=life.engine)
+    async with app.router.lifespan_context(app):
+        tokens = {
+            who: create_token(life.engine, role, name, siren, email=email)
+            for who, role, name, siren, email in PEOPLE
+        }
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://cpom",
+            headers={"Authorization": f"Bearer {tokens['agent']}"},
+        ) as http:
+            yield Stack(life, http, tokens, app)
+
+
 @pytest_asyncio.fixture
 async def stack() -> AsyncIterator[Stack]:
     """The API over the real workflow, worker, database and SMTP server (time-skipping)."""
@@ -50,17 +68,5 @@ async def stack() -> AsyncIterator[Stack]:
 @asynccontextmanager
 async def open_stack() -> AsyncIterator[Stack]:
     """The stack of the `stack` fixture, for fixtures of a wider scope."""
-    async with LifeSimulator() as life:
-        app = create_app(life.settings, client=life.env.client, engine=life.engine)
-        async with app.router.lifespan_context(app):
-            tokens = {
-                who: create_token(life.engine, role, name, siren, email=email)
-                for who, role, name, siren, email in PEOPLE
-            }
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(
-                transport=transport,
-                base_url="http://cpom",
-                headers={"Authorization": f"Bearer {tokens['agent']}"},
-            ) as http:
-                yield Stack(life, http, tokens, app)
+    async with LifeSimulator() as life, stack_over(life) as served:
+        yield served

@@ -137,7 +137,7 @@ async def test_notices_documents_and_calendars(stack: Stack) -> None:
 
 
 async def test_bad_requests_are_4xx_in_french(stack: Stack) -> None:
-    assert (await stack.http.get("/healthz")).json() == {"status": "ok"}
+    assert (await stack.http.get("/healthz")).status_code == 200
     page = await stack.http.get("/contracts", params={"page": 0})
     assert page.status_code == 422
     assert "valeur trop petite" in page.json()["detail"][0]
