@@ -24,7 +24,7 @@ from sqlmodel import Session, SQLModel, col, select
 from cpom.db.models import ApiToken
 from cpom.domain.clock import local_date
 from cpom.domain.date_law import anniversary
-from cpom.domain.terms_validation import luhn_valid
+from cpom.domain.identifiers import siren_problem, text_problem
 
 MAX_NAME_LENGTH = 200
 
@@ -126,13 +126,15 @@ def create_token(
     It expires one year after today unless `expires_on` says otherwise.
     """
     holder = " ".join(name.split())
+    if text_problem(name) is not None:
+        raise TokenError("le nom du titulaire contient un caractère nul (U+0000)")
     if not holder:
         raise TokenError("le nom du titulaire est obligatoire (--name)")
     if len(holder) > MAX_NAME_LENGTH:
         raise TokenError(f"le nom du titulaire dépasse {MAX_NAME_LENGTH} caractères")
     address = _checked_email(email)
     if role is Role.GESTIONNAIRE:
-        if siren is None or not (len(siren) == 9 and siren.isdigit() and luhn_valid(siren)):
+        if siren is None or siren_problem(siren) is not None:
             raise TokenError("un jeton gestionnaire demande un SIREN valide (--gestionnaire)")
     elif siren is not None:
         raise TokenError("--gestionnaire ne s'emploie qu'avec --role gestionnaire")
