@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -14,6 +15,7 @@ from temporalio.client import Client
 
 from api.body_limit import BodyLimit, RouteLimit
 from api.csrf import CsrfRejected
+from api.nul_refusal import RefuseNul
 from api.routes import (
     attachments,
     contracts,
@@ -25,6 +27,8 @@ from api.routes import (
     portfolio,
     workbench,
 )
+from api.security_headers import SecurityHeaders
+from api.sign_in_limit import SignInLimiter
 from cpom.attachments import AttachmentNotFound, AttachmentRefused, refusal_message
 from cpom.calendar_feeds import FeedNotFound
 from cpom.db.engine import engine_from
@@ -40,7 +44,7 @@ from cpom.service import (
     ServiceUnavailable,
     UnknownAction,
 )
-from cpom.settings import Settings, get_settings
+from cpom.settings import ROOT, Settings, get_settings
 from cpom.worker import connect
 
 MAX_BODY_BYTES = 256 * 1024
@@ -75,6 +79,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.sign_in_limiter = SignInLimiter()
     if client is not None and engine is not None:
         install_service(app, ContractService(client, engine, settings.task_queue))
     app.include_router(contracts.router)
@@ -87,17 +92,29 @@ def create_app(
     app.include_router(dashboard_calendar.router)
     app.include_router(imports.router)
 
+    app.mount(
+        "/tableau/static",
+        StaticFiles(directory=ROOT / "templates" / "dashboard" / "static"),
+        name="dashboard-static",
+    )
+
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
         return RedirectResponse("/tableau/", status_code=307)
 
     install_error_handlers(app)
 
+    # The last added runs first: security headers on every answer, the 413 included.
+    app.add_middleware(RefuseNul)
     app.add_middleware(
         BodyLimit,
         max_bytes=MAX_BODY_BYTES,
         message=f"corps de requête trop volumineux (plus de {MAX_BODY_BYTES // 1024} Kio)",
         routes=upload_limits(settings.max_upload_bytes),
+    )
+    # The pages FastAPIOffline serves (its defaults).
+    app.add_middleware(
+        SecurityHeaders, docs_paths=frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
     )
     return app
 

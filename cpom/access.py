@@ -17,11 +17,11 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 from sqlalchemy import select as core_select
 from sqlmodel import Session, SQLModel, col, select
 
-from cpom.db.models import ApiToken
+from cpom.db.models import ApiToken, DashboardSessionRecord
 from cpom.domain.clock import local_date
 from cpom.domain.date_law import anniversary
 from cpom.domain.identifiers import siren_problem, text_problem
@@ -205,6 +205,10 @@ def revoke_token(engine: Engine, token_id: int) -> tuple[ApiToken, bool]:
             return row, False
         row.revoked_at = datetime.now(UTC)
         session.add(row)
+        # The dashboard sessions opened with it end with it (they would be refused anyway).
+        session.connection().execute(
+            delete(DashboardSessionRecord).where(col(DashboardSessionRecord.token_id) == token_id)
+        )
         session.commit()
         session.refresh(row)
         return row, True
