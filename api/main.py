@@ -47,6 +47,17 @@ from cpom.service import (
 from cpom.settings import ROOT, Settings, get_settings
 from cpom.worker import connect
 
+ROUTERS = (
+    contracts.router,
+    portfolio.router,
+    people.router,
+    attachments.router,
+    dashboard.router,
+    workbench.router,
+    dashboard_attachments.router,
+    dashboard_calendar.router,
+    imports.router,
+)
 MAX_BODY_BYTES = 256 * 1024
 # Room for the multipart boundaries, part headers and the small fields beside an upload.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -82,15 +93,8 @@ def create_app(
     app.state.sign_in_limiter = SignInLimiter()
     if client is not None and engine is not None:
         install_service(app, ContractService(client, engine, settings.task_queue))
-    app.include_router(contracts.router)
-    app.include_router(portfolio.router)
-    app.include_router(people.router)
-    app.include_router(attachments.router)
-    app.include_router(dashboard.router)
-    app.include_router(workbench.router)
-    app.include_router(dashboard_attachments.router)
-    app.include_router(dashboard_calendar.router)
-    app.include_router(imports.router)
+    for router in ROUTERS:
+        app.include_router(router)
 
     app.mount(
         "/tableau/static",
@@ -180,6 +184,8 @@ def install_error_handlers(app: FastAPI) -> None:
         for item in error.errors():
             where = ".".join(str(p) for p in item["loc"])
             message = FRENCH.get(item["type"], item["msg"])
+            if item["type"] == "string_pattern_mismatch":
+                message = f"ne respecte pas la forme attendue {item['ctx']['pattern']}"
             if "Expected UploadFile" in item["msg"]:  # FastAPI's own check of a File() field
                 message = "fichier attendu (envoi multipart/form-data)"
             problems.append(f"{where} : {message}")
