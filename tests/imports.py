@@ -8,9 +8,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from openpyxl import Workbook
+from stdnum import luhn
 
 from cpom.bulk_import import COLUMNS
-from stdnum import luhn
 
 HEADERS = [column.header for column in COLUMNS]
 PRESETS = (
