@@ -30,6 +30,13 @@ def open_session(engine: Engine, principal: Principal, now: datetime | None = No
     now = now or datetime.now(UTC)
     secret = secrets.token_urlsafe(32)
     with Session(engine) as session:
+        # Sessions left to end by themselves (a closed browser) are cleared here.
+        session.connection().execute(
+            delete(DashboardSessionRecord).where(
+                (col(DashboardSessionRecord.expires_at) <= now)
+                | (col(DashboardSessionRecord.last_seen_at) <= now - IDLE_LIMIT)
+            )
+        )
         session.add(
             DashboardSessionRecord(
                 secret_hash=digest(secret),
