@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -15,6 +16,7 @@ from temporalio.client import Client
 
 from api.body_limit import BodyLimit, RouteLimit
 from api.csrf import CsrfRejected
+from api.nul_refusal import RefuseNul
 from api.routes import (
     attachments,
     contracts,
@@ -26,6 +28,8 @@ from api.routes import (
     portfolio,
     workbench,
 )
+from api.security_headers import SecurityHeaders
+from api.sign_in_limit import SignInLimiter
 from cpom.access import PartyRefused
 from cpom.attachments import AttachmentNotFound, AttachmentRefused, refusal_message
 from cpom.calendar_feeds import FeedNotFound
@@ -43,9 +47,20 @@ from cpom.service import (
     ServiceUnavailable,
     UnknownAction,
 )
-from cpom.settings import Settings, get_settings
+from cpom.settings import ROOT, Settings, get_settings
 from cpom.worker import connect
 
+ROUTERS = (
+    contracts.router,
+    portfolio.router,
+    people.router,
+    attachments.router,
+    dashboard.router,
+    workbench.router,
+    dashboard_attachments.router,
+    dashboard_calendar.router,
+    imports.router,
+)
 MAX_BODY_BYTES = 256 * 1024
 # Room for the multipart boundaries, part headers and the small fields beside an upload.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -78,17 +93,17 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.sign_in_limiter = SignInLimiter()
     if client is not None and engine is not None:
         install_service(app, ContractService.configured(client, engine, settings))
-    app.include_router(contracts.router)
-    app.include_router(portfolio.router)
-    app.include_router(people.router)
-    app.include_router(attachments.router)
-    app.include_router(dashboard.router)
-    app.include_router(workbench.router)
-    app.include_router(dashboard_attachments.router)
-    app.include_router(dashboard_calendar.router)
-    app.include_router(imports.router)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    app.mount(
+        "/tableau/static",
+        StaticFiles(directory=ROOT / "templates" / "dashboard" / "static"),
+        name="dashboard-static",
+    )
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
@@ -96,11 +111,17 @@ def create_app(
 
     install_error_handlers(app)
 
+    # The last added runs first: security headers on every answer, the 413 included.
+    app.add_middleware(RefuseNul)
     app.add_middleware(
         BodyLimit,
         max_bytes=MAX_BODY_BYTES,
         message=f"corps de requête trop volumineux (plus de {MAX_BODY_BYTES // 1024} Kio)",
         routes=upload_limits(settings.max_upload_bytes),
+    )
+    # The pages FastAPIOffline serves (its defaults).
+    app.add_middleware(
+        SecurityHeaders, docs_paths=frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
     )
     return app
 
@@ -178,6 +199,8 @@ def install_error_handlers(app: FastAPI) -> None:
         for item in error.errors():
             where = ".".join(str(p) for p in item["loc"])
             message = FRENCH.get(item["type"], item["msg"])
+            if item["type"] == "string_pattern_mismatch":
+                message = f"ne respecte pas la forme attendue {item['ctx']['pattern']}"
             if "Expected UploadFile" in item["msg"]:  # FastAPI's own check of a File() field
                 message = "fichier attendu (envoi multipart/form-data)"
             problems.append(f"{where} : {message}")

@@ -2,11 +2,13 @@
 
 from datetime import date, datetime
 from datetime import date as Day  # fields named `date` shadow the type in their class
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, Field
 from pydantic_core import from_json
 
+from cpom.domain.identifiers import REFERENCE_RULE
 from cpom.domain.live_agenda import (
     STATUS_LABELS,
     nature_of,
@@ -14,11 +16,29 @@ from cpom.domain.live_agenda import (
 )
 from cpom.service import ContractRows
 
+REFERENCE_DESCRIPTION = (
+    f"Référence du contrat, sa clé : {REFERENCE_RULE} ; elle est refusée, jamais corrigée, "
+    "quand elle s'en écarte. Le contrat qui succède à un autre reprend sa référence suivie de "
+    "« -R »."
+)
+# What an address may name: the rule of a new reference, plus the « -R » of successors.
+ReferencePath = Annotated[
+    str,
+    Path(
+        description=REFERENCE_DESCRIPTION,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$",
+        examples=["CPOM-35-SAD-2024"],
+    ),
+]
+
 
 class ContractCreate(BaseModel):
     terms: dict[str, Any] = Field(
         description="Termes du contrat, comme un fichier `--terms` de `cpom calendar` : "
-        "référence, préréglage, autorité, gestionnaire, date d'effet, durée, règles.",
+        "référence, préréglage, autorité, gestionnaire, date d'effet, durée, règles. "
+        f"`reference` : {REFERENCE_RULE}. SIREN, SIRET et "
+        "FINESS sont vérifiés avec leur clé, les adresses électroniques par leur forme ; un "
+        "texte ne contient pas de caractère nul.",
         examples=[
             {
                 "reference": "CPOM-35-SAD-2024",

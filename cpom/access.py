@@ -23,15 +23,15 @@ from enum import StrEnum
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 from sqlalchemy import select as core_select
 from sqlmodel import Session, SQLModel, col, select
 
-from cpom.db.models import ApiToken
+from cpom.db.models import ApiToken, DashboardSessionRecord
 from cpom.domain.clock import local_date
 from cpom.domain.date_law import anniversary
+from cpom.domain.identifiers import siren_problem, text_problem
 from cpom.domain.lifecycle import Party
-from cpom.domain.terms_validation import luhn_valid
 
 MAX_NAME_LENGTH = 200
 
@@ -170,13 +170,15 @@ def create_token(
     It expires one year after today unless `expires_on` says otherwise.
     """
     holder = " ".join(name.split())
+    if text_problem(name) is not None:
+        raise TokenError("le nom du titulaire contient un caractère nul (U+0000)")
     if not holder:
         raise TokenError("le nom du titulaire est obligatoire (--name)")
     if len(holder) > MAX_NAME_LENGTH:
         raise TokenError(f"le nom du titulaire dépasse {MAX_NAME_LENGTH} caractères")
     address = _checked_email(email)
     if role is Role.GESTIONNAIRE:
-        if siren is None or not (len(siren) == 9 and siren.isdigit() and luhn_valid(siren)):
+        if siren is None or siren_problem(siren) is not None:
             raise TokenError("un jeton gestionnaire demande un SIREN valide (--gestionnaire)")
     elif siren is not None:
         raise TokenError("--gestionnaire ne s'emploie qu'avec --role gestionnaire")
@@ -247,6 +249,10 @@ def revoke_token(engine: Engine, token_id: int) -> tuple[ApiToken, bool]:
             return row, False
         row.revoked_at = datetime.now(UTC)
         session.add(row)
+        # The dashboard sessions opened with it end with it (they would be refused anyway).
+        session.connection().execute(
+            delete(DashboardSessionRecord).where(col(DashboardSessionRecord.token_id) == token_id)
+        )
         session.commit()
         session.refresh(row)
         return row, True

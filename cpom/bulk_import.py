@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from cpom.db.models import ContractRecord
 from cpom.domain.date_law import echeance_after
+from cpom.domain.identifiers import REFERENCE_RULE
 from cpom.domain.terms import AuthorityKind, Sector
 from cpom.domain.terms_input import MAX_YEAR, MIN_YEAR, terms_from_mapping
 from cpom.domain.terms_validation import MAX_INITIAL_YEARS, MIN_YEARS, InvalidTerms
@@ -26,15 +27,18 @@ from cpom.domain.territory import normalize_territory
 from cpom.service import ContractService
 from cpom.spreadsheet import SpreadsheetError, Table, blank, normalized, read_table
 
-_FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+# [0-9], not \d: \d also matches the digits of other scripts, which int() would then accept.
+_FRENCH_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_DIGITS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
     header: str
-    kind: str  # text, code (digits, zeros kept), date, years, preset, authority, territory
+    # reference, text, code (digits, zeros kept), date, years, preset, authority, territory
+    kind: str
     required: bool
     help: str
 
@@ -43,10 +47,10 @@ COLUMNS = (
     Column(
         "reference",
         "Référence",
-        "text",
+        "reference",
         True,
-        "Identifiant unique du contrat : 1 à 80 caractères parmi lettres, chiffres, « . », « _ » "
-        "et « - ». Un contrat dont la référence existe déjà n'est pas créé une seconde fois.",
+        f"Identifiant unique du contrat : {REFERENCE_RULE}. Un contrat dont la référence existe "
+        "déjà n'est pas créé une seconde fois.",
     ),
     Column(
         "preset",
@@ -386,11 +390,21 @@ def _terms(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _text(value: object) -> str:
+    return _cell_text(value).strip()
+
+
+def _cell_text(value: object) -> str:
     if isinstance(value, datetime | date):
         raise ValueError("une date figure là où un texte est attendu")
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a number typed in a cell comes back as a float
-    return str(value).strip()
+    # A NUL character is refused with the terms (CSV files holding one are refused whole).
+    return str(value)
+
+
+def _reference(value: object) -> str:
+    # The contract's key is checked as written: a stray space is refused, not trimmed away.
+    return _cell_text(value)
 
 
 def _code(value: object) -> str:
@@ -421,7 +435,7 @@ def _date(value: object) -> date:
 
 def _years(value: object) -> int:
     text = _text(value)
-    if not text.isdigit():
+    if not _DIGITS.fullmatch(text):
         raise ValueError(f"« {text} » n'est pas un nombre entier d'années")
     return int(text)
 
@@ -443,6 +457,7 @@ def _authority(value: object) -> str:
 
 
 _CONVERT: dict[str, Callable[[object], Any]] = {
+    "reference": _reference,
     "text": _text,
     "code": _code,
     "date": _date,

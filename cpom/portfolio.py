@@ -71,14 +71,18 @@ class Filters:
 
 
 def _conditions(filters: Filters, today: date) -> list[SQLColumnExpression[bool]]:
+    # Searches are for the text as typed: autoescape keeps « % » and « _ » from acting as LIKE
+    # wildcards (« 100% » finds « 100% », not every name containing « 100 »).
     conditions: list[SQLColumnExpression[bool]] = []
     if filters.phase:
         conditions.append(col(ContractRecord.phase) == filters.phase)
     if filters.authority:
-        conditions.append(col(ContractRecord.authority_name).icontains(filters.authority))
+        conditions.append(
+            col(ContractRecord.authority_name).icontains(filters.authority, autoescape=True)
+        )
     if filters.gestionnaire:
         conditions.append(
-            col(ContractRecord.gestionnaire).icontains(filters.gestionnaire)
+            col(ContractRecord.gestionnaire).icontains(filters.gestionnaire, autoescape=True)
             | (col(ContractRecord.gestionnaire_siren) == filters.gestionnaire)
         )
     if filters.sector:
@@ -96,8 +100,8 @@ def _conditions(filters: Filters, today: date) -> list[SQLColumnExpression[bool]
         compact = text.replace(" ", "")
         conditions.append(
             or_(
-                col(ContractRecord.reference).icontains(text),
-                col(ContractRecord.gestionnaire).icontains(text),
+                col(ContractRecord.reference).icontains(text, autoescape=True),
+                col(ContractRecord.gestionnaire).icontains(text, autoescape=True),
                 col(ContractRecord.gestionnaire_siren) == compact,
                 col(ContractRecord.gestionnaire_finess) == compact,
             )

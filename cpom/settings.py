@@ -86,6 +86,14 @@ class Settings(BaseSettings):
         "en octets",
     )
 
+    # Behind a proxy that ends TLS, uvicorn sees plain HTTP unless it trusts the proxy's
+    # X-Forwarded-Proto (--proxy-headers): this setting marks the cookie Secure regardless.
+    secure_cookies: bool = Field(
+        default=False,
+        description="cookie de session du tableau de bord marqué Secure (HTTPS seulement) ; il "
+        "l'est de toute façon quand la page est servie en https",
+    )
+
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'cpom.db'}"
 

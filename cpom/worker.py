@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.documents import DocumentActivities
 from activities.mail import MailActivities, SmtpMailer
@@ -23,6 +24,13 @@ from cpom.db.engine import engine_from
 from cpom.rendering import Renderer
 from cpom.settings import Settings, get_settings
 from workflows.contract import CpomWorkflow
+
+# The decisions' checks run inside the workflow sandbox and check identifiers with python-stdnum
+# and email-validator, whose functions import at call time: the sandbox hands them the host's
+# modules (pure, deterministic checks) instead of importing fresh copies mid-workflow.
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("email_validator", "stdnum")
+)
 
 
 def mailer_from(settings: Settings) -> SmtpMailer:
@@ -54,6 +62,7 @@ def build_worker(
         client,
         task_queue=settings.task_queue,
         workflows=[CpomWorkflow],
+        workflow_runner=WORKFLOW_RUNNER,
         activities=[
             mail.send_notice,
             documents.generate_document,

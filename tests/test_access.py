@@ -72,6 +72,8 @@ def test_a_revoked_token_stops_and_revoking_again_changes_nothing(engine: Engine
         ("Marie Dupont", "marie.dupont", None, "adresse électronique « marie.dupont » invalide"),
         ("Marie Dupont", "marie@@exemple.fr", None, "invalide"),
         ("Marie Dupont", MARIE, date(2020, 1, 1), "01/01/2020 est déjà passée"),
+        ("Marie\x00Dupont", MARIE, None, "caractère nul"),
+        ("Marie Dupont", "<marie.dupont@exemple.fr>", None, "invalide"),
     ],
 )
 def test_bad_token_requests_change_nothing(
@@ -79,6 +81,13 @@ def test_bad_token_requests_change_nothing(
 ) -> None:
     with pytest.raises(TokenError, match=message):
         create_token(engine, Role.AGENT, name, email=email, expires_on=expires_on)
+    assert list_tokens(engine) == []
+
+
+@pytest.mark.parametrize("siren", ["000000000", "732829321", "٧٣٢٨٢٩٣٢٠", "73282932"])
+def test_a_gestionnaire_token_needs_a_real_siren(engine: Engine, siren: str) -> None:
+    with pytest.raises(TokenError, match="SIREN valide"):
+        create_token(engine, Role.GESTIONNAIRE, "Sophie Bernard", siren, email=MARIE)
     assert list_tokens(engine) == []
 
 

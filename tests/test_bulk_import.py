@@ -84,7 +84,7 @@ def test_xlsx_with_date_cells_text_dates_and_number_cells() -> None:
             "Durée (années)": 5,
             "Territoire": 1,  # typed as a number: « 01 »
             "SIREN": int(siren(7)),
-            "FINESS": 10000018,  # a number cell dropped the leading zero
+            "FINESS": 10000024,  # a number cell dropped the leading zero
         },
     )
     plan = plan_import("contrats.xlsx", as_xlsx([row]), TODAY)
@@ -96,7 +96,7 @@ def test_xlsx_with_date_cells_text_dates_and_number_cells() -> None:
     assert imported.terms["duration_years"] == 5
     assert imported.terms["authority"]["territory"] == "01"
     assert imported.terms["gestionnaire"]["siren"] == siren(7)
-    assert imported.terms["gestionnaire"]["finess"] == "010000018"
+    assert imported.terms["gestionnaire"]["finess"] == "010000024"
     typed = contract_row(1, {"Durée (années)": 4.0, "Gestionnaire": date(2024, 1, 1)})
     assert problems("contrats.xlsx", as_xlsx([typed])) == [
         "ligne 2, colonne « Gestionnaire » : une date figure là où un texte est attendu"
@@ -194,8 +194,9 @@ def test_every_problem_of_every_row_is_reported_with_its_row_and_column() -> Non
     ]
     plan = plan_import("contrats.csv", as_csv(rows), TODAY)
     assert [str(problem) for problem in plan.problems] == [
-        "ligne 3, colonne « Référence » : « CPOM 35/2 » : 1 à 80 caractères parmi lettres, "
-        "chiffres, « . », « _ » et « - », en commençant par une lettre ou un chiffre",
+        "ligne 3, colonne « Référence » : « CPOM 35/2 » : 1 à 64 caractères parmi lettres sans "
+        "accent, chiffres, « . », « _ » et « - », en commençant par une lettre ou un chiffre, "
+        "sans espace",
         "ligne 3, colonne « Préréglage » : « sap » inconnu ; valeurs possibles : sad, esms-ars, "
         "ahi-etat",
         "ligne 3, colonne « Date d'effet » : la date « 31/02/2024 » n'existe pas",
@@ -206,10 +207,12 @@ def test_every_problem_of_every_row_is_reported_with_its_row_and_column() -> Non
         "Département, ARS, État",
         "ligne 3, colonne « Autorité » : valeur obligatoire manquante",
         "ligne 3, colonne « Courriel de l'autorité » : « pas-une-adresse » n'est pas une "
-        "adresse valide",
+        "adresse électronique valide (ex. prenom.nom@domaine.fr)",
         "ligne 3, colonne « SIREN » : « 732829321 » n'est pas un numéro valide (9 chiffres, "
         "clé de Luhn)",
-        "ligne 3, colonne « FINESS » : un numéro FINESS compte 9 caractères (ex. 350000000)",
+        "ligne 3, colonne « FINESS » : « 12 » n'est pas un numéro FINESS valide (9 "
+        "caractères : département, dont 2A ou 2B, sept chiffres dont la clé de Luhn ; ex. "
+        "350000014)",
         "ligne 3, colonne « Courriel du gestionnaire » : valeur obligatoire manquante",
         "ligne 4, colonne « Durée (années) » : 7 ans impossible : un CPOM est conclu pour 2 ans "
         "au moins (seed 000 L94) et 5 ans au plus (CASF L.313-11, seed 000 L93)",
@@ -321,3 +324,29 @@ def test_the_empty_template_has_the_headers_and_a_help_sheet(tmp_path: Path) -> 
     ).encode()
     with pytest.raises(SpreadsheetError, match=r"choisir un nom de fichier en \.xlsx ou en \.csv"):
         write_template(tmp_path / "modele.ods")
+
+
+def test_cells_are_refused_as_written_never_trimmed_or_read_in_other_scripts() -> None:
+    rows = [
+        contract_row(0, {"Référence": "CPOM-35-1 "}),
+        contract_row(1, {"Date d'effet": "٠١/٠١/٢٠٢٤", "Durée (années)": "٥"}),
+        contract_row(2, {"SIREN": "000000000", "Courriel du gestionnaire": "<a@b.c>"}),
+    ]
+    assert problems("contrats.csv", as_csv(rows)) == [
+        "ligne 2, colonne « Référence » : « CPOM-35-1  » : 1 à 64 caractères parmi lettres sans "
+        "accent, chiffres, « . », « _ » et « - », en commençant par une lettre ou un chiffre, "
+        "sans espace",
+        "ligne 3, colonne « Date d'effet » : « ٠١/٠١/٢٠٢٤ » n'est pas une date (attendu "
+        "JJ/MM/AAAA ou AAAA-MM-JJ)",
+        "ligne 3, colonne « Durée (années) » : « ٥ » n'est pas un nombre entier d'années",
+        "ligne 4, colonne « SIREN » : « 000000000 » n'est pas un numéro valide (9 chiffres, "
+        "clé de Luhn)",
+        "ligne 4, colonne « Courriel du gestionnaire » : « <a@b.c> » n'est pas une adresse "
+        "électronique valide (ex. prenom.nom@domaine.fr)",
+    ]
+
+
+def test_a_csv_holding_a_nul_character_is_refused() -> None:
+    content = as_csv([contract_row(0, {"Gestionnaire": "SAD\x00Exemple"})])
+    with pytest.raises(SpreadsheetError, match="n'est pas un CSV"):
+        plan_import("contrats.csv", content, TODAY)

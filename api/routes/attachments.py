@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFil
 
 from api.deps import PrincipalDep, ServiceDep
 from api.routes.contracts import readable
-from api.schemas import AttachmentItem, DocumentListItem, Problem
+from api.schemas import AttachmentItem, DocumentListItem, Problem, ReferencePath
 from cpom.access import Principal
 from cpom.attachments import (
     KINDS,
@@ -51,7 +51,7 @@ AttachmentsDep = Annotated[Attachments, Depends(get_attachments)]
     },
 )
 async def upload(
-    reference: str,
+    reference: ReferencePath,
     service: ServiceDep,
     principal: PrincipalDep,
     attachments: AttachmentsDep,
@@ -94,7 +94,7 @@ async def upload(
     responses={**ERRORS, 200: {"content": {"application/octet-stream": {}}}},
 )
 async def download(
-    reference: str,
+    reference: ReferencePath,
     attachment_id: int,
     service: ServiceDep,
     principal: PrincipalDep,
@@ -113,7 +113,10 @@ async def download(
     responses=ERRORS,
 )
 async def documents(
-    reference: str, service: ServiceDep, principal: PrincipalDep, attachments: AttachmentsDep
+    reference: ReferencePath,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    attachments: AttachmentsDep,
 ) -> list[DocumentListItem]:
     """Les documents produits par cpom (`genere`) et les pièces déposées (`depose`), les plus
     récents d'abord, avec leur adresse de téléchargement."""

@@ -17,6 +17,7 @@ from api.schemas import (
     ContractSummary,
     NoticeItem,
     Problem,
+    ReferencePath,
     detail_payload,
 )
 from cpom import idempotency
@@ -106,7 +107,7 @@ def list_contracts(
     "/{reference}", response_model=ContractDetail, summary="Lire un contrat", responses=ERRORS
 )
 async def get_contract(
-    reference: str, service: ServiceDep, credentials: CredentialsDep
+    reference: ReferencePath, service: ServiceDep, credentials: CredentialsDep
 ) -> Response:
     """Termes, phase, agenda vivant (chaque étape avec son fondement, son état, qui est
     attendu et ce que vaut le silence) et événements, lus dans la base de projection."""
@@ -148,7 +149,7 @@ def _contract_detail(
     },
 )
 async def act(
-    reference: str,
+    reference: ReferencePath,
     action: str,
     service: ServiceDep,
     principal: PrincipalDep,
@@ -211,7 +212,9 @@ async def act(
     summary="Avis envoyés",
     responses=ERRORS,
 )
-async def notices(reference: str, service: ServiceDep, principal: PrincipalDep) -> list[NoticeItem]:
+async def notices(
+    reference: ReferencePath, service: ServiceDep, principal: PrincipalDep
+) -> list[NoticeItem]:
     """Ce qui a été envoyé, à qui, quand, avec la réponse du serveur SMTP."""
     await readable(service, principal, reference)
     rows = await asyncio.to_thread(service.notices, reference)
@@ -238,7 +241,7 @@ async def notices(reference: str, service: ServiceDep, principal: PrincipalDep) 
     responses={**ERRORS, 200: {"content": {"application/pdf": {}}}},
 )
 async def document(
-    reference: str, document_id: int, service: ServiceDep, principal: PrincipalDep
+    reference: ReferencePath, document_id: int, service: ServiceDep, principal: PrincipalDep
 ) -> Response:
     await readable(service, principal, reference)
     record = await asyncio.to_thread(service.document, reference, document_id)
@@ -259,7 +262,7 @@ async def document(
     responses={**ERRORS, 200: {"content": {"text/calendar": {}}}},
 )
 async def contract_calendar(
-    reference: str, service: ServiceDep, principal: PrincipalDep
+    reference: ReferencePath, service: ServiceDep, principal: PrincipalDep
 ) -> Response:
     await readable(service, principal, reference)
     body = await asyncio.to_thread(service.calendar_ics, reference)

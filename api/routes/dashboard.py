@@ -12,7 +12,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from api.csrf import csrf_token
 from api.deps import ServiceDep
 from api.routes.contracts import readable
+from api.sign_in_limit import SignInLimiter
 from cpom.access import Principal, Role, authenticate
+from cpom.dashboard_sessions import SESSION_LIFETIME, close_session, open_session, session_holder
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.live_agenda import KIND_LABELS
 from cpom.inbox import count_tasks
@@ -21,6 +23,7 @@ from cpom.service import ContractService, today
 from cpom.settings import ROOT
 
 router = APIRouter(prefix="/tableau", include_in_schema=False)
+# The session's secret, never the bearer token (the name stays, so routes keep reading it).
 COOKIE = "cpom_jeton"
 
 templates = Environment(
@@ -35,7 +38,8 @@ templates.globals["kind_label"] = lambda value: KIND_LABELS.get(value, value) if
 
 @dataclass(frozen=True)
 class DashboardSession:
-    """Who is signed in to the dashboard, and the cookie token their forms are bound to."""
+    """Who is signed in to the dashboard, and their session's secret (the cookie), which their
+    forms' CSRF tokens are bound to."""
 
     principal: Principal
     token: str
@@ -62,11 +66,12 @@ def page(
     )
 
 
-def signed_in(service: ContractService, token: str | None) -> DashboardSession | None:
-    principal = authenticate(service.engine, token) if token else None
-    if principal is None or token is None:
+def signed_in(service: ContractService, cookie: str | None) -> DashboardSession | None:
+    """The session of this cookie while it lasts and its token works; None otherwise."""
+    principal = session_holder(service.engine, cookie) if cookie else None
+    if principal is None or cookie is None:
         return None
-    return DashboardSession(principal, token, count_tasks(service.engine, principal, today()))
+    return DashboardSession(principal, cookie, count_tasks(service.engine, principal, today()))
 
 
 LOGIN = RedirectResponse("/tableau/connexion", status_code=303)
@@ -79,19 +84,43 @@ async def login_form() -> HTMLResponse:
 
 @router.post("/connexion", response_model=None)
 async def login(request: Request, service: ServiceDep) -> Response:
+    limiter: SignInLimiter = request.app.state.sign_in_limiter
+    wait = limiter.attempt(request.client.host if request.client else "")
+    if wait is not None:
+        refused = page(
+            "login.html.j2",
+            429,
+            error=f"trop de tentatives de connexion depuis cette adresse : réessayer dans "
+            f"{wait} seconde{'s' if wait > 1 else ''}",
+        )
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (form.get("token") or [""])[0].strip()
-    if signed_in(service, token) is None:
+    principal = await asyncio.to_thread(authenticate, service.engine, token) if token else None
+    if principal is None:
         return page("login.html.j2", 401, error="jeton inconnu, révoqué ou expiré")
+    secret = await asyncio.to_thread(open_session, service.engine, principal)
     response = RedirectResponse("/tableau/", status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600)
+    response.set_cookie(
+        COOKIE,
+        secret,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.secure_cookies or request.url.scheme == "https",
+    )
     return response
 
 
 @router.get("/deconnexion")
-async def logout() -> RedirectResponse:
+async def logout(
+    service: ServiceDep, cpom_jeton: Annotated[str | None, Cookie()] = None
+) -> RedirectResponse:
+    if cpom_jeton:
+        await asyncio.to_thread(close_session, service.engine, cpom_jeton)
     response = RedirectResponse("/tableau/connexion", status_code=303)
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(COOKIE, httponly=True, samesite="strict")
     return response
 
 

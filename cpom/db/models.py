@@ -175,6 +175,20 @@ class CalendarFeed(SQLModel, table=True):
     created_at: datetime
 
 
+class DashboardSessionRecord(SQLModel, table=True):
+    """A person signed in to the dashboard: the cookie holds a random secret, stored here as its
+    SHA-256, never the person's bearer token. It ends at sign-out, at its expiry, after two idle
+    hours, or as soon as its token is revoked or expires."""
+
+    __tablename__ = "dashboard_session"
+
+    secret_hash: str = Field(primary_key=True, max_length=64)
+    token_id: int = Field(foreign_key="api_token.id", index=True)
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+
+
 class CaughtMailRecord(SQLModel, table=True):
     """A message received by the local mail catcher (local mode only)."""
 

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from cpom.domain.date_law import echeance_after
+from cpom.domain.identifiers import reference_problem, text_problem
 from cpom.domain.presets import PRESETS
 from cpom.domain.terms import (
     Authority,
@@ -26,12 +27,13 @@ from cpom.domain.terms import (
     Prorogation,
     Sector,
 )
-from cpom.domain.terms_validation import InvalidTerms, Problem, check_terms
+from cpom.domain.terms_validation import InvalidTerms, Problem, check_terms, problems_of
 from cpom.domain.territory import UnknownTerritory, normalize_territory
 
 MIN_YEAR, MAX_YEAR = 1950, 2090
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_MONTH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})")
+# [0-9], not \d: \d also matches the digits of other scripts, which int() would then accept.
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_MONTH_DAY = re.compile(r"([0-9]{1,2})/([0-9]{1,2})")
 _TOP_LEVEL = {
     "reference",
     "preset",
@@ -103,6 +105,8 @@ def _boolean(value: object) -> bool:
 def _text(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"« {value} » n'est pas un texte")
+    if (problem := text_problem(value)) is not None:
+        raise ValueError(problem)
     return value.strip()
 
 
@@ -225,6 +229,13 @@ def terms_from_mapping(raw: Mapping[str, object]) -> ContractTerms:
 
     authority = _build(Authority, authority_values, "authority", problems)
     gestionnaire = _build(Gestionnaire, gestionnaire_values, "gestionnaire", problems)
+    # A reference is a key: refused as typed rather than trimmed into another one.
+    raw_reference = raw.get("reference")
+    reference_refused = (
+        reference_problem(raw_reference)
+        if isinstance(raw_reference, str) and "reference" in top
+        else None
+    )
     effet_value = top.get("effet")
     if isinstance(effet_value, date) and not MIN_YEAR <= effet_value.year <= MAX_YEAR:
         problems.add("effet", f"année {effet_value.year} hors de la plage {MIN_YEAR}–{MAX_YEAR}")
@@ -239,22 +250,25 @@ def terms_from_mapping(raw: Mapping[str, object]) -> ContractTerms:
     signed_on = typing.cast(date | None, top.get("signed_on"))
     process_started_on = typing.cast(date | None, top.get("process_started_on"))
     signed = typing.cast(bool, top.get("signed", process_started_on is None))
-    return check_terms(
-        ContractTerms(
-            reference=typing.cast(str, top["reference"]),
-            sector=sector,
-            authority=authority,
-            gestionnaire=gestionnaire,
-            effet=effet,
-            duration_years=years,
-            echeance=echeance_after(effet, years) if 0 < years < 100 else effet,
-            rules=ContractRules(**rules_values),  # type: ignore[arg-type]
-            signed_on=signed_on,
-            signed=signed,
-            process_started_on=process_started_on,
-            prorogations=tuple(prorogations),
-        )
+    terms = ContractTerms(
+        reference=typing.cast(str, top["reference"]),
+        sector=sector,
+        authority=authority,
+        gestionnaire=gestionnaire,
+        effet=effet,
+        duration_years=years,
+        echeance=echeance_after(effet, years) if 0 < years < 100 else effet,
+        rules=ContractRules(**rules_values),  # type: ignore[arg-type]
+        signed_on=signed_on,
+        signed=signed,
+        process_started_on=process_started_on,
+        prorogations=tuple(prorogations),
     )
+    if reference_refused is None:
+        return check_terms(terms)
+    # Reported with every other rule the terms break, in place of the stored reference's rule.
+    others = [p for p in problems_of(terms) if p.field != "reference"]
+    raise InvalidTerms([Problem("reference", reference_refused), *others])
 
 
 @dataclasses.dataclass

@@ -7,6 +7,13 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from cpom.domain.date_law import echeance_after
+from cpom.domain.identifiers import (
+    email_problem,
+    finess_problem,
+    siren_problem,
+    siret_problem,
+    text_problem,
+)
 from cpom.domain.terms import (
     ContractRules,
     ContractTerms,
@@ -18,8 +25,9 @@ from cpom.domain.territory import UnknownTerritory, normalize_territory
 
 ALLOWED_NOTICE_MONTHS = (6, 12)
 MIN_YEARS, RECOMMENDED_MIN_YEARS, MAX_INITIAL_YEARS, MAX_TOTAL_YEARS = 2, 3, 5, 6
+# What a stored reference may be: the rule of references people type (cpom.domain.identifiers)
+# with room for the « -R » each successor contract adds to its predecessor's.
 _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +47,6 @@ class InvalidTerms(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
-
-
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if index % 2 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
 
 
 def _month_day_problem(name: str, value: MonthDay) -> Problem | None:
@@ -227,34 +227,23 @@ def _party_problems(terms: ContractTerms) -> list[Problem]:
     gestionnaire = terms.gestionnaire
     if not gestionnaire.raison_sociale.strip():
         problems.append(Problem("gestionnaire.raison_sociale", "la raison sociale est vide"))
-    for name, email in (
-        ("authority.email", terms.authority.email),
-        ("authority.supervisor_email", terms.authority.supervisor_email),
+    for name, text in (
+        ("authority.name", terms.authority.name),
+        ("gestionnaire.raison_sociale", gestionnaire.raison_sociale),
     ):
-        if email is not None and not _EMAIL.fullmatch(email):
-            problems.append(Problem(name, f"« {email} » n'est pas une adresse valide"))
-    if gestionnaire.email is not None and not _EMAIL.fullmatch(gestionnaire.email):
-        problems.append(
-            Problem("gestionnaire.email", f"« {gestionnaire.email} » n'est pas une adresse valide")
-        )
-    if gestionnaire.finess is not None and not re.fullmatch(
-        r"(\d{2}|2A|2B)\d{7}", gestionnaire.finess
-    ):
-        problems.append(
-            Problem("gestionnaire.finess", "un numéro FINESS compte 9 caractères (ex. 350000000)")
-        )
-    for name, value, length in (
-        ("gestionnaire.siren", gestionnaire.siren, 9),
-        ("gestionnaire.siret", gestionnaire.siret, 14),
-    ):
-        if value is not None and not (
-            len(value) == length and value.isdigit() and luhn_valid(value)
-        ):
-            problems.append(
-                Problem(
-                    name, f"« {value} » n'est pas un numéro valide ({length} chiffres, clé de Luhn)"
-                )
-            )
+        if (problem := text_problem(text)) is not None:
+            problems.append(Problem(name, problem))
+    checks = (
+        ("authority.email", terms.authority.email, email_problem),
+        ("authority.supervisor_email", terms.authority.supervisor_email, email_problem),
+        ("gestionnaire.email", gestionnaire.email, email_problem),
+        ("gestionnaire.finess", gestionnaire.finess, finess_problem),
+        ("gestionnaire.siren", gestionnaire.siren, siren_problem),
+        ("gestionnaire.siret", gestionnaire.siret, siret_problem),
+    )
+    for name, value, check in checks:
+        if value is not None and (problem := check(value)) is not None:
+            problems.append(Problem(name, problem))
     if (
         gestionnaire.siren
         and gestionnaire.siret

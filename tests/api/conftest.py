@@ -1,7 +1,7 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -9,7 +9,8 @@ import pytest_asyncio
 from fastapi import FastAPI
 
 from api.main import create_app
-from cpom.access import Role, create_token
+from cpom.access import Role, authenticate, create_token
+from cpom.dashboard_sessions import open_session
 from cpom.simulation import LifeSimulator
 
 PEOPLE = [
@@ -26,9 +27,22 @@ class Stack:
     http: httpx.AsyncClient
     tokens: dict[str, str]
     app: FastAPI
+    sessions: dict[str, str] = field(default_factory=dict)
 
     def as_(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def session(self, who: str) -> str:
+        """The secret of a dashboard session opened with `who`'s token (one per person)."""
+        if who not in self.sessions:
+            principal = authenticate(self.life.engine, self.tokens[who])
+            assert principal is not None
+            self.sessions[who] = open_session(self.life.engine, principal)
+        return self.sessions[who]
+
+    def signed_in(self, who: str) -> dict[str, str]:
+        """The headers of a browser signed in to the dashboard: its cookie, no bearer token."""
+        return {"Cookie": f"cpom_jeton={self.session(who)}", "Authorization": ""}
 
     async def projected(self, reference: str, kind: str = "imported") -> dict[str, Any]:
         """The contract's detail once its workflow has projected an event of `kind`."""

@@ -20,7 +20,8 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from api.csrf import csrf_token
 from api.main import create_app
-from cpom.access import GESTIONNAIRE_ACTIONS
+from cpom.access import GESTIONNAIRE_ACTIONS, authenticate
+from cpom.dashboard_sessions import open_session
 from cpom.domain.clock import local_date
 from cpom.messages import DECISIONS
 from cpom.settings import Settings
@@ -136,6 +137,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("DELETE", "/me/calendar-feed"): signed(204),
     ("GET", "/feeds/{secret}.ics"): signed(200, anonymous=404),  # the caller's own address
     # The dashboard, signed in with a cookie.
+    ("MOUNT", "/tableau/static"): everyone(200),  # the dashboard's stylesheet
     ("GET", "/tableau/connexion"): everyone(200),
     ("POST", "/tableau/connexion"): signed(303),
     ("GET", "/tableau/deconnexion"): everyone(303),
@@ -253,8 +255,14 @@ async def call(
 ) -> int:
     http, token = world.stack.http, world.token(caller)
     dashboard = path.startswith("/tableau")
+    # The dashboard's cookie holds a session's secret, the API's header the token itself.
+    session = world.stack.session(TOKEN_OF[caller]) if token else None
+    if path == "/tableau/deconnexion" and token:  # signing out ends a session: not the shared one
+        principal = authenticate(world.stack.life.engine, token)
+        assert principal is not None
+        session = open_session(world.stack.life.engine, principal)
     if dashboard:
-        headers = {"Authorization": "", "Cookie": f"cpom_jeton={token}" if token else ""}
+        headers = {"Authorization": "", "Cookie": f"cpom_jeton={session}" if session else ""}
     else:
         headers = {"Authorization": f"Bearer {token}" if token else ""}
     secret = "inconnu"
@@ -270,7 +278,7 @@ async def call(
         extension="csv",
         job_id="inconnu",
     )
-    csrf = {"csrf": csrf_token(token)} if token else {}
+    csrf = {"csrf": csrf_token(session)} if session else {}
     body: dict[str, Any] = {}
     if method == "POST":
         if path == "/contracts":

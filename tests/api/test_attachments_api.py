@@ -81,8 +81,7 @@ class Chunks:
 
 
 def signed_in(stack: Stack, who: str) -> dict[str, str]:
-    """A dashboard session's cookie, and no bearer token."""
-    return {"Cookie": f"cpom_jeton={stack.tokens[who]}", "Authorization": ""}
+    return stack.signed_in(who)
 
 
 def app_with_upload_limit(stack: Stack, max_bytes: int) -> FastAPI:
@@ -221,8 +220,9 @@ async def test_impossible_ids_are_not_found_and_never_fail(stack: Stack) -> None
         "/contracts/INCONNU/attachments/1",
         f"{PIECES}/99999999999999999999999",
     ):
+        # The bearer token for the API's addresses, the session's cookie for the dashboard's.
         answer = await stack.http.get(
-            path, headers={"Cookie": f"cpom_jeton={stack.tokens['agent']}"}
+            path, headers={"Cookie": f"cpom_jeton={stack.session('agent')}"}
         )
         assert answer.status_code == 404, (path, answer.text)
     wrong = await stack.http.get(f"{ATTACHMENTS}/abc")
@@ -339,7 +339,6 @@ async def test_dashboard_upload_checks_the_form_token_and_redirects_with_a_code(
     stack: Stack,
 ) -> None:
     await create(stack)
-    token = stack.tokens["agent"]
     page = f"/tableau/contrats/{REFERENCE}"
 
     async def post(
@@ -360,7 +359,7 @@ async def test_dashboard_upload_checks_the_form_token_and_redirects_with_a_code(
     assert wrong.status_code == 403
     assert await listed(stack) == []
 
-    csrf = csrf_token(token)
+    csrf = csrf_token(stack.session("agent"))
     for data, fields, location in (
         (sample_files.HTML, {}, f"{page}?piece_refusee=type#pieces"),
         (b"", {}, f"{page}?piece_refusee=vide#pieces"),
@@ -377,10 +376,10 @@ async def test_dashboard_upload_checks_the_form_token_and_redirects_with_a_code(
     assert kept["uploaded_by"] == "Marie Dupont (agent)"
 
     supervisor = await post(
-        sample_files.pdf(), who="superviseur", csrf=csrf_token(stack.tokens["superviseur"])
+        sample_files.pdf(), who="superviseur", csrf=csrf_token(stack.session("superviseur"))
     )
     assert supervisor.status_code == 403
-    stranger = await post(sample_files.pdf(), who="autre", csrf=csrf_token(stack.tokens["autre"]))
+    stranger = await post(sample_files.pdf(), who="autre", csrf=csrf_token(stack.session("autre")))
     assert stranger.status_code == 404
     assert len(await listed(stack)) == 1
 

@@ -180,14 +180,14 @@ async def test_a_dashboard_decision_pending_keeps_its_key_for_the_retry(
     stack = real_stack
     today = await created(stack)
     await stack.life.stop_worker()
-    token = stack.tokens["agent"]
+    session = stack.session("agent")
     form = {
-        "csrf": csrf_token(token),
+        "csrf": csrf_token(session),
         "idempotency_key": "formulaire-1",
         "requested_by": "gestionnaire",
         "received_on": today,
     }
-    cookie = {"Cookie": f"cpom_jeton={token}", "Authorization": ""}
+    cookie = stack.signed_in("agent")
     path = f"/tableau/contrats/{REFERENCE}/decisions/request_prorogation"
     async with asyncio.timeout(BOUND_SECONDS):
         pending = await stack.http.post(path, data=form, headers=cookie)

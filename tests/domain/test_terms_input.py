@@ -174,3 +174,38 @@ def test_lists_of_items_and_days() -> None:
     assert terms.rules.annual_documents_reminder_days == (15,)
     found = problems(document(rules={"annual_document_items": "compte_administratif"}))
     assert "attendu une liste" in found["rules.annual_document_items"]
+
+
+@pytest.mark.parametrize("reference", [" CPOM-1", "CPOM-1 ", "CPOM 1", "x" * 65])
+def test_a_reference_is_refused_as_typed_never_trimmed(reference: str) -> None:
+    assert problems(document(reference=reference)) == {
+        "reference": f"« {reference} » : 1 à 64 caractères parmi lettres sans accent, chiffres, "
+        "« . », « _ » et « - », en commençant par une lettre ou un chiffre, sans espace"
+    }
+
+
+def test_the_nul_character_is_refused_in_every_text() -> None:
+    raw = document(
+        reference="CPOM\x00",
+        authority={"name": "Département\x00", "territory": "35"},
+        gestionnaire={"raison_sociale": "AAD\x0035", "siren": "732829320"},
+    )
+    with pytest.raises(InvalidTerms) as raised:
+        terms_from_mapping(raw)
+    refused = [
+        p.field for p in raised.value.problems if p.message == "caractère nul (U+0000) interdit"
+    ]
+    assert refused == ["authority.name", "gestionnaire.raison_sociale", "reference"]
+
+
+@pytest.mark.parametrize("value", ["٢٠٢٤-٠١-٠١", "２０２４-０１-０１", "2024-0١-01"])
+def test_dates_are_written_with_ascii_digits(value: str) -> None:
+    assert problems(document(effet=value)) == {
+        "effet": f"« {value} » n'est pas une date au format AAAA-MM-JJ"
+    }
+
+
+def test_month_days_are_written_with_ascii_digits() -> None:
+    assert "rules.annual_documents_due" in problems(
+        document(rules={"annual_documents_due": "٣٠/٠٤"})
+    )

@@ -51,6 +51,23 @@ def sign_in(page: Page, api: str, token: str) -> None:
     page.wait_for_url(f"{api}/tableau/")
 
 
+def session_cookie(page: Page) -> dict[str, object]:
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "cpom_jeton"]
+    return dict(cookie)
+
+
+def refused_by_policy(page: Page) -> list[str]:
+    """The Content-Security-Policy violations the page's console reports, as they come."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return violations
+
+
 def reply_deadline(api: str, headers: dict[str, str]) -> dict[str, str]:
     detail = httpx.get(f"{api}/contracts/DEMO-44-ESMS", headers=headers).json()
     return next(a for a in detail["agenda"] if a["kind"] == "prorogation_reply_deadline")
@@ -72,6 +89,7 @@ def test_supervisor_reads_where_each_contract_stands(tmp_path: Path, browser: Br
         silence = date.fromisoformat(reply["silence_on"])
 
         page = browser.new_page(accept_downloads=True)
+        violations = refused_by_policy(page)
         page.goto(f"{api}/")
         assert page.url.endswith("/tableau/connexion")
         page.fill("#token", "faux")
@@ -81,6 +99,15 @@ def test_supervisor_reads_where_each_contract_stands(tmp_path: Path, browser: Br
         page.click("button[type=submit]")
         page.wait_for_url(f"{api}/tableau/")
         assert page.locator("header .person").inner_text() == "Paul Martin (superviseur)"
+        # The cookie holds a session of its own, out of scripts' and other sites' reach.
+        cookie = session_cookie(page)
+        assert cookie["value"] != supervisor
+        assert cookie["httpOnly"] is True
+        assert cookie["sameSite"] == "Strict"
+        assert cookie["secure"] is False  # served over plain HTTP here
+        # The stylesheet applies under the Content-Security-Policy.
+        header = page.eval_on_selector("header", "e => getComputedStyle(e).backgroundColor")
+        assert header == "rgb(0, 0, 145)"
         rows = page.locator("table tbody tr")
         assert rows.count() == 3
         # The pending prorogation's reply deadline is the ARS contract's next legal deadline.
@@ -133,6 +160,22 @@ def test_supervisor_reads_where_each_contract_stands(tmp_path: Path, browser: Br
         page.click("header >> text=À traiter")
         assert page.locator("tbody tr", has_text="Répondre à la demande de prorogation").count()
         accessible(page)
+        assert violations == []
+
+        # The API documentation draws under its own policy: its start-up script by its hash.
+        for documentation in ("docs", "redoc"):
+            page.goto(f"{api}/{documentation}")
+            page.wait_for_selector("text=Lister les contrats", state="attached")
+        # Only ReDoc's « by Redocly » logo, an image from the Internet, stays out.
+        assert [v for v in violations if "https://cdn.redoc.ly/" not in v] == []
+
+        # Signing out ends the session: its cookie no longer opens any page.
+        page.goto(f"{api}/tableau/")
+        page.click("text=Se déconnecter")
+        page.wait_for_url(f"{api}/tableau/connexion")
+        replayed = httpx.get(f"{api}/tableau/", cookies={"cpom_jeton": str(cookie["value"])})
+        assert replayed.status_code == 303
+        assert replayed.headers["location"] == "/tableau/connexion"
         page.close()
 
 
@@ -144,6 +187,7 @@ def test_an_agent_decides_from_the_inbox(tmp_path: Path, browser: Browser) -> No
         cpom(env, "demo")
         silence = date.fromisoformat(reply_deadline(api, agent)["silence_on"])
         page = browser.new_page(accept_downloads=True)
+        violations = refused_by_policy(page)
         sign_in(page, api, token)
         tasks = httpx.get(f"{api}/tasks", headers=agent).json()
         assert page.locator("header .count").inner_text() == str(tasks["total"])
@@ -244,6 +288,7 @@ def test_an_agent_decides_from_the_inbox(tmp_path: Path, browser: Browser) -> No
         saved = tmp_path / "releve.pdf"
         download.value.save_as(saved)
         assert saved.read_bytes().startswith(b"%PDF")
+        assert violations == []
         page.close()
 
 
@@ -286,7 +331,9 @@ def test_a_gestionnaire_subscribes_to_its_calendar(tmp_path: Path, browser: Brow
 
         # A form posted without the session's CSRF token changes nothing.
         forged = httpx.post(
-            f"{api}/tableau/calendrier/revocation", cookies={"cpom_jeton": token}, data={}
+            f"{api}/tableau/calendrier/revocation",
+            cookies={"cpom_jeton": str(session_cookie(page)["value"])},
+            data={},
         )
         assert forged.status_code == 403
         assert httpx.get(second).status_code == 200
@@ -298,6 +345,12 @@ def test_a_gestionnaire_subscribes_to_its_calendar(tmp_path: Path, browser: Brow
         page.click('button:has-text("Révoquer mon adresse d\'abonnement")')
         assert "Adresse d'abonnement révoquée" in page.locator("[role=status]").inner_text()
         assert httpx.get(second).status_code == 404
+
+        # « cpom token revoke » ends the person's dashboard session at once.
+        [held] = [r for r in cpom(env, "token", "list").splitlines() if "Sophie Bernard" in r]
+        assert "révoqué" in cpom(env, "token", "revoke", held.split()[0])
+        page.goto(f"{api}/tableau/calendrier")
+        assert page.url == f"{api}/tableau/connexion"
         page.close()
 
 

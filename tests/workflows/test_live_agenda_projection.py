@@ -36,6 +36,7 @@ from cpom.messages import (
 )
 from cpom.simulation import LifeSimulator, quiet_runtime
 from cpom.stack import temporal_binary
+from cpom.worker import WORKFLOW_RUNNER
 from tests.factories import SAD_ITEMS
 from tests.workflows.helpers import contract, events
 from workflows.contract import LIVE_AGENDA_DELTAS, CpomWorkflow
@@ -189,6 +190,7 @@ async def captured(request: pytest.FixtureRequest) -> AsyncIterator[Captured]:
             env.client,
             task_queue=(queue := f"agenda-{uuid.uuid4()}"),
             workflows=[CpomWorkflow],
+            workflow_runner=WORKFLOW_RUNNER,
             activities=[record_contract, send_notice, generate_document, open_renegotiation],
             patch_activation_callback=activate,
         ):

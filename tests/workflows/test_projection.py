@@ -31,6 +31,7 @@ from cpom.messages import (
 )
 from cpom.simulation import quiet_runtime
 from cpom.stack import temporal_binary
+from cpom.worker import WORKFLOW_RUNNER
 from tests.workflows.helpers import contract
 from workflows.contract import CpomWorkflow
 
@@ -107,6 +108,7 @@ async def test_a_decision_during_a_projection_is_projected_at_once(
             env.client,
             task_queue=(queue := f"projection-{uuid.uuid4()}"),
             workflows=[CpomWorkflow],
+            workflow_runner=WORKFLOW_RUNNER,
             activities=[
                 activities.record_contract,
                 activities.send_notice,

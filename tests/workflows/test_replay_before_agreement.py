@@ -15,6 +15,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from cpom.worker import WORKFLOW_RUNNER
 from workflows.contract import CpomWorkflow
 
 HISTORY = Path(__file__).parent / "histories_before_agreement" / "v3-mutual-denonciation-run1.json"
@@ -37,6 +38,10 @@ async def test_a_mutual_denonciation_recorded_before_the_change_ended_the_contra
     assert json.loads(base64.b64decode(completed[0]["data"])) == "denoncee"
 
     history = WorkflowHistory.from_json(HISTORY.stem, text)
-    replayer = Replayer(workflows=[CpomWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[CpomWorkflow],
+        data_converter=pydantic_data_converter,
+        workflow_runner=WORKFLOW_RUNNER,
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
