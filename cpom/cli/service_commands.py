@@ -4,7 +4,7 @@ import argparse
 import asyncio
 from typing import Any
 
-from cpom.cli.calendar_command import InputError
+from cpom.cli.input_files import InputError
 
 
 def add_parsers(subparsers: Any) -> None:
