@@ -69,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
             for line in refused:
                 print(f"  - {line}", file=sys.stderr)
             return 2
+        if (database := database_problem(error)) is not None:
+            print(f"cpom : erreur : {database}", file=sys.stderr)
+            return 2
         if args.debug:
             raise
         print(
@@ -90,9 +93,25 @@ def settings_problems(error: Exception) -> list[str] | None:
     lines = []
     for problem in error.errors():
         name = "CPOM_" + "_".join(str(part) for part in problem["loc"]).upper()
-        expected = _EXPECTED.get(problem["type"], "valeur refusée")
+        if problem["type"] == "value_error":  # our own validators speak French
+            expected = str(problem.get("ctx", {}).get("error", "valeur refusée"))
+        else:
+            expected = _EXPECTED.get(problem["type"], "valeur refusée")
         lines.append(f"{name} : « {problem['input']} » : {expected}")
     return lines
+
+
+def database_problem(error: Exception) -> str | None:
+    """What is wrong with CPOM_DATABASE_URL or its server, or None for another error."""
+    sqlalchemy = sys.modules.get("sqlalchemy.exc")  # loaded if a database was opened
+    if sqlalchemy is None:
+        return None
+    if isinstance(error, sqlalchemy.ArgumentError):
+        return "CPOM_DATABASE_URL n'est pas une URL SQLAlchemy (ex. sqlite:///data/cpom.db)"
+    if isinstance(error, sqlalchemy.OperationalError):
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else ""
+        return f"base de l'application injoignable ({reason}) : vérifier CPOM_DATABASE_URL"
+    return None
 
 
 # What a setting expects, by the kind of error pydantic reports.

@@ -294,18 +294,37 @@ def test_a_missing_file(
     assert "fichier introuvable" in output, output
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("CPOM_API_PORT", "huit-mille", "CPOM_API_PORT : « huit-mille » : nombre entier attendu"),
+        ("CPOM_SMTP_STARTTLS", "peut-être", "true ou false attendu"),
+        ("CPOM_TEMPORAL_ADDRESS", "localhost", "attendu hôte:port, par exemple localhost:7233"),
+        ("CPOM_TEMPORAL_ADDRESS", "temporal:port", "attendu hôte:port"),
+        ("CPOM_DATABASE_URL", "nimporte", "CPOM_DATABASE_URL n'est pas une URL SQLAlchemy"),
+        (
+            "CPOM_DATABASE_URL",
+            f"postgresql+psycopg://cpom:secret@127.0.0.1:{free_port()}/cpom",
+            "base de l'application injoignable",
+        ),
+    ],
+)
 def test_bad_settings_are_explained(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    message: str,
 ) -> None:
-    monkeypatch.setenv("CPOM_API_PORT", "huit-mille")
+    monkeypatch.setenv(variable, value)
     get_settings.cache_clear()
     try:
         code, output = run(capsys, "token", "list")
     finally:
         get_settings.cache_clear()
     assert code == 2
-    assert "CPOM_API_PORT" in output
-    assert "nombre entier" in output
+    assert message in output
+    assert "secret" not in output
 
 
 def test_an_unexpected_failure_is_short_and_points_to_debug(
