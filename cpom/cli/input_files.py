@@ -26,6 +26,8 @@ _REASONS = {
     errno.ENOSPC: "plus de place sur le disque",
     errno.EROFS: "système de fichiers en lecture seule",
     errno.ENAMETOOLONG: "nom de fichier trop long",
+    errno.EADDRINUSE: "déjà pris par un autre programme",
+    errno.EADDRNOTAVAIL: "adresse absente de cette machine",
 }
 _TOML_PLACE = re.compile(r"\(at line (\d+), column (\d+)\)")
 

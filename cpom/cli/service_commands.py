@@ -51,8 +51,7 @@ def run_up(_: argparse.Namespace) -> int:
     from cpom.settings import get_settings
     from cpom.stack import main
 
-    main(get_settings())
-    return 0
+    return main(get_settings())
 
 
 def run_demo(_: argparse.Namespace) -> int:
