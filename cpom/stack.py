@@ -155,6 +155,20 @@ def temporal_argv(settings: Settings) -> list[str]:
     return argv
 
 
+def temporal_log(settings: Settings) -> Path:
+    """Where the dev server writes its messages: it logs its own stop as errors, noise on the
+    console of `cpom up`; a failure of the server points here."""
+    return settings.data_dir / "temporal.log"
+
+
+def last_line(log: Path) -> str:
+    with contextlib.suppress(OSError):
+        lines = log.read_text(errors="replace").strip().splitlines()
+        if lines:
+            return f"« {lines[-1][:300]} »"
+    return "aucun message"
+
+
 async def connect_when_ready(settings: Settings, server: asyncio.subprocess.Process) -> Client:
     """A client of the dev server `server`, once it answers; StackError if it stops first."""
     host, port = settings.temporal_host_and_port
@@ -164,8 +178,8 @@ async def connect_when_ready(settings: Settings, server: asyncio.subprocess.Proc
         if server.returncode is not None:
             ended = describe_exit(server.returncode)
             raise StackError(
-                f"le serveur Temporal s'est arrêté au démarrage ({ended}) : voir son message "
-                "ci-dessus"
+                f"le serveur Temporal s'est arrêté au démarrage ({ended}) : "
+                f"{last_line(temporal_log(settings))} (journal : {temporal_log(settings)})"
             )
         if loop.time() > deadline:
             raise StackError(
@@ -176,6 +190,7 @@ async def connect_when_ready(settings: Settings, server: asyncio.subprocess.Proc
             # The port first: a refused connection is told at once, a gRPC connect retries.
             _, writer = await asyncio.open_connection(host, port)
             writer.close()
+            await writer.wait_closed()
             return await asyncio.wait_for(
                 Client.connect(
                     settings.temporal_address,
@@ -214,8 +229,8 @@ class Stack:
         self.settings = settings
         self.engine = engine
         self.cleanup = contextlib.AsyncExitStack()
-        # Each part's end, and what to say when it comes.
-        self.watched: dict[asyncio.Future[Any], str] = {}
+        # Each part's end, what to say when it comes, and where to look.
+        self.watched: dict[asyncio.Future[Any], tuple[str, str]] = {}
         self.ready = False
 
     async def start(self) -> None:
@@ -228,18 +243,22 @@ class Stack:
         self.cleanup.callback(catcher.stop)
         _step(f"courrier local (SMTP) : 127.0.0.1:{settings.smtp_port}")
 
-        temporal = await child_processes.spawn(
-            temporal_argv(settings), stdout=asyncio.subprocess.DEVNULL
-        )
+        with temporal_log(settings).open("ab") as log:
+            temporal = await child_processes.spawn(
+                temporal_argv(settings), stdout=asyncio.subprocess.DEVNULL, stderr=log
+            )
         self.cleanup.push_async_callback(child_processes.stop, temporal, signal.SIGTERM, 10.0)
         _step(f"démarrage du serveur Temporal (processus {temporal.pid}) …")
         client = await connect_when_ready(settings, temporal)
         _step(f"serveur Temporal prêt : {settings.temporal_address} (processus {temporal.pid})")
-        self.watched[asyncio.ensure_future(temporal.wait())] = "le serveur Temporal s'est arrêté"
+        self.watched[asyncio.ensure_future(temporal.wait())] = (
+            "le serveur Temporal s'est arrêté",
+            f"journal : {temporal_log(settings)}",
+        )
 
         # The worker runs in its own process: workflow work never slows the API down.
         worker = Supervisor("worker", [sys.executable, "-m", "cpom.worker"], _step)
-        self.watched[worker.start()] = "le worker s'est arrêté"
+        self.watched[worker.start()] = ("le worker s'est arrêté", "")
         self.cleanup.push_async_callback(worker.stop)
 
         sock = _listening(
@@ -264,7 +283,7 @@ class Stack:
             await asyncio.sleep(0.05)  # polling for readiness
         if serving.done():
             raise StackError(f"l'API n'a pas pu démarrer sur le port {settings.api_port}")
-        self.watched[serving] = "l'API s'est arrêtée"
+        self.watched[serving] = ("l'API s'est arrêtée", "")
         self.ready = True
 
     async def watch(self, stop: asyncio.Event) -> int:
@@ -272,22 +291,25 @@ class Stack:
         stopped = asyncio.ensure_future(stop.wait())
         done, _ = await asyncio.wait([stopped, *self.watched], return_when=asyncio.FIRST_COMPLETED)
         stopped.cancel()
-        failures = [_failure(self.watched[part], part) for part in done if part is not stopped]
+        failures = [_failure(*self.watched[part], part) for part in done if part is not stopped]
         for failure in failures:
             _problem(f"{failure} : arrêt de tout le service")
         return 1 if failures else 0
 
 
-def _failure(ended: str, part: asyncio.Future[Any]) -> str:
+def _failure(ended: str, note: str, part: asyncio.Future[Any]) -> str:
+    """« le serveur Temporal s'est arrêté (code -9, signal SIGKILL ; journal : …) »."""
     error = None if part.cancelled() else part.exception()
     if isinstance(error, GaveUp):
         return str(error)
-    if error is not None:
-        return f"{ended} ({type(error).__name__} : {error})"
-    result = None if part.cancelled() else part.result()
-    if isinstance(result, int):  # a process's exit status
-        return f"{ended} ({describe_exit(result)})"
-    return ended
+    result = None if part.cancelled() or error is not None else part.result()
+    details = [
+        f"{type(error).__name__} : {error}" if error is not None else "",
+        describe_exit(result) if isinstance(result, int) else "",  # a process's exit status
+        note,
+    ]
+    shown = " ; ".join(detail for detail in details if detail)
+    return f"{ended} ({shown})" if shown else ended
 
 
 async def _stop_api(server: uvicorn.Server, serving: asyncio.Future[None]) -> None:

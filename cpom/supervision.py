@@ -70,7 +70,7 @@ class Supervisor:
             await asyncio.sleep(delay)  # the backoff itself, not a wait for readiness
             delay = min(delay * 2, self.backoff.longest)
 
-    async def stop(self, signum: int = signal.SIGINT, grace: float = 30.0) -> None:
+    async def stop(self, signum: int = signal.SIGTERM, grace: float = 30.0) -> None:
         """No more restarts; the running child gets `signum`, and SIGKILL after `grace`."""
         if self.task is not None:
             self.task.cancel()

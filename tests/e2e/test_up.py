@@ -105,8 +105,8 @@ def test_a_dead_temporal_server_stops_everything(tmp_path: Path) -> None:
         assert up.wait(timeout=60) == 1
     output = log.read_text()
     assert (
-        "cpom : le serveur Temporal s'est arrêté (code -9, signal SIGKILL) : arrêt de tout le "
-        "service" in output
+        "cpom : le serveur Temporal s'est arrêté (code -9, signal SIGKILL ; journal : "
+        f"{tmp_path / 'data' / 'temporal.log'}) : arrêt de tout le service" in output
     )
     assert "▸ arrêté" in output
     assert not running(worker)
@@ -154,8 +154,8 @@ def test_the_same_port_twice_is_refused(tmp_path: Path) -> None:
 def test_stopped_while_starting_it_stops_what_it_started(tmp_path: Path, stop: int) -> None:
     env = isolated_env(tmp_path / "data")
     log = tmp_path / "up.log"
-    with log.open("wb") as output:
-        up = subprocess.Popen([CPOM, "up"], env=env, stdout=output, stderr=output)
+    with log.open("wb") as written:
+        up = subprocess.Popen([CPOM, "up"], env=env, stdout=written, stderr=written)
     try:
         wait_for(lambda: started_pids(log, "démarrage du serveur Temporal"), log)
         up.send_signal(stop)
@@ -169,3 +169,14 @@ def test_stopped_while_starting_it_stops_what_it_started(tmp_path: Path, stop: i
     output = log.read_text()  # the Temporal server may have logged its own interruption
     assert "▸ démarrage interrompu : arrêt …\n" in output
     assert output.endswith("▸ arrêté : les contrats reprendront au prochain « cpom up »\n")
+
+
+def test_a_temporal_server_that_cannot_start_is_explained(tmp_path: Path) -> None:
+    (tmp_path / "data" / "temporal.db").mkdir(parents=True)  # its database cannot be opened
+    env = isolated_env(tmp_path / "data")
+    done = subprocess.run(
+        [CPOM, "up"], env=env, capture_output=True, text=True, timeout=90, check=False
+    )
+    assert done.returncode == 1
+    assert "cpom : le serveur Temporal s'est arrêté au démarrage (code 1) : « Error:" in done.stderr
+    assert f"(journal : {tmp_path / 'data' / 'temporal.log'})" in done.stderr
