@@ -125,9 +125,13 @@ def port_problems(wanted: list[Listener]) -> list[str]:
             continue
         seen[listener.port] = listener
         if (reason := port_problem(listener.host, listener.port)) is not None:
-            problems.append(
-                f"le port {listener.port} ({listener.what}, {listener.setting}) {reason} : "
+            remedy = (
                 f"arrêter ce qui l'occupe ou choisir un autre port avec {listener.setting}"
+                if reason.startswith("est déjà pris")
+                else f"corriger {listener.setting}"
+            )
+            problems.append(
+                f"le port {listener.port} ({listener.what}, {listener.setting}) {reason} : {remedy}"
             )
     return problems
 
