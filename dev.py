@@ -13,6 +13,7 @@ import glob
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import venv
@@ -71,6 +72,16 @@ def run(*command: str) -> int:
     return subprocess.run(command, cwd=ROOT).returncode
 
 
+def run_cpom(*command: str) -> int:
+    """`cpom` as the only one to act on a Ctrl-C: the terminal sends it to both processes, and
+    `cpom up` needs its time to stop what it started. SIGTERM is passed on to it."""
+    process = subprocess.Popen(command, cwd=ROOT)
+    # After the fork: an ignored SIGINT would be inherited, and `cpom` would ignore Ctrl-C.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda signum, _: process.send_signal(signum))
+    return process.wait()
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"cpom", "test", "check", "bench"}:
         print(__doc__)
@@ -78,7 +89,7 @@ def main(argv: list[str]) -> int:
     ensure_installed()
     verb, rest = argv[0], argv[1:]
     if verb == "cpom":
-        return run(str(BIN / "cpom"), *rest)
+        return run_cpom(str(BIN / "cpom"), *rest)
     if verb == "test":
         ensure_test_packages()
         tested = run(str(BIN / "python"), "-m", "pytest", "--cov", "--cov-report=term", *rest)

@@ -77,16 +77,22 @@ class SimulationResult:
 
 
 def scenario_from_mapping(raw: Mapping[str, Any]) -> Scenario:
+    """A scenario from a plain mapping; ScenarioError (or InvalidTerms) in French otherwise."""
     if not isinstance(raw, Mapping) or "terms" not in raw:
         raise ScenarioError("le scénario doit contenir les termes du contrat (« terms »)")
+    if not isinstance(raw["terms"], Mapping):
+        raise ScenarioError("« terms » : attendu un objet (les termes du contrat)")
     terms = terms_from_mapping(raw["terms"])
+    raw_actions = raw.get("actions", [])
+    if not isinstance(raw_actions, list):
+        raise ScenarioError("« actions » : attendu une liste d'actions datées")
     actions = []
-    for index, item in enumerate(raw.get("actions", [])):
+    for index, item in enumerate(raw_actions):
         where = f"actions[{index}]"
         if not isinstance(item, Mapping) or "on" not in item or "action" not in item:
             raise ScenarioError(f"{where} : attendu un objet avec « on » et « action »")
         name = item["action"]
-        if name not in DECISIONS:
+        if not isinstance(name, str) or name not in DECISIONS:
             raise ScenarioError(
                 f"{where} : action « {name} » inconnue ; actions possibles : {', '.join(DECISIONS)}"
             )
@@ -111,9 +117,14 @@ def scenario_from_mapping(raw: Mapping[str, Any]) -> Scenario:
             raise ScenarioError(f"{where} ({name}) : {problems}") from None
         actions.append(ScenarioAction(on, name, decision))
     actions.sort(key=lambda a: a.on)
-    imported = bool(raw.get("imported", False))
+    imported = raw.get("imported", False)
+    if not isinstance(imported, bool):
+        raise ScenarioError("« imported » : attendu true ou false")
     default_start = terms.process_started_on or (terms.effet if not imported else None)
-    start = parse_date(raw["start"]) if "start" in raw else default_start
+    try:
+        start = parse_date(raw["start"]) if "start" in raw else default_start
+    except ValueError as error:
+        raise ScenarioError(f"start : {error}") from None
     if start is None:
         raise ScenarioError("un contrat importé demande la date de départ (« start »)")
     if actions and actions[0].on < start:

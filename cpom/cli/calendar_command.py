@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tomllib
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from cpom.calendar_export import calendar_to_dict, calendar_to_ics, calendar_to_table
+from cpom.cli.input_files import InputError, read_document, write_bytes
 from cpom.domain.calendar import build_calendar, reply_window
 from cpom.domain.date_law import ONE_DAY
 from cpom.domain.terms import ContractTerms, Prorogation, Sector
@@ -19,10 +19,6 @@ from cpom.domain.terms_input import parse_date, terms_from_mapping
 from cpom.domain.terms_validation import prorogue, warnings_of
 
 DEFAULT_TERRITORY = "75"
-
-
-class InputError(Exception):
-    """Bad input from the user, reported in French without a traceback."""
 
 
 def _date(value: str) -> date:
@@ -106,25 +102,6 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def read_document(path: Path) -> dict[str, Any]:
-    """A JSON (or, by its suffix, TOML) document, or an InputError saying what is wrong."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"impossible de lire {path} : {error.strerror}") from None
-    try:
-        loaded = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{path} : JSON invalide (ligne {error.lineno}, colonne {error.colno})"
-        ) from None
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(f"{path} : TOML invalide ({error})") from None
-    if not isinstance(loaded, dict):
-        raise InputError(f"{path} : le document doit être un objet")
-    return loaded
-
-
 def terms_mapping(args: argparse.Namespace) -> dict[str, Any]:
     """The terms document, with the command-line options laid over it."""
     raw = read_document(args.terms) if args.terms else {}
@@ -190,10 +167,7 @@ def run(args: argparse.Namespace) -> int:
         json.dump(calendar_to_dict(terms, calendar), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     elif args.ics:
-        try:
-            args.ics.write_bytes(calendar_to_ics(terms, calendar))
-        except OSError as error:
-            raise InputError(f"impossible d'écrire {args.ics} : {error.strerror}") from None
+        write_bytes(args.ics, calendar_to_ics(terms, calendar))
         print(f"{len(calendar.milestones)} jalons écrits dans {args.ics}")
     else:
         sys.stdout.write(calendar_to_table(terms, calendar))

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from cpom.cli.calendar_command import InputError
+from cpom.cli.input_files import InputError, os_reason, read_bytes
 
 if TYPE_CHECKING:
     from cpom.bulk_import import ImportPlan, Tally
@@ -61,8 +61,10 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("--template s'emploie sans fichier à importer ni --dry-run")
         try:
             write_template(args.template, examples=args.examples)
-        except (SpreadsheetError, OSError) as error:
+        except SpreadsheetError as error:
             raise InputError(str(error)) from None
+        except OSError as error:
+            raise InputError(f"impossible d'écrire {args.template} : {os_reason(error)}") from None
         print(f"modèle écrit dans {args.template}")
         return 0
     if args.file is None:
@@ -70,10 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if args.examples:
         raise InputError("--examples s'emploie avec --template")
     name = args.file.name
-    try:
-        content = args.file.read_bytes()
-    except OSError as error:
-        raise InputError(f"lecture de {args.file} impossible : {error.strerror}") from None
+    content = read_bytes(args.file)
     try:
         plan = plan_import(name, content, today())
     except SpreadsheetError as error:
@@ -124,7 +123,7 @@ async def _create(settings: Settings, plan: ImportPlan, bar: ProgressBar) -> Tal
         raise InputError(
             f"Temporal injoignable sur {settings.temporal_address} : lancer « cpom up »"
         ) from error
-    service = ContractService(client, engine_from(settings), settings.task_queue)
+    service = ContractService.configured(client, engine_from(settings), settings)
     try:
         return await create_contracts(service, plan.rows, bar.update)
     except ServiceUnavailable:

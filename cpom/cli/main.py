@@ -15,13 +15,18 @@ from cpom.cli import (
     simulate_command,
     token_command,
 )
-from cpom.cli.calendar_command import InputError
 from cpom.cli.french_argparse import FrenchArgumentParser
+from cpom.cli.input_files import InputError
 from cpom.domain.terms_validation import InvalidTerms
 
 
 def build_parser() -> FrenchArgumentParser:
     parser = FrenchArgumentParser(prog="cpom", description="Suivi des CPOM.")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="en cas d'erreur inattendue, affiche la trace complète (pour signaler un défaut)",
+    )
     subparsers = parser.add_subparsers(title="commandes", metavar="COMMANDE", required=True)
     calendar_command.add_parser(subparsers)
     simulate_command.add_parser(subparsers)
@@ -34,14 +39,19 @@ def build_parser() -> FrenchArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Runs a command; every input error ends here as a French message and status 2.
+
+    An exception no command expected is a defect of cpom, not of the input: it gets status 1
+    and one French line naming it, and `cpom --debug …` lets it through with its traceback.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
     except InvalidTerms as error:
         print("cpom : termes du contrat invalides :", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  - {problem}", file=sys.stderr)
+        for invalid in error.problems:
+            print(f"  - {invalid}", file=sys.stderr)
         return 2
     except InputError as error:
         print(f"cpom : erreur : {error}", file=sys.stderr)
@@ -50,6 +60,69 @@ def main(argv: list[str] | None = None) -> int:
         # The reader (`head`, a pager) went away: not an error of ours.
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:
+        print("\ncpom : interrompu", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if (refused := settings_problems(error)) is not None:
+            print("cpom : réglages invalides :", file=sys.stderr)
+            for line in refused:
+                print(f"  - {line}", file=sys.stderr)
+            return 2
+        if (database := database_problem(error)) is not None:
+            print(f"cpom : erreur : {database}", file=sys.stderr)
+            return 2
+        if args.debug:
+            raise
+        print(
+            f"cpom : erreur inattendue ({type(error).__name__} : {error}). Ce n'est pas une "
+            "erreur de saisie : relancer la commande avec « cpom --debug … » pour afficher "
+            "la trace complète, à joindre au signalement du défaut.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def settings_problems(error: Exception) -> list[str] | None:
+    """The French lines for CPOM_ variables the settings refused, or None for another error."""
+    pydantic = sys.modules.get("pydantic")  # loaded if the settings were read
+    if pydantic is None or not isinstance(error, pydantic.ValidationError):
+        return None
+    if error.title != "Settings":
+        return None
+    lines = []
+    for problem in error.errors():
+        name = "CPOM_" + "_".join(str(part) for part in problem["loc"]).upper()
+        if problem["type"] == "value_error":  # our own validators speak French
+            expected = str(problem.get("ctx", {}).get("error", "valeur refusée"))
+        else:
+            expected = _EXPECTED.get(problem["type"], "valeur refusée")
+        lines.append(f"{name} : « {problem['input']} » : {expected}")
+    return lines
+
+
+def database_problem(error: Exception) -> str | None:
+    """What is wrong with CPOM_DATABASE_URL or its server, or None for another error."""
+    sqlalchemy = sys.modules.get("sqlalchemy.exc")  # loaded if a database was opened
+    if sqlalchemy is None:
+        return None
+    if isinstance(error, sqlalchemy.ArgumentError):
+        return "CPOM_DATABASE_URL n'est pas une URL SQLAlchemy (ex. sqlite:///data/cpom.db)"
+    if isinstance(error, sqlalchemy.OperationalError):
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else ""
+        return f"base de l'application injoignable ({reason}) : vérifier CPOM_DATABASE_URL"
+    return None
+
+
+# What a setting expects, by the kind of error pydantic reports.
+_EXPECTED = {
+    "int_parsing": "nombre entier attendu",
+    "int_from_float": "nombre entier attendu",
+    "float_parsing": "nombre attendu",
+    "bool_parsing": "true ou false attendu",
+    "greater_than": "nombre strictement positif attendu",
+    "path_type": "chemin de dossier attendu",
+}
 
 
 def entry_point() -> None:

@@ -5,7 +5,7 @@ import asyncio
 import sys
 from typing import Any
 
-from cpom.cli.calendar_command import InputError
+from cpom.cli.input_files import InputError
 
 
 def add_parser(subparsers: Any) -> None:

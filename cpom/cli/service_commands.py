@@ -4,7 +4,7 @@ import argparse
 import asyncio
 from typing import Any
 
-from cpom.cli.calendar_command import InputError
+from cpom.cli.input_files import InputError
 
 
 def add_parsers(subparsers: Any) -> None:
@@ -51,8 +51,7 @@ def run_up(_: argparse.Namespace) -> int:
     from cpom.settings import get_settings
     from cpom.stack import main
 
-    main(get_settings())
-    return 0
+    return main(get_settings())
 
 
 def run_demo(_: argparse.Namespace) -> int:
@@ -73,11 +72,7 @@ def run_demo(_: argparse.Namespace) -> int:
             raise InputError(
                 f"Temporal injoignable sur {settings.temporal_address} : lancer « cpom up »"
             ) from error
-        service = ContractService(
-            client,
-            engine_from(settings),
-            settings.task_queue,
-        )
+        service = ContractService.configured(client, engine_from(settings), settings)
         try:
             return await load_demo(service, today())
         except (RPCError, ServiceUnavailable) as error:

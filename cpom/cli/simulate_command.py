@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cpom.cli.calendar_command import InputError, read_document
+from cpom.cli.input_files import InputError, read_document
 
 
 def add_parser(subparsers: Any) -> None:

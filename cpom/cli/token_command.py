@@ -6,7 +6,8 @@ import argparse
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from cpom.cli.calendar_command import InputError, _date
+from cpom.cli.calendar_command import _date
+from cpom.cli.input_files import InputError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -11,7 +11,7 @@ import re
 import types
 import typing
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -63,6 +63,8 @@ def _unknown_field(known: set[str]) -> str:
 
 def parse_date(value: object) -> date:
     """An ISO date (YYYY-MM-DD) that exists in the calendar; ValueError in French otherwise."""
+    if isinstance(value, datetime):  # a TOML date-time: the day alone is meant, say so
+        raise ValueError(f"« {value} » : attendu une date sans heure, au format AAAA-MM-JJ")
     if isinstance(value, date):
         return value
     if not isinstance(value, str) or not (match := _ISO_DATE.fullmatch(value.strip())):
@@ -85,7 +87,7 @@ def _month_day(value: object) -> MonthDay:
         raise ValueError("le jour et le mois sont des nombres entiers")
     try:
         date(2001, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a number beyond any month or day
         raise ValueError(f"le {day}/{month} n'existe pas chaque année") from None
     return MonthDay(month, day)
 

@@ -53,7 +53,7 @@ def _month_day_problem(name: str, value: MonthDay) -> Problem | None:
     # 2001 is a common year: a 29 February would not come back every year.
     try:
         date(2001, value.month, value.day)
-    except ValueError:
+    except (ValueError, OverflowError):
         return Problem(name, f"le {value.day}/{value.month} n'existe pas chaque année")
     return None
 
@@ -287,7 +287,8 @@ def _date_problems(terms: ContractTerms) -> list[Problem]:
 def _prorogation_problems(terms: ContractTerms) -> list[Problem]:
     problems: list[Problem] = []
     previous = terms.echeance
-    cap = terms.echeance_max
+    # A total duration out of range is reported by _rules_problems; no cap can be dated from it.
+    cap = terms.echeance_max if 0 < terms.rules.max_total_years <= MAX_TOTAL_YEARS else None
     for index, prorogation in enumerate(terms.prorogations):
         name = f"prorogations[{index}]"
         if prorogation.new_echeance <= previous:
@@ -298,7 +299,7 @@ def _prorogation_problems(terms: ContractTerms) -> list[Problem]:
                     f"({previous:%d/%m/%Y})",
                 )
             )
-        if prorogation.new_echeance > cap:
+        if cap is not None and prorogation.new_echeance > cap:
             problems.append(
                 Problem(
                     name,

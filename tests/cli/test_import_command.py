@@ -46,7 +46,7 @@ def test_the_template_is_written_where_asked(
         (["import", "a.csv", "--template", "b.csv"], "--template s'emploie sans fichier"),
         (["import", "a.csv", "--examples"], "--examples s'emploie avec --template"),
         (["import", "--template", "modele.ods"], "modèle « modele.ods » : choisir un nom"),
-        (["import", "absent.csv"], "lecture de absent.csv impossible : No such file"),
+        (["import", "absent.csv"], "impossible de lire absent.csv : fichier introuvable"),
     ],
 )
 def test_usage_errors_exit_2_in_french(

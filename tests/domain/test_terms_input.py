@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -209,3 +209,29 @@ def test_month_days_are_written_with_ascii_digits() -> None:
     assert "rules.annual_documents_due" in problems(
         document(rules={"annual_documents_due": "٣٠/٠٤"})
     )
+
+
+# Numbers beyond any date, and date-times, are input errors, never an exception of Python's.
+@pytest.mark.parametrize("total", [10**20, 0, -(10**20)])
+def test_a_total_duration_beyond_any_date_is_refused_even_with_a_prorogation(total: int) -> None:
+    prorogation = {
+        "notice_received_on": "2028-06-30",
+        "accepted_on": "2028-08-31",
+        "tacit": True,
+        "new_echeance": "2029-12-31",
+    }
+    found = problems(document(rules={"max_total_years": total}, prorogations=[prorogation]))
+    assert "la durée totale" in found["max_total_years"]
+
+
+def test_a_day_of_the_year_beyond_any_month_is_refused() -> None:
+    found = problems(document(rules={"annual_documents_due": {"month": 10**20, "day": 1}}))
+    assert (
+        found["rules.annual_documents_due"]
+        == "le 1/100000000000000000000 n'existe pas chaque année"
+    )
+
+
+def test_a_date_time_is_not_a_date() -> None:
+    with pytest.raises(ValueError, match="attendu une date sans heure"):
+        parse_date(datetime(2024, 1, 1, 10, tzinfo=UTC))

@@ -129,6 +129,7 @@ def test_a_cap_below_six_years_is_accepted() -> None:
         ({"annual_documents_due": MonthDay(2, 30)}, "annual_documents_due"),
         ({"final_execution_report_due": MonthDay(2, 29)}, "final_execution_report_due"),
         ({"dotation_advance_due": MonthDay(13, 1)}, "dotation_advance_due"),
+        ({"dotation_balance_due": MonthDay(10**20, 1)}, "dotation_balance_due"),
     ],
 )
 def test_each_rule_parameter_is_checked(changes: dict[str, object], field: str) -> None:

@@ -1,11 +1,12 @@
 """Run `cpom up` as a newcomer does, on ports and a data folder of its own."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -63,13 +64,45 @@ def wait_until_ready(url: str, log: Path, *processes: subprocess.Popen[bytes]) -
 
 
 @contextmanager
-def cpom_up(env: dict[str, str], log: Path) -> Iterator[str]:
+def up_process(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`cpom up` started and answering on its API; stopped at the end if it still runs."""
     with log.open("ab") as output:
         process = subprocess.Popen([CPOM, "up"], env=env, stdout=output, stderr=output)
-    api = f"http://127.0.0.1:{env['CPOM_API_PORT']}"
     try:
-        wait_until_ready(f"{api}/healthz", log, process)
-        yield api
+        wait_until_ready(f"http://127.0.0.1:{env['CPOM_API_PORT']}/healthz", log, process)
+        yield process
     finally:
-        process.send_signal(signal.SIGINT)
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+
+
+@contextmanager
+def cpom_up(env: dict[str, str], log: Path, stop: int = signal.SIGINT) -> Iterator[str]:
+    with up_process(env, log) as process:
+        yield f"http://127.0.0.1:{env['CPOM_API_PORT']}"
+        process.send_signal(stop)
         assert process.wait(timeout=30) == 0, log.read_text()
+
+
+def wait_for(condition: Callable[[], object], log: Path, seconds: float = 30) -> None:
+    """Poll `condition` until it holds; fail with the log after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():  # polling for a state, not waiting for time
+        if time.monotonic() > deadline:
+            raise AssertionError(log.read_text())
+        time.sleep(0.05)
+
+
+def started_pids(log: Path, what: str) -> list[int]:
+    """The pids `cpom up` printed for `what` (« worker démarré », « serveur Temporal prêt »)."""
+    return [int(pid) for pid in re.findall(rf"{what}.*\(processus (\d+)\)", log.read_text())]
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie waiting for its reaper no longer does)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"

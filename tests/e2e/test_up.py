@@ -1,10 +1,26 @@
 """`cpom up` as a newcomer runs it: everything starts, contracts survive a restart."""
 
+import os
+import signal
+import socket
+import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.e2e.stack import AGENT, cpom, cpom_up, isolated_env
+from cpom.child_processes import port_problem
+from tests.e2e.stack import (
+    AGENT,
+    CPOM,
+    cpom,
+    cpom_up,
+    isolated_env,
+    running,
+    started_pids,
+    up_process,
+    wait_for,
+)
 
 
 def test_up_runs_everything_and_a_second_up_finds_the_contracts(tmp_path: Path) -> None:
@@ -29,3 +45,138 @@ def test_up_runs_everything_and_a_second_up_finds_the_contracts(tmp_path: Path) 
         # After an upgrade, every running contract projects its agenda again.
         refreshed = cpom(env, "projection", "refresh")
         assert refreshed == "3 contrats en cours projettent à nouveau leur agenda"
+
+
+def ports(env: dict[str, str]) -> dict[str, int]:
+    """Every port `cpom up` listens on, by the setting that chooses it."""
+    return {
+        "CPOM_TEMPORAL_ADDRESS": int(env["CPOM_TEMPORAL_ADDRESS"].rpartition(":")[2]),
+        "CPOM_TEMPORAL_UI_PORT": int(env["CPOM_TEMPORAL_UI_PORT"]),
+        "CPOM_API_PORT": int(env["CPOM_API_PORT"]),
+        "CPOM_SMTP_PORT": int(env["CPOM_SMTP_PORT"]),
+    }
+
+
+def test_a_killed_worker_comes_back_and_takes_decisions(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path / "data", "cpom-restart")
+    log = tmp_path / "up.log"
+    with cpom_up(env, log, stop=signal.SIGTERM):
+        [worker] = started_pids(log, "worker démarré")
+        os.kill(worker, signal.SIGKILL)
+        wait_for(lambda: len(started_pids(log, "worker démarré")) == 2, log)
+        assert (
+            "le worker s'est arrêté (code -9, signal SIGKILL) ; redémarrage dans 1 s"
+            in log.read_text()
+        )
+        assert not running(worker)
+        cpom(env, *AGENT)
+        # Creating the examples takes decisions (a prorogation asked for): the new worker
+        # handles them, or the command would wait for it and fail.
+        assert "DEMO-44-ESMS (esms-ars) : créé" in cpom(env, "demo")
+    assert "▸ arrêté" in log.read_text()  # SIGTERM stops as Ctrl-C does, with status 0
+
+
+def test_up_killed_leaves_no_process_and_no_port_behind(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path / "data", "cpom-orphans")
+    log = tmp_path / "up.log"
+    with up_process(env, log) as up:
+        children = started_pids(log, "serveur Temporal prêt") + started_pids(log, "worker démarré")
+        assert len(children) == 2, log.read_text()
+        up.kill()
+        up.wait(timeout=10)
+    wait_for(lambda: not any(running(pid) for pid in children), log, seconds=10)
+    wait_for(
+        lambda: all(port_problem("127.0.0.1", port) is None for port in ports(env).values()),
+        log,
+        seconds=10,
+    )
+    # And the next `cpom up` starts its own Temporal server, on the same ports.
+    with cpom_up(env, log):
+        assert len(started_pids(log, "serveur Temporal prêt")) == 2
+
+
+def test_a_dead_temporal_server_stops_everything(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path / "data", "cpom-temporal-dies")
+    log = tmp_path / "up.log"
+    with up_process(env, log) as up:
+        [temporal] = started_pids(log, "serveur Temporal prêt")
+        [worker] = started_pids(log, "worker démarré")
+        os.kill(temporal, signal.SIGKILL)
+        assert up.wait(timeout=60) == 1
+    output = log.read_text()
+    assert (
+        "cpom : le serveur Temporal s'est arrêté (code -9, signal SIGKILL ; journal : "
+        f"{tmp_path / 'data' / 'temporal.log'}) : arrêt de tout le service" in output
+    )
+    assert "▸ arrêté" in output
+    assert not running(worker)
+
+
+@pytest.mark.parametrize(
+    ("setting", "what"),
+    [
+        ("CPOM_TEMPORAL_ADDRESS", "serveur Temporal"),
+        ("CPOM_TEMPORAL_UI_PORT", "interface web de Temporal"),
+        ("CPOM_API_PORT", "API et tableau de bord"),
+        ("CPOM_SMTP_PORT", "courrier local (SMTP)"),
+    ],
+)
+def test_a_port_taken_is_named_and_nothing_starts(tmp_path: Path, setting: str, what: str) -> None:
+    env = isolated_env(tmp_path / "data")
+    port = ports(env)[setting]
+    with socket.create_server(("127.0.0.1", port)):  # someone else's server
+        done = subprocess.run(
+            [CPOM, "up"], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"cpom : le port {port} ({what}, {setting}) est déjà pris par un autre programme" in (
+        done.stderr
+    )
+    assert "Temporal" not in done.stdout  # nothing was started
+    assert not (tmp_path / "data").exists()
+
+
+def test_the_same_port_twice_is_refused(tmp_path: Path) -> None:
+    env = {**isolated_env(tmp_path / "data"), "CPOM_SMTP_PORT": "0"}
+    env["CPOM_TEMPORAL_UI_PORT"] = env["CPOM_API_PORT"]
+    done = subprocess.run(
+        [CPOM, "up"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 1
+    assert "CPOM_SMTP_PORT) n'est pas un numéro de port (1 à 65535)" in done.stderr
+    assert (
+        f"le port {env['CPOM_API_PORT']} est demandé deux fois (CPOM_TEMPORAL_UI_PORT et "
+        "CPOM_API_PORT)" in done.stderr
+    )
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_stopped_while_starting_it_stops_what_it_started(tmp_path: Path, stop: int) -> None:
+    env = isolated_env(tmp_path / "data")
+    log = tmp_path / "up.log"
+    with log.open("wb") as written:
+        up = subprocess.Popen([CPOM, "up"], env=env, stdout=written, stderr=written)
+    try:
+        wait_for(lambda: started_pids(log, "démarrage du serveur Temporal"), log)
+        up.send_signal(stop)
+        assert up.wait(timeout=30) == 0
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait()
+    [temporal] = started_pids(log, "démarrage du serveur Temporal")
+    assert not running(temporal)
+    output = log.read_text()  # the Temporal server may have logged its own interruption
+    assert "▸ démarrage interrompu : arrêt …\n" in output
+    assert output.endswith("▸ arrêté : les contrats reprendront au prochain « cpom up »\n")
+
+
+def test_a_temporal_server_that_cannot_start_is_explained(tmp_path: Path) -> None:
+    (tmp_path / "data" / "temporal.db").mkdir(parents=True)  # its database cannot be opened
+    env = isolated_env(tmp_path / "data")
+    done = subprocess.run(
+        [CPOM, "up"], env=env, capture_output=True, text=True, timeout=90, check=False
+    )
+    assert done.returncode == 1
+    assert "cpom : le serveur Temporal s'est arrêté au démarrage (code 1) : « Error:" in done.stderr
+    assert f"(journal : {tmp_path / 'data' / 'temporal.log'})" in done.stderr

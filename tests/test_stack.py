@@ -1,0 +1,52 @@
+"""How `cpom up` reports the end of one of its parts (the processes are in tests/e2e/test_up.py)."""
+
+import asyncio
+
+import pytest
+from sqlalchemy import create_engine
+
+from cpom.settings import Settings
+from cpom.stack import Stack
+from cpom.supervision import GaveUp
+
+
+async def watched_until_one_ends(
+    ended: asyncio.Future[object], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    stack = Stack(Settings(), create_engine("sqlite://"))
+    running: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+    stack.watched = {running: ("le worker s'est arrêté", ""), ended: ("l'API s'est arrêtée", "")}
+    code = await stack.watch(asyncio.Event())
+    running.cancel()
+    return code, capsys.readouterr().err
+
+
+async def test_an_api_that_fails_stops_everything(capsys: pytest.CaptureFixture[str]) -> None:
+    failed: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+    failed.set_exception(OSError("plus de descripteurs de fichiers"))
+    assert await watched_until_one_ends(failed, capsys) == (
+        1,
+        "cpom : l'API s'est arrêtée (OSError : plus de descripteurs de fichiers) : arrêt de "
+        "tout le service\n",
+    )
+
+
+async def test_a_worker_given_up_on_is_told_as_such(capsys: pytest.CaptureFixture[str]) -> None:
+    given_up: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+    given_up.set_exception(GaveUp("le worker s'est arrêté 5 fois de suite …"))
+    code, err = await watched_until_one_ends(given_up, capsys)
+    assert (code, err) == (
+        1,
+        "cpom : le worker s'est arrêté 5 fois de suite … : arrêt de tout le service\n",
+    )
+
+
+async def test_a_stop_asked_for_is_no_failure(capsys: pytest.CaptureFixture[str]) -> None:
+    stack = Stack(Settings(), create_engine("sqlite://"))
+    running: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+    stack.watched = {running: ("l'API s'est arrêtée", "")}
+    stop = asyncio.Event()
+    stop.set()
+    assert await stack.watch(stop) == 0
+    running.cancel()
+    assert capsys.readouterr().err == ""
