@@ -15,10 +15,12 @@ from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 
-from cpom.domain.lifecycle import Party
+from cpom.domain.lifecycle import DenonciationMode, Party
 from cpom.messages import (
+    AnswerDenonciation,
     AnswerProrogation,
     DecideRenegotiation,
+    Denounce,
     RequestProrogation,
     ReviewDocuments,
     SubmitDocuments,
@@ -29,8 +31,10 @@ from tests.workflows.helpers import contract
 
 HERE = Path(__file__).parent / "histories"
 # v1: the first release; v2: with the `wake-on-every-decision` patch; v3: the live agenda in
-# the projections, the `refresh_projection` signal, `review_documents` and `open_renegotiation`.
-VERSION = "v3"
+# the projections, the `refresh_projection` signal, `review_documents` and `open_renegotiation`;
+# v4: answers named by party, the mutual dénonciation proposed then agreed
+# (`mutual-denonciation-agreed`), notices sent beside the loop after the projection.
+VERSION = "v4"
 
 
 async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:
@@ -92,12 +96,32 @@ async def renegotiation_decided(life: LifeSimulator) -> WorkflowHandle[Any, str]
     return handle
 
 
+async def mutual_denonciation(life: LifeSimulator) -> WorkflowHandle[Any, str]:
+    """Proposed by the authority, accepted by the gestionnaire a week later."""
+    handle = await life.start(contract(), date(2026, 3, 2), imported=True)
+    await life.advance_to(date(2026, 3, 10))
+    await life.decide(
+        handle,
+        "denounce",
+        Denounce("a", DenonciationMode.MUTUELLE, date(2026, 3, 10), Party.AUTORITE),
+    )
+    await life.advance_to(date(2026, 3, 17))
+    await life.decide(
+        handle,
+        "answer_denonciation",
+        AnswerDenonciation("g", True, date(2026, 3, 17), Party.GESTIONNAIRE),
+    )
+    await handle.result()
+    return handle
+
+
 async def main() -> None:
     HERE.mkdir(exist_ok=True)
     scenarios = (
         ("tacit-prorogation", tacit_prorogation),
         ("refusal", refusal),
         ("renegotiation-decided", renegotiation_decided),
+        ("mutual-denonciation", mutual_denonciation),
     )
     for name, scenario in scenarios:
         async with LifeSimulator() as life:
