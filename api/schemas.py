@@ -197,10 +197,20 @@ class NoticeItem(BaseModel):
     recipients: list[str]
     subject: str
     status: str = Field(description="sent, pending, failed_attempt ou no_recipient.")
-    smtp_response: str | None = Field(description="Réponse du serveur SMTP, preuve d'envoi.")
+    status_label: str = Field(
+        description="Où en est l'envoi, en français : « envoyé le 02/05/2028 à 10 h 03 », "
+        "« en attente d'envoi, nouvel essai à 10 h 05 ; dernier essai en échec : serveur de "
+        "messagerie injoignable »…"
+    )
+    smtp_response: str | None = Field(
+        description="Réponse du serveur SMTP qui a accepté l'avis, preuve d'envoi (vide tant "
+        "qu'il n'est pas envoyé)."
+    )
     message_id: str
     notice_date: date
     sent_at: datetime | None
+    attempts: int = Field(description="Nombre d'essais d'envoi.")
+    next_attempt_at: datetime | None = Field(description="Prochain essai d'envoi, après un échec.")
 
 
 class Problem(BaseModel):

@@ -77,6 +77,7 @@ class MailCatcher:
         self.port = port or free_port()
         self._handler = _Handler(on_mail=on_mail)
         self._controller = Controller(self._handler, hostname=host, port=self.port)
+        self._running = False
 
     @property
     def caught(self) -> list[CaughtMail]:
@@ -84,7 +85,12 @@ class MailCatcher:
 
     def start(self) -> MailCatcher:
         self._controller.start()
+        self._running = True
         return self
 
     def stop(self) -> None:
-        self._controller.stop()
+        """Stop listening; stopping a stopped catcher (a test took the server down) does
+        nothing."""
+        if self._running:
+            self._controller.stop()
+            self._running = False

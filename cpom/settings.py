@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,8 +57,21 @@ class Settings(BaseSettings):
     smtp_username: str | None = Field(default=None, description="identifiant SMTP")
     smtp_password: SecretStr | None = Field(default=None, description="mot de passe SMTP")
     smtp_starttls: bool = Field(default=False, description="chiffrer la connexion SMTP (STARTTLS)")
+    # One sending, from the connection to the server's acceptance, must end well before the
+    # activity's start-to-close timeout (10 minutes, in the workflow) and before its lease: a
+    # server may take tens of seconds to accept a message (RFC 5321 §4.5.3.2 allows minutes),
+    # and giving up earlier means sending it again.
     smtp_timeout_seconds: float = Field(
-        default=30.0, description="délai d'attente du serveur SMTP, en secondes"
+        default=60.0,
+        gt=0,
+        description="durée maximale d'un envoi au serveur SMTP, de la connexion à l'acceptation "
+        "du message, en secondes",
+    )
+    notice_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="pendant cette durée, en secondes, un avis en cours d'envoi n'est pas envoyé "
+        "une seconde fois par un autre essai (plus longue que CPOM_SMTP_TIMEOUT_SECONDS)",
     )
     mail_from: str = Field(
         default="cpom <no-reply@cpom.localhost>", description="expéditeur des avis envoyés"
@@ -106,6 +119,15 @@ class Settings(BaseSettings):
     def temporal_host_and_port(self) -> tuple[str, int]:
         host, _, port = self.temporal_address.rpartition(":")
         return host, int(port)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_sending(self) -> Settings:
+        if self.notice_lease_seconds <= self.smtp_timeout_seconds:
+            raise ValueError(
+                "CPOM_NOTICE_LEASE_SECONDS doit dépasser CPOM_SMTP_TIMEOUT_SECONDS : sinon un "
+                "avis encore en cours d'envoi pourrait être envoyé une seconde fois"
+            )
+        return self
 
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'cpom.db'}"

@@ -253,6 +253,13 @@ class LifeSimulator:
     async def start(
         self, terms: ContractTerms, start: date, *, imported: bool = False
     ) -> WorkflowHandle[Any, str]:
+        if not self.real_server and not self.handles:
+            # The first day begins at the hour of actions, not at the machine's time of day: a
+            # run started near midnight would see its first day end within minutes.
+            now = await self._server_now()
+            await self.env.sleep(
+                local_instant(local_date(now) + timedelta(days=1), ACTION_HOUR) - now
+            )
         server_today = local_date(await self._server_now())
         # Whole days keep the server's time of day: the contract's first day is `start`.
         self.offset = timedelta(days=(start - server_today).days)

@@ -9,6 +9,7 @@ import asyncio
 import os
 import signal
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy import Engine
 from temporalio.client import Client
@@ -54,7 +55,13 @@ def build_worker(
     max_cached_workflows: int = 1000,
 ) -> Worker:
     renderer = Renderer(settings.templates_dir)
-    mail = MailActivities(engine, renderer, mailer or mailer_from(settings), settings.mail_from)
+    mail = MailActivities(
+        engine,
+        renderer,
+        mailer or mailer_from(settings),
+        settings.mail_from,
+        lease=timedelta(seconds=settings.notice_lease_seconds),
+    )
     documents = DocumentActivities(engine, renderer)
     records = RecordActivities(engine)
     renegotiation = RenegotiationActivities(client, settings.task_queue)

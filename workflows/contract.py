@@ -71,6 +71,14 @@ LIVE_AGENDA_DELTAS = "live-agenda-deltas"
 # Patch (2026-11): a mutual dénonciation is only proposed; it ends the contract once the other
 # party accepts it (`answer_denonciation`). A run begun before ended it on its notification.
 MUTUAL_DENONCIATION_AGREED = "mutual-denonciation-agreed"
+# Patch (2026-11): notices go out one after the other beside the loop, after the projection, so
+# that a slow or unreachable mail server holds back neither the contract's life nor what readers
+# see of it.
+MAIL_BESIDE_THE_LOOP = "mail-beside-the-loop"
+# A sending lasts at most CPOM_SMTP_TIMEOUT_SECONDS (1 min by default) and heartbeats meanwhile:
+# a dead worker is noticed after the heartbeat timeout, a slow server is waited for.
+NOTICE_START_TO_CLOSE = timedelta(minutes=10)
+NOTICE_HEARTBEAT = timedelta(seconds=30)
 
 
 def _refused(error: life.DecisionRefused) -> ApplicationError:
@@ -99,6 +107,11 @@ class CpomWorkflow:
         # The agenda as last projected in this run, to send only what changed.
         self.agenda_sent: dict[str, AgendaItem] = {}
         self.force_projection = False
+        # Notices due and not sent yet, in order; the first one is being sent when
+        # `mail_sending` is set. Always empty at continue-as-new and at the end.
+        self.mail_beside = False
+        self.mail_queue: list[NoticeRequest] = []
+        self.mail_sending: workflow.ActivityHandle[NoticeResult] | None = None
 
     # Clock ------------------------------------------------------------------------------------
 
@@ -115,18 +128,24 @@ class CpomWorkflow:
         if self.state.imported and "import" not in self.state.done:
             self._record_past_as_past()
         started_year = life.contract_year_of(self.state.terms, self.today())
+        self.mail_beside = workflow.patched(MAIL_BESIDE_THE_LOOP)
         while True:
             if workflow.patched(WAKE_ON_EVERY_DECISION):
                 # Reset before the activities below: a decision taken while one of them runs
                 # is then acted upon and projected at once, not at the next timer.
                 self.changed = False
+            self._collect_sent_notice()
             await self._perform_due()
             await self._project()
+            self._send_next_notice()
             upcoming = plan(self.state)
-            if self.state.phase in life.ENDED and not upcoming:
+            mail_idle = not self.mail_queue
+            if self.state.phase in life.ENDED and not upcoming and mail_idle:
                 break
             year = life.contract_year_of(self.state.terms, self.today())
-            if year != started_year or workflow.info().is_continue_as_new_suggested():
+            if mail_idle and (
+                year != started_year or workflow.info().is_continue_as_new_suggested()
+            ):
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
                     ContractInput(self.state, self.offset.days, self.projected)
@@ -140,7 +159,7 @@ class CpomWorkflow:
                 timeout = max(wake - self.now(), timedelta(seconds=1))
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
-                    lambda: self.changed,
+                    lambda: self.changed or self._notice_finished(),
                     timeout=timeout,
                     timeout_summary=upcoming[0].key if upcoming else None,
                 )
@@ -187,34 +206,26 @@ class CpomWorkflow:
         state = self.state
         today = self.today()
         if isinstance(action, Notify):
+            request = NoticeRequest(
+                key=f"{state.terms.reference}:{planned.key}",
+                kind=action.kind,
+                terms=state.terms,
+                recipients=recipients(state.terms, action.to),
+                facts=action.facts,
+                notice_date=today,
+            )
+            if self.mail_beside:
+                self.mail_queue.append(request)
+                return
             result = await workflow.execute_activity(
                 "send_notice",
-                NoticeRequest(
-                    key=f"{state.terms.reference}:{planned.key}",
-                    kind=action.kind,
-                    terms=state.terms,
-                    recipients=recipients(state.terms, action.to),
-                    facts=action.facts,
-                    notice_date=today,
-                ),
+                request,
                 result_type=NoticeResult,
-                start_to_close_timeout=SHORT,
+                start_to_close_timeout=NOTICE_START_TO_CLOSE,
+                heartbeat_timeout=NOTICE_HEARTBEAT,
                 retry_policy=ACTIVITY_RETRY,
             )
-            life.log(
-                state,
-                life.Event(
-                    today,
-                    "notice_sent",
-                    f"avis « {action.kind.value} » envoyé",
-                    details={
-                        "notice": action.kind.value,
-                        "recipients": ",".join(result.recipients),
-                        "status": result.status,
-                        "key": result.key,
-                    },
-                ),
-            )
+            self._log_notice(result, request, today)
         elif isinstance(action, Generate):
             document = await workflow.execute_activity(
                 "generate_document",
@@ -256,6 +267,47 @@ class CpomWorkflow:
                     today, "contract_ended", action.why, details={"phase": action.phase.value}
                 ),
             )
+
+    def _log_notice(self, result: NoticeResult, request: NoticeRequest, today: date) -> None:
+        life.log(
+            self.state,
+            life.Event(
+                today,
+                "notice_sent",
+                f"avis « {request.kind.value} » envoyé",
+                details={
+                    "notice": request.kind.value,
+                    "recipients": ",".join(result.recipients),
+                    "status": result.status,
+                    "key": result.key,
+                },
+            ),
+        )
+
+    # Mail beside the loop ---------------------------------------------------------------------
+
+    def _send_next_notice(self) -> None:
+        if self.mail_sending is None and self.mail_queue:
+            self.mail_sending = workflow.start_activity(
+                "send_notice",
+                self.mail_queue[0],
+                result_type=NoticeResult,
+                start_to_close_timeout=NOTICE_START_TO_CLOSE,
+                heartbeat_timeout=NOTICE_HEARTBEAT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+
+    def _notice_finished(self) -> bool:
+        return self.mail_sending is not None and self.mail_sending.done()
+
+    def _collect_sent_notice(self) -> None:
+        """Log the notice just sent (the projection then shows it) and free the lane."""
+        if not self._notice_finished():
+            return
+        assert self.mail_sending is not None
+        result = self.mail_sending.result()  # a failure fails the run, as it did inline
+        self.mail_sending = None
+        self._log_notice(result, self.mail_queue.pop(0), self.today())
 
     async def _open_renegotiation(self, why: str, today: date) -> None:
         state = self.state

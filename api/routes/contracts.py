@@ -1,6 +1,7 @@
 """Contracts: create or import, list, read, act, notices, documents, calendars."""
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
@@ -23,6 +24,7 @@ from api.schemas import (
 from cpom import idempotency
 from cpom.access import Principal, Role
 from cpom.db.models import ContractRecord
+from cpom.notice_status import notice_status
 from cpom.portfolio import Sort
 from cpom.portfolio import list_contracts as list_contracts_of
 from cpom.service import ContractNotFound, ContractService, Forbidden, today
@@ -215,9 +217,11 @@ async def act(
 async def notices(
     reference: ReferencePath, service: ServiceDep, principal: PrincipalDep
 ) -> list[NoticeItem]:
-    """Ce qui a été envoyé, à qui, quand, avec la réponse du serveur SMTP."""
+    """Ce qui a été envoyé, à qui, quand, avec la réponse du serveur SMTP qui l'a accepté ; pour
+    un avis pas encore envoyé, où en est l'envoi et quand vient le prochain essai."""
     await readable(service, principal, reference)
     rows = await asyncio.to_thread(service.notices, reference)
+    now = datetime.now(UTC)
     return [
         NoticeItem(
             id=n.id or 0,
@@ -225,10 +229,13 @@ async def notices(
             recipients=[r for r in n.recipients.split(",") if r],
             subject=n.subject,
             status=n.status,
-            smtp_response=n.smtp_response,
+            status_label=notice_status(n, now),
+            smtp_response=n.smtp_response if n.status == "sent" else None,
             message_id=n.message_id,
             notice_date=n.notice_date,
             sent_at=n.sent_at,
+            attempts=n.attempts,
+            next_attempt_at=n.next_attempt_at if n.status == "failed_attempt" else None,
         )
         for n in rows
     ]

@@ -2,6 +2,7 @@
 
 import asyncio
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
@@ -18,6 +19,7 @@ from cpom.dashboard_sessions import SESSION_LIFETIME, close_session, open_sessio
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.live_agenda import KIND_LABELS
 from cpom.inbox import count_tasks
+from cpom.notice_status import notice_status
 from cpom.rendering import french_date
 from cpom.service import ContractService, today
 from cpom.settings import ROOT
@@ -34,6 +36,7 @@ templates = Environment(
 templates.filters["fr"] = french_date
 templates.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
 templates.globals["kind_label"] = lambda value: KIND_LABELS.get(value, value) if value else ""
+templates.globals["notice_status"] = lambda record: notice_status(record, datetime.now(UTC))
 
 
 @dataclass(frozen=True)

@@ -118,11 +118,20 @@ class NoticeRecord(SQLModel, table=True):
     body_html: str
     message_id: str
     status: str = Field(index=True)
+    # The server's acceptance, kept as proof of sending; errors go to `last_error`.
     smtp_response: str | None = None
     attempts: int = 0
     created_at: datetime
     sent_at: datetime | None = None
     notice_date: date
+    # The lease of the attempt sending it now: another attempt sends nothing before it ends.
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    # The last failure: its kind (`failure`, shown in French) and the raw error, for
+    # supervisors and logs only; when the next attempt comes.
+    failure: str | None = None
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
 
 
 class DocumentRecord(SQLModel, table=True):

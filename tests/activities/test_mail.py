@@ -1,22 +1,29 @@
 """The notice outbox against a real SMTP server: one mail per business key, whatever retries."""
 
+import asyncio
+import re
+import threading
 from collections.abc import Iterator
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 
 import aiosmtplib
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.mail import MailActivities, SmtpMailer, message_id
 from cpom.db.models import NoticeRecord
 from cpom.domain.agenda import NoticeKind
-from cpom.mail_catcher import MailCatcher
+from cpom.mail_catcher import MailCatcher, free_port
 from cpom.messages import NoticeRequest
+from cpom.notice_status import notice_status
 from cpom.rendering import Renderer
 from cpom.settings import ROOT
+from tests.faults.mail_servers import MailServer
 from tests.workflows.helpers import GESTIONNAIRE, contract
 
 
@@ -83,17 +90,195 @@ async def test_a_failed_attempt_is_retried_and_sent_once(
     engine: Engine, catcher: MailCatcher
 ) -> None:
     mail = activities(engine, FlakyMailer(catcher.host, catcher.port))
-    with pytest.raises(aiosmtplib.SMTPServerDisconnected):
+    with pytest.raises(ApplicationError) as failed:
         await ActivityEnvironment().run(mail.send_notice, request())
+    # Retryable, at the time the outbox announces.
+    assert (failed.value.type, failed.value.non_retryable) == ("disconnected", False)
+    assert failed.value.next_retry_delay == timedelta(seconds=1)
     with Session(engine) as session:
         record = session.exec(select(NoticeRecord)).one()
-        assert (record.status, record.attempts) == ("failed_attempt", 1)
+        assert (record.status, record.attempts, record.failure) == (
+            "failed_attempt",
+            1,
+            "disconnected",
+        )
+        assert (record.smtp_response, record.last_error) == (None, "connexion perdue")
+        assert record.claimed_until is None
     result = await ActivityEnvironment().run(mail.send_notice, request())
     assert result.status == "sent"
     assert len(catcher.caught) == 1
     with Session(engine) as session:
         record = session.exec(select(NoticeRecord)).one()
-        assert (record.status, record.attempts) == ("sent", 2)
+        assert (record.status, record.attempts, record.failure) == ("sent", 2, None)
+
+
+async def test_an_unreachable_server_is_said_in_french_never_raw(engine: Engine) -> None:
+    mail = activities(engine, SmtpMailer("127.0.0.1", free_port(), timeout=5))
+    attempt = ActivityEnvironment()
+    attempt.info = replace(attempt.info, attempt=4)
+    before = datetime.now(UTC)
+    with pytest.raises(ApplicationError) as failed:
+        await attempt.run(mail.send_notice, request())
+    assert failed.value.type == "unreachable"
+    assert failed.value.next_retry_delay == timedelta(seconds=8)  # 1 s, doubled at each attempt
+    with Session(engine) as session:
+        record = session.exec(select(NoticeRecord)).one()
+    assert record.last_error is not None
+    assert "Error connecting" in record.last_error  # kept for supervisors and logs
+    assert record.next_attempt_at is not None
+    assert before + timedelta(seconds=8) <= record.next_attempt_at
+    assert re.fullmatch(
+        r"en attente d'envoi, nouvel essai (le \d\d/\d\d/\d{4} )?à \d\d h \d\d ; "
+        "dernier essai en échec : serveur de messagerie injoignable",
+        notice_status(record, before),
+    )
+
+
+def test_where_a_notice_stands_reads_in_french() -> None:
+    now = datetime(2028, 5, 2, 8, 1, tzinfo=UTC)  # 10 h 01 in Paris
+    record = NoticeRecord(
+        key="k",
+        reference="CPOM-35-SAD-2024",
+        kind="demande_de_prorogation_recue",
+        recipients="direction@aad35.example",
+        subject="s",
+        body_text="t",
+        body_html="h",
+        message_id="<m@cpom>",
+        status="failed_attempt",
+        created_at=now,
+        notice_date=now.date(),
+        attempts=3,
+        failure="timeout",
+        last_error="Timed out waiting for server response",
+        next_attempt_at=now + timedelta(minutes=4),
+    )
+    late = "dernier essai en échec : le serveur de messagerie n'a pas répondu à temps"
+    assert notice_status(record, now) == f"en attente d'envoi, nouvel essai à 10 h 05 ; {late}"
+    record.next_attempt_at = datetime(2028, 5, 2, 22, 30, tzinfo=UTC)
+    assert notice_status(record, now) == (
+        f"en attente d'envoi, nouvel essai le 03/05/2028 à 00 h 30 ; {late}"
+    )
+    assert notice_status(record, now + timedelta(days=1)) == (
+        f"en attente d'envoi, nouvel essai imminent ; {late}"
+    )
+    record.failure = "something new"
+    assert notice_status(record, now).endswith("; dernier essai en échec : erreur lors de l'envoi")
+    record.claimed_until = now + timedelta(minutes=5)
+    assert notice_status(record, now) == "en cours d'envoi"
+    record.status, record.sent_at = "sent", datetime(2028, 5, 2, 8, 3, tzinfo=UTC)
+    assert notice_status(record, now) == "envoyé le 02/05/2028 à 10 h 03"
+
+
+async def test_a_retry_inside_the_lease_sends_nothing(engine: Engine) -> None:
+    """The first attempt's message is with the server, which has not answered yet: a second
+    attempt (Temporal's retry after a timeout, another worker) must not send it again."""
+    answer = threading.Event()
+    server = MailServer(gate=answer).start()
+    try:
+        mail = activities(engine, SmtpMailer(server.host, server.port, timeout=30))
+        first = asyncio.create_task(ActivityEnvironment().run(mail.send_notice, request()))
+        async with asyncio.timeout(10):
+            while not server.caught:  # polling for the server, not waiting for time
+                await asyncio.sleep(0.01)
+        with Session(engine) as session:
+            record = session.exec(select(NoticeRecord)).one()
+            assert notice_status(record, datetime.now(UTC)) == "en cours d'envoi"
+        second = ActivityEnvironment()
+        second.info = replace(second.info, attempt=2)
+        with pytest.raises(ApplicationError) as waiting:
+            await second.run(mail.send_notice, request())
+        assert (waiting.value.type, waiting.value.non_retryable) == ("NoticeBeingSent", False)
+        # It comes back when the lease (5 minutes) ends, unless the first attempt is done.
+        assert waiting.value.next_retry_delay is not None
+        assert timedelta(minutes=4) < waiting.value.next_retry_delay <= timedelta(minutes=5)
+        answer.set()
+        assert (await first).status == "sent"
+        third = ActivityEnvironment()
+        third.info = replace(third.info, attempt=3)
+        assert (await third.run(mail.send_notice, request())).status == "sent"
+    finally:
+        answer.set()
+        server.stop()
+    assert server.message_ids() == [message_id(request().key)]
+    with Session(engine) as session:
+        record = session.exec(select(NoticeRecord)).one()
+        assert (record.status, record.attempts, record.claimed_until) == ("sent", 1, None)
+        assert notice_status(record, datetime.now(UTC)).startswith("envoyé le ")
+
+
+async def test_after_the_lease_a_dead_attempts_notice_is_sent_with_the_same_message_id(
+    engine: Engine, catcher: MailCatcher
+) -> None:
+    mail = activities(engine, SmtpMailer(catcher.host, catcher.port))
+    # An attempt claimed the row, then its process was killed before marking it.
+    mail._outbox_row(request())
+    _, held = mail._claim(request().key, "run/1/1")
+    assert held
+    _, again = mail._claim(request().key, "run/1/2")
+    assert not again  # the lease is still running
+    with Session(engine) as session:
+        record = session.exec(select(NoticeRecord)).one()
+        record.claimed_until = datetime.now(UTC) - timedelta(seconds=1)
+        session.add(record)
+        session.commit()
+    result = await ActivityEnvironment().run(mail.send_notice, request())
+    assert result.status == "sent"
+    [caught] = catcher.caught
+    assert caught.message["Message-ID"] == message_id(request().key)
+    with Session(engine) as session:
+        assert session.exec(select(NoticeRecord)).one().attempts == 2
+
+
+async def test_an_attempt_temporal_gives_up_frees_the_lease(engine: Engine) -> None:
+    answer = threading.Event()
+    server = MailServer(gate=answer).start()
+    attempt = ActivityEnvironment()
+    try:
+        mail = activities(engine, SmtpMailer(server.host, server.port, timeout=30))
+        running = asyncio.create_task(attempt.run(mail.send_notice, request()))
+        async with asyncio.timeout(10):
+            while not server.caught:  # polling for the server, not waiting for time
+                await asyncio.sleep(0.01)
+        attempt.cancel()  # a start-to-close or heartbeat timeout, a worker shutting down
+        answer.set()  # lets the cancelled client say QUIT without waiting for its timeout
+        with pytest.raises(asyncio.CancelledError):
+            await running
+    finally:
+        answer.set()
+        server.stop()
+    with Session(engine) as session:
+        record = session.exec(select(NoticeRecord)).one()
+    # The next attempt need not wait for the lease; the copy the server may hold is the
+    # at-least-once window the README describes.
+    assert (record.status, record.claimed_by, record.claimed_until) == ("pending", None, None)
+    assert notice_status(record, datetime.now(UTC)) == "en attente d'envoi"
+
+
+async def test_a_slow_server_is_waited_for_with_heartbeats(engine: Engine) -> None:
+    """While the server takes its time, the attempt tells Temporal it is alive; the server
+    answers here only once three heartbeats came."""
+    answer = threading.Event()
+    server = MailServer(gate=answer).start()
+    beats: list[object] = []
+
+    def heartbeat(*details: object) -> None:
+        beats.append(details)
+        if len(beats) >= 3:
+            answer.set()
+
+    attempt = ActivityEnvironment()
+    attempt.info = replace(attempt.info, heartbeat_timeout=timedelta(seconds=0.3))
+    attempt.on_heartbeat = heartbeat
+    try:
+        mail = activities(engine, SmtpMailer(server.host, server.port, timeout=10))
+        result = await attempt.run(mail.send_notice, request())
+    finally:
+        answer.set()
+        server.stop()
+    assert result.status == "sent"
+    assert len(beats) >= 3
+    assert len(server.caught) == 1
 
 
 async def test_a_notice_without_any_address_is_kept_but_not_sent(
@@ -105,3 +290,8 @@ async def test_a_notice_without_any_address_is_kept_but_not_sent(
     result = await ActivityEnvironment().run(mail.send_notice, lonely)
     assert result.status == "no_recipient"
     assert catcher.caught == []
+    with Session(engine) as session:
+        record = session.exec(select(NoticeRecord)).one()
+    assert notice_status(record, datetime.now(UTC)) == (
+        "non envoyé : aucune adresse électronique connue pour ses destinataires"
+    )

@@ -1,0 +1,127 @@
+"""Notices go out beside the workflow's loop (patch `mail-beside-the-loop`): with the mail server
+down, decisions and phase changes are still projected at once, and every notice is delivered
+once, in order, when the server is back."""
+
+import asyncio
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from cpom.db.models import ContractRecord, EventRecord, NoticeRecord
+from cpom.domain.lifecycle import Party
+from cpom.messages import AnswerProrogation, RequestProrogation
+from cpom.simulation import LifeSimulator
+from tests.faults.mail_servers import MailServer
+from tests.workflows.helpers import contract
+from workflows.contract import MAIL_BESIDE_THE_LOOP
+
+REFERENCE = "CPOM-35-SAD-2024"
+
+
+def phase(simulator: LifeSimulator) -> str | None:
+    with Session(simulator.engine) as session:
+        record = session.get(ContractRecord, REFERENCE)
+    return record.phase if record else None
+
+
+async def projected_phase(simulator: LifeSimulator, expected: str) -> None:
+    async with asyncio.timeout(10):
+        while phase(simulator) != expected:  # polling the projection, not waiting for time
+            await asyncio.sleep(0.02)
+
+
+def outbox(simulator: LifeSimulator) -> list[NoticeRecord]:
+    with Session(simulator.engine) as session:
+        return list(session.exec(select(NoticeRecord).order_by(col(NoticeRecord.id))).all())
+
+
+def projected_notices(simulator: LifeSimulator) -> list[str]:
+    with Session(simulator.engine) as session:
+        events = session.exec(
+            select(EventRecord)
+            .where(EventRecord.reference == REFERENCE, EventRecord.kind == "notice_sent")
+            .order_by(col(EventRecord.sequence))
+        ).all()
+    return [event.summary for event in events]
+
+
+async def delivered(simulator: LifeSimulator, count: int) -> MailServer:
+    """Start the mail server again on its port; return it once `count` notices were sent and
+    projected as sent."""
+    server = MailServer(host=simulator.catcher.host, port=simulator.catcher.port).start()
+    try:
+        async with asyncio.timeout(60):
+            while len(projected_notices(simulator)) < count:  # polling, not waiting for time
+                await asyncio.sleep(0.02)
+    finally:
+        server.stop()
+    return server
+
+
+async def test_decisions_are_projected_while_a_notice_waits_for_the_mail_server(
+    simulator: LifeSimulator,
+) -> None:
+    handle = await simulator.start(contract(), date(2026, 3, 2), imported=True)
+    await projected_phase(simulator, "execution")
+    simulator.catcher.stop()
+    today = await simulator.today()
+    await simulator.decide(
+        handle, "request_prorogation", RequestProrogation("g", Party.GESTIONNAIRE, today)
+    )
+    await projected_phase(simulator, "prorogation_en_cours")
+    async with asyncio.timeout(20):
+        while not any(n.status == "failed_attempt" for n in outbox(simulator)):
+            await asyncio.sleep(0.02)  # the first attempt found nobody listening
+    # A decision taken while the first notice is stuck is projected all the same; its own
+    # notice waits behind the first one.
+    await simulator.decide(handle, "answer_prorogation", AnswerProrogation("a", True, today))
+    await projected_phase(simulator, "prorogee")
+    assert [n.kind for n in outbox(simulator)] == ["demande_de_prorogation_recue"]
+    assert projected_notices(simulator) == []
+
+    server = await delivered(simulator, 2)
+    assert [mail.notice for mail in server.caught] == [
+        "demande_de_prorogation_recue",
+        "prorogation_acceptee",
+    ]
+    assert [(n.kind, n.status) for n in outbox(simulator)] == [
+        ("demande_de_prorogation_recue", "sent"),
+        ("prorogation_acceptee", "sent"),
+    ]
+    assert simulator.catcher.caught == []
+    assert projected_notices(simulator) == [
+        "avis « demande_de_prorogation_recue » envoyé",
+        "avis « prorogation_acceptee » envoyé",
+    ]
+    # This run took the patched path: its history holds the patch's marker.
+    history = await handle.fetch_history()
+    markers = [
+        payload.data
+        for event in history.events
+        if event.HasField("marker_recorded_event_attributes")
+        for payloads in event.marker_recorded_event_attributes.details.values()
+        for payload in payloads.payloads
+    ]
+    assert any(MAIL_BESIDE_THE_LOOP.encode() in data for data in markers)
+
+
+async def test_the_contract_ends_on_its_day_while_the_notice_of_its_end_waits(
+    simulator: LifeSimulator,
+) -> None:
+    await simulator.start(contract(), date(2028, 12, 1), imported=True)
+    await projected_phase(simulator, "bilan")
+    simulator.catcher.stop()
+    await simulator.advance_to(date(2029, 1, 1), hour=0)
+    # Before, the loop waited for the notice of the end before changing the phase.
+    await projected_phase(simulator, "echue")
+    async with asyncio.timeout(20):
+        while not outbox(simulator):
+            await asyncio.sleep(0.02)
+    [waiting] = outbox(simulator)
+    assert (waiting.kind, waiting.key) == ("fin_du_contrat", f"{REFERENCE}:fin:2028-12-31")
+    assert waiting.status != "sent"
+
+    server = await delivered(simulator, 1)
+    assert [mail.notice for mail in server.caught] == ["fin_du_contrat"]
+    assert [(n.kind, n.status) for n in outbox(simulator)] == [("fin_du_contrat", "sent")]
+    assert simulator.catcher.caught == []
