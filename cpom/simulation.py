@@ -23,7 +23,13 @@ from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
@@ -251,8 +257,15 @@ class LifeSimulator:
             self._worker = None
 
     async def start(
-        self, terms: ContractTerms, start: date, *, imported: bool = False
+        self,
+        terms: ContractTerms,
+        start: date,
+        *,
+        imported: bool = False,
+        first_decision: tuple[str, object] | None = None,
     ) -> WorkflowHandle[Any, str]:
+        """Start the contract's workflow on `start`; `first_decision` (name, decision) reaches it
+        with its very first task (update-with-start), as a decision sent at once may."""
         if not self.real_server and not self.handles:
             # The first day begins at the hour of actions, not at the machine's time of day: a
             # run started near midnight would see its first day end within minutes.
@@ -264,13 +277,28 @@ class LifeSimulator:
         # Whole days keep the server's time of day: the contract's first day is `start`.
         self.offset = timedelta(days=(start - server_today).days)
         state = ContractState(terms, initial_phase(terms, start), imported=imported)
-        handle: WorkflowHandle[Any, str] = await self.env.client.start_workflow(
-            "Cpom",
-            ContractInput(state, self.offset.days),
-            id=workflow_id(terms.reference),
-            task_queue=self.settings.task_queue,
-            result_type=str,
-        )
+        if first_decision is None:
+            handle: WorkflowHandle[Any, str] = await self.env.client.start_workflow(
+                "Cpom",
+                ContractInput(state, self.offset.days),
+                id=workflow_id(terms.reference),
+                task_queue=self.settings.task_queue,
+                result_type=str,
+            )
+        else:
+            operation: WithStartWorkflowOperation[Any, str] = WithStartWorkflowOperation(
+                "Cpom",
+                ContractInput(state, self.offset.days),
+                id=workflow_id(terms.reference),
+                task_queue=self.settings.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                result_type=str,
+            )
+            name, decision = first_decision
+            await self.env.client.execute_update_with_start_workflow(
+                name, decision, start_workflow_operation=operation
+            )
+            handle = await operation.workflow_handle()
         self.handles.append(handle)
         return handle
 

@@ -75,6 +75,9 @@ MUTUAL_DENONCIATION_AGREED = "mutual-denonciation-agreed"
 # that a slow or unreachable mail server holds back neither the contract's life nor what readers
 # see of it.
 MAIL_BESIDE_THE_LOOP = "mail-beside-the-loop"
+# Patch (2026-11): an imported contract records its past when its workflow is created, before
+# any decision that came with its first task. A run begun before recorded it in `run`.
+IMPORT_BEFORE_DECISIONS = "import-before-decisions"
 # A sending lasts at most CPOM_SMTP_TIMEOUT_SECONDS (1 min by default) and heartbeats meanwhile:
 # a dead worker is noticed after the heartbeat timeout, a slow server is waited for.
 NOTICE_START_TO_CLOSE = timedelta(minutes=10)
@@ -112,6 +115,15 @@ class CpomWorkflow:
         self.mail_beside = False
         self.mail_queue: list[NoticeRequest] = []
         self.mail_sending: workflow.ActivityHandle[NoticeResult] | None = None
+        # A decision may come with the workflow's first task, and its handler runs before
+        # `run`: the past is recorded first, or the decision's notice, due now, would be taken
+        # for a past step and never sent.
+        if (
+            self.state.imported
+            and "import" not in self.state.done
+            and workflow.patched(IMPORT_BEFORE_DECISIONS)
+        ):
+            self._record_past_as_past()
 
     # Clock ------------------------------------------------------------------------------------
 

@@ -37,6 +37,8 @@ async def test_a_gestionnaire_cannot_accept_its_own_prorogation_request(stack: S
         json={"requested_by": "gestionnaire", "received_on": today.isoformat()},
     )
     assert requested.status_code == 200, requested.text
+    # Its notice goes out beside the workflow's loop: journaled once sent.
+    await stack.projected(REFERENCE, "notice_sent")
     before = await detail(stack)
     sad = stack.as_("sad")
     # What the probe did: the gestionnaire's token accepts its own request.

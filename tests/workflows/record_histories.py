@@ -33,8 +33,9 @@ HERE = Path(__file__).parent / "histories"
 # v1: the first release; v2: with the `wake-on-every-decision` patch; v3: the live agenda in
 # the projections, the `refresh_projection` signal, `review_documents` and `open_renegotiation`;
 # v4: answers named by party, the mutual dénonciation proposed then agreed
-# (`mutual-denonciation-agreed`), notices sent beside the loop after the projection.
-VERSION = "v4"
+# (`mutual-denonciation-agreed`), notices sent beside the loop after the projection; v5: an
+# imported contract records its past before any decision of its first task.
+VERSION = "v5"
 
 
 async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:

@@ -8,7 +8,13 @@ from temporalio.exceptions import ApplicationError
 
 from cpom.domain.lifecycle import DenonciationMode, Party, ResiliationReason
 from cpom.domain.terms import Sector
-from cpom.messages import AnswerDenonciation, Denounce, SubmitDocuments, Terminate
+from cpom.messages import (
+    AnswerDenonciation,
+    Denounce,
+    RequestProrogation,
+    SubmitDocuments,
+    Terminate,
+)
 from cpom.simulation import LifeSimulator
 from tests.workflows.helpers import SUPERVISEUR, contract, events, mails_of, notices
 
@@ -237,3 +243,19 @@ async def test_search_attributes_let_supervisors_find_contracts() -> None:
         assert attributes.get(sa.ECHEANCE) == local_instant(date(2028, 12, 31))
         # Next: the second reminder of the 2024 documents, on 23 April.
         assert attributes.get(sa.NEXT_DEADLINE) == local_instant(date(2025, 4, 23))
+
+
+async def test_a_decision_arriving_with_the_import_still_sends_its_notice() -> None:
+    # The decision reaches the workflow in its very first task, before the import has recorded
+    # the past: its notice, due now, is the decision's, not a past step to keep quiet.
+    async with LifeSimulator(real_server=True) as life:
+        terms = contract()
+        request = RequestProrogation("agent", Party.GESTIONNAIRE, date(2028, 5, 2))
+        await life.start(
+            terms, date(2028, 5, 2), imported=True, first_decision=("request_prorogation", request)
+        )
+        await life.advance_to(date(2028, 5, 3))
+        assert notices(life.log(terms.reference), "demande_de_prorogation_recue") == [
+            ("2028-05-02", "demande_de_prorogation_recue")
+        ]
+        assert [m.notice for m in life.catcher.caught] == ["demande_de_prorogation_recue"]
