@@ -1,12 +1,13 @@
 """How `cpom up` reports the end of one of its parts (the processes are in tests/e2e/test_up.py)."""
 
 import asyncio
+import socket
 
 import pytest
 from sqlalchemy import create_engine
 
 from cpom.settings import Settings
-from cpom.stack import Stack
+from cpom.stack import Stack, api_socket
 from cpom.supervision import GaveUp
 
 
@@ -50,3 +51,13 @@ async def test_a_stop_asked_for_is_no_failure(capsys: pytest.CaptureFixture[str]
     assert await stack.watch(stop) == 0
     running.cancel()
     assert capsys.readouterr().err == ""
+
+
+def test_the_api_answers_kept_alive_connections_without_nagle_delays() -> None:
+    # With Nagle's algorithm on, each answer on a kept-alive connection waited ~40 ms for the
+    # client's delayed ACK: `cpom up` served /healthz in 48 ms instead of 2.
+    listening = api_socket("127.0.0.1", 0)
+    with listening, socket.create_connection(listening.getsockname()):
+        accepted, _ = listening.accept()
+        with accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
