@@ -380,7 +380,7 @@ def check_approve_releve(state: ContractState, party: Party) -> None:
     if not state.dialogues:
         raise DecisionRefused("aucun dialogue de gestion enregistré : rien à approuver")
     if party in state.dialogues[-1].approved_by:
-        raise DecisionRefused(f"le relevé de décisions est déjà approuvé par {party.value}")
+        raise DecisionRefused(f"le relevé de décisions est déjà approuvé par {PARTY_LABELS[party]}")
 
 
 def apply_approve_releve(state: ContractState, party: Party, today: date, actor: str) -> None:
@@ -391,7 +391,8 @@ def apply_approve_releve(state: ContractState, party: Party, today: date, actor:
         Event(
             today,
             "releve_approved",
-            f"relevé de décisions du {dialogue.held_on:%d/%m/%Y} approuvé par {party.value}",
+            f"relevé de décisions du {dialogue.held_on:%d/%m/%Y} approuvé par "
+            f"{PARTY_LABELS[party]}",
             actor,
             {"party": party.value},
         ),
@@ -452,7 +453,7 @@ def apply_request_prorogation(
         Event(
             today,
             "prorogation_requested",
-            f"demande de prorogation de {requested_by.value} reçue le {received_on:%d/%m/%Y} ; "
+            f"demande de prorogation {PARTY_OF[requested_by]} reçue le {received_on:%d/%m/%Y} ; "
             f"réponse au plus tard le {pending.reply_deadline:%d/%m/%Y}, le silence vaut accord",
             actor,
             {

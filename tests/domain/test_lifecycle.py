@@ -596,7 +596,7 @@ def test_each_party_approves_the_releve_once(party: Party) -> None:
     check_approve_releve(state, party)
     state.dialogues[-1].approved_by.append(party)
     assert refusal(lambda: check_approve_releve(state, party)) == (
-        f"le relevé de décisions est déjà approuvé par {party.value}"
+        f"le relevé de décisions est déjà approuvé par {PARTY_LABELS[party]}"
     )
     check_approve_releve(state, party.other)
 
@@ -617,7 +617,7 @@ def test_approving_the_releve_is_logged() -> None:
         Event(
             date(2025, 6, 30),
             "releve_approved",
-            "relevé de décisions du 18/06/2025 approuvé par gestionnaire",
+            "relevé de décisions du 18/06/2025 approuvé par le gestionnaire",
             ACTOR,
             {"party": "gestionnaire"},
         )
@@ -721,7 +721,7 @@ class TestApplyRequestProrogation:
             Event(
                 self.today,
                 "prorogation_requested",
-                "demande de prorogation de gestionnaire reçue le 08/03/2028 ; réponse au plus "
+                "demande de prorogation du gestionnaire reçue le 08/03/2028 ; réponse au plus "
                 "tard le 09/05/2028, le silence vaut accord",
                 ACTOR,
                 {
@@ -746,7 +746,7 @@ class TestApplyRequestProrogation:
             Party.AUTORITE, date(2028, 3, 15), date(2029, 6, 30), date(2028, 5, 15)
         )
         assert state.events[0].details["requested_echeance"] == "2029-06-30"
-        assert state.events[0].summary.startswith("demande de prorogation de autorite")
+        assert state.events[0].summary.startswith("demande de prorogation de l'autorité")
 
 
 # Prorogation answer ----------------------------------------------------------------------------
