@@ -13,6 +13,8 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.body_guard import guard_body
+
 
 @dataclass(frozen=True)
 class RouteLimit:
@@ -22,10 +24,6 @@ class RouteLimit:
     path: re.Pattern[str]
     max_bytes: int
     message: str
-
-
-class _TooLarge(Exception):
-    """Raised into the application when it reads past the limit; never leaves the middleware."""
 
 
 class BodyLimit:
@@ -61,35 +59,20 @@ class BodyLimit:
             await _answer(413, limit.message, scope, receive, send)
             return
         received = 0
-        exceeded = False
-        started = False
 
-        async def counting_receive() -> Message:
-            nonlocal received, exceeded
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit.max_bytes:
-                    exceeded = True
-                    raise _TooLarge
-            return message
+        def past_the_limit(message: Message) -> bool:
+            nonlocal received
+            received += len(message.get("body", b""))
+            return received > limit.max_bytes
 
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            # Past the limit, whatever the application answers (often a 400 from a parser that
-            # saw its stream fail) gives way to the 413 below.
-            if exceeded and not started:
-                return
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, guarded_send)
-        except Exception:
-            if not exceeded:
-                raise
-        if exceeded and not started:
-            await _answer(413, limit.message, scope, receive, send)
+        await guard_body(
+            self.app,
+            scope,
+            receive,
+            send,
+            refuses=past_the_limit,
+            answer=lambda: _answer(413, limit.message, scope, receive, send),
+        )
 
 
 async def _answer(status: int, message: str, scope: Scope, receive: Receive, send: Send) -> None:

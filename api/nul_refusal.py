@@ -13,18 +13,15 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.body_guard import guard_body
 from cpom.domain.identifiers import NUL_REFUSED
 
 # In JSON the character is written \u0000; a backslash before it escapes the backslash instead
 # when there is an odd number of them (\\u0000 is the six characters « \u0000 »).
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _URLENCODED_NUL = re.compile(rb"%00|\x00")
-
-
-class _Refused(Exception):
-    """Raised into the application when its body holds the character; never leaves."""
 
 
 class RefuseNul:
@@ -46,34 +43,16 @@ class RefuseNul:
         if scanner is None:
             await self.app(scope, receive, send)
             return
-        refused = False
-        started = False
-
-        async def scanning_receive() -> Message:
-            nonlocal refused
-            message = await receive()
-            if message["type"] == "http.request" and scanner.holds_nul(
+        await guard_body(
+            self.app,
+            scope,
+            receive,
+            send,
+            refuses=lambda message: scanner.holds_nul(
                 message.get("body", b""), more=message.get("more_body", False)
-            ):
-                refused = True
-                raise _Refused
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            # Whatever the application answers once its body failed gives way to the 422.
-            if refused and not started:
-                return
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, scanning_receive, guarded_send)
-        except Exception:
-            if not refused:
-                raise
-        if refused and not started:
-            await _refuse("dans le corps de la requête", scope, receive, send)
+            ),
+            answer=lambda: _refuse("dans le corps de la requête", scope, receive, send),
+        )
 
 
 async def _refuse(where: str, scope: Scope, receive: Receive, send: Send) -> None:
