@@ -27,8 +27,9 @@ from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from cpom import search_attributes
 from cpom.mail_catcher import MailCatcher, free_port
+from cpom.settings import Settings
+from cpom.stack import temporal_argv
 from tests.postgres import PostgresServer
 
 BIN = Path(sys.executable).parent
@@ -130,32 +131,17 @@ class FaultStack:
             "CPOM_SMTP_PORT": str(self.catcher.port),
             "CPOM_TASK_QUEUE": "faults",
         }
-        host, port = self.temporal_address.split(":")
-        attributes = [
-            argument
-            for key in search_attributes.ALL
-            for argument in ("--search-attribute", f"{key.name}={key._metadata_type}")
-        ]
+        # The very command `cpom up` runs, with per-workflow time skipping on.
+        settings = Settings(
+            data_dir=workdir,
+            temporal_address=self.temporal_address,
+            temporal_ui_port=free_port(),
+        )
         self.temporal = Process(
             "temporal",
             [
-                str(BIN / "temporal"),
-                "server",
-                "start-dev",
-                "--ip",
-                host,
-                "--port",
-                port,
-                "--http-port",
-                str(free_port()),
-                "--headless",
-                "--db-filename",
-                str(workdir / "temporal.db"),
-                "--log-level",
-                "error",
-                "--dynamic-config-value",
-                "frontend.workflowTimeSkippingEnabled=true",
-                *attributes,
+                *temporal_argv(settings),
+                "--dynamic-config-value=frontend.workflowTimeSkippingEnabled=true",
             ],
             self.env,
             self.log,
