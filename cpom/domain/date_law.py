@@ -2,9 +2,14 @@
 
 Two counts exist in the seeds and they must never be mixed up:
 
-* forward deadlines run from an event (the proven receipt of a notice): day to same day of the
-  month, clamped to the end of a shorter month, then extended to the next working day when they
-  end on a Saturday, Sunday or public holiday (Code de procédure civile, art. 641 and 642);
+* every delay that runs from an event (a reply window from the proven receipt of a notice, a
+  préavis from the notification of a dénonciation or from its acceptance, a decision window from
+  the receipt of a request) follows one rule, `EVENT_COUNT`, stated once below: the day of the
+  event does not count, the term ends on the same day number N months later, or on the last day
+  of that month when it has no such day (a shorter month never shortens it), and a deadline *to
+  act* that ends on a Saturday, Sunday or public holiday of the territory is extended to the
+  next working day (Code de procédure civile, art. 640 to 642). A préavis is no deadline to act:
+  the contract is in force through its last day, whatever day of the week that is;
 * backward deadlines are counted from the échéance ("au plus tard six mois avant"): same day
   number, clamped, never extended. When one falls on a day off it is flagged, so that reminders
   can be sent earlier.
@@ -37,17 +42,24 @@ class SkippedDay:
 
 @dataclass(slots=True)
 class Basis:
-    """Why a date is what it is: the rule applied, its anchor, the seed it comes from."""
+    """Why a date is what it is: the rule applied, its anchor and its legal basis.
+
+    `law` is what people read as the reason: the contract's article and the law (« art. 12 du
+    CPOM ; C. proc. civ., art. 641 et 642 »). `source` keeps the seed lines and catalogue
+    entries the rule was drawn from, for audit only: it is never shown as the reason.
+    """
 
     rule: str
     source: str
     anchor: date | None = None
     skipped: tuple[SkippedDay, ...] = ()
     non_working_day: str | None = None
+    law: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return {
             "rule": self.rule,
+            "law": self.law,
             "source": self.source,
             "anchor": self.anchor.isoformat() if self.anchor else None,
             "skipped": [{"date": s.day.isoformat(), "reason": s.reason} for s in self.skipped],
@@ -114,16 +126,46 @@ def months_label(months: int) -> str:
     return "1 mois" if months == 1 else f"{months} mois"
 
 
-def forward_deadline(event: date, months: int, territory: str, *, rule: str, source: str) -> Dated:
-    """Last day of a window of `months` running from `event`, extended past days off."""
-    day = add_months(event, months)
+# The one rule of every delay counted from an event, in the words people read, and its law.
+EVENT_COUNT = (
+    "délai compté à partir du lendemain de l'événement et expirant le jour du dernier mois qui "
+    "porte le même quantième, ou le dernier jour de ce mois s'il n'en a pas ; un délai pour agir "
+    "qui expire un samedi, un dimanche ou un jour férié est prorogé au premier jour ouvrable "
+    "suivant"
+)
+EVENT_COUNT_LAW = "C. proc. civ., art. 640 à 642"
+
+
+def months_after_event(event: date, months: int) -> date:
+    """Last day of a delay of `months` running from `event` (CPC art. 641, al. 2).
+
+    The day of the event does not count; the delay expires at the end of the day that bears the
+    same number `months` later, or of that month's last day when it has none (31 August + 6
+    months: 28 February). The delay is never shorter than `months` months.
+    """
+    return add_months(event, months)
+
+
+def days_after_event(event: date, days: int) -> date:
+    """Last day of a delay of `days` running from `event` (CPC art. 641, al. 1)."""
+    return event + timedelta(days=days)
+
+
+def next_working_day(day: date, territory: str) -> tuple[date, tuple[SkippedDay, ...]]:
+    """`day`, or the first working day after it, with the days off passed over (CPC art. 642)."""
     skipped: list[SkippedDay] = []
     reason = non_working_reason(territory, day)
     while reason is not None:
         skipped.append(SkippedDay(day, reason))
         day += ONE_DAY
         reason = non_working_reason(territory, day)
-    return Dated(day, Basis(rule, source, event, tuple(skipped)))
+    return day, tuple(skipped)
+
+
+def forward_deadline(event: date, months: int, territory: str, *, rule: str, source: str) -> Dated:
+    """Last day of a window of `months` to act from `event`, extended past days off."""
+    day, skipped = next_working_day(months_after_event(event, months), territory)
+    return Dated(day, Basis(rule, source, event, skipped))
 
 
 def backward_deadline(
