@@ -78,6 +78,10 @@ MAIL_BESIDE_THE_LOOP = "mail-beside-the-loop"
 # Patch (2026-11): an imported contract records its past when its workflow is created, before
 # any decision that came with its first task. A run begun before recorded it in `run`.
 IMPORT_BEFORE_DECISIONS = "import-before-decisions"
+# Patch (2026-11): calendar law 2 (see `life.CALENDAR_LAW`): a préavis counted as CPC art. 641
+# says, the renegotiation opened at the end of the last day to give notice. A run begun before
+# keeps law 1; its next run (continue-as-new) moves to the current law.
+CALENDAR_LAW_2 = "calendar-law-2"
 # A sending lasts at most CPOM_SMTP_TIMEOUT_SECONDS (1 min by default) and heartbeats meanwhile:
 # a dead worker is noticed after the heartbeat timeout, a slow server is waited for.
 NOTICE_START_TO_CLOSE = timedelta(minutes=10)
@@ -115,6 +119,10 @@ class CpomWorkflow:
         self.mail_beside = False
         self.mail_queue: list[NoticeRequest] = []
         self.mail_sending: workflow.ActivityHandle[NoticeResult] | None = None
+        if workflow.patched(CALENDAR_LAW_2):
+            self.state.calendar_law = max(self.state.calendar_law, life.CALENDAR_LAW)
+        else:
+            self.state.calendar_law = 1
         # A decision may come with the workflow's first task, and its handler runs before
         # `run`: the past is recorded first, or the decision's notice, due now, would be taken
         # for a past step and never sent.

@@ -25,6 +25,9 @@ from cpom.domain.lifecycle import (
 )
 
 REMINDER_HOUR = 8
+# A step that falls due "at the latest" on a day is taken at the end of that working day, once
+# anything that could still arrive that day (a notice) has been recorded.
+END_OF_WORKING_DAY = 18
 ONE_DAY = timedelta(days=1)
 
 
@@ -519,10 +522,17 @@ def _prorogation_and_renegotiation(state: ContractState) -> list[Planned]:
                 ),
             )
         )
-        # A notice may still arrive on the deadline itself: open the day after at the earliest.
-        renegotiation = max(renegotiation, notice_deadline + ONE_DAY)
         why = f"aucune demande de prorogation reçue au {fr(notice_deadline)}"
+        if state.calendar_law < 2:
+            # Law 1 opened it the day after the last day to give notice.
+            renegotiation = max(renegotiation, notice_deadline + ONE_DAY)
+            planned.append(Planned(renegotiation, 0, "renegociation", OpenRenegotiation(why)))
+            return planned
+        # A notice may still arrive on its last day: the negotiation, due "at the latest" that
+        # same day when both fall together, opens once the day's notices are in.
+        renegotiation = max(renegotiation, notice_deadline)
     else:
         why = "durée maximale atteinte, pas de prorogation possible"
-    planned.append(Planned(renegotiation, 0, "renegociation", OpenRenegotiation(why)))
+    hour = END_OF_WORKING_DAY if state.calendar_law >= 2 else 0
+    planned.append(Planned(renegotiation, hour, "renegociation", OpenRenegotiation(why)))
     return planned

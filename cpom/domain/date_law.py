@@ -162,20 +162,24 @@ def next_working_day(day: date, territory: str) -> tuple[date, tuple[SkippedDay,
     return day, tuple(skipped)
 
 
-def forward_deadline(event: date, months: int, territory: str, *, rule: str, source: str) -> Dated:
+def forward_deadline(
+    event: date, months: int, territory: str, *, rule: str, source: str, law: str = ""
+) -> Dated:
     """Last day of a window of `months` to act from `event`, extended past days off."""
     day, skipped = next_working_day(months_after_event(event, months), territory)
-    return Dated(day, Basis(rule, source, event, skipped))
+    return Dated(day, Basis(rule, source, event, skipped, law=law))
 
 
 def backward_deadline(
-    echeance: date, months: int, territory: str, *, rule: str, source: str
+    echeance: date, months: int, territory: str, *, rule: str, source: str, law: str = ""
 ) -> Dated:
     """`months` before the échéance, same day number, clamped, never extended."""
     day = add_months(echeance, -months)
-    return Dated(day, Basis(rule, source, echeance, (), non_working_reason(territory, day)))
+    return Dated(
+        day, Basis(rule, source, echeance, (), non_working_reason(territory, day), law=law)
+    )
 
 
-def target_date(anchor: date, months: int, *, rule: str, source: str) -> Dated:
+def target_date(anchor: date, months: int, *, rule: str, source: str, law: str = "") -> Dated:
     """A soft target `months` after (or before, when negative) an anchor, for reminders only."""
-    return Dated(add_months(anchor, months), Basis(rule, source, anchor))
+    return Dated(add_months(anchor, months), Basis(rule, source, anchor, law=law))

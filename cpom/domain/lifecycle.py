@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from cpom.domain.calendar import reply_window
-from cpom.domain.date_law import add_months, anniversary
+from cpom.domain.date_law import add_months, anniversary, months_after_event
 from cpom.domain.terms import ContractTerms, Prorogation
 from cpom.domain.terms_validation import InvalidTerms, check_terms
 
@@ -129,6 +129,13 @@ class Termination:
     reason: str
 
 
+# How the workflow counts, by version. 1: a préavis ended the day before its anniversary and the
+# renegotiation opened the day after the last day to give notice. 2 (2026-11): a préavis ends on
+# the day bearing the same number N months later (CPC art. 641) and the renegotiation opens at
+# the end of the last day to give notice.
+CALENDAR_LAW = 2
+
+
 @dataclass
 class ContractState:
     """Everything the workflow carries from one run to the next (continue-as-new)."""
@@ -154,6 +161,9 @@ class ContractState:
     declared_up_to_date_on: date | None = None
     # A dénonciation d'un commun accord proposed by one party, awaiting the other's answer.
     pending_denonciation: PendingDenonciation | None = None
+    # Which counting law applies (see CALENDAR_LAW). The workflow sets it: a run begun before a
+    # change keeps the law it started with, so that its history replays.
+    calendar_law: int = CALENDAR_LAW
 
 
 def initial_phase(terms: ContractTerms, today: date) -> Phase:
@@ -688,8 +698,13 @@ def _end_after_preavis(
     """End the contract after the préavis of `mode` counted from `from_day`; its last day."""
     months = preavis_months(state.terms, mode)
     assert months is not None
-    # The contract is in force through the préavis and ends the day before its anniversary.
-    last_day = min(add_months(from_day, months) - timedelta(days=1), state.terms.current_echeance)
+    # The contract is in force through the préavis, whose last day is counted as every delay
+    # from an event is; it is no deadline to act, so a day off does not move it.
+    if state.calendar_law >= 2:
+        last_day = months_after_event(from_day, months)
+    else:
+        last_day = add_months(from_day, months) - timedelta(days=1)
+    last_day = min(last_day, state.terms.current_echeance)
     state.termination = Termination(
         Phase.DENONCEE, from_day, last_day, f"{reason}, préavis de {months} mois"
     )

@@ -12,6 +12,7 @@ import pytest
 
 from cpom.domain.agenda import (
     BOTH,
+    END_OF_WORKING_DAY,
     REMINDER_HOUR,
     AcceptTacitly,
     ChangePhase,
@@ -599,10 +600,22 @@ class TestRenegotiation:
             ),
         )
 
-    def test_without_notice_renegotiation_opens_the_day_after_the_notice_deadline(self) -> None:
-        # SAD: notice and renegotiation both 6 months before, i.e. 30 June 2028; a notice may
-        # still arrive that day, so the renegotiation opens on 1 July.
+    def test_without_notice_renegotiation_opens_at_the_end_of_the_notice_deadline(self) -> None:
+        # SAD: notice and renegotiation both "au plus tard six mois avant l'échéance", i.e.
+        # 30 June 2028; a notice may still arrive that day, so the renegotiation opens at the end
+        # of that working day, not on 1 July.
         assert by_key(make_state())["renegociation"] == Planned(
+            date(2028, 6, 30),
+            END_OF_WORKING_DAY,
+            "renegociation",
+            OpenRenegotiation("aucune demande de prorogation reçue au 30/06/2028"),
+        )
+
+    def test_under_law_1_renegotiation_opened_the_day_after(self) -> None:
+        # A run begun before calendar law 2 replays as it ran.
+        state = make_state()
+        state.calendar_law = 1
+        assert by_key(state)["renegociation"] == Planned(
             date(2028, 7, 1),
             0,
             "renegociation",
@@ -618,7 +631,7 @@ class TestRenegotiation:
         assert planned["prorogation:rappel:2028-12-31"].day == date(2027, 10, 31)
         assert planned["renegociation"] == Planned(
             date(2028, 6, 30),
-            0,
+            END_OF_WORKING_DAY,
             "renegociation",
             OpenRenegotiation("aucune demande de prorogation reçue au 31/12/2027"),
         )
@@ -628,7 +641,7 @@ class TestRenegotiation:
         planned = by_key(make_state(Phase.PROROGEE, prorogations=(prorogation,)))
         assert planned["renegociation"] == Planned(
             date(2029, 6, 30),
-            0,
+            END_OF_WORKING_DAY,
             "renegociation",
             OpenRenegotiation("durée maximale atteinte, pas de prorogation possible"),
         )

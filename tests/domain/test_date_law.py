@@ -126,9 +126,10 @@ def test_target_date_counts_forward_and_backward() -> None:
 
 
 def test_basis_serialises_its_skipped_days() -> None:
-    basis = forward_deadline(date(2028, 6, 30), 1, "35", rule="r", source="s").basis
+    basis = forward_deadline(date(2028, 6, 30), 1, "35", rule="r", source="s", law="l").basis
     assert basis.to_dict() == {
         "rule": "r",
+        "law": "l",
         "source": "s",
         "anchor": "2028-06-30",
         "skipped": [{"date": "2028-07-30", "reason": "dimanche"}],

@@ -1099,18 +1099,31 @@ class TestCheckDenounce:
 
 
 class TestApplyDenounce:
-    def test_a_mutual_denonciation_ends_the_day_before_the_end_of_its_preavis(self) -> None:
+    def test_a_mutual_denonciation_runs_through_the_same_day_number_three_months_later(
+        self,
+    ) -> None:
+        # The case: notified on 16 March 2026, in force through 16 June (CPC art. 641),
+        # not 15 June.
         state = make_state()
         last_day = apply_denounce(
-            state, DenonciationMode.MUTUELLE, date(2026, 3, 15), date(2026, 3, 16), ACTOR
+            state, DenonciationMode.MUTUELLE, date(2026, 3, 16), date(2026, 3, 16), ACTOR
         )
-        assert last_day == date(2026, 6, 14)
+        assert last_day == date(2026, 6, 16)
         assert state.termination == Termination(
             Phase.DENONCEE,
-            date(2026, 3, 15),
-            date(2026, 6, 14),
-            "dénonciation mutuelle notifiée le 15/03/2026, préavis de 3 mois",
+            date(2026, 3, 16),
+            date(2026, 6, 16),
+            "dénonciation mutuelle notifiée le 16/03/2026, préavis de 3 mois",
         )
+
+    def test_a_contract_begun_under_law_1_keeps_its_shorter_count(self) -> None:
+        # A run recorded before calendar law 2 must replay as it ran.
+        state = make_state()
+        state.calendar_law = 1
+        last_day = apply_denounce(
+            state, DenonciationMode.MUTUELLE, date(2026, 3, 16), date(2026, 3, 16), ACTOR
+        )
+        assert last_day == date(2026, 6, 15)
 
     def test_a_denonciation_is_logged_and_the_contract_stays_in_force(self) -> None:
         state = make_state()
@@ -1123,22 +1136,23 @@ class TestApplyDenounce:
                 date(2026, 3, 16),
                 "denonciation_notified",
                 "dénonciation mutuelle notifiée le 15/03/2026, préavis de 3 mois : fin du "
-                "contrat le 14/06/2026",
+                "contrat le 15/06/2026",
                 ACTOR,
-                {"mode": "mutuelle", "ends_on": "2026-06-14", "notified_by": "autorite"},
+                {"mode": "mutuelle", "ends_on": "2026-06-15", "notified_by": "autorite"},
             )
         ]
 
-    def test_a_denonciation_for_breach_clamps_its_preavis_to_the_end_of_the_month(self) -> None:
+    def test_a_denonciation_for_breach_ends_on_the_last_day_of_a_shorter_month(self) -> None:
+        # The case: 31 August 2026 + 6 months has no 31st; the préavis expires on
+        # 28 February 2027, the month's last day (CPC art. 641), not on 27 February.
         state = make_state(sector=Sector.ESMS_ARS)
-        # 31 August 2025 + 6 months = 28 February 2026 (clamped), last day 27 February 2026.
         last_day = apply_denounce(
-            state, DenonciationMode.MANQUEMENT, date(2025, 8, 31), date(2025, 9, 1), ACTOR
+            state, DenonciationMode.MANQUEMENT, date(2026, 8, 31), date(2026, 9, 1), ACTOR
         )
-        assert last_day == date(2026, 2, 27)
+        assert last_day == date(2027, 2, 28)
         assert state.termination is not None
         assert state.termination.reason == (
-            "dénonciation manquement notifiée le 31/08/2025, préavis de 6 mois"
+            "dénonciation manquement notifiée le 31/08/2026, préavis de 6 mois"
         )
 
     def test_a_preavis_running_past_the_echeance_ends_on_the_echeance(self) -> None:
@@ -1212,26 +1226,26 @@ class TestMutualDenonciation:
             state, True, date(2026, 4, 15), date(2026, 4, 16), ACTOR, answered_by
         )
         # Three months from the acceptance of 15 April, not from the proposal of 10 March.
-        assert last_day == date(2026, 7, 14)
+        assert last_day == date(2026, 7, 15)
         reason = (
             f"dénonciation d'un commun accord proposée par {PARTY_LABELS[proposer]} le "
             f"10/03/2026 et acceptée par {PARTY_LABELS[answered_by]} le 15/04/2026, préavis de "
             "3 mois"
         )
         assert state.termination == Termination(
-            Phase.DENONCEE, date(2026, 4, 15), date(2026, 7, 14), reason
+            Phase.DENONCEE, date(2026, 4, 15), date(2026, 7, 15), reason
         )
         assert state.pending_denonciation is None
         assert state.events[-1] == Event(
             date(2026, 4, 16),
             "denonciation_accepted",
-            f"{reason} : fin du contrat le 14/07/2026",
+            f"{reason} : fin du contrat le 15/07/2026",
             ACTOR,
             {
                 "answered_by": answered_by.value,
                 "proposed_on": "2026-03-10",
                 "mode": "mutuelle",
-                "ends_on": "2026-07-14",
+                "ends_on": "2026-07-15",
             },
         )
 

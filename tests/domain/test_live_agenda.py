@@ -281,13 +281,13 @@ def test_a_denounced_contract_awaits_nothing_after_its_last_day() -> None:
     )
     agenda = live_agenda(contract)
     end = next(item for item in agenda if item.kind == AgendaKind.EARLY_END)
-    assert (end.day, end.done_on) == (date(2026, 4, 14), None)
+    assert (end.day, end.done_on) == (date(2026, 4, 15), None)
     assert end.label == "Fin anticipée du contrat (dénoncé)"
-    assert max(i.day for i in agenda if i.done_on is None) == date(2026, 4, 14)
+    assert max(i.day for i in agenda if i.done_on is None) == date(2026, 4, 15)
     assert "documents:2024" in {i.key for i in agenda}  # done before: kept
-    life.change_phase(contract, Phase.DENONCEE, date(2026, 4, 15), "fin")
+    life.change_phase(contract, Phase.DENONCEE, date(2026, 4, 16), "fin")
     end = next(item for item in live_agenda(contract) if item.kind == AgendaKind.EARLY_END)
-    assert end.done_on == date(2026, 4, 14)
+    assert end.done_on == date(2026, 4, 15)
 
 
 def test_a_proposed_mutual_denonciation_awaits_the_other_party_and_silence_ends_nothing() -> None:
@@ -323,9 +323,9 @@ def test_a_proposed_mutual_denonciation_awaits_the_other_party_and_silence_ends_
         date(2026, 3, 21),
         date(2026, 3, 21),
         DIRECTION,
-        "accord : fin du contrat le 19/06/2026",
+        "accord : fin du contrat le 20/06/2026",
     )
-    assert agenda["fin:2026-06-19"].kind == AgendaKind.EARLY_END
+    assert agenda["fin:2026-06-20"].kind == AgendaKind.EARLY_END
 
 
 def test_a_refused_proposal_is_shown_answered_and_the_contract_runs_on() -> None:

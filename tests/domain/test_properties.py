@@ -6,13 +6,17 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cpom.domain import lifecycle as life
 from cpom.domain.calendar import MilestoneKind, build_calendar
 from cpom.domain.date_law import (
     add_months,
     anniversary,
     backward_deadline,
+    days_after_event,
     echeance_after,
     forward_deadline,
+    month_length,
+    months_after_event,
 )
 from cpom.domain.terms import Sector
 from cpom.domain.terms_input import terms_from_mapping
@@ -39,6 +43,48 @@ def test_forward_deadline_is_a_working_day_never_before_plain_month_arithmetic(
     assert [s.day for s in dated.basis.skipped] == skipped
     assert all(not is_working_day(territory, d) for d in skipped)
     assert len(skipped) <= 4  # at most a long weekend with holidays on either side
+
+
+def _shortest_months(count: int) -> int:
+    """Days in the shortest run of `count` consecutive calendar months."""
+    lengths = [month_length(2000 + i // 12, i % 12 + 1) for i in range(12 * 8)]
+    return min(sum(lengths[i : i + count]) for i in range(len(lengths) - count))
+
+
+@given(days, months)
+def test_a_delay_from_an_event_is_never_shorter_than_its_months(event: date, count: int) -> None:
+    """CPC art. 641: from the day after the event to the same day number `count` months later,
+    or to the last day of that month when it has none; a shorter month never shortens it."""
+    end = months_after_event(event, count)
+    assert (end.year * 12 + end.month) - (event.year * 12 + event.month) == count
+    month_end = (end + timedelta(days=1)).day == 1
+    assert end.day == event.day or (month_end and end.day < event.day)
+    # Never fewer days than the shortest `count` months (old count: 31/08 + 6 → 27/02, 180).
+    assert (end - event).days >= _shortest_months(count)
+
+
+@given(days, days, months)
+def test_a_delay_from_an_event_is_monotone_in_the_event(
+    first: date, second: date, count: int
+) -> None:
+    earlier, later = sorted((first, second))
+    assert months_after_event(earlier, count) <= months_after_event(later, count)
+
+
+@given(days, st.integers(min_value=1, max_value=366))
+def test_a_delay_in_days_does_not_count_the_day_of_the_event(event: date, count: int) -> None:
+    end = days_after_event(event, count)
+    assert (end - event).days == count
+
+
+@given(days, days, months, territories)
+def test_a_deadline_to_act_is_monotone_in_the_event(
+    first: date, second: date, count: int, territory: str
+) -> None:
+    earlier, later = sorted((first, second))
+    early = forward_deadline(earlier, count, territory, rule="r", source="s").day
+    late = forward_deadline(later, count, territory, rule="r", source="s").day
+    assert early <= late
 
 
 @given(days, months, territories)
@@ -192,3 +238,24 @@ def test_any_document_gives_terms_or_french_problems_never_a_crash(raw: dict[str
         return
     assert problems
     assert all(p.field and p.message for p in problems)
+
+
+@given(
+    st.dates(min_value=date(2024, 1, 2), max_value=date(2028, 12, 31)),
+    st.sampled_from([Sector.SAD, Sector.ESMS_ARS]),
+)
+def test_a_preavis_ends_the_contract_no_sooner_than_its_months(
+    notified_on: date, sector: Sector
+) -> None:
+    terms = make_terms(sector=sector, effet=date(2024, 1, 1))
+    state = life.ContractState(terms, life.Phase.EXECUTION)
+    mode = (
+        life.DenonciationMode.MUTUELLE if sector is Sector.SAD else life.DenonciationMode.MANQUEMENT
+    )
+    months_count = life.preavis_months(terms, mode)
+    assert months_count is not None
+    last_day = life.apply_denounce(state, mode, notified_on, notified_on, "agent")
+    # In force through the whole préavis, or through the échéance when that comes first.
+    assert last_day == min(months_after_event(notified_on, months_count), terms.echeance)
+    if last_day < terms.echeance:
+        assert (last_day - notified_on).days >= _shortest_months(months_count)

@@ -110,21 +110,22 @@ async def test_a_mutual_denonciation_ends_the_contract_after_the_preavis_from_it
         handle, "answer_denonciation", AnswerDenonciation("direction", True, date(2026, 4, 1))
     )
     assert result.message == (
-        "dénonciation d'un commun accord acceptée : fin du contrat le 30/06/2026"
+        # Three months from 1 April (CPC art. 641): in force through 1 July, not 30 June.
+        "dénonciation d'un commun accord acceptée : fin du contrat le 01/07/2026"
     )
     assert await handle.result() == "denoncee"
     log = simulator.log(terms.reference)
     assert notices(log, "denonciation_notifiee") == [("2026-04-01", "denonciation_notifiee")]
-    assert notices(log, "fin_du_contrat") == [("2026-07-01", "fin_du_contrat")]
+    assert notices(log, "fin_du_contrat") == [("2026-07-02", "fin_du_contrat")]
     ended = events(log, "contract_ended")
-    assert [(e["at"], e["phase"]) for e in ended] == [("2026-07-01", "denoncee")]
+    assert [(e["at"], e["phase"]) for e in ended] == [("2026-07-02", "denoncee")]
     mail = mails_of(simulator.catcher.caught, "denonciation_notifiee")[0]
     assert (
         "La dénonciation d'un commun accord proposée par l'autorité le 10/03/2026 et acceptée par "
         "le gestionnaire le 01/04/2026, préavis de 3 mois." in " ".join(mail.text().split())
     )
     # Nothing after the end: no dialogue, no document reminder for later exercises.
-    assert max(e["at"] for e in log) == "2026-07-01"
+    assert max(e["at"] for e in log) == "2026-07-02"
 
 
 async def test_a_refused_mutual_denonciation_keeps_the_contract_running(
@@ -168,7 +169,8 @@ async def test_ars_breach_denonciation_has_six_months_notice(simulator: LifeSimu
     result = await simulator.decide(
         handle, "denounce", Denounce("ars-pdl", DenonciationMode.MANQUEMENT, date(2025, 2, 1))
     )
-    assert "fin du contrat le 31/07/2025" in result.message
+    # Six months from 1 February (CPC art. 641): in force through 1 August.
+    assert "fin du contrat le 01/08/2025" in result.message
 
 
 async def test_liquidation_ends_the_contract_at_once(simulator: LifeSimulator) -> None:

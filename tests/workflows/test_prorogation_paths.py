@@ -158,7 +158,9 @@ async def test_no_notice_by_the_deadline_opens_the_renegotiation(
         ("2028-04-30", "rappel_date_limite_prorogation")
     ]
     opened = events(log, "renegotiation_opened")
-    assert [e["at"] for e in opened] == ["2028-07-01"]  # notices still count on 30 June
+    # "Au plus tard six mois avant l'échéance": on 30 June itself, once that day's notices could
+    # have come in, not on 1 July.
+    assert [e["at"] for e in opened] == ["2028-06-30"]
     assert (await simulator.view(handle)).phase.value == "renegociation"
 
 
