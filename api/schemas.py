@@ -142,8 +142,9 @@ class AgendaEntry(BaseModel):
     contract_year: int | None
     exercise: int | None
     basis: dict[str, Any] = Field(
-        description="Fondement : règle, ancre, jours reportés, jour non ouvré ; `source` "
-        "garde pour l'audit la référence des documents d'origine."
+        description="Fondement : `rule` (la règle en clair), `law` (l'article du contrat et le "
+        "texte de loi, à montrer comme motif), ancre, jours reportés, jour non ouvré ; `source` "
+        "garde pour l'audit seulement la référence des documents d'origine."
     )
 
 

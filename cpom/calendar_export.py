@@ -55,7 +55,8 @@ def _explanation(milestone: Milestone) -> str:
         parts.append(f"tombe un jour non ouvré ({basis.non_working_day}), sans report")
     if _SILENCE[milestone.on_silence.value]:
         parts.append(f"le silence {_SILENCE[milestone.on_silence.value]}")
-    parts.append(f"source : {basis.source}")
+    if basis.law:
+        parts.append(f"fondement : {basis.law}")
     return " — ".join(parts)
 
 
@@ -174,5 +175,7 @@ def _item_text(contract: _Contract, item: AgendaItem, status: Status) -> str:
         lines.append(f"Le silence vaut accord à compter du {item.silence_on:%d/%m/%Y}.")
     if item.consequence:
         lines.append(f"À défaut : {item.consequence}.")
-    lines.append(f"Fondement : {item.basis.rule}.")
+    lines.append(
+        f"Fondement : {item.basis.rule}" + (f" ({item.basis.law})." if item.basis.law else ".")
+    )
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from fpdf import FPDF
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from cpom.domain import legal_basis
 from cpom.domain.agenda import DocumentKind, NoticeKind
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.terms import ContractTerms
@@ -65,6 +66,8 @@ class Renderer:
             env.filters["fr"] = french_date
             env.globals["authority"] = authority_name
             env.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
+            # Clauses and texts of law, for letters that state the rule they apply.
+            env.globals["legal"] = legal_basis
 
     def notice(
         self, kind: NoticeKind, terms: ContractTerms, facts: dict[str, str], notice_date: date

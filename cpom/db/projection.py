@@ -193,6 +193,7 @@ def basis_from_json(text: str) -> Basis:
             SkippedDay(date.fromisoformat(s["date"]), s["reason"]) for s in raw.get("skipped", ())
         ),
         raw.get("non_working_day"),
+        raw.get("law", ""),
     )
 
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from cpom.domain.calendar import Milestone, MilestoneKind, build_calendar
-from cpom.domain.date_law import add_months
+from cpom.domain.date_law import Basis, add_months
 from cpom.domain.lifecycle import (
     ENDED,
     PRE_SIGNATURE,
@@ -203,7 +203,7 @@ def _in_force(state: ContractState) -> list[Planned]:
                 Notify(
                     NoticeKind.RENEWAL_PREPARATION,
                     BOTH,
-                    {"echeance": fr(echeance), "basis": milestone.basis.rule},
+                    {"echeance": fr(echeance), "basis": _basis_words(milestone.basis)},
                 ),
             )
         )
@@ -536,3 +536,8 @@ def _prorogation_and_renegotiation(state: ContractState) -> list[Planned]:
     hour = END_OF_WORKING_DAY if state.calendar_law >= 2 else 0
     planned.append(Planned(renegotiation, hour, "renegociation", OpenRenegotiation(why)))
     return planned
+
+
+def _basis_words(basis: Basis) -> str:
+    """A basis as a notice states it: the rule, then its article and law."""
+    return f"{basis.rule} ; {basis.law}" if basis.law else basis.rule

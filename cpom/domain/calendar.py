@@ -8,6 +8,7 @@ from enum import StrEnum
 from functools import lru_cache
 from operator import attrgetter
 
+from cpom.domain import legal_basis as legal
 from cpom.domain.date_law import (
     FRENCH_MONTHS,
     ONE_DAY,
@@ -21,6 +22,7 @@ from cpom.domain.date_law import (
     target_date,
 )
 from cpom.domain.terms import (
+    ContractRules,
     ContractTerms,
     DialogueCadence,
     DotationSchedule,
@@ -159,6 +161,8 @@ def _month_end_within(month: int, start: date, end: date) -> date:
     return day if day <= end else end
 
 
+# Phase durations are the methodological guides' estimates: targets, no rule of law.
+_TARGET_LAW = "durée indicative des guides méthodologiques, sans valeur contraignante"
 _CADRAGE_SOURCE = "seed 000 L24 ; seed 004 L474"
 _DIAGNOSTIC_SOURCE = "seed 000 L25 ; seed 004 L297"
 _NEGOTIATION_SOURCE = "seed 000 L26 ; seed 004 L474"
@@ -192,6 +196,7 @@ def _pre_signature(terms: ContractTerms) -> list[Milestone]:
                 rule=f"{phase} : {months_label(months)} environ "
                 "(durée indicative, rappels seulement)",
                 source=source,
+                law=_TARGET_LAW,
             )
             milestones.append(_milestone(dated, kind, False))
             anchor = dated.day
@@ -205,6 +210,7 @@ def _pre_signature(terms: ContractTerms) -> list[Milestone]:
                     "signature au plus tard la veille de la date d'effet",
                     "seed 004 L691",
                     terms.effet,
+                    law=legal.duration_clause(rules),
                 ),
             ),
             MilestoneKind.SIGNATURE_TARGET,
@@ -233,6 +239,7 @@ def _pre_signature(terms: ContractTerms) -> list[Milestone]:
             rule=f"prévoir {months_label(months)} de {phase} "
             "avant l'étape suivante (durée indicative)",
             source=source,
+            law=_TARGET_LAW,
         )
         milestones.append(_milestone(dated, kind, False))
         anchor = dated.day
@@ -248,6 +255,7 @@ def _yearly(
     territory: str,
     rule: str,
     source: str,
+    law: str,
 ) -> list[Milestone]:
     """One milestone per exercise N on a fixed day of year N + `year_offset`."""
     first = exercises.start
@@ -258,7 +266,9 @@ def _yearly(
     for exercise in exercises:
         day = date(exercise + year_offset, month, day_of_month)
         reason = non_working_reason(territory, day)
-        basis = bases.get(reason) or bases.setdefault(reason, Basis(rule, source, None, (), reason))
+        basis = bases.get(reason) or bases.setdefault(
+            reason, Basis(rule, source, None, (), reason, law)
+        )
         milestones.append(Milestone(day, kind, hard, basis, exercise - first + 1, exercise))
     return milestones
 
@@ -278,6 +288,7 @@ def _annual(terms: ContractTerms, echeance: date) -> list[Milestone]:
         f"documents de l'exercice N au plus tard le {rules.annual_documents_due} "
         f"N{'+1' if offset else ''} (jour compris)",
         "seed 001 L326 ; seed 000 L307 ; cpom-rules §7 A7",
+        legal.cite(legal.follow_up_clause(rules), legal.ANNUAL_DOCUMENTS_LAW[terms.sector]),
     )
     schedule = rules.dotation_schedule
     if schedule is DotationSchedule.ADVANCE_BALANCE:
@@ -290,6 +301,7 @@ def _annual(terms: ContractTerms, echeance: date) -> list[Milestone]:
             territory,
             f"acompte avant le {rules.dotation_advance_due} N",
             "seed 000 L301 ; cpom-rules §7 A15",
+            legal.cite(legal.finances_clause(rules), legal.DOTATION_COMPLEMENTAIRE),
         )
         milestones += _yearly(
             MilestoneKind.DOTATION_BALANCE_DUE,
@@ -300,6 +312,7 @@ def _annual(terms: ContractTerms, echeance: date) -> list[Milestone]:
             territory,
             f"solde avant le {rules.dotation_balance_due} N+1",
             "seed 000 L301 ; cpom-rules §7 A16",
+            legal.cite(legal.finances_clause(rules), legal.DOTATION_COMPLEMENTAIRE),
         )
     elif schedule is DotationSchedule.SINGLE_PLUS_REGULARISATION:
         milestones += _yearly(
@@ -312,24 +325,27 @@ def _annual(terms: ContractTerms, echeance: date) -> list[Milestone]:
             "régularisation sur l'activité réelle de N, au plus tard le "
             f"{rules.dotation_regularisation_due} N+1 (données CNSA)",
             "seed 001 L271 ; seed 002 L426 ; cpom-rules §7 A16",
+            legal.cite(legal.finances_clause(rules), legal.DOTATION_COMPLEMENTAIRE),
         )
     return milestones
 
 
 @lru_cache(maxsize=32)
-def _dialogue_basis(month: int) -> Basis:
+def _dialogue_basis(month: int, law: str) -> Basis:
     # Shared by every dialogue with this month: bases are read-only.
     return Basis(
         "dialogue de gestion de chaque année du contrat, à tenir au plus tard fin "
         f"{FRENCH_MONTHS[month - 1]} (date cible, paramètre du contrat)",
         "seed 001 L342-349 ; seed 003 L110 ; seed 004 L691",
+        law=law,
     )
 
 
 def _dialogues(terms: ContractTerms, years: list[tuple[int, date, date]]) -> list[Milestone]:
     rules = terms.rules
     month = rules.dialogue_month
-    basis = _dialogue_basis(month)
+    follow_up = legal.follow_up_clause(rules)
+    basis = _dialogue_basis(month, follow_up)
     last = len(years)
     mid_term = terms.mid_term_year
     only_mid_term = rules.dialogue_cadence is DialogueCadence.MID_TERM
@@ -344,6 +360,7 @@ def _dialogues(terms: ContractTerms, years: list[tuple[int, date, date]]) -> lis
                 f"bilan d'étape à mi-parcours : année {mid_term} du contrat (⌊durée/2⌋+1)",
                 "seed 000 L367 ; seed 001 L349 ; cpom-rules §7 A9-A10",
                 start,
+                law=follow_up,
             )
             milestones.append(Milestone(day, MilestoneKind.MID_TERM_REVIEW, False, review, index))
     return milestones
@@ -374,6 +391,10 @@ def _end_of_contract_texts(
     )
 
 
+def notice_day_rule(rules: ContractRules) -> str:
+    return f"au plus tard {rules.prorogation_notice_months} mois avant l'échéance"
+
+
 def _end_of_contract(
     terms: ContractTerms, echeance: date, echeance_max: date, final_year: tuple[int, date, date]
 ) -> list[Milestone]:
@@ -395,29 +416,39 @@ def _end_of_contract(
         report_day = rules.final_execution_report_due.in_year(first_day.year + 1)
     report_day = min(report_day, echeance)
     renegotiation_day = add_months(echeance, -rules.renegotiation_start_months)
+    follow_up = legal.follow_up_clause(rules)
+    prorogation = legal.prorogation_clause(rules)
+    renegotiation = legal.renegotiation_clause(rules)
     milestones = [
         Milestone(
             report_day,
             MilestoneKind.FINAL_EXECUTION_REPORT_DUE,
             False,
-            Basis(report_rule, _REPORT_SOURCE, None, (), non_working_reason(territory, report_day)),
+            Basis(
+                report_rule,
+                _REPORT_SOURCE,
+                None,
+                (),
+                non_working_reason(territory, report_day),
+                follow_up,
+            ),
             index,
         ),
         Milestone(
             add_months(echeance, -rules.renewal_preparation_months),
             MilestoneKind.RENEWAL_PREPARATION_START,
             False,
-            Basis(preparation_rule, _PREPARATION_SOURCE, echeance),
+            Basis(preparation_rule, _PREPARATION_SOURCE, echeance, law=_ADVICE_LAW),
         ),
         Milestone(
             add_months(echeance, -(rules.final_review_months or rules.renegotiation_start_months)),
             MilestoneKind.FINAL_REVIEW,
             False,
-            Basis(final_review_rule, _FINAL_REVIEW_SOURCE, echeance),
+            Basis(final_review_rule, _FINAL_REVIEW_SOURCE, echeance, law=follow_up),
         ),
     ]
+    notice_day = add_months(echeance, -rules.prorogation_notice_months)
     if echeance < echeance_max:
-        notice_day = add_months(echeance, -rules.prorogation_notice_months)
         milestones.append(
             Milestone(
                 notice_day,
@@ -429,6 +460,7 @@ def _end_of_contract(
                     echeance,
                     (),
                     non_working_reason(territory, notice_day),
+                    prorogation,
                 ),
             )
         )
@@ -437,9 +469,22 @@ def _end_of_contract(
                 add_months(notice_day, -rules.prorogation_notice_reminder_months),
                 MilestoneKind.PROROGATION_NOTICE_REMINDER,
                 False,
-                Basis(reminder_rule, "cpom-rules §7 A1, A6", notice_day),
+                Basis(reminder_rule, "cpom-rules §7 A1, A6", notice_day, law=prorogation),
             )
         )
+    if echeance < echeance_max and renegotiation_day <= notice_day:
+        # Both rules fall on the same last day: say both, as the workflow acts on both.
+        renegotiation_rule = (
+            f"dernier jour pour notifier une prorogation simple ({notice_day_rule(rules)}) ; "
+            "sans notification reçue ce jour, la négociation d'un nouveau CPOM s'ouvre le même "
+            f"jour, en fin de journée (au plus tard {rules.renegotiation_start_months} mois avant "
+            "l'échéance)"
+        )
+        renegotiation_law = legal.clauses(
+            rules.article_prorogation, rules.article_renegotiation, "de prorogation"
+        )
+    else:
+        renegotiation_law = renegotiation
     milestones += [
         Milestone(
             renegotiation_day,
@@ -451,18 +496,26 @@ def _end_of_contract(
                 echeance,
                 (),
                 non_working_reason(territory, renegotiation_day),
+                renegotiation_law,
             ),
         ),
         Milestone(
             echeance,
             MilestoneKind.ECHEANCE,
             True,
-            Basis("dernier jour d'application du contrat", _ECHEANCE_SOURCE, terms.effet),
+            Basis(
+                "dernier jour d'application du contrat",
+                _ECHEANCE_SOURCE,
+                terms.effet,
+                law=legal.cite(legal.duration_clause(rules), legal.CPOM_DURATION),
+            ),
         ),
     ]
     return milestones
 
 
+# Advice of the guides, not a rule: the date is a target for reminders.
+_ADVICE_LAW = "recommandation des guides méthodologiques, sans valeur contraignante"
 _REPORT_SOURCE = "seed 002 L600 ; seed 004 L1124 ; cpom-rules §7 A13"
 _PREPARATION_SOURCE = "seed 000 L26-28 ; seed 004 L771 ; cpom-rules §7 A12"
 _RENEGOTIATION_SOURCE = "seed 001 art. 16 L415 ; seed 004 arrêté art. 2 L940"
@@ -507,6 +560,7 @@ def reply_window(terms: ContractTerms, received_on: date, echeance: date) -> Rep
         rule=f"réponse dans les {months_label(months)} suivant la réception prouvée de la "
         "notification ; à défaut, l'accord est réputé acquis",
         source=REPLY_SOURCES.get(months, "paramètre du contrat") + " ; cpom-rules §7 A3",
+        law=legal.cite(legal.prorogation_clause(rules), legal.CPC_DEADLINE_TO_ACT),
     )
     target = None
     target_months = rules.prorogation_reply_target_months
@@ -518,6 +572,7 @@ def reply_window(terms: ContractTerms, received_on: date, echeance: date) -> Rep
             rule=f"réponse visée dans les {months_label(target_months)} (délai le plus court "
             "du contrat)",
             source=REPLY_SOURCES.get(target_months, "paramètre du contrat") + " ; cpom-rules §7 A2",
+            law=legal.cite(legal.prorogation_clause(rules), legal.CPC_DEADLINE_TO_ACT),
         )
     return ReplyWindow(deadline, target, False)
 
@@ -525,11 +580,13 @@ def reply_window(terms: ContractTerms, received_on: date, echeance: date) -> Rep
 def _prorogation_events(
     terms: ContractTerms, prorogation: Prorogation, previous: date
 ) -> list[Milestone]:
+    clause = legal.prorogation_clause(terms.rules)
     received = Dated(
         prorogation.notice_received_on,
         Basis(
             "réception prouvée de la notification (accusé de réception)",
             "seed 001 L377 ; cpom-rules §7 A3",
+            law=clause,
         ),
     )
     accepted = Dated(
@@ -540,6 +597,7 @@ def _prorogation_events(
             f"{prorogation.new_echeance:%d/%m/%Y}",
             "seed 001 L379 ; seed 000 L96",
             prorogation.notice_received_on,
+            law=clause,
         ),
     )
     return [
@@ -552,12 +610,14 @@ def _pending_notice(
     terms: ContractTerms, received_on: date, echeance: date
 ) -> tuple[list[Milestone], list[str]]:
     window = reply_window(terms, received_on, echeance)
+    clause = legal.prorogation_clause(terms.rules)
     received = _milestone(
         Dated(
             received_on,
             Basis(
                 "réception prouvée de la notification (accusé de réception)",
                 "seed 001 L377 ; cpom-rules §7 A3",
+                law=clause,
             ),
         ),
         MilestoneKind.PROROGATION_NOTICE_RECEIVED,
@@ -569,7 +629,7 @@ def _pending_notice(
             f"notification reçue le {received_on:%d/%m/%Y}, après la date limite du "
             f"{limit:%d/%m/%Y} : ce n'est pas une prorogation simple et le silence ne vaut pas "
             "accord ; une prorogation reste possible par avenant d'un commun accord "
-            "(seed 000 L96, cpom-rules §7 A24)"
+            f"({clause})"
         ]
     deadline = window.deadline
     milestones = [
@@ -587,6 +647,7 @@ def _pending_notice(
                     "le lendemain du dernier jour de réponse, le silence vaut accord",
                     deadline.basis.source,
                     deadline.day,
+                    law=clause,
                 ),
             ),
             MilestoneKind.TACIT_ACCEPTANCE,
@@ -613,7 +674,8 @@ def build_calendar(
         milestones += _pre_signature(terms)
     elif terms.signed_on is not None:
         milestones.append(Milestone(terms.signed_on, MilestoneKind.SIGNATURE, True, _SIGNED))
-    milestones.append(Milestone(terms.effet, MilestoneKind.EFFET, True, _EFFET))
+    effet = _effet_basis(legal.duration_clause(terms.rules))
+    milestones.append(Milestone(terms.effet, MilestoneKind.EFFET, True, effet))
     previous = terms.echeance
     for prorogation in terms.prorogations:
         milestones += _prorogation_events(terms, prorogation, previous)
@@ -633,5 +695,9 @@ def build_calendar(
 
 
 _DAY = attrgetter("day")
-_SIGNED = Basis("signature des parties", "contrat signé")
-_EFFET = Basis("date d'effet fixée au contrat", "seed 001 L407 ; seed 002 L752")
+_SIGNED = Basis("signature des parties", "contrat signé", law="CPOM signé par les parties")
+
+
+@lru_cache(maxsize=64)
+def _effet_basis(law: str) -> Basis:
+    return Basis("date d'effet fixée au contrat", "seed 001 L407 ; seed 002 L752", law=law)

@@ -126,14 +126,17 @@ def months_label(months: int) -> str:
     return "1 mois" if months == 1 else f"{months} mois"
 
 
-# The one rule of every delay counted from an event, in the words people read, and its law.
-EVENT_COUNT = (
-    "délai compté à partir du lendemain de l'événement et expirant le jour du dernier mois qui "
-    "porte le même quantième, ou le dernier jour de ce mois s'il n'en a pas ; un délai pour agir "
-    "qui expire un samedi, un dimanche ou un jour férié est prorogé au premier jour ouvrable "
-    "suivant"
+# The one rule of every delay counted from an event, in the words people read (its law is
+# cited by cpom.domain.legal_basis). A préavis follows the first part only: it is no deadline to
+# act.
+MONTHS_COUNT = (
+    "délai compté à partir du lendemain de l'événement, expirant le jour du dernier mois qui "
+    "porte le même quantième, ou le dernier jour de ce mois s'il n'en a pas"
 )
-EVENT_COUNT_LAW = "C. proc. civ., art. 640 à 642"
+EVENT_COUNT = (
+    f"{MONTHS_COUNT} ; un délai pour agir qui expire un samedi, un dimanche ou un jour férié "
+    "est prorogé au premier jour ouvrable suivant"
+)
 
 
 def months_after_event(event: date, months: int) -> date:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from cpom.domain import legal_basis as legal
 from cpom.domain.calendar import (
     LABELS,
     ContractCalendar,
@@ -24,7 +25,7 @@ from cpom.domain.calendar import (
     MilestoneKind,
     build_calendar,
 )
-from cpom.domain.date_law import ONE_DAY, Basis, add_months, anniversary
+from cpom.domain.date_law import MONTHS_COUNT, ONE_DAY, Basis, add_months, anniversary
 from cpom.domain.lifecycle import (
     ENDED,
     PARTY_LABELS,
@@ -35,6 +36,7 @@ from cpom.domain.lifecycle import (
     Event,
     Party,
     Phase,
+    Termination,
     missing_items,
 )
 from cpom.domain.terms import Silence
@@ -524,6 +526,7 @@ def _releve_approvals(
                             "après la date cible",
                             "seed 000 L368 ; seed 002 L590 ; seed 001 L355",
                             dialogue.held_on,
+                            law=legal.follow_up_clause(rules),
                         ),
                         contract_year=dialogue.contract_year,
                         awaited=True,
@@ -558,6 +561,7 @@ def _documents_reviews(state: ContractState, log: _Log) -> list[AgendaItem]:
                         "(date cible)",
                         "seed 003 L110 ; seed 004 L727",
                         received.on,
+                        law=legal.follow_up_clause(state.terms.rules),
                     ),
                     exercise=exercise,
                     awaited=True,
@@ -598,6 +602,7 @@ def _avenant_signatures(state: ContractState, log: _Log) -> list[AgendaItem]:
                             f"{fr(prorogation.new_echeance)} (à signer avant l'échéance initiale)",
                             "seed 000 L96 ; seed 001 L379",
                             prorogation.accepted_on,
+                            law=legal.prorogation_clause(state.terms.rules),
                         ),
                         awaited=True,
                         waiting_for=Party.AUTORITE,
@@ -643,6 +648,7 @@ def _denonciation_answers(state: ContractState, log: _Log) -> list[AgendaItem]:
                         "mois compté de l'acceptation",
                         "seed 001 L385 ; seed 002 L686-688",
                         date.fromisoformat(notified_on),
+                        law=legal.denonciation_clause(state.terms.rules),
                     ),
                     on_silence=Silence.REJECT,
                     awaited=True,
@@ -673,12 +679,26 @@ def _cut_at_early_end(state: ContractState, items: list[AgendaItem]) -> list[Age
             kind=AgendaKind.EARLY_END,
             label=f"{KIND_LABELS[AgendaKind.EARLY_END]} ({PHASE_LABELS[termination.phase]})",
             hard=True,
-            basis=Basis(termination.reason, "décision enregistrée", termination.notified_on),
+            basis=_early_end_basis(state, termination),
             done_on=last_day if ended else None,
             consequence="dernier jour d'application du contrat",
         )
     )
     return kept
+
+
+def _early_end_basis(state: ContractState, termination: Termination) -> Basis:
+    """A dénonciation ends after its préavis, counted as every delay from an event; a
+    résiliation on its day."""
+    rules = state.terms.rules
+    if termination.phase is Phase.DENONCEE:
+        rule = f"{termination.reason} ; {MONTHS_COUNT}"
+        law = legal.cite(legal.denonciation_clause(rules), legal.CPC_MONTHS)
+        if state.calendar_law < 2:
+            rule, law = termination.reason, legal.denonciation_clause(rules)
+    else:
+        rule, law = termination.reason, legal.denonciation_clause(rules)
+    return Basis(rule, "décision enregistrée", termination.notified_on, law=law)
 
 
 # The annual cycle an imported contract may declare up to date; a prorogation or a

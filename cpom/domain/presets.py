@@ -47,6 +47,13 @@ SAD = Preset(
         cadrage_months=1,
         diagnostic_months=3,
         negotiation_months=3,
+        # The Département's model (Ille-et-Vilaine 2024-2028) numbers its clauses so.
+        article_duration="art. 16",
+        article_prorogation="art. 12",
+        article_renegotiation="art. 16",
+        article_follow_up="art. 10",
+        article_denonciation="art. 13",
+        article_finances="art. 6",
     ),
     notes=(
         "Notification 6 mois avant l'échéance (seed 001 art. 12 et 16).",
@@ -110,6 +117,13 @@ AHI_ETAT = Preset(
         cadrage_months=1,
         diagnostic_months=4,
         negotiation_months=4,
+        # The model contract annexed to the arrêté of 25 October 2019 numbers its parts so.
+        article_duration="point VIII",
+        article_prorogation="point V.2",
+        article_renegotiation="point V.2",
+        article_follow_up="point IV",
+        article_denonciation="point V.1",
+        article_finances="point III",
     ),
     notes=(
         "Notification 12 mois avant l'échéance, réponse en 2 mois (seed 004 modèle V.2, "

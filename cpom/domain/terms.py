@@ -111,6 +111,14 @@ class ContractRules:
     cadrage_months: int = 1
     diagnostic_months: int = 3
     negotiation_months: int = 3
+    # The contract's own numbering of its clauses, cited in every basis people read ("art. 12",
+    # "point V.2"); empty when the contract does not number that clause.
+    article_duration: str = ""
+    article_prorogation: str = ""
+    article_renegotiation: str = ""
+    article_follow_up: str = ""
+    article_denonciation: str = ""
+    article_finances: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -420,7 +420,8 @@ def test_both_parties_prepare_the_renewal_twelve_months_before_the_echeance() ->
             {
                 "echeance": "31/12/2028",
                 "basis": "bilan et préparation du renouvellement 12 mois avant l'échéance "
-                "(durée indicative)",
+                "(durée indicative) ; recommandation des guides méthodologiques, sans valeur "
+                "contraignante",
             },
         ),
     )
