@@ -215,7 +215,7 @@ def test_every_problem_of_every_row_is_reported_with_its_row_and_column() -> Non
         "350000014)",
         "ligne 3, colonne « Courriel du gestionnaire » : valeur obligatoire manquante",
         "ligne 4, colonne « Durée (années) » : 7 ans impossible : un CPOM est conclu pour 2 ans "
-        "au moins (seed 000 L94) et 5 ans au plus (CASF L.313-11, seed 000 L93)",
+        "au moins et 5 ans au plus (CASF art. L. 313-11)",
         "ligne 4, colonne « Date de signature » : « 2024/01/01 » n'est pas une date (attendu "
         "JJ/MM/AAAA ou AAAA-MM-JJ)",
     ]

@@ -66,8 +66,8 @@ def _rules_problems(rules: ContractRules, duration_years: int) -> list[Problem]:
             Problem(
                 "prorogation_notice_months",
                 f"préavis de notification de {notice} mois impossible : les contrats types "
-                "prévoient 6 ou 12 mois avant l'échéance (seed 001 art. 12, seed 002 art. 6 "
-                "et 10, seed 004 modèle V.2)",
+                "prévoient 6 mois (contrat type des services autonomie à domicile) ou 12 mois "
+                "(modèle de l'arrêté du 25 octobre 2019) avant l'échéance",
             )
         )
     reply = rules.prorogation_reply_months
@@ -89,7 +89,7 @@ def _rules_problems(rules: ContractRules, duration_years: int) -> list[Problem]:
             Problem(
                 "prorogation_reply_target_months",
                 f"la cible interne de réponse ({target} mois) doit être comprise entre 1 mois "
-                f"et le délai légal de réponse ({reply} mois) (cpom-rules §7 A2)",
+                f"et le délai légal de réponse ({reply} mois)",
             )
         )
     if not 1 <= rules.prorogation_notice_reminder_months <= 12:
@@ -104,8 +104,8 @@ def _rules_problems(rules: ContractRules, duration_years: int) -> list[Problem]:
             Problem(
                 "renegotiation_start_months",
                 f"{rules.renegotiation_start_months} mois : la renégociation s'ouvre au plus "
-                "tard 6 mois (seed 001 art. 16) ou 12 mois (seed 004 arrêté art. 2) avant "
-                "l'échéance",
+                "tard 6 mois (contrat type des services autonomie à domicile) ou 12 mois (modèle "
+                "de l'arrêté du 25 octobre 2019) avant l'échéance",
             )
         )
     elif rules.renegotiation_start_months > notice:
@@ -121,7 +121,7 @@ def _rules_problems(rules: ContractRules, duration_years: int) -> list[Problem]:
             Problem(
                 "renewal_preparation_months",
                 "la préparation du renouvellement commence entre la date d'ouverture de la "
-                "renégociation et 24 mois avant l'échéance (cpom-rules §7 A12)",
+                "renégociation et 24 mois avant l'échéance",
             )
         )
     # An out-of-range duration has its own message; compare the cap with a possible one.
@@ -131,7 +131,7 @@ def _rules_problems(rules: ContractRules, duration_years: int) -> list[Problem]:
             Problem(
                 "max_total_years",
                 f"{rules.max_total_years} ans : la durée totale, prorogation comprise, va de la "
-                "durée initiale à 6 ans au plus (seed 000 L96, seed 004 L940)",
+                "durée initiale à 6 ans au plus (prorogation dans la limite d'une sixième année)",
             )
         )
     final_review = rules.final_review_months
@@ -141,7 +141,7 @@ def _rules_problems(rules: ContractRules, duration_years: int) -> list[Problem]:
                 "final_review_months",
                 "le bilan final se tient avant la négociation du futur contrat, au plus tôt au "
                 f"début de la préparation du renouvellement ({rules.renewal_preparation_months} "
-                "mois avant l'échéance) (seed 000 L388)",
+                "mois avant l'échéance)",
             )
         )
     if not rules.annual_document_items or not all(
@@ -262,8 +262,8 @@ def _date_problems(terms: ContractTerms) -> list[Problem]:
         problems.append(
             Problem(
                 "duration_years",
-                f"{years} ans impossible : un CPOM est conclu pour 2 ans au moins (seed 000 "
-                "L94) et 5 ans au plus (CASF L.313-11, seed 000 L93)",
+                f"{years} ans impossible : un CPOM est conclu pour 2 ans au moins et 5 ans au "
+                "plus (CASF art. L. 313-11)",
             )
         )
     elif terms.echeance != echeance_after(terms.effet, years):
@@ -305,7 +305,7 @@ def _prorogation_problems(terms: ContractTerms) -> list[Problem]:
                     name,
                     f"prorogation jusqu'au {prorogation.new_echeance:%d/%m/%Y} refusée : la durée "
                     f"totale est limitée à {terms.rules.max_total_years} ans, soit le "
-                    f"{cap:%d/%m/%Y} au plus tard (seed 000 L96)",
+                    f"{cap:%d/%m/%Y} au plus tard",
                 )
             )
         if not prorogation.notice_received_on <= prorogation.accepted_on <= previous:
@@ -341,7 +341,7 @@ def warnings_of(terms: ContractTerms) -> list[str]:
     if terms.duration_years < RECOMMENDED_MIN_YEARS:
         warnings.append(
             "durée inférieure à 3 ans : il est recommandé de conclure le contrat pour au moins "
-            "3 ans (seed 000 L94)"
+            "3 ans"
         )
     rules = terms.rules
     if rules.prorogation_reply_months not in (1, 2):
@@ -362,7 +362,7 @@ def warnings_of(terms: ContractTerms) -> list[str]:
         warnings.append(
             f"le solde de la dotation complémentaire ({settlement}) ne vient pas après les "
             f"documents annuels ({documents}) : la régularisation ne pourra pas s'appuyer sur "
-            "eux (cpom-rules §7 A16)"
+            "eux"
         )
     if terms.prorogations and terms.prorogations[-1].new_echeance == terms.echeance_max:
         warnings.append("durée totale de 6 ans atteinte : aucune nouvelle prorogation possible")

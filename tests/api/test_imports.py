@@ -329,7 +329,7 @@ async def test_five_hundred_rows_end_to_end_then_again_with_the_command(
     assert out.splitlines() == [
         "« cinq-cents.csv » : 1 problème sur 501 lignes ; aucun contrat n'a été créé.",
         "ligne 502, colonne « Durée (années) » : 9 ans impossible : un CPOM est conclu pour 2 "
-        "ans au moins (seed 000 L94) et 5 ans au plus (CASF L.313-11, seed 000 L93)",
+        "ans au moins et 5 ans au plus (CASF art. L. 313-11)",
     ]
     assert not await workflow_exists(stack, "CPOM-IMPORT-0500")
 

@@ -256,7 +256,7 @@ def test_dotation_settlement_before_the_documents_is_warned(
 ) -> None:
     terms = make_terms(rules={"dotation_schedule": schedule, **changes})
     assert problems_of(terms) == []
-    assert any("A16" in w for w in warnings_of(terms)) is warned
+    assert any("la régularisation ne pourra pas" in w for w in warnings_of(terms)) is warned
 
 
 @pytest.mark.parametrize(
