@@ -239,6 +239,7 @@ class TimelineEntry:
     past: bool
     basis: str
     source: str
+    law: str = ""
 
 
 @dataclass

@@ -23,7 +23,7 @@ from cpom.db.models import AgendaRecord, ContractRecord
 from cpom.domain.calendar import MilestoneKind
 from cpom.domain.date_law import add_months
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
-from cpom.domain.live_agenda import FACT_KINDS
+from cpom.domain.live_agenda import NOT_DEADLINE_KINDS
 
 
 class Sort(StrEnum):
@@ -305,7 +305,7 @@ def deadlines_by_month(engine: Engine, filters: Filters, today: date) -> list[Ba
     query = select(col(AgendaRecord.day)).where(
         col(AgendaRecord.hard),
         col(AgendaRecord.done_on).is_(None),
-        col(AgendaRecord.kind).not_in(FACT_KINDS),
+        col(AgendaRecord.kind).not_in(NOT_DEADLINE_KINDS),
         col(AgendaRecord.day) >= today,
         col(AgendaRecord.day) < months[-1],
         col(AgendaRecord.reference).in_(_references(filters, today)),

@@ -414,10 +414,18 @@ class CpomWorkflow:
         calendar = build_calendar(
             state.terms,
             (state.pending_prorogation.received_on if state.pending_prorogation else None),
+            state.resources_notified,
         )
         timeline = [
             TimelineEntry(
-                m.day, m.kind.value, m.label, m.hard, m.day < today, m.basis.rule, m.basis.source
+                m.day,
+                m.kind.value,
+                m.label,
+                m.hard,
+                m.day < today,
+                m.basis.rule,
+                m.basis.source,
+                m.basis.law,
             )
             for m in calendar.milestones
         ]

@@ -168,7 +168,7 @@ def _pre_signature(state: ContractState) -> list[Planned]:
 def _in_force(state: ContractState) -> list[Planned]:
     terms = state.terms
     echeance = terms.current_echeance
-    calendar = build_calendar(terms)
+    calendar = build_calendar(terms, None, state.resources_notified)
     planned: list[Planned] = []
     ended = state.phase in ENDED
     stopped_early = state.termination is not None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from functools import lru_cache
 from operator import attrgetter
 
 from cpom.domain import legal_basis as legal
+from cpom.domain.budget_calendar import budget_milestones
 from cpom.domain.date_law import (
     FRENCH_MONTHS,
     ONE_DAY,
@@ -21,100 +22,28 @@ from cpom.domain.date_law import (
     months_label,
     target_date,
 )
+from cpom.domain.milestones import EVENT_KINDS, LABELS, Milestone, MilestoneKind
+from cpom.domain.money_calendar import money_milestones
 from cpom.domain.terms import (
     ContractRules,
     ContractTerms,
     DialogueCadence,
-    DotationSchedule,
     MonthDay,
     Prorogation,
     Silence,
 )
 from cpom.domain.working_days import non_working_reason
 
-
-class MilestoneKind(StrEnum):
-    CADRAGE_START = "cadrage_start"
-    CADRAGE_END = "cadrage_end"
-    DIAGNOSTIC_END = "diagnostic_end"
-    SIGNATURE_TARGET = "signature_target"
-    SIGNATURE = "signature"
-    EFFET = "effet"
-    ANNUAL_DOCUMENTS_DUE = "annual_documents_due"
-    DIALOGUE_DE_GESTION = "dialogue_de_gestion"
-    MID_TERM_REVIEW = "mid_term_review"
-    FINAL_REVIEW = "final_review"
-    FINAL_EXECUTION_REPORT_DUE = "final_execution_report_due"
-    DOTATION_ADVANCE_DUE = "dotation_advance_due"
-    DOTATION_BALANCE_DUE = "dotation_balance_due"
-    DOTATION_REGULARISATION_DUE = "dotation_regularisation_due"
-    RENEWAL_PREPARATION_START = "renewal_preparation_start"
-    PROROGATION_NOTICE_REMINDER = "prorogation_notice_reminder"
-    PROROGATION_NOTICE_DEADLINE = "prorogation_notice_deadline"
-    PROROGATION_NOTICE_RECEIVED = "prorogation_notice_received"
-    PROROGATION_REPLY_TARGET = "prorogation_reply_target"
-    PROROGATION_REPLY_DEADLINE = "prorogation_reply_deadline"
-    TACIT_ACCEPTANCE = "tacit_acceptance"
-    PROROGATION_ACCEPTED = "prorogation_accepted"
-    RENEGOTIATION_START = "renegotiation_start"
-    ECHEANCE = "echeance"
-
-
-LABELS: dict[MilestoneKind, str] = {
-    MilestoneKind.CADRAGE_START: "Lancement de la démarche (cible)",
-    MilestoneKind.CADRAGE_END: "Fin du cadrage (cible)",
-    MilestoneKind.DIAGNOSTIC_END: "Fin du diagnostic partagé (cible)",
-    MilestoneKind.SIGNATURE_TARGET: "Signature du contrat (cible)",
-    MilestoneKind.SIGNATURE: "Signature du contrat",
-    MilestoneKind.EFFET: "Date d'effet",
-    MilestoneKind.ANNUAL_DOCUMENTS_DUE: "Documents annuels à transmettre",
-    MilestoneKind.DIALOGUE_DE_GESTION: "Dialogue de gestion",
-    MilestoneKind.MID_TERM_REVIEW: "Bilan à mi-parcours",
-    MilestoneKind.FINAL_REVIEW: "Bilan final du contrat (cible)",
-    MilestoneKind.FINAL_EXECUTION_REPORT_DUE: "Rapport complet d'exécution",
-    MilestoneKind.DOTATION_ADVANCE_DUE: "Acompte de la dotation complémentaire",
-    MilestoneKind.DOTATION_BALANCE_DUE: "Solde de la dotation complémentaire",
-    MilestoneKind.DOTATION_REGULARISATION_DUE: "Régularisation de la dotation complémentaire",
-    MilestoneKind.RENEWAL_PREPARATION_START: "Préparation du bilan et du renouvellement",
-    MilestoneKind.PROROGATION_NOTICE_REMINDER: "Rappel : date limite de demande de prorogation",
-    MilestoneKind.PROROGATION_NOTICE_DEADLINE: "Date limite de notification d'une prorogation",
-    MilestoneKind.PROROGATION_NOTICE_RECEIVED: "Réception de la demande de prorogation",
-    MilestoneKind.PROROGATION_REPLY_TARGET: "Réponse à la demande de prorogation (cible)",
-    MilestoneKind.PROROGATION_REPLY_DEADLINE: "Dernier jour pour répondre à la prorogation",
-    MilestoneKind.TACIT_ACCEPTANCE: "Prorogation acquise en l'absence de réponse",
-    MilestoneKind.PROROGATION_ACCEPTED: "Prorogation acceptée",
-    MilestoneKind.RENEGOTIATION_START: "Ouverture de la négociation d'un nouveau CPOM",
-    MilestoneKind.ECHEANCE: "Échéance du contrat",
-}
-
-
-EVENT_KINDS = frozenset(
-    {
-        MilestoneKind.SIGNATURE,
-        MilestoneKind.EFFET,
-        MilestoneKind.ECHEANCE,
-        MilestoneKind.PROROGATION_NOTICE_RECEIVED,
-        MilestoneKind.PROROGATION_ACCEPTED,
-        MilestoneKind.TACIT_ACCEPTANCE,
-    }
-)
-
-
-@dataclass(slots=True)
-class Milestone:
-    """One dated step of the contract's life (read-only, see date_law on why not frozen)."""
-
-    day: date
-    kind: MilestoneKind
-    hard: bool
-    basis: Basis
-    contract_year: int | None = None
-    exercise: int | None = None
-    on_silence: Silence = Silence.NONE
-
-    @property
-    def label(self) -> str:
-        return LABELS[self.kind]
+__all__ = [
+    "EVENT_KINDS",
+    "LABELS",
+    "ContractCalendar",
+    "Milestone",
+    "MilestoneKind",
+    "build_calendar",
+    "contract_years",
+    "reply_window",
+]
 
 
 @dataclass(slots=True)
@@ -290,43 +219,6 @@ def _annual(terms: ContractTerms, echeance: date) -> list[Milestone]:
         "seed 001 L326 ; seed 000 L307 ; cpom-rules §7 A7",
         legal.cite(legal.follow_up_clause(rules), legal.ANNUAL_DOCUMENTS_LAW[terms.sector]),
     )
-    schedule = rules.dotation_schedule
-    if schedule is DotationSchedule.ADVANCE_BALANCE:
-        milestones += _yearly(
-            MilestoneKind.DOTATION_ADVANCE_DUE,
-            False,
-            rules.dotation_advance_due,
-            0,
-            exercises,
-            territory,
-            f"acompte avant le {rules.dotation_advance_due} N",
-            "seed 000 L301 ; cpom-rules §7 A15",
-            legal.cite(legal.finances_clause(rules), legal.DOTATION_COMPLEMENTAIRE),
-        )
-        milestones += _yearly(
-            MilestoneKind.DOTATION_BALANCE_DUE,
-            False,
-            rules.dotation_balance_due,
-            1,
-            exercises,
-            territory,
-            f"solde avant le {rules.dotation_balance_due} N+1",
-            "seed 000 L301 ; cpom-rules §7 A16",
-            legal.cite(legal.finances_clause(rules), legal.DOTATION_COMPLEMENTAIRE),
-        )
-    elif schedule is DotationSchedule.SINGLE_PLUS_REGULARISATION:
-        milestones += _yearly(
-            MilestoneKind.DOTATION_REGULARISATION_DUE,
-            False,
-            rules.dotation_regularisation_due,
-            1,
-            exercises,
-            territory,
-            "régularisation sur l'activité réelle de N, au plus tard le "
-            f"{rules.dotation_regularisation_due} N+1 (données CNSA)",
-            "seed 001 L271 ; seed 002 L426 ; cpom-rules §7 A16",
-            legal.cite(legal.finances_clause(rules), legal.DOTATION_COMPLEMENTAIRE),
-        )
     return milestones
 
 
@@ -660,12 +552,16 @@ def _pending_notice(
 
 
 def build_calendar(
-    terms: ContractTerms, notice_received_on: date | None = None
+    terms: ContractTerms,
+    notice_received_on: date | None = None,
+    resources_notified: Mapping[int, date] | None = None,
 ) -> ContractCalendar:
     """Every dated milestone of the contract's life, sorted by date.
 
     `notice_received_on` is the proven receipt of a prorogation notice still awaiting an answer;
-    accepted prorogations are part of the terms and move the échéance.
+    accepted prorogations are part of the terms and move the échéance. `resources_notified`
+    gives, by exercise, the day the authority notified the year's resources, which may move
+    the budget forecast's deadline.
     """
     echeance = terms.current_echeance
     milestones: list[Milestone] = []
@@ -681,6 +577,8 @@ def build_calendar(
         milestones += _prorogation_events(terms, prorogation, previous)
         previous = prorogation.new_echeance
     milestones += _annual(terms, echeance)
+    milestones += money_milestones(terms, echeance)
+    milestones += budget_milestones(terms, echeance, resources_notified or {})
     years = contract_years(terms.effet, echeance)
     milestones += _dialogues(terms, years)
     echeance_max = terms.echeance_max

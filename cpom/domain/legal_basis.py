@@ -31,6 +31,19 @@ CONTRADICTORY_PROCEDURE = "CASF art. L. 314-7"
 COMPTE_ADMINISTRATIF = "CASF art. R. 314-49"
 ERRD = "CASF art. R. 314-232"
 EPRD = "CASF art. R. 314-210"
+# The monthly payment of each sector's funding.
+FUNDING_LAW = {
+    Sector.SAD: "CASF art. R. 314-105",
+    Sector.ESMS_ARS: "CASF art. R. 314-107",
+    Sector.AHI_ETAT: "CASF art. R. 314-107",
+}
+# The yearly tarification act, and the budget proposals of the contradictory procedure.
+TARIFICATION_LAW = {
+    Sector.SAD: "CASF art. R. 314-36",
+    Sector.ESMS_ARS: "CASF art. R. 314-36",
+    Sector.AHI_ETAT: "CASF art. R. 314-36",
+}
+PROPOSALS_LAW = "CASF art. L. 314-7 et R. 314-3"
 # What the annual documents rest on beside the contract, by the budget regime of each sector.
 ANNUAL_DOCUMENTS_LAW = {
     Sector.SAD: COMPTE_ADMINISTRATIF,

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
+from cpom.domain.budget_calendar import after_contradictory_return
 from cpom.domain.calendar import reply_window
 from cpom.domain.date_law import add_months, anniversary, months_after_event
-from cpom.domain.terms import ContractTerms, Prorogation
+from cpom.domain.terms import BudgetRegime, ContractTerms, Prorogation
 from cpom.domain.terms_validation import InvalidTerms, check_terms
 
 
@@ -164,6 +165,8 @@ class ContractState:
     # Which counting law applies (see CALENDAR_LAW). The workflow sets it: a run begun before a
     # change keeps the law it started with, so that its history replays.
     calendar_law: int = CALENDAR_LAW
+    # The day the authority notified each exercise's resources (its tarification act).
+    resources_notified: dict[int, date] = field(default_factory=dict)
 
 
 def initial_phase(terms: ContractTerms, today: date) -> Phase:
@@ -278,6 +281,9 @@ def apply_sign(
 
 # Annual cycle ----------------------------------------------------------------------------------
 
+# The item of `submit_documents` that is the EPRD of an exercise (EPRD regime only).
+BUDGET_FORECAST_ITEM = "eprd"
+
 
 def missing_items(state: ContractState, exercise: int) -> list[str]:
     submitted = set(state.submitted.get(exercise, ()))
@@ -292,6 +298,8 @@ def check_submit_documents(state: ContractState, exercise: int, items: list[str]
             f"l'exercice {exercise} n'est pas couvert par le contrat ({first} à {last})"
         )
     expected = state.terms.rules.annual_document_items
+    if state.terms.rules.budget_regime is BudgetRegime.EPRD:
+        expected = (*expected, BUDGET_FORECAST_ITEM)
     unknown = [item for item in items if item not in expected]
     if unknown:
         raise DecisionRefused(
@@ -711,6 +719,30 @@ def _end_after_preavis(
     return last_day
 
 
+def _log_return_to_contradictory_procedure(state: ContractState, today: date, actor: str) -> None:
+    """An ESMS whose EPRD contract is denounced returns to the annual contradictory procedure."""
+    termination = state.termination
+    if (
+        termination is None
+        or state.calendar_law < 2
+        or state.terms.rules.budget_regime is not BudgetRegime.EPRD
+    ):
+        return
+    proposals = after_contradictory_return(state.terms, termination.ends_on)
+    log(
+        state,
+        Event(
+            today,
+            "contradictory_procedure_resumed",
+            f"à la fin du contrat le {termination.ends_on:%d/%m/%Y}, retour à la procédure "
+            "budgétaire contradictoire annuelle : propositions budgétaires de l'exercice "
+            f"{proposals.exercise} au plus tard le {proposals.day:%d/%m/%Y}",
+            actor,
+            {"exercise": str(proposals.exercise), "proposals_due": proposals.day.isoformat()},
+        ),
+    )
+
+
 def apply_denounce(
     state: ContractState,
     mode: DenonciationMode,
@@ -735,6 +767,7 @@ def apply_denounce(
             {"mode": mode.value, "ends_on": last_day.isoformat(), "notified_by": by.value},
         ),
     )
+    _log_return_to_contradictory_procedure(state, today, actor)
     return last_day
 
 
@@ -830,6 +863,7 @@ def apply_answer_denonciation(
             {**details, "mode": DenonciationMode.MUTUELLE.value, "ends_on": last_day.isoformat()},
         ),
     )
+    _log_return_to_contradictory_procedure(state, today, actor)
     return last_day
 
 

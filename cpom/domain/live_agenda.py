@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from cpom.domain import legal_basis as legal
+from cpom.domain.budget_calendar import after_contradictory_return
 from cpom.domain.calendar import (
     LABELS,
     ContractCalendar,
@@ -27,6 +28,7 @@ from cpom.domain.calendar import (
 )
 from cpom.domain.date_law import MONTHS_COUNT, ONE_DAY, Basis, add_months, anniversary
 from cpom.domain.lifecycle import (
+    BUDGET_FORECAST_ITEM,
     ENDED,
     PARTY_LABELS,
     PARTY_OF,
@@ -39,7 +41,8 @@ from cpom.domain.lifecycle import (
     Termination,
     missing_items,
 )
-from cpom.domain.terms import Silence
+from cpom.domain.milestones import ROUTINE_KINDS
+from cpom.domain.terms import BudgetRegime, Silence
 
 
 class Status(StrEnum):
@@ -152,9 +155,13 @@ def nature_of(hard: bool, awaited: bool) -> str:
     return "délai légal" if awaited else "date"
 
 
+# Kinds never shown as a contract's next deadline: facts, payments and monthly reports.
+NOT_DEADLINE_KINDS = FACT_KINDS | {kind.value for kind in ROUTINE_KINDS}
+
+
 def is_deadline(item: AgendaItem) -> bool:
     """A legal date still to come or to meet, as lists show the next one."""
-    return item.hard and item.kind not in FACT_KINDS and item.done_on is None
+    return item.hard and item.kind not in NOT_DEADLINE_KINDS and item.done_on is None
 
 
 def next_deadline(items: list[AgendaItem], today: date) -> AgendaItem | None:
@@ -205,6 +212,8 @@ class _Log:
         # Mutual dénonciations proposed, by the day notified: who proposed; and their answers.
         self.proposals: dict[str, Party] = {}
         self.proposal_answers: dict[str, _Done] = {}
+        self.forecasts: dict[int, _Done] = {}
+        self.tarifications: dict[int, _Done] = {}
         expected = set(state.terms.rules.annual_document_items)
         received: dict[int, set[str]] = {}
         dialogue_held_on = ""
@@ -217,6 +226,8 @@ class _Log:
                 got.update(details.get("items", "").split(","))
                 if expected <= got and exercise not in self.documents:
                     self.documents[exercise] = _Done(event.on, event.actor, "pièces reçues")
+                if BUDGET_FORECAST_ITEM in got and exercise not in self.forecasts:
+                    self.forecasts[exercise] = _Done(event.on, event.actor, "EPRD reçu")
             elif event.kind == "documents_reviewed":
                 exercise = int(details.get("exercise", "0"))
                 self.reviews[exercise] = _Done(event.on, event.actor, details.get("observations"))
@@ -244,6 +255,10 @@ class _Log:
                 self.phase_steps[event.kind] = _Done(event.on, event.actor, event.summary)
             elif event.kind == "renegotiation_opened":
                 self.renegotiation = _Done(event.on, event.actor, event.summary)
+            elif event.kind == "tarification_recorded":
+                exercise = int(details.get("exercise", "0"))
+                notified = date.fromisoformat(details["notified_on"])
+                self.tarifications[exercise] = _Done(notified, event.actor, "notifié")
             elif event.kind == "denonciation_proposed":
                 self.proposals[details["notified_on"]] = Party(details["proposed_by"])
             elif event.kind in ("denonciation_accepted", "denonciation_refused"):
@@ -273,7 +288,9 @@ def live_agenda(state: ContractState) -> list[AgendaItem]:
     """Every step of the contract's life as its state says it stands, sorted by date."""
     log = _Log(state)
     pending = state.pending_prorogation
-    calendar = build_calendar(state.terms, pending.received_on if pending else None)
+    calendar = build_calendar(
+        state.terms, pending.received_on if pending else None, state.resources_notified
+    )
     milestones = calendar.milestones
     if state.phase in PRE_SIGNATURE:
         # Until it is signed, the contract's own life is only planned: its steps and its dates.
@@ -432,6 +449,8 @@ def _from_milestone(state: ContractState, log: _Log, milestone: Milestone) -> Ag
             consequence=f"faute de réponse, la prorogation est acquise ce jour : échéance "
             f"portée au {fr(pending.requested_echeance)}",
         )
+    if kind in _BUDGET_KINDS:
+        return _budget_item(state, log, milestone)
     if kind is MilestoneKind.RENEGOTIATION_START:
         opened = log.renegotiation
         if opened is None and state.renegotiation_opened_on is not None:
@@ -453,6 +472,71 @@ def _from_milestone(state: ContractState, log: _Log, milestone: Milestone) -> Ag
             opened,
         )
     return _item(milestone)
+
+
+_BUDGET_KINDS = frozenset(
+    {
+        MilestoneKind.BUDGET_FORECAST_DUE,
+        MilestoneKind.TARIFICATION_DUE,
+        MilestoneKind.SUBSIDY_AVENANT_DUE,
+        MilestoneKind.DOTATION_RECOVERY_REVIEW,
+    }
+)
+
+
+def _budget_item(state: ContractState, log: _Log, milestone: Milestone) -> AgendaItem:
+    """The yearly budget steps: who owes them, and what fulfils them."""
+    exercise = milestone.exercise or 0
+    opens_on = date(exercise, 1, 1)
+    if milestone.kind is MilestoneKind.BUDGET_FORECAST_DUE:
+        return _done(
+            _item(
+                milestone,
+                f"eprd:{exercise}",
+                awaited=True,
+                obligation=True,
+                waiting_for=Party.GESTIONNAIRE,
+                action="submit_documents",
+                opens_on=date(exercise - 1, 11, 1),
+                consequence=f"sans EPRD au {fr(milestone.day)} : relance le lendemain ; "
+                "l'autorité de tarification peut fixer d'office les recettes et les dépenses "
+                "de l'exercice",
+            ),
+            log.forecasts.get(exercise),
+        )
+    if milestone.kind is MilestoneKind.TARIFICATION_DUE:
+        return _done(
+            _item(
+                milestone,
+                f"tarification:{exercise}",
+                awaited=True,
+                waiting_for=Party.AUTORITE,
+                action="record_tarification",
+                opens_on=date(exercise - 1, 11, 1),
+                consequence="date cible : sans arrêté, la tarification de l'exercice précédent "
+                "continue de s'appliquer",
+            ),
+            log.tarifications.get(exercise),
+        )
+    if milestone.kind is MilestoneKind.SUBSIDY_AVENANT_DUE:
+        signed = next((done for on, done in log.avenants if on.year == exercise), None)
+        return _done(
+            _item(
+                milestone,
+                f"avenant_subventions:{exercise}",
+                awaited=True,
+                waiting_for=Party.AUTORITE,
+                action="sign_avenant",
+                opens_on=opens_on,
+                consequence="sans avenant, le montant des subventions de l'année n'est pas fixé",
+            ),
+            signed,
+        )
+    return _item(
+        milestone,
+        consequence="dotation maintenue si les actions financées sont réalisées ; sinon "
+        "suspension ou récupération décidée par l'autorité",
+    )
 
 
 def _pending_request(state: ContractState, log: _Log) -> _Done | None:
@@ -684,6 +768,21 @@ def _cut_at_early_end(state: ContractState, items: list[AgendaItem]) -> list[Age
             consequence="dernier jour d'application du contrat",
         )
     )
+    rules = state.terms.rules
+    if (
+        termination.phase is Phase.DENONCEE
+        and rules.budget_regime is BudgetRegime.EPRD
+        and state.calendar_law >= 2
+    ):
+        # Out of the contract, the ESMS returns to the annual contradictory procedure.
+        kept.append(
+            _item(
+                after_contradictory_return(state.terms, last_day),
+                f"retour_contradictoire:{last_day.isoformat()}",
+                consequence="le contrat dénoncé, le budget de l'établissement est de nouveau "
+                "fixé chaque année par la procédure contradictoire",
+            )
+        )
     return kept
 
 
@@ -749,6 +848,7 @@ def missed_on_import(state: ContractState, today: date) -> list[AgendaItem]:
 __all__ = [
     "FACT_KINDS",
     "KIND_LABELS",
+    "NOT_DEADLINE_KINDS",
     "PARTY_LABELS",
     "STATUS_LABELS",
     "AgendaItem",

@@ -41,6 +41,19 @@ class DotationSchedule(StrEnum):
     SINGLE_PLUS_REGULARISATION = "versement_unique"
 
 
+class BudgetRegime(StrEnum):
+    """Which yearly budget documents the gestionnaire owes, and by when (CASF)."""
+
+    # The CPOM derogates from the annual contradictory procedure and lists its own documents,
+    # the compte administratif by 30 April N+1 among them (SAD, CHRS).
+    CONTRACT_DOCUMENTS = "documents_du_contrat"
+    # ESMS under a CPOM with the ARS: EPRD of year N, ERRD of N by 30 April N+1.
+    EPRD = "eprd"
+    # The annual contradictory procedure: budget proposals by 31 October N-1, compte
+    # administratif by 30 April N+1 (what an ESMS returns to after an ARS dénonciation).
+    CONTRADICTORY = "contradictoire"
+
+
 @dataclass(frozen=True, slots=True)
 class MonthDay:
     """A day of the year, such as 30 April."""
@@ -108,6 +121,24 @@ class ContractRules:
     dotation_advance_due: MonthDay = MonthDay(3, 31)
     dotation_balance_due: MonthDay = MonthDay(4, 30)
     dotation_regularisation_due: MonthDay = MonthDay(6, 30)
+    # The single yearly payment of the dotation complémentaire (year N), a target of the contract.
+    dotation_single_payment_due: MonthDay = MonthDay(3, 31)
+    # Money paid each month: the funding's twelfth (forfait global, dotation globale) and, paid
+    # by twelfths, the dotation complémentaire; on this day of the month or after it.
+    funding_paid_monthly: bool = False
+    monthly_payment_day: int = 20
+    # The gestionnaire's monthly activity report of month M, due by this day of M+1.
+    monthly_activity_report_day: int | None = None
+    # Yearly budget cycle.
+    budget_regime: BudgetRegime = BudgetRegime.CONTRACT_DOCUMENTS
+    budget_forecast_due: MonthDay = MonthDay(4, 30)
+    budget_forecast_days_after_notification: int = 30
+    budget_proposals_due: MonthDay = MonthDay(10, 31)
+    # The authority's yearly tarification act (arrêté tarifaire, notification of resources),
+    # a target the contract sets; None when the contract sets none.
+    tarification_due: MonthDay | None = None
+    # State (AHI): the yearly avenant fixing the subsidies of subsidised schemes.
+    subsidy_avenant_due: MonthDay | None = None
     cadrage_months: int = 1
     diagnostic_months: int = 3
     negotiation_months: int = 3

@@ -184,12 +184,27 @@ def test_advance_and_balance_schedule() -> None:
     calendar = build_calendar(terms)
     assert dates(calendar, K.DOTATION_ADVANCE_DUE) == [date(y, 3, 31) for y in range(2024, 2029)]
     assert dates(calendar, K.DOTATION_BALANCE_DUE) == [date(y, 4, 30) for y in range(2025, 2030)]
+    # The balance carries the regularisation; the review of the funded actions goes with it.
+    assert dates(calendar, K.DOTATION_REGULARISATION_DUE) == []
+    assert dates(calendar, K.DOTATION_RECOVERY_REVIEW) == [
+        date(y, 4, 30) for y in range(2025, 2030)
+    ]
 
 
-def test_monthly_twelfths_add_no_dated_milestone() -> None:
+def test_monthly_twelfths_are_paid_each_month_and_regularised_the_next_year() -> None:
     terms = make_terms(rules={"dotation_schedule": DotationSchedule.MONTHLY_TWELFTHS})
-    kinds = {m.kind for m in build_calendar(terms).milestones}
-    assert not kinds & {K.DOTATION_ADVANCE_DUE, K.DOTATION_REGULARISATION_DUE}
+    calendar = build_calendar(terms)
+    payments = dates(calendar, K.DOTATION_PAYMENT)
+    assert len(payments) == 60
+    assert payments[:3] == [date(2024, 1, 20), date(2024, 2, 20), date(2024, 3, 20)]
+    assert payments[-1] == date(2028, 12, 20)
+    assert dates(calendar, K.DOTATION_ADVANCE_DUE) == []
+    assert dates(calendar, K.DOTATION_REGULARISATION_DUE) == [
+        date(y, 6, 30) for y in range(2025, 2030)
+    ]
+    assert dates(calendar, K.DOTATION_RECOVERY_REVIEW) == [
+        date(y, 6, 30) for y in range(2025, 2030)
+    ]
 
 
 def test_mid_year_contract_has_one_documents_package_per_exercise() -> None:

@@ -1,0 +1,166 @@
+"""The yearly budget cycle of a contract: what the gestionnaire sends and the authority decides,
+by the budget regime the contract runs under (CASF), and what follows an ARS dénonciation.
+
+* EPRD regime (ESMS under a CPOM with the ARS): the EPRD of year N by 30 April N, or within
+  the days the law gives after the last notification of the year's resources when that comes
+  later; the ERRD of N with the annual documents of N+1 (see `calendar._annual`).
+* Contract documents (SAD, CHRS): the CPOM derogates from the annual contradictory procedure
+  and lists its own documents (the annual documents).
+* Contradictory procedure: budget proposals of N by 31 October N-1.
+* Every year, the authority's tarification act (arrêté tarifaire, notification of resources)
+  where the contract sets a date for it, and, for the State, the avenant that fixes the year's
+  subsidies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from cpom.domain import legal_basis as legal
+from cpom.domain.date_law import Basis, days_after_event
+from cpom.domain.milestones import Milestone, MilestoneKind
+from cpom.domain.terms import BudgetRegime, ContractTerms, MonthDay
+from cpom.domain.working_days import non_working_reason
+
+
+def budget_forecast_day(
+    terms: ContractTerms, exercise: int, notified_on: date | None
+) -> tuple[date, bool]:
+    """The last day to send the EPRD of `exercise`, and whether a late notification moved it.
+
+    The law's date (30 April N) holds unless the year's resources are notified so late that
+    the days the law then gives, counted from the day after the notification, end after it.
+    """
+    rules = terms.rules
+    legal_day = rules.budget_forecast_due.in_year(exercise)
+    if notified_on is None:
+        return legal_day, False
+    after = days_after_event(notified_on, rules.budget_forecast_days_after_notification)
+    return (after, True) if after > legal_day else (legal_day, False)
+
+
+def _yearly_target(
+    kind: MilestoneKind, due: MonthDay, exercises: range, effet: date, rule: str, law: str
+) -> list[Milestone]:
+    basis = Basis(rule, _SOURCES[kind], None, law=law)
+    return [
+        Milestone(day, kind, False, basis, n - exercises.start + 1, n)
+        for n in exercises
+        if (day := due.in_year(n)) >= effet
+    ]
+
+
+def budget_milestones(
+    terms: ContractTerms, echeance: date, resources_notified: Mapping[int, date]
+) -> list[Milestone]:
+    """Every yearly budget step of the contract from its effect to its échéance."""
+    rules = terms.rules
+    territory = terms.authority.territory
+    exercises = range(terms.effet.year, echeance.year + 1)
+    milestones: list[Milestone] = []
+    if rules.budget_regime is BudgetRegime.EPRD:
+        days = rules.budget_forecast_days_after_notification
+        for exercise in exercises:
+            notified_on = resources_notified.get(exercise)
+            day, moved = budget_forecast_day(terms, exercise, notified_on)
+            if moved:
+                assert notified_on is not None
+                rule = (
+                    f"EPRD de l'exercice {exercise} : ressources notifiées le "
+                    f"{notified_on:%d/%m/%Y}, transmission dans les {days} jours qui suivent"
+                )
+            else:
+                rule = (
+                    f"EPRD de l'exercice {exercise} au plus tard le {rules.budget_forecast_due} "
+                    f"{exercise}, ou dans les {days} jours suivant la notification des ressources "
+                    "si elle est plus tardive"
+                )
+            basis = Basis(
+                rule,
+                _SOURCES[MilestoneKind.BUDGET_FORECAST_DUE],
+                notified_on if moved else None,
+                (),
+                non_working_reason(territory, day),
+                legal.cite(legal.follow_up_clause(rules), legal.EPRD),
+            )
+            milestones.append(
+                Milestone(
+                    day,
+                    MilestoneKind.BUDGET_FORECAST_DUE,
+                    True,
+                    basis,
+                    exercise - exercises.start + 1,
+                    exercise,
+                )
+            )
+    elif rules.budget_regime is BudgetRegime.CONTRADICTORY:
+        milestones += proposals_due(terms, range(exercises.start + 1, exercises.stop + 1))
+    if rules.tarification_due is not None:
+        milestones += _yearly_target(
+            MilestoneKind.TARIFICATION_DUE,
+            rules.tarification_due,
+            exercises,
+            terms.effet,
+            f"arrêté de tarification de l'exercice N, pris chaque année (le "
+            f"{rules.tarification_due} N au plus tard, date fixée au contrat)",
+            legal.cite(legal.finances_clause(rules), legal.TARIFICATION_LAW[terms.sector]),
+        )
+    if rules.subsidy_avenant_due is not None:
+        milestones += _yearly_target(
+            MilestoneKind.SUBSIDY_AVENANT_DUE,
+            rules.subsidy_avenant_due,
+            exercises,
+            terms.effet,
+            "avenant annuel fixant le montant des subventions des dispositifs subventionnés "
+            f"de l'exercice N (le {rules.subsidy_avenant_due} N au plus tard, date fixée au "
+            "contrat)",
+            legal.cite(legal.finances_clause(rules), legal.CPOM_LAW[terms.sector]),
+        )
+    return milestones
+
+
+def proposals_due(terms: ContractTerms, exercises: range) -> list[Milestone]:
+    """Budget proposals of each exercise N, due on the contract's day of year N-1."""
+    rules = terms.rules
+    territory = terms.authority.territory
+    milestones = []
+    for exercise in exercises:
+        day = rules.budget_proposals_due.in_year(exercise - 1)
+        basis = Basis(
+            f"propositions budgétaires de l'exercice {exercise} au plus tard le "
+            f"{rules.budget_proposals_due} {exercise - 1} (procédure budgétaire contradictoire "
+            "annuelle)",
+            _SOURCES[MilestoneKind.BUDGET_PROPOSALS_DUE],
+            None,
+            (),
+            non_working_reason(territory, day),
+            legal.PROPOSALS_LAW,
+        )
+        milestones.append(
+            Milestone(day, MilestoneKind.BUDGET_PROPOSALS_DUE, True, basis, None, exercise)
+        )
+    return milestones
+
+
+def after_contradictory_return(terms: ContractTerms, last_day: date) -> Milestone:
+    """The first step of the annual contradictory procedure an ESMS returns to when an ARS
+    contract ends by dénonciation: the budget proposals of the first exercise after it."""
+    exercise = last_day.year + 1
+    [milestone] = proposals_due(terms, range(exercise, exercise + 1))
+    return milestone
+
+
+_SOURCES = {
+    MilestoneKind.BUDGET_FORECAST_DUE: "cpom-rules §3.4 (hors seeds) ; CASF R. 314-210",
+    MilestoneKind.BUDGET_PROPOSALS_DUE: "seed 003 L288-289 ; cpom-rules T93, §7 A19",
+    MilestoneKind.TARIFICATION_DUE: "seed 000 L286 ; seed 001 L235 ; seed 004 L1152",
+    MilestoneKind.SUBSIDY_AVENANT_DUE: "seed 004 L989 et L1189 ; cpom-rules T62, E25",
+}
+
+__all__ = [
+    "after_contradictory_return",
+    "budget_forecast_day",
+    "budget_milestones",
+    "proposals_due",
+]
