@@ -16,11 +16,13 @@ from cpom.access import PARTY_FIELDS, Principal, Role
 from cpom.domain.lifecycle import (
     ENDED,
     IN_FORCE,
+    ITEM_LABELS,
     PRE_SIGNATURE,
     DenonciationMode,
     Party,
     Phase,
     ResiliationReason,
+    accepted_document_items,
 )
 from cpom.domain.live_agenda import AgendaItem, Status, status_on
 from cpom.domain.terms import ContractTerms
@@ -124,6 +126,23 @@ FORMS: dict[str, DecisionForm] = {
                     help="Facultatif : ce que l'examen relève.",
                 ),
             ),
+        ),
+        DecisionForm(
+            "record_tarification",
+            "Enregistrer l'arrêté de tarification d'un exercice",
+            "Enregistrer l'arrêté",
+            (
+                FormField("exercise", "Exercice", Input.NUMBER),
+                FormField(
+                    "notified_on",
+                    "Notifié au gestionnaire le",
+                    Input.DATE,
+                    help="Jour de la notification des ressources de l'exercice : sous le régime "
+                    "de l'EPRD, une notification tardive reporte la date de transmission de "
+                    "l'EPRD.",
+                ),
+            ),
+            attachment_kind="autre",
         ),
         DecisionForm(
             "record_dialogue",
@@ -383,6 +402,11 @@ def defaults(
     answer = awaited_answer(form.action, agenda) if form.action in ANSWERS else None
     if answer is not None and answer.waiting_for is not None:
         values["answered_by"] = answer.waiting_for.value
+    if form.action == "record_tarification":
+        awaited = [
+            item for item in agenda if item.action == "record_tarification" and item.done_on is None
+        ]
+        values["exercise"] = str(awaited[0].exercise if awaited else today.year)
     if form.action in ("submit_documents", "review_documents"):
         kind = "documents:examen:" if form.action == "review_documents" else "documents:"
         awaited = [
@@ -398,7 +422,10 @@ def defaults(
 
 def choices_for(form_field: FormField, terms: ContractTerms) -> tuple[tuple[str, str], ...]:
     if form_field.name == "items":
-        return tuple((item, item.replace("_", " ")) for item in terms.rules.annual_document_items)
+        return tuple(
+            (item, ITEM_LABELS.get(item, item.replace("_", " ")))
+            for item in accepted_document_items(terms)
+        )
     return form_field.choices
 
 

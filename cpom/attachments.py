@@ -40,6 +40,7 @@ DECISION_LABELS = {
     "sign": "signature du contrat",
     "submit_documents": "dépôt des documents annuels",
     "review_documents": "examen des documents annuels",
+    "record_tarification": "arrêté de tarification",
     "record_dialogue": "dialogue de gestion",
     "approve_releve": "approbation du relevé de décisions",
     "request_prorogation": "demande de prorogation",

@@ -25,6 +25,7 @@ TITLES = {
     "sign": "Signer le contrat",
     "submit_documents": "Transmettre les documents annuels",
     "review_documents": "Examiner les documents annuels reçus",
+    "record_tarification": "Enregistrer l'arrêté de tarification de l'exercice",
     "record_dialogue": "Tenir et enregistrer le dialogue de gestion",
     "approve_releve": "Approuver le relevé de décisions",
     "answer_prorogation": "Répondre à la demande de prorogation",

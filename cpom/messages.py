@@ -59,6 +59,15 @@ class ReviewDocuments:
 
 
 @dataclass
+class RecordTarification:
+    """The authority notified the resources of an exercise (its arrêté de tarification)."""
+
+    actor: str
+    exercise: int
+    notified_on: date
+
+
+@dataclass
 class DecideRenegotiation:
     actor: str
 
@@ -145,6 +154,7 @@ DECISIONS: dict[str, type] = {
     "sign": Sign,
     "submit_documents": SubmitDocuments,
     "review_documents": ReviewDocuments,
+    "record_tarification": RecordTarification,
     "record_dialogue": RecordDialogue,
     "approve_releve": ApproveReleve,
     "request_prorogation": RequestProrogation,

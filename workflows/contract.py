@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from cpom import search_attributes as sa
+    from cpom.domain import budget_decisions as budget
     from cpom.domain import lifecycle as life
     from cpom.domain.agenda import (
         AcceptTacitly,
@@ -48,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
         NoticeResult,
         ProjectionUpdate,
         RecordDialogue,
+        RecordTarification,
         RenegotiationRequest,
         RequestProrogation,
         ReviewDocuments,
@@ -526,6 +528,22 @@ class CpomWorkflow:
     def _check_review_documents(self, decision: ReviewDocuments) -> None:
         try:
             life.check_review_documents(self.state, decision.exercise)
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    @workflow.update
+    def record_tarification(self, decision: RecordTarification) -> DecisionResult:
+        summary = budget.apply_record_tarification(
+            self.state, decision.exercise, decision.notified_on, self.today(), decision.actor
+        )
+        return self._decided(f"{summary} : enregistré")
+
+    @record_tarification.validator
+    def _check_record_tarification(self, decision: RecordTarification) -> None:
+        try:
+            budget.check_record_tarification(
+                self.state, decision.exercise, decision.notified_on, self.today()
+            )
         except life.DecisionRefused as error:
             raise _refused(error) from None
 

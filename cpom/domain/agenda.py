@@ -16,6 +16,7 @@ from enum import StrEnum
 from cpom.domain.calendar import Milestone, MilestoneKind, build_calendar
 from cpom.domain.date_law import Basis, add_months
 from cpom.domain.lifecycle import (
+    BUDGET_FORECAST_ITEM,
     ENDED,
     PRE_SIGNATURE,
     ContractState,
@@ -47,6 +48,10 @@ class NoticeKind(StrEnum):
     RENEGOTIATION_OPENED = "renegociation_ouverte"
     DENONCIATION_NOTIFIED = "denonciation_notifiee"
     CONTRACT_ENDED = "fin_du_contrat"
+    BUDGET_FORECAST_REMINDER = "rappel_eprd"
+    BUDGET_FORECAST_RELANCE = "relance_eprd"
+    TARIFICATION_REMINDER = "rappel_arrete_tarification"
+    SUBSIDY_AVENANT_REMINDER = "rappel_avenant_subventions"
 
 
 class Recipient(StrEnum):
@@ -208,6 +213,75 @@ def _in_force(state: ContractState) -> list[Planned]:
             )
         )
     planned += _prorogation_and_renegotiation(state)
+    if state.calendar_law >= 2:
+        planned += _budget_reminders(state, calendar.milestones)
+    return planned
+
+
+# Days before an authority's yearly act (tarification, subsidy avenant) it is reminded of it.
+AUTHORITY_REMINDER_DAYS = 30
+
+
+def _budget_reminders(state: ContractState, milestones: tuple[Milestone, ...]) -> list[Planned]:
+    """Reminders of the yearly budget cycle (calendar law 2): the gestionnaire's EPRD, the
+    authority's tarification act and subsidy avenant, until each is done."""
+    rules = state.terms.rules
+    planned: list[Planned] = []
+    tarified = state.resources_notified
+    avenant_years = {
+        date.fromisoformat(e.details.get("signed_on", e.on.isoformat())).year
+        for e in state.events
+        if e.kind == "avenant_signed" and "new_echeance" not in e.details
+    }
+    for milestone in milestones:
+        exercise = milestone.exercise or 0
+        facts = {
+            "exercise": str(exercise),
+            "due": fr(milestone.day),
+            "basis": _basis_words(milestone.basis),
+        }
+        if milestone.kind is MilestoneKind.BUDGET_FORECAST_DUE:
+            if BUDGET_FORECAST_ITEM in state.submitted.get(exercise, ()):
+                continue
+            for days in rules.annual_documents_reminder_days:
+                planned.append(
+                    Planned(
+                        milestone.day - timedelta(days=days),
+                        REMINDER_HOUR,
+                        f"eprd:rappel:{exercise}:{days}",
+                        Notify(
+                            NoticeKind.BUDGET_FORECAST_REMINDER,
+                            (Recipient.GESTIONNAIRE,),
+                            {**facts, "days": str(days)},
+                        ),
+                    )
+                )
+            planned.append(
+                Planned(
+                    milestone.day + ONE_DAY,
+                    REMINDER_HOUR,
+                    f"eprd:relance:{exercise}",
+                    Notify(NoticeKind.BUDGET_FORECAST_RELANCE, BOTH, facts),
+                )
+            )
+        elif milestone.kind is MilestoneKind.TARIFICATION_DUE and exercise not in tarified:
+            planned.append(
+                Planned(
+                    milestone.day - timedelta(days=AUTHORITY_REMINDER_DAYS),
+                    REMINDER_HOUR,
+                    f"tarification:rappel:{exercise}",
+                    Notify(NoticeKind.TARIFICATION_REMINDER, (Recipient.AUTORITE,), facts),
+                )
+            )
+        elif milestone.kind is MilestoneKind.SUBSIDY_AVENANT_DUE and exercise not in avenant_years:
+            planned.append(
+                Planned(
+                    milestone.day - timedelta(days=AUTHORITY_REMINDER_DAYS),
+                    REMINDER_HOUR,
+                    f"avenant_subventions:rappel:{exercise}",
+                    Notify(NoticeKind.SUBSIDY_AVENANT_REMINDER, (Recipient.AUTORITE,), facts),
+                )
+            )
     return planned
 
 

@@ -283,6 +283,17 @@ def apply_sign(
 
 # The item of `submit_documents` that is the EPRD of an exercise (EPRD regime only).
 BUDGET_FORECAST_ITEM = "eprd"
+# Budget documents whose names are acronyms, as people write them.
+ITEM_LABELS = {"eprd": "EPRD", "errd": "ERRD"}
+
+
+def accepted_document_items(terms: ContractTerms) -> tuple[str, ...]:
+    """What the gestionnaire may send with `submit_documents`: the annual documents, and the
+    EPRD of each exercise under that regime."""
+    items = terms.rules.annual_document_items
+    if terms.rules.budget_regime is BudgetRegime.EPRD:
+        return (*items, BUDGET_FORECAST_ITEM)
+    return items
 
 
 def missing_items(state: ContractState, exercise: int) -> list[str]:
@@ -297,9 +308,7 @@ def check_submit_documents(state: ContractState, exercise: int, items: list[str]
         raise DecisionRefused(
             f"l'exercice {exercise} n'est pas couvert par le contrat ({first} à {last})"
         )
-    expected = state.terms.rules.annual_document_items
-    if state.terms.rules.budget_regime is BudgetRegime.EPRD:
-        expected = (*expected, BUDGET_FORECAST_ITEM)
+    expected = accepted_document_items(state.terms)
     unknown = [item for item in items if item not in expected]
     if unknown:
         raise DecisionRefused(

@@ -47,6 +47,7 @@ DECISION_FIELDS: dict[str, dict[str, Any]] = {
     "sign": {"signed_on": FAR},
     "submit_documents": {"exercise": 1990, "items": ["rapport_activite"]},
     "review_documents": {"exercise": 1990},
+    "record_tarification": {"exercise": 1990, "notified_on": FAR},
     "record_dialogue": {"held_on": FAR, "participants": ["ARS"], "decisions": ["Rien"]},
     "approve_releve": {"party": "gestionnaire"},
     "request_prorogation": {"requested_by": "gestionnaire", "received_on": FAR},
