@@ -121,10 +121,10 @@ class CpomWorkflow:
         self.mail_beside = False
         self.mail_queue: list[NoticeRequest] = []
         self.mail_sending: workflow.ActivityHandle[NoticeResult] | None = None
-        if workflow.patched(CALENDAR_LAW_2):
-            self.state.calendar_law = max(self.state.calendar_law, life.CALENDAR_LAW)
-        else:
+        if not workflow.patched(CALENDAR_LAW_2):
             self.state.calendar_law = 1
+        elif self.state.calendar_law < life.CALENDAR_LAW:
+            self._adopt_current_law()
         # A decision may come with the workflow's first task, and its handler runs before
         # `run`: the past is recorded first, or the decision's notice, due now, would be taken
         # for a past step and never sent.
@@ -188,6 +188,20 @@ class CpomWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._upsert_search_attributes([])
         return self.state.phase.value
+
+    def _adopt_current_law(self) -> None:
+        """A contract begun under an older law moves to the current one at its next run: the
+        reminders the new law adds for days already past are not sent late, all at once."""
+        before = {p.key for p in plan(self.state)}
+        self.state.calendar_law = life.CALENDAR_LAW
+        now = self.now()
+        self.state.done.update(
+            p.key
+            for p in plan(self.state)
+            if p.key not in before
+            and isinstance(p.action, Notify)
+            and local_instant(p.day, p.hour) <= now
+        )
 
     def _record_past_as_past(self) -> None:
         now = self.now()

@@ -64,6 +64,8 @@ def budget_milestones(
         for exercise in exercises:
             notified_on = resources_notified.get(exercise)
             day, moved = budget_forecast_day(terms, exercise, notified_on)
+            if day < terms.effet:  # a year begun under the former contract or regime
+                continue
             if moved:
                 assert notified_on is not None
                 rule = (

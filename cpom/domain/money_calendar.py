@@ -69,6 +69,8 @@ def _monthly(
             on = _on_day(year + month // 12, month % 12 + 1, day)
         else:
             on = _on_day(year, month, day)
+        if on < terms.effet:  # the month the contract takes effect in, before its effect
+            continue
         basis = _basis(rule, source, law, non_working_reason(territory, on) if hard else None)
         milestones.append(Milestone(on, kind, hard, basis, None, year))
     return milestones

@@ -246,7 +246,9 @@ class TestAnnualDocuments:
         )
         planned = plan(state)
         assert [
-            (p.day, p.key) for p in planned if p.key.endswith(":2024") or ":2024:" in p.key
+            (p.day, p.key)
+            for p in planned
+            if p.key.startswith("documents:") and (p.key.endswith(":2024") or ":2024:" in p.key)
         ] == [
             (date(2025, 3, 1), "documents:rappel:2024:60"),
             (date(2025, 5, 1), "documents:relance:2024"),
@@ -839,7 +841,12 @@ def test_actions_already_done_are_left_out() -> None:
     assert "dialogue:convocation:1" not in planned
     assert "documents:rappel:2024:30" not in planned
     assert "renegociation" not in planned
-    assert planned[:3] == ["dialogue:releve:1", "documents:rappel:2024:7", "documents:relance:2024"]
+    assert planned[:4] == [
+        "tarification:rappel:2024",
+        "dialogue:releve:1",
+        "tarification:rappel:2025",
+        "documents:rappel:2024:7",
+    ]
 
 
 def test_the_plan_is_sorted_by_day_then_hour_then_key() -> None:
@@ -853,9 +860,12 @@ def test_the_plan_is_sorted_by_day_then_hour_then_key() -> None:
 
 def test_the_whole_plan_of_a_contract_in_its_first_year() -> None:
     planned = plan(make_state())
-    assert [(p.day, p.hour, p.key) for p in planned][:8] == [
+    assert [(p.day, p.hour, p.key) for p in planned][:10] == [
+        # The Département reminded of its yearly arrêté tarifaire, a month before its target.
+        (date(2024, 3, 1), 8, "tarification:rappel:2024"),
         (date(2024, 6, 9), 8, "dialogue:convocation:1"),
         (date(2024, 7, 7), 8, "dialogue:releve:1"),
+        (date(2025, 3, 1), 8, "tarification:rappel:2025"),
         (date(2025, 3, 31), 8, "documents:rappel:2024:30"),
         (date(2025, 4, 23), 8, "documents:rappel:2024:7"),
         (date(2025, 5, 1), 8, "documents:relance:2024"),
@@ -863,33 +873,41 @@ def test_the_whole_plan_of_a_contract_in_its_first_year() -> None:
         (date(2025, 6, 9), 8, "dialogue:convocation:2"),
         (date(2025, 7, 7), 8, "dialogue:releve:2"),
     ]
-    # Five years of dialogues (2 each) and documents (4 each), then the final-year bilan, the
-    # execution report, the renewal, the notice reminder, the renegotiation and the end (2).
-    assert len(planned) == 5 * 2 + 5 * 4 + 7
+    # Five years of dialogues (2 each), documents (4 each) and tarification reminders (1 each),
+    # then the final-year bilan, the execution report, the renewal, the notice reminder, the
+    # renegotiation and the end (2).
+    assert len(planned) == 5 * 2 + 5 * 4 + 5 + 7
+
+
+def tarified_state(phase: Phase = Phase.EXECUTION) -> ContractState:
+    """A contract whose yearly tarification acts are all recorded: no reminder of them."""
+    state = make_state(phase)
+    state.resources_notified = {year: date(year, 1, 15) for year in range(2024, 2029)}
+    return state
 
 
 class TestDue:
     def test_nothing_is_due_before_the_first_action(self) -> None:
-        assert due(make_state(), date(2024, 6, 8), 23) == []
+        assert due(tarified_state(), date(2024, 6, 8), 23) == []
 
     def test_a_reminder_is_not_due_before_its_hour(self) -> None:
-        assert due(make_state(), date(2024, 6, 9), REMINDER_HOUR - 1) == []
+        assert due(tarified_state(), date(2024, 6, 9), REMINDER_HOUR - 1) == []
 
     def test_a_reminder_is_due_from_its_hour(self) -> None:
-        assert keys(due(make_state(), date(2024, 6, 9), REMINDER_HOUR)) == [
+        assert keys(due(tarified_state(), date(2024, 6, 9), REMINDER_HOUR)) == [
             "dialogue:convocation:1"
         ]
 
     def test_an_action_of_an_earlier_day_is_due_at_any_hour(self) -> None:
-        assert keys(due(make_state(), date(2024, 6, 10), 0)) == ["dialogue:convocation:1"]
+        assert keys(due(tarified_state(), date(2024, 6, 10), 0)) == ["dialogue:convocation:1"]
 
     def test_midnight_actions_are_due_at_hour_zero(self) -> None:
-        state = make_state(Phase.SIGNE)
+        state = tarified_state(Phase.SIGNE)
         assert keys(due(state, date(2024, 1, 1), 0)) == ["phase:execution:2024-01-01"]
         assert due(state, date(2023, 12, 31), 23) == []
 
     def test_every_overdue_action_is_due_in_plan_order(self) -> None:
-        assert keys(due(make_state(), date(2025, 4, 23), REMINDER_HOUR)) == [
+        assert keys(due(tarified_state(), date(2025, 4, 23), REMINDER_HOUR)) == [
             "dialogue:convocation:1",
             "dialogue:releve:1",
             "documents:rappel:2024:30",
@@ -897,7 +915,7 @@ class TestDue:
         ]
 
     def test_done_actions_are_never_due(self) -> None:
-        state = make_state()
+        state = tarified_state()
         state.done = {"dialogue:convocation:1"}
         assert keys(due(state, date(2024, 7, 7), REMINDER_HOUR)) == ["dialogue:releve:1"]
 
