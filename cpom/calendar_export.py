@@ -9,6 +9,7 @@ from typing import Protocol
 from icalendar import Alarm, Calendar, Event
 
 from cpom.domain.calendar import EVENT_KINDS, ContractCalendar, Milestone
+from cpom.domain.milestones import ROUTINE_KINDS
 from cpom.domain.live_agenda import STATUS_LABELS, AgendaItem, Status, status_on
 from cpom.domain.terms import ContractTerms
 
@@ -98,9 +99,10 @@ def calendar_to_ics(terms: ContractTerms, calendar: ContractCalendar) -> bytes:
         event.add("dtend", m.day + timedelta(days=1))
         event.add("summary", f"{m.label} — CPOM {terms.reference}")
         event.add("description", _explanation(m))
-        event.add("categories", ["délai légal" if m.hard else "cible"])
+        routine = m.kind in ROUTINE_KINDS
+        event.add("categories", [_category(m.hard, routine)])
         event.add("transp", "TRANSPARENT")
-        if m.hard:
+        if m.hard and not routine:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("description", f"Dans 7 jours : {m.label}")
@@ -109,6 +111,16 @@ def calendar_to_ics(terms: ContractTerms, calendar: ContractCalendar) -> bytes:
         ics.add_component(event)
     ical: bytes = ics.to_ical()
     return ical
+
+
+ROUTINE_VALUES = frozenset(kind.value for kind in ROUTINE_KINDS)
+
+
+def _category(hard: bool, routine: bool) -> str:
+    """Payments and monthly reports are dates to know: no alarm rings for them."""
+    if routine:
+        return "date à connaître"
+    return "délai légal" if hard else "cible"
 
 
 def _stamp(terms: ContractTerms) -> datetime:
@@ -148,9 +160,10 @@ def agenda_to_ics(
             prefix = "[en retard] " if status is Status.MISSED and item.obligation else ""
             event.add("summary", f"{prefix}{item.label} — CPOM {contract.reference}")
             event.add("description", _item_text(contract, item, status))
-            event.add("categories", ["délai légal" if item.hard else "cible"])
+            routine = item.kind in ROUTINE_VALUES
+            event.add("categories", [_category(item.hard, routine)])
             event.add("transp", "TRANSPARENT")
-            if item.hard and status in (Status.PENDING, Status.UPCOMING):
+            if item.hard and not routine and status in (Status.PENDING, Status.UPCOMING):
                 alarm = Alarm()
                 alarm.add("action", "DISPLAY")
                 alarm.add("description", f"Dans 7 jours : {item.label}")

@@ -27,7 +27,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from cpom import health as temporal_health
 from cpom import idempotency
 from cpom.access import Principal
-from cpom.calendar_export import agenda_to_ics
+from cpom.calendar_export import ROUTINE_VALUES, agenda_to_ics
 from cpom.db import projection
 from cpom.db.models import (
     MAX_ROW_ID,
@@ -474,6 +474,8 @@ class ContractService:
                     col(AgendaRecord.day) >= day - FEED_PAST,
                     col(AgendaRecord.day) <= day + FEED_AHEAD,
                     col(AgendaRecord.hard) | col(AgendaRecord.awaited),
+                    # Payments and monthly reports stay in each contract's own calendar.
+                    col(AgendaRecord.kind).not_in(ROUTINE_VALUES),
                 )
                 .order_by(col(AgendaRecord.reference), col(AgendaRecord.day))
             )

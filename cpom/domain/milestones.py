@@ -82,10 +82,13 @@ LABELS: dict[MilestoneKind, str] = {
 }
 
 
-# Payments and monthly reports: dates to know, shown in the agenda, never a contract's "next
-# deadline" (they come back every month or are the authority's own bookkeeping).
+# Money dates and monthly reports: dates to know, shown in the agenda, never a contract's "next
+# deadline" (they come back every month, or are the authority's own bookkeeping).
 ROUTINE_KINDS = frozenset(
     {
+        MilestoneKind.DOTATION_ADVANCE_DUE,
+        MilestoneKind.DOTATION_BALANCE_DUE,
+        MilestoneKind.DOTATION_REGULARISATION_DUE,
         MilestoneKind.DOTATION_PAYMENT,
         MilestoneKind.FUNDING_PAYMENT,
         MilestoneKind.MONTHLY_ACTIVITY_REPORT_DUE,

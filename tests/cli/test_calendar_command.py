@@ -148,10 +148,17 @@ def test_ics_file_opens_in_a_calendar_application(
     assert "jalons écrits" in out
     parsed = Calendar.from_ical(target.read_bytes())
     events = list(parsed.walk("VEVENT"))
-    assert len(events) == 24
+    # 24 steps of the contract's life (the 5 regularisations of the dotation among them), 60
+    # monthly forfait payments, 60 monthly APA reports, and for each of the 5 exercises the
+    # dotation's payment, the review of what it funded and the arrêté tarifaire.
+    assert len(events) == 24 + 60 + 60 + 5 * 3
     notice = next(e for e in events if "notification" in str(e["SUMMARY"]))
     assert notice.decoded("DTSTART") == date(2028, 6, 30)
     assert len(list(notice.walk("VALARM"))) == 1
+    # Money and monthly reports are dates to know: no alarm rings for them.
+    payment = next(e for e in events if "Versement mensuel" in str(e["SUMMARY"]))
+    assert list(payment.walk("VALARM")) == []
+    assert payment["CATEGORIES"].cats == ["date à connaître"]
     assert len({str(e["UID"]) for e in events}) == len(events)
 
 

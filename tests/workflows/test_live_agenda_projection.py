@@ -223,9 +223,9 @@ async def test_only_what_changed_crosses_the_workflow_boundary(captured: Capture
     assert first.agenda is not None
     everything = {item.key for item in first.agenda}
     assert "documents:2025" in everything
-    # The eight reminders already due go out after the first projection, each projected once
-    # sent.
-    settled = await captured.after_notices(8)
+    # The eleven reminders already due (three of them of the yearly arrêté tarifaire) go out
+    # after the first projection, each projected once sent.
+    settled = await captured.after_notices(11)
     await captured.handle.execute_update(
         "submit_documents", SubmitDocuments("gestionnaire", 2025, list(SAD_ITEMS))
     )

@@ -215,7 +215,10 @@ async def test_worker_stopped_and_restarted_loses_and_repeats_nothing() -> None:
         terms = contract()
         await life.start(terms, date(2025, 1, 1), imported=True)
         await life.advance_to(date(2025, 4, 1))
-        assert [m.notice for m in life.catcher.caught] == ["rappel_documents_annuels"]
+        assert [m.notice for m in life.catcher.caught] == [
+            "rappel_arrete_tarification",  # 1 March 2025, a month before its 31 March target
+            "rappel_documents_annuels",
+        ]
         await life.stop_worker()
         await life.start_worker()
         await life.advance_to(date(2025, 5, 20))
@@ -227,7 +230,7 @@ async def test_worker_stopped_and_restarted_loses_and_repeats_nothing() -> None:
             ("2025-05-16", "escalade_documents_annuels"),
         ]
         message_ids = [m.message["Message-ID"] for m in life.catcher.caught]
-        assert len(message_ids) == len(set(message_ids)) == 4
+        assert len(message_ids) == len(set(message_ids)) == 5
 
 
 async def test_search_attributes_let_supervisors_find_contracts() -> None:
