@@ -9,8 +9,8 @@ from typing import Protocol
 from icalendar import Alarm, Calendar, Event
 
 from cpom.domain.calendar import EVENT_KINDS, ContractCalendar, Milestone
-from cpom.domain.milestones import ROUTINE_KINDS
 from cpom.domain.live_agenda import STATUS_LABELS, AgendaItem, Status, status_on
+from cpom.domain.milestones import ROUTINE_KINDS
 from cpom.domain.terms import ContractTerms
 
 _WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")

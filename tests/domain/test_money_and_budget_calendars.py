@@ -155,7 +155,9 @@ class TestArsBudgetCycle:
     def test_a_tarification_is_recorded_once_and_only_in_force(self) -> None:
         state = ars_state()
         apply_record_tarification(state, 2025, date(2025, 5, 2), date(2025, 5, 3), AGENT)
-        with pytest.raises(life.DecisionRefused, match="déjà enregistrée .notifiée le 02/05/2025"):
+        with pytest.raises(
+            life.DecisionRefused, match=r"déjà enregistrée \(notifiée le 02/05/2025"
+        ):
             check_record_tarification(state, 2025, date(2025, 5, 4), date(2025, 5, 5))
         state.phase = life.Phase.ECHUE
         with pytest.raises(life.DecisionRefused, match="le contrat est terminé"):
@@ -231,9 +233,10 @@ class TestStateSubsidies:
             build_calendar(make_terms(sector=s))
             for s in (Sector.SAD, Sector.ESMS_ARS, Sector.AHI_ETAT)
         )
-        assert sad.of_kind(K.MONTHLY_ACTIVITY_REPORT_DUE) and not ars.of_kind(
-            K.MONTHLY_ACTIVITY_REPORT_DUE
-        )
-        assert ars.of_kind(K.BUDGET_FORECAST_DUE) and not sad.of_kind(K.BUDGET_FORECAST_DUE)
-        assert state.of_kind(K.SUBSIDY_AVENANT_DUE) and not sad.of_kind(K.SUBSIDY_AVENANT_DUE)
+        assert sad.of_kind(K.MONTHLY_ACTIVITY_REPORT_DUE)
+        assert not ars.of_kind(K.MONTHLY_ACTIVITY_REPORT_DUE)
+        assert ars.of_kind(K.BUDGET_FORECAST_DUE)
+        assert not sad.of_kind(K.BUDGET_FORECAST_DUE)
+        assert state.of_kind(K.SUBSIDY_AVENANT_DUE)
+        assert not sad.of_kind(K.SUBSIDY_AVENANT_DUE)
         assert replace(make_terms().rules).funding_paid_monthly
