@@ -31,6 +31,7 @@ TITLES = {
     "answer_denonciation": "Répondre à la proposition de dénonciation d'un commun accord",
     "sign_avenant": "Signer l'avenant de prorogation",
     "open_renegotiation": "Ouvrir la négociation d'un nouveau CPOM",
+    "answer_authorisation": "Se prononcer sur la demande d'autorisation du gestionnaire",
 }
 
 

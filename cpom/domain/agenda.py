@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
+from cpom.domain.authorisation import IMPLICIT_OUTCOMES
 from cpom.domain.calendar import Milestone, MilestoneKind, build_calendar
 from cpom.domain.date_law import add_months
 from cpom.domain.lifecycle import (
@@ -23,6 +24,7 @@ from cpom.domain.lifecycle import (
     Phase,
     missing_items,
 )
+from cpom.domain.terms import Silence
 
 REMINDER_HOUR = 8
 ONE_DAY = timedelta(days=1)
@@ -44,6 +46,9 @@ class NoticeKind(StrEnum):
     RENEGOTIATION_OPENED = "renegociation_ouverte"
     DENONCIATION_NOTIFIED = "denonciation_notifiee"
     CONTRACT_ENDED = "fin_du_contrat"
+    AUTHORISATION_REQUESTED = "demande_d_autorisation_recue"
+    AUTHORISATION_REPLY_REMINDER = "rappel_reponse_autorisation"
+    AUTHORISATION_SILENCE = "rejet_implicite_autorisation"
 
 
 class Recipient(StrEnum):
@@ -77,9 +82,23 @@ class ChangePhase:
     why: str
 
 
+class SilentRequest(StrEnum):
+    """Requests whose reply window gives a meaning to the silence of the party asked."""
+
+    PROROGATION = "prorogation"
+    AUTHORISATION = "autorisation"
+
+
 @dataclass
-class AcceptTacitly:
+class ApplySilence:
+    """The reply window of a request ended in silence: what silence means (`meaning`, from
+    the rules, never assumed) applies to it: a prorogation is accepted, an authorisation
+    request rejected (cpom-rules A26)."""
+
+    request: SilentRequest
+    request_id: str
     reply_deadline: date
+    meaning: Silence
 
 
 @dataclass
@@ -93,7 +112,7 @@ class EndContract:
     why: str
 
 
-Action = Notify | Generate | ChangePhase | AcceptTacitly | OpenRenegotiation | EndContract
+Action = Notify | Generate | ChangePhase | ApplySilence | OpenRenegotiation | EndContract
 
 
 @dataclass
@@ -173,6 +192,7 @@ def _in_force(state: ContractState) -> list[Planned]:
         planned += _phase_changes(state, echeance)
         planned += _end(state, echeance)
     planned += _prorogation_events(state)
+    planned += _authorisations(state)
     if not stopped_early:
         planned += _documents(state, calendar.of_kind(MilestoneKind.ANNUAL_DOCUMENTS_DUE))
     if ended or stopped_early:
@@ -456,7 +476,12 @@ def _prorogation_and_renegotiation(state: ContractState) -> list[Planned]:
                 pending.reply_deadline + ONE_DAY,
                 0,
                 f"prorogation:tacite:{pending.received_on}",
-                AcceptTacitly(pending.reply_deadline),
+                ApplySilence(
+                    SilentRequest.PROROGATION,
+                    pending.received_on.isoformat(),
+                    pending.reply_deadline,
+                    Silence.ACCEPT,
+                ),
             )
         )
         return planned
@@ -525,4 +550,73 @@ def _prorogation_and_renegotiation(state: ContractState) -> list[Planned]:
     else:
         why = "durée maximale atteinte, pas de prorogation possible"
     planned.append(Planned(renegotiation, 0, "renegociation", OpenRenegotiation(why)))
+    return planned
+
+
+# Authorisation requests (seed 004 L890-894) ---------------------------------------------------
+
+# Days before the last day of an authorisation request's window the authority is reminded.
+AUTHORISATION_REMINDER_DAYS = 7
+
+
+def _authorisations(state: ContractState) -> list[Planned]:
+    """Each request is announced to both parties; while it waits, the authority is reminded a
+    week before the last day and its silence applies the day after; once silence has applied,
+    both parties are told."""
+    planned: list[Planned] = []
+    for request in state.authorisations:
+        key = f"autorisation:{request.id}"
+        silence_on = request.reply_deadline + ONE_DAY
+        facts = {
+            "request_id": request.id,
+            "subject": request.subject,
+            "received_on": fr(request.received_on),
+            "reply_deadline": fr(request.reply_deadline),
+            "silence_on": fr(silence_on),
+            "on_silence": request.on_silence.value,
+        }
+        planned.append(
+            Planned(
+                request.received_on,
+                0,
+                f"{key}:demande",
+                Notify(NoticeKind.AUTHORISATION_REQUESTED, BOTH, facts),
+            )
+        )
+        if request.outcome is None:
+            reminder = request.reply_deadline - timedelta(days=AUTHORISATION_REMINDER_DAYS)
+            # A request recorded late gets no reminder of a day already past.
+            if reminder >= request.recorded_on:
+                planned.append(
+                    Planned(
+                        reminder,
+                        REMINDER_HOUR,
+                        f"{key}:rappel",
+                        Notify(
+                            NoticeKind.AUTHORISATION_REPLY_REMINDER, (Recipient.AUTORITE,), facts
+                        ),
+                    )
+                )
+            planned.append(
+                Planned(
+                    silence_on,
+                    0,
+                    f"{key}:silence",
+                    ApplySilence(
+                        SilentRequest.AUTHORISATION,
+                        request.id,
+                        request.reply_deadline,
+                        request.on_silence,
+                    ),
+                )
+            )
+        elif request.outcome in IMPLICIT_OUTCOMES:
+            planned.append(
+                Planned(
+                    request.decided_on or silence_on,
+                    0,
+                    f"{key}:silence:avis",
+                    Notify(NoticeKind.AUTHORISATION_SILENCE, BOTH, facts),
+                )
+            )
     return planned

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from cpom.domain.calendar import reply_window
 from cpom.domain.date_law import add_months, anniversary
-from cpom.domain.terms import ContractTerms, Prorogation
+from cpom.domain.terms import ContractTerms, Prorogation, Silence
 from cpom.domain.terms_validation import InvalidTerms, check_terms
 
 
@@ -129,6 +129,34 @@ class Termination:
     reason: str
 
 
+class AuthorisationOutcome(StrEnum):
+    GRANTED = "accordee"
+    REFUSED = "refusee"
+    IMPLICITLY_REJECTED = "rejet_implicite"
+    IMPLICITLY_GRANTED = "accord_implicite"
+
+
+@dataclass
+class AuthorisationRequest:
+    """A request of the gestionnaire for an authorisation the authority grants or refuses
+    (seed 004 L890-894), its reply window, and its outcome once decided; the rules are in
+    `cpom.domain.authorisation`."""
+
+    id: str
+    subject: str
+    received_on: date
+    reply_deadline: date
+    # The day the request was recorded: reminders due before it are not sent.
+    recorded_on: date
+    on_silence: Silence = Silence.REJECT
+    requested_by: Party = Party.GESTIONNAIRE
+    outcome: AuthorisationOutcome | None = None
+    # The day the answer was received, or the day after the last day of the window.
+    decided_on: date | None = None
+    decided_by: str | None = None
+    reasons: str = ""
+
+
 @dataclass
 class ContractState:
     """Everything the workflow carries from one run to the next (continue-as-new)."""
@@ -154,6 +182,8 @@ class ContractState:
     declared_up_to_date_on: date | None = None
     # A dénonciation d'un commun accord proposed by one party, awaiting the other's answer.
     pending_denonciation: PendingDenonciation | None = None
+    # Authorisation requests of the gestionnaire, pending and decided, in the order received.
+    authorisations: list[AuthorisationRequest] = field(default_factory=list)
 
 
 def initial_phase(terms: ContractTerms, today: date) -> Phase:

@@ -110,6 +110,7 @@ AHI_ETAT = Preset(
         cadrage_months=1,
         diagnostic_months=4,
         negotiation_months=4,
+        authorisation_reply_months=2,
     ),
     notes=(
         "Notification 12 mois avant l'échéance, réponse en 2 mois (seed 004 modèle V.2, "
@@ -118,6 +119,9 @@ AHI_ETAT = Preset(
         "CPOM complexes (seed 004 L771).",
         "Dialogue de gestion a minima à mi-parcours (seed 004 L691).",
         "Modification ou résiliation unilatérale par l'autorité de tarification (seed 004 L1009).",
+        "Demande d'autorisation (extension de capacité, places déclarées) : l'État se prononce "
+        "dans les 2 mois de la réception ; son silence vaut rejet (loi ELAN, art. 125 IV ; "
+        "seed 004 L892-894).",
     ),
 )
 

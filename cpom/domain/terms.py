@@ -111,6 +111,11 @@ class ContractRules:
     cadrage_months: int = 1
     diagnostic_months: int = 3
     negotiation_months: int = 3
+    # Authorisation requests of the gestionnaire to the authority (seed 004 L890-894, loi ELAN
+    # art. 125 IV): the months the authority has to answer from the proven receipt, and what its
+    # silence then means. None: the contract provides for no such request.
+    authorisation_reply_months: int | None = None
+    authorisation_silence: Silence = Silence.REJECT
 
 
 @dataclass(frozen=True, slots=True)
