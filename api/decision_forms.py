@@ -276,6 +276,56 @@ FORMS: dict[str, DecisionForm] = {
             attachment_kind="autre",
         ),
         DecisionForm(
+            "request_authorisation",
+            "Enregistrer une demande d'autorisation du gestionnaire",
+            "Enregistrer la demande",
+            (
+                FormField(
+                    "subject",
+                    "Objet de la demande",
+                    Input.TEXT,
+                    help="Par exemple : extension de 12 places du CHRS, ou autorisation des "
+                    "places déclarées au 30 juin 2017.",
+                ),
+                FormField(
+                    "received_on",
+                    "Reçue par l'autorité le",
+                    Input.DATE,
+                    help="Jour de la réception prouvée (accusé de réception) : le délai de "
+                    "décision court à partir du lendemain.",
+                ),
+            ),
+            explanation="L'autorité se prononce dans le délai du contrat (deux mois pour l'État, "
+            "loi ELAN, art. 125 IV) ; sans réponse au dernier jour, son silence vaut rejet.",
+            attachment_kind="avis_de_reception",
+        ),
+        DecisionForm(
+            "answer_authorisation",
+            "Se prononcer sur une demande d'autorisation",
+            "Enregistrer la décision",
+            (
+                FormField("request_id", "Demande", Input.SELECT),
+                FormField(
+                    "accept",
+                    "Décision",
+                    Input.YES_NO,
+                    choices=(("true", "Accorder l'autorisation"), ("false", "La refuser")),
+                ),
+                FormField("received_on", "Décision notifiée le", Input.DATE),
+                FormField(
+                    "reasons",
+                    "Motifs",
+                    Input.TEXT,
+                    required=False,
+                    help="Obligatoires pour un refus : la décision de rejet est motivée (code "
+                    "des relations entre le public et l'administration, art. L. 211-2).",
+                ),
+            ),
+            explanation="Une décision notifiée après le dernier jour du délai est refusée : la "
+            "demande est alors déjà rejetée par le silence de l'autorité.",
+            attachment_kind="autre",
+        ),
+        DecisionForm(
             "terminate",
             "Enregistrer une résiliation",
             "Enregistrer la résiliation",
@@ -308,7 +358,7 @@ _NEGOTIATION_STEP = {
 
 
 # Answers to a request of the other party: offered only while one awaits them.
-ANSWERS = frozenset({"answer_prorogation", "answer_denonciation"})
+ANSWERS = frozenset({"answer_prorogation", "answer_denonciation", "answer_authorisation"})
 
 
 def applies(action: str, phase: Phase) -> bool:
@@ -342,6 +392,7 @@ def allowed_forms(
     contract_siren: str | None,
     phase: Phase,
     agenda: Sequence[AgendaItem],
+    terms: ContractTerms | None = None,
 ) -> list[DecisionForm]:
     return [
         form
@@ -349,7 +400,25 @@ def allowed_forms(
         if principal.may_act(form.action, contract_siren)
         and applies(form.action, phase)
         and (form.action not in ANSWERS or answerable(principal, form.action, agenda))
+        and (terms is None or provided_for(form.action, terms))
     ]
+
+
+def provided_for(action: str, terms: ContractTerms) -> bool:
+    """Whether the contract's rules provide for the decision at all."""
+    if action == "request_authorisation":
+        return terms.rules.authorisation_reply_months is not None
+    return True
+
+
+def pending_authorisations(agenda: Sequence[AgendaItem]) -> tuple[tuple[str, str], ...]:
+    """The authorisation requests awaiting the authority, as (id, label) choices."""
+    prefix = "autorisation:"
+    return tuple(
+        (item.key.removeprefix(prefix), item.label)
+        for item in agenda
+        if item.action == "answer_authorisation" and item.done_on is None
+    )
 
 
 def fields_for(principal: Principal, form: DecisionForm) -> tuple[FormField, ...]:
@@ -378,11 +447,15 @@ def defaults(
     for form_field in form.fields:
         if form_field.input is Input.DATE and form_field.required:
             values[form_field.name] = today.isoformat()
-        elif form_field.input is Input.SELECT:
+        elif form_field.input is Input.SELECT and form_field.choices:
             values[form_field.name] = form_field.choices[0][0]
     answer = awaited_answer(form.action, agenda) if form.action in ANSWERS else None
     if answer is not None and answer.waiting_for is not None:
         values["answered_by"] = answer.waiting_for.value
+    if form.action == "answer_authorisation":
+        waiting = pending_authorisations(agenda)
+        if waiting:
+            values["request_id"] = waiting[0][0]
     if form.action in ("submit_documents", "review_documents"):
         kind = "documents:examen:" if form.action == "review_documents" else "documents:"
         awaited = [
@@ -396,7 +469,11 @@ def defaults(
     return values
 
 
-def choices_for(form_field: FormField, terms: ContractTerms) -> tuple[tuple[str, str], ...]:
+def choices_for(
+    form_field: FormField, terms: ContractTerms, agenda: Sequence[AgendaItem] = ()
+) -> tuple[tuple[str, str], ...]:
+    if form_field.name == "request_id":
+        return pending_authorisations(agenda)
     if form_field.name == "items":
         return tuple((item, item.replace("_", " ")) for item in terms.rules.annual_document_items)
     return form_field.choices
