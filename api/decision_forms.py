@@ -295,6 +295,56 @@ FORMS: dict[str, DecisionForm] = {
             attachment_kind="autre",
         ),
         DecisionForm(
+            "request_authorisation",
+            "Enregistrer une demande d'autorisation du gestionnaire",
+            "Enregistrer la demande",
+            (
+                FormField(
+                    "subject",
+                    "Objet de la demande",
+                    Input.TEXT,
+                    help="Par exemple : extension de 12 places du CHRS, ou autorisation des "
+                    "places déclarées au 30 juin 2017.",
+                ),
+                FormField(
+                    "received_on",
+                    "Reçue par l'autorité le",
+                    Input.DATE,
+                    help="Jour de la réception prouvée (accusé de réception) : le délai de "
+                    "décision court à partir du lendemain.",
+                ),
+            ),
+            explanation="L'autorité se prononce dans le délai du contrat (deux mois pour l'État, "
+            "loi ELAN, art. 125 IV) ; sans réponse au dernier jour, son silence vaut rejet.",
+            attachment_kind="avis_de_reception",
+        ),
+        DecisionForm(
+            "answer_authorisation",
+            "Se prononcer sur une demande d'autorisation",
+            "Enregistrer la décision",
+            (
+                FormField("request_id", "Demande", Input.SELECT),
+                FormField(
+                    "accept",
+                    "Décision",
+                    Input.YES_NO,
+                    choices=(("true", "Accorder l'autorisation"), ("false", "La refuser")),
+                ),
+                FormField("received_on", "Décision notifiée le", Input.DATE),
+                FormField(
+                    "reasons",
+                    "Motifs",
+                    Input.TEXT,
+                    required=False,
+                    help="Obligatoires pour un refus : la décision de rejet est motivée (code "
+                    "des relations entre le public et l'administration, art. L. 211-2).",
+                ),
+            ),
+            explanation="Une décision notifiée après le dernier jour du délai est refusée : la "
+            "demande est alors déjà rejetée par le silence de l'autorité.",
+            attachment_kind="autre",
+        ),
+        DecisionForm(
             "terminate",
             "Enregistrer une résiliation",
             "Enregistrer la résiliation",
@@ -327,7 +377,7 @@ _NEGOTIATION_STEP = {
 
 
 # Answers to a request of the other party: offered only while one awaits them.
-ANSWERS = frozenset({"answer_prorogation", "answer_denonciation"})
+ANSWERS = frozenset({"answer_prorogation", "answer_denonciation", "answer_authorisation"})
 
 
 def applies(action: str, phase: Phase) -> bool:
@@ -361,6 +411,7 @@ def allowed_forms(
     contract_siren: str | None,
     phase: Phase,
     agenda: Sequence[AgendaItem],
+    terms: ContractTerms | None = None,
 ) -> list[DecisionForm]:
     return [
         form
@@ -368,7 +419,25 @@ def allowed_forms(
         if principal.may_act(form.action, contract_siren)
         and applies(form.action, phase)
         and (form.action not in ANSWERS or answerable(principal, form.action, agenda))
+        and (terms is None or provided_for(form.action, terms))
     ]
+
+
+def provided_for(action: str, terms: ContractTerms) -> bool:
+    """Whether the contract's rules provide for the decision at all."""
+    if action == "request_authorisation":
+        return terms.rules.authorisation_reply_months is not None
+    return True
+
+
+def pending_authorisations(agenda: Sequence[AgendaItem]) -> tuple[tuple[str, str], ...]:
+    """The authorisation requests awaiting the authority, as (id, label) choices."""
+    prefix = "autorisation:"
+    return tuple(
+        (item.key.removeprefix(prefix), item.label)
+        for item in agenda
+        if item.action == "answer_authorisation" and item.done_on is None
+    )
 
 
 def fields_for(principal: Principal, form: DecisionForm) -> tuple[FormField, ...]:
@@ -397,7 +466,7 @@ def defaults(
     for form_field in form.fields:
         if form_field.input is Input.DATE and form_field.required:
             values[form_field.name] = today.isoformat()
-        elif form_field.input is Input.SELECT:
+        elif form_field.input is Input.SELECT and form_field.choices:
             values[form_field.name] = form_field.choices[0][0]
     answer = awaited_answer(form.action, agenda) if form.action in ANSWERS else None
     if answer is not None and answer.waiting_for is not None:
@@ -407,6 +476,10 @@ def defaults(
             item for item in agenda if item.action == "record_tarification" and item.done_on is None
         ]
         values["exercise"] = str(awaited[0].exercise if awaited else today.year)
+    if form.action == "answer_authorisation":
+        waiting = pending_authorisations(agenda)
+        if waiting:
+            values["request_id"] = waiting[0][0]
     if form.action in ("submit_documents", "review_documents"):
         kind = "documents:examen:" if form.action == "review_documents" else "documents:"
         awaited = [
@@ -420,7 +493,11 @@ def defaults(
     return values
 
 
-def choices_for(form_field: FormField, terms: ContractTerms) -> tuple[tuple[str, str], ...]:
+def choices_for(
+    form_field: FormField, terms: ContractTerms, agenda: Sequence[AgendaItem] = ()
+) -> tuple[tuple[str, str], ...]:
+    if form_field.name == "request_id":
+        return pending_authorisations(agenda)
     if form_field.name == "items":
         return tuple(
             (item, ITEM_LABELS.get(item, item.replace("_", " ")))

@@ -3,8 +3,8 @@
 * agent: reads every contract and records every decision;
 * supervisor: reads every contract, decides nothing;
 * gestionnaire: reads only its own contracts (by SIREN) and submits its documents, its answers
-  to a prorogation or to a proposed mutual dénonciation and its approval of a relevé de
-  décisions.
+  to a prorogation or to a proposed mutual dénonciation, its approval of a relevé de décisions
+  and its requests for an authorisation (which only the authority answers).
 
 Some decisions are taken in the name of one party of the contract, which the decision names
 (`PARTY_FIELDS`); `Principal.decision_fields` says which party a person may act as.
@@ -53,7 +53,13 @@ ROLE_LABELS = {
     Role.GESTIONNAIRE: "gestionnaire",
 }
 GESTIONNAIRE_ACTIONS = frozenset(
-    {"submit_documents", "answer_prorogation", "approve_releve", "answer_denonciation"}
+    {
+        "submit_documents",
+        "answer_prorogation",
+        "approve_releve",
+        "answer_denonciation",
+        "request_authorisation",
+    }
 )
 # The field of each decision that names the party it is taken for.
 PARTY_FIELDS = {
@@ -62,6 +68,8 @@ PARTY_FIELDS = {
     "answer_prorogation": "answered_by",
     "denounce": "notified_by",
     "answer_denonciation": "answered_by",
+    "request_authorisation": "requested_by",
+    "answer_authorisation": "answered_by",
 }
 
 

@@ -50,6 +50,8 @@ DECISION_LABELS = {
     "denounce": "dénonciation",
     "answer_denonciation": "réponse à la proposition de dénonciation",
     "terminate": "résiliation",
+    "request_authorisation": "demande d'autorisation",
+    "answer_authorisation": "décision sur la demande d'autorisation",
 }
 
 # Detected MIME type → what users call it. `filetype` reads a PNG with an animation chunk as

@@ -9,7 +9,7 @@ from typing import Protocol
 from icalendar import Alarm, Calendar, Event
 
 from cpom.domain.calendar import EVENT_KINDS, ContractCalendar, Milestone
-from cpom.domain.live_agenda import STATUS_LABELS, AgendaItem, Status, status_on
+from cpom.domain.live_agenda import SILENCE_MEANS, STATUS_LABELS, AgendaItem, Status, status_on
 from cpom.domain.milestones import ROUTINE_KINDS
 from cpom.domain.terms import ContractTerms
 
@@ -185,7 +185,8 @@ def _item_text(contract: _Contract, item: AgendaItem, status: Status) -> str:
     else:
         lines.append(f"État : {STATUS_LABELS[status]}")
     if item.silence_on is not None:
-        lines.append(f"Le silence vaut accord à compter du {item.silence_on:%d/%m/%Y}.")
+        means = SILENCE_MEANS[item.on_silence]
+        lines.append(f"Le silence vaut {means} à compter du {item.silence_on:%d/%m/%Y}.")
     if item.consequence:
         lines.append(f"À défaut : {item.consequence}.")
     lines.append(

@@ -17,7 +17,7 @@ from cpom.access import Principal, Role
 from cpom.db.models import AgendaRecord, ContractRecord
 from cpom.db.projection import item_from_record
 from cpom.domain.lifecycle import PARTY_OF, Party
-from cpom.domain.live_agenda import Status, status_on
+from cpom.domain.live_agenda import SILENCE_MEANS, Status, status_on
 
 TITLES = {
     "validate_cadrage": "Valider la lettre de cadrage",
@@ -32,6 +32,7 @@ TITLES = {
     "answer_denonciation": "Répondre à la proposition de dénonciation d'un commun accord",
     "sign_avenant": "Signer l'avenant de prorogation",
     "open_renegotiation": "Ouvrir la négociation d'un nouveau CPOM",
+    "answer_authorisation": "Se prononcer sur la demande d'autorisation du gestionnaire",
 }
 
 
@@ -49,6 +50,8 @@ class Task:
     consequence: str
     silence_on: date | None = None
     risk: str | None = None
+    # What the silence of the party awaited means on `silence_on` (accord, rejet).
+    silence_means: str = ""
 
 
 def parties_of(principal: Principal) -> tuple[Party, ...]:
@@ -115,6 +118,7 @@ def list_tasks(
                 waiting_for=item.waiting_for,
                 consequence=item.consequence or "",
                 silence_on=item.silence_on,
+                silence_means=SILENCE_MEANS[item.on_silence],
                 risk=risk if item.action == "open_renegotiation" else None,
             )
         )

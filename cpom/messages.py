@@ -147,6 +147,29 @@ class Terminate:
     on: date
 
 
+@dataclass
+class RequestAuthorisation:
+    """A request of the gestionnaire for an authorisation (seed 004 L890-894)."""
+
+    actor: str
+    subject: str
+    received_on: date
+    # Only the gestionnaire requests. None: the gestionnaire (an agent recording its letter).
+    requested_by: Party | None = None
+
+
+@dataclass
+class AnswerAuthorisation:
+    actor: str
+    request_id: str
+    accept: bool
+    received_on: date
+    # A refusal gives its reasons.
+    reasons: str = ""
+    # Only the authority answers. None: the authority.
+    answered_by: Party | None = None
+
+
 # Every decision, by the name of its workflow update.
 DECISIONS: dict[str, type] = {
     "validate_cadrage": ValidateCadrage,
@@ -164,6 +187,8 @@ DECISIONS: dict[str, type] = {
     "denounce": Denounce,
     "answer_denonciation": AnswerDenonciation,
     "terminate": Terminate,
+    "request_authorisation": RequestAuthorisation,
+    "answer_authorisation": AnswerAuthorisation,
 }
 
 

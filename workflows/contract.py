@@ -17,10 +17,11 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from cpom import search_attributes as sa
+    from cpom.domain import authorisation
     from cpom.domain import budget_decisions as budget
     from cpom.domain import lifecycle as life
     from cpom.domain.agenda import (
-        AcceptTacitly,
+        ApplySilence,
         ChangePhase,
         EndContract,
         Generate,
@@ -33,8 +34,10 @@ with workflow.unsafe.imports_passed_through():
     from cpom.domain.calendar import build_calendar
     from cpom.domain.clock import local_date, local_instant
     from cpom.domain.live_agenda import AgendaItem, at_risk, live_agenda, missed_on_import
+    from cpom.domain.silence import apply_silence
     from cpom.domain.terms import ContractTerms
     from cpom.messages import (
+        AnswerAuthorisation,
         AnswerDenonciation,
         AnswerProrogation,
         ApproveReleve,
@@ -51,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
         RecordDialogue,
         RecordTarification,
         RenegotiationRequest,
+        RequestAuthorisation,
         RequestProrogation,
         ReviewDocuments,
         Sign,
@@ -291,8 +295,8 @@ class CpomWorkflow:
             )
         elif isinstance(action, ChangePhase):
             life.change_phase(state, action.phase, today, action.why)
-        elif isinstance(action, AcceptTacitly):
-            life.accept_tacitly(state, today)
+        elif isinstance(action, ApplySilence):
+            apply_silence(state, action, today)
         elif isinstance(action, OpenRenegotiation):
             await self._open_renegotiation(action.why, today)
         elif isinstance(action, EndContract):
@@ -733,6 +737,64 @@ class CpomWorkflow:
     def _check_terminate(self, decision: Terminate) -> None:
         try:
             life.check_terminate(self.state, decision.reason, decision.on, self.today())
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    # Authorisation requests (seed 004 L890-894): updates no history before them calls, so
+    # they need no patch; a contract without requests emits exactly what it did.
+
+    @workflow.update
+    def request_authorisation(self, decision: RequestAuthorisation) -> DecisionResult:
+        request = authorisation.apply_request_authorisation(
+            self.state, decision.subject, decision.received_on, self.today(), decision.actor
+        )
+        means = authorisation.SILENCE_MEANS[request.on_silence]
+        return self._decided(
+            f"demande d'autorisation n° {request.id} enregistrée ; réponse de l'autorité au plus "
+            f"tard le {request.reply_deadline:%d/%m/%Y}, son silence vaudra {means}"
+        )
+
+    @request_authorisation.validator
+    def _check_request_authorisation(self, decision: RequestAuthorisation) -> None:
+        try:
+            authorisation.check_request_authorisation(
+                self.state,
+                decision.requested_by,
+                decision.subject,
+                decision.received_on,
+                self.today(),
+            )
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    @workflow.update
+    def answer_authorisation(self, decision: AnswerAuthorisation) -> DecisionResult:
+        request = authorisation.apply_answer_authorisation(
+            self.state,
+            decision.request_id,
+            decision.accept,
+            decision.reasons,
+            decision.received_on,
+            self.today(),
+            decision.actor,
+        )
+        return self._decided(
+            f"demande d'autorisation n° {request.id} "
+            + ("accordée" if decision.accept else "refusée, motifs enregistrés")
+        )
+
+    @answer_authorisation.validator
+    def _check_answer_authorisation(self, decision: AnswerAuthorisation) -> None:
+        try:
+            authorisation.check_answer_authorisation(
+                self.state,
+                decision.request_id,
+                decision.accept,
+                decision.reasons,
+                decision.answered_by,
+                decision.received_on,
+                self.today(),
+            )
         except life.DecisionRefused as error:
             raise _refused(error) from None
 

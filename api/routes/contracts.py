@@ -182,15 +182,20 @@ async def act(
     """Actions : validate_cadrage, validate_diagnostic, sign, submit_documents,
     review_documents, record_dialogue, approve_releve, request_prorogation,
     answer_prorogation, sign_avenant, open_renegotiation, denounce, answer_denonciation,
-    terminate. Un refus répond 409 avec la raison du workflow ; l'auteur de la décision est
-    celui du jeton.
+    terminate, request_authorisation, answer_authorisation. Un refus répond 409 avec la raison
+    du workflow ; l'auteur de la décision est celui du jeton.
 
     Une demande ne reçoit de réponse que de l'autre partie : `answered_by` (`autorite` ou
     `gestionnaire`) dit qui répond ; omis, c'est l'autre partie de la demande. Une dénonciation
     d'un commun accord (`denounce`, `mode` `mutuelle`, `notified_by` : qui la propose, l'autorité
     par défaut) n'est qu'une proposition : elle ne prend effet qu'acceptée par l'autre partie
     (`answer_denonciation`, `accept`), le préavis courant de l'acceptation ; sans réponse, le
-    contrat continue. Un gestionnaire ne décide qu'en son propre nom (403 sinon) ; un agent
+    contrat continue. Une demande d'autorisation du gestionnaire (`request_authorisation` :
+    `subject`, `received_on`, jour de sa réception prouvée ; contrats qui la prévoient, État
+    AHI) ouvre à l'autorité un délai de décision (deux mois, loi ELAN art. 125 IV) : son silence
+    vaut rejet. Seule l'autorité y répond (`answer_authorisation` : `request_id`, `accept`,
+    `received_on`, `reasons`, obligatoires pour un refus) ; une réponse après le dernier jour du
+    délai est refusée (409). Un gestionnaire ne décide qu'en son propre nom (403 sinon) ; un agent
     enregistre aussi les courriers reçus du gestionnaire en le nommant."""
     record = await readable(service, principal, reference)
     if not principal.may_act(action, record.gestionnaire_siren):

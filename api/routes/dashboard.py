@@ -17,7 +17,7 @@ from api.sign_in_limit import SignInLimiter
 from cpom.access import Principal, Role, authenticate
 from cpom.dashboard_sessions import SESSION_LIFETIME, close_session, open_session, session_holder
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
-from cpom.domain.live_agenda import KIND_LABELS
+from cpom.domain.live_agenda import KIND_LABELS, SILENCE_MEANS
 from cpom.inbox import count_tasks
 from cpom.notice_status import notice_status
 from cpom.rendering import french_date
@@ -35,6 +35,7 @@ templates = Environment(
 )
 templates.filters["fr"] = french_date
 templates.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
+templates.globals["silence_means"] = SILENCE_MEANS
 templates.globals["kind_label"] = lambda value: KIND_LABELS.get(value, value) if value else ""
 templates.globals["notice_status"] = lambda record: notice_status(record, datetime.now(UTC))
 

@@ -305,14 +305,16 @@ def _contract_page(
         and status_on(item, day) in (Status.PENDING, Status.MISSED)
     ]
     forms = []
-    for form in allowed_forms(principal, record.gestionnaire_siren, Phase(record.phase), agenda):
+    for form in allowed_forms(
+        principal, record.gestionnaire_siren, Phase(record.phase), agenda, terms
+    ):
         state = states.get(form.action) or FormState()
         values = {**defaults(form, terms, agenda, day), **state.values}
         forms.append(
             {
                 "form": form,
                 "fields": [
-                    {**asdict(f), "choices": choices_for(f, terms)}
+                    {**asdict(f), "choices": choices_for(f, terms, agenda)}
                     for f in fields_for(principal, form)
                 ],
                 "values": values,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
+from cpom.domain.authorisation import IMPLICIT_OUTCOMES
 from cpom.domain.calendar import Milestone, MilestoneKind, build_calendar
 from cpom.domain.date_law import Basis, add_months
 from cpom.domain.lifecycle import (
@@ -24,6 +25,7 @@ from cpom.domain.lifecycle import (
     Phase,
     missing_items,
 )
+from cpom.domain.terms import Silence
 
 REMINDER_HOUR = 8
 # A step that falls due "at the latest" on a day is taken at the end of that working day, once
@@ -52,6 +54,9 @@ class NoticeKind(StrEnum):
     BUDGET_FORECAST_RELANCE = "relance_eprd"
     TARIFICATION_REMINDER = "rappel_arrete_tarification"
     SUBSIDY_AVENANT_REMINDER = "rappel_avenant_subventions"
+    AUTHORISATION_REQUESTED = "demande_d_autorisation_recue"
+    AUTHORISATION_REPLY_REMINDER = "rappel_reponse_autorisation"
+    AUTHORISATION_SILENCE = "rejet_implicite_autorisation"
 
 
 class Recipient(StrEnum):
@@ -85,9 +90,23 @@ class ChangePhase:
     why: str
 
 
+class SilentRequest(StrEnum):
+    """Requests whose reply window gives a meaning to the silence of the party asked."""
+
+    PROROGATION = "prorogation"
+    AUTHORISATION = "autorisation"
+
+
 @dataclass
-class AcceptTacitly:
+class ApplySilence:
+    """The reply window of a request ended in silence: what silence means (`meaning`, from
+    the rules, never assumed) applies to it: a prorogation is accepted, an authorisation
+    request rejected (cpom-rules A26)."""
+
+    request: SilentRequest
+    request_id: str
     reply_deadline: date
+    meaning: Silence
 
 
 @dataclass
@@ -101,7 +120,7 @@ class EndContract:
     why: str
 
 
-Action = Notify | Generate | ChangePhase | AcceptTacitly | OpenRenegotiation | EndContract
+Action = Notify | Generate | ChangePhase | ApplySilence | OpenRenegotiation | EndContract
 
 
 @dataclass
@@ -181,6 +200,7 @@ def _in_force(state: ContractState) -> list[Planned]:
         planned += _phase_changes(state, echeance)
         planned += _end(state, echeance)
     planned += _prorogation_events(state)
+    planned += _authorisations(state)
     if not stopped_early:
         planned += _documents(state, calendar.of_kind(MilestoneKind.ANNUAL_DOCUMENTS_DUE))
     if ended or stopped_early:
@@ -533,7 +553,12 @@ def _prorogation_and_renegotiation(state: ContractState) -> list[Planned]:
                 pending.reply_deadline + ONE_DAY,
                 0,
                 f"prorogation:tacite:{pending.received_on}",
-                AcceptTacitly(pending.reply_deadline),
+                ApplySilence(
+                    SilentRequest.PROROGATION,
+                    pending.received_on.isoformat(),
+                    pending.reply_deadline,
+                    Silence.ACCEPT,
+                ),
             )
         )
         return planned
@@ -615,3 +640,72 @@ def _prorogation_and_renegotiation(state: ContractState) -> list[Planned]:
 def _basis_words(basis: Basis) -> str:
     """A basis as a notice states it: the rule, then its article and law."""
     return f"{basis.rule} ; {basis.law}" if basis.law else basis.rule
+
+
+# Authorisation requests (seed 004 L890-894) ---------------------------------------------------
+
+# Days before the last day of an authorisation request's window the authority is reminded.
+AUTHORISATION_REMINDER_DAYS = 7
+
+
+def _authorisations(state: ContractState) -> list[Planned]:
+    """Each request is announced to both parties; while it waits, the authority is reminded a
+    week before the last day and its silence applies the day after; once silence has applied,
+    both parties are told."""
+    planned: list[Planned] = []
+    for request in state.authorisations:
+        key = f"autorisation:{request.id}"
+        silence_on = request.reply_deadline + ONE_DAY
+        facts = {
+            "request_id": request.id,
+            "subject": request.subject,
+            "received_on": fr(request.received_on),
+            "reply_deadline": fr(request.reply_deadline),
+            "silence_on": fr(silence_on),
+            "on_silence": request.on_silence.value,
+        }
+        planned.append(
+            Planned(
+                request.received_on,
+                0,
+                f"{key}:demande",
+                Notify(NoticeKind.AUTHORISATION_REQUESTED, BOTH, facts),
+            )
+        )
+        if request.outcome is None:
+            reminder = request.reply_deadline - timedelta(days=AUTHORISATION_REMINDER_DAYS)
+            # A request recorded late gets no reminder of a day already past.
+            if reminder >= request.recorded_on:
+                planned.append(
+                    Planned(
+                        reminder,
+                        REMINDER_HOUR,
+                        f"{key}:rappel",
+                        Notify(
+                            NoticeKind.AUTHORISATION_REPLY_REMINDER, (Recipient.AUTORITE,), facts
+                        ),
+                    )
+                )
+            planned.append(
+                Planned(
+                    silence_on,
+                    0,
+                    f"{key}:silence",
+                    ApplySilence(
+                        SilentRequest.AUTHORISATION,
+                        request.id,
+                        request.reply_deadline,
+                        request.on_silence,
+                    ),
+                )
+            )
+        elif request.outcome in IMPLICIT_OUTCOMES:
+            planned.append(
+                Planned(
+                    request.decided_on or silence_on,
+                    0,
+                    f"{key}:silence:avis",
+                    Notify(NoticeKind.AUTHORISATION_SILENCE, BOTH, facts),
+                )
+            )
+    return planned

@@ -45,7 +45,7 @@ class Basis:
     """Why a date is what it is: the rule applied, its anchor and its legal basis.
 
     `law` is what people read as the reason: the contract's article and the law (« art. 12 du
-    CPOM ; C. proc. civ., art. 641 et 642 »). `source` keeps the seed lines and catalogue
+    CPOM ; CPC art. 641 et 642 »). `source` keeps the seed lines and catalogue
     entries the rule was drawn from, for audit only: it is never shown as the reason.
     """
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 from cpom.domain.budget_calendar import after_contradictory_return
 from cpom.domain.calendar import reply_window
 from cpom.domain.date_law import add_months, anniversary, months_after_event
-from cpom.domain.terms import BudgetRegime, ContractTerms, Prorogation
+from cpom.domain.terms import BudgetRegime, ContractTerms, Prorogation, Silence
 from cpom.domain.terms_validation import InvalidTerms, check_terms
 
 
@@ -130,6 +130,34 @@ class Termination:
     reason: str
 
 
+class AuthorisationOutcome(StrEnum):
+    GRANTED = "accordee"
+    REFUSED = "refusee"
+    IMPLICITLY_REJECTED = "rejet_implicite"
+    IMPLICITLY_GRANTED = "accord_implicite"
+
+
+@dataclass
+class AuthorisationRequest:
+    """A request of the gestionnaire for an authorisation the authority grants or refuses
+    (seed 004 L890-894), its reply window, and its outcome once decided; the rules are in
+    `cpom.domain.authorisation`."""
+
+    id: str
+    subject: str
+    received_on: date
+    reply_deadline: date
+    # The day the request was recorded: reminders due before it are not sent.
+    recorded_on: date
+    on_silence: Silence = Silence.REJECT
+    requested_by: Party = Party.GESTIONNAIRE
+    outcome: AuthorisationOutcome | None = None
+    # The day the answer was received, or the day after the last day of the window.
+    decided_on: date | None = None
+    decided_by: str | None = None
+    reasons: str = ""
+
+
 # How the workflow counts, by version. 1: a préavis ended the day before its anniversary and the
 # renegotiation opened the day after the last day to give notice. 2 (2026-11): a préavis ends on
 # the day bearing the same number N months later (CPC art. 641) and the renegotiation opens at
@@ -167,6 +195,8 @@ class ContractState:
     calendar_law: int = CALENDAR_LAW
     # The day the authority notified each exercise's resources (its tarification act).
     resources_notified: dict[int, date] = field(default_factory=dict)
+    # Authorisation requests of the gestionnaire, pending and decided, in the order received.
+    authorisations: list[AuthorisationRequest] = field(default_factory=list)
 
 
 def initial_phase(terms: ContractTerms, today: date) -> Phase:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from cpom.domain import authorisation
 from cpom.domain import legal_basis as legal
 from cpom.domain.budget_calendar import after_contradictory_return
 from cpom.domain.calendar import (
@@ -68,6 +69,9 @@ class AgendaKind(StrEnum):
     AVENANT_SIGNATURE = "avenant_signature"
     DENONCIATION_ANSWER = "denonciation_answer"
     EARLY_END = "early_end"
+    AUTHORISATION_RECEIVED = "authorisation_received"
+    AUTHORISATION_ANSWER = "authorisation_answer"
+    AUTHORISATION_SILENCE = "authorisation_silence"
 
 
 KIND_LABELS: dict[str, str] = {
@@ -77,6 +81,9 @@ KIND_LABELS: dict[str, str] = {
     AgendaKind.AVENANT_SIGNATURE: "Signature de l'avenant de prorogation",
     AgendaKind.DENONCIATION_ANSWER: "Réponse à la proposition de dénonciation d'un commun accord",
     AgendaKind.EARLY_END: "Fin anticipée du contrat",
+    AgendaKind.AUTHORISATION_RECEIVED: "Réception de la demande d'autorisation",
+    AgendaKind.AUTHORISATION_ANSWER: "Décision sur la demande d'autorisation",
+    AgendaKind.AUTHORISATION_SILENCE: "Décision implicite sur la demande d'autorisation",
 }
 
 # Dates that record what happened; they are never "the next deadline".
@@ -122,6 +129,10 @@ class AgendaItem:
     outcome: str | None = None
     silence_on: date | None = None
     consequence: str | None = None
+
+
+# What silence then means, as pages say it: « le silence vaut accord », « … vaut rejet ».
+SILENCE_MEANS = {Silence.ACCEPT: "accord", Silence.REJECT: "rejet", Silence.NONE: ""}
 
 
 def status_on(item: AgendaItem, today: date) -> Status:
@@ -301,6 +312,7 @@ def live_agenda(state: ContractState) -> list[AgendaItem]:
         items += _documents_reviews(state, log)
         items += _avenant_signatures(state, log)
         items += _denonciation_answers(state, log)
+        items += _authorisation_items(state)
     items = _cut_at_early_end(state, items)
     _declare_done_before_import(state, items)
     items.sort(key=lambda item: (item.day, item.key))
@@ -845,11 +857,108 @@ def missed_on_import(state: ContractState, today: date) -> list[AgendaItem]:
     return missed_obligations(live_agenda(state), today)
 
 
+# Authorisation requests (seed 004 L890-894) -------------------------------------------------------
+
+# Characters of a request's subject shown in the labels; the whole of it is in the journal.
+LABEL_SUBJECT_LENGTH = 80
+
+
+def _short(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def _authorisation_items(state: ContractState) -> list[AgendaItem]:
+    """Each request of the gestionnaire: its receipt, the authority's decision awaited until
+    the last day of the window, and, while it waits or once it applied, what silence means."""
+    requested_by = {
+        e.details.get("request_id"): e.actor
+        for e in state.events
+        if e.kind == "authorisation_requested"
+    }
+    items = []
+    for request in state.authorisations:
+        key = f"autorisation:{request.id}"
+        about = f"n° {request.id} (« {_short(request.subject, LABEL_SUBJECT_LENGTH)} »)"
+        silence_on = authorisation.silence_day(request)
+        rejects = request.on_silence is not Silence.ACCEPT
+        means = "rejet" if rejects else "accord"
+        items.append(
+            AgendaItem(
+                key=f"{key}:reception",
+                day=request.received_on,
+                kind=AgendaKind.AUTHORISATION_RECEIVED,
+                label=f"{KIND_LABELS[AgendaKind.AUTHORISATION_RECEIVED]} {about}",
+                hard=True,
+                basis=Basis(
+                    "réception de la demande d'autorisation du gestionnaire : le délai de "
+                    "décision de l'autorité court à partir du lendemain",
+                    authorisation.AUTHORISATION_SOURCE,
+                    law=authorisation.AUTHORISATION_LAW,
+                ),
+                done_on=request.received_on,
+                done_by=requested_by.get(request.id),
+                outcome="demande reçue",
+            )
+        )
+        answer = AgendaItem(
+            key=key,
+            day=request.reply_deadline,
+            kind=AgendaKind.AUTHORISATION_ANSWER,
+            label=f"{KIND_LABELS[AgendaKind.AUTHORISATION_ANSWER]} {about}",
+            hard=True,
+            basis=authorisation.deadline_basis(state.terms, request),
+            on_silence=request.on_silence,
+            awaited=True,
+            waiting_for=Party.AUTORITE,
+            action="answer_authorisation",
+            opens_on=request.received_on,
+            silence_on=silence_on,
+            consequence=f"sans décision de l'autorité au {fr(request.reply_deadline)}, son "
+            f"silence vaut {means} : la demande est "
+            + (
+                f"rejetée le {fr(silence_on)} ; le gestionnaire peut alors en demander les "
+                "motifs et la contester dans les deux mois (recours gracieux, ou recours "
+                "contentieux devant le tribunal administratif)"
+                if rejects
+                else f"réputée accordée le {fr(silence_on)}"
+            ),
+        )
+        if request.outcome is not None:
+            outcome = authorisation.OUTCOME_LABELS[request.outcome]
+            if request.reasons:
+                outcome += f" ; motifs : {_short(request.reasons, 200)}"
+            answer.done_on, answer.done_by, answer.outcome = (
+                request.decided_on,
+                request.decided_by,
+                outcome,
+            )
+        items.append(answer)
+        if request.outcome is None or request.outcome in authorisation.IMPLICIT_OUTCOMES:
+            what = "Rejet implicite" if rejects else "Accord implicite"
+            items.append(
+                AgendaItem(
+                    key=f"{key}:silence",
+                    day=silence_on,
+                    kind=AgendaKind.AUTHORISATION_SILENCE,
+                    label=f"{what} de la demande d'autorisation {about}",
+                    hard=True,
+                    basis=authorisation.silence_basis(request),
+                    done_on=request.decided_on,
+                    outcome=None
+                    if request.outcome is None
+                    else authorisation.OUTCOME_LABELS[request.outcome],
+                    consequence=f"faute de décision de l'autorité, le silence vaut {means} ce jour",
+                )
+            )
+    return items
+
+
 __all__ = [
     "FACT_KINDS",
     "KIND_LABELS",
     "NOT_DEADLINE_KINDS",
     "PARTY_LABELS",
+    "SILENCE_MEANS",
     "STATUS_LABELS",
     "AgendaItem",
     "AgendaKind",

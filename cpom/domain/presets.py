@@ -247,6 +247,7 @@ AHI_ETAT = Preset(
         budget_regime=BudgetRegime.CONTRACT_DOCUMENTS,
         tarification_due=MonthDay(6, 30),
         subsidy_avenant_due=MonthDay(6, 30),
+        authorisation_reply_months=2,
     ),
     notes=(
         PresetNote(
@@ -289,6 +290,13 @@ AHI_ETAT = Preset(
             "versée chaque mois par douzième.",
             "point III du CPOM ; CASF art. R. 314-36 et R. 314-107",
             "seed 004 L1152",
+        ),
+        PresetNote(
+            ("authorisation_reply_months", "authorisation_silence"),
+            "Demande d'autorisation (extension de capacité, places déclarées) : l'État se "
+            "prononce dans les 2 mois de la réception ; son silence vaut rejet.",
+            "loi n° 2018-1021 du 23 novembre 2018, art. 125 IV ; CPC art. 640 à 642",
+            "seed 004 L890-894 ; cpom-rules T105, §7 A26",
         ),
         PresetNote(
             ("authority_may_terminate_at_any_time",),

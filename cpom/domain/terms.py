@@ -150,6 +150,11 @@ class ContractRules:
     article_follow_up: str = ""
     article_denonciation: str = ""
     article_finances: str = ""
+    # Authorisation requests of the gestionnaire to the authority (seed 004 L890-894, loi ELAN
+    # art. 125 IV): the months the authority has to answer from the proven receipt, and what its
+    # silence then means. None: the contract provides for no such request.
+    authorisation_reply_months: int | None = None
+    authorisation_silence: Silence = Silence.REJECT
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from cpom.domain.terms import (
     DotationSchedule,
     MonthDay,
     Prorogation,
+    Silence,
 )
 from cpom.domain.territory import UnknownTerritory, normalize_territory
 
@@ -190,6 +191,7 @@ def _rules_problems(rules: ContractRules, duration_years: int) -> list[Problem]:
     ):
         if not 1 <= months <= 24:
             problems.append(Problem(name, f"une durée de phase de {months} mois n'est pas admise"))
+    problems += _authorisation_problems(rules)
     for name, value in (
         ("annual_documents_due", rules.annual_documents_due),
         ("final_execution_report_due", rules.final_execution_report_due),
@@ -200,6 +202,28 @@ def _rules_problems(rules: ContractRules, duration_years: int) -> list[Problem]:
         problem = _month_day_problem(name, value)
         if problem:
             problems.append(problem)
+    return problems
+
+
+def _authorisation_problems(rules: ContractRules) -> list[Problem]:
+    problems = []
+    months = rules.authorisation_reply_months
+    if months is not None and not 1 <= months <= 12:
+        problems.append(
+            Problem(
+                "authorisation_reply_months",
+                f"un délai de réponse de {months} mois aux demandes d'autorisation n'est pas admis "
+                "(1 à 12 mois)",
+            )
+        )
+    if rules.authorisation_silence is Silence.NONE:
+        problems.append(
+            Problem(
+                "authorisation_silence",
+                "le silence de l'autorité sur une demande d'autorisation doit valoir accord "
+                "(accept) ou rejet (reject)",
+            )
+        )
     return problems
 
 

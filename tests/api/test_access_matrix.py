@@ -57,6 +57,9 @@ DECISION_FIELDS: dict[str, dict[str, Any]] = {
     "denounce": {"mode": "mutuelle", "notified_on": FAR},
     "answer_denonciation": {"accept": True, "received_on": FAR},
     "terminate": {"reason": "liquidation_judiciaire", "on": FAR},
+    # The contracts (SAD) provide for no authorisation request, and none awaits an answer.
+    "request_authorisation": {"subject": "Extension de 10 places", "received_on": FAR},
+    "answer_authorisation": {"request_id": "2028-05-02-1", "accept": True, "received_on": FAR},
 }
 
 Expect = Callable[[str, str | None], int]

@@ -14,7 +14,7 @@ from cpom.domain.agenda import (
     BOTH,
     END_OF_WORKING_DAY,
     REMINDER_HOUR,
-    AcceptTacitly,
+    ApplySilence,
     ChangePhase,
     DocumentKind,
     EndContract,
@@ -24,6 +24,7 @@ from cpom.domain.agenda import (
     OpenRenegotiation,
     Planned,
     Recipient,
+    SilentRequest,
     due,
     fr,
     plan,
@@ -36,7 +37,7 @@ from cpom.domain.lifecycle import (
     Phase,
     Termination,
 )
-from cpom.domain.terms import Prorogation, Sector
+from cpom.domain.terms import Prorogation, Sector, Silence
 from tests.factories import SAD_ITEMS, make_terms
 
 ECHEANCE = date(2028, 12, 31)
@@ -475,7 +476,7 @@ class TestPendingProrogation:
             date(2028, 5, 10),
             0,
             "prorogation:tacite:2028-03-08",
-            AcceptTacitly(REPLY_DEADLINE),
+            ApplySilence(SilentRequest.PROROGATION, "2028-03-08", REPLY_DEADLINE, Silence.ACCEPT),
         )
 
     def test_no_renegotiation_nor_notice_reminder_while_an_answer_is_awaited(self) -> None:

@@ -375,7 +375,7 @@ def test_a_mutual_denonciation_is_proposed_then_accepted_by_the_other_party(
         assert "elle attend l'accord du gestionnaire" in page.locator("[role=status]").inner_text()
         row = page.locator("#agenda + table tr", has_text="Réponse à la proposition")
         assert "en attente du gestionnaire" in row.inner_text()
-        assert "le silence vaut refus" in row.inner_text()
+        assert "le silence vaut rejet" in row.inner_text()
         assert "Fin anticipée" not in page.content()
         accessible(page)
         page.close()
