@@ -105,7 +105,7 @@ def budget_milestones(
             exercises,
             terms.effet,
             f"arrêté de tarification de l'exercice N, pris chaque année (le "
-            f"{rules.tarification_due} N au plus tard, date fixée au contrat)",
+            f"{rules.tarification_due} N au plus tard : date cible, paramètre du contrat)",
             legal.cite(legal.finances_clause(rules), legal.TARIFICATION_LAW[terms.sector]),
         )
     if rules.subsidy_avenant_due is not None:
@@ -115,8 +115,8 @@ def budget_milestones(
             exercises,
             terms.effet,
             "avenant annuel fixant le montant des subventions des dispositifs subventionnés "
-            f"de l'exercice N (le {rules.subsidy_avenant_due} N au plus tard, date fixée au "
-            "contrat)",
+            f"de l'exercice N (le {rules.subsidy_avenant_due} N au plus tard : date cible, "
+            "paramètre du contrat)",
             legal.cite(legal.finances_clause(rules), legal.CPOM_LAW[terms.sector]),
         )
     return milestones

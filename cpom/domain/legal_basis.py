@@ -92,5 +92,9 @@ def denonciation_clause(rules: ContractRules) -> str:
     return clause(rules.article_denonciation, "de dénonciation")
 
 
+def activity_report_clause(rules: ContractRules) -> str:
+    return clause(rules.article_activity_report, "de suivi de l'activité")
+
+
 def finances_clause(rules: ContractRules) -> str:
     return clause(rules.article_finances, "financière")

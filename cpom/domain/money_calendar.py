@@ -121,13 +121,14 @@ def _dotation(
     elif schedule is DotationSchedule.SINGLE_PLUS_REGULARISATION:
         milestones += _yearly(
             MilestoneKind.DOTATION_PAYMENT,
-            True,
+            False,
             rules.dotation_single_payment_due,
             0,
             exercises,
             terms.effet,
             "dotation complémentaire de l'exercice N en un seul versement, le "
-            f"{rules.dotation_single_payment_due} N au plus tard (date fixée au contrat)",
+            f"{rules.dotation_single_payment_due} N au plus tard (date cible, paramètre du "
+            "contrat)",
             "seed 001 L271 ; cpom-rules T52",
             law,
         )
@@ -220,7 +221,7 @@ def money_milestones(terms: ContractTerms, echeance: date) -> list[Milestone]:
             f"heures réalisées au titre de l'APA le mois précédent, à transmettre avant le {day} "
             "du mois sur la plateforme départementale",
             "seed 001 L302 ; cpom-rules T46, A29",
-            legal.follow_up_clause(rules),
+            legal.activity_report_clause(rules),
             month_after=True,
         )
     milestones += _dotation(

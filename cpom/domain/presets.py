@@ -68,6 +68,7 @@ SAD = Preset(
         article_follow_up="art. 10",
         article_denonciation="art. 13",
         article_finances="art. 6",
+        article_activity_report="art. 9",
         funding_paid_monthly=True,
         monthly_payment_day=20,
         monthly_activity_report_day=15,

@@ -150,6 +150,7 @@ class ContractRules:
     article_follow_up: str = ""
     article_denonciation: str = ""
     article_finances: str = ""
+    article_activity_report: str = ""
     # Authorisation requests of the gestionnaire to the authority (seed 004 L890-894, loi ELAN
     # art. 125 IV): the months the authority has to answer from the proven receipt, and what its
     # silence then means. None: the contract provides for no such request.

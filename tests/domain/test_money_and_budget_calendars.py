@@ -46,7 +46,7 @@ class TestIlleEtVilaineMoney:
         assert [m.day for m in reports[:2]] == [date(2024, 2, 15), date(2024, 3, 15)]
         # December 2028, the last month in force, is reported in January 2029.
         assert (reports[-1].day, reports[-1].exercise) == (date(2029, 1, 15), 2028)
-        assert reports[0].basis.law == "art. 10 du CPOM"
+        assert reports[0].basis.law == "art. 9 du CPOM"
 
     def test_the_dotation_is_paid_once_then_regularised_and_reviewed_the_next_year(self) -> None:
         assert days(K.DOTATION_PAYMENT) == [date(y, 3, 31) for y in range(2024, 2029)]
