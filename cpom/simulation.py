@@ -263,9 +263,11 @@ class LifeSimulator:
         *,
         imported: bool = False,
         first_decision: tuple[str, object] | None = None,
+        calendar_law: int | None = None,
     ) -> WorkflowHandle[Any, str]:
         """Start the contract's workflow on `start`; `first_decision` (name, decision) reaches it
-        with its very first task (update-with-start), as a decision sent at once may."""
+        with its very first task (update-with-start), as a decision sent at once may;
+        `calendar_law` starts it as the next run of a contract begun under that law."""
         if not self.real_server and not self.handles:
             # The first day begins at the hour of actions, not at the machine's time of day: a
             # run started near midnight would see its first day end within minutes.
@@ -277,6 +279,8 @@ class LifeSimulator:
         # Whole days keep the server's time of day: the contract's first day is `start`.
         self.offset = timedelta(days=(start - server_today).days)
         state = ContractState(terms, initial_phase(terms, start), imported=imported)
+        if calendar_law is not None:
+            state.calendar_law = calendar_law
         if first_decision is None:
             handle: WorkflowHandle[Any, str] = await self.env.client.start_workflow(
                 "Cpom",
