@@ -74,6 +74,13 @@ class DenonciationMode(StrEnum):
     MANQUEMENT = "manquement"
 
 
+# A dénonciation as French says it: « dénonciation d'un commun accord », « … pour manquement ».
+DENONCIATION_LABELS = {
+    DenonciationMode.MUTUELLE: "d'un commun accord",
+    DenonciationMode.MANQUEMENT: "pour manquement",
+}
+
+
 class ResiliationReason(StrEnum):
     LIQUIDATION = "liquidation_judiciaire"
     MANQUEMENT = "manquement"
@@ -354,9 +361,16 @@ def apply_submit_documents(
     already = state.submitted.setdefault(exercise, [])
     already.extend(item for item in items if item not in already)
     missing = missing_items(state, exercise)
-    summary = f"documents de l'exercice {exercise} reçus : {', '.join(items)}"
-    if missing:
-        summary += f" (manquent : {', '.join(missing)})"
+    documents = [item for item in items if item != BUDGET_FORECAST_ITEM]
+    parts = []
+    if BUDGET_FORECAST_ITEM in items:
+        parts.append(f"EPRD de l'exercice {exercise} reçu")
+    if documents:
+        part = f"documents de l'exercice {exercise} reçus : {', '.join(documents)}"
+        if missing:
+            part += f" (manquent : {', '.join(missing)})"
+        parts.append(part)
+    summary = " ; ".join(parts)
     log(
         state,
         Event(
@@ -720,7 +734,7 @@ def check_denounce(
         raise DecisionRefused(f"la notification du {notified_on:%d/%m/%Y} est dans le futur")
     if preavis_months(state.terms, mode) is None:
         raise DecisionRefused(
-            f"le contrat ne prévoit pas de dénonciation {mode.value} "
+            f"le contrat ne prévoit pas de dénonciation {DENONCIATION_LABELS[mode]} "
             f"(préréglage {state.terms.sector.value})"
         )
     proposal = state.pending_denonciation
@@ -793,7 +807,10 @@ def apply_denounce(
     """A dénonciation that runs from its notification: for breach, by either party (seed 003
     L282-289), and a mutual one notified before mutual dénonciations awaited an acceptance."""
     last_day = _end_after_preavis(
-        state, mode, notified_on, f"dénonciation {mode.value} notifiée le {notified_on:%d/%m/%Y}"
+        state,
+        mode,
+        notified_on,
+        f"dénonciation {DENONCIATION_LABELS[mode]} notifiée le {notified_on:%d/%m/%Y}",
     )
     assert state.termination is not None
     log(

@@ -723,7 +723,7 @@ class TestEnd:
         )
 
     def test_a_denonciation_is_notified_and_ends_the_contract_after_its_preavis(self) -> None:
-        reason = "dénonciation mutuelle notifiée le 15/03/2026, préavis de 3 mois"
+        reason = "dénonciation d'un commun accord notifiée le 15/03/2026, préavis de 3 mois"
         state = make_state()
         state.termination = Termination(
             Phase.DENONCEE, date(2026, 3, 15), date(2026, 6, 14), reason

@@ -1082,12 +1082,12 @@ class TestCheckDenounce:
             (
                 Sector.SAD,
                 DenonciationMode.MANQUEMENT,
-                "le contrat ne prévoit pas de dénonciation manquement (préréglage sad)",
+                "le contrat ne prévoit pas de dénonciation pour manquement (préréglage sad)",
             ),
             (
                 Sector.ESMS_ARS,
                 DenonciationMode.MUTUELLE,
-                "le contrat ne prévoit pas de dénonciation mutuelle (préréglage esms-ars)",
+                "le contrat ne prévoit pas de dénonciation d'un commun accord (préréglage esms-ars)",
             ),
         ],
     )
@@ -1113,7 +1113,7 @@ class TestApplyDenounce:
             Phase.DENONCEE,
             date(2026, 3, 16),
             date(2026, 6, 16),
-            "dénonciation mutuelle notifiée le 16/03/2026, préavis de 3 mois",
+            "dénonciation d'un commun accord notifiée le 16/03/2026, préavis de 3 mois",
         )
 
     def test_a_contract_begun_under_law_1_keeps_its_shorter_count(self) -> None:
@@ -1135,7 +1135,7 @@ class TestApplyDenounce:
             Event(
                 date(2026, 3, 16),
                 "denonciation_notified",
-                "dénonciation mutuelle notifiée le 15/03/2026, préavis de 3 mois : fin du "
+                "dénonciation d'un commun accord notifiée le 15/03/2026, préavis de 3 mois : fin du "
                 "contrat le 15/06/2026",
                 ACTOR,
                 {"mode": "mutuelle", "ends_on": "2026-06-15", "notified_by": "autorite"},
@@ -1152,7 +1152,7 @@ class TestApplyDenounce:
         assert last_day == date(2027, 2, 28)
         assert state.termination is not None
         assert state.termination.reason == (
-            "dénonciation manquement notifiée le 31/08/2026, préavis de 6 mois"
+            "dénonciation pour manquement notifiée le 31/08/2026, préavis de 6 mois"
         )
 
     def test_a_preavis_running_past_the_echeance_ends_on_the_echeance(self) -> None:
@@ -1331,7 +1331,7 @@ class TestMutualDenonciation:
         )
         assert refusal(
             lambda: check_answer_denonciation(state, None, self.today, self.today)
-        ).startswith("fin du contrat déjà notifiée : dénonciation mutuelle notifiée")
+        ).startswith("fin du contrat déjà notifiée : dénonciation d'un commun accord notifiée")
         state.phase = Phase.DENONCEE
         assert refusal(lambda: check_answer_denonciation(state, None, self.today, self.today)) == (
             "le contrat est dénoncé : plus aucune décision"

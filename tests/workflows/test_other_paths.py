@@ -160,7 +160,7 @@ async def test_breach_denonciation_is_refused_where_the_contract_has_none(
         await simulator.decide(
             handle, "denounce", Denounce("agent-35", DenonciationMode.MANQUEMENT, date(2025, 2, 1))
         )
-    assert "ne prévoit pas de dénonciation manquement" in str(refused.value.cause)
+    assert "ne prévoit pas de dénonciation pour manquement" in str(refused.value.cause)
 
 
 async def test_ars_breach_denonciation_has_six_months_notice(simulator: LifeSimulator) -> None:
