@@ -180,7 +180,7 @@ async def act(
     ] = None,
 ) -> ActionResult:
     """Actions : validate_cadrage, validate_diagnostic, sign, submit_documents,
-    review_documents, record_dialogue, approve_releve, request_prorogation,
+    review_documents, record_tarification, record_dialogue, approve_releve, request_prorogation,
     answer_prorogation, sign_avenant, open_renegotiation, denounce, answer_denonciation,
     terminate, request_authorisation, answer_authorisation. Un refus répond 409 avec la raison
     du workflow ; l'auteur de la décision est celui du jeton.
