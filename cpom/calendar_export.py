@@ -71,7 +71,7 @@ def calendar_to_table(terms: ContractTerms, calendar: ContractCalendar) -> str:
     rows = [("Date", "Nature", "Année", "Jalon", "Fondement")]
     for m in calendar.milestones:
         year = "" if m.contract_year is None else str(m.contract_year)
-        nature = "date" if m.kind in EVENT_KINDS else "délai légal" if m.hard else "cible"
+        nature = "date" if m.kind in EVENT_KINDS else _category(m.hard, m.kind in ROUTINE_KINDS)
         rows.append((french_date(m.day), nature, year, m.label, _explanation(m)))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [

@@ -74,9 +74,9 @@ def budget_milestones(
                 )
             else:
                 rule = (
-                    f"EPRD de l'exercice {exercise} au plus tard le {rules.budget_forecast_due} "
-                    f"{exercise}, ou dans les {days} jours suivant la notification des ressources "
-                    "si elle est plus tardive"
+                    f"EPRD de l'exercice {exercise} au plus tard le {day:%d/%m/%Y}, ou dans les "
+                    f"{days} jours suivant la notification des ressources si elle est plus "
+                    "tardive"
                 )
             basis = Basis(
                 rule,

@@ -61,7 +61,10 @@ def _monthly(
     law: str,
     *,
     month_after: bool = False,
+    deadline_to_act: bool = False,
 ) -> list[Milestone]:
+    """One milestone a month; a deadline to act says when it falls on a day off (it is not
+    moved: it is counted from no event), a payment does not."""
     territory = terms.authority.territory
     milestones = []
     for year, month in months:
@@ -71,7 +74,8 @@ def _monthly(
             on = _on_day(year, month, day)
         if on < terms.effet:  # the month the contract takes effect in, before its effect
             continue
-        basis = _basis(rule, source, law, non_working_reason(territory, on) if hard else None)
+        day_off = non_working_reason(territory, on) if deadline_to_act else None
+        basis = _basis(rule, source, law, day_off)
         milestones.append(Milestone(on, kind, hard, basis, None, year))
     return milestones
 
@@ -223,6 +227,7 @@ def money_milestones(terms: ContractTerms, echeance: date) -> list[Milestone]:
             "seed 001 L302 ; cpom-rules T46, A29",
             legal.activity_report_clause(rules),
             month_after=True,
+            deadline_to_act=True,
         )
     milestones += _dotation(
         rules, months, exercises, legal.cite(finances, legal.DOTATION_COMPLEMENTAIRE), terms
