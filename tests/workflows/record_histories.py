@@ -16,11 +16,15 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 
 from cpom.domain.lifecycle import DenonciationMode, Party
+from cpom.domain.terms import Sector
 from cpom.messages import (
+    AnswerAuthorisation,
     AnswerDenonciation,
     AnswerProrogation,
     DecideRenegotiation,
     Denounce,
+    RecordTarification,
+    RequestAuthorisation,
     RequestProrogation,
     ReviewDocuments,
     SubmitDocuments,
@@ -34,8 +38,11 @@ HERE = Path(__file__).parent / "histories"
 # the projections, the `refresh_projection` signal, `review_documents` and `open_renegotiation`;
 # v4: answers named by party, the mutual dénonciation proposed then agreed
 # (`mutual-denonciation-agreed`), notices sent beside the loop after the projection; v5: an
-# imported contract records its past before any decision of its first task.
-VERSION = "v5"
+# imported contract records its past before any decision of its first task; v6: calendar law 2
+# (`calendar-law-2`: préavis counted as CPC art. 641, renegotiation on the last day, budget
+# reminders, adopted by a run of a contract begun before), the tarification act, authorisation
+# requests whose silence means rejection.
+VERSION = "v6"
 
 
 async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:
@@ -116,6 +123,50 @@ async def mutual_denonciation(life: LifeSimulator) -> WorkflowHandle[Any, str]:
     return handle
 
 
+async def ars_budget(life: LifeSimulator) -> WorkflowHandle[Any, str]:
+    """An ESMS begun under law 1, adopting law 2: a late tarification moves the EPRD, the EPRD
+    arrives, then a dénonciation for breach returns it to the contradictory procedure."""
+    terms = contract(sector=Sector.ESMS_ARS, territory="44")
+    handle = await life.start(terms, date(2025, 6, 1), calendar_law=1)
+    await life.advance_to(date(2026, 4, 21))
+    await life.decide(
+        handle, "record_tarification", RecordTarification("a", 2026, date(2026, 4, 20))
+    )
+    await life.advance_to(date(2026, 5, 12))
+    await life.decide(handle, "submit_documents", SubmitDocuments("g", 2026, ["eprd"]))
+    await life.advance_to(date(2026, 8, 31))
+    await life.decide(
+        handle, "denounce", Denounce("a", DenonciationMode.MANQUEMENT, date(2026, 8, 31))
+    )
+    await handle.result()
+    return handle
+
+
+async def authorisation_silence(life: LifeSimulator) -> WorkflowHandle[Any, str]:
+    """Two requests to the State: one answered in time, one rejected by silence."""
+    terms = contract(sector=Sector.AHI_ETAT, territory="69")
+    handle = await life.start(terms, date(2027, 3, 1), imported=True)
+    await life.decide(
+        handle,
+        "request_authorisation",
+        RequestAuthorisation("g", "extension de 10 places", date(2027, 3, 1)),
+    )
+    await life.decide(
+        handle,
+        "request_authorisation",
+        RequestAuthorisation("g", "places déclarées", date(2027, 3, 1)),
+    )
+    await life.advance_to(date(2027, 4, 2))
+    await life.decide(
+        handle,
+        "answer_authorisation",
+        AnswerAuthorisation("a", "2027-03-01-1", True, date(2027, 4, 2)),
+    )
+    await life.advance_to(date(2027, 5, 10))
+    await handle.terminate("history recorded")
+    return handle
+
+
 async def main() -> None:
     HERE.mkdir(exist_ok=True)
     scenarios = (
@@ -123,6 +174,8 @@ async def main() -> None:
         ("refusal", refusal),
         ("renegotiation-decided", renegotiation_decided),
         ("mutual-denonciation", mutual_denonciation),
+        ("ars-budget", ars_budget),
+        ("authorisation-silence", authorisation_silence),
     )
     for name, scenario in scenarios:
         async with LifeSimulator() as life:
