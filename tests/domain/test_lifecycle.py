@@ -1087,7 +1087,8 @@ class TestCheckDenounce:
             (
                 Sector.ESMS_ARS,
                 DenonciationMode.MUTUELLE,
-                "le contrat ne prévoit pas de dénonciation d'un commun accord (préréglage esms-ars)",
+                "le contrat ne prévoit pas de dénonciation d'un commun accord "
+                "(préréglage esms-ars)",
             ),
         ],
     )
@@ -1135,8 +1136,8 @@ class TestApplyDenounce:
             Event(
                 date(2026, 3, 16),
                 "denonciation_notified",
-                "dénonciation d'un commun accord notifiée le 15/03/2026, préavis de 3 mois : fin du "
-                "contrat le 15/06/2026",
+                "dénonciation d'un commun accord notifiée le 15/03/2026, préavis de 3 mois : "
+                "fin du contrat le 15/06/2026",
                 ACTOR,
                 {"mode": "mutuelle", "ends_on": "2026-06-15", "notified_by": "autorite"},
             )
