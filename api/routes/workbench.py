@@ -39,6 +39,7 @@ from api.routes.portfolio import export
 from cpom import idempotency, portfolio
 from cpom.access import Role
 from cpom.attachments import AttachmentRefused, Attachments
+from cpom.calendar_export import ROUTINE_VALUES
 from cpom.domain.lifecycle import PARTY_OF, Phase
 from cpom.domain.live_agenda import (
     PARTY_LABELS,
@@ -331,7 +332,12 @@ def _contract_page(
         session=session,
         contract=record,
         today=day,
-        agenda=[_row(item, day) for item in agenda],
+        agenda=[_row(item, day) for item in agenda if item.kind not in ROUTINE_VALUES],
+        money=[
+            _row(item, day)
+            for item in agenda
+            if item.kind in ROUTINE_VALUES and day - MONEY_PAST <= item.day <= day + MONEY_AHEAD
+        ],
         todo=[_row(item, day) for item in todo],
         forms=forms,
         flash=flash,
@@ -341,6 +347,12 @@ def _contract_page(
         overdue=record.overdue_since is not None and record.overdue_since < day,
         **attachments_context(attachments, principal, record, query or {}),
     )
+
+
+# Payments and monthly reports shown on a contract's page: the last month and the next three;
+# the others are in its calendar (ICS).
+MONEY_PAST = timedelta(days=31)
+MONEY_AHEAD = timedelta(days=92)
 
 
 def _row(item: AgendaItem, day: date) -> dict[str, Any]:

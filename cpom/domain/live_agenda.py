@@ -818,6 +818,9 @@ DECLARABLE_KINDS = frozenset(
     {
         MilestoneKind.ANNUAL_DOCUMENTS_DUE.value,
         MilestoneKind.DIALOGUE_DE_GESTION.value,
+        MilestoneKind.BUDGET_FORECAST_DUE.value,
+        MilestoneKind.TARIFICATION_DUE.value,
+        MilestoneKind.SUBSIDY_AVENANT_DUE.value,
         AgendaKind.RELEVE_APPROVAL.value,
         AgendaKind.DOCUMENTS_REVIEW.value,
     }

@@ -378,6 +378,9 @@ def test_an_imported_contract_declares_its_annual_cycle_up_to_date_but_no_decisi
     assert agenda["documents:2025"].outcome == "déclaré fait à l'import (à jour au 01/05/2026)"
     assert agenda["dialogue:2"].done_on == date(2025, 6, 30)
     assert agenda["dialogue:3"].done_on is None  # 30 June 2026: after the declared day
+    # The yearly tarification acts of the years before are part of the cycle declared done.
+    assert agenda["tarification:2025"].outcome == "déclaré fait à l'import (à jour au 01/05/2026)"
+    assert agenda["tarification:2026"].done_on == date(2026, 3, 31)
     assert {item.key for item in missed_on_import(contract, today)} == {"dialogue:3"}
     late = overdue_since(live_agenda(contract), today)
     assert late is not None
