@@ -31,9 +31,10 @@ CONTRADICTORY_PROCEDURE = "CASF art. L. 314-7"
 COMPTE_ADMINISTRATIF = "CASF art. R. 314-49"
 ERRD = "CASF art. R. 314-232"
 EPRD = "CASF art. R. 314-210"
-# The monthly payment of each sector's funding.
+# The monthly payment of each sector's funding: the SAD's forfait is paid as its contract says;
+# a dotation globale by twelfths (R. 314-107, with monthly advances while unfixed: R. 314-108).
 FUNDING_LAW = {
-    Sector.SAD: "CASF art. R. 314-105",
+    Sector.SAD: "",
     Sector.ESMS_ARS: "CASF art. R. 314-107",
     Sector.AHI_ETAT: "CASF art. R. 314-107",
 }

@@ -242,6 +242,7 @@ def test_temporal_restarted_on_its_database_timers_still_fire(stack: FaultStack)
     stack.start_temporal()
     asyncio.run(advance_to(date(2025, 5, 20)))
     expected = {
+        "rappel_arrete_tarification": 1,  # 1 March 2025, before the kill
         "rappel_documents_annuels": 2,
         "relance_documents_annuels": 1,
         "escalade_documents_annuels": 1,
@@ -257,5 +258,5 @@ def test_temporal_restarted_on_its_database_timers_still_fire(stack: FaultStack)
     after = stack.counts()
     _report("Temporal dev server kill -9, restarted on its database file", before, after)
     assert (after.contracts, after.workflows) == (1, 1)
-    assert after.mails == after.sent_notices == 4
+    assert after.mails == after.sent_notices == 5
     after.assert_nothing_doubled()
