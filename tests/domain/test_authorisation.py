@@ -502,3 +502,102 @@ def test_the_last_day_never_moves_back_when_the_receipt_moves_forward(
     first = auth.reply_deadline(terms, received).day
     second = auth.reply_deadline(terms, received + timedelta(days=later_by)).day
     assert first <= second
+
+
+def test_the_silence_of_a_prorogation_applies_as_acceptance() -> None:
+    from cpom.domain import lifecycle as life
+
+    state = ContractState(make_terms(), Phase.EXECUTION)
+    life.apply_request_prorogation(state, Party.GESTIONNAIRE, RECEIVED, None, RECEIVED, "g")
+    pending_prorogation = state.pending_prorogation
+    assert pending_prorogation is not None
+    apply_silence(
+        state,
+        ApplySilence(
+            SilentRequest.PROROGATION,
+            RECEIVED.isoformat(),
+            pending_prorogation.reply_deadline,
+            Silence.ACCEPT,
+        ),
+        pending_prorogation.reply_deadline + timedelta(days=1),
+    )
+    assert state.pending_prorogation is None
+    assert state.terms.prorogations[-1].tacit
+
+
+def test_a_deadline_keeps_its_day_when_the_rules_no_longer_provide_requests() -> None:
+    state = requested()
+    [request] = state.authorisations
+    terms = replace(state.terms, rules=replace(state.terms.rules, authorisation_reply_months=None))
+    basis = auth.deadline_basis(terms, request)
+    assert basis.rule == "dernier jour du délai de décision ouvert par la demande"
+
+
+def test_other_pending_requests_do_not_count_as_the_same_and_their_number_is_capped() -> None:
+    state = requested()
+    for index in range(auth.MAX_PENDING - 1):
+        subject = f"Demande {index}"
+        auth.check_request_authorisation(state, None, subject, RECEIVED, RECEIVED)
+        auth.apply_request_authorisation(state, subject, RECEIVED, RECEIVED, "g")
+    assert refusal(
+        auth.check_request_authorisation, state, None, "Une de plus", RECEIVED, RECEIVED
+    ) == (
+        f"{auth.MAX_PENDING} demandes d'autorisation attendent déjà leur réponse : en clore "
+        "avant d'en enregistrer d'autres"
+    )
+
+
+def test_a_decided_request_says_how_it_was_decided() -> None:
+    granted = requested(ahi_state(authorisation_silence=Silence.ACCEPT))
+    apply_silence(
+        granted,
+        ApplySilence(SilentRequest.AUTHORISATION, "2028-05-02-1", DEADLINE, Silence.ACCEPT),
+        SILENCE,
+    )
+    assert refusal(
+        auth.check_answer_authorisation, granted, "2028-05-02-1", True, "", None, DEADLINE, SILENCE
+    ) == (
+        "la demande d'autorisation n° 2028-05-02-1 est déjà réputée accordée depuis le 04/07/2028"
+    )
+    answered = requested()
+    auth.apply_answer_authorisation(answered, "2028-05-02-1", True, "", RECEIVED, RECEIVED, "a")
+    message = refusal(
+        auth.check_answer_authorisation,
+        answered,
+        "2028-05-02-1",
+        True,
+        "",
+        None,
+        RECEIVED,
+        RECEIVED,
+    )
+    assert message.startswith("la demande d'autorisation n° 2028-05-02-1 a déjà reçu sa réponse")
+
+
+def test_reasons_are_checked_as_text() -> None:
+    state = requested()
+    nul = refusal(
+        auth.check_answer_authorisation,
+        state,
+        "2028-05-02-1",
+        False,
+        "a\x00b",
+        None,
+        RECEIVED,
+        RECEIVED,
+    )
+    assert nul.startswith("motifs : ")
+    long = "x" * (auth.MAX_REASONS_LENGTH + 1)
+    assert (
+        refusal(
+            auth.check_answer_authorisation,
+            state,
+            "2028-05-02-1",
+            False,
+            long,
+            None,
+            RECEIVED,
+            RECEIVED,
+        )
+        == f"les motifs dépassent {auth.MAX_REASONS_LENGTH} caractères"
+    )

@@ -240,3 +240,44 @@ class TestStateSubsidies:
         assert state.of_kind(K.SUBSIDY_AVENANT_DUE)
         assert not sad.of_kind(K.SUBSIDY_AVENANT_DUE)
         assert replace(make_terms().rules).funding_paid_monthly
+
+
+def test_a_contract_may_set_no_monthly_payment_no_target_and_no_subsidy() -> None:
+    terms = make_terms(
+        rules={
+            "funding_paid_monthly": False,
+            "monthly_activity_report_day": None,
+            "tarification_due": None,
+        }
+    )
+    kinds = {m.kind for m in build_calendar(terms).milestones}
+    assert not kinds & {K.FUNDING_PAYMENT, K.MONTHLY_ACTIVITY_REPORT_DUE, K.TARIFICATION_DUE}
+
+
+def test_a_tarification_outside_the_eprd_regime_moves_no_deadline() -> None:
+    state = life.ContractState(make_terms(), life.Phase.EXECUTION)
+    summary = apply_record_tarification(state, 2025, date(2025, 4, 2), date(2025, 4, 3), "a")
+    assert summary == "arrêté de tarification de l'exercice 2025 notifié le 02/04/2025"
+    assert "budget_forecast_due" not in state.events[-1].details
+    assert agenda(state)["tarification:2025"].done_on == date(2025, 4, 2)
+
+
+def test_a_resiliation_ends_on_its_day_and_cites_the_clause() -> None:
+    state = life.ContractState(make_terms(), life.Phase.EXECUTION)
+    life.apply_terminate(
+        state, life.ResiliationReason.LIQUIDATION, date(2026, 2, 3), date(2026, 2, 3), "a"
+    )
+    end = next(i for i in live_agenda(state) if i.key == "fin:2026-02-03")
+    assert end.basis.law == "art. 13 du CPOM"
+    assert end.basis.rule.startswith("liquidation judiciaire")
+
+
+def test_under_law_1_an_early_end_keeps_its_plain_reason() -> None:
+    state = life.ContractState(make_terms(), life.Phase.EXECUTION)
+    state.calendar_law = 1
+    life.apply_denounce(
+        state, life.DenonciationMode.MUTUELLE, date(2026, 3, 16), date(2026, 3, 16), "a"
+    )
+    end = next(i for i in live_agenda(state) if i.key == "fin:2026-06-15")
+    assert end.basis.law == "art. 13 du CPOM"
+    assert "quantième" not in end.basis.rule
