@@ -243,7 +243,7 @@ class ContractService:
             day,
             0,
             [],
-            agenda=live_agenda(state),
+            agenda=live_agenda(state, day),
             agenda_complete=True,
             risk=at_risk(state, day),
         )

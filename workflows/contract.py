@@ -384,7 +384,7 @@ class CpomWorkflow:
         # A decision taken while the activity runs logs events after `end`: the next projection
         # carries them.
         end = len(state.events)
-        agenda = {item.key: item for item in live_agenda(state)}
+        agenda = {item.key: item for item in live_agenda(state, self.today())}
         sent = {} if complete else self.agenda_sent
         await workflow.execute_activity(
             "record_contract",

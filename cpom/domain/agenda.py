@@ -167,7 +167,7 @@ _PHASE_TARGETS = {
 
 def _pre_signature(state: ContractState) -> list[Planned]:
     planned = []
-    for milestone in build_calendar(state.terms).milestones:
+    for milestone in build_calendar(state.terms, months=None).milestones:
         target = _PHASE_TARGETS.get(milestone.kind)
         if target and state.phase in target[0]:
             planned.append(
@@ -192,7 +192,8 @@ def _pre_signature(state: ContractState) -> list[Planned]:
 def _in_force(state: ContractState) -> list[Planned]:
     terms = state.terms
     echeance = terms.current_echeance
-    calendar = build_calendar(terms, None, state.resources_notified)
+    # No timer waits on a payment or a monthly report: their milestones are left out.
+    calendar = build_calendar(terms, None, state.resources_notified, months=None)
     planned: list[Planned] = []
     ended = state.phase in ENDED
     stopped_early = state.termination is not None

@@ -23,7 +23,7 @@ from cpom.domain.date_law import (
     target_date,
 )
 from cpom.domain.milestones import EVENT_KINDS, LABELS, Milestone, MilestoneKind
-from cpom.domain.money_calendar import money_milestones
+from cpom.domain.money_calendar import EVERY_MONTH, Window, money_milestones
 from cpom.domain.terms import (
     ContractRules,
     ContractTerms,
@@ -555,14 +555,31 @@ def build_calendar(
     terms: ContractTerms,
     notice_received_on: date | None = None,
     resources_notified: Mapping[int, date] | None = None,
+    *,
+    months: Window | None = EVERY_MONTH,
 ) -> ContractCalendar:
     """Every dated milestone of the contract's life, sorted by date.
 
     `notice_received_on` is the proven receipt of a prorogation notice still awaiting an answer;
     accepted prorogations are part of the terms and move the échéance. `resources_notified`
     gives, by exercise, the day the authority notified the year's resources, which may move
-    the budget forecast's deadline.
+    the budget forecast's deadline. Monthly steps (payments, reports) are kept within `months`,
+    none when it is None.
+
+    The workflow asks for the same calendar several times a wake: it is computed once per
+    contract and kept (milestones are read-only).
     """
+    resources = tuple(sorted(resources_notified.items())) if resources_notified else ()
+    return _calendar(terms, notice_received_on, resources, months)
+
+
+@lru_cache(maxsize=512)
+def _calendar(
+    terms: ContractTerms,
+    notice_received_on: date | None,
+    resources_notified: tuple[tuple[int, date], ...],
+    months: Window | None,
+) -> ContractCalendar:
     echeance = terms.current_echeance
     milestones: list[Milestone] = []
     warnings: list[str] = []
@@ -577,8 +594,8 @@ def build_calendar(
         milestones += _prorogation_events(terms, prorogation, previous)
         previous = prorogation.new_echeance
     milestones += _annual(terms, echeance)
-    milestones += money_milestones(terms, echeance)
-    milestones += budget_milestones(terms, echeance, resources_notified or {})
+    milestones += money_milestones(terms, echeance, months)
+    milestones += budget_milestones(terms, echeance, dict(resources_notified))
     years = contract_years(terms.effet, echeance)
     milestones += _dialogues(terms, years)
     echeance_max = terms.echeance_max

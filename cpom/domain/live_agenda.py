@@ -40,10 +40,12 @@ from cpom.domain.lifecycle import (
     Party,
     Phase,
     Termination,
+    contract_year_of,
     missing_items,
 )
 from cpom.domain.milestones import ROUTINE_KINDS
-from cpom.domain.terms import BudgetRegime, Silence
+from cpom.domain.money_calendar import EVERY_MONTH, Window
+from cpom.domain.terms import BudgetRegime, ContractTerms, Silence
 
 
 class Status(StrEnum):
@@ -295,12 +297,34 @@ def _proposal_answer(event: Event) -> str:
 # The agenda ---------------------------------------------------------------------------------------
 
 
-def live_agenda(state: ContractState) -> list[AgendaItem]:
-    """Every step of the contract's life as its state says it stands, sorted by date."""
+# Monthly steps (payments, reports) listed around the current contract year: from a month
+# before it to three months after.
+MONTHS_BEFORE = timedelta(days=31)
+MONTHS_AFTER = timedelta(days=92)
+
+
+def monthly_window(terms: ContractTerms, today: date) -> Window:
+    """The days whose monthly steps a reader of the contract needs on `today`."""
+    year = contract_year_of(terms, today)
+    first = anniversary(terms.effet, year - 1)
+    last = anniversary(terms.effet, year) - ONE_DAY
+    return first - MONTHS_BEFORE, last + MONTHS_AFTER
+
+
+def live_agenda(state: ContractState, today: date | None = None) -> list[AgendaItem]:
+    """Every step of the contract's life as its state says it stands, sorted by date.
+
+    Given `today`, the monthly steps are those of the current contract year and its margins
+    (`monthly_window`): the workflow moves on to the next year in a new run, which projects its
+    agenda anew; without it, every month is there.
+    """
     log = _Log(state)
     pending = state.pending_prorogation
     calendar = build_calendar(
-        state.terms, pending.received_on if pending else None, state.resources_notified
+        state.terms,
+        pending.received_on if pending else None,
+        state.resources_notified,
+        months=EVERY_MONTH if today is None else monthly_window(state.terms, today),
     )
     milestones = calendar.milestones
     if state.phase in PRE_SIGNATURE:

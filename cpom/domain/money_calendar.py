@@ -59,6 +59,7 @@ def _monthly(
     rule: str,
     source: str,
     law: str,
+    window: Window | None,
     *,
     month_after: bool = False,
     deadline_to_act: bool = False,
@@ -73,6 +74,8 @@ def _monthly(
         else:
             on = _on_day(year, month, day)
         if on < terms.effet:  # the month the contract takes effect in, before its effect
+            continue
+        if window is None or not window[0] <= on <= window[1]:
             continue
         day_off = non_working_reason(territory, on) if deadline_to_act else None
         basis = _basis(rule, source, law, day_off)
@@ -106,6 +109,7 @@ def _dotation(
     exercises: range,
     law: str,
     terms: ContractTerms,
+    window: Window | None,
 ) -> list[Milestone]:
     schedule = rules.dotation_schedule
     milestones: list[Milestone] = []
@@ -121,6 +125,7 @@ def _dotation(
             f"dotation complémentaire versée par douzièmes, le {rules.monthly_payment_day} du mois",
             "seed 000 L299 ; cpom-rules T50, A14",
             law,
+            window,
         )
     elif schedule is DotationSchedule.SINGLE_PLUS_REGULARISATION:
         milestones += _yearly(
@@ -196,10 +201,21 @@ def _dotation(
     return milestones
 
 
-def money_milestones(terms: ContractTerms, echeance: date) -> list[Milestone]:
-    """Every payment and monthly report of the contract, from its effect to its échéance."""
+# Days between which monthly steps are listed; every month by default.
+Window = tuple[date, date]
+EVERY_MONTH: Window = (date.min, date.max)
+
+
+def money_milestones(
+    terms: ContractTerms, echeance: date, window: Window | None = EVERY_MONTH
+) -> list[Milestone]:
+    """Every payment and monthly report of the contract, from its effect to its échéance.
+
+    Monthly steps are kept within `window` (none when it is None): a reader needs those around
+    today, not sixty of them; the yearly ones are always there.
+    """
     rules = terms.rules
-    months = _months(terms.effet, echeance)
+    months = _months(terms.effet, echeance) if window is not None else []
     exercises = range(terms.effet.year, echeance.year + 1)
     finances = legal.finances_clause(rules)
     milestones: list[Milestone] = []
@@ -213,6 +229,7 @@ def money_milestones(terms: ContractTerms, echeance: date) -> list[Milestone]:
             FUNDING_RULES[terms.sector].format(day=rules.monthly_payment_day),
             _FUNDING_SOURCE[terms.sector],
             legal.cite(finances, legal.FUNDING_LAW[terms.sector]),
+            window,
         )
     if rules.monthly_activity_report_day is not None:
         day = rules.monthly_activity_report_day
@@ -226,10 +243,16 @@ def money_milestones(terms: ContractTerms, echeance: date) -> list[Milestone]:
             "du mois sur la plateforme départementale",
             "seed 001 L302 ; cpom-rules T46, A29",
             legal.activity_report_clause(rules),
+            window,
             month_after=True,
             deadline_to_act=True,
         )
     milestones += _dotation(
-        rules, months, exercises, legal.cite(finances, legal.DOTATION_COMPLEMENTAIRE), terms
+        rules,
+        months,
+        exercises,
+        legal.cite(finances, legal.DOTATION_COMPLEMENTAIRE),
+        terms,
+        window,
     )
     return milestones

@@ -281,3 +281,22 @@ def test_under_law_1_an_early_end_keeps_its_plain_reason() -> None:
     end = next(i for i in live_agenda(state) if i.key == "fin:2026-06-15")
     assert end.basis.law == "art. 13 du CPOM"
     assert "quantième" not in end.basis.rule
+
+
+def test_readers_get_the_monthly_steps_of_the_current_contract_year_and_its_margins() -> None:
+    from cpom.domain.live_agenda import monthly_window
+
+    state = life.ContractState(make_terms(), life.Phase.EXECUTION)
+    assert monthly_window(state.terms, date(2025, 3, 1)) == (date(2024, 12, 1), date(2026, 4, 2))
+    monthly = [
+        item.day
+        for item in live_agenda(state, date(2025, 3, 1))
+        if item.kind == K.FUNDING_PAYMENT.value
+    ]
+    assert (monthly[0], monthly[-1], len(monthly)) == (date(2024, 12, 20), date(2026, 3, 20), 16)
+    # Yearly steps are all there, and without a day every month is.
+    assert "tarification:2028" in agenda(state)
+    everything = [i for i in live_agenda(state) if i.kind == K.FUNDING_PAYMENT.value]
+    assert len(everything) == 60
+    # No timer waits on a payment: the plan is built without them.
+    assert not [p for p in plan(state) if "versement" in p.key]
