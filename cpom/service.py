@@ -243,7 +243,8 @@ class ContractService:
             day,
             0,
             [],
-            agenda=live_agenda(state, day),
+            # The workflow's first projection adds the monthly steps: written once, not twice.
+            agenda=live_agenda(state, day, monthly=False),
             agenda_complete=True,
             risk=at_risk(state, day),
         )

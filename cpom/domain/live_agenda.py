@@ -311,12 +311,14 @@ def monthly_window(terms: ContractTerms, today: date) -> Window:
     return first - MONTHS_BEFORE, last + MONTHS_AFTER
 
 
-def live_agenda(state: ContractState, today: date | None = None) -> list[AgendaItem]:
+def live_agenda(
+    state: ContractState, today: date | None = None, *, monthly: bool = True
+) -> list[AgendaItem]:
     """Every step of the contract's life as its state says it stands, sorted by date.
 
     Given `today`, the monthly steps are those of the current contract year and its margins
     (`monthly_window`): the workflow moves on to the next year in a new run, which projects its
-    agenda anew; without it, every month is there.
+    agenda anew; without it, every month is there; with `monthly` false, none is.
     """
     log = _Log(state)
     pending = state.pending_prorogation
@@ -324,7 +326,13 @@ def live_agenda(state: ContractState, today: date | None = None) -> list[AgendaI
         state.terms,
         pending.received_on if pending else None,
         state.resources_notified,
-        months=EVERY_MONTH if today is None else monthly_window(state.terms, today),
+        months=(
+            None
+            if not monthly
+            else EVERY_MONTH
+            if today is None
+            else monthly_window(state.terms, today)
+        ),
     )
     milestones = calendar.milestones
     if state.phase in PRE_SIGNATURE:
@@ -881,7 +889,7 @@ def at_risk(state: ContractState, today: date) -> str | None:
 
 def missed_on_import(state: ContractState, today: date) -> list[AgendaItem]:
     """Obligations of an imported contract that fell due before its import, not declared done."""
-    return missed_obligations(live_agenda(state), today)
+    return missed_obligations(live_agenda(state, monthly=False), today)
 
 
 # Authorisation requests (seed 004 L890-894) -------------------------------------------------------
