@@ -15,13 +15,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 
-from cpom.domain import authorisation
 from cpom.domain import legal_basis as legal
+from cpom.domain.agenda_items import (
+    FACT_KINDS,
+    KIND_LABELS,
+    NOT_DEADLINE_KINDS,
+    SILENCE_MEANS,
+    STATUS_LABELS,
+    AgendaItem,
+    AgendaKind,
+    Status,
+    fr,
+    is_deadline,
+    missed_obligations,
+    nature,
+    nature_of,
+    next_deadline,
+    overdue_since,
+    status_of,
+    status_on,
+)
+from cpom.domain.authorisation_agenda import authorisation_items
 from cpom.domain.budget_calendar import after_contradictory_return
 from cpom.domain.calendar import (
-    LABELS,
     ContractCalendar,
     Milestone,
     MilestoneKind,
@@ -43,160 +60,11 @@ from cpom.domain.lifecycle import (
     contract_year_of,
     missing_items,
 )
-from cpom.domain.milestones import ROUTINE_KINDS
 from cpom.domain.money_calendar import EVERY_MONTH, Window
 from cpom.domain.terms import BudgetRegime, ContractTerms, Silence
 
-
-class Status(StrEnum):
-    DONE = "done"
-    PENDING = "pending"
-    MISSED = "missed"
-    UPCOMING = "upcoming"
-
-
-STATUS_LABELS = {
-    Status.DONE: "fait",
-    Status.PENDING: "en attente",
-    Status.MISSED: "manqué",
-    Status.UPCOMING: "à venir",
-}
-
-
-class AgendaKind(StrEnum):
-    """Steps the calendar alone does not know: they come from decisions taken."""
-
-    RELEVE_APPROVAL = "releve_approval"
-    DOCUMENTS_REVIEW = "documents_review"
-    AVENANT_SIGNATURE = "avenant_signature"
-    DENONCIATION_ANSWER = "denonciation_answer"
-    EARLY_END = "early_end"
-    AUTHORISATION_RECEIVED = "authorisation_received"
-    AUTHORISATION_ANSWER = "authorisation_answer"
-    AUTHORISATION_SILENCE = "authorisation_silence"
-
-
-KIND_LABELS: dict[str, str] = {
-    **{kind.value: label for kind, label in LABELS.items()},
-    AgendaKind.RELEVE_APPROVAL: "Approbation du relevé de décisions",
-    AgendaKind.DOCUMENTS_REVIEW: "Examen des documents annuels reçus",
-    AgendaKind.AVENANT_SIGNATURE: "Signature de l'avenant de prorogation",
-    AgendaKind.DENONCIATION_ANSWER: "Réponse à la proposition de dénonciation d'un commun accord",
-    AgendaKind.EARLY_END: "Fin anticipée du contrat",
-    AgendaKind.AUTHORISATION_RECEIVED: "Réception de la demande d'autorisation",
-    AgendaKind.AUTHORISATION_ANSWER: "Décision sur la demande d'autorisation",
-    AgendaKind.AUTHORISATION_SILENCE: "Décision implicite sur la demande d'autorisation",
-}
-
-# Dates that record what happened; they are never "the next deadline".
-FACT_KINDS = frozenset(
-    {
-        MilestoneKind.SIGNATURE.value,
-        MilestoneKind.EFFET.value,
-        MilestoneKind.PROROGATION_NOTICE_RECEIVED.value,
-        MilestoneKind.PROROGATION_ACCEPTED.value,
-        MilestoneKind.TACIT_ACCEPTANCE.value,
-    }
-)
-
 # Days the authority gives itself to examine annual documents once they are all received.
 DOCUMENTS_REVIEW_DAYS = 30
-
-
-@dataclass(slots=True)
-class AgendaItem:
-    """One dated step: what it is, why this date, and the facts of its fulfilment.
-
-    `awaited` steps wait for someone (`waiting_for`, or either party when None) until `day`
-    included, from `opens_on`; `action` is the decision that fulfils one, when a person's inbox
-    should list it. An `obligation` left undone past its day makes the contract late.
-    """
-
-    key: str
-    day: date
-    kind: str
-    label: str
-    hard: bool
-    basis: Basis
-    on_silence: Silence = Silence.NONE
-    contract_year: int | None = None
-    exercise: int | None = None
-    awaited: bool = False
-    obligation: bool = False
-    waiting_for: Party | None = None
-    action: str | None = None
-    opens_on: date | None = None
-    done_on: date | None = None
-    done_by: str | None = None
-    outcome: str | None = None
-    silence_on: date | None = None
-    consequence: str | None = None
-
-
-# What silence then means, as pages say it: « le silence vaut accord », « … vaut rejet ».
-SILENCE_MEANS = {Silence.ACCEPT: "accord", Silence.REJECT: "rejet", Silence.NONE: ""}
-
-
-def status_on(item: AgendaItem, today: date) -> Status:
-    """The item's status on `today`: a deadline lasts until the end of its day."""
-    return status_of(item.day, item.awaited, item.opens_on, item.done_on, today)
-
-
-def status_of(
-    day: date, awaited: bool, opens_on: date | None, done_on: date | None, today: date
-) -> Status:
-    """`status_on` from the facts alone, for readers that hold them as plain rows."""
-    if done_on is not None:
-        return Status.DONE
-    if not awaited:
-        return Status.DONE if day < today else Status.UPCOMING
-    if today > day:
-        return Status.MISSED
-    if opens_on is None or opens_on <= today:
-        return Status.PENDING
-    return Status.UPCOMING
-
-
-def nature(item: AgendaItem) -> str:
-    """What the date is, in French: a legal deadline to meet, a target, or a date to know."""
-    return nature_of(item.hard, item.awaited)
-
-
-def nature_of(hard: bool, awaited: bool) -> str:
-    if not hard:
-        return "cible"
-    return "délai légal" if awaited else "date"
-
-
-# Kinds never shown as a contract's next deadline: facts, payments and monthly reports.
-NOT_DEADLINE_KINDS = FACT_KINDS | {kind.value for kind in ROUTINE_KINDS}
-
-
-def is_deadline(item: AgendaItem) -> bool:
-    """A legal date still to come or to meet, as lists show the next one."""
-    return item.hard and item.kind not in NOT_DEADLINE_KINDS and item.done_on is None
-
-
-def next_deadline(items: list[AgendaItem], today: date) -> AgendaItem | None:
-    """The earliest legal deadline still pending or to come: never a past date (what is late
-    is `overdue_since`'s)."""
-    candidates = [item for item in items if is_deadline(item) and item.day >= today]
-    return min(candidates, key=lambda item: (item.day, item.key), default=None)
-
-
-def missed_obligations(items: list[AgendaItem], today: date) -> list[AgendaItem]:
-    """The obligations missed on `today`, in the order of `items`."""
-    return [item for item in items if item.obligation and status_on(item, today) is Status.MISSED]
-
-
-def overdue_since(items: list[AgendaItem], today: date) -> AgendaItem | None:
-    """The earliest obligation missed on `today`, if any."""
-    missed = missed_obligations(items, today)
-    return min(missed, key=lambda item: (item.day, item.key), default=None)
-
-
-def fr(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
 
 
 # Facts of the contract's log --------------------------------------------------------------------
@@ -344,7 +212,7 @@ def live_agenda(
         items += _documents_reviews(state, log)
         items += _avenant_signatures(state, log)
         items += _denonciation_answers(state, log)
-        items += _authorisation_items(state)
+        items += authorisation_items(state)
     items = _cut_at_early_end(state, items)
     _declare_done_before_import(state, items)
     items.sort(key=lambda item: (item.day, item.key))
@@ -892,103 +760,8 @@ def missed_on_import(state: ContractState, today: date) -> list[AgendaItem]:
     return missed_obligations(live_agenda(state, monthly=False), today)
 
 
-# Authorisation requests (seed 004 L890-894) -------------------------------------------------------
-
-# Characters of a request's subject shown in the labels; the whole of it is in the journal.
-LABEL_SUBJECT_LENGTH = 80
-
-
-def _short(text: str, length: int) -> str:
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
-def _authorisation_items(state: ContractState) -> list[AgendaItem]:
-    """Each request of the gestionnaire: its receipt, the authority's decision awaited until
-    the last day of the window, and, while it waits or once it applied, what silence means."""
-    requested_by = {
-        e.details.get("request_id"): e.actor
-        for e in state.events
-        if e.kind == "authorisation_requested"
-    }
-    items = []
-    for request in state.authorisations:
-        key = f"autorisation:{request.id}"
-        about = f"n° {request.id} (« {_short(request.subject, LABEL_SUBJECT_LENGTH)} »)"
-        silence_on = authorisation.silence_day(request)
-        rejects = request.on_silence is not Silence.ACCEPT
-        means = "rejet" if rejects else "accord"
-        items.append(
-            AgendaItem(
-                key=f"{key}:reception",
-                day=request.received_on,
-                kind=AgendaKind.AUTHORISATION_RECEIVED,
-                label=f"{KIND_LABELS[AgendaKind.AUTHORISATION_RECEIVED]} {about}",
-                hard=True,
-                basis=Basis(
-                    "réception de la demande d'autorisation du gestionnaire : le délai de "
-                    "décision de l'autorité court à partir du lendemain",
-                    authorisation.AUTHORISATION_SOURCE,
-                    law=authorisation.AUTHORISATION_LAW,
-                ),
-                done_on=request.received_on,
-                done_by=requested_by.get(request.id),
-                outcome="demande reçue",
-            )
-        )
-        answer = AgendaItem(
-            key=key,
-            day=request.reply_deadline,
-            kind=AgendaKind.AUTHORISATION_ANSWER,
-            label=f"{KIND_LABELS[AgendaKind.AUTHORISATION_ANSWER]} {about}",
-            hard=True,
-            basis=authorisation.deadline_basis(state.terms, request),
-            on_silence=request.on_silence,
-            awaited=True,
-            waiting_for=Party.AUTORITE,
-            action="answer_authorisation",
-            opens_on=request.received_on,
-            silence_on=silence_on,
-            consequence=f"sans décision de l'autorité au {fr(request.reply_deadline)}, son "
-            f"silence vaut {means} : la demande est "
-            + (
-                f"rejetée le {fr(silence_on)} ; le gestionnaire peut alors en demander les "
-                "motifs et la contester dans les deux mois (recours gracieux, ou recours "
-                "contentieux devant le tribunal administratif)"
-                if rejects
-                else f"réputée accordée le {fr(silence_on)}"
-            ),
-        )
-        if request.outcome is not None:
-            outcome = authorisation.OUTCOME_LABELS[request.outcome]
-            if request.reasons:
-                outcome += f" ; motifs : {_short(request.reasons, 200)}"
-            answer.done_on, answer.done_by, answer.outcome = (
-                request.decided_on,
-                request.decided_by,
-                outcome,
-            )
-        items.append(answer)
-        if request.outcome is None or request.outcome in authorisation.IMPLICIT_OUTCOMES:
-            what = "Rejet implicite" if rejects else "Accord implicite"
-            items.append(
-                AgendaItem(
-                    key=f"{key}:silence",
-                    day=silence_on,
-                    kind=AgendaKind.AUTHORISATION_SILENCE,
-                    label=f"{what} de la demande d'autorisation {about}",
-                    hard=True,
-                    basis=authorisation.silence_basis(request),
-                    done_on=request.decided_on,
-                    outcome=None
-                    if request.outcome is None
-                    else authorisation.OUTCOME_LABELS[request.outcome],
-                    consequence=f"faute de décision de l'autorité, le silence vaut {means} ce jour",
-                )
-            )
-    return items
-
-
 __all__ = [
+    "DOCUMENTS_REVIEW_DAYS",
     "FACT_KINDS",
     "KIND_LABELS",
     "NOT_DEADLINE_KINDS",
@@ -999,6 +772,8 @@ __all__ = [
     "AgendaKind",
     "Status",
     "at_risk",
+    "fr",
+    "is_deadline",
     "live_agenda",
     "missed_obligations",
     "missed_on_import",
