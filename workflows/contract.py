@@ -85,8 +85,9 @@ MAIL_BESIDE_THE_LOOP = "mail-beside-the-loop"
 # any decision that came with its first task. A run begun before recorded it in `run`.
 IMPORT_BEFORE_DECISIONS = "import-before-decisions"
 # Patch (2026-11): calendar law 2 (see `life.CALENDAR_LAW`): a préavis counted as CPC art. 641
-# says, the renegotiation opened at the end of the last day to give notice. A run begun before
-# keeps law 1; its next run (continue-as-new) moves to the current law.
+# says, the renegotiation opened at the end of the last day to give notice, the reminders of the
+# yearly budget cycle. A run begun before keeps law 1; its next run (continue-as-new) moves to the
+# current law without sending late the reminders of days already past.
 CALENDAR_LAW_2 = "calendar-law-2"
 # A sending lasts at most CPOM_SMTP_TIMEOUT_SECONDS (1 min by default) and heartbeats meanwhile:
 # a dead worker is noticed after the heartbeat timeout, a slow server is waited for.

@@ -167,8 +167,9 @@ class AuthorisationRequest:
 
 # How the workflow counts, by version. 1: a préavis ended the day before its anniversary and the
 # renegotiation opened the day after the last day to give notice. 2 (2026-11): a préavis ends on
-# the day bearing the same number N months later (CPC art. 641) and the renegotiation opens at
-# the end of the last day to give notice.
+# the day bearing the same number N months later (CPC art. 641), the renegotiation opens at the
+# end of the last day to give notice, the yearly budget cycle is reminded (EPRD, tarification,
+# subsidy avenant), and a denounced EPRD contract returns to the contradictory procedure.
 CALENDAR_LAW = 2
 
 
