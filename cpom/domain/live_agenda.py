@@ -424,7 +424,7 @@ def _budget_item(state: ContractState, log: _Log, milestone: Milestone) -> Agend
                 awaited=True,
                 waiting_for=Party.AUTORITE,
                 action="record_tarification",
-                opens_on=date(exercise - 1, 11, 1),
+                opens_on=opens_on,
                 consequence="date cible : sans arrêté, la tarification de l'exercice précédent "
                 "continue de s'appliquer",
             ),

@@ -121,7 +121,8 @@ async def test_a_mutual_denonciation_ends_the_contract_after_the_preavis_from_it
     assert [(e["at"], e["phase"]) for e in ended] == [("2026-07-02", "denoncee")]
     mail = mails_of(simulator.catcher.caught, "denonciation_notifiee")[0]
     assert (
-        "La dénonciation d'un commun accord proposée par l'autorité le 10/03/2026 et acceptée par "
+        "Le contrat fait l'objet d'une dénonciation d'un commun accord proposée par l'autorité le "
+        "10/03/2026 et acceptée par "
         "le gestionnaire le 01/04/2026, préavis de 3 mois." in " ".join(mail.text().split())
     )
     # Nothing after the end: no dialogue, no document reminder for later exercises.
