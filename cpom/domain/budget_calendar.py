@@ -19,8 +19,8 @@ from datetime import date
 
 from cpom.domain import legal_basis as legal
 from cpom.domain.date_law import Basis, days_after_event
-from cpom.domain.milestones import Milestone, MilestoneKind
-from cpom.domain.terms import BudgetRegime, ContractTerms, MonthDay
+from cpom.domain.milestones import Milestone, MilestoneKind, yearly
+from cpom.domain.terms import BudgetRegime, ContractTerms
 from cpom.domain.working_days import non_working_reason
 
 
@@ -38,17 +38,6 @@ def budget_forecast_day(
         return legal_day, False
     after = days_after_event(notified_on, rules.budget_forecast_days_after_notification)
     return (after, True) if after > legal_day else (legal_day, False)
-
-
-def _yearly_target(
-    kind: MilestoneKind, due: MonthDay, exercises: range, effet: date, rule: str, law: str
-) -> list[Milestone]:
-    basis = Basis(rule, _SOURCES[kind], None, law=law)
-    return [
-        Milestone(day, kind, False, basis, n - exercises.start + 1, n)
-        for n in exercises
-        if (day := due.in_year(n)) >= effet
-    ]
 
 
 def budget_milestones(
@@ -99,25 +88,31 @@ def budget_milestones(
     elif rules.budget_regime is BudgetRegime.CONTRADICTORY:
         milestones += proposals_due(terms, range(exercises.start + 1, exercises.stop + 1))
     if rules.tarification_due is not None:
-        milestones += _yearly_target(
+        milestones += yearly(
             MilestoneKind.TARIFICATION_DUE,
+            False,
             rules.tarification_due,
+            0,
             exercises,
-            terms.effet,
-            f"arrêté de tarification de l'exercice N, pris chaque année (le "
+            rule=f"arrêté de tarification de l'exercice N, pris chaque année (le "
             f"{rules.tarification_due} N au plus tard : date cible, paramètre du contrat)",
-            legal.cite(legal.finances_clause(rules), legal.TARIFICATION_LAW[terms.sector]),
+            source=_SOURCES[MilestoneKind.TARIFICATION_DUE],
+            law=legal.cite(legal.finances_clause(rules), legal.TARIFICATION_LAW[terms.sector]),
+            not_before=terms.effet,
         )
     if rules.subsidy_avenant_due is not None:
-        milestones += _yearly_target(
+        milestones += yearly(
             MilestoneKind.SUBSIDY_AVENANT_DUE,
+            False,
             rules.subsidy_avenant_due,
+            0,
             exercises,
-            terms.effet,
-            "avenant annuel fixant le montant des subventions des dispositifs subventionnés "
+            rule="avenant annuel fixant le montant des subventions des dispositifs subventionnés "
             f"de l'exercice N (le {rules.subsidy_avenant_due} N au plus tard : date cible, "
             "paramètre du contrat)",
-            legal.cite(legal.finances_clause(rules), legal.CPOM_LAW[terms.sector]),
+            source=_SOURCES[MilestoneKind.SUBSIDY_AVENANT_DUE],
+            law=legal.cite(legal.finances_clause(rules), legal.CPOM_LAW[terms.sector]),
+            not_before=terms.effet,
         )
     return milestones
 

@@ -22,7 +22,7 @@ from cpom.domain.date_law import (
     months_label,
     target_date,
 )
-from cpom.domain.milestones import EVENT_KINDS, LABELS, Milestone, MilestoneKind
+from cpom.domain.milestones import EVENT_KINDS, LABELS, Milestone, MilestoneKind, yearly
 from cpom.domain.money_calendar import EVERY_MONTH, Window, money_milestones
 from cpom.domain.terms import (
     ContractRules,
@@ -175,49 +175,22 @@ def _pre_signature(terms: ContractTerms) -> list[Milestone]:
     return milestones
 
 
-def _yearly(
-    kind: MilestoneKind,
-    hard: bool,
-    due: MonthDay,
-    year_offset: int,
-    exercises: range,
-    territory: str,
-    rule: str,
-    source: str,
-    law: str,
-) -> list[Milestone]:
-    """One milestone per exercise N on a fixed day of year N + `year_offset`."""
-    first = exercises.start
-    month, day_of_month = due.month, due.day
-    milestones = []
-    # Bases are shared between the years that agree on them: they are read-only.
-    bases: dict[str | None, Basis] = {}
-    for exercise in exercises:
-        day = date(exercise + year_offset, month, day_of_month)
-        reason = non_working_reason(territory, day)
-        basis = bases.get(reason) or bases.setdefault(
-            reason, Basis(rule, source, None, (), reason, law)
-        )
-        milestones.append(Milestone(day, kind, hard, basis, exercise - first + 1, exercise))
-    return milestones
-
-
 def _annual(terms: ContractTerms, echeance: date) -> list[Milestone]:
     rules = terms.rules
     territory = terms.authority.territory
     exercises = range(terms.effet.year, echeance.year + 1)
     offset = rules.annual_documents_year_offset
-    milestones = _yearly(
+    milestones = yearly(
         MilestoneKind.ANNUAL_DOCUMENTS_DUE,
         True,
         rules.annual_documents_due,
         offset,
         exercises,
-        territory,
-        f"documents de l'exercice N au plus tard le {rules.annual_documents_due} "
+        rule=f"documents de l'exercice N au plus tard le {rules.annual_documents_due} "
         f"N{'+1' if offset else ''} (jour compris)",
-        "seed 001 L326 ; seed 000 L307 ; cpom-rules §7 A7",
-        legal.cite(legal.follow_up_clause(rules), legal.ANNUAL_DOCUMENTS_LAW[terms.sector]),
+        source="seed 001 L326 ; seed 000 L307 ; cpom-rules §7 A7",
+        law=legal.cite(legal.follow_up_clause(rules), legal.ANNUAL_DOCUMENTS_LAW[terms.sector]),
+        territory=territory,
     )
     return milestones
 

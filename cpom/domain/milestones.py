@@ -7,7 +7,8 @@ from datetime import date
 from enum import StrEnum
 
 from cpom.domain.date_law import Basis
-from cpom.domain.terms import Silence
+from cpom.domain.terms import MonthDay, Silence
+from cpom.domain.working_days import non_working_reason
 
 
 class MilestoneKind(StrEnum):
@@ -122,3 +123,35 @@ class Milestone:
     @property
     def label(self) -> str:
         return LABELS[self.kind]
+
+
+def yearly(
+    kind: MilestoneKind,
+    hard: bool,
+    due: MonthDay,
+    year_offset: int,
+    exercises: range,
+    *,
+    rule: str,
+    source: str,
+    law: str,
+    not_before: date = date.min,
+    territory: str | None = None,
+) -> list[Milestone]:
+    """One milestone per exercise N on a fixed day of year N + `year_offset`, none before
+    `not_before` (a contract taking effect during a year owes nothing of it before its effect);
+    given a `territory`, the basis says when the day is a day off (it is not moved)."""
+    first = exercises.start
+    milestones = []
+    # Bases are shared between the years that agree on them: they are read-only.
+    bases: dict[str | None, Basis] = {}
+    for exercise in exercises:
+        day = due.in_year(exercise + year_offset)
+        if day < not_before:
+            continue
+        reason = non_working_reason(territory, day) if territory is not None else None
+        basis = bases.get(reason) or bases.setdefault(
+            reason, Basis(rule, source, None, (), reason, law)
+        )
+        milestones.append(Milestone(day, kind, hard, basis, exercise - first + 1, exercise))
+    return milestones

@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from cpom.domain import legal_basis as legal
 from cpom.domain.date_law import Basis, month_length
-from cpom.domain.milestones import Milestone, MilestoneKind
-from cpom.domain.terms import ContractRules, ContractTerms, DotationSchedule, MonthDay, Sector
+from cpom.domain.milestones import Milestone, MilestoneKind, yearly
+from cpom.domain.terms import ContractRules, ContractTerms, DotationSchedule, Sector
 from cpom.domain.working_days import non_working_reason
 
 # What the monthly payment is, in each sector's words.
@@ -83,26 +83,6 @@ def _monthly(
     return milestones
 
 
-def _yearly(
-    kind: MilestoneKind,
-    hard: bool,
-    due: MonthDay,
-    year_offset: int,
-    exercises: range,
-    effet: date,
-    rule: str,
-    source: str,
-    law: str,
-) -> list[Milestone]:
-    basis = _basis(rule, source, law)
-    return [
-        Milestone(day, kind, hard, basis, n - exercises.start + 1, n)
-        for n in exercises
-        # A contract taking effect during the year pays nothing of that year before its effect.
-        if (day := due.in_year(n + year_offset)) >= effet
-    ]
-
-
 def _dotation(
     rules: ContractRules,
     months: list[tuple[int, int]],
@@ -128,42 +108,42 @@ def _dotation(
             window,
         )
     elif schedule is DotationSchedule.SINGLE_PLUS_REGULARISATION:
-        milestones += _yearly(
+        milestones += yearly(
             MilestoneKind.DOTATION_PAYMENT,
             False,
             rules.dotation_single_payment_due,
             0,
             exercises,
-            terms.effet,
-            "dotation complémentaire de l'exercice N en un seul versement, le "
+            rule="dotation complémentaire de l'exercice N en un seul versement, le "
             f"{rules.dotation_single_payment_due} N au plus tard (date cible, paramètre du "
             "contrat)",
-            "seed 001 L271 ; cpom-rules T52",
-            law,
+            source="seed 001 L271 ; cpom-rules T52",
+            law=law,
+            not_before=terms.effet,
         )
     else:
-        milestones += _yearly(
+        milestones += yearly(
             MilestoneKind.DOTATION_ADVANCE_DUE,
             True,
             rules.dotation_advance_due,
             0,
             exercises,
-            terms.effet,
-            f"acompte de la dotation complémentaire avant le {rules.dotation_advance_due} N",
-            "seed 000 L301 ; cpom-rules §7 A15",
-            law,
+            rule=f"acompte de la dotation complémentaire avant le {rules.dotation_advance_due} N",
+            source="seed 000 L301 ; cpom-rules §7 A15",
+            law=law,
+            not_before=terms.effet,
         )
-        milestones += _yearly(
+        milestones += yearly(
             MilestoneKind.DOTATION_BALANCE_DUE,
             True,
             rules.dotation_balance_due,
             1,
             exercises,
-            terms.effet,
-            f"solde de la dotation complémentaire, avec régularisation possible, avant le "
+            rule=f"solde de la dotation complémentaire, avec régularisation possible, avant le "
             f"{rules.dotation_balance_due} N+1",
-            "seed 000 L301 ; cpom-rules §7 A16",
-            law,
+            source="seed 000 L301 ; cpom-rules §7 A16",
+            law=law,
+            not_before=terms.effet,
         )
     # The year closes on what was done: the hours actually worked and the actions carried out.
     settled = (
@@ -172,31 +152,31 @@ def _dotation(
         else rules.dotation_regularisation_due
     )
     if schedule is not DotationSchedule.ADVANCE_BALANCE:
-        milestones += _yearly(
+        milestones += yearly(
             MilestoneKind.DOTATION_REGULARISATION_DUE,
             True,
             settled,
             1,
             exercises,
-            terms.effet,
-            "régularisation de la dotation de l'exercice N sur l'activité réelle (heures "
+            rule="régularisation de la dotation de l'exercice N sur l'activité réelle (heures "
             "effectuées) et les actions réalisées, dans la limite des dépenses, au plus tard le "
             f"{settled} N+1 (données transmises à la CNSA)",
-            "seed 001 L271 et L281 ; seed 002 L424-428 ; cpom-rules T52, T53, §7 A16",
-            law,
+            source="seed 001 L271 et L281 ; seed 002 L424-428 ; cpom-rules T52, T53, §7 A16",
+            law=law,
+            not_before=terms.effet,
         )
-    milestones += _yearly(
+    milestones += yearly(
         MilestoneKind.DOTATION_RECOVERY_REVIEW,
         False,
         settled,
         1,
         exercises,
-        terms.effet,
-        "contrôle de la réalisation des actions financées par la dotation de l'exercice N : "
+        rule="contrôle de la réalisation des actions financées par la dotation de l'exercice N : "
         "si elles n'ont pas été réalisées ou si l'engagement sur le reste à charge n'est pas "
         "tenu, la dotation peut être suspendue ou récupérée",
-        "seed 000 L356, L373-374 ; seed 001 L285 ; cpom-rules E19",
-        law,
+        source="seed 000 L356, L373-374 ; seed 001 L285 ; cpom-rules E19",
+        law=law,
+        not_before=terms.effet,
     )
     return milestones
 
