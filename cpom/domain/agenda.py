@@ -246,7 +246,6 @@ AUTHORITY_REMINDER_DAYS = 30
 def _budget_reminders(state: ContractState, milestones: tuple[Milestone, ...]) -> list[Planned]:
     """Reminders of the yearly budget cycle (calendar law 2): the gestionnaire's EPRD, the
     authority's tarification act and subsidy avenant, until each is done."""
-    rules = state.terms.rules
     planned: list[Planned] = []
     tarified = state.resources_notified
     avenant_years = {
@@ -264,26 +263,13 @@ def _budget_reminders(state: ContractState, milestones: tuple[Milestone, ...]) -
         if milestone.kind is MilestoneKind.BUDGET_FORECAST_DUE:
             if BUDGET_FORECAST_ITEM in state.submitted.get(exercise, ()):
                 continue
-            for days in rules.annual_documents_reminder_days:
-                planned.append(
-                    Planned(
-                        milestone.day - timedelta(days=days),
-                        REMINDER_HOUR,
-                        f"eprd:rappel:{exercise}:{days}",
-                        Notify(
-                            NoticeKind.BUDGET_FORECAST_REMINDER,
-                            (Recipient.GESTIONNAIRE,),
-                            {**facts, "days": str(days)},
-                        ),
-                    )
-                )
-            planned.append(
-                Planned(
-                    milestone.day + ONE_DAY,
-                    REMINDER_HOUR,
-                    f"eprd:relance:{exercise}",
-                    Notify(NoticeKind.BUDGET_FORECAST_RELANCE, BOTH, facts),
-                )
+            planned += _reminded_then_relanced(
+                state,
+                milestone.day,
+                "eprd",
+                exercise,
+                (NoticeKind.BUDGET_FORECAST_REMINDER, NoticeKind.BUDGET_FORECAST_RELANCE),
+                facts,
             )
         elif milestone.kind is MilestoneKind.TARIFICATION_DUE and exercise not in tarified:
             planned.append(
@@ -395,28 +381,15 @@ def _documents(state: ContractState, milestones: list[Milestone]) -> list[Planne
             continue
         due_day = milestone.day
         facts = {"exercise": str(exercise), "due": fr(due_day), "missing": ", ".join(missing)}
-        for days in rules.annual_documents_reminder_days:
-            planned.append(
-                Planned(
-                    due_day - timedelta(days=days),
-                    REMINDER_HOUR,
-                    f"documents:rappel:{exercise}:{days}",
-                    Notify(
-                        NoticeKind.DOCUMENTS_REMINDER,
-                        (Recipient.GESTIONNAIRE,),
-                        {**facts, "days": str(days)},
-                    ),
-                )
-            )
-        relance = due_day + ONE_DAY
-        planned.append(
-            Planned(
-                relance,
-                REMINDER_HOUR,
-                f"documents:relance:{exercise}",
-                Notify(NoticeKind.DOCUMENTS_RELANCE, BOTH, facts),
-            )
+        planned += _reminded_then_relanced(
+            state,
+            due_day,
+            "documents",
+            exercise,
+            (NoticeKind.DOCUMENTS_REMINDER, NoticeKind.DOCUMENTS_RELANCE),
+            facts,
         )
+        relance = due_day + ONE_DAY
         escalation = relance + timedelta(days=rules.documents_escalation_days)
         planned.append(
             Planned(
@@ -430,6 +403,37 @@ def _documents(state: ContractState, milestones: list[Milestone]) -> list[Planne
                 ),
             )
         )
+    return planned
+
+
+def _reminded_then_relanced(
+    state: ContractState,
+    due_day: date,
+    name: str,
+    exercise: int,
+    kinds: tuple[NoticeKind, NoticeKind],
+    facts: dict[str, str],
+) -> list[Planned]:
+    """What the gestionnaire owes by `due_day`: reminded the contract's days before, relanced
+    (both parties) the day after."""
+    reminder, relance = kinds
+    planned = [
+        Planned(
+            due_day - timedelta(days=days),
+            REMINDER_HOUR,
+            f"{name}:rappel:{exercise}:{days}",
+            Notify(reminder, (Recipient.GESTIONNAIRE,), {**facts, "days": str(days)}),
+        )
+        for days in state.terms.rules.annual_documents_reminder_days
+    ]
+    planned.append(
+        Planned(
+            due_day + ONE_DAY,
+            REMINDER_HOUR,
+            f"{name}:relance:{exercise}",
+            Notify(relance, BOTH, facts),
+        )
+    )
     return planned
 
 
