@@ -10,6 +10,7 @@ from cpom.cli import (
     calendar_command,
     db_command,
     import_command,
+    presets_command,
     projection_command,
     service_commands,
     simulate_command,
@@ -35,6 +36,7 @@ def build_parser() -> FrenchArgumentParser:
     db_command.add_parser(subparsers)
     import_command.add_parser(subparsers)
     projection_command.add_parser(subparsers)
+    presets_command.add_parser(subparsers)
     return parser
 
 
