@@ -20,7 +20,7 @@ from datetime import date
 from cpom.domain import legal_basis as legal
 from cpom.domain.date_law import Basis, days_after_event
 from cpom.domain.milestones import Milestone, MilestoneKind, yearly
-from cpom.domain.terms import BudgetRegime, ContractTerms
+from cpom.domain.terms import BudgetRegime, ContractTerms, MonthDay
 from cpom.domain.working_days import non_working_reason
 
 
@@ -140,12 +140,34 @@ def proposals_due(terms: ContractTerms, exercises: range) -> list[Milestone]:
     return milestones
 
 
-def after_contradictory_return(terms: ContractTerms, last_day: date) -> Milestone:
-    """The first step of the annual contradictory procedure an ESMS returns to when an ARS
-    contract ends by dénonciation: the budget proposals of the first exercise after it."""
+# Under the contradictory procedure, the compte administratif of N goes before 30 April N+1.
+COMPTE_ADMINISTRATIF_DUE = MonthDay(4, 30)
+
+
+def after_contradictory_return(terms: ContractTerms, last_day: date) -> tuple[Milestone, Milestone]:
+    """The dates of the annual contradictory procedure an ESMS returns to when an ARS contract
+    ends by dénonciation, for the first exercise after it: its budget proposals, and its
+    compte administratif."""
     exercise = last_day.year + 1
-    [milestone] = proposals_due(terms, range(exercise, exercise + 1))
-    return milestone
+    [proposals] = proposals_due(terms, range(exercise, exercise + 1))
+    day = COMPTE_ADMINISTRATIF_DUE.in_year(exercise + 1)
+    accounts = Milestone(
+        day,
+        MilestoneKind.COMPTE_ADMINISTRATIF_DUE,
+        True,
+        Basis(
+            f"compte administratif de l'exercice {exercise} au plus tard le "
+            f"{day:%d/%m/%Y} (procédure budgétaire contradictoire annuelle)",
+            _SOURCES[MilestoneKind.BUDGET_PROPOSALS_DUE],
+            None,
+            (),
+            non_working_reason(terms.authority.territory, day),
+            legal.COMPTE_ADMINISTRATIF,
+        ),
+        None,
+        exercise,
+    )
+    return proposals, accounts
 
 
 _SOURCES = {

@@ -782,7 +782,7 @@ def _log_return_to_contradictory_procedure(state: ContractState, today: date, ac
         or state.terms.rules.budget_regime is not BudgetRegime.EPRD
     ):
         return
-    proposals = after_contradictory_return(state.terms, termination.ends_on)
+    proposals, accounts = after_contradictory_return(state.terms, termination.ends_on)
     log(
         state,
         Event(
@@ -790,9 +790,14 @@ def _log_return_to_contradictory_procedure(state: ContractState, today: date, ac
             "contradictory_procedure_resumed",
             f"à la fin du contrat le {termination.ends_on:%d/%m/%Y}, retour à la procédure "
             "budgétaire contradictoire annuelle : propositions budgétaires de l'exercice "
-            f"{proposals.exercise} au plus tard le {proposals.day:%d/%m/%Y}",
+            f"{proposals.exercise} au plus tard le {proposals.day:%d/%m/%Y}, compte "
+            f"administratif au plus tard le {accounts.day:%d/%m/%Y}",
             actor,
-            {"exercise": str(proposals.exercise), "proposals_due": proposals.day.isoformat()},
+            {
+                "exercise": str(proposals.exercise),
+                "proposals_due": proposals.day.isoformat(),
+                "accounts_due": accounts.day.isoformat(),
+            },
         ),
     )
 

@@ -687,12 +687,20 @@ def _cut_at_early_end(state: ContractState, items: list[AgendaItem]) -> list[Age
         and state.calendar_law >= 2
     ):
         # Out of the contract, the ESMS returns to the annual contradictory procedure.
+        proposals, accounts = after_contradictory_return(state.terms, last_day)
         kept.append(
             _item(
-                after_contradictory_return(state.terms, last_day),
+                proposals,
                 f"retour_contradictoire:{last_day.isoformat()}",
                 consequence="le contrat dénoncé, le budget de l'établissement est de nouveau "
                 "fixé chaque année par la procédure contradictoire",
+            )
+        )
+        kept.append(
+            _item(
+                accounts,
+                f"retour_contradictoire:ca:{last_day.isoformat()}",
+                consequence="hors CPOM, le compte administratif remplace l'ERRD",
             )
         )
     return kept

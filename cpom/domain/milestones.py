@@ -32,6 +32,7 @@ class MilestoneKind(StrEnum):
     MONTHLY_ACTIVITY_REPORT_DUE = "monthly_activity_report_due"
     BUDGET_FORECAST_DUE = "budget_forecast_due"
     BUDGET_PROPOSALS_DUE = "budget_proposals_due"
+    COMPTE_ADMINISTRATIF_DUE = "compte_administratif_due"
     TARIFICATION_DUE = "tarification_due"
     SUBSIDY_AVENANT_DUE = "subsidy_avenant_due"
     RENEWAL_PREPARATION_START = "renewal_preparation_start"
@@ -68,6 +69,7 @@ LABELS: dict[MilestoneKind, str] = {
     MilestoneKind.MONTHLY_ACTIVITY_REPORT_DUE: "Relevé mensuel d'activité à transmettre",
     MilestoneKind.BUDGET_FORECAST_DUE: "EPRD à transmettre",
     MilestoneKind.BUDGET_PROPOSALS_DUE: "Propositions budgétaires à transmettre",
+    MilestoneKind.COMPTE_ADMINISTRATIF_DUE: "Compte administratif à transmettre",
     MilestoneKind.TARIFICATION_DUE: "Arrêté de tarification",
     MilestoneKind.SUBSIDY_AVENANT_DUE: "Avenant annuel des subventions",
     MilestoneKind.RENEWAL_PREPARATION_START: "Préparation du bilan et du renouvellement",

@@ -177,11 +177,15 @@ class TestArsBudgetCycle:
         assert resumed.kind == "contradictory_procedure_resumed"
         assert resumed.summary == (
             "à la fin du contrat le 28/02/2027, retour à la procédure budgétaire contradictoire "
-            "annuelle : propositions budgétaires de l'exercice 2028 au plus tard le 31/10/2027"
+            "annuelle : propositions budgétaires de l'exercice 2028 au plus tard le 31/10/2027, "
+            "compte administratif au plus tard le 30/04/2029"
         )
         proposals = agenda(state)["retour_contradictoire:2027-02-28"]
         assert (proposals.day, proposals.exercise) == (date(2027, 10, 31), 2028)
         assert proposals.basis.law == "CASF art. L. 314-7 et R. 314-3"
+        accounts = agenda(state)["retour_contradictoire:ca:2027-02-28"]
+        assert (accounts.day, accounts.exercise) == (date(2029, 4, 30), 2028)
+        assert accounts.basis.law == "CASF art. R. 314-49"
         # Nothing of the contract is awaited after its last day: no EPRD 2027 reminder.
         assert "eprd:2028" not in agenda(state)
 

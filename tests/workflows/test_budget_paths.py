@@ -66,7 +66,8 @@ async def test_an_ars_denonciation_returns_the_esms_to_the_contradictory_procedu
         (
             "2026-08-31",
             "à la fin du contrat le 28/02/2027, retour à la procédure budgétaire contradictoire "
-            "annuelle : propositions budgétaires de l'exercice 2028 au plus tard le 31/10/2027",
+            "annuelle : propositions budgétaires de l'exercice 2028 au plus tard le 31/10/2027, "
+            "compte administratif au plus tard le 30/04/2029",
         )
     ]
     ended = events(simulator.log(terms.reference), "contract_ended")
