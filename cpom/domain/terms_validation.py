@@ -192,16 +192,41 @@ def _rules_problems(rules: ContractRules, duration_years: int) -> list[Problem]:
         if not 1 <= months <= 24:
             problems.append(Problem(name, f"une durée de phase de {months} mois n'est pas admise"))
     problems += _authorisation_problems(rules)
+    problems += _money_and_budget_problems(rules)
     for name, value in (
         ("annual_documents_due", rules.annual_documents_due),
         ("final_execution_report_due", rules.final_execution_report_due),
         ("dotation_advance_due", rules.dotation_advance_due),
         ("dotation_balance_due", rules.dotation_balance_due),
         ("dotation_regularisation_due", rules.dotation_regularisation_due),
+        ("dotation_single_payment_due", rules.dotation_single_payment_due),
+        ("budget_forecast_due", rules.budget_forecast_due),
+        ("budget_proposals_due", rules.budget_proposals_due),
+        ("tarification_due", rules.tarification_due),
+        ("subsidy_avenant_due", rules.subsidy_avenant_due),
     ):
-        problem = _month_day_problem(name, value)
+        problem = _month_day_problem(name, value) if value is not None else None
         if problem:
             problems.append(problem)
+    return problems
+
+
+def _money_and_budget_problems(rules: ContractRules) -> list[Problem]:
+    problems = []
+    for name, day in (
+        ("monthly_payment_day", rules.monthly_payment_day),
+        ("monthly_activity_report_day", rules.monthly_activity_report_day),
+    ):
+        if day is not None and not 1 <= day <= 31:
+            problems.append(Problem(name, f"le {day} n'est pas un jour du mois (1 à 31)"))
+    days = rules.budget_forecast_days_after_notification
+    if not 1 <= days <= 365:
+        problems.append(
+            Problem(
+                "budget_forecast_days_after_notification",
+                f"{days} jours après la notification des ressources : attendu de 1 à 365 jours",
+            )
+        )
     return problems
 
 

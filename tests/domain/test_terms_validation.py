@@ -282,3 +282,23 @@ def test_authority_addresses_are_checked() -> None:
         authority=Authority(AuthorityKind.DEPARTEMENT, "CD35", "35", "x", "chef@cd35.fr"),
     )
     assert fields_of(terms) == ["authority.email"]
+
+
+def test_money_and_budget_days_out_of_range_are_refused_in_french() -> None:
+    # A payment day of 0 was accepted and then broke the calendar (found by probing).
+    terms = make_terms(
+        rules={
+            "monthly_payment_day": 0,
+            "monthly_activity_report_day": 32,
+            "budget_forecast_days_after_notification": -3,
+        }
+    )
+    assert [(p.field, p.message) for p in problems_of(terms)] == [
+        ("monthly_payment_day", "le 0 n'est pas un jour du mois (1 à 31)"),
+        ("monthly_activity_report_day", "le 32 n'est pas un jour du mois (1 à 31)"),
+        (
+            "budget_forecast_days_after_notification",
+            "-3 jours après la notification des ressources : attendu de 1 à 365 jours",
+        ),
+    ]
+    assert problems_of(make_terms(rules={"monthly_activity_report_day": None})) == []
