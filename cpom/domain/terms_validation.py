@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -15,6 +16,7 @@ from cpom.domain.identifiers import (
     text_problem,
 )
 from cpom.domain.terms import (
+    BudgetRegime,
     ContractRules,
     ContractTerms,
     DotationSchedule,
@@ -25,6 +27,7 @@ from cpom.domain.terms import (
 from cpom.domain.territory import UnknownTerritory, normalize_territory
 
 ALLOWED_NOTICE_MONTHS = (6, 12)
+MAX_ARTICLE_LENGTH = 40
 MIN_YEARS, RECOMMENDED_MIN_YEARS, MAX_INITIAL_YEARS, MAX_TOTAL_YEARS = 2, 3, 5, 6
 # What a stored reference may be: the rule of references people type (cpom.domain.identifiers)
 # with room for the « -R » each successor contract adds to its predecessor's.
@@ -219,6 +222,24 @@ def _money_and_budget_problems(rules: ContractRules) -> list[Problem]:
     ):
         if day is not None and not 1 <= day <= 31:
             problems.append(Problem(name, f"le {day} n'est pas un jour du mois (1 à 31)"))
+    if rules.budget_regime is BudgetRegime.EPRD and "eprd" in rules.annual_document_items:
+        problems.append(
+            Problem(
+                "annual_document_items",
+                "« eprd » n'est pas un document annuel : sous le régime de l'EPRD, il a son "
+                "propre calendrier (30 avril de l'exercice)",
+            )
+        )
+    for field in dataclasses.fields(rules):
+        value = getattr(rules, field.name)
+        if field.name.startswith("article_") and len(value) > MAX_ARTICLE_LENGTH:
+            problems.append(
+                Problem(
+                    field.name,
+                    f"un numéro d'article tient en {MAX_ARTICLE_LENGTH} caractères au plus "
+                    "(par exemple « art. 12 » ou « point V.2 »)",
+                )
+            )
     days = rules.budget_forecast_days_after_notification
     if not 1 <= days <= 365:
         problems.append(

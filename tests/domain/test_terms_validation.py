@@ -302,3 +302,17 @@ def test_money_and_budget_days_out_of_range_are_refused_in_french() -> None:
         ),
     ]
     assert problems_of(make_terms(rules={"monthly_activity_report_day": None})) == []
+
+
+def test_an_article_label_is_short_and_the_eprd_is_no_annual_document() -> None:
+    from cpom.domain.terms import Sector
+
+    long_label = make_terms(rules={"article_prorogation": "x" * 41})
+    assert [p.field for p in problems_of(long_label)] == ["article_prorogation"]
+    eprd_twice = make_terms(
+        sector=Sector.ESMS_ARS, rules={"annual_document_items": ("errd", "eprd")}
+    )
+    assert [p.message for p in problems_of(eprd_twice)] == [
+        "« eprd » n'est pas un document annuel : sous le régime de l'EPRD, il a son propre "
+        "calendrier (30 avril de l'exercice)"
+    ]
