@@ -165,6 +165,12 @@ def check_request_authorisation(
             f"la demande reçue le {fr(received_on)} précède la signature du CPOM "
             f"({fr(terms.signed_on)}) : elle ne relève pas du contrat"
         )
+    if terms.signed_on is None and received_on < terms.effet:
+        # Without its day of signature, a contract is known from its effect.
+        raise DecisionRefused(
+            f"la demande reçue le {fr(received_on)} précède la prise d'effet du CPOM "
+            f"({fr(terms.effet)}) : elle ne relève pas du contrat"
+        )
     waiting = pending(state)
     for request in waiting:
         if request.received_on == received_on and request.subject == cleaned:

@@ -601,3 +601,13 @@ def test_reasons_are_checked_as_text() -> None:
         )
         == f"les motifs dépassent {auth.MAX_REASONS_LENGTH} caractères"
     )
+
+
+def test_a_request_before_the_effect_of_a_contract_without_signature_day_is_refused() -> None:
+    state = ahi_state()
+    assert state.terms.signed_on is None
+    early = state.terms.effet - timedelta(days=1)
+    assert refusal(auth.check_request_authorisation, state, None, SUBJECT, early, RECEIVED) == (
+        f"la demande reçue le {early:%d/%m/%Y} précède la prise d'effet du CPOM "
+        f"({state.terms.effet:%d/%m/%Y}) : elle ne relève pas du contrat"
+    )
