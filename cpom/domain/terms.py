@@ -19,6 +19,17 @@ class AuthorityKind(StrEnum):
     ETAT = "etat"
 
 
+class AuthorityRole(StrEnum):
+    """Why an authority signs the contract (seeds 003 and 004)."""
+
+    # Fixes the tariffs or the funding of some establishments of the perimeter.
+    TARIFICATION = "tarification"
+    # Co-signs for establishments under its own tarification (joint ARS and Département CPOM).
+    CO_SIGNING = "cosignataire"
+    # The préfet, when subsidised schemes are in the perimeter (seed 004, arrêté annex).
+    PREFET = "prefet"
+
+
 class Silence(StrEnum):
     """What the silence of a party means when a timer runs out."""
 
@@ -75,6 +86,27 @@ class Authority:
     territory: str
     email: str | None = None
     supervisor_email: str | None = None
+    role: AuthorityRole = AuthorityRole.TARIFICATION
+    # How establishments name their funder ("cd35", "ars-bretagne"); empty: the kind's value.
+    id: str = ""
+    siren: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.id or self.kind.value
+
+
+@dataclass(frozen=True, slots=True)
+class Establishment:
+    """One establishment or service of the contract's perimeter (a fiche per service)."""
+
+    finess: str
+    name: str
+    category: str = ""
+    # The authorisation it runs under, as its act says it ("arrêté du 03/01/2017, 15 ans").
+    authorisation: str = ""
+    # The keys of the authorities that fund it (`Authority.key`); empty: the lead authority.
+    funded_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +214,15 @@ class ContractTerms:
     signed: bool = True
     process_started_on: date | None = None
     prorogations: tuple[Prorogation, ...] = field(default=())
+    # The other signatories, beside the lead `authority` (co-signing authority, préfet).
+    co_signatories: tuple[Authority, ...] = field(default=())
+    # The perimeter: the establishments and services the contract covers (empty: not listed).
+    establishments: tuple[Establishment, ...] = field(default=())
+
+    @property
+    def authorities(self) -> tuple[Authority, ...]:
+        """Every authority that signs, the lead one first."""
+        return (self.authority, *self.co_signatories)
 
     @property
     def current_echeance(self) -> date:
