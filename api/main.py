@@ -24,6 +24,7 @@ from api.routes import (
     dashboard_attachments,
     dashboard_calendar,
     imports,
+    objectives,
     people,
     portfolio,
     workbench,
@@ -53,6 +54,7 @@ from cpom.worker import connect
 ROUTERS = (
     contracts.router,
     portfolio.router,
+    objectives.router,
     people.router,
     attachments.router,
     dashboard.router,

@@ -163,6 +163,12 @@ class ContractDetail(BaseModel):
         description="L'agenda vivant du contrat, tel que son workflow le tient, par date."
     )
     events: list[EventItem]
+    objectives: dict[str, Any] | None = Field(
+        default=None,
+        description="Les objectifs en vigueur (version, fondement), chacun avec ses actions et "
+        "ses indicateurs : trajectoire (valeur d'entrée, cibles), valeurs déclarées par "
+        "exercice et atteinte de la dernière ; absent si le contrat n'en inscrit pas.",
+    )
 
 
 class TaskItem(BaseModel):
@@ -315,6 +321,7 @@ def detail_payload(rows: ContractRows, today: date) -> dict[str, Any]:
             }
             for event in rows.events
         ],
+        "objectives": rows.objectives,
     }
 
 

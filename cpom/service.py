@@ -28,7 +28,7 @@ from cpom import health as temporal_health
 from cpom import idempotency
 from cpom.access import Principal
 from cpom.calendar_export import ROUTINE_VALUES, agenda_to_ics
-from cpom.db import projection
+from cpom.db import objectives_store, projection
 from cpom.db.models import (
     MAX_ROW_ID,
     AgendaRecord,
@@ -42,8 +42,9 @@ from cpom.db.models import (
 from cpom.domain.clock import local_date
 from cpom.domain.lifecycle import ContractState, initial_phase
 from cpom.domain.live_agenda import AgendaItem, at_risk, live_agenda
+from cpom.domain.objectives import Objective
 from cpom.domain.terms import ContractTerms
-from cpom.domain.terms_input import terms_from_mapping
+from cpom.domain.terms_input import contract_from_mapping
 from cpom.domain.terms_validation import InvalidTerms, Problem
 from cpom.messages import (
     DECISIONS,
@@ -52,6 +53,7 @@ from cpom.messages import (
     ProjectionUpdate,
     workflow_id,
 )
+from cpom.objectives_view import objectives_payload
 from cpom.settings import Settings
 
 # A decision's answer waits this long at most for the projection to show it; a create of a
@@ -125,6 +127,8 @@ class ContractRows:
     terms_json: str
     agenda: Sequence[RowMapping]
     events: Sequence[RowMapping]
+    # The objectives in force with their trajectories (`cpom.objectives_view`), or None.
+    objectives: dict[str, Any] | None = None
 
 
 # The contract page's reads, built once as Core statements: no ORM objects to make.
@@ -197,7 +201,7 @@ class ContractService:
         An imported contract may declare its annual cycle (documents, dialogues, relevés) done
         up to a day; what fell due before and is not declared shows as missed.
         """
-        terms = terms_from_mapping(raw_terms)
+        terms, objectives = contract_from_mapping(raw_terms)
         day = today()
         if declared_up_to_date_on is not None and not (
             terms.effet <= declared_up_to_date_on <= day
@@ -228,6 +232,8 @@ class ContractService:
                 )
         except WorkflowAlreadyStartedError:
             record = await self._listed(terms.reference)
+            # A first request that stopped between the two writes left the objectives to this one.
+            await asyncio.to_thread(self._adopt_objectives, terms, objectives)
             return Created(terms.reference, False, record.phase)
         except (RPCError, TimeoutError) as error:
             why = "est injoignable" if isinstance(error, RPCError) else "n'a pas répondu"
@@ -249,7 +255,16 @@ class ContractService:
             risk=at_risk(state, day),
         )
         await asyncio.to_thread(self._record_if_absent, update)
+        await asyncio.to_thread(self._adopt_objectives, terms, objectives)
         return Created(terms.reference, True, state.phase.value)
+
+    def _adopt_objectives(self, terms: ContractTerms, objectives: tuple[Objective, ...]) -> None:
+        """The objectives that come with the terms: version 1, written once."""
+        if objectives:
+            adopted_on = terms.signed_on or terms.effet
+            objectives_store.adopt(
+                self.engine, terms.reference, 1, adopted_on, "termes du contrat", objectives
+            )
 
     async def _listed(self, reference: str) -> ContractRecord:
         """The contract whose workflow runs already, once it is listed: a request creating it
@@ -287,6 +302,11 @@ class ContractService:
                 connection.execute(_TERMS, key).scalar_one(),
                 connection.execute(_AGENDA, key).mappings().all(),
                 connection.execute(_EVENTS, key).mappings().all(),
+                objectives_payload(
+                    objectives_store.current_in(connection, reference),
+                    objectives_store.reports_in(connection, reference),
+                    contract["echeance"].year,
+                ),
             )
 
     def record(self, reference: str) -> ContractRecord:

@@ -25,6 +25,7 @@ from cpom import idempotency
 from cpom.access import Principal, Role
 from cpom.db.models import ContractRecord
 from cpom.notice_status import notice_status
+from cpom.objectives_service import ObjectivesService
 from cpom.portfolio import Sort
 from cpom.portfolio import list_contracts as list_contracts_of
 from cpom.service import ContractNotFound, ContractService, Forbidden, today
@@ -196,13 +197,19 @@ async def act(
     vaut rejet. Seule l'autorité y répond (`answer_authorisation` : `request_id`, `accept`,
     `received_on`, `reasons`, obligatoires pour un refus) ; une réponse après le dernier jour du
     délai est refusée (409). Un gestionnaire ne décide qu'en son propre nom (403 sinon) ; un agent
-    enregistre aussi les courriers reçus du gestionnaire en le nommant."""
+    enregistre aussi les courriers reçus du gestionnaire en le nommant.
+
+    Un avenant qui modifie les objectifs les joint (`sign_avenant`, `objectives` : la liste
+    complète, au format des termes) : ils deviennent la version suivante, la précédente restant
+    consultable. Un dialogue de gestion peut consigner la décision prise sur chaque objectif
+    (`record_dialogue`, `objective_decisions` : `objective_id`, `decision` maintenu, ajuste ou
+    abandonne, `reasons`, obligatoires sauf pour un objectif maintenu)."""
     record = await readable(service, principal, reference)
     if not principal.may_act(action, record.gestionnaire_siren):
         raise Forbidden(f"le rôle {principal.role.value} ne permet pas l'action « {action} »")
     key = idempotency_key or idempotency.new_key()
     response.headers["Idempotency-Key"] = key
-    result = await service.act(
+    result = await ObjectivesService(service).act(
         reference,
         action,
         principal.decision_fields(action, fields),

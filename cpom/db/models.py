@@ -269,3 +269,45 @@ class IdempotencyRecord(SQLModel, table=True):
     created_at: datetime
     expires_at: datetime = Field(index=True)
     outcome_json: str | None = None
+
+
+class ObjectiveSetRecord(SQLModel, table=True):
+    """The contract's objectives as adopted at signature (version 1) or by an avenant: every
+    version kept, the highest in force. They live here, not in the workflow's state, which stays
+    small (its continue-as-new input)."""
+
+    __tablename__ = "objective_set"
+
+    reference: str = Field(primary_key=True, foreign_key="contract.reference", max_length=80)
+    version: int = Field(primary_key=True)
+    adopted_on: date
+    # Why this version: « signature du contrat », « avenant signé le 12/03/2026 : … ».
+    basis: str
+    objectives_json: str
+    recorded_at: datetime
+
+
+class ObjectivesReportRecord(SQLModel, table=True):
+    """The gestionnaire's yearly report on the objectives: indicator values, action statuses."""
+
+    __tablename__ = "objectives_report"
+
+    reference: str = Field(primary_key=True, foreign_key="contract.reference", max_length=80)
+    exercise: int = Field(primary_key=True)
+    report_json: str
+    submitted_on: date
+    submitted_by: str
+    updated_at: datetime
+
+
+class ObjectiveDecisionRecord(SQLModel, table=True):
+    """What a dialogue de gestion decided for one objective, as its relevé records it."""
+
+    __tablename__ = "objective_decision"
+
+    reference: str = Field(primary_key=True, foreign_key="contract.reference", max_length=80)
+    contract_year: int = Field(primary_key=True)
+    objective_id: str = Field(primary_key=True, max_length=20)
+    decision: str
+    reasons: str
+    held_on: date

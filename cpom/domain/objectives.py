@@ -145,7 +145,7 @@ class ObjectiveDecision:
 
 def target_for(indicator: Indicator, year: int, last_year: int) -> float | None:
     """The value the indicator should have reached in `year`: the target of that year, the final
-    target in the contract's last year, else the straight line between the surrounding known
+    target in the contract's last year, the value at entry in its year, else the straight line between the surrounding known
     points (the value at entry, the targets); None before the first point or after the last."""
     for target in indicator.targets:
         if target.year == year:
@@ -153,6 +153,8 @@ def target_for(indicator: Indicator, year: int, last_year: int) -> float | None:
     if year == last_year and indicator.final_target is not None:
         return indicator.final_target
     points = trajectory(indicator, last_year)
+    if same := [p for p in points if p.year == year]:
+        return same[0].value  # the value at entry, in its own year
     before = [p for p in points if p.year < year]
     after = [p for p in points if p.year > year]
     if not before or not after:
@@ -279,6 +281,16 @@ def review(
             )
         )
     return reviews
+
+
+# The annual document the yearly report on the objectives is, by the name each sector's model
+# gives it: the synthèse of the fiches objectifs (SAD), the indicators (State), the bilan d'étape.
+REPORT_ITEMS = ("synthese_fiches_objectifs", "indicateurs", "bilan_etape")
+
+
+def report_item(document_items: tuple[str, ...]) -> str | None:
+    """Which of the contract's annual documents the yearly objectives report is, if any."""
+    return next((item for item in REPORT_ITEMS if item in document_items), None)
 
 
 def indicator_ids(objectives: tuple[Objective, ...]) -> set[str]:

@@ -17,11 +17,22 @@ from typing import Any
 
 from cpom.domain.date_law import echeance_after
 from cpom.domain.identifiers import reference_problem, text_problem
+from cpom.domain.objectives import (
+    ActionProgress,
+    Decision,
+    IndicatorValue,
+    Objective,
+    ObjectiveDecision,
+    YearlyReport,
+)
+from cpom.domain.objectives_validation import objective_problems
 from cpom.domain.presets import PRESETS
 from cpom.domain.terms import (
     Authority,
+    AuthorityRole,
     ContractRules,
     ContractTerms,
+    Establishment,
     Gestionnaire,
     MonthDay,
     Prorogation,
@@ -38,6 +49,10 @@ _TOP_LEVEL = {
     "reference",
     "preset",
     "authority",
+    "authorities",
+    "establishments",
+    # Read by objectives_input, beside the terms: they do not ride in the workflow's state.
+    "objectives",
     "gestionnaire",
     "effet",
     "duration_years",
@@ -98,6 +113,14 @@ def _integer(value: object) -> int:
     return value
 
 
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise ValueError(f"« {value} » n'est pas un nombre (ex. 12.5)")
+    if abs(value) > 1e12:
+        raise ValueError(f"« {value} » : nombre hors de la plage admise")
+    return float(value)
+
+
 def _boolean(value: object) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"« {value} » : attendu true ou false")
@@ -133,6 +156,8 @@ def _convert(annotation: Any, value: object) -> object:
         return tuple(_convert(item_type, item) for item in value)
     if annotation is int:
         return _integer(value)
+    if annotation is float:
+        return _number(value)
     if annotation is bool:
         return _boolean(value)
     if annotation is MonthDay:
@@ -162,11 +187,22 @@ def _fields_of(
                 f"{path}.{key}", f"champ inconnu ; champs possibles : {', '.join(sorted(known))}"
             )
             continue
+        if (item_type := _dataclass_items(hints[key])) is not None:
+            values[key] = tuple(_list_of(item_type, value, f"{path}.{key}", problems))
+            continue
         try:
             values[key] = _convert(hints[key], value)
         except ValueError as error:
             problems.add(f"{path}.{key}", str(error))
     return values
+
+
+def _dataclass_items(annotation: Any) -> type[Any] | None:
+    """The item type of a tuple of dataclasses (objectives, their actions), else None."""
+    if typing.get_origin(annotation) is not tuple:
+        return None
+    item = typing.get_args(annotation)[0]
+    return item if dataclasses.is_dataclass(item) and isinstance(item, type) else None
 
 
 def _build(cls: type[Any], values: dict[str, object], path: str, problems: _Problems) -> Any:
@@ -177,9 +213,64 @@ def _build(cls: type[Any], values: dict[str, object], path: str, problems: _Prob
         and f.default is dataclasses.MISSING
         and f.default_factory is dataclasses.MISSING
     ]
+    reported = {problem.field for problem in problems.items}
     for name in missing:
-        problems.add(f"{path}.{name}", "champ obligatoire manquant")
+        # A value given but refused is reported as such, not as missing too.
+        if f"{path}.{name}" not in reported:
+            problems.add(f"{path}.{name}", "champ obligatoire manquant")
     return None if missing else cls(**values)
+
+
+def _authority(raw: object, path: str, default_kind: object, problems: _Problems) -> Any:
+    values = _fields_of(Authority, raw, path, problems)
+    values.setdefault("kind", default_kind)
+    values.setdefault("name", "")
+    territory = values.get("territory")
+    if isinstance(territory, str):
+        try:
+            values["territory"] = normalize_territory(territory)
+        except UnknownTerritory as error:
+            problems.add(f"{path}.territory", str(error))
+    return _build(Authority, values, path, problems)
+
+
+def _authorities(raw: Mapping[str, object], default_kind: object, problems: _Problems) -> list[Any]:
+    """The signing authorities, the lead one first: `authority` alone (one signatory), or
+    `authorities` listing them all, the lead being the first with the tarification role."""
+    if "authorities" not in raw:
+        return [_authority(raw.get("authority", {}), "authority", default_kind, problems)]
+    if "authority" in raw:
+        problems.add("authority", "donner soit « authority », soit « authorities », pas les deux")
+    listed = raw["authorities"]
+    if not isinstance(listed, list) or not listed:
+        problems.add("authorities", "attendu une liste d'au moins une autorité signataire")
+        return [None]
+    built = [
+        _authority(item, f"authorities[{index}]", default_kind, problems)
+        for index, item in enumerate(listed)
+    ]
+    leads = [a for a in built if a is not None and a.role is AuthorityRole.TARIFICATION]
+    if not leads and all(a is not None for a in built):
+        problems.add(
+            "authorities",
+            "au moins une autorité signataire a le rôle « tarification » (celle qui conduit le "
+            "contrat)",
+        )
+    lead = leads[0] if leads else built[0]
+    return [lead, *(a for a in built if a is not lead)]
+
+
+def _list_of(cls: type[Any], raw: object, path: str, problems: _Problems) -> list[Any]:
+    if not isinstance(raw, list):
+        problems.add(path, "attendu une liste")
+        return []
+    items = []
+    for index, item in enumerate(raw):
+        where = f"{path}[{index}]"
+        built = _build(cls, _fields_of(cls, item, where, problems), where, problems)
+        if built is not None:
+            items.append(built)
+    return items
 
 
 def terms_from_mapping(raw: Mapping[str, object]) -> ContractTerms:
@@ -196,16 +287,10 @@ def terms_from_mapping(raw: Mapping[str, object]) -> ContractTerms:
     preset = PRESETS[sector]
 
     rules_values = _fields_of(ContractRules, raw.get("rules", {}), "rules", problems, preset.rules)
-    authority_raw = raw.get("authority", {})
-    authority_values = _fields_of(Authority, authority_raw, "authority", problems)
-    authority_values.setdefault("kind", preset.authority_kind)
-    authority_values.setdefault("name", "")
-    territory = authority_values.get("territory")
-    if isinstance(territory, str):
-        try:
-            authority_values["territory"] = normalize_territory(territory)
-        except UnknownTerritory as error:
-            problems.add("authority.territory", str(error))
+    authorities = _authorities(raw, preset.authority_kind, problems)
+    establishments = _list_of(
+        Establishment, raw.get("establishments", []), "establishments", problems
+    )
     gestionnaire_values = _fields_of(
         Gestionnaire,
         raw.get("gestionnaire", {"raison_sociale": "(non renseigné)"}),
@@ -218,18 +303,8 @@ def terms_from_mapping(raw: Mapping[str, object]) -> ContractTerms:
         "",
         problems,
     )
-    prorogations: list[Prorogation] = []
-    raw_prorogations = raw.get("prorogations", [])
-    if not isinstance(raw_prorogations, list):
-        problems.add("prorogations", "attendu une liste")
-        raw_prorogations = []
-    for index, item in enumerate(raw_prorogations):
-        path = f"prorogations[{index}]"
-        built = _build(Prorogation, _fields_of(Prorogation, item, path, problems), path, problems)
-        if built is not None:
-            prorogations.append(built)
+    prorogations = _list_of(Prorogation, raw.get("prorogations", []), "prorogations", problems)
 
-    authority = _build(Authority, authority_values, "authority", problems)
     gestionnaire = _build(Gestionnaire, gestionnaire_values, "gestionnaire", problems)
     # A reference is a key: refused as typed rather than trimmed into another one.
     raw_reference = raw.get("reference")
@@ -255,7 +330,9 @@ def terms_from_mapping(raw: Mapping[str, object]) -> ContractTerms:
     terms = ContractTerms(
         reference=typing.cast(str, top["reference"]),
         sector=sector,
-        authority=authority,
+        authority=authorities[0],
+        co_signatories=tuple(authorities[1:]),
+        establishments=tuple(establishments),
         gestionnaire=gestionnaire,
         effet=effet,
         duration_years=years,
@@ -271,6 +348,58 @@ def terms_from_mapping(raw: Mapping[str, object]) -> ContractTerms:
     # Reported with every other rule the terms break, in place of the stored reference's rule.
     others = [p for p in problems_of(terms) if p.field != "reference"]
     raise InvalidTerms([Problem("reference", reference_refused), *others])
+
+
+def objectives_from_mapping(
+    raw: Mapping[str, object], terms: ContractTerms
+) -> tuple[Objective, ...]:
+    """The objectives of a terms document (its `objectives` list), checked against its terms;
+    raises InvalidTerms listing every problem."""
+    problems = _Problems()
+    objectives = tuple(_list_of(Objective, raw.get("objectives", []), "objectives", problems))
+    found = [Problem(p.field, p.message) for p in problems.items]
+    if not found:
+        found = objective_problems(objectives, terms)
+    if found:
+        raise InvalidTerms(found)
+    return objectives
+
+
+def report_from_mapping(exercise: int, raw: Mapping[str, object]) -> YearlyReport:
+    """The gestionnaire's report of an exercise: `values` (indicator_id, value, comment) and
+    `actions` (action_id, status, comment); InvalidTerms listing every problem."""
+    problems = _Problems()
+    for key in raw:
+        if key not in ("values", "actions"):
+            problems.add(key, _unknown_field({"values", "actions"}))
+    values = _list_of(IndicatorValue, raw.get("values", []), "values", problems)
+    actions = _list_of(ActionProgress, raw.get("actions", []), "actions", problems)
+    if problems.items:
+        raise InvalidTerms(problems.items)
+    return YearlyReport(exercise, tuple(values), tuple(actions))
+
+
+def decisions_from_mapping(raw: object) -> list[ObjectiveDecision]:
+    """A relevé's decision on each objective (objective_id, decision, reasons)."""
+    problems = _Problems()
+    decisions = _list_of(ObjectiveDecision, raw, "objective_decisions", problems)
+    for index, decision in enumerate(decisions):
+        if decision.decision is not Decision.MAINTAINED and not decision.reasons.strip():
+            problems.add(
+                f"objective_decisions[{index}].reasons",
+                "un objectif ajusté ou abandonné l'est pour des motifs : les indiquer",
+            )
+    if problems.items:
+        raise InvalidTerms(problems.items)
+    return decisions
+
+
+def contract_from_mapping(
+    raw: Mapping[str, object],
+) -> tuple[ContractTerms, tuple[Objective, ...]]:
+    """The terms and the objectives of a terms document, every problem of both reported."""
+    terms = terms_from_mapping(raw)
+    return terms, objectives_from_mapping(raw, terms)
 
 
 @dataclasses.dataclass

@@ -16,6 +16,7 @@ from cpom.domain.identifiers import (
     text_problem,
 )
 from cpom.domain.terms import (
+    Authority,
     BudgetRegime,
     ContractRules,
     ContractTerms,
@@ -273,6 +274,94 @@ def _authorisation_problems(rules: ContractRules) -> list[Problem]:
     return problems
 
 
+def _authority_paths(terms: ContractTerms) -> list[tuple[str, Authority]]:
+    """Each signing authority with the field people wrote it in."""
+    if not terms.co_signatories:
+        return [("authority", terms.authority)]
+    return [(f"authorities[{index}]", a) for index, a in enumerate(terms.authorities)]
+
+
+def _authority_problems(path: str, authority: Authority) -> list[Problem]:
+    problems: list[Problem] = []
+    try:
+        if normalize_territory(authority.territory) != authority.territory:
+            problems.append(
+                Problem(
+                    f"{path}.territory",
+                    f"écrire « {authority.territory} » sous "
+                    "sa forme canonique (par exemple 01, 2A, 974)",
+                )
+            )
+    except UnknownTerritory as error:
+        problems.append(Problem(f"{path}.territory", str(error)))
+    for name, text in (("name", authority.name), ("id", authority.id)):
+        if (problem := text_problem(text)) is not None:
+            problems.append(Problem(f"{path}.{name}", problem))
+    checks = (
+        ("email", authority.email, email_problem),
+        ("supervisor_email", authority.supervisor_email, email_problem),
+        ("siren", authority.siren, siren_problem),
+    )
+    for name, value, check in checks:
+        if value is not None and (problem := check(value)) is not None:
+            problems.append(Problem(f"{path}.{name}", problem))
+    return problems
+
+
+def _signatory_problems(terms: ContractTerms) -> list[Problem]:
+    """Several signatories: each named once, each with an address to receive its notices."""
+    if not terms.co_signatories:
+        return []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for path, authority in _authority_paths(terms):
+        if authority.key in seen:
+            problems.append(
+                Problem(
+                    f"{path}.id",
+                    f"deux autorités signataires ont l'identifiant « {authority.key} » : donner "
+                    "à chacune un « id » distinct",
+                )
+            )
+        seen.add(authority.key)
+        if not authority.name.strip():
+            problems.append(Problem(f"{path}.name", "le nom de l'autorité est vide"))
+    return problems
+
+
+def _perimeter_problems(terms: ContractTerms) -> list[Problem]:
+    problems: list[Problem] = []
+    keys = {authority.key for authority in terms.authorities}
+    seen: set[str] = set()
+    for index, establishment in enumerate(terms.establishments):
+        path = f"establishments[{index}]"
+        if (problem := finess_problem(establishment.finess)) is not None:
+            problems.append(Problem(f"{path}.finess", problem))
+        elif establishment.finess in seen:
+            problems.append(
+                Problem(
+                    f"{path}.finess",
+                    f"l'établissement FINESS {establishment.finess} figure deux fois au périmètre",
+                )
+            )
+        seen.add(establishment.finess)
+        if not establishment.name.strip():
+            problems.append(Problem(f"{path}.name", "le nom de l'établissement est vide"))
+        for name in ("name", "category", "authorisation"):
+            if (problem := text_problem(getattr(establishment, name))) is not None:
+                problems.append(Problem(f"{path}.{name}", problem))
+        for funder in establishment.funded_by:
+            if funder not in keys:
+                problems.append(
+                    Problem(
+                        f"{path}.funded_by",
+                        f"« {funder} » n'est pas une autorité signataire ; autorités : "
+                        f"{', '.join(sorted(keys))}",
+                    )
+                )
+    return problems
+
+
 def _party_problems(terms: ContractTerms) -> list[Problem]:
     problems: list[Problem] = []
     if not _REFERENCE.fullmatch(terms.reference):
@@ -283,29 +372,14 @@ def _party_problems(terms: ContractTerms) -> list[Problem]:
                 "« _ » et « - », en commençant par une lettre ou un chiffre",
             )
         )
-    try:
-        if normalize_territory(terms.authority.territory) != terms.authority.territory:
-            problems.append(
-                Problem(
-                    "authority.territory",
-                    f"écrire « {terms.authority.territory} » sous "
-                    "sa forme canonique (par exemple 01, 2A, 974)",
-                )
-            )
-    except UnknownTerritory as error:
-        problems.append(Problem("authority.territory", str(error)))
+    for path, authority in _authority_paths(terms):
+        problems.extend(_authority_problems(path, authority))
     gestionnaire = terms.gestionnaire
     if not gestionnaire.raison_sociale.strip():
         problems.append(Problem("gestionnaire.raison_sociale", "la raison sociale est vide"))
-    for name, text in (
-        ("authority.name", terms.authority.name),
-        ("gestionnaire.raison_sociale", gestionnaire.raison_sociale),
-    ):
-        if (problem := text_problem(text)) is not None:
-            problems.append(Problem(name, problem))
+    if (problem := text_problem(gestionnaire.raison_sociale)) is not None:
+        problems.append(Problem("gestionnaire.raison_sociale", problem))
     checks = (
-        ("authority.email", terms.authority.email, email_problem),
-        ("authority.supervisor_email", terms.authority.supervisor_email, email_problem),
         ("gestionnaire.email", gestionnaire.email, email_problem),
         ("gestionnaire.finess", gestionnaire.finess, finess_problem),
         ("gestionnaire.siren", gestionnaire.siren, siren_problem),
@@ -392,6 +466,8 @@ def problems_of(terms: ContractTerms) -> list[Problem]:
     """Every rule the terms break; an empty list means they are valid."""
     return (
         _party_problems(terms)
+        + _signatory_problems(terms)
+        + _perimeter_problems(terms)
         + _date_problems(terms)
         + _rules_problems(terms.rules, terms.duration_years)
     )

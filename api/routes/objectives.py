@@ -1,0 +1,83 @@
+"""A contract's objectives: read them with their history, and the yearly report on them."""
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Path, Response
+
+from api.deps import PrincipalDep, ServiceDep
+from api.routes.contracts import ERRORS, UNAVAILABLE, readable
+from api.schemas import ReferencePath
+from cpom import idempotency
+from cpom.objectives_service import ObjectivesService
+from cpom.service import Forbidden
+
+router = APIRouter(prefix="/contracts", tags=["objectifs"])
+Exercise = Annotated[int, Path(ge=1950, le=2100, description="Exercice (année).")]
+
+
+@router.get(
+    "/{reference}/objectives",
+    summary="Objectifs, leur historique, les déclarations annuelles et les décisions",
+    responses=ERRORS,
+)
+async def objectives(
+    reference: ReferencePath, service: ServiceDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Les objectifs en vigueur (trajectoire et atteinte de chaque indicateur), chaque version
+    adoptée (à la signature, puis par avenant), les déclarations annuelles du gestionnaire et
+    la décision de chaque dialogue de gestion sur chaque objectif."""
+    await readable(service, principal, reference)
+    return await asyncio.to_thread(ObjectivesService(service).view, reference)
+
+
+@router.put(
+    "/{reference}/objectives/reports/{exercise}",
+    summary="Déclarer les valeurs des indicateurs et l'état des actions d'un exercice",
+    responses={**ERRORS, **UNAVAILABLE},
+)
+async def submit_report(
+    reference: ReferencePath,
+    exercise: Exercise,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    response: Response,
+    body: Annotated[
+        dict[str, Any],
+        Body(
+            examples=[
+                {
+                    "values": [{"indicator_id": "1.1", "value": 9.5, "comment": ""}],
+                    "actions": [{"action_id": "1.1", "status": "en_cours"}],
+                }
+            ]
+        ),
+    ],
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", max_length=idempotency.MAX_KEY_LENGTH)
+    ] = None,
+) -> dict[str, Any]:
+    """`values` : valeur de chaque indicateur (`indicator_id`, `value`, `comment`) ; `actions` :
+    état de chaque action (`action_id`, `status` : non_engagee, en_cours, realisee,
+    abandonnee). Une nouvelle déclaration du même exercice remplace la précédente. Quand le
+    contrat compte cette déclaration parmi ses documents annuels (synthèse des fiches
+    objectifs, indicateurs, bilan d'étape), elle vaut transmission de ce document : ses
+    rappels cessent. Le gestionnaire déclare pour son propre contrat ; un agent peut
+    l'enregistrer pour lui."""
+    record = await readable(service, principal, reference)
+    if not principal.may_act("submit_documents", record.gestionnaire_siren):
+        raise Forbidden(f"le rôle {principal.role.value} ne permet pas de déclarer les valeurs")
+    key = idempotency_key or idempotency.new_key()
+    response.headers["Idempotency-Key"] = key
+    report = await ObjectivesService(service).submit_report(
+        reference,
+        exercise,
+        body,
+        actor=principal.actor,
+        caller=idempotency.caller_of(principal),
+        idempotency_key=key,
+    )
+    return {
+        "exercise": report.exercise,
+        "message": f"déclaration de l'exercice {exercise} enregistrée",
+    }

@@ -1,0 +1,198 @@
+"""The contract's objectives, yearly reports and per-objective decisions in the database.
+
+Objectives are versioned: version 1 comes with the terms, each avenant that changes them adds
+the next, and none is ever rewritten, so their history stays readable. Writes are keyed by their
+business key (contract and version, contract and exercise, contract, year and objective), so a
+request sent again changes nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from pydantic import TypeAdapter
+from sqlalchemy import Connection, Engine, func
+from sqlalchemy import select as core_select
+from sqlmodel import Session, SQLModel, col, select
+
+from cpom.db.models import ObjectiveDecisionRecord, ObjectiveSetRecord, ObjectivesReportRecord
+from cpom.domain.objectives import Objective, ObjectiveDecision, YearlyReport
+
+# Built once per process: the schema of these nested dataclasses is costly to make.
+OBJECTIVES = TypeAdapter(tuple[Objective, ...])
+REPORT = TypeAdapter(YearlyReport)
+
+_TABLES = SQLModel.metadata.tables
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveSet:
+    version: int
+    adopted_on: date
+    basis: str
+    objectives: tuple[Objective, ...]
+
+
+def _set_of(record: ObjectiveSetRecord) -> ObjectiveSet:
+    return ObjectiveSet(
+        record.version,
+        record.adopted_on,
+        record.basis,
+        OBJECTIVES.validate_json(record.objectives_json),
+    )
+
+
+def adopt(
+    engine: Engine,
+    reference: str,
+    version: int,
+    adopted_on: date,
+    basis: str,
+    objectives: tuple[Objective, ...],
+) -> bool:
+    """Record version `version` of the objectives unless it is there; True when written."""
+    with Session(engine) as session:
+        if session.get(ObjectiveSetRecord, (reference, version)) is not None:
+            return False
+        session.add(
+            ObjectiveSetRecord(
+                reference=reference,
+                version=version,
+                adopted_on=adopted_on,
+                basis=basis,
+                objectives_json=OBJECTIVES.dump_json(objectives).decode(),
+                recorded_at=datetime.now(UTC),
+            )
+        )
+        session.commit()
+    return True
+
+
+def current(engine: Engine, reference: str) -> ObjectiveSet | None:
+    with Session(engine) as session:
+        record = session.exec(
+            select(ObjectiveSetRecord)
+            .where(ObjectiveSetRecord.reference == reference)
+            .order_by(col(ObjectiveSetRecord.version).desc())
+        ).first()
+    return None if record is None else _set_of(record)
+
+
+def history(engine: Engine, reference: str) -> list[ObjectiveSet]:
+    with Session(engine) as session:
+        records = session.exec(
+            select(ObjectiveSetRecord)
+            .where(ObjectiveSetRecord.reference == reference)
+            .order_by(col(ObjectiveSetRecord.version))
+        ).all()
+    return [_set_of(record) for record in records]
+
+
+def next_version(engine: Engine, reference: str) -> int:
+    with Session(engine) as session:
+        last = session.exec(
+            select(func.max(ObjectiveSetRecord.version)).where(
+                ObjectiveSetRecord.reference == reference
+            )
+        ).one()
+    return (last or 0) + 1
+
+
+def save_report(engine: Engine, reference: str, report: YearlyReport, on: date, by: str) -> None:
+    """The exercise's report, replacing an earlier one of the same exercise: the gestionnaire
+    may correct it until the dialogue de gestion."""
+    with Session(engine) as session:
+        record = session.get(ObjectivesReportRecord, (reference, report.exercise))
+        if record is None:
+            record = ObjectivesReportRecord(
+                reference=reference,
+                exercise=report.exercise,
+                report_json="",
+                submitted_on=on,
+                submitted_by=by,
+                updated_at=datetime.now(UTC),
+            )
+        record.report_json = REPORT.dump_json(report).decode()
+        record.submitted_on = on
+        record.submitted_by = by
+        record.updated_at = datetime.now(UTC)
+        session.add(record)
+        session.commit()
+
+
+def reports(engine: Engine, reference: str) -> list[YearlyReport]:
+    with engine.connect() as connection:
+        return reports_in(connection, reference)
+
+
+def reports_in(connection: Connection, reference: str) -> list[YearlyReport]:
+    table = _TABLES["objectives_report"]
+    rows = connection.execute(
+        core_select(table.c.report_json)
+        .where(table.c.reference == reference)
+        .order_by(table.c.exercise)
+    ).scalars()
+    return [REPORT.validate_json(row) for row in rows]
+
+
+def current_in(connection: Connection, reference: str) -> ObjectiveSet | None:
+    table = _TABLES["objective_set"]
+    row = (
+        connection.execute(
+            core_select(table)
+            .where(table.c.reference == reference)
+            .order_by(table.c.version.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    return ObjectiveSet(
+        row["version"],
+        row["adopted_on"],
+        row["basis"],
+        OBJECTIVES.validate_json(row["objectives_json"]),
+    )
+
+
+def record_decisions(
+    engine: Engine,
+    reference: str,
+    contract_year: int,
+    held_on: date,
+    decisions: Sequence[ObjectiveDecision],
+) -> None:
+    """The relevé's decision on each objective; a dialogue recorded again keeps the first."""
+    with Session(engine) as session:
+        for decision in decisions:
+            key = (reference, contract_year, decision.objective_id)
+            if session.get(ObjectiveDecisionRecord, key) is None:
+                session.add(
+                    ObjectiveDecisionRecord(
+                        reference=reference,
+                        contract_year=contract_year,
+                        objective_id=decision.objective_id,
+                        decision=decision.decision.value,
+                        reasons=decision.reasons,
+                        held_on=held_on,
+                    )
+                )
+        session.commit()
+
+
+def decisions(engine: Engine, reference: str) -> list[ObjectiveDecisionRecord]:
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(ObjectiveDecisionRecord)
+                .where(ObjectiveDecisionRecord.reference == reference)
+                .order_by(
+                    col(ObjectiveDecisionRecord.contract_year),
+                    col(ObjectiveDecisionRecord.objective_id),
+                )
+            ).all()
+        )

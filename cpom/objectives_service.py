@@ -1,0 +1,225 @@
+"""The substance of a contract behind the API: its objectives, yearly reports and decisions.
+
+The workflow holds the contract's dates and decisions; the objectives, too large for its state,
+live in the database (`cpom.db.objectives_store`). They change with the decisions that may change
+them: an avenant may bring a new version (`objectives` beside its fields), a dialogue de gestion
+records a decision on each objective (`objective_decisions`). Those are checked before the
+workflow decides, and written once it has accepted: a refused decision changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from cpom.db import objectives_store
+from cpom.db.objectives_store import REPORT
+from cpom.domain.lifecycle import contract_year_of
+from cpom.domain.objectives import (
+    DECISION_LABELS,
+    Decision,
+    ObjectiveDecision,
+    YearlyReport,
+    action_ids,
+    indicator_ids,
+    report_item,
+)
+from cpom.domain.terms_input import (
+    decisions_from_mapping,
+    objectives_from_mapping,
+    parse_date,
+    report_from_mapping,
+)
+from cpom.domain.terms_validation import InvalidTerms
+from cpom.messages import DecisionResult
+from cpom.objectives_view import objectives_payload
+from cpom.service import ContractService, InvalidAction, today
+
+AVENANT = "sign_avenant"
+DIALOGUE = "record_dialogue"
+
+
+class ObjectivesService:
+    def __init__(self, contracts: ContractService) -> None:
+        self.contracts = contracts
+        self.engine = contracts.engine
+
+    def view(self, reference: str) -> dict[str, Any]:
+        """The objectives in force with their trajectories, every version, every yearly report
+        and every decision on an objective."""
+        record = self.contracts.record(reference)
+        reports = objectives_store.reports(self.engine, reference)
+        return {
+            "current": objectives_payload(
+                objectives_store.current(self.engine, reference), reports, record.echeance.year
+            ),
+            "history": [
+                {"version": s.version, "adopted_on": s.adopted_on, "basis": s.basis}
+                for s in objectives_store.history(self.engine, reference)
+            ],
+            "reports": [REPORT.dump_python(report, mode="json") for report in reports],
+            "decisions": [
+                {
+                    "contract_year": d.contract_year,
+                    "held_on": d.held_on,
+                    "objective_id": d.objective_id,
+                    "decision": d.decision,
+                    "decision_label": DECISION_LABELS[Decision(d.decision)],
+                    "reasons": d.reasons,
+                }
+                for d in objectives_store.decisions(self.engine, reference)
+            ],
+        }
+
+    async def act(
+        self,
+        reference: str,
+        action: str,
+        fields: Mapping[str, Any],
+        *,
+        actor: str,
+        caller: str | None,
+        idempotency_key: str | None,
+    ) -> DecisionResult:
+        """`ContractService.act`, with the objectives an avenant brings or the decisions on
+        objectives a dialogue records, checked first and written once the workflow accepts."""
+        fields = dict(fields)
+        new_objectives = fields.pop("objectives", None) if action == AVENANT else None
+        raw_decisions = fields.pop("objective_decisions", None) if action == DIALOGUE else None
+        objectives = None
+        decisions: list[ObjectiveDecision] = []
+        if new_objectives is not None:
+            terms = await asyncio.to_thread(self.contracts.terms, reference)
+            try:
+                objectives = objectives_from_mapping({"objectives": new_objectives}, terms)
+            except InvalidTerms as error:
+                raise InvalidAction(_messages(error)) from None
+        if raw_decisions is not None:
+            decisions = await asyncio.to_thread(self._decisions, reference, raw_decisions)
+        result = await self.contracts.act(
+            reference,
+            action,
+            # The decision ignores them; the idempotency key covers them with the rest.
+            {**fields, **_extra(new_objectives, raw_decisions)},
+            actor=actor,
+            caller=caller,
+            idempotency_key=idempotency_key,
+        )
+        if objectives is not None:
+            signed_on = parse_date(fields.get("signed_on"))
+            basis = f"avenant signé le {signed_on:%d/%m/%Y} : {fields.get('summary', '')}"
+            await asyncio.to_thread(self._adopt_avenant, reference, signed_on, basis, objectives)
+        if decisions:
+            held_on = parse_date(fields.get("held_on"))
+            terms = await asyncio.to_thread(self.contracts.terms, reference)
+            await asyncio.to_thread(
+                objectives_store.record_decisions,
+                self.engine,
+                reference,
+                contract_year_of(terms, held_on),
+                held_on,
+                decisions,
+            )
+        return result
+
+    def _adopt_avenant(
+        self, reference: str, signed_on: date, basis: str, objectives: tuple[Any, ...]
+    ) -> None:
+        current = objectives_store.current(self.engine, reference)
+        # The same avenant sent again (its idempotency key) adds no version.
+        if current is not None and current.basis == basis and current.objectives == objectives:
+            return
+        version = objectives_store.next_version(self.engine, reference)
+        objectives_store.adopt(self.engine, reference, version, signed_on, basis, objectives)
+
+    def _decisions(self, reference: str, raw: object) -> list[ObjectiveDecision]:
+        current = objectives_store.current(self.engine, reference)
+        known = {o.id for o in current.objectives} if current else set()
+        try:
+            decisions = decisions_from_mapping(raw)
+        except InvalidTerms as error:
+            raise InvalidAction(_messages(error)) from None
+        unknown = [d.objective_id for d in decisions if d.objective_id not in known]
+        if unknown:
+            listed = ", ".join(sorted(known)) or "aucun objectif n'est inscrit au contrat"
+            raise InvalidAction(
+                [f"objective_decisions : objectif inconnu {', '.join(unknown)} ({listed})"]
+            )
+        return decisions
+
+    async def submit_report(
+        self,
+        reference: str,
+        exercise: int,
+        raw: Mapping[str, Any],
+        *,
+        actor: str,
+        caller: str | None,
+        idempotency_key: str | None,
+    ) -> YearlyReport:
+        """Record the exercise's report; when the contract lists it among the annual documents
+        (synthèse des fiches objectifs, indicateurs), it is submitted as that document too, so
+        its reminders stop as the other documents' do."""
+        terms = await asyncio.to_thread(self.contracts.terms, reference)
+        current = await asyncio.to_thread(objectives_store.current, self.engine, reference)
+        if current is None:
+            raise InvalidAction(["aucun objectif n'est inscrit au contrat : rien à déclarer"])
+        try:
+            report = report_from_mapping(exercise, raw)
+        except InvalidTerms as error:
+            raise InvalidAction(_messages(error)) from None
+        problems = _report_problems(report, current.objectives, terms.effet.year, today())
+        if terms.current_echeance.year < exercise:
+            problems.append(
+                f"exercise : l'exercice {exercise} n'est pas couvert par le contrat "
+                f"({terms.effet.year} à {terms.current_echeance.year})"
+            )
+        if problems:
+            raise InvalidAction(problems)
+        item = report_item(terms.rules.annual_document_items)
+        if item is not None:
+            await self.contracts.act(
+                reference,
+                "submit_documents",
+                {"exercise": exercise, "items": [item]},
+                actor=actor,
+                caller=caller,
+                idempotency_key=idempotency_key,
+            )
+        await asyncio.to_thread(
+            objectives_store.save_report, self.engine, reference, report, today(), actor
+        )
+        return report
+
+
+def _messages(error: InvalidTerms) -> list[str]:
+    return [f"{problem.field} : {problem.message}" for problem in error.problems]
+
+
+def _extra(objectives: object, decisions: object) -> dict[str, object]:
+    extra: dict[str, object] = {}
+    if objectives is not None:
+        extra["objectives"] = objectives
+    if decisions is not None:
+        extra["objective_decisions"] = decisions
+    return extra
+
+
+def _report_problems(
+    report: YearlyReport, objectives: tuple[Any, ...], first_year: int, day: date
+) -> list[str]:
+    problems = []
+    if not first_year <= report.exercise <= day.year:
+        problems.append(
+            f"exercise : l'exercice {report.exercise} n'est ni commencé ni couvert par le contrat"
+        )
+    indicators, actions = indicator_ids(objectives), action_ids(objectives)
+    for value in report.values:
+        if value.indicator_id not in indicators:
+            problems.append(f"values : indicateur inconnu « {value.indicator_id} »")
+    for progress in report.actions:
+        if progress.action_id not in actions:
+            problems.append(f"actions : action inconnue « {progress.action_id} »")
+    return problems

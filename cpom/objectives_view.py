@@ -1,0 +1,86 @@
+"""The objectives as readers see them: each indicator with its trajectory and reported values.
+
+One shape for the API (`GET /contracts/{ref}`, `GET /contracts/{ref}/objectives`) and the
+contract page, built from the stored objectives and yearly reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from cpom.db.objectives_store import ObjectiveSet
+from cpom.domain.objectives import (
+    ACTION_STATUS_LABELS,
+    ATTAINMENT_LABELS,
+    YearlyReport,
+    attainment,
+    latest_statuses,
+    target_for,
+    trajectory,
+)
+
+
+def objectives_payload(
+    current: ObjectiveSet | None, reports: list[YearlyReport], last_year: int
+) -> dict[str, Any] | None:
+    """The objectives in force with, for each indicator, its trajectory (value at entry and
+    targets), the values reported each year and where the latest one stands; None without
+    objectives."""
+    if current is None:
+        return None
+    values: dict[str, list[dict[str, Any]]] = {}
+    for report in sorted(reports, key=lambda r: r.exercise):
+        for item in report.values:
+            if item.value is not None:
+                values.setdefault(item.indicator_id, []).append(
+                    {"year": report.exercise, "value": item.value, "comment": item.comment}
+                )
+    statuses = latest_statuses(reports, last_year)
+    items = []
+    for objective in current.objectives:
+        indicators = []
+        for indicator in objective.indicators:
+            reported = values.get(indicator.id, [])
+            latest = reported[-1] if reported else None
+            target = target_for(indicator, latest["year"], last_year) if latest else None
+            reached = attainment(indicator, latest["value"] if latest else None, target)
+            indicators.append(
+                {
+                    **asdict(indicator),
+                    "trajectory": [asdict(point) for point in trajectory(indicator, last_year)],
+                    "values": reported,
+                    "latest": {
+                        "year": latest["year"] if latest else None,
+                        "value": latest["value"] if latest else None,
+                        "target": target,
+                        "attainment": reached.value,
+                        "attainment_label": ATTAINMENT_LABELS[reached],
+                    },
+                }
+            )
+        actions = []
+        for action in objective.actions:
+            status = statuses.get(action.id)
+            actions.append(
+                {
+                    **asdict(action),
+                    "status": status.value if status else None,
+                    "status_label": ACTION_STATUS_LABELS[status] if status else "non renseigné",
+                }
+            )
+        items.append(
+            {
+                **{
+                    k: v for k, v in asdict(objective).items() if k not in ("actions", "indicators")
+                },
+                "actions": actions,
+                "indicators": indicators,
+            }
+        )
+    return {
+        "version": current.version,
+        "adopted_on": current.adopted_on,
+        "basis": current.basis,
+        "items": items,
+    }

@@ -1,0 +1,202 @@
+"""A contract's substance through the API over the real stack: its parties, its perimeter and
+its objectives come with the terms; the gestionnaire reports each year's values, which count as
+the annual document they are; an avenant adopts a new version of the objectives and keeps the
+old; a dialogue de gestion records its decision on each objective. Bad input is refused in
+French and changes nothing."""
+
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cpom.domain.clock import local_date
+from tests.api.conftest import Stack
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "ille-et-vilaine-sad-2024.toml"
+TERMS: dict[str, Any] = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+# The gestionnaire of the `sad` token.
+TERMS["gestionnaire"] = {**TERMS["gestionnaire"], "siren": "732829320"}
+TERMS["authority"] = {**TERMS["authority"], "email": "cpom@ille-et-vilaine.example"}
+REFERENCE = TERMS["reference"]
+URL = f"/contracts/{REFERENCE}"
+
+
+def jsonable(value: Any) -> Any:
+    """The TOML document as JSON carries it: dates as ISO text."""
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [jsonable(item) for item in value]
+    return value.isoformat() if isinstance(value, date) else value
+
+
+async def started(stack: Stack) -> date:
+    created = await stack.http.post("/contracts", json={"terms": jsonable(TERMS), "imported": True})
+    assert created.status_code == 201, created.text
+    await stack.projected(REFERENCE)
+    return local_date(await stack.life.env.get_current_time())
+
+
+async def test_the_contract_shows_its_parties_perimeter_and_objectives(stack: Stack) -> None:
+    await started(stack)
+    detail = (await stack.http.get(URL)).json()
+    terms = detail["terms"]
+    assert [e["finess"] for e in terms["establishments"]] == ["350001251", "350001269"]
+    assert terms["gestionnaire"]["finess"] == "350010500"
+    objectives = detail["objectives"]
+    assert objectives["version"] == 1
+    assert [o["id"] for o in objectives["items"]] == ["1", "2", "3", "5"]
+    absenteeism = objectives["items"][3]["indicators"][0]
+    assert absenteeism["direction"] == "baisse"
+    assert absenteeism["trajectory"] == [
+        {"year": 2023, "value": 11.5},
+        {"year": 2026, "value": 9.5},
+        {"year": 2028, "value": 8.0},
+    ]
+    assert absenteeism["latest"]["attainment_label"] == "non renseigné"
+    assert objectives["items"][2]["establishments"] == ["350001269"]
+
+
+async def test_the_yearly_report_is_stored_and_counts_as_the_annual_document(
+    stack: Stack,
+) -> None:
+    today = await started(stack)
+    exercise = today.year - 1
+    report = {
+        "values": [
+            {"indicator_id": "5.1", "value": 9.0},
+            {"indicator_id": "1.1", "value": 1500, "comment": "deux binômes recrutés"},
+        ],
+        "actions": [{"action_id": "5.2", "status": "realisee"}],
+    }
+    sent = await stack.http.put(
+        f"{URL}/objectives/reports/{exercise}", json=report, headers=stack.as_("sad")
+    )
+    assert sent.status_code == 200, sent.text
+    detail = (await stack.http.get(URL)).json()
+    items = detail["objectives"]["items"]
+    absenteeism = items[3]["indicators"][0]
+    assert absenteeism["values"] == [{"year": exercise, "value": 9.0, "comment": ""}]
+    # Below its target of the year, in the direction it should move: reached.
+    assert absenteeism["latest"]["attainment"] == "atteint"
+    assert items[3]["actions"][1]["status_label"] == "réalisée"
+    submitted = [e for e in detail["events"] if e["kind"] == "documents_submitted"]
+    assert submitted[-1]["details"] == {
+        "exercise": str(exercise),
+        "items": "synthese_fiches_objectifs",
+    }
+
+
+async def test_a_bad_report_is_refused_in_french_and_changes_nothing(stack: Stack) -> None:
+    today = await started(stack)
+    exercise = today.year - 1
+    before = (await stack.http.get(f"{URL}/objectives")).json()
+    refusals = [
+        ({"values": [{"indicator_id": "9.9", "value": 1}]}, "indicateur inconnu « 9.9 »"),
+        ({"values": [{"indicator_id": "5.1", "value": "beaucoup"}]}, "n'est pas un nombre"),
+        ({"actions": [{"action_id": "5.2", "status": "finie"}]}, "valeurs possibles"),
+        ({"valeurs": []}, "champ inconnu"),
+    ]
+    for body, message in refusals:
+        refused = await stack.http.put(
+            f"{URL}/objectives/reports/{exercise}", json=body, headers=stack.as_("sad")
+        )
+        assert refused.status_code == 422, body
+        assert message in refused.text, refused.text
+    future = await stack.http.put(f"{URL}/objectives/reports/{today.year + 1}", json={})
+    assert future.status_code == 422
+    assert "ni commencé" in future.text
+    other = await stack.http.put(
+        f"{URL}/objectives/reports/{exercise}", json={}, headers=stack.as_("autre")
+    )
+    assert other.status_code == 404
+    supervisor = await stack.http.put(
+        f"{URL}/objectives/reports/{exercise}", json={}, headers=stack.as_("superviseur")
+    )
+    assert supervisor.status_code == 403
+    assert (await stack.http.get(f"{URL}/objectives")).json() == before
+
+
+async def test_an_avenant_adopts_new_objectives_and_keeps_the_old(stack: Stack) -> None:
+    today = await started(stack)
+    objectives = jsonable(TERMS["objectives"])[:2]
+    objectives[1]["title"] = "Couvrir les soirs, les week-ends et les jours fériés"
+    bad = await stack.http.post(
+        f"{URL}/actions/sign_avenant",
+        json={
+            "signed_on": today.isoformat(),
+            "summary": "révision des objectifs",
+            "objectives": [{"id": "1", "title": "", "establishments": ["999999999"]}],
+        },
+    )
+    assert bad.status_code == 422
+    assert "l'intitulé est vide" in bad.text
+    assert "n'est pas au périmètre du contrat" in bad.text
+    signed = await stack.http.post(
+        f"{URL}/actions/sign_avenant",
+        json={
+            "signed_on": today.isoformat(),
+            "summary": "révision des objectifs",
+            "objectives": objectives,
+        },
+        headers={"Idempotency-Key": "avenant-objectifs"},
+    )
+    assert signed.status_code == 200, signed.text
+    again = await stack.http.post(
+        f"{URL}/actions/sign_avenant",
+        json={
+            "signed_on": today.isoformat(),
+            "summary": "révision des objectifs",
+            "objectives": objectives,
+        },
+        headers={"Idempotency-Key": "avenant-objectifs"},
+    )
+    assert again.status_code == 200
+    view = (await stack.http.get(f"{URL}/objectives")).json()
+    assert [h["version"] for h in view["history"]] == [1, 2]
+    assert view["history"][1]["basis"] == (
+        f"avenant signé le {today:%d/%m/%Y} : révision des objectifs"
+    )
+    assert [o["title"] for o in view["current"]["items"]][1] == objectives[1]["title"]
+
+
+async def test_the_dialogue_records_a_decision_on_each_objective(stack: Stack) -> None:
+    today = await started(stack)
+    dialogue = {"held_on": today.isoformat(), "participants": ["CD35", "SAD"], "decisions": []}
+    refused = await stack.http.post(
+        f"{URL}/actions/record_dialogue",
+        json={
+            **dialogue,
+            "objective_decisions": [
+                {"objective_id": "3", "decision": "abandonne"},
+                {"objective_id": "7", "decision": "maintenu"},
+            ],
+        },
+    )
+    assert refused.status_code == 422
+    assert "un objectif ajusté ou abandonné l'est pour des motifs" in refused.text
+    events = (await stack.http.get(URL)).json()["events"]
+    assert not [e for e in events if e["kind"] == "dialogue_recorded"]
+    unknown = await stack.http.post(
+        f"{URL}/actions/record_dialogue",
+        json={**dialogue, "objective_decisions": [{"objective_id": "7", "decision": "maintenu"}]},
+    )
+    assert unknown.status_code == 422
+    assert "objectif inconnu 7" in unknown.text
+    recorded = await stack.http.post(
+        f"{URL}/actions/record_dialogue",
+        json={
+            **dialogue,
+            "objective_decisions": [
+                {"objective_id": "1", "decision": "maintenu"},
+                {"objective_id": "3", "decision": "ajuste", "reasons": "cible portée à 350 000 km"},
+            ],
+        },
+    )
+    assert recorded.status_code == 200, recorded.text
+    decisions = (await stack.http.get(f"{URL}/objectives")).json()["decisions"]
+    assert [(d["objective_id"], d["decision_label"]) for d in decisions] == [
+        ("1", "maintenu"),
+        ("3", "ajusté"),
+    ]
+    assert decisions[1]["reasons"] == "cible portée à 350 000 km"
