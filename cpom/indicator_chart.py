@@ -83,15 +83,16 @@ def trajectory_svg(
     if unit:
         _add(svg, "text", {"x": 8, "y": TOP - 16, "class": "unit"}, unit)
     for year in range(start, end + 1):
-        _add(svg, "text", {"x": x(year), "y": BOTTOM + 18, "text-anchor": "middle"}, str(year))
+        below: dict[str, str | float] = {"x": x(year), "y": BOTTOM + 18, "class": "year"}
+        _add(svg, "text", {**below, "text-anchor": "middle"}, str(year))
     if not ticks:
         middle: dict[str, str | float] = {"x": (LEFT + RIGHT) / 2, "y": (TOP + BOTTOM) / 2}
         _add(svg, "text", {**middle, "text-anchor": "middle"}, "Aucune donnée à afficher")
     decimals = _decimals(ticks)
     for tick in ticks:
         _add(svg, "line", {"x1": LEFT, "y1": y(tick), "x2": RIGHT, "y2": y(tick), "stroke": GRID})
-        label = french_number(tick, decimals)
-        _add(svg, "text", {"x": LEFT - 8, "y": y(tick) + 4, "text-anchor": "end"}, label)
+        tick_label = french_number(tick, decimals)
+        _add(svg, "text", {"x": LEFT - 8, "y": y(tick) + 4, "text-anchor": "end"}, tick_label)
     _add(svg, "line", {"x1": LEFT, "y1": BOTTOM, "x2": RIGHT, "y2": BOTTOM, "stroke": INK})
 
     legend: list[tuple[str, str]] = []
