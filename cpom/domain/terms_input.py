@@ -267,6 +267,9 @@ def _list_of(cls: type[Any], raw: object, path: str, problems: _Problems) -> lis
     items = []
     for index, item in enumerate(raw):
         where = f"{path}[{index}]"
+        if not isinstance(item, Mapping):
+            problems.add(where, "attendu un objet (clé : valeur)")
+            continue
         built = _build(cls, _fields_of(cls, item, where, problems), where, problems)
         if built is not None:
             items.append(built)

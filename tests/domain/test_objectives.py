@@ -20,7 +20,9 @@ from cpom.domain.objectives import (
     Objective,
     Target,
     YearlyReport,
+    action_ids,
     attainment,
+    indicator_ids,
     latest_values,
     progress_share,
     report_item,
@@ -166,6 +168,36 @@ def test_the_review_of_a_year_measures_each_indicator_against_that_years_target(
 def test_the_latest_value_of_each_indicator_skips_the_years_it_was_not_reported() -> None:
     assert latest_values(REPORTS, 2026) == {"1.1": (2026, 2100), "5.1": (2025, 10.0)}
     assert latest_values(REPORTS, 2025) == {"1.1": (2025, 1500), "5.1": (2025, 10.0)}
+
+
+def test_the_ids_of_every_indicator_and_action() -> None:
+    assert indicator_ids(OBJECTIVES) == {"1.1", "5.1"}
+    assert action_ids(OBJECTIVES) == {"1.1"}
+
+
+def test_objectives_that_fit_their_contract_pass() -> None:
+    raw = {
+        **BASE,
+        "objectives": [
+            {
+                "id": "1",
+                "title": "Binômes",
+                "establishments": ["350001251"],
+                "actions": [{"id": "1.1", "title": "a", "due": "2025-06-30"}],
+                "indicators": [
+                    {
+                        "id": "1.1",
+                        "label": "Heures",
+                        "baseline": 1200,
+                        "baseline_year": 2023,
+                        "targets": [{"year": 2026, "value": 2000}],
+                    }
+                ],
+            }
+        ],
+    }
+    _, objectives = contract_from_mapping(raw)
+    assert objectives[0].indicators[0].targets == (Target(2026, 2000.0),)
 
 
 def test_the_report_is_the_annual_document_each_sector_names() -> None:
