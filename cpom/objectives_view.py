@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from markupsafe import Markup
+
 from cpom.db.objectives_store import ObjectiveSet
 from cpom.domain.objectives import (
     ACTION_STATUS_LABELS,
@@ -19,6 +21,8 @@ from cpom.domain.objectives import (
     target_for,
     trajectory,
 )
+from cpom.domain.terms import AUTHORITY_ROLE_LABELS, ContractTerms
+from cpom.indicator_chart import trajectory_svg
 
 
 def objectives_payload(
@@ -83,4 +87,36 @@ def objectives_payload(
         "adopted_on": current.adopted_on,
         "basis": current.basis,
         "items": items,
+    }
+
+
+def page_context(
+    terms: ContractTerms, current: ObjectiveSet | None, reports: list[YearlyReport]
+) -> dict[str, Any]:
+    """What the contract page shows of the contract's substance: its signatories, its
+    perimeter, and each objective with a chart of each indicator's trajectory."""
+    last_year = terms.current_echeance.year
+    names = {e.finess: e.name for e in terms.establishments}
+    funders = {a.key: a.name for a in terms.authorities}
+    payload = objectives_payload(current, reports, last_year)
+    if current is not None and payload is not None:
+        for objective, item in zip(current.objectives, payload["items"], strict=True):
+            item["establishment_names"] = [names.get(f, f) for f in objective.establishments]
+            for indicator, shown in zip(objective.indicators, item["indicators"], strict=True):
+                values = {v["year"]: v["value"] for v in shown["values"]}
+                shown["chart"] = Markup(
+                    trajectory_svg(indicator, values, terms.effet.year, last_year)
+                )
+    return {
+        "signatories": [
+            {"authority": a, "role": AUTHORITY_ROLE_LABELS[a.role]} for a in terms.authorities
+        ],
+        "perimeter": [
+            {
+                "establishment": e,
+                "funders": [funders.get(key, key) for key in e.funded_by] or [terms.authority.name],
+            }
+            for e in terms.establishments
+        ],
+        "objectives": payload,
     }

@@ -19,6 +19,7 @@ from cpom.dashboard_sessions import SESSION_LIFETIME, close_session, open_sessio
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.live_agenda import KIND_LABELS, SILENCE_MEANS
 from cpom.inbox import count_tasks
+from cpom.indicator_chart import french_number
 from cpom.notice_status import notice_status
 from cpom.rendering import french_date
 from cpom.service import ContractService, today
@@ -38,6 +39,9 @@ templates.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
 templates.globals["silence_means"] = SILENCE_MEANS
 templates.globals["kind_label"] = lambda value: KIND_LABELS.get(value, value) if value else ""
 templates.globals["notice_status"] = lambda record: notice_status(record, datetime.now(UTC))
+templates.globals["number"] = french_number
+# « 42 000 € », the euro sign after a no-break space.
+templates.globals["euros"] = lambda value: f"{french_number(value)}\u00a0€"
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from cpom import idempotency, portfolio
 from cpom.access import Role
 from cpom.attachments import AttachmentRefused, Attachments
 from cpom.calendar_export import ROUTINE_VALUES
+from cpom.db import objectives_store
 from cpom.domain.lifecycle import PARTY_OF, Phase
 from cpom.domain.live_agenda import (
     PARTY_LABELS,
@@ -51,6 +52,7 @@ from cpom.domain.live_agenda import (
 )
 from cpom.idempotency import KeyReused
 from cpom.inbox import list_tasks, parties_of
+from cpom.objectives_view import page_context
 from cpom.service import (
     ActionRefused,
     ContractService,
@@ -346,6 +348,11 @@ def _contract_page(
         events=service.events(reference),
         overdue=record.overdue_since is not None and record.overdue_since < day,
         **attachments_context(attachments, principal, record, query or {}),
+        **page_context(
+            terms,
+            objectives_store.current(service.engine, reference),
+            objectives_store.reports(service.engine, reference),
+        ),
     )
 
 

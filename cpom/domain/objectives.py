@@ -145,8 +145,8 @@ class ObjectiveDecision:
 
 def target_for(indicator: Indicator, year: int, last_year: int) -> float | None:
     """The value the indicator should have reached in `year`: the target of that year, the final
-    target in the contract's last year, the value at entry in its year, else the straight line between the surrounding known
-    points (the value at entry, the targets); None before the first point or after the last."""
+    target in the contract's last year, the value at entry in its year, else the straight line
+    between the surrounding known points; None before the first point or after the last."""
     for target in indicator.targets:
         if target.year == year:
             return target.value

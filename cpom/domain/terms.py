@@ -30,6 +30,13 @@ class AuthorityRole(StrEnum):
     PREFET = "prefet"
 
 
+AUTHORITY_ROLE_LABELS = {
+    AuthorityRole.TARIFICATION: "autorité de tarification",
+    AuthorityRole.CO_SIGNING: "autorité cosignataire",
+    AuthorityRole.PREFET: "préfet, pour les dispositifs subventionnés",
+}
+
+
 class Silence(StrEnum):
     """What the silence of a party means when a timer runs out."""
 

@@ -4,6 +4,7 @@ the annual document they are; an avenant adopts a new version of the objectives 
 old; a dialogue de gestion records its decision on each objective. Bad input is refused in
 French and changes nothing."""
 
+import html
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -200,3 +201,28 @@ async def test_the_dialogue_records_a_decision_on_each_objective(stack: Stack) -
         ("3", "ajusté"),
     ]
     assert decisions[1]["reasons"] == "cible portée à 350 000 km"
+
+
+async def test_the_contract_page_shows_the_perimeter_and_each_indicators_chart(
+    stack: Stack,
+) -> None:
+    today = await started(stack)
+    await stack.http.put(
+        f"{URL}/objectives/reports/{today.year - 1}",
+        json={"values": [{"indicator_id": "5.1", "value": 10.5}]},
+        headers=stack.as_("sad"),
+    )
+    page = await stack.http.get(f"/tableau/contrats/{REFERENCE}", headers=stack.signed_in("agent"))
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert "Parties et périmètre" in text
+    assert "<td>350001269</td><td>SAD Pays de Fougères (exemple)</td>" in text
+    assert "Objectif 5 : Améliorer la qualité de vie au travail des intervenants" in text
+    assert "Concerne : SAD Pays de Fougères (exemple)." in text
+    assert "Montant octroyé : 42\u202f000\u00a0€." in text
+    assert text.count('<figure class="indicator">') == 5
+    assert (
+        f"Indicateur 5.1 : Taux d'absentéisme. En {today.year - 1} : 10,5 % pour une cible de"
+        in text
+    )
+    assert ", en progression." in text
