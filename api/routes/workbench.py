@@ -52,7 +52,9 @@ from cpom.domain.live_agenda import (
 )
 from cpom.idempotency import KeyReused
 from cpom.inbox import list_tasks, parties_of
+from cpom.objectives_service import ObjectivesService
 from cpom.objectives_view import page_context
+from cpom.report_form import ReportForm, ReportRefused, report_form_context, report_from_form
 from cpom.service import (
     ActionRefused,
     ContractService,
@@ -175,7 +177,7 @@ def contract_page(
         return LOGIN
     states = {decision: FormState(open=True)} if decision in FORMS else {}
     flash = request.cookies.get(FLASH)
-    response = _contract_page(
+    response = render_contract_page(
         service,
         attachments,
         session,
@@ -187,6 +189,71 @@ def contract_page(
     if flash:
         response.delete_cookie(FLASH, path="/tableau")
     return response
+
+
+@router.post("/contrats/{reference}/objectifs", response_model=None)
+async def report_on_objectives(
+    reference: str,
+    request: Request,
+    service: ServiceDep,
+    attachments: AttachmentsDep,
+    cpom_jeton: Token = None,
+) -> Response:
+    """The gestionnaire's yearly report on the objectives, typed in the contract page's form."""
+    session = signed_in(service, cpom_jeton)
+    if session is None:
+        return LOGIN
+    form = await request.form()
+    check_csrf(session.token, _text(form.get("csrf")))
+    principal = session.principal
+    record = await asyncio.to_thread(readable_record, service, principal, reference)
+    posted = {name: _text(form.get(name)) for name in form if name != "csrf"}
+    state = ReportForm(typed=posted)
+    if not principal.may_act("submit_documents", record.gestionnaire_siren):
+        state.error = "Votre rôle ne permet pas de déclarer les valeurs des indicateurs."
+        return await asyncio.to_thread(
+            render_contract_page,
+            service,
+            attachments,
+            session,
+            reference,
+            {},
+            status_code=403,
+            report=state,
+        )
+    key = posted.get(KEY) or idempotency.new_key()
+    try:
+        exercise, report = report_from_form(posted)
+        state.exercise = exercise
+        await ObjectivesService(service).submit_report(
+            reference,
+            exercise,
+            report,
+            actor=principal.actor,
+            caller=idempotency.caller_of(principal),
+            idempotency_key=key,
+        )
+    except (ReportRefused, InvalidAction) as error:
+        state.error = error.problems
+    except (ActionRefused, ServiceUnavailable, KeyReused) as error:
+        state.error = str(error)
+    else:
+        response = RedirectResponse(f"/tableau/contrats/{quote(reference)}#objectifs", 303)
+        message = f"Déclaration de l'exercice {exercise} enregistrée."
+        response.set_cookie(
+            FLASH, quote(message), max_age=60, path="/tableau", httponly=True, samesite="strict"
+        )
+        return response
+    return await asyncio.to_thread(
+        render_contract_page,
+        service,
+        attachments,
+        session,
+        reference,
+        {},
+        status_code=422,
+        report=state,
+    )
 
 
 @router.post("/contrats/{reference}/decisions/{action}", response_model=None)
@@ -208,7 +275,7 @@ async def take_decision(
     decision_form = FORMS.get(action)
     if decision_form is None or not principal.may_act(action, record.gestionnaire_siren):
         return await asyncio.to_thread(
-            _contract_page,
+            render_contract_page,
             service,
             attachments,
             session,
@@ -262,7 +329,7 @@ async def take_decision(
     posted[KEY] = [key] if pending else []
     state = FormState(values=_values(posted), error=problem, open=True)
     return await asyncio.to_thread(
-        _contract_page,
+        render_contract_page,
         service,
         attachments,
         session,
@@ -283,7 +350,7 @@ def _values(posted: dict[str, list[str]]) -> dict[str, Any]:
     }
 
 
-def _contract_page(
+def render_contract_page(
     service: ContractService,
     attachments: Attachments,
     session: DashboardSession,
@@ -293,6 +360,7 @@ def _contract_page(
     query: Mapping[str, str] | None = None,
     status_code: int = 200,
     flash: str = "",
+    report: ReportForm | None = None,
 ) -> HTMLResponse:
     principal = session.principal
     record = readable_record(service, principal, reference)
@@ -352,6 +420,9 @@ def _contract_page(
             terms,
             objectives_store.current(service.engine, reference),
             objectives_store.reports(service.engine, reference),
+        ),
+        report=report_form_context(
+            report, principal.may_act("submit_documents", record.gestionnaire_siren), terms, day
         ),
     )
 

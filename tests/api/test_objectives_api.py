@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from api.csrf import csrf_token
 from cpom.domain.clock import local_date
 from tests.api.conftest import Stack
 
@@ -226,3 +227,62 @@ async def test_the_contract_page_shows_the_perimeter_and_each_indicators_chart(
         in text
     )
     assert ", en progression." in text
+
+
+async def test_the_gestionnaire_reports_through_the_page_form_in_french_numbers(
+    stack: Stack,
+) -> None:
+    today = await started(stack)
+    exercise = today.year - 1
+    browser = stack.signed_in("sad")
+    form = f"/tableau/contrats/{REFERENCE}/objectifs"
+    page = await stack.http.get(f"/tableau/contrats/{REFERENCE}", headers=browser)
+    assert "Déclarer les valeurs des indicateurs" in html.unescape(page.text)
+    csrf = csrf_token(stack.session("sad"))
+    refused = await stack.http.post(
+        form,
+        data={
+            "exercise": str(exercise),
+            "valeur:5.1": "beaucoup",
+            "valeur:1.1": "1 500",
+            "csrf": csrf,
+        },
+        headers=browser,
+    )
+    assert refused.status_code == 422
+    text = html.unescape(refused.text)
+    assert "Déclaration refusée, rien n'a été changé" in text
+    assert "indicateur 5.1 : « beaucoup » n'est pas un nombre (ex. 10,5)" in text
+    # What was typed comes back beside the refusal.
+    assert 'value="beaucoup"' in text
+    assert (await stack.http.get(f"{URL}/objectives")).json()["reports"] == []
+    posted = await stack.http.post(
+        form,
+        data={
+            "exercise": str(exercise),
+            "valeur:5.1": "10,5",
+            "valeur:3.1": "312\u202f000",
+            "valeur:2.1": "",
+            "etat:5.2": "en_cours",
+            "etat:5.1": "",
+            "csrf": csrf,
+        },
+        headers=browser,
+    )
+    assert posted.status_code == 303, posted.text
+    [report] = (await stack.http.get(f"{URL}/objectives")).json()["reports"]
+    assert report["values"] == [
+        {"indicator_id": "5.1", "value": 10.5, "comment": ""},
+        {"indicator_id": "3.1", "value": 312000.0, "comment": ""},
+    ]
+    assert report["actions"] == [{"action_id": "5.2", "status": "en_cours", "comment": ""}]
+    # A supervisor sees no form and may not post one.
+    supervisor = stack.signed_in("superviseur")
+    page = await stack.http.get(f"/tableau/contrats/{REFERENCE}", headers=supervisor)
+    assert "Déclarer les valeurs des indicateurs" not in html.unescape(page.text)
+    forbidden = await stack.http.post(
+        form,
+        data={"exercise": str(exercise), "csrf": csrf_token(stack.session("superviseur"))},
+        headers=supervisor,
+    )
+    assert forbidden.status_code == 403

@@ -1,0 +1,85 @@
+"""The dashboard's form for the yearly report on the objectives: numbers typed the French way,
+read into the shape the API takes (`values`, `actions`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from cpom.domain.objectives import ACTION_STATUS_LABELS, ActionStatus
+from cpom.domain.terms import ContractTerms
+
+VALUE, STATUS = "valeur:", "etat:"
+# Spaces people put between thousands: plain, no-break, narrow no-break.
+_THOUSANDS = re.compile(r"[ \u00a0\u202f]")
+_NUMBER = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
+
+
+class ReportRefused(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ; ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class ReportForm:
+    """The form as the person left it: what was typed, and why it was refused."""
+
+    exercise: int | None = None
+    typed: dict[str, str] = field(default_factory=dict)
+    error: list[str] | str | None = None
+
+
+def french_number(text: str) -> float:
+    """« 1 234,5 » or « 1234.5 » as a number; ValueError in French otherwise."""
+    compact = _THOUSANDS.sub("", text.strip())
+    if not _NUMBER.fullmatch(compact):
+        raise ValueError(f"« {text} » n'est pas un nombre (ex. 10,5)")
+    return float(compact.replace(",", "."))
+
+
+def report_from_form(posted: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+    """The exercise and the report a posted form holds; ReportRefused naming every mistake."""
+    problems: list[str] = []
+    try:
+        exercise = int(posted.get("exercise", ""))
+    except ValueError:
+        problems.append("choisir l'exercice déclaré")
+        exercise = 0
+    values, actions = [], []
+    for name, text in posted.items():
+        if name.startswith(VALUE) and text.strip():
+            indicator = name.removeprefix(VALUE)
+            try:
+                values.append({"indicator_id": indicator, "value": french_number(text)})
+            except ValueError as error:
+                problems.append(f"indicateur {indicator} : {error}")
+        elif name.startswith(STATUS) and text:
+            actions.append({"action_id": name.removeprefix(STATUS), "status": text})
+    if problems:
+        raise ReportRefused(problems)
+    return exercise, {"values": values, "actions": actions}
+
+
+def report_form_context(
+    form: ReportForm | None, allowed: bool, terms: ContractTerms, today: date
+) -> dict[str, Any] | None:
+    """What the form shows, or None for who may not report or before the first exercise."""
+    last = min(today.year, terms.current_echeance.year)
+    years = list(range(terms.effet.year, last + 1))
+    if not allowed or not years:
+        return None
+    form = form or ReportForm()
+    default = today.year - 1 if today.year - 1 in years else years[-1]
+    return {
+        "years": years,
+        "exercise": form.exercise or default,
+        "typed": form.typed,
+        "error": form.error,
+        "statuses": [(status.value, ACTION_STATUS_LABELS[status]) for status in ActionStatus],
+        "value_prefix": VALUE,
+        "status_prefix": STATUS,
+    }
