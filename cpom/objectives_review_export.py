@@ -183,6 +183,8 @@ _PERCENT_FORMAT = f'0"{NNBSP}"%'
 _DATE_FORMAT = "DD/MM/YYYY"
 _EXCEL_CELL_MAX = 32_767
 _HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
+# The workbook's default font: a styled cell names it too, or it would fall back to another.
+_FONT_NAME = "Calibri"
 
 
 @dataclass(frozen=True)
@@ -284,23 +286,39 @@ def _put(sheet: Worksheet, row: int, column: int, value: object, kind: str = _TE
             cell.number_format = _INTEGER_FORMAT if number.is_integer() else _DECIMAL_FORMAT
 
 
+def _row_height(texts: list[tuple[str, float]]) -> float:
+    """The height, in points, of a row whose cells wrap these texts in columns of these widths.
+    Spreadsheet programs do not all fit a row to its wrapped text when they open a file
+    (LibreOffice does not), so the height is written: about one character a unit of width,
+    15 points a line, within Excel's maximum of 409 points."""
+    lines = 1
+    for text, width in texts:
+        per_line = max(1, int(width))
+        wrapped = sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+        lines = max(lines, wrapped)
+    return min(409.0, 15.0 * lines)
+
+
 def _fill_sheet(sheet: Worksheet, data: ReviewInput, part: _Part) -> None:
     columns = _columns(data.year)
     _put(sheet, 1, 1, data.title)
-    sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
+    sheet.cell(row=1, column=1).font = Font(name=_FONT_NAME, bold=True, size=14)
     contract = " — ".join(f"{label}{NBSP}: {value}" for label, value in data.contract_lines)
     _put(sheet, 2, 1, contract)
     _put(sheet, 3, 1, part.heading)
-    sheet.cell(row=3, column=1).font = Font(bold=True, size=12)
+    sheet.cell(row=3, column=1).font = Font(name=_FONT_NAME, bold=True, size=12)
 
     top_wrapped = Alignment(wrap_text=True, vertical="top")
     for number, column in enumerate(columns, start=1):
         _put(sheet, HEADER_ROW, number, column.header)
         header = sheet.cell(row=HEADER_ROW, column=number)
-        header.font = Font(bold=True)
+        header.font = Font(name=_FONT_NAME, bold=True)
         header.fill = _HEADER_FILL
         header.alignment = Alignment(wrap_text=True, vertical="center")
         sheet.column_dimensions[get_column_letter(number)].width = column.width
+    sheet.row_dimensions[HEADER_ROW].height = _row_height(
+        [(column.header, column.width) for column in columns]
+    )
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     sheet.page_setup.orientation = "landscape"
@@ -311,12 +329,14 @@ def _fill_sheet(sheet: Worksheet, data: ReviewInput, part: _Part) -> None:
     rows = _sheet_rows(part.reviews, _establishment_names(data))
     if not rows:
         _put(sheet, HEADER_ROW + 1, 1, part.empty_message)
-        sheet.cell(row=HEADER_ROW + 1, column=1).font = Font(italic=True)
+        sheet.cell(row=HEADER_ROW + 1, column=1).font = Font(name=_FONT_NAME, italic=True)
         return
     for offset, values in enumerate(rows, start=1):
         for number, column in enumerate(columns, start=1):
             _put(sheet, HEADER_ROW + offset, number, values.get(column.key), column.kind)
             sheet.cell(row=HEADER_ROW + offset, column=number).alignment = top_wrapped
+        texts = [(value, c.width) for c in columns if isinstance(value := values.get(c.key), str)]
+        sheet.row_dimensions[HEADER_ROW + offset].height = _row_height(texts)
     last = get_column_letter(len(columns))
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + len(rows)}"
 

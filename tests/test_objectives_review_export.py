@@ -170,6 +170,9 @@ def test_the_header_is_bold_frozen_and_names_the_exercise() -> None:
     assert all(cell.font.bold for cell in sheet[HEADER_ROW])
     assert sheet.freeze_panes == f"A{HEADER_ROW + 1}"
     assert sheet.column_dimensions["A"].width == 40
+    # Rows are as tall as their wrapped text: the Rennes objective's scope takes three lines.
+    assert sheet.row_dimensions[HEADER_ROW + 1].height == 30
+    assert sheet.row_dimensions[HEADER_ROW + 5].height == 45
     assert sheet.auto_filter.ref == f"A{HEADER_ROW}:Q{HEADER_ROW + 6}"
 
 
