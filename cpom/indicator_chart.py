@@ -16,6 +16,7 @@ from collections.abc import Callable
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from cpom.domain.objectives import Indicator, trajectory
+from cpom.french_numbers import french_number
 
 SVG_NS = "http://www.w3.org/2000/svg"
 WIDTH, HEIGHT = 640, 300
@@ -29,17 +30,6 @@ TARGET, REPORTED, BASELINE = "#4a4a4a", "#000091", "#a35200"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 Point = tuple[int, float]
-
-
-def french_number(value: float, decimals: int = 2) -> str:
-    """1234.5 as « 1 234,5 »: decimal comma, narrow no-break space between thousands, no
-    trailing zeros."""
-    text = f"{value:,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if text == "-0":
-        text = "0"
-    return text.replace(",", "\u202f").replace(".", ",")
 
 
 def trajectory_svg(

@@ -33,6 +33,7 @@ from cpom.domain.objectives import (
     review,
 )
 from cpom.domain.terms import Establishment
+from cpom.french_numbers import french_number, french_percent
 
 NO_OBJECTIVE = "Aucun objectif n'est inscrit au contrat."
 NO_OBJECTIVE_HERE = "Aucun objectif du contrat ne concerne cet établissement."
@@ -44,7 +45,6 @@ SYNTHESIS = "Synthèse"
 HEADER_ROW = 4
 
 NBSP = "\u00a0"
-NNBSP = "\u202f"  # between thousands and before « % », as French typography wants
 
 
 @dataclass(frozen=True)
@@ -147,17 +147,6 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def french_number(value: float) -> str:
-    """1234.5 as « 1 234,5 »: two decimals at most, none when they are zeros."""
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    text = "0" if text == "-0" else text
-    return text.replace(",", NNBSP).replace(".", ",")
-
-
-def french_percent(share: float) -> str:
-    return f"{round(share * 100)}{NNBSP}%"
-
-
 def _status_label(status: ActionStatus | None) -> str:
     return ACTION_STATUS_LABELS[status] if status is not None else NOT_REPORTED
 
@@ -179,7 +168,8 @@ _TEXT, _NUMBER, _YEAR, _PERCENT, _DATE = "text", "number", "year", "percent", "d
 # « 1 234,5 ». A year has no thousands separator; dates are day first whatever the locale.
 _INTEGER_FORMAT = "#,##0"
 _DECIMAL_FORMAT = "#,##0.0#"
-_PERCENT_FORMAT = f'0"{NNBSP}"%'
+# Before « % », a no-break space, as babel writes it in the PDF.
+_PERCENT_FORMAT = f'0"{NBSP}"%'
 _DATE_FORMAT = "DD/MM/YYYY"
 _EXCEL_CELL_MAX = 32_767
 _HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")

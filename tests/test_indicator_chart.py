@@ -6,7 +6,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from cpom.domain.objectives import Direction, Indicator, Target
-from cpom.indicator_chart import BOTTOM, SVG_NS, TOP, french_number, trajectory_svg
+from cpom.french_numbers import french_number
+from cpom.indicator_chart import BOTTOM, SVG_NS, TOP, trajectory_svg
 
 NS = {"svg": SVG_NS}
 NBSP, NNBSP = "\u00a0", "\u202f"

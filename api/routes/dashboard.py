@@ -18,8 +18,8 @@ from cpom.access import Principal, Role, authenticate
 from cpom.dashboard_sessions import SESSION_LIFETIME, close_session, open_session, session_holder
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.live_agenda import KIND_LABELS, SILENCE_MEANS
+from cpom.french_numbers import french_number
 from cpom.inbox import count_tasks
-from cpom.indicator_chart import french_number
 from cpom.notice_status import notice_status
 from cpom.rendering import french_date
 from cpom.service import ContractService, today
