@@ -23,6 +23,7 @@ from api.routes import (
     dashboard,
     dashboard_attachments,
     dashboard_calendar,
+    dashboard_objectives,
     imports,
     objectives,
     people,
@@ -61,6 +62,7 @@ ROUTERS = (
     workbench.router,
     dashboard_attachments.router,
     dashboard_calendar.router,
+    dashboard_objectives.router,
     imports.router,
 )
 MAX_BODY_BYTES = 256 * 1024

@@ -34,6 +34,7 @@ from cpom.domain.terms_input import (
 )
 from cpom.domain.terms_validation import InvalidTerms
 from cpom.messages import DecisionResult
+from cpom.objectives_review_export import ReviewInput
 from cpom.objectives_view import objectives_payload
 from cpom.service import ContractService, InvalidAction, today
 
@@ -72,6 +73,27 @@ class ObjectivesService:
                 for d in objectives_store.decisions(self.engine, reference)
             ],
         }
+
+    def review_input(self, reference: str, year: int) -> ReviewInput:
+        """The yearly objectives review of `year`, for the dialogue de gestion's meeting."""
+        terms = self.contracts.terms(reference)
+        first, last = terms.effet.year, terms.current_echeance.year
+        if not first <= year <= last:
+            raise InvalidAction(
+                [f"l'exercice {year} n'est pas couvert par le contrat ({first} à {last})"]
+            )
+        current = objectives_store.current(self.engine, reference)
+        return ReviewInput(
+            reference=reference,
+            gestionnaire=terms.gestionnaire.raison_sociale,
+            authorities=tuple(a.name for a in terms.authorities),
+            establishments=terms.establishments,
+            objectives=current.objectives if current else (),
+            reports=tuple(objectives_store.reports(self.engine, reference)),
+            year=year,
+            first_year=first,
+            last_year=last,
+        )
 
     async def act(
         self,

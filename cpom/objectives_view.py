@@ -7,6 +7,7 @@ contract page, built from the stored objectives and yearly reports.
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 from markupsafe import Markup
@@ -91,7 +92,7 @@ def objectives_payload(
 
 
 def page_context(
-    terms: ContractTerms, current: ObjectiveSet | None, reports: list[YearlyReport]
+    terms: ContractTerms, current: ObjectiveSet | None, reports: list[YearlyReport], today: date
 ) -> dict[str, Any]:
     """What the contract page shows of the contract's substance: its signatories, its
     perimeter, and each objective with a chart of each indicator's trajectory."""
@@ -119,4 +120,6 @@ def page_context(
             for e in terms.establishments
         ],
         "objectives": payload,
+        # The exercises begun, the latest first: each has its yearly review.
+        "review_years": list(range(min(today.year, last_year), terms.effet.year - 1, -1)),
     }

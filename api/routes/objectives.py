@@ -1,7 +1,7 @@
 """A contract's objectives: read them with their history, and the yearly report on them."""
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Path, Response
 
@@ -9,8 +9,9 @@ from api.deps import PrincipalDep, ServiceDep
 from api.routes.contracts import ERRORS, UNAVAILABLE, readable
 from api.schemas import ReferencePath
 from cpom import idempotency
+from cpom.objectives_review_export import review_pdf, review_xlsx
 from cpom.objectives_service import ObjectivesService
-from cpom.service import Forbidden
+from cpom.service import ContractService, Forbidden
 
 router = APIRouter(prefix="/contracts", tags=["objectifs"])
 Exercise = Annotated[int, Path(ge=1950, le=2100, description="Exercice (année).")]
@@ -81,3 +82,40 @@ async def submit_report(
         "exercise": report.exercise,
         "message": f"déclaration de l'exercice {exercise} enregistrée",
     }
+
+
+REVIEW_FORMATS = {
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", review_xlsx),
+    "pdf": ("application/pdf", review_pdf),
+}
+
+
+@router.get(
+    "/{reference}/objectives/review/{year}.{extension}",
+    summary="Revue annuelle des objectifs (PDF ou XLSX), d'ensemble et par établissement",
+    response_class=Response,
+    responses=ERRORS,
+)
+async def review(
+    reference: ReferencePath,
+    year: Exercise,
+    extension: Literal["xlsx", "pdf"],
+    service: ServiceDep,
+    principal: PrincipalDep,
+) -> Response:
+    """Pour la réunion du dialogue de gestion : chaque objectif, ses indicateurs (valeur
+    d'entrée, cible et valeur de l'exercice, atteinte, progression) et ses actions, pour
+    l'ensemble du contrat puis pour chaque établissement."""
+    await readable(service, principal, reference)
+    return await asyncio.to_thread(review_file, service, reference, year, extension)
+
+
+def review_file(service: ContractService, reference: str, year: int, extension: str) -> Response:
+    media_type, render = REVIEW_FORMATS[extension]
+    data = ObjectivesService(service).review_input(reference, year)
+    name = f"{reference}-revue-objectifs-{year}.{extension}"
+    return Response(
+        render(data),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

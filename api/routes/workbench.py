@@ -52,9 +52,8 @@ from cpom.domain.live_agenda import (
 )
 from cpom.idempotency import KeyReused
 from cpom.inbox import list_tasks, parties_of
-from cpom.objectives_service import ObjectivesService
 from cpom.objectives_view import page_context
-from cpom.report_form import ReportForm, ReportRefused, report_form_context, report_from_form
+from cpom.report_form import ReportForm, report_form_context
 from cpom.service import (
     ActionRefused,
     ContractService,
@@ -191,71 +190,6 @@ def contract_page(
     return response
 
 
-@router.post("/contrats/{reference}/objectifs", response_model=None)
-async def report_on_objectives(
-    reference: str,
-    request: Request,
-    service: ServiceDep,
-    attachments: AttachmentsDep,
-    cpom_jeton: Token = None,
-) -> Response:
-    """The gestionnaire's yearly report on the objectives, typed in the contract page's form."""
-    session = signed_in(service, cpom_jeton)
-    if session is None:
-        return LOGIN
-    form = await request.form()
-    check_csrf(session.token, _text(form.get("csrf")))
-    principal = session.principal
-    record = await asyncio.to_thread(readable_record, service, principal, reference)
-    posted = {name: _text(form.get(name)) for name in form if name != "csrf"}
-    state = ReportForm(typed=posted)
-    if not principal.may_act("submit_documents", record.gestionnaire_siren):
-        state.error = "Votre rôle ne permet pas de déclarer les valeurs des indicateurs."
-        return await asyncio.to_thread(
-            render_contract_page,
-            service,
-            attachments,
-            session,
-            reference,
-            {},
-            status_code=403,
-            report=state,
-        )
-    key = posted.get(KEY) or idempotency.new_key()
-    try:
-        exercise, report = report_from_form(posted)
-        state.exercise = exercise
-        await ObjectivesService(service).submit_report(
-            reference,
-            exercise,
-            report,
-            actor=principal.actor,
-            caller=idempotency.caller_of(principal),
-            idempotency_key=key,
-        )
-    except (ReportRefused, InvalidAction) as error:
-        state.error = error.problems
-    except (ActionRefused, ServiceUnavailable, KeyReused) as error:
-        state.error = str(error)
-    else:
-        response = RedirectResponse(f"/tableau/contrats/{quote(reference)}#objectifs", 303)
-        message = f"Déclaration de l'exercice {exercise} enregistrée."
-        response.set_cookie(
-            FLASH, quote(message), max_age=60, path="/tableau", httponly=True, samesite="strict"
-        )
-        return response
-    return await asyncio.to_thread(
-        render_contract_page,
-        service,
-        attachments,
-        session,
-        reference,
-        {},
-        status_code=422,
-        report=state,
-    )
-
-
 @router.post("/contrats/{reference}/decisions/{action}", response_model=None)
 async def take_decision(
     reference: str,
@@ -269,7 +203,7 @@ async def take_decision(
     if session is None:
         return LOGIN
     form = await request.form()
-    check_csrf(session.token, _text(form.get("csrf")))
+    check_csrf(session.token, form_text(form.get("csrf")))
     principal = session.principal
     record = await asyncio.to_thread(readable_record, service, principal, reference)
     decision_form = FORMS.get(action)
@@ -284,9 +218,9 @@ async def take_decision(
             status_code=403,
             flash=f"Vous ne pouvez pas prendre la décision « {action} ».",
         )
-    posted = {name: [_text(v) for v in form.getlist(name)] for name in form if name != PROOF}
+    posted = {name: [form_text(v) for v in form.getlist(name)] for name in form if name != PROOF}
     proof = form.get(PROOF)
-    key = _text(form.get(KEY)) or idempotency.new_key()
+    key = form_text(form.get(KEY)) or idempotency.new_key()
     pending = False
     try:
         fields = principal.decision_fields(
@@ -339,7 +273,7 @@ async def take_decision(
     )
 
 
-def _text(value: Any) -> str:
+def form_text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
@@ -420,6 +354,7 @@ def render_contract_page(
             terms,
             objectives_store.current(service.engine, reference),
             objectives_store.reports(service.engine, reference),
+            day,
         ),
         report=report_form_context(
             report, principal.may_act("submit_documents", record.gestionnaire_siren), terms, day

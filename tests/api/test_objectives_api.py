@@ -5,10 +5,14 @@ old; a dialogue de gestion records its decision on each objective. Bad input is 
 French and changes nothing."""
 
 import html
+import io
 import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+import openpyxl
+import pypdf
 
 from api.csrf import csrf_token
 from cpom.domain.clock import local_date
@@ -286,3 +290,45 @@ async def test_the_gestionnaire_reports_through_the_page_form_in_french_numbers(
         headers=supervisor,
     )
     assert forbidden.status_code == 403
+
+
+async def test_the_yearly_review_downloads_as_pdf_and_xlsx(stack: Stack) -> None:
+    today = await started(stack)
+    year = today.year - 1
+    await stack.http.put(
+        f"{URL}/objectives/reports/{year}",
+        json={"values": [{"indicator_id": "5.1", "value": 9.0}]},
+        headers=stack.as_("sad"),
+    )
+    xlsx = await stack.http.get(f"{URL}/objectives/review/{year}.xlsx", headers=stack.as_("sad"))
+    assert xlsx.status_code == 200
+    assert xlsx.headers["content-disposition"] == (
+        f'attachment; filename="{REFERENCE}-revue-objectifs-{year}.xlsx"'
+    )
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    assert workbook.sheetnames == [
+        "Synthèse",
+        "SAD Pays de Rennes (exemple)",
+        "SAD Pays de Fougères (exemple)",
+    ]
+    cells = [c.value for row in workbook["Synthèse"].iter_rows() for c in row]
+    assert "Taux d'absentéisme" in cells
+    assert "atteint" in cells
+    # Objective 3 concerns Fougères only.
+    rennes = [c.value for row in workbook["SAD Pays de Rennes (exemple)"].iter_rows() for c in row]
+    assert not any("couverture des besoins" in str(value) for value in rennes)
+    pdf = await stack.http.get(
+        f"/tableau/contrats/{REFERENCE}/objectifs/revue-{year}.pdf",
+        headers=stack.signed_in("agent"),
+    )
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    assert f"Revue annuelle des objectifs — exercice {year}" in text
+    outside = await stack.http.get(f"{URL}/objectives/review/2031.pdf")
+    assert outside.status_code == 422
+    assert "l'exercice 2031 n'est pas couvert par le contrat (2024 à 2028)" in outside.text
+    other = await stack.http.get(f"{URL}/objectives/review/{year}.pdf", headers=stack.as_("autre"))
+    assert other.status_code == 404
+    page = await stack.http.get(f"/tableau/contrats/{REFERENCE}", headers=stack.signed_in("agent"))
+    assert f"/objectifs/revue-{year}.xlsx" in page.text
