@@ -61,6 +61,25 @@ class DecisionForm:
     attachment_kind: str | None = None
 
 
+# Which signing authority decides, on a contract several sign; shown only on those.
+SIGNING_AUTHORITY = FormField(
+    "authority",
+    "Autorité signataire",
+    Input.SELECT,
+    required=False,
+    help="Le contrat a plusieurs autorités signataires : celle au nom de laquelle la décision "
+    "est enregistrée.",
+)
+# Who signed an avenant, on a contract several authorities sign: it takes effect signed by all.
+SIGNED_BY = FormField(
+    "signed_by",
+    "Signé par",
+    Input.CHOICES,
+    required=False,
+    help="L'avenant ne prend effet que signé par tous les signataires.",
+)
+# Fields only a contract with several signing authorities shows.
+SEVERAL_SIGNATORIES = {SIGNING_AUTHORITY.name, SIGNED_BY.name}
 CONFIRM = FormField(
     "confirm",
     "Je confirme cette décision, qui met fin au contrat",
@@ -168,9 +187,10 @@ FORMS: dict[str, DecisionForm] = {
                         ("gestionnaire", "le gestionnaire"),
                     ),
                 ),
+                SIGNING_AUTHORITY,
             ),
-            explanation="Le relevé du dernier dialogue de gestion est établi quand les deux "
-            "parties l'ont approuvé.",
+            explanation="Le relevé du dernier dialogue de gestion est établi quand tous les "
+            "signataires l'ont approuvé.",
         ),
         DecisionForm(
             "request_prorogation",
@@ -213,9 +233,11 @@ FORMS: dict[str, DecisionForm] = {
                 ),
                 FormField("received_on", "Réponse reçue le", Input.DATE),
                 answered_by("à la demande"),
+                SIGNING_AUTHORITY,
             ),
             explanation="Un refus ouvre aussitôt la négociation d'un nouveau CPOM ; sans "
-            "réponse au dernier jour du délai, le silence vaut accord.",
+            "réponse au dernier jour du délai, le silence vaut accord. Avec plusieurs "
+            "autorités signataires, la prorogation attend l'accord de chacune.",
             attachment_kind="autre",
         ),
         DecisionForm(
@@ -233,6 +255,7 @@ FORMS: dict[str, DecisionForm] = {
                     help="Seulement si l'avenant proroge le contrat d'un commun accord ; "
                     "laisser vide pour l'avenant qui constate une prorogation déjà acquise.",
                 ),
+                SIGNED_BY,
             ),
             attachment_kind="avenant_signe",
         ),
@@ -440,12 +463,16 @@ def pending_authorisations(agenda: Sequence[AgendaItem]) -> tuple[tuple[str, str
     )
 
 
-def fields_for(principal: Principal, form: DecisionForm) -> tuple[FormField, ...]:
-    """A gestionnaire decides in its own name: it chooses no party."""
+def fields_for(
+    principal: Principal, form: DecisionForm, terms: ContractTerms | None = None
+) -> tuple[FormField, ...]:
+    """A gestionnaire decides in its own name: it chooses no party, nor authority. The signing
+    authority is chosen only on a contract several authorities sign."""
+    several = terms is not None and bool(terms.co_signatories)
+    hidden = set(SEVERAL_SIGNATORIES) if not several else set()
     if principal.role is Role.GESTIONNAIRE:
-        party = PARTY_FIELDS.get(form.action)
-        return tuple(f for f in form.fields if f.name != party)
-    return form.fields
+        hidden |= {PARTY_FIELDS.get(form.action, ""), SIGNING_AUTHORITY.name}
+    return tuple(f for f in form.fields if f.name not in hidden)
 
 
 @dataclass
@@ -498,6 +525,13 @@ def choices_for(
 ) -> tuple[tuple[str, str], ...]:
     if form_field.name == "request_id":
         return pending_authorisations(agenda)
+    if form_field.name == SIGNING_AUTHORITY.name:
+        return tuple((a.key, a.name) for a in terms.authorities)
+    if form_field.name == SIGNED_BY.name:
+        return (
+            *((a.key, a.name) for a in terms.authorities),
+            ("gestionnaire", terms.gestionnaire.raison_sociale),
+        )
     if form_field.name == "items":
         return tuple(
             (item, ITEM_LABELS.get(item, item.replace("_", " ")))
@@ -513,12 +547,15 @@ class FormRefused(ValueError):
 
 
 def decision_fields(
-    principal: Principal, form: DecisionForm, posted: Mapping[str, list[str]]
+    principal: Principal,
+    form: DecisionForm,
+    posted: Mapping[str, list[str]],
+    terms: ContractTerms | None = None,
 ) -> dict[str, Any]:
     """The decision's fields from a posted form; what is missing is refused in French."""
     fields: dict[str, Any] = {}
     problems = []
-    for form_field in fields_for(principal, form):
+    for form_field in fields_for(principal, form, terms):
         raw = [value.strip() for value in posted.get(form_field.name, []) if value.strip()]
         if form_field.input is Input.CONFIRM:
             if not raw:

@@ -91,6 +91,9 @@ class RecordDialogue:
 class ApproveReleve:
     actor: str
     party: Party
+    # The co-signing authority that approves (`Authority.key`); None: the lead authority, or
+    # the gestionnaire.
+    authority: str | None = None
 
 
 @dataclass
@@ -109,6 +112,8 @@ class AnswerProrogation:
     # Who answers: only the other party of the request may. None: that other party (decisions
     # taken before answers named their party, and agents who do not say).
     answered_by: Party | None = None
+    # Which signing authority answers (`Authority.key`) when several sign; None: the lead one.
+    authority: str | None = None
 
 
 @dataclass
@@ -117,6 +122,9 @@ class SignAvenant:
     signed_on: date
     summary: str
     new_echeance: date | None = None
+    # Who signed it (`Authority.key` of each authority, and "gestionnaire"): required when
+    # several authorities sign the contract, for it takes effect signed by all.
+    signed_by: list[str] | None = None
 
 
 @dataclass

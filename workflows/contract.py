@@ -100,12 +100,13 @@ def _refused(error: life.DecisionRefused) -> ApplicationError:
 
 
 def recipients(terms: ContractTerms, to: tuple[Recipient, ...]) -> list[str]:
-    addresses = {
-        Recipient.GESTIONNAIRE: terms.gestionnaire.email,
-        Recipient.AUTORITE: terms.authority.email,
-        Recipient.SUPERVISEUR: terms.authority.supervisor_email or terms.authority.email,
+    """The addresses of a notice: what the authority receives, every signing authority does."""
+    addresses: dict[Recipient, list[str | None]] = {
+        Recipient.GESTIONNAIRE: [terms.gestionnaire.email],
+        Recipient.AUTORITE: [a.email for a in terms.authorities],
+        Recipient.SUPERVISEUR: [terms.authority.supervisor_email or terms.authority.email],
     }
-    found = [addresses[r] for r in to]
+    found = [address for r in to for address in addresses[r]]
     return sorted({a for a in found if a})
 
 
@@ -599,13 +600,15 @@ class CpomWorkflow:
 
     @workflow.update
     def approve_releve(self, decision: ApproveReleve) -> DecisionResult:
-        life.apply_approve_releve(self.state, decision.party, self.today(), decision.actor)
+        life.apply_approve_releve(
+            self.state, decision.party, self.today(), decision.actor, decision.authority
+        )
         return self._decided("relevé de décisions approuvé")
 
     @approve_releve.validator
     def _check_approve_releve(self, decision: ApproveReleve) -> None:
         try:
-            life.check_approve_releve(self.state, decision.party)
+            life.check_approve_releve(self.state, decision.party, decision.authority)
         except life.DecisionRefused as error:
             raise _refused(error) from None
 
@@ -642,7 +645,13 @@ class CpomWorkflow:
             self.today(),
             decision.actor,
             decision.answered_by,
+            decision.authority,
         )
+        if decision.accept and self.state.pending_prorogation is not None:
+            return self._decided(
+                "accord enregistré ; la prorogation attend celui des autres autorités "
+                "signataires, dont le silence vaut accord"
+            )
         return self._decided(
             "prorogation acceptée"
             if decision.accept
@@ -653,7 +662,11 @@ class CpomWorkflow:
     def _check_answer_prorogation(self, decision: AnswerProrogation) -> None:
         try:
             life.check_answer_prorogation(
-                self.state, decision.answered_by, decision.received_on, self.today()
+                self.state,
+                decision.answered_by,
+                decision.received_on,
+                self.today(),
+                decision.authority,
             )
         except life.DecisionRefused as error:
             raise _refused(error) from None
@@ -674,7 +687,11 @@ class CpomWorkflow:
     def _check_sign_avenant(self, decision: SignAvenant) -> None:
         try:
             life.check_sign_avenant(
-                self.state, decision.new_echeance, decision.signed_on, self.today()
+                self.state,
+                decision.new_echeance,
+                decision.signed_on,
+                self.today(),
+                decision.signed_by,
             )
         except life.DecisionRefused as error:
             raise _refused(error) from None

@@ -203,7 +203,14 @@ async def act(
     complète, au format des termes) : ils deviennent la version suivante, la précédente restant
     consultable. Un dialogue de gestion peut consigner la décision prise sur chaque objectif
     (`record_dialogue`, `objective_decisions` : `objective_id`, `decision` maintenu, ajuste ou
-    abandonne, `reasons`, obligatoires sauf pour un objectif maintenu)."""
+    abandonne, `reasons`, obligatoires sauf pour un objectif maintenu).
+
+    Un contrat signé par plusieurs autorités (`authorities` dans ses termes) les fait toutes
+    compter : chacune approuve le relevé (`approve_releve`, `party` autorite, `authority` :
+    son identifiant) ; la demande de prorogation du gestionnaire attend l'accord de chacune
+    (`answer_prorogation`, `authority`), le silence de chacune valant accord et le refus de
+    l'une ouvrant la négociation pour toutes ; un avenant nomme tous ses signataires
+    (`signed_by` : les identifiants des autorités et `gestionnaire`)."""
     record = await readable(service, principal, reference)
     if not principal.may_act(action, record.gestionnaire_siren):
         raise Forbidden(f"le rôle {principal.role.value} ne permet pas l'action « {action} »")

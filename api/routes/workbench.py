@@ -223,8 +223,9 @@ async def take_decision(
     key = form_text(form.get(KEY)) or idempotency.new_key()
     pending = False
     try:
+        terms = await asyncio.to_thread(service.terms, reference)
         fields = principal.decision_fields(
-            action, decision_fields(principal, decision_form, posted)
+            action, decision_fields(principal, decision_form, posted, terms)
         )
         kind = decision_form.attachment_kind
         if kind and isinstance(proof, UploadFile) and (proof.filename or proof.size):
@@ -320,7 +321,7 @@ def render_contract_page(
                 "form": form,
                 "fields": [
                     {**asdict(f), "choices": choices_for(f, terms, agenda)}
-                    for f in fields_for(principal, form)
+                    for f in fields_for(principal, form, terms)
                 ],
                 "values": values,
                 "error": state.error,

@@ -24,6 +24,7 @@ from cpom.domain.lifecycle import (
     Party,
     Phase,
     missing_items,
+    releve_approved,
 )
 from cpom.domain.terms import Silence
 
@@ -454,7 +455,7 @@ def _dialogues(state: ContractState, milestones: list[Milestone]) -> list[Planne
                     Notify(NoticeKind.DIALOGUE_CONVOCATION, BOTH, facts),
                 )
             )
-        if dialogue is None or len(set(dialogue.approved_by)) < 2:
+        if dialogue is None or not releve_approved(state.terms, dialogue):
             planned.append(
                 Planned(
                     milestone.day + timedelta(days=rules.releve_reminder_days),
@@ -464,7 +465,7 @@ def _dialogues(state: ContractState, milestones: list[Milestone]) -> list[Planne
                 )
             )
     for dialogue in state.dialogues:
-        if len(set(dialogue.approved_by)) == 2:
+        if releve_approved(state.terms, dialogue):
             planned.append(
                 Planned(
                     dialogue.held_on,

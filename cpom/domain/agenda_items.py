@@ -43,6 +43,7 @@ class AgendaKind(StrEnum):
     AUTHORISATION_RECEIVED = "authorisation_received"
     AUTHORISATION_ANSWER = "authorisation_answer"
     AUTHORISATION_SILENCE = "authorisation_silence"
+    SIGNATORY_ANSWER = "signatory_answer"
 
 
 KIND_LABELS: dict[str, str] = {
@@ -55,6 +56,7 @@ KIND_LABELS: dict[str, str] = {
     AgendaKind.AUTHORISATION_RECEIVED: "Réception de la demande d'autorisation",
     AgendaKind.AUTHORISATION_ANSWER: "Décision sur la demande d'autorisation",
     AgendaKind.AUTHORISATION_SILENCE: "Décision implicite sur la demande d'autorisation",
+    AgendaKind.SIGNATORY_ANSWER: "Réponse à la demande de prorogation",
 }
 
 # Dates that record what happened; they are never "the next deadline".

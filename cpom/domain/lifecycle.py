@@ -12,7 +12,7 @@ from enum import StrEnum
 from cpom.domain.budget_calendar import after_contradictory_return
 from cpom.domain.calendar import reply_window
 from cpom.domain.date_law import add_months, anniversary, months_after_event
-from cpom.domain.terms import BudgetRegime, ContractTerms, Prorogation, Silence
+from cpom.domain.terms import Authority, BudgetRegime, ContractTerms, Prorogation, Silence
 from cpom.domain.terms_validation import InvalidTerms, check_terms
 
 
@@ -107,6 +107,10 @@ class PendingProrogation:
     received_on: date
     requested_echeance: date
     reply_deadline: date
+    # The signing authorities (`Authority.key`) that accepted expressly a request of the
+    # gestionnaire, when several sign: the prorogation takes effect once every one has accepted,
+    # expressly or by its silence.
+    accepted_by: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -125,6 +129,8 @@ class Dialogue:
     participants: list[str]
     decisions: list[str]
     approved_by: list[Party] = field(default_factory=list)
+    # The co-signing authorities (`Authority.key`) that approved the relevé.
+    approved_by_authorities: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -448,25 +454,65 @@ def apply_record_dialogue(
     return dialogue
 
 
-def check_approve_releve(state: ContractState, party: Party) -> None:
+def co_signatory(state: ContractState, party: Party, authority: str | None) -> Authority | None:
+    """The co-signing authority a decision is taken for; None for the lead authority or the
+    gestionnaire. An authority no signatory has is refused, naming those there are."""
+    if authority is None:
+        return None
+    terms = state.terms
+    if party is not Party.AUTORITE:
+        raise DecisionRefused("seule une autorité signataire est désignée par « authority »")
+    if authority == terms.authority.key:
+        return None
+    for signatory in terms.co_signatories:
+        if signatory.key == authority:
+            return signatory
+    known = ", ".join(a.key for a in terms.authorities)
+    raise DecisionRefused(
+        f"« {authority} » n'est pas une autorité signataire du contrat ; autorités : {known}"
+    )
+
+
+def releve_approved(terms: ContractTerms, dialogue: Dialogue) -> bool:
+    """Approved by every signatory: the authority, each co-signatory and the gestionnaire."""
+    return {Party.AUTORITE, Party.GESTIONNAIRE} <= set(dialogue.approved_by) and all(
+        a.key in dialogue.approved_by_authorities for a in terms.co_signatories
+    )
+
+
+def check_approve_releve(state: ContractState, party: Party, authority: str | None = None) -> None:
     if not state.dialogues:
         raise DecisionRefused("aucun dialogue de gestion enregistré : rien à approuver")
-    if party in state.dialogues[-1].approved_by:
+    dialogue = state.dialogues[-1]
+    co = co_signatory(state, party, authority)
+    if co is not None:
+        if co.key in dialogue.approved_by_authorities:
+            raise DecisionRefused(f"le relevé de décisions est déjà approuvé par {co.name}")
+    elif party in dialogue.approved_by:
         raise DecisionRefused(f"le relevé de décisions est déjà approuvé par {PARTY_LABELS[party]}")
 
 
-def apply_approve_releve(state: ContractState, party: Party, today: date, actor: str) -> None:
+def apply_approve_releve(
+    state: ContractState, party: Party, today: date, actor: str, authority: str | None = None
+) -> None:
     dialogue = state.dialogues[-1]
-    dialogue.approved_by.append(party)
+    co = co_signatory(state, party, authority)
+    details = {"party": party.value}
+    if co is None:
+        dialogue.approved_by.append(party)
+        who = PARTY_LABELS[party]
+    else:
+        dialogue.approved_by_authorities.append(co.key)
+        details["authority"] = co.key
+        who = co.name
     log(
         state,
         Event(
             today,
             "releve_approved",
-            f"relevé de décisions du {dialogue.held_on:%d/%m/%Y} approuvé par "
-            f"{PARTY_LABELS[party]}",
+            f"relevé de décisions du {dialogue.held_on:%d/%m/%Y} approuvé par {who}",
             actor,
-            {"party": party.value},
+            details,
         ),
     )
 
@@ -547,15 +593,26 @@ def answering_party(requested_by: Party, answered_by: Party | None) -> Party:
 
 
 def check_answer_prorogation(
-    state: ContractState, answered_by: Party | None, received_on: date, today: date
+    state: ContractState,
+    answered_by: Party | None,
+    received_on: date,
+    today: date,
+    authority: str | None = None,
 ) -> None:
     pending = state.pending_prorogation
     if pending is None:
         raise DecisionRefused("aucune demande de prorogation en attente de réponse")
-    if answering_party(pending.requested_by, answered_by) is pending.requested_by:
+    party = answering_party(pending.requested_by, answered_by)
+    if party is pending.requested_by:
         raise DecisionRefused(
             f"la demande de prorogation {PARTY_OF[pending.requested_by]} ne peut être acceptée "
             f"ou refusée que par {PARTY_LABELS[pending.requested_by.other]}"
+        )
+    co = co_signatory(state, party, authority)
+    key = co.key if co else state.terms.authority.key
+    if party is Party.AUTORITE and key in pending.accepted_by:
+        raise DecisionRefused(
+            f"{co.name if co else state.terms.authority.name} a déjà accepté la prorogation"
         )
     if received_on > today:
         raise DecisionRefused(f"la réception du {received_on:%d/%m/%Y} est dans le futur")
@@ -584,10 +641,34 @@ def apply_answer_prorogation(
     today: date,
     actor: str,
     answered_by: Party | None = None,
+    authority: str | None = None,
 ) -> None:
     pending = state.pending_prorogation
     assert pending is not None  # checked before
     party = answering_party(pending.requested_by, answered_by)
+    co = co_signatory(state, party, authority)
+    several = party is Party.AUTORITE and bool(state.terms.co_signatories)
+    who = (co.name if co else state.terms.authority.name) if several else PARTY_LABELS[party]
+    details = {"answered_by": party.value}
+    if several:
+        details["authority"] = co.key if co else state.terms.authority.key
+    if accept and several:
+        pending.accepted_by.append(details["authority"])
+        waiting = [a.name for a in state.terms.authorities if a.key not in pending.accepted_by]
+        if waiting:
+            log(
+                state,
+                Event(
+                    today,
+                    "prorogation_accepted_by_signatory",
+                    f"prorogation acceptée expressément par {who} le {received_on:%d/%m/%Y} ; "
+                    f"en attente de {', '.join(waiting)} jusqu'au "
+                    f"{pending.reply_deadline:%d/%m/%Y}",
+                    actor,
+                    {**details, "received_on": received_on.isoformat()},
+                ),
+            )
+            return
     if accept:
         prorogation = _prorogue(state, received_on, tacit=False)
         log(
@@ -595,14 +676,14 @@ def apply_answer_prorogation(
             Event(
                 today,
                 "prorogation_accepted",
-                f"prorogation acceptée expressément par {PARTY_LABELS[party]} le "
+                f"prorogation acceptée expressément par {who} le "
                 f"{received_on:%d/%m/%Y} : nouvelle échéance le "
                 f"{prorogation.new_echeance:%d/%m/%Y}",
                 actor,
                 {
                     "tacit": "false",
                     "new_echeance": prorogation.new_echeance.isoformat(),
-                    "answered_by": party.value,
+                    **details,
                 },
             ),
         )
@@ -615,9 +696,9 @@ def apply_answer_prorogation(
         Event(
             today,
             "prorogation_refused",
-            f"prorogation refusée par {PARTY_LABELS[party]} le {received_on:%d/%m/%Y}",
+            f"prorogation refusée par {who} le {received_on:%d/%m/%Y}",
             actor,
-            {"answered_by": party.value},
+            details,
         ),
     )
 
@@ -680,11 +761,27 @@ def apply_open_renegotiation(state: ContractState, today: date, actor: str) -> N
 
 
 def check_sign_avenant(
-    state: ContractState, new_echeance: date | None, signed_on: date, today: date
+    state: ContractState,
+    new_echeance: date | None,
+    signed_on: date,
+    today: date,
+    signed_by: list[str] | None = None,
 ) -> None:
     _refuse_if_ended(state)
     if state.phase in PRE_SIGNATURE:
         raise DecisionRefused("un avenant modifie un contrat signé")
+    terms = state.terms
+    if terms.co_signatories:
+        # An avenant binds every party: it takes effect signed by all of them.
+        missing = [a.name for a in terms.authorities if a.key not in (signed_by or [])]
+        if Party.GESTIONNAIRE.value not in (signed_by or []):
+            missing.append(PARTY_LABELS[Party.GESTIONNAIRE])
+        if missing:
+            raise DecisionRefused(
+                "un avenant prend effet signé par tous les signataires du contrat ; manque la "
+                f"signature de : {', '.join(missing)} (« signed_by » : "
+                f"{', '.join(a.key for a in terms.authorities)}, gestionnaire)"
+            )
     if signed_on > today:
         raise DecisionRefused(f"la date de signature {signed_on:%d/%m/%Y} est dans le futur")
     if new_echeance is not None:

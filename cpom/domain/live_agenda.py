@@ -53,6 +53,7 @@ from cpom.domain.lifecycle import (
     PHASE_LABELS,
     PRE_SIGNATURE,
     ContractState,
+    Dialogue,
     Event,
     Party,
     Phase,
@@ -119,9 +120,10 @@ class _Log:
                     year, _Done(date.fromisoformat(dialogue_held_on), event.actor, "tenu")
                 )
             elif event.kind == "releve_approved":
-                self.approvals[(dialogue_held_on, details.get("party", ""))] = _Done(
-                    event.on, event.actor, "approuvé"
-                )
+                who = details.get("party", "")
+                if "authority" in details:
+                    who = f"{who}:{details['authority']}"
+                self.approvals[(dialogue_held_on, who)] = _Done(event.on, event.actor, "approuvé")
             elif event.kind == "prorogation_requested":
                 request_received_on = details.get("received_on", "")
                 self.requests[request_received_on] = _Done(
@@ -212,6 +214,7 @@ def live_agenda(
         items += _documents_reviews(state, log)
         items += _avenant_signatures(state, log)
         items += _denonciation_answers(state, log)
+        items += _signatory_answers(state)
         items += authorisation_items(state)
     items = _cut_at_early_end(state, items)
     _declare_done_before_import(state, items)
@@ -483,6 +486,90 @@ def _reply_deadline(state: ContractState, milestone: Milestone) -> AgendaItem:
     )
 
 
+def _signatory_answers(state: ContractState) -> list[AgendaItem]:
+    """With several signing authorities, each one's answer to the gestionnaire's request for a
+    prorogation: who has accepted, who is still awaited; any refusal ends the request."""
+    pending = state.pending_prorogation
+    terms = state.terms
+    if pending is None or pending.requested_by is not Party.GESTIONNAIRE:
+        return []
+    if not terms.co_signatories:
+        return []
+    rules = terms.rules
+    answers: dict[str, Event] = {}
+    for event in reversed(state.events):
+        if event.kind == "prorogation_requested":
+            break
+        if event.kind == "prorogation_accepted_by_signatory":
+            answers.setdefault(event.details.get("authority", ""), event)
+    items = []
+    for authority in terms.authorities:
+        answer = answers.get(authority.key)
+        accepted = authority.key in pending.accepted_by
+        silence_on = pending.reply_deadline + ONE_DAY
+        items.append(
+            AgendaItem(
+                key=f"prorogation:accord:{pending.received_on.isoformat()}:{authority.key}",
+                day=pending.reply_deadline,
+                kind=AgendaKind.SIGNATORY_ANSWER,
+                label=f"{KIND_LABELS[AgendaKind.SIGNATORY_ANSWER]} par {authority.name}",
+                hard=True,
+                basis=Basis(
+                    "la prorogation ne prend effet qu'avec l'accord de chaque autorité "
+                    "signataire ; le silence de chacune vaut accord, le refus de l'une ouvre la "
+                    "négociation d'un nouveau contrat",
+                    "seed 004 (arrêté, annexe : autorités cosignataires) ; seed 003 "
+                    "(tarification conjointe)",
+                    pending.received_on,
+                    law=legal.prorogation_clause(rules),
+                ),
+                awaited=not accepted,
+                obligation=not accepted,
+                waiting_for=None if accepted else Party.AUTORITE,
+                action=None if accepted else "answer_prorogation",
+                opens_on=pending.received_on,
+                done_on=date.fromisoformat(answer.details["received_on"]) if answer else None,
+                done_by=answer.actor if answer else None,
+                outcome="accord exprès" if accepted else None,
+                on_silence=rules.reply_silence,
+                silence_on=None if accepted else silence_on,
+                consequence=f"sans réponse de {authority.name} au "
+                f"{fr(pending.reply_deadline)}, son silence vaut accord le {fr(silence_on)}",
+            )
+        )
+    return items
+
+
+def _releve_signatories(
+    terms: ContractTerms, dialogue: Dialogue
+) -> list[tuple[Party, str, str, bool]]:
+    """Who approves a relevé: the party, the key of its approval, how it is named, whether it
+    approved. With several authorities, each is named; else « l'autorité »."""
+    several = bool(terms.co_signatories)
+    lead = terms.authority.name if several else PARTY_LABELS[Party.AUTORITE]
+    signatories = [
+        (Party.AUTORITE, Party.AUTORITE.value, lead, Party.AUTORITE in dialogue.approved_by)
+    ]
+    for authority in terms.co_signatories:
+        signatories.append(
+            (
+                Party.AUTORITE,
+                f"{Party.AUTORITE.value}:{authority.key}",
+                authority.name,
+                authority.key in dialogue.approved_by_authorities,
+            )
+        )
+    signatories.append(
+        (
+            Party.GESTIONNAIRE,
+            Party.GESTIONNAIRE.value,
+            PARTY_LABELS[Party.GESTIONNAIRE],
+            Party.GESTIONNAIRE in dialogue.approved_by,
+        )
+    )
+    return signatories
+
+
 def _releve_approvals(
     state: ContractState, log: _Log, calendar: ContractCalendar
 ) -> list[AgendaItem]:
@@ -501,20 +588,20 @@ def _releve_approvals(
             dialogue.held_on,
         )
         due = max(target, dialogue.held_on) + timedelta(days=rules.releve_reminder_days)
-        for party in (Party.AUTORITE, Party.GESTIONNAIRE):
-            done = log.approvals.get((held, party.value))
-            if done is None and party in dialogue.approved_by:
+        for party, key, who, approved in _releve_signatories(state.terms, dialogue):
+            done = log.approvals.get((held, key))
+            if done is None and approved:
                 done = _Done(dialogue.held_on, None, "approuvé")
             if done is None and dialogue is not last:
                 continue  # superseded: only the last relevé can still be approved
             items.append(
                 _done(
                     AgendaItem(
-                        key=f"releve:{held}:{party.value}",
+                        key=f"releve:{held}:{key}",
                         day=due,
                         kind=AgendaKind.RELEVE_APPROVAL,
                         label=f"{KIND_LABELS[AgendaKind.RELEVE_APPROVAL]} du "
-                        f"{fr(dialogue.held_on)} par {PARTY_LABELS[party]}",
+                        f"{fr(dialogue.held_on)} par {who}",
                         hard=False,
                         basis=Basis(
                             "relevé de décisions validé par les deux parties après chaque "
@@ -530,8 +617,8 @@ def _releve_approvals(
                         waiting_for=party,
                         action="approve_releve",
                         opens_on=dialogue.held_on,
-                        consequence="tant que les deux parties ne l'ont pas approuvé, le relevé "
-                        "de décisions n'est pas établi",
+                        consequence="tant que tous les signataires ne l'ont pas approuvé, le "
+                        "relevé de décisions n'est pas établi",
                     ),
                     done,
                 )
