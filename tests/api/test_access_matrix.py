@@ -132,6 +132,11 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/contracts/{reference}/documents"): reads(200),
     ("GET", "/contracts/{reference}/documents/{document_id}"): reads(200),
     ("GET", "/contracts/{reference}/calendar.ics"): reads(200),
+    # The contracts have no objectives: a report is refused (422) once past the access rules.
+    ("GET", "/contracts/{reference}/objectives"): reads(200),
+    ("PUT", "/contracts/{reference}/objectives/reports/{exercise}"): writes(422),
+    # The review of an exercise the contract does not cover.
+    ("GET", "/contracts/{reference}/objectives/review/{year}.{extension}"): reads(422),
     ("POST", "/contracts/{reference}/attachments"): writes(201),
     ("GET", "/contracts/{reference}/attachments/{attachment_id}"): reads(200),
     ("GET", "/tasks"): signed(200),
@@ -155,6 +160,10 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/tableau/contrats/{reference}"): reads(200, DASHBOARD),
     ("POST", "/tableau/contrats/{reference}/decisions/{action}"): reads(0),  # by action, below
     ("GET", "/tableau/contrats/{reference}/documents/{document_id}"): reads(200, DASHBOARD),
+    ("POST", "/tableau/contrats/{reference}/objectifs"): writes(422, DASHBOARD),  # no exercise
+    ("GET", "/tableau/contrats/{reference}/objectifs/revue-{year}.{extension}"): reads(
+        422, DASHBOARD
+    ),
     ("POST", "/tableau/contrats/{reference}/pieces"): writes(303, DASHBOARD),
     ("GET", "/tableau/contrats/{reference}/pieces/{attachment_id}"): reads(200, DASHBOARD),
     ("GET", "/tableau/import"): agents(200, anonymous=DASHBOARD),
@@ -279,18 +288,22 @@ async def call(
         document_id=world.documents[side or "own"],
         attachment_id=world.attachments[side or "own"],
         secret=secret,
-        extension="csv",
+        extension="pdf" if "revue" in path or "review" in path else "csv",
         job_id="inconnu",
+        exercise="1990",
+        year="1990",
     )
     csrf = {"csrf": csrf_token(session)} if session else {}
     body: dict[str, Any] = {}
-    if method == "POST":
+    if method in ("POST", "PUT"):
         if path == "/contracts":
             body = {"json": {"terms": TERMS, "imported": True}}
         elif path == "/contracts/{reference}/actions/{action}":
             body = {"json": DECISION_FIELDS[action or ""]}
         elif path == "/tableau/contrats/{reference}/decisions/{action}":
             body = {"data": {**csrf, **form_fields(DECISION_FIELDS[action or ""])}}
+        elif path == "/contracts/{reference}/objectives/reports/{exercise}":
+            body = {"json": {"values": []}}
         elif path.endswith(("/attachments", "/pieces")):
             body = {
                 "data": {**csrf, "kind": "avis_de_reception"},

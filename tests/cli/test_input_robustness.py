@@ -209,7 +209,7 @@ def test_the_fuzzed_documents_start_from_valid_ones(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, offline: None
 ) -> None:
     terms, scenario = tmp_path / "termes.json", tmp_path / "scenario.json"
-    terms.write_text(json.dumps(RICH_TERMS))
+    terms.write_text(json.dumps(RICH_TERMS, default=str))
     scenario.write_text(json.dumps(SCENARIO))
     assert run(capsys, "calendar", "--terms", str(terms))[0] == 0
     assert run(capsys, "simulate", "--quiet", str(scenario))[0] == 0
