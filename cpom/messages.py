@@ -17,7 +17,7 @@ from cpom.domain.lifecycle import (
     ResiliationReason,
 )
 from cpom.domain.live_agenda import AgendaItem
-from cpom.domain.terms import ContractTerms
+from cpom.domain.terms import ActionDeadline, ContractTerms
 
 
 def workflow_id(reference: str) -> str:
@@ -125,6 +125,21 @@ class SignAvenant:
     # Who signed it (`Authority.key` of each authority, and "gestionnaire"): required when
     # several authorities sign the contract, for it takes effect signed by all.
     signed_by: list[str] | None = None
+    # The due dates of the actions of the objectives it brings, when it changes them.
+    action_deadlines: list[ActionDeadline] | None = None
+
+
+@dataclass
+class ReportObjectives:
+    """The gestionnaire's yearly report on the objectives, as the workflow sees it: the annual
+    document it is (if the contract lists one) and the actions it reports done or abandoned.
+    Taken by the objectives service only, which stores the values themselves."""
+
+    actor: str
+    exercise: int
+    item: str | None = None
+    closed: list[str] = field(default_factory=list)
+    reopened: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -198,6 +213,8 @@ DECISIONS: dict[str, type] = {
     "request_authorisation": RequestAuthorisation,
     "answer_authorisation": AnswerAuthorisation,
 }
+# Decisions the services take on behalf of a route of their own, never sent as they are.
+INTERNAL_DECISIONS: dict[str, type] = {"report_objectives": ReportObjectives}
 
 
 @dataclass

@@ -18,10 +18,12 @@ from cpom.db import objectives_store
 from cpom.db.objectives_store import REPORT
 from cpom.domain.lifecycle import contract_year_of
 from cpom.domain.objectives import (
+    CLOSED_STATUSES,
     DECISION_LABELS,
     Decision,
     ObjectiveDecision,
     YearlyReport,
+    action_deadlines,
     action_ids,
     indicator_ids,
     report_item,
@@ -120,6 +122,12 @@ class ObjectivesService:
                 raise InvalidAction(_messages(error)) from None
         if raw_decisions is not None:
             decisions = await asyncio.to_thread(self._decisions, reference, raw_decisions)
+        if objectives is not None:
+            # The workflow reminds the due dates of the new objectives' actions.
+            fields["action_deadlines"] = [
+                {"id": d.id, "title": d.title, "due": d.due.isoformat()}
+                for d in action_deadlines(objectives)
+            ]
         result = await self.contracts.act(
             reference,
             action,
@@ -183,7 +191,8 @@ class ObjectivesService:
     ) -> YearlyReport:
         """Record the exercise's report; when the contract lists it among the annual documents
         (synthèse des fiches objectifs, indicateurs), it is submitted as that document too, so
-        its reminders stop as the other documents' do."""
+        its reminders stop as the other documents' do; the actions it reports done or
+        abandoned are no longer reminded."""
         terms = await asyncio.to_thread(self.contracts.terms, reference)
         current = await asyncio.to_thread(objectives_store.current, self.engine, reference)
         if current is None:
@@ -200,16 +209,22 @@ class ObjectivesService:
             )
         if problems:
             raise InvalidAction(problems)
-        item = report_item(terms.rules.annual_document_items)
-        if item is not None:
-            await self.contracts.act(
-                reference,
-                "submit_documents",
-                {"exercise": exercise, "items": [item]},
-                actor=actor,
-                caller=caller,
-                idempotency_key=idempotency_key,
-            )
+        reminded = {deadline.id for deadline in terms.action_deadlines}
+        statuses = [p for p in report.actions if p.action_id in reminded]
+        await self.contracts.act(
+            reference,
+            "report_objectives",
+            {
+                "exercise": exercise,
+                "item": report_item(terms.rules.annual_document_items),
+                "closed": [p.action_id for p in statuses if p.status in CLOSED_STATUSES],
+                "reopened": [p.action_id for p in statuses if p.status not in CLOSED_STATUSES],
+            },
+            actor=actor,
+            caller=caller,
+            idempotency_key=idempotency_key,
+            internal=True,
+        )
         await asyncio.to_thread(
             objectives_store.save_report, self.engine, reference, report, today(), actor
         )

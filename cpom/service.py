@@ -48,6 +48,7 @@ from cpom.domain.terms_input import contract_from_mapping
 from cpom.domain.terms_validation import InvalidTerms, Problem
 from cpom.messages import (
     DECISIONS,
+    INTERNAL_DECISIONS,
     ContractInput,
     DecisionResult,
     ProjectionUpdate,
@@ -338,11 +339,15 @@ class ContractService:
         actor: str,
         caller: str | None = None,
         idempotency_key: str | None = None,
+        internal: bool = False,
     ) -> DecisionResult:
         """Take a decision through the contract's workflow, at most once per idempotency key
-        of the caller (see `cpom.idempotency`); without a key, one is made for this request."""
+        of the caller (see `cpom.idempotency`); without a key, one is made for this request.
+        `internal`: a decision a service takes for a route of its own (INTERNAL_DECISIONS)."""
         await asyncio.to_thread(self.record, reference)
-        decision_type = DECISIONS.get(action)
+        decision_type = DECISIONS.get(action) or (
+            INTERNAL_DECISIONS.get(action) if internal else None
+        )
         if decision_type is None:
             raise UnknownAction(action)
         try:

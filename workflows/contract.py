@@ -54,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
         RecordDialogue,
         RecordTarification,
         RenegotiationRequest,
+        ReportObjectives,
         RequestAuthorisation,
         RequestProrogation,
         ReviewDocuments,
@@ -538,6 +539,31 @@ class CpomWorkflow:
             raise _refused(error) from None
 
     @workflow.update
+    def report_objectives(self, decision: ReportObjectives) -> DecisionResult:
+        life.apply_report_objectives(
+            self.state,
+            decision.exercise,
+            decision.item,
+            decision.closed,
+            decision.reopened,
+            self.today(),
+            decision.actor,
+        )
+        return self._decided(f"déclaration de l'exercice {decision.exercise} enregistrée")
+
+    @report_objectives.validator
+    def _check_report_objectives(self, decision: ReportObjectives) -> None:
+        try:
+            life.check_report_objectives(
+                self.state,
+                decision.exercise,
+                decision.item,
+                [*decision.closed, *decision.reopened],
+            )
+        except life.DecisionRefused as error:
+            raise _refused(error) from None
+
+    @workflow.update
     def review_documents(self, decision: ReviewDocuments) -> DecisionResult:
         life.apply_review_documents(
             self.state, decision.exercise, decision.observations, self.today(), decision.actor
@@ -680,6 +706,7 @@ class CpomWorkflow:
             decision.summary,
             self.today(),
             decision.actor,
+            None if decision.action_deadlines is None else tuple(decision.action_deadlines),
         )
         return self._decided("avenant enregistré")
 

@@ -58,6 +58,8 @@ class NoticeKind(StrEnum):
     AUTHORISATION_REQUESTED = "demande_d_autorisation_recue"
     AUTHORISATION_REPLY_REMINDER = "rappel_reponse_autorisation"
     AUTHORISATION_SILENCE = "rejet_implicite_autorisation"
+    ACTION_REMINDER = "rappel_echeance_action"
+    ACTION_OVERDUE = "relance_echeance_action"
 
 
 class Recipient(StrEnum):
@@ -208,6 +210,7 @@ def _in_force(state: ContractState) -> list[Planned]:
     if ended or stopped_early:
         return planned
     planned += _dialogues(state, calendar.of_kind(MilestoneKind.DIALOGUE_DE_GESTION))
+    planned += _actions(state)
     for milestone in calendar.of_kind(MilestoneKind.FINAL_EXECUTION_REPORT_DUE):
         planned.append(
             Planned(
@@ -435,6 +438,33 @@ def _reminded_then_relanced(
             Notify(relance, BOTH, facts),
         )
     )
+    return planned
+
+
+def _actions(state: ContractState) -> list[Planned]:
+    """Each action of the objectives not yet reported done or abandoned: a reminder before its
+    due date to the gestionnaire, a relance to both parties the day after it."""
+    rules = state.terms.rules
+    planned = []
+    for action in state.terms.action_deadlines:
+        if action.id in state.closed_actions:
+            continue
+        facts = {"action_id": action.id, "title": action.title, "due": fr(action.due)}
+        key = f"action:{action.id}:{action.due}"
+        planned += [
+            Planned(
+                action.due - timedelta(days=rules.action_reminder_days),
+                REMINDER_HOUR,
+                f"{key}:rappel",
+                Notify(NoticeKind.ACTION_REMINDER, (Recipient.GESTIONNAIRE,), facts),
+            ),
+            Planned(
+                action.due + ONE_DAY,
+                REMINDER_HOUR,
+                f"{key}:relance",
+                Notify(NoticeKind.ACTION_OVERDUE, BOTH, facts),
+            ),
+        ]
     return planned
 
 

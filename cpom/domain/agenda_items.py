@@ -44,6 +44,7 @@ class AgendaKind(StrEnum):
     AUTHORISATION_ANSWER = "authorisation_answer"
     AUTHORISATION_SILENCE = "authorisation_silence"
     SIGNATORY_ANSWER = "signatory_answer"
+    ACTION_DUE = "action_due"
 
 
 KIND_LABELS: dict[str, str] = {
@@ -57,6 +58,7 @@ KIND_LABELS: dict[str, str] = {
     AgendaKind.AUTHORISATION_ANSWER: "Décision sur la demande d'autorisation",
     AgendaKind.AUTHORISATION_SILENCE: "Décision implicite sur la demande d'autorisation",
     AgendaKind.SIGNATORY_ANSWER: "Réponse à la demande de prorogation",
+    AgendaKind.ACTION_DUE: "Échéance de l'action",
 }
 
 # Dates that record what happened; they are never "the next deadline".

@@ -12,7 +12,14 @@ from enum import StrEnum
 from cpom.domain.budget_calendar import after_contradictory_return
 from cpom.domain.calendar import reply_window
 from cpom.domain.date_law import add_months, anniversary, months_after_event
-from cpom.domain.terms import Authority, BudgetRegime, ContractTerms, Prorogation, Silence
+from cpom.domain.terms import (
+    ActionDeadline,
+    Authority,
+    BudgetRegime,
+    ContractTerms,
+    Prorogation,
+    Silence,
+)
 from cpom.domain.terms_validation import InvalidTerms, check_terms
 
 
@@ -211,6 +218,8 @@ class ContractState:
     resources_notified: dict[int, date] = field(default_factory=dict)
     # Authorisation requests of the gestionnaire, pending and decided, in the order received.
     authorisations: list[AuthorisationRequest] = field(default_factory=list)
+    # Actions of the objectives reported done or abandoned: no longer reminded.
+    closed_actions: list[str] = field(default_factory=list)
 
 
 def initial_phase(terms: ContractTerms, today: date) -> Phase:
@@ -386,6 +395,51 @@ def apply_submit_documents(
             summary,
             actor,
             {"exercise": str(exercise), "items": ",".join(items)},
+        ),
+    )
+
+
+def check_report_objectives(
+    state: ContractState, exercise: int, item: str | None, actions: list[str]
+) -> None:
+    """The yearly report on the objectives: for an exercise of the contract, about its actions."""
+    if item is not None:
+        check_submit_documents(state, exercise, [item])
+    else:
+        _refuse_if_ended(state)
+    known = {deadline.id for deadline in state.terms.action_deadlines}
+    unknown = [action for action in actions if action not in known]
+    if unknown:
+        raise DecisionRefused(f"actions sans échéance au contrat : {', '.join(unknown)}")
+
+
+def apply_report_objectives(
+    state: ContractState,
+    exercise: int,
+    item: str | None,
+    closed: list[str],
+    reopened: list[str],
+    today: date,
+    actor: str,
+) -> None:
+    """Log the report (as the annual document it is, when the contract lists one) and stop the
+    reminders of the actions reported done or abandoned (those reported again as under way
+    are reminded again)."""
+    if item is not None:
+        apply_submit_documents(state, exercise, [item], today, actor)
+    state.closed_actions = [a for a in state.closed_actions if a not in reopened]
+    state.closed_actions += [a for a in closed if a not in state.closed_actions]
+    summary = f"déclaration de l'exercice {exercise} sur les objectifs reçue"
+    if closed:
+        summary += f" ; actions réalisées ou abandonnées : {', '.join(closed)}"
+    log(
+        state,
+        Event(
+            today,
+            "objectives_reported",
+            summary,
+            actor,
+            {"exercise": str(exercise), "closed": ",".join(closed), "reopened": ",".join(reopened)},
         ),
     )
 
@@ -800,8 +854,13 @@ def apply_sign_avenant(
     summary: str,
     today: date,
     actor: str,
+    action_deadlines: tuple[ActionDeadline, ...] | None = None,
 ) -> None:
     details = {"signed_on": signed_on.isoformat(), "summary": summary}
+    if action_deadlines is not None:
+        # The avenant brings new objectives: their actions' due dates replace the old ones.
+        state.terms = replace(state.terms, action_deadlines=action_deadlines)
+        details["objectives"] = "modifiés"
     if new_echeance is not None:
         prorogation = Prorogation(signed_on, signed_on, False, new_echeance)
         state.terms = replace(state.terms, prorogations=(*state.terms.prorogations, prorogation))

@@ -215,6 +215,7 @@ def live_agenda(
         items += _avenant_signatures(state, log)
         items += _denonciation_answers(state, log)
         items += _signatory_answers(state)
+        items += _action_deadlines(state)
         items += authorisation_items(state)
     items = _cut_at_early_end(state, items)
     _declare_done_before_import(state, items)
@@ -484,6 +485,47 @@ def _reply_deadline(state: ContractState, milestone: Milestone) -> AgendaItem:
         f"accord : la prorogation est acquise le {fr(silence_on)} et l'échéance portée au "
         f"{fr(pending.requested_echeance)}",
     )
+
+
+def _action_deadlines(state: ContractState) -> list[AgendaItem]:
+    """Each action of the objectives on its due date, done once reported done or abandoned."""
+    rules = state.terms.rules
+    closed_on: dict[str, _Done] = {}
+    for event in state.events:
+        if event.kind == "objectives_reported":
+            for action_id in filter(None, event.details.get("closed", "").split(",")):
+                closed_on.setdefault(action_id, _Done(event.on, event.actor, "déclarée réalisée"))
+            for action_id in filter(None, event.details.get("reopened", "").split(",")):
+                closed_on.pop(action_id, None)
+    items = []
+    for action in state.terms.action_deadlines:
+        done = None
+        if action.id in state.closed_actions:
+            done = closed_on.get(action.id, _Done(action.due, None, "déclarée réalisée"))
+        items.append(
+            _done(
+                AgendaItem(
+                    key=f"action:{action.id}:{action.due}",
+                    day=action.due,
+                    kind=AgendaKind.ACTION_DUE,
+                    label=f"{KIND_LABELS[AgendaKind.ACTION_DUE]} {action.id} : {action.title}",
+                    hard=False,
+                    basis=Basis(
+                        "délai de réalisation fixé par la fiche objectif du contrat ; rappel "
+                        f"{rules.action_reminder_days} jours avant, relance le lendemain",
+                        "seed 001 annexe 7 (fiche objectif : délai de réalisation)",
+                        action.due,
+                        law=legal.follow_up_clause(rules),
+                    ),
+                    awaited=True,
+                    waiting_for=Party.GESTIONNAIRE,
+                    consequence="l'écart est examiné au dialogue de gestion, qui maintient, "
+                    "ajuste ou abandonne l'objectif",
+                ),
+                done,
+            )
+        )
+    return items
 
 
 def _signatory_answers(state: ContractState) -> list[AgendaItem]:

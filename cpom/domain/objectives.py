@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from cpom.domain.terms import ActionDeadline
+
 
 class Direction(StrEnum):
     """Which way an indicator should move for its objective to be met."""
@@ -291,6 +293,20 @@ REPORT_ITEMS = ("synthese_fiches_objectifs", "indicateurs", "bilan_etape")
 def report_item(document_items: tuple[str, ...]) -> str | None:
     """Which of the contract's annual documents the yearly objectives report is, if any."""
     return next((item for item in REPORT_ITEMS if item in document_items), None)
+
+
+def action_deadlines(objectives: tuple[Objective, ...]) -> tuple[ActionDeadline, ...]:
+    """The actions that have a due date, for the workflow to remind them."""
+    return tuple(
+        ActionDeadline(action.id, action.title, action.due)
+        for objective in objectives
+        for action in objective.actions
+        if action.due is not None
+    )
+
+
+# An action reported in one of these states is no longer reminded.
+CLOSED_STATUSES = frozenset({ActionStatus.DONE, ActionStatus.ABANDONED})
 
 
 def indicator_ids(objectives: tuple[Objective, ...]) -> set[str]:

@@ -126,6 +126,16 @@ class Gestionnaire:
 
 
 @dataclass(frozen=True, slots=True)
+class ActionDeadline:
+    """An action of the contract's objectives and the day it is due: the workflow reminds the
+    gestionnaire of it and follows it up until it is reported done or abandoned."""
+
+    id: str
+    title: str
+    due: date
+
+
+@dataclass(frozen=True, slots=True)
 class ContractRules:
     """Every per-contract value the seeds vary; presets fill them, any may be overridden."""
 
@@ -195,6 +205,8 @@ class ContractRules:
     # silence then means. None: the contract provides for no such request.
     authorisation_reply_months: int | None = None
     authorisation_silence: Silence = Silence.REJECT
+    # Days before an action's due date its reminder goes out.
+    action_reminder_days: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +237,9 @@ class ContractTerms:
     co_signatories: tuple[Authority, ...] = field(default=())
     # The perimeter: the establishments and services the contract covers (empty: not listed).
     establishments: tuple[Establishment, ...] = field(default=())
+    # The due dates of the objectives' actions (the objectives themselves live beside the
+    # workflow, in the database); set at signature and by each avenant that changes them.
+    action_deadlines: tuple[ActionDeadline, ...] = field(default=())
 
     @property
     def authorities(self) -> tuple[Authority, ...]:

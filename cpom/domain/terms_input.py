@@ -24,6 +24,7 @@ from cpom.domain.objectives import (
     Objective,
     ObjectiveDecision,
     YearlyReport,
+    action_deadlines,
 )
 from cpom.domain.objectives_validation import objective_problems
 from cpom.domain.presets import PRESETS
@@ -400,9 +401,12 @@ def decisions_from_mapping(raw: object) -> list[ObjectiveDecision]:
 def contract_from_mapping(
     raw: Mapping[str, object],
 ) -> tuple[ContractTerms, tuple[Objective, ...]]:
-    """The terms and the objectives of a terms document, every problem of both reported."""
+    """The terms and the objectives of a terms document; the objectives are checked against
+    valid terms, so their problems come once the terms' are fixed."""
     terms = terms_from_mapping(raw)
-    return terms, objectives_from_mapping(raw, terms)
+    objectives = objectives_from_mapping(raw, terms)
+    # The workflow reminds the actions' due dates: they ride with the terms.
+    return dataclasses.replace(terms, action_deadlines=action_deadlines(objectives)), objectives
 
 
 @dataclasses.dataclass

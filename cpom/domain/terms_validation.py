@@ -162,6 +162,7 @@ def _rules_problems(rules: ContractRules, duration_years: int) -> list[Problem]:
         ("documents_escalation_days", (rules.documents_escalation_days,), 90),
         ("dialogue_convocation_days", (rules.dialogue_convocation_days,), 90),
         ("releve_reminder_days", (rules.releve_reminder_days,), 90),
+        ("action_reminder_days", (rules.action_reminder_days,), 120),
         ("annual_documents_reminder_days", rules.annual_documents_reminder_days, 120),
     ):
         if not all(1 <= day <= limit for day in days):

@@ -91,6 +91,13 @@ async def test_the_yearly_report_is_stored_and_counts_as_the_annual_document(
         "exercise": str(exercise),
         "items": "synthese_fiches_objectifs",
     }
+    # The action reported done is no longer awaited on its due date.
+    [action] = [a for a in detail["agenda"] if a["key"] == "action:5.2:2025-12-31"]
+    assert action["done_on"] == today.isoformat()
+    assert action["outcome"] == "déclarée réalisée"
+    assert action["label"] == (
+        "Échéance de l'action 5.2 : Équiper les intervenants d'un outil de planification mobile"
+    )
 
 
 async def test_a_bad_report_is_refused_in_french_and_changes_nothing(stack: Stack) -> None:
