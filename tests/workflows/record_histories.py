@@ -9,6 +9,9 @@ files: they are the contracts already running in production.
 import asyncio
 import json
 import os
+import sys
+import tomllib
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,17 +19,22 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 
 from cpom.domain.lifecycle import DenonciationMode, Party
-from cpom.domain.terms import Sector
+from cpom.domain.terms import ActionDeadline, Sector
+from cpom.domain.terms_input import terms_from_mapping
 from cpom.messages import (
     AnswerAuthorisation,
     AnswerDenonciation,
     AnswerProrogation,
+    ApproveReleve,
     DecideRenegotiation,
     Denounce,
+    RecordDialogue,
     RecordTarification,
+    ReportObjectives,
     RequestAuthorisation,
     RequestProrogation,
     ReviewDocuments,
+    SignAvenant,
     SubmitDocuments,
 )
 from cpom.simulation import LifeSimulator
@@ -34,6 +42,7 @@ from tests.factories import SAD_ITEMS
 from tests.workflows.helpers import contract
 
 HERE = Path(__file__).parent / "histories"
+JOINT = Path(__file__).parents[2] / "examples" / "ars-departement-esms-2025.toml"
 # v1: the first release; v2: with the `wake-on-every-decision` patch; v3: the live agenda in
 # the projections, the `refresh_projection` signal, `review_documents` and `open_renegotiation`;
 # v4: answers named by party, the mutual dénonciation proposed then agreed
@@ -41,8 +50,11 @@ HERE = Path(__file__).parent / "histories"
 # imported contract records its past before any decision of its first task; v6: calendar law 2
 # (`calendar-law-2`: préavis counted as CPC art. 641, renegotiation on the last day, budget
 # reminders, adopted by a run of a contract begun before), the tarification act, authorisation
-# requests whose silence means rejection.
-VERSION = "v6"
+# requests whose silence means rejection; v7: several signing authorities (each approves the
+# relevé, each answers a prorogation), the objectives' actions reminded on their due dates, the
+# yearly report on the objectives (`report_objectives`), an avenant bringing new objectives.
+# `python -m tests.workflows.record_histories NAME…` records only the scenarios named.
+VERSION = "v7"
 
 
 async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:
@@ -167,6 +179,65 @@ async def authorisation_silence(life: LifeSimulator) -> WorkflowHandle[Any, str]
     return handle
 
 
+async def joint_signatories(life: LifeSimulator) -> WorkflowHandle[Any, str]:
+    """An ARS and a Département sign: each approves the relevé; the gestionnaire's request for a
+    prorogation is accepted by the ARS, the Département's silence is its accord."""
+    terms = terms_from_mapping(tomllib.loads(JOINT.read_text(encoding="utf-8")))
+    handle = await life.start(terms, date(2028, 6, 1), imported=True)
+    await life.decide(
+        handle, "record_dialogue", RecordDialogue("a", date(2028, 6, 1), ["ARS", "CD35"], ["RAS"])
+    )
+    await life.decide(handle, "approve_releve", ApproveReleve("a", Party.AUTORITE))
+    await life.decide(handle, "approve_releve", ApproveReleve("a", Party.AUTORITE, "cd35"))
+    await life.decide(handle, "approve_releve", ApproveReleve("g", Party.GESTIONNAIRE))
+    await life.advance_to(date(2028, 10, 2))
+    await life.decide(
+        handle,
+        "request_prorogation",
+        RequestProrogation("g", Party.GESTIONNAIRE, date(2028, 10, 2)),
+    )
+    await life.decide(
+        handle,
+        "answer_prorogation",
+        AnswerProrogation("a", True, date(2028, 10, 2), authority="ars"),
+    )
+    await life.advance_to(date(2028, 12, 10))
+    await handle.terminate("history recorded")
+    return handle
+
+
+async def objectives_actions(life: LifeSimulator) -> WorkflowHandle[Any, str]:
+    """Actions reminded on their due dates, one reported done, then an avenant moves the other."""
+    terms = replace(
+        contract(),
+        action_deadlines=(
+            ActionDeadline("2.1", "Astreinte de nuit", date(2025, 6, 30)),
+            ActionDeadline("5.2", "Outil mobile", date(2025, 9, 30)),
+        ),
+    )
+    handle = await life.start(terms, date(2025, 5, 1))
+    await life.advance_to(date(2025, 6, 2))
+    await life.decide(
+        handle,
+        "report_objectives",
+        ReportObjectives("g", 2024, "synthese_fiches_objectifs", closed=["2.1"]),
+    )
+    await life.advance_to(date(2025, 8, 1))
+    await life.decide(
+        handle,
+        "sign_avenant",
+        SignAvenant(
+            "a",
+            date(2025, 8, 1),
+            "objectifs revus",
+            action_deadlines=[ActionDeadline("5.2", "Outil mobile", date(2026, 3, 31))],
+        ),
+    )
+    await life.advance_to(date(2026, 4, 2))
+    await handle.terminate("history recorded")
+    return handle
+
+
 async def main() -> None:
     HERE.mkdir(exist_ok=True)
     scenarios = (
@@ -176,8 +247,13 @@ async def main() -> None:
         ("mutual-denonciation", mutual_denonciation),
         ("ars-budget", ars_budget),
         ("authorisation-silence", authorisation_silence),
+        ("joint-signatories", joint_signatories),
+        ("objectives-actions", objectives_actions),
     )
+    wanted = set(sys.argv[1:])
     for name, scenario in scenarios:
+        if wanted and name not in wanted:
+            continue
         async with LifeSimulator() as life:
             handle = await scenario(life)
             for index, (_, text) in enumerate(
