@@ -12,6 +12,7 @@ from temporalio import activity
 from cpom.db.models import DocumentRecord
 from cpom.messages import DocumentRequest, DocumentResult
 from cpom.rendering import Renderer
+from cpom.substance_context import document_context
 
 
 class DocumentActivities:
@@ -31,7 +32,11 @@ class DocumentActivities:
             ).first()
             if record is None:
                 rendered = self.renderer.document(
-                    request.kind, request.terms, request.facts, request.document_date
+                    request.kind,
+                    request.terms,
+                    request.facts,
+                    request.document_date,
+                    document_context(self.engine, request.kind, request.terms, request.facts),
                 )
                 record = DocumentRecord(
                     key=request.key,

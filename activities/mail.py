@@ -31,6 +31,7 @@ from cpom.db.models import NoticeRecord
 from cpom.messages import NoticeRequest, NoticeResult
 from cpom.notice_status import failure_reason
 from cpom.rendering import Renderer
+from cpom.substance_context import notice_context
 
 FINAL = ("sent", "no_recipient")
 # The attempts' own schedule (the workflow's retry policy starts at 1 s, doubles, stops at
@@ -205,7 +206,11 @@ class MailActivities:
             if existing is not None:
                 return existing
             rendered = self.renderer.notice(
-                request.kind, request.terms, request.facts, request.notice_date
+                request.kind,
+                request.terms,
+                request.facts,
+                request.notice_date,
+                notice_context(self.engine, request.kind, request.terms),
             )
             record = NoticeRecord(
                 key=request.key,

@@ -23,6 +23,7 @@ from cpom.domain.objectives import (
     trajectory,
 )
 from cpom.domain.terms import AUTHORITY_ROLE_LABELS, ContractTerms
+from cpom.french_numbers import french_number
 from cpom.indicator_chart import trajectory_svg
 
 
@@ -55,6 +56,7 @@ def objectives_payload(
                     **asdict(indicator),
                     "trajectory": [asdict(point) for point in trajectory(indicator, last_year)],
                     "values": reported,
+                    "summary": "",
                     "latest": {
                         "year": latest["year"] if latest else None,
                         "value": latest["value"] if latest else None,
@@ -83,12 +85,42 @@ def objectives_payload(
                 "indicators": indicators,
             }
         )
+    for objective_item in items:
+        for shown in objective_item["indicators"]:
+            shown["summary"] = indicator_summary(shown)
     return {
         "version": current.version,
         "adopted_on": current.adopted_on,
         "basis": current.basis,
         "items": items,
     }
+
+
+def indicator_summary(shown: dict[str, Any]) -> str:
+    """An indicator's path in words: « valeur d'entrée 11,5 % en 2023 ; cibles : 9,5 % en 2026,
+    8 % en 2028 ; dernière valeur déclarée : 10,1 % en 2025, en progression »."""
+    unit = f"\u00a0{shown['unit']}" if shown["unit"] else ""
+    parts = []
+    if shown["baseline"] is not None:
+        parts.append(
+            f"valeur d'entrée {french_number(shown['baseline'])}{unit} en {shown['baseline_year']}"
+        )
+    targets = [
+        f"{french_number(point['value'])}{unit} en {point['year']}"
+        for point in shown["trajectory"]
+        if point["year"] != shown["baseline_year"]
+    ]
+    if targets:
+        parts.append(f"{'cibles' if len(targets) > 1 else 'cible'} : {', '.join(targets)}")
+    latest = shown["latest"]
+    if latest["year"] is None:
+        parts.append("aucune valeur déclarée")
+    else:
+        parts.append(
+            f"dernière valeur déclarée : {french_number(latest['value'])}{unit} en "
+            f"{latest['year']}, {latest['attainment_label']}"
+        )
+    return " ; ".join(parts)
 
 
 def page_context(

@@ -9,9 +9,11 @@ an autoescaping layout, its HTML part, so the two never disagree. Documents are 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -21,6 +23,7 @@ from cpom.domain import legal_basis
 from cpom.domain.agenda import DocumentKind, NoticeKind
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.terms import ContractTerms
+from cpom.french_numbers import french_number
 
 _FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 _AUTHORITY_LABELS = {
@@ -68,11 +71,17 @@ class Renderer:
             env.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
             # Clauses and texts of law, for letters that state the rule they apply.
             env.globals["legal"] = legal_basis
+            env.globals["number"] = french_number
 
     def notice(
-        self, kind: NoticeKind, terms: ContractTerms, facts: dict[str, str], notice_date: date
+        self,
+        kind: NoticeKind,
+        terms: ContractTerms,
+        facts: dict[str, str],
+        notice_date: date,
+        extra: Mapping[str, Any] | None = None,
     ) -> RenderedNotice:
-        context = {"terms": terms, "facts": facts, "today": notice_date}
+        context = {"terms": terms, "facts": facts, "today": notice_date, **(extra or {})}
         source = self.text.get_template(f"notices/{kind.value}.txt.j2").render(context)
         subject, _, body = source.strip().partition("\n")
         subject = subject.removeprefix("Objet :").strip()
@@ -83,9 +92,14 @@ class Renderer:
         return RenderedNotice(subject, text, html)
 
     def document(
-        self, kind: DocumentKind, terms: ContractTerms, facts: dict[str, str], document_date: date
+        self,
+        kind: DocumentKind,
+        terms: ContractTerms,
+        facts: dict[str, str],
+        document_date: date,
+        extra: Mapping[str, Any] | None = None,
     ) -> RenderedDocument:
-        context = {"terms": terms, "facts": facts, "today": document_date}
+        context = {"terms": terms, "facts": facts, "today": document_date, **(extra or {})}
         fragment = self.html.get_template(f"documents/{kind.value}.html.j2").render(context)
         title = f"{DOCUMENT_TITLES[kind]} — CPOM {terms.reference}"
         html = self.html.get_template("documents/page.html.j2").render(

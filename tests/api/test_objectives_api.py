@@ -15,7 +15,12 @@ import openpyxl
 import pypdf
 
 from api.csrf import csrf_token
+from cpom.domain.agenda import NoticeKind
 from cpom.domain.clock import local_date
+from cpom.domain.terms_input import terms_from_mapping
+from cpom.rendering import Renderer
+from cpom.settings import ROOT
+from cpom.substance_context import notice_context
 from tests.api.conftest import Stack
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "ille-et-vilaine-sad-2024.toml"
@@ -213,6 +218,54 @@ async def test_the_dialogue_records_a_decision_on_each_objective(stack: Stack) -
         ("3", "ajusté"),
     ]
     assert decisions[1]["reasons"] == "cible portée à 350 000 km"
+    # The relevé, once both parties approved it, records the decision on each objective.
+    for party in ("autorite", "gestionnaire"):
+        approved = await stack.http.post(f"{URL}/actions/approve_releve", json={"party": party})
+        assert approved.status_code == 200, approved.text
+    detail = await stack.projected(REFERENCE, "document_generated")
+    [generated] = [e for e in detail["events"] if e["kind"] == "document_generated"]
+    pdf = await stack.http.get(f"{URL}/documents/{generated['details']['document_id']}")
+    text = " ".join(
+        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages
+    ).replace("\n", " ")
+    assert "Décisions sur les objectifs" in text
+    assert (
+        "Objectif 3 : Contribuer à la couverture des besoins de l'ensemble du territoire : "
+        "objectif ajusté (cible portée à 350 000 km)." in text
+    )
+    assert "Objectif 1 : Accompagner les personnes" in text
+    assert "approuvé par les deux parties" in text
+
+
+async def test_the_convocation_lists_each_objective_with_its_trajectory(stack: Stack) -> None:
+    today = await started(stack)
+    await stack.http.put(
+        f"{URL}/objectives/reports/{today.year - 1}",
+        json={"values": [{"indicator_id": "5.1", "value": 10.5}]},
+        headers=stack.as_("sad"),
+    )
+    terms = terms_from_mapping(jsonable(TERMS))
+    extra = notice_context(stack.life.engine, NoticeKind.DIALOGUE_CONVOCATION, terms)
+    notice = Renderer(ROOT / "templates").notice(
+        NoticeKind.DIALOGUE_CONVOCATION,
+        terms,
+        {"contract_year": "4", "target": "30/06/2027"},
+        today,
+        extra,
+    )
+    assert "décidera de le maintenir, de l'ajuster ou de l'abandonner" in notice.text
+    assert (
+        "Objectif 5 : Améliorer la qualité de vie au travail des intervenants. Indicateur 5.1 "
+        "(Taux d'absentéisme) : valeur d'entrée 11,5\u00a0% en 2023 ; cibles : 9,5\u00a0% en "
+        f"2026, 8\u00a0% en 2028 ; dernière valeur déclarée : 10,5\u00a0% en {today.year - 1}, "
+        "en progression." in notice.text
+    )
+    assert "Indicateur 5.2 (Part des intervenants" in notice.text
+    assert "aucune valeur déclarée" in notice.text
+    assert "<li>" not in notice.text
+    assert "Objectif 5 : Améliorer" in notice.html
+    # Other notices need nothing of the objectives.
+    assert notice_context(stack.life.engine, NoticeKind.DOCUMENTS_REMINDER, terms) == {}
 
 
 async def test_the_contract_page_shows_the_perimeter_and_each_indicators_chart(

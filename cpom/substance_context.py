@@ -1,0 +1,55 @@
+"""What letters and documents say of a contract's substance, read from the database when they
+are written: the objectives and their trajectory in the dialogue's convocation, the decision on
+each objective and every signatory in the relevé de décisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+from cpom.db import objectives_store
+from cpom.domain.agenda import DocumentKind, NoticeKind
+from cpom.domain.objectives import DECISION_LABELS, Decision
+from cpom.domain.terms import ContractTerms
+from cpom.objectives_view import objectives_payload
+from cpom.rendering import authority_name
+
+
+def notice_context(engine: Engine, kind: NoticeKind, terms: ContractTerms) -> dict[str, Any]:
+    if kind is not NoticeKind.DIALOGUE_CONVOCATION:
+        return {}
+    return {
+        "objectives": objectives_payload(
+            objectives_store.current(engine, terms.reference),
+            objectives_store.reports(engine, terms.reference),
+            terms.current_echeance.year,
+        )
+    }
+
+
+def document_context(
+    engine: Engine, kind: DocumentKind, terms: ContractTerms, facts: dict[str, str]
+) -> dict[str, Any]:
+    if kind is not DocumentKind.RELEVE_DE_DECISIONS:
+        return {}
+    year = int(facts.get("contract_year", "0"))
+    current = objectives_store.current(engine, terms.reference)
+    titles = {o.id: o.title for o in current.objectives} if current else {}
+    decisions = [
+        {
+            "objective": f"Objectif {d.objective_id} : {titles.get(d.objective_id, '')}".rstrip(
+                " :"
+            ),
+            "decision": DECISION_LABELS[Decision(d.decision)],
+            "reasons": d.reasons,
+        }
+        for d in objectives_store.decisions(engine, terms.reference)
+        if d.contract_year == year
+    ]
+    signatories = [
+        authority_name(terms),
+        *(a.name for a in terms.co_signatories),
+        terms.gestionnaire.raison_sociale,
+    ]
+    return {"objective_decisions": decisions, "signatories": signatories}
