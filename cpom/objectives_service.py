@@ -37,7 +37,7 @@ from cpom.domain.terms_input import (
 from cpom.domain.terms_validation import InvalidTerms
 from cpom.messages import DecisionResult
 from cpom.objectives_review_export import ReviewInput
-from cpom.objectives_view import objectives_payload
+from cpom.objectives_view import bilans, objectives_payload
 from cpom.service import ContractService, InvalidAction, today
 
 AVENANT = "sign_avenant"
@@ -52,12 +52,12 @@ class ObjectivesService:
     def view(self, reference: str) -> dict[str, Any]:
         """The objectives in force with their trajectories, every version, every yearly report
         and every decision on an objective."""
-        record = self.contracts.record(reference)
+        terms = self.contracts.terms(reference)
         reports = objectives_store.reports(self.engine, reference)
+        current = objectives_store.current(self.engine, reference)
         return {
-            "current": objectives_payload(
-                objectives_store.current(self.engine, reference), reports, record.echeance.year
-            ),
+            "current": objectives_payload(current, reports, terms.current_echeance.year),
+            "bilans": bilans(terms, current, reports, today()),
             "history": [
                 {"version": s.version, "adopted_on": s.adopted_on, "basis": s.basis}
                 for s in objectives_store.history(self.engine, reference)

@@ -19,6 +19,7 @@ from cpom.domain.objectives import (
     YearlyReport,
     attainment,
     latest_statuses,
+    review,
     target_for,
     trajectory,
 )
@@ -96,6 +97,45 @@ def objectives_payload(
     }
 
 
+def bilans(
+    terms: ContractTerms, current: ObjectiveSet | None, reports: list[YearlyReport], today: date
+) -> list[dict[str, Any]]:
+    """The mid-term and final bilans begun: each objective's indicators measured against the
+    targets of that year, and its actions done."""
+    if current is None:
+        return []
+    last_year = terms.current_echeance.year
+    years = {
+        "bilan à mi-parcours": terms.effet.year + terms.mid_term_year - 1,
+        "bilan final": last_year,
+    }
+    found = []
+    for label, year in years.items():
+        if year > today.year:
+            continue
+        reviews = review(current.objectives, reports, year, last_year)
+        found.append(
+            {
+                "label": label,
+                "year": year,
+                "reached": sum(r.reached for r in reviews),
+                "indicators": sum(len(r.indicators) for r in reviews),
+                "objectives": [
+                    {
+                        "id": r.objective.id,
+                        "title": r.objective.title,
+                        "reached": r.reached,
+                        "indicators": len(r.indicators),
+                        "actions_done": r.actions_done,
+                        "actions": len(r.actions),
+                    }
+                    for r in reviews
+                ],
+            }
+        )
+    return found
+
+
 def indicator_summary(shown: dict[str, Any]) -> str:
     """An indicator's path in words: « valeur d'entrée 11,5 % en 2023 ; cibles : 9,5 % en 2026,
     8 % en 2028 ; dernière valeur déclarée : 10,1 % en 2025, en progression »."""
@@ -152,6 +192,7 @@ def page_context(
             for e in terms.establishments
         ],
         "objectives": payload,
+        "bilans": bilans(terms, current, reports, today),
         # The exercises begun, the latest first: each has its yearly review.
         "review_years": list(range(min(today.year, last_year), terms.effet.year - 1, -1)),
     }

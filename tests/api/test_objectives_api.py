@@ -392,3 +392,41 @@ async def test_the_yearly_review_downloads_as_pdf_and_xlsx(stack: Stack) -> None
     assert other.status_code == 404
     page = await stack.http.get(f"/tableau/contrats/{REFERENCE}", headers=stack.signed_in("agent"))
     assert f"/objectifs/revue-{year}.xlsx" in page.text
+
+
+async def test_the_mid_term_bilan_measures_the_indicators_against_that_years_targets(
+    stack: Stack,
+) -> None:
+    await started(stack)
+    mid_term = 2026  # year 3 of five: ⌊5/2⌋ + 1, begun on the server's clock
+    sent = await stack.http.put(
+        f"{URL}/objectives/reports/{mid_term}",
+        json={
+            "values": [
+                {"indicator_id": "5.1", "value": 9.0},
+                {"indicator_id": "1.1", "value": 1800},
+            ],
+            "actions": [{"action_id": "5.2", "status": "realisee"}],
+        },
+        headers=stack.as_("sad"),
+    )
+    assert sent.status_code == 200, sent.text
+    [bilan, *_] = (await stack.http.get(f"{URL}/objectives")).json()["bilans"]
+    assert (bilan["label"], bilan["year"], bilan["reached"], bilan["indicators"]) == (
+        "bilan à mi-parcours",
+        2026,
+        1,
+        5,
+    )
+    fifth = bilan["objectives"][3]
+    assert (fifth["reached"], fifth["indicators"], fifth["actions_done"], fifth["actions"]) == (
+        1,
+        2,
+        1,
+        2,
+    )
+    page = await stack.http.get(f"/tableau/contrats/{REFERENCE}", headers=stack.signed_in("agent"))
+    assert (
+        "Bilan à mi-parcours (2026)</strong> : 1 indicateur atteint sur 5 au regard des cibles "
+        "de 2026 ; objectif 1 : 0 sur 1, 0 action réalisée sur 1" in html.unescape(page.text)
+    )
