@@ -38,6 +38,8 @@ class Input(StrEnum):
     CHOICES = "choices"  # checkboxes, several values
     YES_NO = "yes_no"  # two radio buttons
     CONFIRM = "confirm"  # a checkbox that must be ticked, not sent to the API
+    # For each objective of the contract, its decision (select) and the reasons (text).
+    OBJECTIVE_DECISIONS = "objective_decisions"
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,16 @@ SIGNED_BY = FormField(
     required=False,
     help="L'avenant ne prend effet que signé par tous les signataires.",
 )
+# The relevé's decision on each objective of the contract (a contract without objectives has
+# none to show): posted as `objectif:<id>` and `motifs:<id>`.
+OBJECTIVE_DECISIONS = FormField(
+    "objective_decisions",
+    "Décision sur chaque objectif",
+    Input.OBJECTIVE_DECISIONS,
+    required=False,
+    help="Motifs obligatoires pour un objectif ajusté ou abandonné.",
+)
+DECISION_CHOICES = (("maintenu", "maintenu"), ("ajuste", "ajusté"), ("abandonne", "abandonné"))
 # Fields only a contract with several signing authorities shows.
 SEVERAL_SIGNATORIES = {SIGNING_AUTHORITY.name, SIGNED_BY.name}
 CONFIRM = FormField(
@@ -171,6 +183,7 @@ FORMS: dict[str, DecisionForm] = {
                 FormField("held_on", "Tenu le", Input.DATE),
                 FormField("participants", "Participants", Input.LINES, help="Un par ligne."),
                 FormField("decisions", "Décisions", Input.LINES, help="Une par ligne."),
+                OBJECTIVE_DECISIONS,
             ),
         ),
         DecisionForm(
@@ -546,6 +559,23 @@ class FormRefused(ValueError):
         self.problems = problems
 
 
+def objective_decisions_of(posted: Mapping[str, list[str]]) -> list[dict[str, str]]:
+    """The objectives decided on in a posted dialogue form, with their reasons."""
+    decided = []
+    for name, values in posted.items():
+        objective = name.removeprefix("objectif:")
+        if objective != name and values and values[0].strip():
+            reasons = posted.get(f"motifs:{objective}", [""])
+            decided.append(
+                {
+                    "objective_id": objective,
+                    "decision": values[0].strip(),
+                    "reasons": reasons[0].strip() if reasons else "",
+                }
+            )
+    return decided
+
+
 def decision_fields(
     principal: Principal,
     form: DecisionForm,
@@ -556,6 +586,10 @@ def decision_fields(
     fields: dict[str, Any] = {}
     problems = []
     for form_field in fields_for(principal, form, terms):
+        if form_field.input is Input.OBJECTIVE_DECISIONS:
+            if decided := objective_decisions_of(posted):
+                fields[form_field.name] = decided
+            continue
         raw = [value.strip() for value in posted.get(form_field.name, []) if value.strip()]
         if form_field.input is Input.CONFIRM:
             if not raw:

@@ -20,9 +20,11 @@ from starlette.datastructures import UploadFile
 
 from api.csrf import check_csrf
 from api.decision_forms import (
+    DECISION_CHOICES,
     FORMS,
     FormRefused,
     FormState,
+    Input,
     allowed_forms,
     choices_for,
     decision_fields,
@@ -52,6 +54,7 @@ from cpom.domain.live_agenda import (
 )
 from cpom.idempotency import KeyReused
 from cpom.inbox import list_tasks, parties_of
+from cpom.objectives_service import ObjectivesService
 from cpom.objectives_view import page_context
 from cpom.report_form import ReportForm, report_form_context
 from cpom.service import (
@@ -232,7 +235,8 @@ async def take_decision(
             # A file that would be refused is refused first: the decision is then not taken.
             attachments.check(await proof.read(), kind=kind, decision=action)
             await proof.seek(0)
-        result = await service.act(
+        # Through the objectives' service: a dialogue's decisions on objectives are kept.
+        result = await ObjectivesService(service).act(
             reference,
             action,
             fields,
@@ -311,6 +315,8 @@ def render_contract_page(
         and status_on(item, day) in (Status.PENDING, Status.MISSED)
     ]
     forms = []
+    current = objectives_store.current(service.engine, reference)
+    objectives = tuple((o.id, o.title) for o in current.objectives) if current else ()
     for form in allowed_forms(
         principal, record.gestionnaire_siren, Phase(record.phase), agenda, terms
     ):
@@ -320,8 +326,15 @@ def render_contract_page(
             {
                 "form": form,
                 "fields": [
-                    {**asdict(f), "choices": choices_for(f, terms, agenda)}
+                    {
+                        **asdict(f),
+                        "choices": objectives
+                        if f.input is Input.OBJECTIVE_DECISIONS
+                        else choices_for(f, terms, agenda),
+                        "decisions": DECISION_CHOICES,
+                    }
                     for f in fields_for(principal, form, terms)
+                    if f.input is not Input.OBJECTIVE_DECISIONS or objectives
                 ],
                 "values": values,
                 "error": state.error,

@@ -430,3 +430,45 @@ async def test_the_mid_term_bilan_measures_the_indicators_against_that_years_tar
         "Bilan à mi-parcours (2026)</strong> : 1 indicateur atteint sur 5 au regard des cibles "
         "de 2026 ; objectif 1 : 0 sur 1, 0 action réalisée sur 1" in html.unescape(page.text)
     )
+
+
+async def test_the_dialogue_form_records_a_decision_on_each_objective(stack: Stack) -> None:
+    today = await started(stack)
+    browser = stack.signed_in("agent")
+    page = html.unescape(
+        (await stack.http.get(f"/tableau/contrats/{REFERENCE}", headers=browser)).text
+    )
+    assert "Décision sur chaque objectif" in page
+    assert '<select id="record_dialogue-objective_decisions-4" name="objectif:5">' in page
+    form = f"/tableau/contrats/{REFERENCE}/decisions/record_dialogue"
+    fields = {
+        "held_on": today.isoformat(),
+        "participants": "CD35\nSAD",
+        "decisions": "Dotation maintenue",
+        "csrf": csrf_token(stack.session("agent")),
+    }
+    refused = await stack.http.post(
+        form, data={**fields, "objectif:3": "abandonne", "motifs:3": ""}, headers=browser
+    )
+    assert refused.status_code == 409
+    text = html.unescape(refused.text)
+    assert "un objectif ajusté ou abandonné l'est pour des motifs" in text
+    # What was chosen comes back beside the refusal.
+    assert '<option value="abandonne" selected>' in text
+    recorded = await stack.http.post(
+        form,
+        data={
+            **fields,
+            "objectif:3": "ajuste",
+            "motifs:3": "cible portée à 350 000 km",
+            "objectif:1": "maintenu",
+            "objectif:2": "",
+        },
+        headers=browser,
+    )
+    assert recorded.status_code == 303, recorded.text
+    decisions = (await stack.http.get(f"{URL}/objectives")).json()["decisions"]
+    assert [(d["objective_id"], d["decision"], d["reasons"]) for d in decisions] == [
+        ("1", "maintenu", ""),
+        ("3", "ajuste", "cible portée à 350 000 km"),
+    ]
