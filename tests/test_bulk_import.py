@@ -10,6 +10,9 @@ from openpyxl import Workbook, load_workbook
 
 from cpom import spreadsheet
 from cpom.bulk_import import COLUMNS, plan_import, problems_summary
+from cpom.domain.terms import AuthorityKind, AuthorityRole
+from cpom.domain.terms_input import terms_from_mapping
+from cpom.import_perimeter import CO_SIGNATORY_COLUMNS, ESTABLISHMENT_COLUMNS
 from cpom.import_template import template_csv, template_xlsx, write_template
 from cpom.settings import ROOT
 from cpom.spreadsheet import SpreadsheetError
@@ -139,6 +142,7 @@ def test_headers_match_ignoring_case_accents_apostrophes_and_spaces() -> None:
         "finess",
         "COURRIEL DU GESTIONNAIRE",
         "a jour au",
+        "IDENTIFIANT DE L’AUTORITÉ",
     ]
     row = contract_row(0, {"SIREN": "12"})
     content = as_csv([{w: row[h] for w, h in zip(written, HEADERS, strict=True)}], headers=written)
@@ -300,24 +304,69 @@ def test_the_committed_examples_are_what_the_template_code_writes() -> None:
     xlsx_file = (examples / "import-contrats.xlsx").read_bytes()
     assert csv_file == template_csv(examples=True)
     assert _cells(xlsx_file) == _cells(template_xlsx(examples=True))
-    for name, content in (("import-contrats.csv", csv_file), ("import-contrats.xlsx", xlsx_file)):
-        plan = plan_import(name, content, TODAY)
-        assert plan.problems == []
-        assert [row.reference for row in plan.rows] == ["CPOM-35-SAD-2024", "CPOM-44-ESMS-2025"]
+    alone = ["CPOM-35-SAD-2024", "CPOM-44-ESMS-2025"]
+    plan = plan_import("import-contrats.csv", csv_file, TODAY)
+    assert plan.problems == []
+    assert [row.reference for row in plan.rows] == alone
     assert plan.rows[0].declared_up_to_date_on == date(2024, 12, 31)
+    # The workbook adds a joint contract with its perimeter, which a CSV cannot hold.
+    plan = plan_import("import-contrats.xlsx", xlsx_file, TODAY)
+    assert plan.problems == []
+    assert [row.reference for row in plan.rows] == [*alone, "CPOM-35-EHPAD-2025"]
+    terms = terms_from_mapping(plan.rows[2].terms)
+    assert [(a.key, a.kind, a.role) for a in terms.authorities] == [
+        ("ars-bretagne", AuthorityKind.ARS, AuthorityRole.TARIFICATION),
+        ("cd35", AuthorityKind.DEPARTEMENT, AuthorityRole.CO_SIGNING),
+    ]
+    assert terms.authority.name == "ARS Bretagne"
+    assert [(e.finess, e.category, e.funded_by) for e in terms.establishments] == [
+        ("350004214", "EHPAD", ("ars-bretagne", "cd35")),
+        ("350004222", "EHPAD", ("ars-bretagne", "cd35")),
+    ]
 
 
 def test_the_empty_template_has_the_headers_and_a_help_sheet(tmp_path: Path) -> None:
     write_template(tmp_path / "modele.xlsx")
     sheets = _cells((tmp_path / "modele.xlsx").read_bytes())
-    assert list(sheets) == ["Contrats", "Aide"]
+    assert list(sheets) == ["Contrats", "Établissements", "Autorités cosignataires", "Aide"]
     assert sheets["Contrats"] == [tuple(HEADERS)]
-    aide = sheets["Aide"]
-    assert aide[0] == ("Colonne", "Obligatoire", "Contenu", "Exemple")
-    assert [line[:2] for line in aide[1 : len(COLUMNS) + 1]] == [
-        (c.header, "oui" if c.required else "non") for c in COLUMNS
+    assert sheets["Établissements"] == [
+        ("Référence du contrat", "FINESS", "Nom", "Catégorie", "Autorisation", "Financé par")
     ]
-    assert all(line[2] for line in aide[1 : len(COLUMNS) + 1])
+    assert sheets["Autorités cosignataires"] == [
+        (
+            "Référence du contrat",
+            "Identifiant",
+            "Type",
+            "Nom",
+            "Territoire",
+            "Rôle",
+            "Courriel",
+            "SIREN",
+        )
+    ]
+    aide = sheets["Aide"]
+    assert aide[0] == ("Feuille", "Colonne", "Obligatoire", "Contenu", "Exemple")
+    described = [
+        (title, c.header, "oui" if c.required else "non")
+        for title, columns in (
+            ("Contrats", COLUMNS),
+            ("Établissements", ESTABLISHMENT_COLUMNS),
+            ("Autorités cosignataires", CO_SIGNATORY_COLUMNS),
+        )
+        for c in columns
+    ]
+    assert [line[:3] for line in aide[1 : len(described) + 1]] == described
+    assert all(line[3] for line in aide[1 : len(described) + 1])
+    instructions = [str(line[0]) for line in aide[len(described) + 2 :]]
+    assert (
+        "Un fichier CSV ne contient qu'un tableau : une ligne par contrat, sans périmètre ni "
+        "autorité cosignataire. Pour les décrire, employer le classeur XLSX." in instructions
+    )
+    assert any("« Référence du contrat »" in line for line in instructions)
+    # The empty workbook imports nothing, and says so as for a one-sheet file.
+    with pytest.raises(SpreadsheetError, match="aucun contrat sous la ligne d'en-tête"):
+        plan_import("modele.xlsx", (tmp_path / "modele.xlsx").read_bytes(), TODAY)
     write_template(tmp_path / "modele.csv")
     assert (tmp_path / "modele.csv").read_bytes() == (
         "\ufeff" + ";".join(HEADERS) + "\r\n"
