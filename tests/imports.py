@@ -90,7 +90,7 @@ CO_SIGNATORY_HEADERS = [column.header for column in CO_SIGNATORY_COLUMNS]
 
 
 def establishment_row(
-    reference: str, finess: str, changes: Mapping[str, object] | None = None
+    reference: str, finess: object, changes: Mapping[str, object] | None = None
 ) -> dict[str, object]:
     """A row of the « Établissements » sheet, by header."""
     row: dict[str, object] = {

@@ -16,7 +16,17 @@ from cpom.import_perimeter import CO_SIGNATORY_COLUMNS, ESTABLISHMENT_COLUMNS
 from cpom.import_template import template_csv, template_xlsx, write_template
 from cpom.settings import ROOT
 from cpom.spreadsheet import SpreadsheetError
-from tests.imports import HEADERS, as_csv, as_xlsx, contract_row, siren
+from tests.imports import (
+    ESTABLISHMENT_HEADERS,
+    HEADERS,
+    as_csv,
+    as_workbook,
+    as_xlsx,
+    co_signatory_row,
+    contract_row,
+    establishment_row,
+    siren,
+)
 
 TODAY = date(2025, 6, 1)
 
@@ -399,3 +409,298 @@ def test_a_csv_holding_a_nul_character_is_refused() -> None:
     content = as_csv([contract_row(0, {"Gestionnaire": "SAD\x00Exemple"})])
     with pytest.raises(SpreadsheetError, match="n'est pas un CSV"):
         plan_import("contrats.csv", content, TODAY)
+
+
+JOINT = "CPOM-IMPORT-0001"  # contract_row(1): esms-ars, led by the ARS Pays de la Loire
+
+
+def test_a_workbook_gives_a_contract_its_perimeter_and_co_signatories() -> None:
+    contracts = [
+        contract_row(0),
+        contract_row(1, {"Identifiant de l'autorité": "ars-pdl"}),
+        contract_row(2),
+    ]
+    establishments = [
+        # Funders are matched ignoring case and spaces around « ; ».
+        establishment_row(JOINT, "350004214", {"Financé par": "ARS-PDL ;cd35"}),
+        establishment_row(JOINT, 350004222, {"Catégorie": "", "Autorisation": None}),
+    ]
+    co_signatories = [co_signatory_row(JOINT)]
+    # The sheets are found by their names, whatever their order, case or accents.
+    content = as_workbook(
+        contracts,
+        establishments,
+        co_signatories,
+        titles=("CONTRATS", "etablissements", "Autorites cosignataires"),
+    )
+    plan = plan_import("contrats.xlsx", content, TODAY)
+    assert plan.problems == []
+    assert [row.reference for row in plan.rows] == [
+        "CPOM-IMPORT-0000",
+        "CPOM-IMPORT-0001",
+        "CPOM-IMPORT-0002",
+    ]
+    first, joint, third = (row.terms for row in plan.rows)
+    assert "authorities" not in first
+    assert "establishments" not in first
+    assert "authorities" not in third
+    assert joint["authorities"] == [
+        {
+            "id": "ars-pdl",
+            "kind": "ars",
+            "name": "ARS Pays de la Loire",
+            "territory": "44",
+            "email": "cpom@autorite.example",
+            "role": "tarification",
+        },
+        {
+            "id": "cd35",
+            "kind": "departement",
+            "name": "Département d'Ille-et-Vilaine",
+            "territory": "35",
+            "role": "cosignataire",
+            "email": "cpom@ille-et-vilaine.example",
+            "siren": "223500018",
+        },
+    ]
+    assert "authority" not in joint
+    assert joint["establishments"] == [
+        {
+            "finess": "350004214",
+            "name": "EHPAD 350004214",
+            "category": "EHPAD",
+            "authorisation": "arrêté conjoint du 12/03/2019, 15 ans",
+            "funded_by": ["ars-pdl", "cd35"],
+        },
+        # A number cell is read back as the FINESS text; blank optional cells are left out.
+        {"finess": "350004222", "name": "EHPAD 350004222"},
+    ]
+    terms = terms_from_mapping(joint)
+    assert terms.authority.key == "ars-pdl"
+    assert [(a.key, a.role) for a in terms.co_signatories] == [("cd35", AuthorityRole.CO_SIGNING)]
+    assert [(e.finess, e.funded_by) for e in terms.establishments] == [
+        ("350004214", ("ars-pdl", "cd35")),
+        ("350004222", ()),
+    ]
+
+
+def test_a_prefet_co_signs_and_the_lead_is_known_by_its_kind_without_identifier() -> None:
+    contracts = [contract_row(2)]  # ahi-etat, led by the préfecture de La Réunion
+    co_signatories = [
+        co_signatory_row(
+            "CPOM-IMPORT-0002",
+            {
+                "Identifiant": "",
+                "Type": "ARS",
+                "Nom": "ARS La Réunion",
+                "Territoire": "974",
+                "Rôle": "",
+                "SIREN": "",
+            },
+        )
+    ]
+    establishments = [
+        establishment_row("CPOM-IMPORT-0002", "974000010", {"Financé par": "etat; ARS"})
+    ]
+    plan = plan_import(
+        "contrats.xlsx", as_workbook(contracts, establishments, co_signatories), TODAY
+    )
+    assert plan.problems == []
+    terms = terms_from_mapping(plan.rows[0].terms)
+    assert [(a.key, a.role) for a in terms.authorities] == [
+        ("etat", AuthorityRole.TARIFICATION),
+        ("ars", AuthorityRole.CO_SIGNING),  # the role left blank: co-signing
+    ]
+    assert terms.establishments[0].funded_by == ("etat", "ars")
+
+
+def test_every_perimeter_mistake_is_reported_with_its_sheet_row_and_column() -> None:
+    contracts = [
+        contract_row(0),
+        contract_row(1, {"Courriel de l'autorité": "ars@"}),
+        contract_row(2),
+    ]
+    establishments = [
+        establishment_row(JOINT, "350004214", {"Financé par": "ars ; cd35"}),
+        establishment_row(JOINT, "350000015"),
+        establishment_row(JOINT, "350004214", {"Nom": "Doublon"}),
+        establishment_row("CPOM-INCONNU", "350004222"),
+        establishment_row(JOINT, "350004222", {"Financé par": "cd44"}),
+        establishment_row(JOINT, "", {"Nom": ""}),
+    ]
+    co_signatories = [
+        co_signatory_row(JOINT),
+        co_signatory_row(
+            JOINT,
+            {
+                "Identifiant": "prefet",
+                "Type": "État",
+                "Rôle": "tarification",
+                "Courriel": "",
+                "SIREN": "223500019",
+            },
+        ),
+        co_signatory_row("CPOM-IMPORT-0000", {"Territoire": "99"}),
+    ]
+    plan = plan_import(
+        "contrats.xlsx", as_workbook(contracts, establishments, co_signatories), TODAY
+    )
+    assert [str(problem) for problem in plan.problems] == [
+        "feuille « Contrats », ligne 3, colonne « Courriel de l'autorité » : « ars@ » n'est pas "
+        "une adresse électronique valide (ex. prenom.nom@domaine.fr)",
+        "feuille « Établissements », ligne 3, colonne « FINESS » : « 350000015 » n'est pas un "
+        "numéro FINESS valide (9 caractères : département, dont 2A ou 2B, sept chiffres dont la "
+        "clé de Luhn ; ex. 350000014)",
+        "feuille « Établissements », ligne 4, colonne « FINESS » : l'établissement FINESS "
+        "350004214 figure deux fois au périmètre",
+        "feuille « Établissements », ligne 5, colonne « Référence du contrat » : le contrat "
+        "« CPOM-INCONNU » ne figure pas dans la feuille « Contrats »",
+        "feuille « Établissements », ligne 6, colonne « Financé par » : « cd44 » n'est pas une "
+        "autorité signataire ; autorités : ars, cd35, prefet",
+        "feuille « Établissements », ligne 7, colonne « FINESS » : valeur obligatoire manquante",
+        "feuille « Établissements », ligne 7, colonne « Nom » : valeur obligatoire manquante",
+        "feuille « Autorités cosignataires », ligne 3, colonne « Rôle » : l'autorité de "
+        "tarification qui conduit le contrat est celle de la feuille « Contrats » ; valeurs "
+        "possibles ici : cosignataire, préfet",
+        "feuille « Autorités cosignataires », ligne 3, colonne « Courriel » : valeur "
+        "obligatoire manquante",
+        "feuille « Autorités cosignataires », ligne 3, colonne « SIREN » : « 223500019 » n'est "
+        "pas un numéro valide (9 chiffres, clé de Luhn)",
+        "feuille « Autorités cosignataires », ligne 4, colonne « Territoire » : territoire "
+        "inconnu « 99 » : attendu un numéro de département (01 à 95, 2A, 2B) ou d'outre-mer "
+        "(971 à 978)",
+    ]
+    # Each contract with a problem in any sheet is left out; and the file is refused whole.
+    assert [row.reference for row in plan.rows] == ["CPOM-IMPORT-0002"]
+    assert not plan.valid
+    assert plan.names_sheets
+    assert problems_summary("contrats.xlsx", plan) == (
+        "« contrats.xlsx » : 11 problèmes sur 3 lignes ; aucun contrat n'a été créé."
+    )
+
+
+def test_a_missing_type_leaves_the_funders_unchecked_rather_than_blamed() -> None:
+    co_signatories = [co_signatory_row(JOINT, {"Identifiant": "", "Type": "Mairie"})]
+    establishments = [establishment_row(JOINT, "350004214", {"Financé par": "departement"})]
+    plan = plan_import(
+        "contrats.xlsx",
+        as_workbook([contract_row(1)], establishments, co_signatories),
+        TODAY,
+    )
+    assert [str(problem) for problem in plan.problems] == [
+        "feuille « Autorités cosignataires », ligne 2, colonne « Type » : « Mairie » inconnu ; "
+        "valeurs possibles : Département, ARS, État"
+    ]
+
+
+def test_two_co_signatories_known_by_the_same_kind_are_told_apart_by_identifier() -> None:
+    co_signatories = [
+        co_signatory_row(JOINT, {"Identifiant": ""}),
+        co_signatory_row(JOINT, {"Identifiant": "", "Nom": "Département du Morbihan"}),
+    ]
+    plan = plan_import("contrats.xlsx", as_workbook([contract_row(1)], [], co_signatories), TODAY)
+    assert [str(problem) for problem in plan.problems] == [
+        "feuille « Autorités cosignataires », ligne 3, colonne « Identifiant » : deux autorités "
+        "signataires ont l'identifiant « departement » : donner à chacune un « id » distinct"
+    ]
+
+
+def test_a_perimeter_sheet_without_its_columns_is_reported_and_its_rows_left_unread() -> None:
+    workbook = Workbook()
+    contracts = workbook.active
+    assert contracts is not None
+    contracts.title = "Contrats"
+    contracts.append(HEADERS)
+    contracts.append([contract_row(1)[header] for header in HEADERS])
+    sheet = workbook.create_sheet("Établissements")
+    sheet.append(["Référence", "FINESS", "Nom"])
+    sheet.append([JOINT, "350004214", "EHPAD"])
+    signatories = workbook.create_sheet("Autorités cosignataires")
+    signatories.append(["Référence du contrat", "Nom"])
+    signatories.append([JOINT, "Département d'Ille-et-Vilaine"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert problems("contrats.xlsx", buffer.getvalue()) == [
+        "feuille « Établissements », ligne 1, colonne « Référence » : colonne inconnue ; "
+        "colonnes possibles : Référence du contrat, FINESS, Nom, Catégorie, Autorisation, "
+        "Financé par",
+        "feuille « Établissements », ligne 1 : colonne obligatoire manquante : « Référence du "
+        "contrat »",
+        "feuille « Autorités cosignataires », ligne 1 : colonnes obligatoires manquantes : "
+        "« Type », « Territoire », « Courriel »",
+    ]
+
+
+def test_a_broken_contracts_sheet_still_reports_the_other_sheets_own_problems() -> None:
+    required = [c.header for c in COLUMNS if c.required and c.header != "SIREN"]
+    workbook = Workbook()
+    contracts = workbook.active
+    assert contracts is not None
+    contracts.title = "Contrats"
+    contracts.append(required)
+    contracts.append([contract_row(0)[header] for header in required])
+    sheet = workbook.create_sheet("Établissements")
+    sheet.append(ESTABLISHMENT_HEADERS)
+    sheet.append([establishment_row(JOINT, "")[header] for header in ESTABLISHMENT_HEADERS])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert problems("contrats.xlsx", buffer.getvalue()) == [
+        "feuille « Contrats », ligne 1 : colonne obligatoire manquante : « SIREN »",
+        "feuille « Établissements », ligne 2, colonne « FINESS » : valeur obligatoire manquante",
+    ]
+
+
+def test_an_old_one_sheet_workbook_imports_as_before() -> None:
+    # The template as it was: « Contrats » and « Aide », without the authority's identifier.
+    old_headers = [h for h in HEADERS if h != "Identifiant de l'autorité"]
+    workbook = Workbook()
+    contracts = workbook.active
+    assert contracts is not None
+    contracts.title = "Contrats"
+    contracts.append(old_headers)
+    for index in range(2):
+        contracts.append([contract_row(index)[header] for header in old_headers])
+    contracts.append([contract_row(2, {"SIREN": "12"})[header] for header in old_headers])
+    workbook.create_sheet("Aide").append(["Colonne", "Obligatoire", "Contenu", "Exemple"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    plan = plan_import("ancien.xlsx", buffer.getvalue(), TODAY)
+    # No sheet to tell apart: the report reads as it always has.
+    assert [str(problem) for problem in plan.problems] == [
+        "ligne 4, colonne « SIREN » : « 12 » n'est pas un numéro valide (9 chiffres, clé de Luhn)"
+    ]
+    assert not plan.names_sheets
+    assert (
+        plan.rows[0].terms
+        == plan_import("contrats.csv", as_csv([contract_row(0)]), TODAY).rows[0].terms
+    )
+    assert plan.rows[0].terms["authority"] == {
+        "kind": "departement",
+        "name": "Département d'Ille-et-Vilaine",
+        "territory": "35",
+        "email": "cpom@autorite.example",
+    }
+
+
+def test_the_filled_template_with_its_perimeter_sheets_left_empty_imports() -> None:
+    content = as_workbook([contract_row(0), contract_row(1)])
+    plan = plan_import("contrats.xlsx", content, TODAY)
+    assert plan.problems == []
+    assert [sorted(row.terms) for row in plan.rows] == [
+        ["authority", "duration_years", "effet", "gestionnaire", "preset", "reference", "signed_on"]
+    ] * 2
+    # Its problems name their sheet, for the workbook has several.
+    bad = as_workbook([contract_row(0, {"SIREN": "12"})])
+    assert problems("contrats.xlsx", bad) == [
+        "feuille « Contrats », ligne 2, colonne « SIREN » : « 12 » n'est pas un numéro valide "
+        "(9 chiffres, clé de Luhn)"
+    ]
+
+
+def test_a_csv_holds_contracts_alone() -> None:
+    # The perimeter columns in a CSV are not columns of the contracts' table.
+    headers = [*HEADERS, "Financé par"]
+    content = as_csv([{**contract_row(0), "Financé par": "ars"}], headers=headers)
+    assert problems("contrats.csv", content)[0].startswith(
+        "ligne 1, colonne « Financé par » : colonne inconnue"
+    )
