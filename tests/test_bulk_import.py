@@ -301,6 +301,12 @@ def test_too_many_rows_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(plan_import("contrats.csv", as_csv(rows[:2]), TODAY).rows) == 2
     with pytest.raises(SpreadsheetError, match="plus de 2 contrats dans le fichier"):
         plan_import("contrats.csv", as_csv(rows), TODAY)
+    perimeter = [establishment_row("CPOM-IMPORT-0000", "350004214") for _ in range(3)]
+    with pytest.raises(
+        SpreadsheetError,
+        match="plus de 2 lignes dans la feuille « Établissements » : le découper en plusieurs",
+    ):
+        plan_import("contrats.xlsx", as_workbook(rows[:1], perimeter), TODAY)
 
 
 def _cells(content: bytes) -> dict[str, list[tuple[object, ...]]]:
