@@ -212,7 +212,7 @@ async def test_the_templates_download_from_the_dashboard(stack: Stack) -> None:
     table = await stack.http.get("/tableau/import/modele.csv")
     assert table.text.startswith("\ufeffRéférence;Préréglage;Date d'effet")
     page = text(await stack.http.get("/tableau/import"))
-    assert "un fichier CSV ne contient que les contrats, une ligne chacun" in page
+    assert "un fichier CSV ne contient que les contrats, à raison d'une ligne par contrat" in page
 
 
 async def test_a_workbook_imports_a_joint_contract_with_its_perimeter(stack: Stack) -> None:
