@@ -102,9 +102,9 @@ class Report:
             self._found.append(((sheet.index, 0, 0, 0), problem))
 
     def add(self, sheet: Sheet, row: int, key: str | None, message: str) -> None:
-        position = sheet.positions.get(key, len(sheet.positions)) if key is not None else None
-        order = len(sheet.positions) if position is None else position
-        self._found.append(((sheet.index, 1, row, order), sheet.problem(row, key, message)))
+        last = len(sheet.positions)
+        column = last if key is None else sheet.positions.get(key, last)
+        self._found.append(((sheet.index, 1, row, column), sheet.problem(row, key, message)))
 
     def row(self, sheet: Sheet, row: SheetRow) -> None:
         for key, message in row.problems:
