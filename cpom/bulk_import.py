@@ -1,8 +1,9 @@
 """Bulk import of contracts in force from a spreadsheet: one row, one contract.
 
-Every row is checked before anything is created, and every problem is reported with its row and
-column; nothing is created unless every row is valid. Creating is idempotent on the reference:
-an interrupted import is simply run again.
+A workbook may also give each contract its perimeter and its co-signing authorities, on sheets
+of their own (`cpom.import_perimeter`). Every row is checked before anything is created, and
+every problem is reported with its sheet, row and column; nothing is created unless every row is
+valid. Creating is idempotent on the reference: an interrupted import is simply run again.
 """
 
 from __future__ import annotations
@@ -10,38 +11,31 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from cpom.db.models import ContractRecord
 from cpom.domain.date_law import echeance_after
 from cpom.domain.identifiers import REFERENCE_RULE
-from cpom.domain.terms import AuthorityKind, Sector
-from cpom.domain.terms_input import MAX_YEAR, MIN_YEAR, terms_from_mapping
+from cpom.domain.terms_input import terms_from_mapping
 from cpom.domain.terms_validation import MAX_INITIAL_YEARS, MIN_YEARS, InvalidTerms
-from cpom.domain.territory import normalize_territory
+from cpom.import_perimeter import (
+    CO_SIGNATORIES_SHEET,
+    CO_SIGNATORY_COLUMNS,
+    ESTABLISHMENT_COLUMNS,
+    ESTABLISHMENTS_SHEET,
+    authority_key,
+    co_signatory,
+    establishment,
+)
+from cpom.import_sheet import Column, Report, RowProblem, Sheet, SheetRow, read_sheet
 from cpom.service import ContractService
-from cpom.spreadsheet import SpreadsheetError, Table, blank, normalized, read_table
+from cpom.spreadsheet import SpreadsheetError, Table, Tables, read_tables
 
-# [0-9], not \d: \d also matches the digits of other scripts, which int() would then accept.
-_FRENCH_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
-_DIGITS = re.compile(r"[0-9]+")
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    # reference, text, code (digits, zeros kept), date, years, preset, authority, territory
-    kind: str
-    required: bool
-    help: str
-
+__all__ = ["COLUMNS", "Column", "ImportPlan", "ImportRow", "RowProblem", "Tally"]
 
 COLUMNS = (
     Column(
@@ -128,6 +122,15 @@ COLUMNS = (
         "annuels, dialogues de gestion) sont déclarées faites avant l'import ; entre la date "
         "d'effet et aujourd'hui.",
     ),
+    Column(
+        "authority_id",
+        "Identifiant de l'autorité",
+        "text",
+        False,
+        "Facultatif : nom court de l'autorité (ars-bretagne, cd35…), que cite la colonne "
+        f"« Financé par » de la feuille « {ESTABLISHMENTS_SHEET} » du classeur XLSX ; à "
+        "défaut, son type (departement, ars ou etat).",
+    ),
 )
 BY_KEY = {column.key: column for column in COLUMNS}
 
@@ -139,6 +142,7 @@ FIELD_COLUMNS = {
     "duration_years": "duration_years",
     "echeance": "duration_years",
     "signed_on": "signed_on",
+    "authority.id": "authority_id",
     "authority.kind": "authority_kind",
     "authority.name": "authority_name",
     "authority.territory": "territory",
@@ -159,18 +163,10 @@ _STAND_INS: dict[str, object] = {
     "authority_name": "-",
     "gestionnaire": "-",
 }
-_AUTHORITY_LABELS = {"departement": "Département", "ars": "ARS", "etat": "État"}
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    row: int
-    column: str | None  # the header as written in the file
-    message: str
-
-    def __str__(self) -> str:
-        where = f"ligne {self.row}" + (f", colonne « {self.column} »" if self.column else "")
-        return f"{where} : {self.message}"
+# The other sheets a workbook may have, in their order in the report after the contracts.
+PERIMETER_SHEETS = (ESTABLISHMENTS_SHEET, CO_SIGNATORIES_SHEET)
+# A problem the terms find in one of their lists: `authorities[1].email`, `establishments[0]`.
+_ITEM_FIELD = re.compile(r"(authorities|establishments)\[([0-9]+)\](?:\.(.+))?")
 
 
 @dataclass(frozen=True)
@@ -194,6 +190,11 @@ class ImportPlan:
     def valid(self) -> bool:
         return not self.problems
 
+    @property
+    def names_sheets(self) -> bool:
+        """Whether problems name their sheet (a workbook with perimeter sheets)."""
+        return any(problem.sheet is not None for problem in self.problems)
+
 
 @dataclass
 class Tally:
@@ -203,129 +204,178 @@ class Tally:
     already_present: int = 0
 
 
+@dataclass
+class _Contract:
+    """A row of the contracts sheet with the rows of the other sheets that name it."""
+
+    row: SheetRow
+    co_signatories: list[SheetRow] = field(default_factory=list)
+    establishments: list[SheetRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Sheets:
+    contracts: Sheet
+    establishments: Sheet | None
+    co_signatories: Sheet | None
+
+    def others(self) -> list[Sheet]:
+        return [sheet for sheet in (self.establishments, self.co_signatories) if sheet]
+
+
 def plan_import(filename: str, content: bytes, today: date) -> ImportPlan:
     """Read and check every row; raises SpreadsheetError when the file cannot be read."""
-    return plan_table(read_table(filename, content), today)
+    return plan_tables(read_tables(filename, content, PERIMETER_SHEETS), today)
 
 
 def plan_table(table: Table, today: date) -> ImportPlan:
-    (header_row, header), *data = table.rows
-    if not data:
+    return plan_tables(Tables(table, {}), today)
+
+
+def plan_tables(tables: Tables, today: date) -> ImportPlan:
+    lines = len(tables.main.rows) - 1
+    if not lines:
         raise SpreadsheetError("aucun contrat sous la ligne d'en-tête")
-    positions, written, problems = _header(header_row, header, data)
-    if any(c.required and c.key not in positions for c in COLUMNS):
-        return ImportPlan([], problems, len(data))  # every row would repeat the header's problem
-    order = {written[key]: index for key, index in positions.items()}
+    sheets = _read(tables)
+    report = Report()
+    for sheet in (sheets.contracts, *sheets.others()):
+        report.header(sheet)
+    # Without its required columns, the contracts sheet has no rows to read: every one would
+    # repeat the header's problem, and the other sheets' rows cannot be matched to them.
+    usable = sheets.contracts.usable
+    contracts = _attached(sheets, tables.main.title or "Contrats") if usable else []
+    for sheet in sheets.others():
+        for extra in sheet.rows:
+            report.row(sheet, extra)
+    if not usable:
+        return ImportPlan([], report.problems(), lines)
+    # Funders are checked against the co-signatories, unless their sheet could not be read.
+    funders = sheets.co_signatories is None or sheets.co_signatories.usable
     rows: list[ImportRow] = []
     first_row: dict[str, int] = {}
-    for number, cells in data:
-        values = {key: cells[index] for key, index in positions.items() if index < len(cells)}
-        row, found, reference = _check_row(number, values, written, today)
+    for contract in contracts:
+        row = _check_contract(contract, sheets, report, funders, today)
+        reference: str | None = contract.row.values.get("reference")
         if reference in first_row:
             first = first_row[reference]
             message = f"référence « {reference} » déjà employée à la ligne {first}"
-            found.append(RowProblem(number, written["reference"], message))
+            report.add(sheets.contracts, contract.row.number, "reference", message)
         elif reference:
-            first_row[reference] = number
-        # A row's problems in the order of the file's columns, those of no column last.
-        problems.extend(sorted(found, key=lambda p: order.get(p.column or "", len(order))))
-        if row is not None and not found:
-            rows.append(row)
-    return ImportPlan(rows, problems, len(data))
+            first_row[reference] = contract.row.number
+            if row is not None:
+                rows.append(row)
+    return ImportPlan(rows, report.problems(), lines)
 
 
-def _header(
-    row: int, cells: tuple[object, ...], data: list[tuple[int, tuple[object, ...]]]
-) -> tuple[dict[str, int], dict[str, str], list[RowProblem]]:
-    known = {normalized(column.header): column for column in COLUMNS}
-    positions: dict[str, int] = {}
-    written: dict[str, str] = {}
-    problems: list[RowProblem] = []
-    for index, cell in enumerate(cells):
-        if blank(cell):
-            continue
-        text = str(cell).strip()
-        column = known.get(normalized(text))
-        if column is None:
-            expected = ", ".join(c.header for c in COLUMNS)
-            problems.append(
-                RowProblem(row, text, f"colonne inconnue ; colonnes possibles : {expected}")
-            )
-        elif column.key in positions:
-            first = get_column_letter(positions[column.key] + 1)
-            problems.append(RowProblem(row, text, f"colonne en double (déjà en colonne {first})"))
-        else:
-            positions[column.key] = index
-            written[column.key] = text
-    headless = sorted(
-        {
-            index
-            for _, values in data
-            for index, value in enumerate(values)
-            if not blank(value) and (index >= len(cells) or blank(cells[index]))
-        }
-    )
-    for index in headless:
-        problems.append(
-            RowProblem(
-                row,
-                None,
-                f"la colonne {get_column_letter(index + 1)} n'a pas d'en-tête mais contient des "
-                "valeurs",
-            )
+def _read(tables: Tables) -> _Sheets:
+    # The contracts' problems name their sheet when the workbook has others to read.
+    named = tables.main.title if tables.others else None
+    contracts = read_sheet(tables.main, COLUMNS, index=0, name=named)
+    others: list[Sheet | None] = []
+    for index, (name, columns) in enumerate(
+        (
+            (ESTABLISHMENTS_SHEET, ESTABLISHMENT_COLUMNS),
+            (CO_SIGNATORIES_SHEET, CO_SIGNATORY_COLUMNS),
+        ),
+        start=1,
+    ):
+        table = tables.others.get(name)
+        # A blank sheet is as good as none.
+        others.append(
+            read_sheet(table, columns, index=index, name=table.title)
+            if table and table.rows
+            else None
         )
-    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
-    if missing:
-        names = ", ".join(f"« {header} »" for header in missing)
-        plural = "s" if len(missing) > 1 else ""
-        problems.append(
-            RowProblem(
-                row, None, f"colonne{plural} obligatoire{plural} manquante{plural} : {names}"
-            )
-        )
-    return positions, written, problems
+    return _Sheets(contracts, *others)
 
 
-def _check_row(
-    number: int, cells: Mapping[str, object], written: Mapping[str, str], today: date
-) -> tuple[ImportRow | None, list[RowProblem], str | None]:
-    """The row's contract, or its problems; and its reference, if it could be read."""
-    problems: list[tuple[str | None, str]] = []
-    values: dict[str, Any] = {}
-    for column in COLUMNS:
-        raw = cells.get(column.key)
-        if blank(raw):
-            if column.required:
-                problems.append((column.key, "valeur obligatoire manquante"))
-            continue
-        try:
-            values[column.key] = _CONVERT[column.kind](raw)
-        except ValueError as error:
-            problems.append((column.key, str(error)))
-    flagged = {key for key, _ in problems}
+def _attached(sheets: _Sheets, title: str) -> list[_Contract]:
+    """Each contract row with the rows naming it; a row naming no contract is a problem."""
+    contracts = [_Contract(row) for row in sheets.contracts.rows]
+    by_reference: dict[str, _Contract] = {}
+    for contract in contracts:
+        reference = contract.row.values.get("reference")
+        if isinstance(reference, str):
+            # Matched as the other sheets read it, spaces trimmed; the first row of a reference
+            # written twice takes them, the second is refused.
+            by_reference.setdefault(reference.strip(), contract)
+    for sheet in sheets.others():
+        for extra in sheet.rows:
+            reference = extra.values.get("reference")
+            if reference is None:
+                continue  # missing or refused: already a problem of its own
+            owner = by_reference.get(reference)
+            if owner is None:
+                message = f"le contrat « {reference} » ne figure pas dans la feuille « {title} »"
+                extra.problems.append(("reference", message))
+            elif sheet is sheets.establishments:
+                owner.establishments.append(extra)
+            else:
+                owner.co_signatories.append(extra)
+    return contracts
+
+
+def _check_contract(
+    contract: _Contract, sheets: _Sheets, report: Report, funders: bool, today: date
+) -> ImportRow | None:
+    """The contract of a row and of the rows naming it, checked through the terms as the API
+    checks them; None when something is wrong, each problem then in the report."""
+    row = contract.row
+    values = {**_STAND_INS, **row.values}
+    co_signatories = [co_signatory(extra) for extra in contract.co_signatories]
+    keys = [authority_key(row.values, "authority_id", "authority_kind")]
+    keys += [authority_key(extra.values, "id", "kind") for extra in contract.co_signatories]
+    # Funders are checked against known keys only: an authority without an identifier is
+    # known by its type, and a missing or refused type leaves its key unknown.
+    known = [key for key in keys if key is not None]
+    checked = funders and len(known) == len(keys)
+    perimeter = [establishment(extra, known, funders=checked) for extra in contract.establishments]
+    mapping = _terms(values, co_signatories, perimeter)
+    extras = (*contract.co_signatories, *contract.establishments)
+    valid = not row.problems and not any(extra.problems for extra in extras)
+    report.row(sheets.contracts, row)
     try:
-        terms = terms_from_mapping(_terms({**_STAND_INS, **values}))
+        terms = terms_from_mapping(mapping)
     except InvalidTerms as error:
-        terms = None
+        valid = False
         for problem in error.problems:
-            key = FIELD_COLUMNS.get(problem.field)
+            sheet, target, key = _place(problem.field, contract, sheets)
             if key is None:
-                problems.append((None, str(problem)))
-            elif key not in flagged:
-                problems.append((key, problem.message))
-    problems.extend(_date_problems(values, today))
-    found = [RowProblem(number, written.get(key) if key else None, text) for key, text in problems]
-    reference: str | None = values.get("reference")
-    if terms is None or found:
-        return None, found, reference
-    row = ImportRow(
-        number,
+                report.add(sheet, target.number, None, str(problem))
+            elif key not in target.flagged:
+                report.add(sheet, target.number, key, problem.message)
+    for key, message in _date_problems(row.values, today):
+        valid = False
+        report.add(sheets.contracts, row.number, key, message)
+    if not valid:
+        return None
+    # Every required cell is there: no stand-in is left in the mapping.
+    return ImportRow(
+        row.number,
         terms.reference,
         terms.gestionnaire.raison_sociale,
-        _terms(values),
-        values.get("up_to_date_on"),
+        mapping,
+        row.values.get("up_to_date_on"),
     )
-    return row, [], reference
+
+
+def _place(
+    field_path: str, contract: _Contract, sheets: _Sheets
+) -> tuple[Sheet, SheetRow, str | None]:
+    """The sheet, row and column key of a field of the terms (no key: the message names it)."""
+    item = _ITEM_FIELD.fullmatch(field_path)
+    if item is None:
+        return sheets.contracts, contract.row, FIELD_COLUMNS.get(field_path)
+    kind, index, name = item[1], int(item[2]), item[3]
+    if kind == "authorities" and index == 0:  # the lead authority: the contract's own row
+        return sheets.contracts, contract.row, FIELD_COLUMNS.get(f"authority.{name}")
+    if kind == "authorities":
+        rows, sheet, index = contract.co_signatories, sheets.co_signatories, index - 1
+    else:
+        rows, sheet = contract.establishments, sheets.establishments
+    if sheet is None or not 0 <= index < len(rows):
+        return sheets.contracts, contract.row, None
+    return sheet, rows[index], name if name in {c.key for c in sheet.columns} else None
 
 
 def _date_problems(values: Mapping[str, Any], today: date) -> list[tuple[str | None, str]]:
@@ -360,9 +410,15 @@ def _date_problems(values: Mapping[str, Any], today: date) -> list[tuple[str | N
     return problems
 
 
-def _terms(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The terms mapping `ContractService.create` takes, from a row's converted values."""
+def _terms(
+    values: Mapping[str, Any],
+    co_signatories: Sequence[Mapping[str, Any]] = (),
+    establishments: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """The terms mapping `ContractService.create` takes, from a row's converted values and
+    those of the rows naming it: `authorities` when others sign beside the lead one."""
     authority = {
+        "id": values.get("authority_id"),
         "kind": values.get("authority_kind"),
         "name": values.get("authority_name"),
         "territory": values.get("territory"),
@@ -375,97 +431,24 @@ def _terms(values: Mapping[str, Any]) -> dict[str, Any]:
         "finess": values.get("finess"),
         "email": values.get("gestionnaire_email"),
     }
+    lead = {k: v for k, v in authority.items() if v is not None}
     terms: dict[str, Any] = {
         "reference": values.get("reference"),
         "preset": values.get("preset"),
         "effet": values.get("effet"),
         "duration_years": values.get("duration_years"),
         "signed_on": values.get("signed_on"),
-        "authority": {k: v for k, v in authority.items() if v is not None},
         "gestionnaire": {k: v for k, v in gestionnaire.items() if v is not None},
     }
+    if co_signatories:
+        terms["authorities"] = [{**lead, "role": "tarification"}, *map(dict, co_signatories)]
+    else:
+        terms["authority"] = lead
+    if establishments:
+        terms["establishments"] = [dict(item) for item in establishments]
     return {
         k: v.isoformat() if isinstance(v, date) else v for k, v in terms.items() if v is not None
     }
-
-
-def _text(value: object) -> str:
-    return _cell_text(value).strip()
-
-
-def _cell_text(value: object) -> str:
-    if isinstance(value, datetime | date):
-        raise ValueError("une date figure là où un texte est attendu")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a number typed in a cell comes back as a float
-    # A NUL character is refused with the terms (CSV files holding one are refused whole).
-    return str(value)
-
-
-def _reference(value: object) -> str:
-    # The contract's key is checked as written: a stray space is refused, not trimmed away.
-    return _cell_text(value)
-
-
-def _code(value: object) -> str:
-    text = _text(value)
-    # A number cell drops leading zeros (FINESS of départements 01 to 09): put them back.
-    return text.zfill(9) if isinstance(value, int | float) else text
-
-
-def _date(value: object) -> date:
-    if isinstance(value, datetime):  # an XLSX date cell
-        day = value.date()
-    else:
-        text = str(value).strip()
-        if french := _FRENCH_DATE.fullmatch(text):
-            parts = (int(french[3]), int(french[2]), int(french[1]))
-        elif iso := _ISO_DATE.fullmatch(text):
-            parts = (int(iso[1]), int(iso[2]), int(iso[3]))
-        else:
-            raise ValueError(f"« {text} » n'est pas une date (attendu JJ/MM/AAAA ou AAAA-MM-JJ)")
-        try:
-            day = date(*parts)
-        except ValueError:
-            raise ValueError(f"la date « {text} » n'existe pas") from None
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise ValueError(f"année {day.year} hors de la plage {MIN_YEAR}–{MAX_YEAR}")
-    return day
-
-
-def _years(value: object) -> int:
-    text = _text(value)
-    if not _DIGITS.fullmatch(text):
-        raise ValueError(f"« {text} » n'est pas un nombre entier d'années")
-    return int(text)
-
-
-def _preset(value: object) -> str:
-    code = normalized(_text(value))
-    if code not in {sector.value for sector in Sector}:
-        allowed = ", ".join(sector.value for sector in Sector)
-        raise ValueError(f"« {_text(value)} » inconnu ; valeurs possibles : {allowed}")
-    return code
-
-
-def _authority(value: object) -> str:
-    code = normalized(_text(value))
-    if code not in {kind.value for kind in AuthorityKind}:
-        allowed = ", ".join(_AUTHORITY_LABELS.values())
-        raise ValueError(f"« {_text(value)} » inconnu ; valeurs possibles : {allowed}")
-    return code
-
-
-_CONVERT: dict[str, Callable[[object], Any]] = {
-    "reference": _reference,
-    "text": _text,
-    "code": _code,
-    "date": _date,
-    "years": _years,
-    "preset": _preset,
-    "authority": _authority,
-    "territory": lambda value: normalize_territory(_text(value)),
-}
 
 
 def present_references(engine: Engine, references: Sequence[str]) -> set[str]:

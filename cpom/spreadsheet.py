@@ -1,7 +1,8 @@
-"""Read the one table of a spreadsheet agents keep their contracts in: CSV or XLSX.
+"""Read the tables of a spreadsheet agents keep their contracts in: CSV or XLSX.
 
-Rows keep the spreadsheet's own numbers (the first row is 1) so that a report can point at the
-very row a person sees in their spreadsheet program.
+A CSV file is one table; a workbook has its main sheet (« Contrats », or its first sheet) and may
+have others, found by their names. Rows keep the spreadsheet's own numbers (the first row is 1)
+so that a report can point at the very row a person sees in their spreadsheet program.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -28,14 +29,28 @@ class Table:
     """The non-blank rows of a sheet, each with its row number."""
 
     rows: list[tuple[int, tuple[object, ...]]]
+    # The sheet's name as the workbook writes it; None for a CSV file.
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Tables:
+    main: Table
+    # The other sheets asked for that the workbook has, by the name asked for.
+    others: dict[str, Table]
 
 
 def read_table(filename: str, content: bytes) -> Table:
+    return read_tables(filename, content).main
+
+
+def read_tables(filename: str, content: bytes, others: Sequence[str] = ()) -> Tables:
+    """The main table, and the sheets named `others` (compared as `normalized`) if present."""
     suffix = PurePath(filename).suffix.lower()
     if suffix == ".csv":
-        return _read_csv(content)
+        return Tables(_read_csv(content), {})
     if suffix == ".xlsx":
-        return _read_xlsx(content)
+        return _read_xlsx(content, others)
     shown = f"« {suffix} »" if suffix else "sans extension"
     raise SpreadsheetError(
         f"fichier {shown} non pris en charge : enregistrer le tableau au format XLSX ou CSV"
@@ -53,20 +68,22 @@ def normalized(text: str) -> str:
     return " ".join(bare.casefold().split())
 
 
-def _numbered(rows: Iterable[tuple[object, ...]]) -> Table:
+def _numbered(
+    rows: Iterable[tuple[object, ...]], title: str | None = None, *, main: bool = True
+) -> Table:
+    """The non-blank rows; the main table must have some, another sheet may be left empty."""
     kept: list[tuple[int, tuple[object, ...]]] = []
     for number, cells in enumerate(rows, start=1):
         if all(blank(cell) for cell in cells):
             continue
         if len(kept) > MAX_ROWS:  # the header and MAX_ROWS contracts
             limit = f"{MAX_ROWS:,}".replace(",", "\u202f")
-            raise SpreadsheetError(
-                f"plus de {limit} contrats dans le fichier : le découper en plusieurs fichiers"
-            )
+            what = "contrats dans le fichier" if main else f"lignes dans la feuille « {title} »"
+            raise SpreadsheetError(f"plus de {limit} {what} : le découper en plusieurs fichiers")
         kept.append((number, cells))
-    if not kept:
+    if not kept and main:
         raise SpreadsheetError("le fichier est vide")
-    return Table(kept)
+    return Table(kept, title)
 
 
 def _decode(content: bytes) -> str:
@@ -103,7 +120,7 @@ def _read_csv(content: bytes) -> Table:
         ) from None
 
 
-def _read_xlsx(content: bytes) -> Table:
+def _read_xlsx(content: bytes, others: Sequence[str]) -> Tables:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # a corrupt or foreign file fails in many ways inside the zip and XML
@@ -111,10 +128,22 @@ def _read_xlsx(content: bytes) -> Table:
             "ce fichier n'est pas un classeur XLSX lisible : l'ouvrir et l'enregistrer à "
             "nouveau au format « Classeur Excel (.xlsx) »"
         ) from None
+    wanted = {normalized(name): name for name in others}
     try:
         sheets = workbook.worksheets
-        sheet = next((s for s in sheets if normalized(s.title) == "contrats"), sheets[0])
-        return _numbered(sheet.iter_rows(min_row=1, values_only=True))
+        main = next(
+            (s for s in sheets if normalized(s.title) == "contrats"),
+            next((s for s in sheets if normalized(s.title) not in wanted), sheets[0]),
+        )
+        table = _numbered(main.iter_rows(min_row=1, values_only=True), main.title)
+        found: dict[str, Table] = {}
+        for sheet in sheets:
+            name = wanted.get(normalized(sheet.title))
+            if sheet is main or name is None or name in found:
+                continue
+            rows = sheet.iter_rows(min_row=1, values_only=True)
+            found[name] = _numbered(rows, sheet.title, main=False)
+        return Tables(table, found)
     except SpreadsheetError:
         raise
     except Exception:

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from stdnum import luhn
 
 from cpom.bulk_import import COLUMNS
+from cpom.import_perimeter import CO_SIGNATORY_COLUMNS, ESTABLISHMENT_COLUMNS
 
 HEADERS = [column.header for column in COLUMNS]
 PRESETS = (
@@ -45,6 +46,7 @@ def contract_row(index: int, changes: Mapping[str, object] | None = None) -> dic
         "FINESS": "",
         "Courriel du gestionnaire": f"direction{index}@gestionnaire.example",
         "À jour au": "",
+        "Identifiant de l'autorité": "",
     }
     row.update(changes or {})
     return row
@@ -81,3 +83,69 @@ def _text(value: object) -> str:
     if isinstance(value, date):
         return f"{value:%d/%m/%Y}"
     return "" if value is None else str(value)
+
+
+ESTABLISHMENT_HEADERS = [column.header for column in ESTABLISHMENT_COLUMNS]
+CO_SIGNATORY_HEADERS = [column.header for column in CO_SIGNATORY_COLUMNS]
+
+
+def establishment_row(
+    reference: str, finess: object, changes: Mapping[str, object] | None = None
+) -> dict[str, object]:
+    """A row of the « Établissements » sheet, by header."""
+    row: dict[str, object] = {
+        "Référence du contrat": reference,
+        "FINESS": finess,
+        "Nom": f"EHPAD {finess}",
+        "Catégorie": "EHPAD",
+        "Autorisation": "arrêté conjoint du 12/03/2019, 15 ans",
+        "Financé par": "",
+    }
+    row.update(changes or {})
+    return row
+
+
+def co_signatory_row(
+    reference: str, changes: Mapping[str, object] | None = None
+) -> dict[str, object]:
+    """A row of the « Autorités cosignataires » sheet, by header: the Département of
+    Ille-et-Vilaine co-signing."""
+    row: dict[str, object] = {
+        "Référence du contrat": reference,
+        "Identifiant": "cd35",
+        "Type": "Département",
+        "Nom": "Département d'Ille-et-Vilaine",
+        "Territoire": "35",
+        "Rôle": "cosignataire",
+        "Courriel": "cpom@ille-et-vilaine.example",
+        "SIREN": "223500018",
+    }
+    row.update(changes or {})
+    return row
+
+
+def as_workbook(
+    contracts: Sequence[dict[str, object]],
+    establishments: Sequence[dict[str, object]] = (),
+    co_signatories: Sequence[dict[str, object]] = (),
+    *,
+    titles: Sequence[str] = ("Contrats", "Établissements", "Autorités cosignataires"),
+) -> bytes:
+    """A workbook of the three sheets of the template, each with its headers."""
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None
+    workbook.remove(first)
+    for title, headers, rows in zip(
+        titles,
+        (HEADERS, ESTABLISHMENT_HEADERS, CO_SIGNATORY_HEADERS),
+        (contracts, establishments, co_signatories),
+        strict=True,
+    ):
+        sheet = workbook.create_sheet(title)
+        sheet.append(list(headers))
+        for row in rows:
+            sheet.append([row.get(header) for header in headers])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -10,10 +10,23 @@ from openpyxl import Workbook, load_workbook
 
 from cpom import spreadsheet
 from cpom.bulk_import import COLUMNS, plan_import, problems_summary
+from cpom.domain.terms import AuthorityKind, AuthorityRole
+from cpom.domain.terms_input import terms_from_mapping
+from cpom.import_perimeter import CO_SIGNATORY_COLUMNS, ESTABLISHMENT_COLUMNS
 from cpom.import_template import template_csv, template_xlsx, write_template
 from cpom.settings import ROOT
 from cpom.spreadsheet import SpreadsheetError
-from tests.imports import HEADERS, as_csv, as_xlsx, contract_row, siren
+from tests.imports import (
+    ESTABLISHMENT_HEADERS,
+    HEADERS,
+    as_csv,
+    as_workbook,
+    as_xlsx,
+    co_signatory_row,
+    contract_row,
+    establishment_row,
+    siren,
+)
 
 TODAY = date(2025, 6, 1)
 
@@ -139,6 +152,7 @@ def test_headers_match_ignoring_case_accents_apostrophes_and_spaces() -> None:
         "finess",
         "COURRIEL DU GESTIONNAIRE",
         "a jour au",
+        "IDENTIFIANT DE L’AUTORITÉ",
     ]
     row = contract_row(0, {"SIREN": "12"})
     content = as_csv([{w: row[h] for w, h in zip(written, HEADERS, strict=True)}], headers=written)
@@ -287,6 +301,12 @@ def test_too_many_rows_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(plan_import("contrats.csv", as_csv(rows[:2]), TODAY).rows) == 2
     with pytest.raises(SpreadsheetError, match="plus de 2 contrats dans le fichier"):
         plan_import("contrats.csv", as_csv(rows), TODAY)
+    perimeter = [establishment_row("CPOM-IMPORT-0000", "350004214") for _ in range(3)]
+    with pytest.raises(
+        SpreadsheetError,
+        match="plus de 2 lignes dans la feuille « Établissements » : le découper en plusieurs",
+    ):
+        plan_import("contrats.xlsx", as_workbook(rows[:1], perimeter), TODAY)
 
 
 def _cells(content: bytes) -> dict[str, list[tuple[object, ...]]]:
@@ -300,24 +320,69 @@ def test_the_committed_examples_are_what_the_template_code_writes() -> None:
     xlsx_file = (examples / "import-contrats.xlsx").read_bytes()
     assert csv_file == template_csv(examples=True)
     assert _cells(xlsx_file) == _cells(template_xlsx(examples=True))
-    for name, content in (("import-contrats.csv", csv_file), ("import-contrats.xlsx", xlsx_file)):
-        plan = plan_import(name, content, TODAY)
-        assert plan.problems == []
-        assert [row.reference for row in plan.rows] == ["CPOM-35-SAD-2024", "CPOM-44-ESMS-2025"]
+    alone = ["CPOM-35-SAD-2024", "CPOM-44-ESMS-2025"]
+    plan = plan_import("import-contrats.csv", csv_file, TODAY)
+    assert plan.problems == []
+    assert [row.reference for row in plan.rows] == alone
     assert plan.rows[0].declared_up_to_date_on == date(2024, 12, 31)
+    # The workbook adds a joint contract with its perimeter, which a CSV cannot hold.
+    plan = plan_import("import-contrats.xlsx", xlsx_file, TODAY)
+    assert plan.problems == []
+    assert [row.reference for row in plan.rows] == [*alone, "CPOM-35-EHPAD-2025"]
+    terms = terms_from_mapping(plan.rows[2].terms)
+    assert [(a.key, a.kind, a.role) for a in terms.authorities] == [
+        ("ars-bretagne", AuthorityKind.ARS, AuthorityRole.TARIFICATION),
+        ("cd35", AuthorityKind.DEPARTEMENT, AuthorityRole.CO_SIGNING),
+    ]
+    assert terms.authority.name == "ARS Bretagne"
+    assert [(e.finess, e.category, e.funded_by) for e in terms.establishments] == [
+        ("350004214", "EHPAD", ("ars-bretagne", "cd35")),
+        ("350004222", "EHPAD", ("ars-bretagne", "cd35")),
+    ]
 
 
 def test_the_empty_template_has_the_headers_and_a_help_sheet(tmp_path: Path) -> None:
     write_template(tmp_path / "modele.xlsx")
     sheets = _cells((tmp_path / "modele.xlsx").read_bytes())
-    assert list(sheets) == ["Contrats", "Aide"]
+    assert list(sheets) == ["Contrats", "Établissements", "Autorités cosignataires", "Aide"]
     assert sheets["Contrats"] == [tuple(HEADERS)]
-    aide = sheets["Aide"]
-    assert aide[0] == ("Colonne", "Obligatoire", "Contenu", "Exemple")
-    assert [line[:2] for line in aide[1 : len(COLUMNS) + 1]] == [
-        (c.header, "oui" if c.required else "non") for c in COLUMNS
+    assert sheets["Établissements"] == [
+        ("Référence du contrat", "FINESS", "Nom", "Catégorie", "Autorisation", "Financé par")
     ]
-    assert all(line[2] for line in aide[1 : len(COLUMNS) + 1])
+    assert sheets["Autorités cosignataires"] == [
+        (
+            "Référence du contrat",
+            "Identifiant",
+            "Type",
+            "Nom",
+            "Territoire",
+            "Rôle",
+            "Courriel",
+            "SIREN",
+        )
+    ]
+    aide = sheets["Aide"]
+    assert aide[0] == ("Feuille", "Colonne", "Obligatoire", "Contenu", "Exemple")
+    described = [
+        (title, c.header, "oui" if c.required else "non")
+        for title, columns in (
+            ("Contrats", COLUMNS),
+            ("Établissements", ESTABLISHMENT_COLUMNS),
+            ("Autorités cosignataires", CO_SIGNATORY_COLUMNS),
+        )
+        for c in columns
+    ]
+    assert [line[:3] for line in aide[1 : len(described) + 1]] == described
+    assert all(line[3] for line in aide[1 : len(described) + 1])
+    instructions = [str(line[0]) for line in aide[len(described) + 2 :]]
+    assert (
+        "Un fichier CSV ne contient qu'un tableau : une ligne par contrat, sans périmètre ni "
+        "autorité cosignataire. Pour les décrire, employer le classeur XLSX." in instructions
+    )
+    assert any("« Référence du contrat »" in line for line in instructions)
+    # The empty workbook imports nothing, and says so as for a one-sheet file.
+    with pytest.raises(SpreadsheetError, match="aucun contrat sous la ligne d'en-tête"):
+        plan_import("modele.xlsx", (tmp_path / "modele.xlsx").read_bytes(), TODAY)
     write_template(tmp_path / "modele.csv")
     assert (tmp_path / "modele.csv").read_bytes() == (
         "\ufeff" + ";".join(HEADERS) + "\r\n"
@@ -350,3 +415,298 @@ def test_a_csv_holding_a_nul_character_is_refused() -> None:
     content = as_csv([contract_row(0, {"Gestionnaire": "SAD\x00Exemple"})])
     with pytest.raises(SpreadsheetError, match="n'est pas un CSV"):
         plan_import("contrats.csv", content, TODAY)
+
+
+JOINT = "CPOM-IMPORT-0001"  # contract_row(1): esms-ars, led by the ARS Pays de la Loire
+
+
+def test_a_workbook_gives_a_contract_its_perimeter_and_co_signatories() -> None:
+    contracts = [
+        contract_row(0),
+        contract_row(1, {"Identifiant de l'autorité": "ars-pdl"}),
+        contract_row(2),
+    ]
+    establishments = [
+        # Funders are matched ignoring case and spaces around « ; ».
+        establishment_row(JOINT, "350004214", {"Financé par": "ARS-PDL ;cd35"}),
+        establishment_row(JOINT, 350004222, {"Catégorie": "", "Autorisation": None}),
+    ]
+    co_signatories = [co_signatory_row(JOINT)]
+    # The sheets are found by their names, whatever their order, case or accents.
+    content = as_workbook(
+        contracts,
+        establishments,
+        co_signatories,
+        titles=("CONTRATS", "etablissements", "Autorites cosignataires"),
+    )
+    plan = plan_import("contrats.xlsx", content, TODAY)
+    assert plan.problems == []
+    assert [row.reference for row in plan.rows] == [
+        "CPOM-IMPORT-0000",
+        "CPOM-IMPORT-0001",
+        "CPOM-IMPORT-0002",
+    ]
+    first, joint, third = (row.terms for row in plan.rows)
+    assert "authorities" not in first
+    assert "establishments" not in first
+    assert "authorities" not in third
+    assert joint["authorities"] == [
+        {
+            "id": "ars-pdl",
+            "kind": "ars",
+            "name": "ARS Pays de la Loire",
+            "territory": "44",
+            "email": "cpom@autorite.example",
+            "role": "tarification",
+        },
+        {
+            "id": "cd35",
+            "kind": "departement",
+            "name": "Département d'Ille-et-Vilaine",
+            "territory": "35",
+            "role": "cosignataire",
+            "email": "cpom@ille-et-vilaine.example",
+            "siren": "223500018",
+        },
+    ]
+    assert "authority" not in joint
+    assert joint["establishments"] == [
+        {
+            "finess": "350004214",
+            "name": "EHPAD 350004214",
+            "category": "EHPAD",
+            "authorisation": "arrêté conjoint du 12/03/2019, 15 ans",
+            "funded_by": ["ars-pdl", "cd35"],
+        },
+        # A number cell is read back as the FINESS text; blank optional cells are left out.
+        {"finess": "350004222", "name": "EHPAD 350004222"},
+    ]
+    terms = terms_from_mapping(joint)
+    assert terms.authority.key == "ars-pdl"
+    assert [(a.key, a.role) for a in terms.co_signatories] == [("cd35", AuthorityRole.CO_SIGNING)]
+    assert [(e.finess, e.funded_by) for e in terms.establishments] == [
+        ("350004214", ("ars-pdl", "cd35")),
+        ("350004222", ()),
+    ]
+
+
+def test_a_prefet_co_signs_and_the_lead_is_known_by_its_kind_without_identifier() -> None:
+    contracts = [contract_row(2)]  # ahi-etat, led by the préfecture de La Réunion
+    co_signatories = [
+        co_signatory_row(
+            "CPOM-IMPORT-0002",
+            {
+                "Identifiant": "",
+                "Type": "ARS",
+                "Nom": "ARS La Réunion",
+                "Territoire": "974",
+                "Rôle": "",
+                "SIREN": "",
+            },
+        )
+    ]
+    establishments = [
+        establishment_row("CPOM-IMPORT-0002", "974000010", {"Financé par": "etat; ARS"})
+    ]
+    plan = plan_import(
+        "contrats.xlsx", as_workbook(contracts, establishments, co_signatories), TODAY
+    )
+    assert plan.problems == []
+    terms = terms_from_mapping(plan.rows[0].terms)
+    assert [(a.key, a.role) for a in terms.authorities] == [
+        ("etat", AuthorityRole.TARIFICATION),
+        ("ars", AuthorityRole.CO_SIGNING),  # the role left blank: co-signing
+    ]
+    assert terms.establishments[0].funded_by == ("etat", "ars")
+
+
+def test_every_perimeter_mistake_is_reported_with_its_sheet_row_and_column() -> None:
+    contracts = [
+        contract_row(0),
+        contract_row(1, {"Courriel de l'autorité": "ars@"}),
+        contract_row(2),
+    ]
+    establishments = [
+        establishment_row(JOINT, "350004214", {"Financé par": "ars ; cd35"}),
+        establishment_row(JOINT, "350000015"),
+        establishment_row(JOINT, "350004214", {"Nom": "Doublon"}),
+        establishment_row("CPOM-INCONNU", "350004222"),
+        establishment_row(JOINT, "350004222", {"Financé par": "cd44"}),
+        establishment_row(JOINT, "", {"Nom": ""}),
+    ]
+    co_signatories = [
+        co_signatory_row(JOINT),
+        co_signatory_row(
+            JOINT,
+            {
+                "Identifiant": "prefet",
+                "Type": "État",
+                "Rôle": "tarification",
+                "Courriel": "",
+                "SIREN": "223500019",
+            },
+        ),
+        co_signatory_row("CPOM-IMPORT-0000", {"Territoire": "99"}),
+    ]
+    plan = plan_import(
+        "contrats.xlsx", as_workbook(contracts, establishments, co_signatories), TODAY
+    )
+    assert [str(problem) for problem in plan.problems] == [
+        "feuille « Contrats », ligne 3, colonne « Courriel de l'autorité » : « ars@ » n'est pas "
+        "une adresse électronique valide (ex. prenom.nom@domaine.fr)",
+        "feuille « Établissements », ligne 3, colonne « FINESS » : « 350000015 » n'est pas un "
+        "numéro FINESS valide (9 caractères : département, dont 2A ou 2B, sept chiffres dont la "
+        "clé de Luhn ; ex. 350000014)",
+        "feuille « Établissements », ligne 4, colonne « FINESS » : l'établissement FINESS "
+        "350004214 figure deux fois au périmètre",
+        "feuille « Établissements », ligne 5, colonne « Référence du contrat » : le contrat "
+        "« CPOM-INCONNU » ne figure pas dans la feuille « Contrats »",
+        "feuille « Établissements », ligne 6, colonne « Financé par » : « cd44 » n'est pas une "
+        "autorité signataire ; autorités : ars, cd35, prefet",
+        "feuille « Établissements », ligne 7, colonne « FINESS » : valeur obligatoire manquante",
+        "feuille « Établissements », ligne 7, colonne « Nom » : valeur obligatoire manquante",
+        "feuille « Autorités cosignataires », ligne 3, colonne « Rôle » : l'autorité de "
+        "tarification qui conduit le contrat est celle de la feuille « Contrats » ; valeurs "
+        "possibles ici : cosignataire, préfet",
+        "feuille « Autorités cosignataires », ligne 3, colonne « Courriel » : valeur "
+        "obligatoire manquante",
+        "feuille « Autorités cosignataires », ligne 3, colonne « SIREN » : « 223500019 » n'est "
+        "pas un numéro valide (9 chiffres, clé de Luhn)",
+        "feuille « Autorités cosignataires », ligne 4, colonne « Territoire » : territoire "
+        "inconnu « 99 » : attendu un numéro de département (01 à 95, 2A, 2B) ou d'outre-mer "
+        "(971 à 978)",
+    ]
+    # Each contract with a problem in any sheet is left out; and the file is refused whole.
+    assert [row.reference for row in plan.rows] == ["CPOM-IMPORT-0002"]
+    assert not plan.valid
+    assert plan.names_sheets
+    assert problems_summary("contrats.xlsx", plan) == (
+        "« contrats.xlsx » : 11 problèmes sur 3 lignes ; aucun contrat n'a été créé."
+    )
+
+
+def test_a_missing_type_leaves_the_funders_unchecked_rather_than_blamed() -> None:
+    co_signatories = [co_signatory_row(JOINT, {"Identifiant": "", "Type": "Mairie"})]
+    establishments = [establishment_row(JOINT, "350004214", {"Financé par": "departement"})]
+    plan = plan_import(
+        "contrats.xlsx",
+        as_workbook([contract_row(1)], establishments, co_signatories),
+        TODAY,
+    )
+    assert [str(problem) for problem in plan.problems] == [
+        "feuille « Autorités cosignataires », ligne 2, colonne « Type » : « Mairie » inconnu ; "
+        "valeurs possibles : Département, ARS, État"
+    ]
+
+
+def test_two_co_signatories_known_by_the_same_kind_are_told_apart_by_identifier() -> None:
+    co_signatories = [
+        co_signatory_row(JOINT, {"Identifiant": ""}),
+        co_signatory_row(JOINT, {"Identifiant": "", "Nom": "Département du Morbihan"}),
+    ]
+    plan = plan_import("contrats.xlsx", as_workbook([contract_row(1)], [], co_signatories), TODAY)
+    assert [str(problem) for problem in plan.problems] == [
+        "feuille « Autorités cosignataires », ligne 3, colonne « Identifiant » : deux autorités "
+        "signataires ont l'identifiant « departement » : donner à chacune un « id » distinct"
+    ]
+
+
+def test_a_perimeter_sheet_without_its_columns_is_reported_and_its_rows_left_unread() -> None:
+    workbook = Workbook()
+    contracts = workbook.active
+    assert contracts is not None
+    contracts.title = "Contrats"
+    contracts.append(HEADERS)
+    contracts.append([contract_row(1)[header] for header in HEADERS])
+    sheet = workbook.create_sheet("Établissements")
+    sheet.append(["Référence", "FINESS", "Nom"])
+    sheet.append([JOINT, "350004214", "EHPAD"])
+    signatories = workbook.create_sheet("Autorités cosignataires")
+    signatories.append(["Référence du contrat", "Nom"])
+    signatories.append([JOINT, "Département d'Ille-et-Vilaine"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert problems("contrats.xlsx", buffer.getvalue()) == [
+        "feuille « Établissements », ligne 1, colonne « Référence » : colonne inconnue ; "
+        "colonnes possibles : Référence du contrat, FINESS, Nom, Catégorie, Autorisation, "
+        "Financé par",
+        "feuille « Établissements », ligne 1 : colonne obligatoire manquante : « Référence du "
+        "contrat »",
+        "feuille « Autorités cosignataires », ligne 1 : colonnes obligatoires manquantes : "
+        "« Type », « Territoire », « Courriel »",
+    ]
+
+
+def test_a_broken_contracts_sheet_still_reports_the_other_sheets_own_problems() -> None:
+    required = [c.header for c in COLUMNS if c.required and c.header != "SIREN"]
+    workbook = Workbook()
+    contracts = workbook.active
+    assert contracts is not None
+    contracts.title = "Contrats"
+    contracts.append(required)
+    contracts.append([contract_row(0)[header] for header in required])
+    sheet = workbook.create_sheet("Établissements")
+    sheet.append(ESTABLISHMENT_HEADERS)
+    sheet.append([establishment_row(JOINT, "")[header] for header in ESTABLISHMENT_HEADERS])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert problems("contrats.xlsx", buffer.getvalue()) == [
+        "feuille « Contrats », ligne 1 : colonne obligatoire manquante : « SIREN »",
+        "feuille « Établissements », ligne 2, colonne « FINESS » : valeur obligatoire manquante",
+    ]
+
+
+def test_an_old_one_sheet_workbook_imports_as_before() -> None:
+    # The template as it was: « Contrats » and « Aide », without the authority's identifier.
+    old_headers = [h for h in HEADERS if h != "Identifiant de l'autorité"]
+    workbook = Workbook()
+    contracts = workbook.active
+    assert contracts is not None
+    contracts.title = "Contrats"
+    contracts.append(old_headers)
+    for index in range(2):
+        contracts.append([contract_row(index)[header] for header in old_headers])
+    contracts.append([contract_row(2, {"SIREN": "12"})[header] for header in old_headers])
+    workbook.create_sheet("Aide").append(["Colonne", "Obligatoire", "Contenu", "Exemple"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    plan = plan_import("ancien.xlsx", buffer.getvalue(), TODAY)
+    # No sheet to tell apart: the report reads as it always has.
+    assert [str(problem) for problem in plan.problems] == [
+        "ligne 4, colonne « SIREN » : « 12 » n'est pas un numéro valide (9 chiffres, clé de Luhn)"
+    ]
+    assert not plan.names_sheets
+    assert (
+        plan.rows[0].terms
+        == plan_import("contrats.csv", as_csv([contract_row(0)]), TODAY).rows[0].terms
+    )
+    assert plan.rows[0].terms["authority"] == {
+        "kind": "departement",
+        "name": "Département d'Ille-et-Vilaine",
+        "territory": "35",
+        "email": "cpom@autorite.example",
+    }
+
+
+def test_the_filled_template_with_its_perimeter_sheets_left_empty_imports() -> None:
+    content = as_workbook([contract_row(0), contract_row(1)])
+    plan = plan_import("contrats.xlsx", content, TODAY)
+    assert plan.problems == []
+    assert [sorted(row.terms) for row in plan.rows] == [
+        ["authority", "duration_years", "effet", "gestionnaire", "preset", "reference", "signed_on"]
+    ] * 2
+    # Its problems name their sheet, for the workbook has several.
+    bad = as_workbook([contract_row(0, {"SIREN": "12"})])
+    assert problems("contrats.xlsx", bad) == [
+        "feuille « Contrats », ligne 2, colonne « SIREN » : « 12 » n'est pas un numéro valide "
+        "(9 chiffres, clé de Luhn)"
+    ]
+
+
+def test_a_csv_holds_contracts_alone() -> None:
+    # The perimeter columns in a CSV are not columns of the contracts' table.
+    headers = [*HEADERS, "Financé par"]
+    content = as_csv([{**contract_row(0), "Financé par": "ars"}], headers=headers)
+    assert problems("contrats.csv", content)[0].startswith(
+        "ligne 1, colonne « Financé par » : colonne inconnue"
+    )

@@ -3,6 +3,7 @@ progress page, and `cpom import`, against the real workflow, worker and database
 
 import asyncio
 import html
+import io
 import os
 import re
 import sys
@@ -13,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from sqlmodel import Session, func, select
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -22,7 +24,14 @@ from cpom.import_jobs import INTERRUPTED, RUNNING, ImportJobs
 from cpom.messages import workflow_id
 from cpom.service import ContractService, Created, ServiceUnavailable
 from tests.api.conftest import Stack
-from tests.imports import as_csv, as_xlsx, contract_row
+from tests.imports import (
+    as_csv,
+    as_workbook,
+    as_xlsx,
+    co_signatory_row,
+    contract_row,
+    establishment_row,
+)
 
 CPOM = str(Path(sys.executable).parent / "cpom")
 
@@ -185,8 +194,82 @@ async def test_the_templates_download_from_the_dashboard(stack: Stack) -> None:
     assert workbook.status_code == 200
     assert workbook.content.startswith(b"PK")
     assert 'filename="import-contrats.xlsx"' in workbook.headers["content-disposition"]
+    sheets = load_workbook(io.BytesIO(workbook.content))
+    assert sheets.sheetnames == ["Contrats", "Établissements", "Autorités cosignataires", "Aide"]
+    assert [cell.value for cell in sheets["Établissements"][1]] == [
+        "Référence du contrat",
+        "FINESS",
+        "Nom",
+        "Catégorie",
+        "Autorisation",
+        "Financé par",
+    ]
+    help_lines = [str(row[0]) for row in sheets["Aide"].iter_rows(values_only=True) if row[0]]
+    assert (
+        "Un fichier CSV ne contient qu'un tableau : une ligne par contrat, sans périmètre ni "
+        "autorité cosignataire. Pour les décrire, employer le classeur XLSX." in help_lines
+    )
     table = await stack.http.get("/tableau/import/modele.csv")
     assert table.text.startswith("\ufeffRéférence;Préréglage;Date d'effet")
+    page = text(await stack.http.get("/tableau/import"))
+    assert "un fichier CSV ne contient que les contrats, à raison d'une ligne par contrat" in page
+
+
+async def test_a_workbook_imports_a_joint_contract_with_its_perimeter(stack: Stack) -> None:
+    csrf = await sign_in(stack)
+    joint = "CPOM-IMPORT-0001"
+    content = as_workbook(
+        [contract_row(0), contract_row(1, {"Identifiant de l'autorité": "ars-pdl"})],
+        [
+            establishment_row(joint, "350004214", {"Financé par": "ars-pdl ; cd35"}),
+            establishment_row(joint, "350004222", {"Financé par": "cd35"}),
+        ],
+        [co_signatory_row(joint)],
+    )
+    dry = await upload(stack, csrf, "conjoint.xlsx", content, check_only=True)
+    assert "2 contrats seraient créés, 0 est déjà présent." in text(dry)
+
+    page = await run_job(stack, await upload(stack, csrf, "conjoint.xlsx", content))
+    assert "Contrats créés : <strong>2</strong>" in page
+    terms = (await stack.projected(joint))["terms"]
+    assert [(a["id"], a["kind"], a["role"]) for a in terms["co_signatories"]] == [
+        ("cd35", "departement", "cosignataire")
+    ]
+    assert terms["co_signatories"][0]["email"] == "cpom@ille-et-vilaine.example"
+    assert (terms["authority"]["id"], terms["authority"]["role"]) == ("ars-pdl", "tarification")
+    assert [(e["finess"], e["funded_by"]) for e in terms["establishments"]] == [
+        ("350004214", ["ars-pdl", "cd35"]),
+        ("350004222", ["cd35"]),
+    ]
+    alone = (await stack.projected("CPOM-IMPORT-0000"))["terms"]
+    assert (alone["co_signatories"], alone["establishments"]) == ([], [])
+
+
+async def test_a_perimeter_mistake_is_reported_with_its_sheet_and_nothing_is_created(
+    stack: Stack,
+) -> None:
+    csrf = await sign_in(stack)
+    joint = "CPOM-IMPORT-0001"
+    content = as_workbook(
+        [contract_row(0), contract_row(1)],
+        [establishment_row(joint, "350004214"), establishment_row(joint, "350000015")],
+        [co_signatory_row("CPOM-ABSENT")],
+    )
+    answer = await upload(stack, csrf, "conjoint.xlsx", content)
+    assert answer.status_code == 422
+    page = text(answer)
+    assert "« conjoint.xlsx » : 2 problèmes sur 2 lignes ; aucun contrat n'a été créé." in page
+    assert '<th scope="col">Feuille</th><th scope="col">Ligne</th>' in page
+    assert (
+        "<tr><td>Établissements</td><td>3</td><td>FINESS</td><td>« 350000015 » n'est pas un "
+        "numéro FINESS valide" in page
+    )
+    assert (
+        "<tr><td>Autorités cosignataires</td><td>2</td><td>Référence du contrat</td><td>le "
+        "contrat « CPOM-ABSENT » ne figure pas dans la feuille « Contrats »</td></tr>" in page
+    )
+    assert not await workflow_exists(stack, "CPOM-IMPORT-0000")
+    assert projected(stack) == 0
 
 
 async def test_progress_page_refreshes_and_an_import_cut_short_is_interrupted(

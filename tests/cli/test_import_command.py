@@ -32,7 +32,12 @@ def test_the_template_is_written_where_asked(
     target = tmp_path / "modele.xlsx"
     assert main(["import", "--template", str(target)]) == 0
     assert capsys.readouterr().out == f"modèle écrit dans {target}\n"
-    assert load_workbook(target).sheetnames == ["Contrats", "Aide"]
+    assert load_workbook(target).sheetnames == [
+        "Contrats",
+        "Établissements",
+        "Autorités cosignataires",
+        "Aide",
+    ]
     assert main(["import", "--template", str(tmp_path / "exemples.csv"), "--examples"]) == 0
     lines = (tmp_path / "exemples.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == ";".join(HEADERS)

@@ -44,7 +44,12 @@ def test_an_agent_imports_a_spreadsheet_and_follows_its_progress(
             page.click("text=classeur XLSX")
         template = tmp_path / "modele.xlsx"
         download.value.save_as(template)
-        assert load_workbook(template).sheetnames == ["Contrats", "Aide"]
+        assert load_workbook(template).sheetnames == [
+            "Contrats",
+            "Établissements",
+            "Autorités cosignataires",
+            "Aide",
+        ]
 
         bad = tmp_path / "erreurs.csv"
         bad.write_bytes(as_csv([contract_row(0), contract_row(1, {"SIREN": "123"})]))
