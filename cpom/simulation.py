@@ -459,38 +459,48 @@ async def simulate(
 ) -> SimulationResult:
     """Run the scenario to the end of the contract's life and return its dated log, with the
     objectives review of the last exercise reported."""
+    async with LifeSimulator(settings) as simulator:
+        return await live(simulator, scenario, on_progress=on_progress)
+
+
+async def live(
+    simulator: LifeSimulator,
+    scenario: Scenario,
+    *,
+    on_progress: Callable[[str], None] | None = None,
+) -> SimulationResult:
+    """`simulate` on a simulator of the caller's, whose database can be read afterwards."""
     reference = scenario.terms.reference
     extra: list[dict[str, Any]] = []
-    async with LifeSimulator(settings) as simulator:
-        handle = await simulator.start(scenario.terms, scenario.start, imported=scenario.imported)
-        if scenario.objectives:
-            terms = scenario.terms
-            # As the API does once the contract is listed: version 1, from the terms.
-            await simulator.projected(reference)
-            objectives_store.adopt(
-                simulator.engine,
-                reference,
-                1,
-                terms.signed_on or terms.effet,
-                TERMS_BASIS,
-                scenario.objectives,
-            )
-        for action in scenario.actions:
-            await simulator.advance_to(action.on)
-            if on_progress:
-                on_progress(f"{action.on:%d/%m/%Y} : {action.name}")
-            extra += await _perform(simulator, handle, scenario, action)
-        await handle.result()
-        log = simulator.log(reference) + extra
-        # Dated the last day of the log: the server's clock jumps on once the workflow ends.
-        last_day = max((entry["at"] for entry in log), default=scenario.start.isoformat())
-        review = review_entries(
+    handle = await simulator.start(scenario.terms, scenario.start, imported=scenario.imported)
+    if scenario.objectives:
+        terms = scenario.terms
+        # As the API does once the contract is listed: version 1, from the terms.
+        await simulator.projected(reference)
+        objectives_store.adopt(
+            simulator.engine,
+            reference,
+            1,
+            terms.signed_on or terms.effet,
+            TERMS_BASIS,
             scenario.objectives,
-            objectives_store.reports(simulator.engine, reference),
-            _last_year(simulator, reference),
-            date.fromisoformat(last_day),
         )
-        return SimulationResult(log, mails=len(simulator.catcher.caught), review=review)
+    for action in scenario.actions:
+        await simulator.advance_to(action.on)
+        if on_progress:
+            on_progress(f"{action.on:%d/%m/%Y} : {action.name}")
+        extra += await _perform(simulator, handle, scenario, action)
+    await handle.result()
+    log = simulator.log(reference) + extra
+    # Dated the last day of the log: the server's clock jumps on once the workflow ends.
+    last_day = max((entry["at"] for entry in log), default=scenario.start.isoformat())
+    review = review_entries(
+        scenario.objectives,
+        objectives_store.reports(simulator.engine, reference),
+        _last_year(simulator, reference),
+        date.fromisoformat(last_day),
+    )
+    return SimulationResult(log, mails=len(simulator.catcher.caught), review=review)
 
 
 async def _perform(
