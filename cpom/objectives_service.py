@@ -24,17 +24,16 @@ from cpom.domain.objectives import (
     ObjectiveDecision,
     YearlyReport,
     action_deadlines,
-    action_ids,
-    indicator_ids,
     report_item,
 )
+from cpom.domain.objectives_validation import decision_problems, report_problems
 from cpom.domain.terms_input import (
     decisions_from_mapping,
     objectives_from_mapping,
     parse_date,
     report_from_mapping,
 )
-from cpom.domain.terms_validation import InvalidTerms
+from cpom.domain.terms_validation import InvalidTerms, Problem
 from cpom.messages import DecisionResult
 from cpom.objectives_review_export import ReviewInput
 from cpom.objectives_view import bilans, objectives_payload
@@ -119,7 +118,7 @@ class ObjectivesService:
             try:
                 objectives = objectives_from_mapping({"objectives": new_objectives}, terms)
             except InvalidTerms as error:
-                raise InvalidAction(_messages(error)) from None
+                raise InvalidAction(_messages(error.problems)) from None
         if raw_decisions is not None:
             decisions = await asyncio.to_thread(self._decisions, reference, raw_decisions)
         if objectives is not None:
@@ -166,17 +165,12 @@ class ObjectivesService:
 
     def _decisions(self, reference: str, raw: object) -> list[ObjectiveDecision]:
         current = objectives_store.current(self.engine, reference)
-        known = {o.id for o in current.objectives} if current else set()
         try:
             decisions = decisions_from_mapping(raw)
         except InvalidTerms as error:
-            raise InvalidAction(_messages(error)) from None
-        unknown = [d.objective_id for d in decisions if d.objective_id not in known]
-        if unknown:
-            listed = ", ".join(sorted(known)) or "aucun objectif n'est inscrit au contrat"
-            raise InvalidAction(
-                [f"objective_decisions : objectif inconnu {', '.join(unknown)} ({listed})"]
-            )
+            raise InvalidAction(_messages(error.problems)) from None
+        if problems := decision_problems(decisions, current.objectives if current else ()):
+            raise InvalidAction(_messages(problems))
         return decisions
 
     async def submit_report(
@@ -200,15 +194,15 @@ class ObjectivesService:
         try:
             report = report_from_mapping(exercise, raw)
         except InvalidTerms as error:
-            raise InvalidAction(_messages(error)) from None
-        problems = _report_problems(report, current.objectives, terms.effet.year, today())
-        if terms.current_echeance.year < exercise:
-            problems.append(
-                f"exercise : l'exercice {exercise} n'est pas couvert par le contrat "
-                f"({terms.effet.year} à {terms.current_echeance.year})"
-            )
-        if problems:
-            raise InvalidAction(problems)
+            raise InvalidAction(_messages(error.problems)) from None
+        if problems := report_problems(
+            report,
+            current.objectives,
+            terms.effet.year,
+            terms.current_echeance.year,
+            today(),
+        ):
+            raise InvalidAction(_messages(problems))
         reminded = {deadline.id for deadline in terms.action_deadlines}
         statuses = [p for p in report.actions if p.action_id in reminded]
         await self.contracts.act(
@@ -231,8 +225,8 @@ class ObjectivesService:
         return report
 
 
-def _messages(error: InvalidTerms) -> list[str]:
-    return [f"{problem.field} : {problem.message}" for problem in error.problems]
+def _messages(problems: list[Problem]) -> list[str]:
+    return [f"{problem.field} : {problem.message}" for problem in problems]
 
 
 def _extra(objectives: object, decisions: object) -> dict[str, object]:
@@ -242,21 +236,3 @@ def _extra(objectives: object, decisions: object) -> dict[str, object]:
     if decisions is not None:
         extra["objective_decisions"] = decisions
     return extra
-
-
-def _report_problems(
-    report: YearlyReport, objectives: tuple[Any, ...], first_year: int, day: date
-) -> list[str]:
-    problems = []
-    if not first_year <= report.exercise <= day.year:
-        problems.append(
-            f"exercise : l'exercice {report.exercise} n'est ni commencé ni couvert par le contrat"
-        )
-    indicators, actions = indicator_ids(objectives), action_ids(objectives)
-    for value in report.values:
-        if value.indicator_id not in indicators:
-            problems.append(f"values : indicateur inconnu « {value.indicator_id} »")
-    for progress in report.actions:
-        if progress.action_id not in actions:
-            problems.append(f"actions : action inconnue « {progress.action_id} »")
-    return problems

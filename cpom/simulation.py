@@ -1,13 +1,19 @@
 """Live one contract's whole life on the time-skipping test server, with the real workflow,
 activities and templates, and report what happened day by day.
 
-A scenario is a JSON document: the contract's terms (as `cpom calendar --terms` takes them), an
-optional `imported` flag and start date, and dated actions, e.g.
+A scenario is a JSON document: the contract's terms (as `cpom calendar --terms` takes them, its
+objectives among them), an optional `imported` flag and start date, and dated actions, e.g.
 `{"on": "2028-05-02", "action": "request_prorogation", "requested_by": "gestionnaire"}`.
+
+The contract's substance lives as the API makes it live: the objectives of the terms are version
+1 in the database, `report_objectives` records the gestionnaire's yearly report (and submits it
+as the annual document it is), a `record_dialogue` may carry `objective_decisions`; the result
+ends with the review of the last exercise reported.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import shutil
@@ -36,24 +42,49 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from cpom import search_attributes
+from cpom.db import objectives_store
 from cpom.db.engine import make_engine
-from cpom.db.models import EventRecord, NoticeRecord
+from cpom.db.models import ContractRecord, EventRecord, NoticeRecord
 from cpom.domain.clock import PARIS, local_date, local_instant
-from cpom.domain.lifecycle import ContractState, initial_phase
+from cpom.domain.lifecycle import ContractState, contract_year_of, initial_phase
+from cpom.domain.objectives import (
+    CLOSED_STATUSES,
+    DECISION_LABELS,
+    Objective,
+    ObjectiveDecision,
+    YearlyReport,
+    report_item,
+)
+from cpom.domain.objectives_validation import decision_problems, report_problems
 from cpom.domain.terms import ContractTerms
-from cpom.domain.terms_input import parse_date, terms_from_mapping
+from cpom.domain.terms_input import (
+    contract_from_mapping,
+    decisions_from_mapping,
+    parse_date,
+    report_from_mapping,
+)
+from cpom.domain.terms_validation import InvalidTerms, Problem
 from cpom.mail_catcher import MailCatcher
 from cpom.messages import (
     DECISIONS,
     ContractInput,
     ContractView,
     DecisionResult,
+    RecordDialogue,
+    ReportObjectives,
     workflow_id,
 )
 from cpom.settings import Settings
+from cpom.simulation_review import NBSP, counted, review_entries
 from cpom.worker import build_worker
 
 ACTION_HOUR = 10
+# The gestionnaire's yearly report on the objectives: no workflow update, the API's own action.
+REPORT_OBJECTIVES = "report_objectives"
+DIALOGUE = "record_dialogue"
+ACTIONS = (*DECISIONS, REPORT_OBJECTIVES)
+# The terms' objectives, as the API adopts them when it creates the contract.
+TERMS_BASIS = "termes du contrat"
 
 
 class ScenarioError(ValueError):
@@ -61,10 +92,18 @@ class ScenarioError(ValueError):
 
 
 @dataclass
+class ObjectivesReport:
+    actor: str
+    report: YearlyReport
+
+
+@dataclass
 class ScenarioAction:
     on: date
     name: str
     decision: object
+    # The relevé's decision on each objective, recorded once the workflow accepts the dialogue.
+    objective_decisions: list[ObjectiveDecision] = field(default_factory=list)
 
 
 @dataclass
@@ -73,6 +112,7 @@ class Scenario:
     start: date
     actions: list[ScenarioAction]
     imported: bool = False
+    objectives: tuple[Objective, ...] = ()
 
 
 @dataclass
@@ -80,6 +120,8 @@ class SimulationResult:
     log: list[dict[str, Any]]
     refused: list[dict[str, Any]] = field(default_factory=list)
     mails: int = 0
+    # The objectives review of the last exercise reported, to print after the log.
+    review: list[dict[str, Any]] = field(default_factory=list)
 
 
 def scenario_from_mapping(raw: Mapping[str, Any]) -> Scenario:
@@ -88,40 +130,11 @@ def scenario_from_mapping(raw: Mapping[str, Any]) -> Scenario:
         raise ScenarioError("le scénario doit contenir les termes du contrat (« terms »)")
     if not isinstance(raw["terms"], Mapping):
         raise ScenarioError("« terms » : attendu un objet (les termes du contrat)")
-    terms = terms_from_mapping(raw["terms"])
+    terms, objectives = contract_from_mapping(raw["terms"])
     raw_actions = raw.get("actions", [])
     if not isinstance(raw_actions, list):
         raise ScenarioError("« actions » : attendu une liste d'actions datées")
-    actions = []
-    for index, item in enumerate(raw_actions):
-        where = f"actions[{index}]"
-        if not isinstance(item, Mapping) or "on" not in item or "action" not in item:
-            raise ScenarioError(f"{where} : attendu un objet avec « on » et « action »")
-        name = item["action"]
-        if not isinstance(name, str) or name not in DECISIONS:
-            raise ScenarioError(
-                f"{where} : action « {name} » inconnue ; actions possibles : {', '.join(DECISIONS)}"
-            )
-        try:
-            on = parse_date(item["on"])
-        except ValueError as error:
-            raise ScenarioError(f"{where}.on : {error}") from None
-        fields = {k: v for k, v in item.items() if k not in ("on", "action")}
-        fields.setdefault("actor", "simulation")
-        accepted = {f.name for f in dataclasses.fields(DECISIONS[name])}
-        for dated in ("received_on", "signed_on", "notified_on", "held_on"):
-            if dated in accepted:
-                fields.setdefault(dated, on.isoformat())
-        if "on" in accepted:
-            fields["on"] = on.isoformat()
-        try:
-            decision: object = TypeAdapter(DECISIONS[name]).validate_python(fields)
-        except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])} : {e['msg']}" for e in error.errors()
-            )
-            raise ScenarioError(f"{where} ({name}) : {problems}") from None
-        actions.append(ScenarioAction(on, name, decision))
+    actions = [_action(index, item, terms, objectives) for index, item in enumerate(raw_actions)]
     actions.sort(key=lambda a: a.on)
     imported = raw.get("imported", False)
     if not isinstance(imported, bool):
@@ -135,7 +148,85 @@ def scenario_from_mapping(raw: Mapping[str, Any]) -> Scenario:
         raise ScenarioError("un contrat importé demande la date de départ (« start »)")
     if actions and actions[0].on < start:
         raise ScenarioError(f"l'action du {actions[0].on:%d/%m/%Y} précède le départ")
-    return Scenario(terms, start, actions, imported)
+    return Scenario(terms, start, actions, imported, objectives)
+
+
+def _action(
+    index: int, item: object, terms: ContractTerms, objectives: tuple[Objective, ...]
+) -> ScenarioAction:
+    where = f"actions[{index}]"
+    if not isinstance(item, Mapping) or "on" not in item or "action" not in item:
+        raise ScenarioError(f"{where} : attendu un objet avec « on » et « action »")
+    name = item["action"]
+    if not isinstance(name, str) or name not in ACTIONS:
+        raise ScenarioError(
+            f"{where} : action « {name} » inconnue ; actions possibles : {', '.join(ACTIONS)}"
+        )
+    try:
+        on = parse_date(item["on"])
+    except ValueError as error:
+        raise ScenarioError(f"{where}.on : {error}") from None
+    # Where a problem of the substance is: the action, its name and its day.
+    dated = f"{where} ({name} du {on:%d/%m/%Y})"
+    fields = {k: v for k, v in item.items() if k not in ("on", "action")}
+    fields.setdefault("actor", "simulation")
+    if name == REPORT_OBJECTIVES:
+        return ScenarioAction(on, name, _report(fields, on, dated, terms, objectives))
+    raw_decisions = fields.pop("objective_decisions", None) if name == DIALOGUE else None
+    accepted = {f.name for f in dataclasses.fields(DECISIONS[name])}
+    for dated_field in ("received_on", "signed_on", "notified_on", "held_on"):
+        if dated_field in accepted:
+            fields.setdefault(dated_field, on.isoformat())
+    if "on" in accepted:
+        fields["on"] = on.isoformat()
+    try:
+        decision: object = TypeAdapter(DECISIONS[name]).validate_python(fields)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])} : {e['msg']}" for e in error.errors()
+        )
+        raise ScenarioError(f"{where} ({name}) : {problems}") from None
+    decisions = []
+    if raw_decisions is not None:
+        try:
+            decisions = decisions_from_mapping(raw_decisions)
+        except InvalidTerms as error:
+            raise ScenarioError(f"{dated} : {error}") from None
+        _refuse(dated, decision_problems(decisions, objectives))
+    return ScenarioAction(on, name, decision, decisions)
+
+
+def _report(
+    fields: dict[str, Any],
+    on: date,
+    dated: str,
+    terms: ContractTerms,
+    objectives: tuple[Objective, ...],
+) -> ObjectivesReport:
+    """The report of a `report_objectives` action, checked as the API checks it; the contract's
+    last year is known only as the scenario runs (a prorogation may push it), here the latest
+    it may be."""
+    if not objectives:
+        raise ScenarioError(f"{dated} : aucun objectif n'est inscrit au contrat : rien à déclarer")
+    exercise, actor = fields.pop("exercise", None), fields.pop("actor")
+    if isinstance(exercise, bool) or not isinstance(exercise, int):
+        raise ScenarioError(f"{dated} : exercise : attendu l'année de l'exercice (ex. 2024)")
+    if not isinstance(actor, str):
+        raise ScenarioError(f"{dated} : actor : attendu un texte")
+    try:
+        report = report_from_mapping(exercise, fields)
+    except InvalidTerms as error:
+        raise ScenarioError(f"{dated} : {error}") from None
+    _refuse(
+        dated,
+        report_problems(report, objectives, terms.effet.year, terms.echeance_max.year, on),
+    )
+    return ObjectivesReport(actor, report)
+
+
+def _refuse(dated: str, problems: list[Problem]) -> None:
+    if problems:
+        raise ScenarioError(f"{dated} : {'; '.join(str(p) for p in problems)}")
 
 
 async def register_search_attributes(client: Client, namespace: str = "default") -> None:
@@ -342,6 +433,18 @@ class LifeSimulator:
         view: ContractView = await handle.query("view", result_type=ContractView)
         return view
 
+    async def projected(self, reference: str, seconds: float = 20) -> ContractRecord:
+        """The contract's record once its workflow has projected it (polling the database, not
+        waiting for time): what the rows of its substance refer to."""
+        async with asyncio.timeout(seconds):
+            while (record := self.record(reference)) is None:
+                await asyncio.sleep(0.02)
+        return record
+
+    def record(self, reference: str) -> ContractRecord | None:
+        with Session(self.engine) as session:
+            return session.get(ContractRecord, reference)
+
     def handle(self, reference: str) -> WorkflowHandle[Any, str]:
         return self.env.client.get_workflow_handle(workflow_id(reference), result_type=str)
 
@@ -355,28 +458,164 @@ async def simulate(
     settings: Settings | None = None,
     on_progress: Callable[[str], None] | None = None,
 ) -> SimulationResult:
-    """Run the scenario to the end of the contract's life and return its dated log."""
-    refused: list[dict[str, Any]] = []
+    """Run the scenario to the end of the contract's life and return its dated log, with the
+    objectives review of the last exercise reported."""
     async with LifeSimulator(settings) as simulator:
-        handle = await simulator.start(scenario.terms, scenario.start, imported=scenario.imported)
-        for action in scenario.actions:
-            await simulator.advance_to(action.on)
-            if on_progress:
-                on_progress(f"{action.on:%d/%m/%Y} : {action.name}")
-            try:
-                await handle.execute_update(action.name, action.decision)
-            except WorkflowUpdateFailedError as error:  # a refused decision is part of the log
-                refused.append(
-                    {
-                        "at": action.on.isoformat(),
-                        "event": "action_refused",
-                        "action": action.name,
-                        "reason": str(error.cause or error),
-                    }
-                )
-        await handle.result()
-        log = simulator.log(scenario.terms.reference)
-        return SimulationResult(log + refused, mails=len(simulator.catcher.caught))
+        return await live(simulator, scenario, on_progress=on_progress)
+
+
+async def live(
+    simulator: LifeSimulator,
+    scenario: Scenario,
+    *,
+    on_progress: Callable[[str], None] | None = None,
+) -> SimulationResult:
+    """`simulate` on a simulator of the caller's, whose database can be read afterwards."""
+    reference = scenario.terms.reference
+    extra: list[dict[str, Any]] = []
+    handle = await simulator.start(scenario.terms, scenario.start, imported=scenario.imported)
+    if scenario.objectives:
+        terms = scenario.terms
+        # As the API does once the contract is listed: version 1, from the terms.
+        await simulator.projected(reference)
+        objectives_store.adopt(
+            simulator.engine,
+            reference,
+            1,
+            terms.signed_on or terms.effet,
+            TERMS_BASIS,
+            scenario.objectives,
+        )
+    for action in scenario.actions:
+        await simulator.advance_to(action.on)
+        if on_progress:
+            on_progress(f"{action.on:%d/%m/%Y} : {action.name}")
+        extra += await _perform(simulator, handle, scenario, action)
+    await handle.result()
+    log = simulator.log(reference) + extra
+    # Dated the last day of the log: the server's clock jumps on once the workflow ends.
+    last_day = max((entry["at"] for entry in log), default=scenario.start.isoformat())
+    review = review_entries(
+        scenario.objectives,
+        objectives_store.reports(simulator.engine, reference),
+        _last_year(simulator, reference),
+        date.fromisoformat(last_day),
+    )
+    return SimulationResult(log, mails=len(simulator.catcher.caught), review=review)
+
+
+async def _perform(
+    simulator: LifeSimulator,
+    handle: WorkflowHandle[Any, str],
+    scenario: Scenario,
+    action: ScenarioAction,
+) -> list[dict[str, Any]]:
+    """Take the action on its day: what the log gains beside the workflow's events, a refusal
+    among them (a refused decision is part of the life)."""
+    if isinstance(action.decision, ObjectivesReport):
+        return await _report_objectives(simulator, handle, scenario, action, action.decision)
+    try:
+        await handle.execute_update(action.name, action.decision)
+    except WorkflowUpdateFailedError as error:
+        return [_refusal(action, str(error.cause or error))]
+    if isinstance(action.decision, RecordDialogue) and action.objective_decisions:
+        held_on = action.decision.held_on
+        objectives_store.record_decisions(
+            simulator.engine,
+            scenario.terms.reference,
+            contract_year_of(scenario.terms, held_on),
+            held_on,
+            action.objective_decisions,
+        )
+        return [_decisions_recorded(action, held_on)]
+    return []
+
+
+async def _report_objectives(
+    simulator: LifeSimulator,
+    handle: WorkflowHandle[Any, str],
+    scenario: Scenario,
+    action: ScenarioAction,
+    decision: ObjectivesReport,
+) -> list[dict[str, Any]]:
+    """What the API does with the gestionnaire's report: checked against the contract as it
+    stands that day, submitted as the annual document it is (when the contract lists one), then
+    stored; refused, it changes nothing."""
+    reference, report = scenario.terms.reference, decision.report
+    current = objectives_store.current(simulator.engine, reference)
+    objectives = current.objectives if current else ()
+    echeance = (await simulator.view(handle)).echeance
+    problems = report_problems(
+        report, objectives, scenario.terms.effet.year, echeance.year, action.on
+    )
+    if problems:
+        return [_refusal(action, "; ".join(str(p) for p in problems))]
+    item = report_item(scenario.terms.rules.annual_document_items)
+    reminded = {deadline.id for deadline in scenario.terms.action_deadlines}
+    statuses = [p for p in report.actions if p.action_id in reminded]
+    # One decision of the workflow, as the API takes it: the annual document it is, and the
+    # actions it reports done or abandoned, no longer reminded.
+    reported = ReportObjectives(
+        decision.actor,
+        report.exercise,
+        item,
+        closed=[p.action_id for p in statuses if p.status in CLOSED_STATUSES],
+        reopened=[p.action_id for p in statuses if p.status not in CLOSED_STATUSES],
+    )
+    try:
+        await handle.execute_update("report_objectives", reported)
+    except WorkflowUpdateFailedError as error:
+        return [_refusal(action, str(error.cause or error))]
+    objectives_store.save_report(simulator.engine, reference, report, action.on, decision.actor)
+    values = sum(1 for value in report.values if value.value is not None)
+    content = (
+        f"{counted(values, 'valeur', 'aucune')} d'indicateur, "
+        f"{counted(len(report.actions), 'action', 'aucune')}"
+    )
+    if item is not None:
+        content += f", transmis avec les documents annuels (« {item} »)"
+    return [
+        {
+            "at": action.on.isoformat(),
+            "event": "objectives_reported",
+            "summary": f"rapport sur les objectifs de l'exercice {report.exercise} "
+            f"enregistré{NBSP}: {content}",
+            "actor": decision.actor,
+            "exercise": report.exercise,
+        }
+    ]
+
+
+def _decisions_recorded(action: ScenarioAction, held_on: date) -> dict[str, Any]:
+    said = [
+        f"objectif {d.objective_id} {DECISION_LABELS[d.decision]}"
+        + (f" ({d.reasons})" if d.reasons else "")
+        for d in action.objective_decisions
+    ]
+    return {
+        "at": action.on.isoformat(),
+        "event": "objective_decisions_recorded",
+        "summary": f"décisions du dialogue du {held_on:%d/%m/%Y} sur les objectifs{NBSP}: "
+        + ", ".join(said),
+        "held_on": held_on.isoformat(),
+        "decisions": {d.objective_id: d.decision.value for d in action.objective_decisions},
+    }
+
+
+def _refusal(action: ScenarioAction, reason: str) -> dict[str, Any]:
+    return {
+        "at": action.on.isoformat(),
+        "event": "action_refused",
+        "action": action.name,
+        "reason": reason,
+    }
+
+
+def _last_year(simulator: LifeSimulator, reference: str) -> int:
+    """The contract's last year as it ended, prorogations included: its final targets' year."""
+    record = simulator.record(reference)
+    assert record is not None, "the workflow projects its contract before it ends"
+    return record.echeance.year
 
 
 def _log(engine: Any, reference: str) -> list[dict[str, Any]]:

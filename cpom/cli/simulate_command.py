@@ -17,7 +17,8 @@ def add_parser(subparsers: Any) -> None:
         "simulate",
         help="simule la vie entière d'un contrat (serveur Temporal à saut de temps)",
         description="Fait vivre un contrat de bout en bout avec le vrai workflow, les vraies "
-        "activités et les vrais gabarits ; imprime le journal daté, un objet JSON par ligne.",
+        "activités et les vrais gabarits ; imprime le journal daté, un objet JSON par ligne, "
+        "puis la revue des objectifs du dernier exercice déclaré.",
     )
     parser.add_argument("scenario", type=Path, help="scénario JSON (termes et actions datées)")
     parser.add_argument("--quiet", action="store_true", help="sans progression sur stderr")
@@ -45,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
 
     progress(f"simulation de {scenario.terms.reference} à partir du {scenario.start:%d/%m/%Y}")
     result = asyncio.run(simulate(scenario, on_progress=progress))
-    for entry in sorted(result.log, key=lambda e: e["at"]):
+    # The review closes the printout: it measures the contract as its life left it.
+    for entry in [*sorted(result.log, key=lambda e: e["at"]), *result.review]:
         print(json.dumps(entry, ensure_ascii=False))
     progress(f"terminé : {len(result.log)} événements, {result.mails} courriels reçus")
     return 0

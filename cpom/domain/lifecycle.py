@@ -266,6 +266,14 @@ def _refuse_if_ended(state: ContractState) -> None:
         raise DecisionRefused(f"le contrat est {PHASE_LABELS[state.phase]} : plus aucune décision")
 
 
+def _refuse_if_ended_early(state: ContractState) -> None:
+    """The annual documents outlive a contract that reached its échéance: those of its last
+    exercise fall due the next spring, and are still reminded, received and examined."""
+    reached_echeance = state.phase in (Phase.ECHUE, Phase.RENOUVELEE)
+    if state.phase in ENDED and (not reached_echeance or state.termination is not None):
+        _refuse_if_ended(state)
+
+
 # Pre-signature ---------------------------------------------------------------------------------
 
 
@@ -355,7 +363,7 @@ def missing_items(state: ContractState, exercise: int) -> list[str]:
 
 
 def check_submit_documents(state: ContractState, exercise: int, items: list[str]) -> None:
-    _refuse_if_ended(state)
+    _refuse_if_ended_early(state)
     first, last = state.terms.effet.year, state.terms.current_echeance.year
     if not first <= exercise <= last:
         raise DecisionRefused(
@@ -406,7 +414,7 @@ def check_report_objectives(
     if item is not None:
         check_submit_documents(state, exercise, [item])
     else:
-        _refuse_if_ended(state)
+        _refuse_if_ended_early(state)
     known = {deadline.id for deadline in state.terms.action_deadlines}
     unknown = [action for action in actions if action not in known]
     if unknown:
@@ -445,7 +453,7 @@ def apply_report_objectives(
 
 
 def check_review_documents(state: ContractState, exercise: int) -> None:
-    _refuse_if_ended(state)
+    _refuse_if_ended_early(state)
     if missing_items(state, exercise) or exercise not in state.submitted:
         raise DecisionRefused(
             f"les documents de l'exercice {exercise} ne sont pas tous reçus : rien à examiner"

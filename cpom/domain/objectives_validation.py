@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+
 from cpom.domain.identifiers import text_problem
-from cpom.domain.objectives import Indicator, Objective
+from cpom.domain.objectives import (
+    Indicator,
+    Objective,
+    ObjectiveDecision,
+    YearlyReport,
+    action_ids,
+    indicator_ids,
+)
 from cpom.domain.terms import ContractTerms
 from cpom.domain.terms_validation import Problem
 
@@ -126,3 +136,51 @@ def objective_problems(objectives: tuple[Objective, ...], terms: ContractTerms) 
             problems += _id_problems(where, indicator.id, indicator_ids, "l'indicateur")
             problems += _indicator_problems(where, indicator, terms)
     return problems
+
+
+def report_problems(
+    report: YearlyReport,
+    objectives: tuple[Objective, ...],
+    first_year: int,
+    last_year: int,
+    day: date,
+) -> list[Problem]:
+    """Why the gestionnaire's report cannot be recorded on `day`: an exercise not begun yet or
+    outside the contract's years (`first_year` to `last_year`), an indicator or an action its
+    objectives do not have. Empty when it can."""
+    problems = []
+    if not first_year <= report.exercise <= day.year:
+        problems.append(
+            Problem(
+                "exercise",
+                f"l'exercice {report.exercise} n'est ni commencé ni couvert par le contrat",
+            )
+        )
+    indicators, actions = indicator_ids(objectives), action_ids(objectives)
+    for value in report.values:
+        if value.indicator_id not in indicators:
+            problems.append(Problem("values", f"indicateur inconnu « {value.indicator_id} »"))
+    for progress in report.actions:
+        if progress.action_id not in actions:
+            problems.append(Problem("actions", f"action inconnue « {progress.action_id} »"))
+    if last_year < report.exercise:
+        problems.append(
+            Problem(
+                "exercise",
+                f"l'exercice {report.exercise} n'est pas couvert par le contrat "
+                f"({first_year} à {last_year})",
+            )
+        )
+    return problems
+
+
+def decision_problems(
+    decisions: Sequence[ObjectiveDecision], objectives: tuple[Objective, ...]
+) -> list[Problem]:
+    """A relevé's decisions on objectives the contract does not have; empty when none."""
+    known = {objective.id for objective in objectives}
+    unknown = [d.objective_id for d in decisions if d.objective_id not in known]
+    if not unknown:
+        return []
+    listed = ", ".join(sorted(known)) or "aucun objectif n'est inscrit au contrat"
+    return [Problem("objective_decisions", f"objectif inconnu {', '.join(unknown)} ({listed})")]

@@ -10,7 +10,6 @@ import tempfile
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,10 +19,22 @@ from hypothesis import strategies as st
 from cpom.cli.main import main
 from cpom.mail_catcher import free_port
 from cpom.settings import ROOT, get_settings
+from cpom.simulation import SimulationResult
 
 EXAMPLES = ROOT / "examples"
 TERMS = tomllib.loads((EXAMPLES / "ille-et-vilaine-sad-2024.toml").read_text(encoding="utf-8"))
-SCENARIO = json.loads((EXAMPLES / "scenario-tacit-prorogation.json").read_text(encoding="utf-8"))
+LIVED = json.loads(
+    (EXAMPLES / "scenario-ille-et-vilaine-objectifs.json").read_text(encoding="utf-8")
+)
+# Its terms with their objectives, and an action of each kind that carries substance: a yearly
+# report, a dialogue with its decisions on the objectives, an approval.
+SCENARIO = {
+    "terms": LIVED["terms"],
+    "actions": [
+        next(a for a in LIVED["actions"] if a["action"] == name)
+        for name in ("report_objectives", "record_dialogue", "approve_releve")
+    ],
+}
 # The example with a value for each kind of field, so that mutations reach every parser.
 RICH_TERMS = {
     **TERMS,
@@ -124,8 +135,8 @@ def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("CPOM_DATABASE_URL", f"sqlite:///{tmp_path / 'cpom.db'}")
     monkeypatch.setenv("CPOM_TEMPORAL_ADDRESS", f"127.0.0.1:{free_port()}")
 
-    async def simulated(scenario: object, on_progress: object) -> SimpleNamespace:
-        return SimpleNamespace(log=[], mails=0)
+    async def simulated(scenario: object, on_progress: object) -> SimulationResult:
+        return SimulationResult([])
 
     monkeypatch.setattr("cpom.simulation.simulate", simulated)
     get_settings.cache_clear()
@@ -209,7 +220,7 @@ def test_the_fuzzed_documents_start_from_valid_ones(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, offline: None
 ) -> None:
     terms, scenario = tmp_path / "termes.json", tmp_path / "scenario.json"
-    terms.write_text(json.dumps(RICH_TERMS, default=str))
+    terms.write_text(json.dumps(RICH_TERMS, default=str))  # the TOML's dates as ISO text
     scenario.write_text(json.dumps(SCENARIO))
     assert run(capsys, "calendar", "--terms", str(terms))[0] == 0
     assert run(capsys, "simulate", "--quiet", str(scenario))[0] == 0

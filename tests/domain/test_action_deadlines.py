@@ -88,9 +88,17 @@ def test_a_report_about_an_action_without_a_due_date_is_refused() -> None:
         life.check_report_objectives(state, 2024, None, ["9.9"])
     with pytest.raises(DecisionRefused, match="n'est pas couvert par le contrat"):
         life.check_report_objectives(state, 2031, "synthese_fiches_objectifs", [])
+    # The last exercise's report comes after the échéance: still received...
     state.phase = Phase.ECHUE
-    with pytest.raises(DecisionRefused):
-        life.check_report_objectives(state, 2024, None, [])
+    life.check_report_objectives(state, 2028, "synthese_fiches_objectifs", [])
+    life.check_report_objectives(state, 2028, None, [])
+    # ...but not after an early end.
+    state.termination = life.Termination(Phase.DENONCEE, date(2026, 3, 1), date(2026, 6, 1), "x")
+    state.phase = Phase.DENONCEE
+    with pytest.raises(DecisionRefused, match="le contrat est dénoncé"):
+        life.check_report_objectives(state, 2025, None, [])
+    with pytest.raises(DecisionRefused, match="le contrat est dénoncé"):
+        life.check_submit_documents(state, 2025, ["rapport_activite"])
 
 
 def test_an_avenant_with_new_objectives_brings_their_due_dates() -> None:

@@ -214,7 +214,6 @@ def test_change_phase_to_the_current_phase_logs_nothing() -> None:
 
 TODAY = date(2029, 2, 1)
 DECISIONS_REFUSED_ONCE_ENDED: dict[str, Callable[[ContractState], None]] = {
-    "submit_documents": lambda s: check_submit_documents(s, 2028, ["rapport_activite"]),
     "record_dialogue": lambda s: check_record_dialogue(s, date(2028, 6, 30), TODAY),
     "request_prorogation": lambda s: check_request_prorogation(s, date(2028, 3, 1), None, TODAY),
     "sign_avenant": lambda s: check_sign_avenant(s, None, TODAY, TODAY),
@@ -236,6 +235,23 @@ DECISIONS_REFUSED_ONCE_ENDED: dict[str, Callable[[ContractState], None]] = {
 def test_an_ended_contract_refuses_every_decision(phase: Phase, label: str, decision: str) -> None:
     state = make_state(phase)
     message = refusal(lambda: DECISIONS_REFUSED_ONCE_ENDED[decision](state))
+    assert message == f"le contrat est {label} : plus aucune décision"
+
+
+@pytest.mark.parametrize("phase", [Phase.ECHUE, Phase.RENOUVELEE])
+def test_the_last_exercises_documents_are_received_after_the_echeance(phase: Phase) -> None:
+    # Due on 30 April after the échéance, reminded then: they must still be received.
+    state = make_state(phase)
+    check_submit_documents(state, 2028, ["rapport_activite"])
+    state.submitted[2028] = list(SAD_ITEMS)
+    check_review_documents(state, 2028)
+
+
+@pytest.mark.parametrize(
+    ("phase", "label"), [(Phase.DENONCEE, "dénoncé"), (Phase.RESILIEE, "résilié")]
+)
+def test_no_document_is_received_after_an_early_end(phase: Phase, label: str) -> None:
+    message = refusal(lambda: check_submit_documents(make_state(phase), 2025, ["rapport_activite"]))
     assert message == f"le contrat est {label} : plus aucune décision"
 
 

@@ -18,6 +18,7 @@ from cpom.domain.objectives import (
     Indicator,
     IndicatorValue,
     Objective,
+    ObjectiveDecision,
     Target,
     YearlyReport,
     action_ids,
@@ -30,14 +31,18 @@ from cpom.domain.objectives import (
     target_for,
     trajectory,
 )
-from cpom.domain.objectives_validation import objective_problems
+from cpom.domain.objectives_validation import (
+    decision_problems,
+    objective_problems,
+    report_problems,
+)
 from cpom.domain.terms_input import (
     contract_from_mapping,
     decisions_from_mapping,
     objectives_from_mapping,
     report_from_mapping,
 )
-from cpom.domain.terms_validation import InvalidTerms
+from cpom.domain.terms_validation import InvalidTerms, Problem
 
 ABSENTEEISM = Indicator(
     "5.1",
@@ -367,3 +372,44 @@ def test_a_report_and_decisions_are_read_with_every_problem_named() -> None:
     with pytest.raises(InvalidTerms) as error:
         decisions_from_mapping([{"objective_id": "1", "decision": "abandonne", "reasons": " "}])
     assert "pour des motifs" in fields_of(error)["objective_decisions[0].reasons"]
+
+
+def test_a_report_fits_its_contract_when_its_exercise_has_begun_and_its_ids_exist() -> None:
+    report = REPORTS[0]
+    assert report_problems(report, OBJECTIVES, 2024, 2028, date(2026, 4, 20)) == []
+    # The exercise in course may be reported, not one to come.
+    assert report_problems(report, OBJECTIVES, 2024, 2028, date(2025, 1, 2)) == []
+    assert report_problems(report, OBJECTIVES, 2024, 2028, date(2024, 12, 31)) == [
+        Problem("exercise", "l'exercice 2025 n'est ni commencé ni couvert par le contrat")
+    ]
+
+
+def test_a_report_is_refused_for_each_unknown_id_and_an_exercise_beyond_the_contract() -> None:
+    report = YearlyReport(
+        2029,
+        (IndicatorValue("1.1", 1), IndicatorValue("9.9", 1)),
+        (ActionProgress("1.1", ActionStatus.DONE), ActionProgress("7.7", ActionStatus.DONE)),
+    )
+    assert report_problems(report, OBJECTIVES, 2024, 2028, date(2030, 4, 1)) == [
+        Problem("values", "indicateur inconnu « 9.9 »"),
+        Problem("actions", "action inconnue « 7.7 »"),
+        Problem("exercise", "l'exercice 2029 n'est pas couvert par le contrat (2024 à 2028)"),
+    ]
+    before = YearlyReport(2023)
+    assert [p.field for p in report_problems(before, OBJECTIVES, 2024, 2028, date(2025, 1, 1))] == [
+        "exercise"
+    ]
+
+
+def test_decisions_name_objectives_of_the_contract() -> None:
+    kept = ObjectiveDecision("1", Decision.MAINTAINED)
+    assert decision_problems([kept], OBJECTIVES) == []
+    unknown = [kept, ObjectiveDecision("4", Decision.ABANDONED, "hors budget")]
+    assert decision_problems(unknown, OBJECTIVES) == [
+        Problem("objective_decisions", "objectif inconnu 4 (1, 5)")
+    ]
+    assert decision_problems([kept], ()) == [
+        Problem(
+            "objective_decisions", "objectif inconnu 1 (aucun objectif n'est inscrit au contrat)"
+        )
+    ]
