@@ -260,12 +260,7 @@ class ContractService:
         return Created(terms.reference, True, state.phase.value)
 
     def _adopt_objectives(self, terms: ContractTerms, objectives: tuple[Objective, ...]) -> None:
-        """The objectives that come with the terms: version 1, written once."""
-        if objectives:
-            adopted_on = terms.signed_on or terms.effet
-            objectives_store.adopt(
-                self.engine, terms.reference, 1, adopted_on, "termes du contrat", objectives
-            )
+        objectives_store.adopt_with_terms(self.engine, terms, objectives)
 
     async def _listed(self, reference: str) -> ContractRecord:
         """The contract whose workflow runs already, once it is listed: a request creating it

@@ -84,7 +84,6 @@ REPORT_OBJECTIVES = "report_objectives"
 DIALOGUE = "record_dialogue"
 ACTIONS = (*DECISIONS, REPORT_OBJECTIVES)
 # The terms' objectives, as the API adopts them when it creates the contract.
-TERMS_BASIS = "termes du contrat"
 
 
 class ScenarioError(ValueError):
@@ -478,14 +477,7 @@ async def live(
         terms = scenario.terms
         # As the API does once the contract is listed: version 1, from the terms.
         await simulator.projected(reference)
-        objectives_store.adopt(
-            simulator.engine,
-            reference,
-            1,
-            terms.signed_on or terms.effet,
-            TERMS_BASIS,
-            scenario.objectives,
-        )
+        objectives_store.adopt_with_terms(simulator.engine, terms, scenario.objectives)
     for action in scenario.actions:
         await simulator.advance_to(action.on)
         if on_progress:
@@ -577,7 +569,7 @@ async def _report_objectives(
     return [
         {
             "at": action.on.isoformat(),
-            "event": "objectives_reported",
+            "event": "objectives_stored",
             "summary": f"rapport sur les objectifs de l'exercice {report.exercise} "
             f"enregistré{NBSP}: {content}",
             "actor": decision.actor,

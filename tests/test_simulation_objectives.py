@@ -125,25 +125,29 @@ def test_the_ille_et_vilaine_contract_lives_five_years_of_objectives(
 
     # Each exercise reported before 30 April N+1, its report stored and submitted as the
     # synthèse des fiches objectifs, the other documents beside it: no relance while in force.
-    assert [r.exercise for r in life.reports] == [2024, 2025, 2026, 2027]
+    # The last exercise's, due the spring after the échéance, is still received then.
+    assert [r.exercise for r in life.reports] == [2024, 2025, 2026, 2027, 2028]
     assert {v.indicator_id: v.value for v in life.reports[-1].values} == {
-        "1.1": 2380,
-        "2.1": 18.3,
-        "3.1": 354500,
-        "5.1": 12.1,
-        "5.2": 53,
+        "1.1": 2610,
+        "2.1": 19.4,
+        "3.1": 361000,
+        "5.1": 12.4,
+        "5.2": 56,
     }
     syntheses = [
         (e["at"], e["exercise"])
         for e in life.of("documents_submitted")
         if e["items"] == "synthese_fiches_objectifs"
     ]
-    assert syntheses == [(f"{y + 1}-04-14", str(y)) for y in range(2024, 2028)]
-    assert [e["exercise"] for e in life.of("objectives_reported")] == [2024, 2025, 2026, 2027]
+    assert syntheses == [(f"{y + 1}-04-14", str(y)) for y in range(2024, 2029)]
+    assert [e["exercise"] for e in life.of("objectives_stored")] == list(range(2024, 2029))
+    assert [e["exercise"] for e in life.of("objectives_reported")] == [
+        str(year) for year in range(2024, 2029)
+    ]
     relances = [
         e["at"] for e in life.of("notice_sent") if e["notice"] == "relance_documents_annuels"
     ]
-    assert all(day >= "2029" for day in relances)
+    assert relances == []
 
     # A dialogue each contract year, a decision on each objective each time.
     decided: dict[int, dict[str, str]] = defaultdict(dict)
@@ -168,7 +172,7 @@ def test_the_ille_et_vilaine_contract_lives_five_years_of_objectives(
 
     head, *objectives = life.review
     assert plain(head["summary"]) == (
-        "Revue des objectifs de l'exercice 2027, le dernier déclaré : "
+        "Revue des objectifs de l'exercice 2028, le dernier déclaré : "
         "3 indicateurs atteints sur 5, 4 actions réalisées sur 5"
     )
     assert [e["objective_id"] for e in objectives] == ["1", "2", "3", "5"]
@@ -180,9 +184,9 @@ def test_the_ille_et_vilaine_contract_lives_five_years_of_objectives(
         "5.2": "atteint",
     }
     absenteeism = objectives[3]["indicators"][0]
-    assert (absenteeism["value"], absenteeism["target"]) == (12.1, 8.75)
+    assert (absenteeism["value"], absenteeism["target"]) == (12.4, 8.0)
     assert plain(absenteeism["summary"]) == (
-        "Taux d'absentéisme (5.1) : 12,1 % en 2027 ; cible 2027 : 8,75 % au plus — non atteint"
+        "Taux d'absentéisme (5.1) : 12,4 % en 2028 ; cible 2028 : 8 % au plus — non atteint"
     )
     assert plain(objectives[1]["summary"]).endswith(
         ": aucun indicateur atteint sur 1 ; 1 action réalisée sur 1"

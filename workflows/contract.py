@@ -90,6 +90,10 @@ IMPORT_BEFORE_DECISIONS = "import-before-decisions"
 # yearly budget cycle. A run begun before keeps law 1; its next run (continue-as-new) moves to the
 # current law without sending late the reminders of days already past.
 CALENDAR_LAW_2 = "calendar-law-2"
+# Patch (2026-12): a decision taken while the last projection ran (the last document of an
+# ended contract, say) is projected before the workflow ends. A run begun before ended without
+# it; the patch is asked only in that case, so runs that never met it replay unchanged.
+PROJECT_BEFORE_END = "project-before-end"
 # A sending lasts at most CPOM_SMTP_TIMEOUT_SECONDS (1 min by default) and heartbeats meanwhile:
 # a dead worker is noticed after the heartbeat timeout, a slow server is waited for.
 NOTICE_START_TO_CLOSE = timedelta(minutes=10)
@@ -170,6 +174,8 @@ class CpomWorkflow:
             upcoming = plan(self.state)
             mail_idle = not self.mail_queue
             if self.state.phase in life.ENDED and not upcoming and mail_idle:
+                if self.changed and workflow.patched(PROJECT_BEFORE_END):
+                    continue  # the loop projects the decision, then ends
                 break
             year = life.contract_year_of(self.state.terms, self.today())
             if mail_idle and (

@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from cpom.db.models import ObjectiveDecisionRecord, ObjectiveSetRecord, ObjectivesReportRecord
 from cpom.domain.objectives import Objective, ObjectiveDecision, YearlyReport
+from cpom.domain.terms import ContractTerms
 
 # Built once per process: the schema of these nested dataclasses is costly to make.
 OBJECTIVES = TypeAdapter(tuple[Objective, ...])
@@ -68,6 +69,16 @@ def adopt(
         )
         session.commit()
     return True
+
+
+def adopt_with_terms(
+    engine: Engine, terms: ContractTerms, objectives: tuple[Objective, ...]
+) -> None:
+    """The objectives that come with the terms: version 1, adopted at signature (or, without
+    its day, at the date of effect), written once."""
+    if objectives:
+        adopted_on = terms.signed_on or terms.effet
+        adopt(engine, terms.reference, 1, adopted_on, "termes du contrat", objectives)
 
 
 def current(engine: Engine, reference: str) -> ObjectiveSet | None:

@@ -551,7 +551,10 @@ def check_approve_releve(state: ContractState, party: Party, authority: str | No
         if co.key in dialogue.approved_by_authorities:
             raise DecisionRefused(f"le relevé de décisions est déjà approuvé par {co.name}")
     elif party in dialogue.approved_by:
-        raise DecisionRefused(f"le relevé de décisions est déjà approuvé par {PARTY_LABELS[party]}")
+        who = PARTY_LABELS[party]
+        if party is Party.AUTORITE and state.terms.co_signatories:
+            who = state.terms.authority.name
+        raise DecisionRefused(f"le relevé de décisions est déjà approuvé par {who}")
 
 
 def apply_approve_releve(
@@ -563,6 +566,8 @@ def apply_approve_releve(
     if co is None:
         dialogue.approved_by.append(party)
         who = PARTY_LABELS[party]
+        if party is Party.AUTORITE and state.terms.co_signatories:
+            who = state.terms.authority.name  # among several, each is named
     else:
         dialogue.approved_by_authorities.append(co.key)
         details["authority"] = co.key

@@ -53,6 +53,10 @@ def releve_documents(state: ContractState) -> list[str]:
 def test_the_releve_is_established_once_every_signatory_has_approved_it() -> None:
     state = with_dialogue()
     life.apply_approve_releve(state, Party.AUTORITE, HELD, AGENT)
+    assert state.events[-1].summary == "relevé de décisions du 20/06/2025 approuvé par ARS Bretagne"
+    assert refusal(lambda: life.check_approve_releve(state, Party.AUTORITE)) == (
+        "le relevé de décisions est déjà approuvé par ARS Bretagne"
+    )
     life.apply_approve_releve(state, Party.GESTIONNAIRE, HELD, AGENT)
     dialogue = state.dialogues[-1]
     assert not life.releve_approved(state.terms, dialogue)
