@@ -32,10 +32,12 @@ COMPTE_ADMINISTRATIF = "CASF art. R. 314-49"
 ERRD = "CASF art. R. 314-232"
 EPRD = "CASF art. R. 314-210"
 # The monthly payment of each sector's funding: the SAD's forfait is paid as its contract says;
-# a dotation globale by twelfths (R. 314-107, with monthly advances while unfixed: R. 314-108).
+# a dotation globale by twelfths on the 20th, or the last working day before it (R. 314-107, with
+# monthly advances while unfixed: R. 314-108); a CPOM's dotation globalisée commune is paid
+# under the same articles (R. 314-43-1).
 FUNDING_LAW = {
     Sector.SAD: "",
-    Sector.ESMS_ARS: "CASF art. R. 314-107",
+    Sector.ESMS_ARS: "CASF art. R. 314-43-1 et R. 314-107",
     Sector.AHI_ETAT: "CASF art. R. 314-107",
 }
 # The yearly tarification act, and the budget proposals of the contradictory procedure.

@@ -15,17 +15,19 @@ from cpom.domain import legal_basis as legal
 from cpom.domain.date_law import Basis, month_length
 from cpom.domain.milestones import Milestone, MilestoneKind, yearly
 from cpom.domain.terms import ContractRules, ContractTerms, DotationSchedule, Sector
-from cpom.domain.working_days import non_working_reason
+from cpom.domain.working_days import non_working_reason, previous_working_day
 
 # What the monthly payment is, in each sector's words.
 FUNDING_RULES = {
     Sector.SAD: "versement mensuel, à terme à échoir, du douzième du forfait global annuel "
     "(APA), après le {day} du mois",
     Sector.ESMS_ARS: "versement mensuel du douzième de la dotation globalisée commune, le {day} "
-    "du mois",
+    "du mois ou, s'il n'est pas ouvré, le dernier jour ouvré qui le précède",
     Sector.AHI_ETAT: "versement mensuel du douzième de la dotation globale de financement, le "
-    "{day} du mois",
+    "{day} du mois ou, s'il n'est pas ouvré, le dernier jour ouvré qui le précède",
 }
+# A dotation globale is paid the last working day before a 20th that is not one (R. 314-107).
+_PAID_BEFORE_DAY_OFF = frozenset({Sector.ESMS_ARS, Sector.AHI_ETAT})
 _FUNDING_SOURCE = {
     Sector.SAD: "seed 001 L231 ; cpom-rules T47, A29",
     Sector.ESMS_ARS: "seed 003 L228-229 (DGC)",
@@ -63,9 +65,11 @@ def _monthly(
     *,
     month_after: bool = False,
     deadline_to_act: bool = False,
+    paid_before_day_off: bool = False,
 ) -> list[Milestone]:
     """One milestone a month; a deadline to act says when it falls on a day off (it is not
-    moved: it is counted from no event), a payment does not."""
+    moved: it is counted from no event); a payment the law brings forward to the last working
+    day before a day off is shown on that day."""
     territory = terms.authority.territory
     milestones = []
     for year, month in months:
@@ -79,6 +83,16 @@ def _monthly(
             continue
         day_off = non_working_reason(territory, on) if deadline_to_act else None
         basis = _basis(rule, source, law, day_off)
+        if paid_before_day_off and (reason := non_working_reason(territory, on)) is not None:
+            # Never before the contract takes effect.
+            paid = max(previous_working_day(territory, on), terms.effet)
+            basis = _basis(
+                f"{rule} ; le {on:%d/%m/%Y} ({reason}) n'est pas ouvré : versement le "
+                f"{paid:%d/%m/%Y}",
+                source,
+                law,
+            )
+            on = paid
         milestones.append(Milestone(on, kind, hard, basis, None, year))
     return milestones
 
@@ -210,6 +224,7 @@ def money_milestones(
             _FUNDING_SOURCE[terms.sector],
             legal.cite(finances, legal.FUNDING_LAW[terms.sector]),
             window,
+            paid_before_day_off=terms.sector in _PAID_BEFORE_DAY_OFF,
         )
     if rules.monthly_activity_report_day is not None:
         day = rules.monthly_activity_report_day

@@ -195,8 +195,9 @@ ESMS_ARS = Preset(
         ),
         PresetNote(
             ("funding_paid_monthly", "monthly_payment_day"),
-            "Dotation globalisée commune versée chaque mois, par douzième.",
-            "CASF art. R. 314-107",
+            "Dotation globalisée commune versée chaque mois, par douzième, le 20 ou le dernier "
+            "jour ouvré qui le précède.",
+            "CASF art. R. 314-43-1 et R. 314-107",
             "seed 003 L228",
         ),
         PresetNote(
@@ -288,7 +289,7 @@ AHI_ETAT = Preset(
         PresetNote(
             ("tarification_due", "funding_paid_monthly", "monthly_payment_day"),
             "Arrêté annuel fixant la dotation globale de financement (date cible au 30 juin), "
-            "versée chaque mois par douzième.",
+            "versée chaque mois par douzième, le 20 ou le dernier jour ouvré qui le précède.",
             "point III du CPOM ; CASF art. R. 314-36 et R. 314-107",
             "seed 004 L1152",
         ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from holidays.countries.france import France
@@ -54,3 +54,10 @@ def non_working_reason(territory: str, day: date) -> str | None:
 
 def is_working_day(territory: str, day: date) -> bool:
     return non_working_reason(territory, day) is None
+
+
+def previous_working_day(territory: str, day: date) -> date:
+    """`day` if it is a working day in `territory`, else the last working day before it."""
+    while not is_working_day(territory, day):
+        day -= timedelta(days=1)
+    return day

@@ -304,3 +304,35 @@ def test_readers_get_the_monthly_steps_of_the_current_contract_year_and_its_marg
     assert len(everything) == 60
     # No timer waits on a payment: the plan is built without them.
     assert not [p for p in plan(state) if "versement" in p.key]
+
+
+class TestDotationGlobaleOnTheTwentieth:
+    """CASF art. R. 314-107 (and R. 314-43-1 for a dotation globalisée commune): the twelfth is
+    paid on the 20th or, when it is not a working day, on the last working day before it."""
+
+    def test_a_twentieth_that_is_not_worked_is_paid_the_working_day_before(self) -> None:
+        calendar = build_calendar(make_terms(sector=Sector.AHI_ETAT, territory="69"))
+        payments = {m.day.replace(day=1): m for m in calendar.of_kind(K.FUNDING_PAYMENT)}
+        # 20/01/2024 is a Saturday, 20/10/2024 a Sunday, 20/05/2024 is Whit Monday.
+        assert payments[date(2024, 1, 1)].day == date(2024, 1, 19)
+        assert payments[date(2024, 10, 1)].day == date(2024, 10, 18)
+        assert payments[date(2024, 5, 1)].day == date(2024, 5, 17)
+        assert payments[date(2024, 2, 1)].day == date(2024, 2, 20)
+        moved = payments[date(2024, 5, 1)].basis
+        assert moved.rule.endswith(
+            "; le 20/05/2024 (jour férié : Lundi de Pentecôte) n'est pas ouvré : versement le "
+            "17/05/2024"
+        )
+        assert moved.law == "point III du CPOM ; CASF art. R. 314-107"
+
+    def test_a_dotation_globalisee_commune_too_but_never_before_the_effect(self) -> None:
+        # Effect on Saturday 20/01/2024: the first twelfth is paid that day, not the day before.
+        calendar = build_calendar(
+            make_terms(sector=Sector.ESMS_ARS, territory="44", effet=date(2024, 1, 20))
+        )
+        first, second = calendar.of_kind(K.FUNDING_PAYMENT)[:2]
+        assert (first.day, second.day) == (date(2024, 1, 20), date(2024, 2, 20))
+        assert first.basis.law.endswith("CASF art. R. 314-43-1 et R. 314-107")
+
+    def test_the_sad_forfait_paid_after_the_20th_does_not_move(self) -> None:
+        assert days(K.FUNDING_PAYMENT)[0] == date(2024, 1, 20)
