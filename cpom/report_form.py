@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from cpom.domain.objectives import ACTION_STATUS_LABELS, ActionStatus
+from cpom.domain.objectives import ACTION_STATUS_LABELS, ActionStatus, YearlyReport
 from cpom.domain.terms import ContractTerms
+from cpom.french_numbers import french_number as written
 
 VALUE, STATUS = "valeur:", "etat:"
 # Spaces people put between thousands: plain, no-break, narrow no-break.
@@ -64,20 +65,41 @@ def report_from_form(posted: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
     return exercise, {"values": values, "actions": actions}
 
 
+def _typed(reports: list[YearlyReport], exercise: int) -> dict[str, str]:
+    """The form's fields as the exercise's report already holds them."""
+    report = next((r for r in reports if r.exercise == exercise), None)
+    if report is None:
+        return {}
+    typed = {
+        f"{VALUE}{v.indicator_id}": written(v.value, 6)
+        for v in report.values
+        if v.value is not None
+    }
+    typed.update({f"{STATUS}{a.action_id}": a.status.value for a in report.actions})
+    return typed
+
+
 def report_form_context(
-    form: ReportForm | None, allowed: bool, terms: ContractTerms, today: date
+    form: ReportForm | None,
+    allowed: bool,
+    terms: ContractTerms,
+    today: date,
+    reports: list[YearlyReport],
 ) -> dict[str, Any] | None:
-    """What the form shows, or None for who may not report or before the first exercise."""
+    """What the form shows, or None for who may not report or before the first exercise. A new
+    form shows what was already reported for the exercise it proposes, to be corrected."""
     last = min(today.year, terms.current_echeance.year)
     years = list(range(terms.effet.year, last + 1))
     if not allowed or not years:
         return None
-    form = form or ReportForm()
     default = today.year - 1 if today.year - 1 in years else years[-1]
+    if form is None:
+        form = ReportForm(exercise=default, typed=_typed(reports, default))
     return {
         "years": years,
         "exercise": form.exercise or default,
         "typed": form.typed,
+        "prefilled": bool(form.typed) and form.error is None,
         "error": form.error,
         "statuses": [(status.value, ACTION_STATUS_LABELS[status]) for status in ActionStatus],
         "value_prefix": VALUE,

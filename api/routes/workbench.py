@@ -316,6 +316,7 @@ def render_contract_page(
     ]
     forms = []
     current = objectives_store.current(service.engine, reference)
+    reports = objectives_store.reports(service.engine, reference)
     objectives = tuple((o.id, o.title) for o in current.objectives) if current else ()
     for form in allowed_forms(
         principal, record.gestionnaire_siren, Phase(record.phase), agenda, terms
@@ -364,14 +365,13 @@ def render_contract_page(
         events=service.events(reference),
         overdue=record.overdue_since is not None and record.overdue_since < day,
         **attachments_context(attachments, principal, record, query or {}),
-        **page_context(
-            terms,
-            objectives_store.current(service.engine, reference),
-            objectives_store.reports(service.engine, reference),
-            day,
-        ),
+        **page_context(terms, current, reports, day),
         report=report_form_context(
-            report, principal.may_act("submit_documents", record.gestionnaire_siren), terms, day
+            report,
+            principal.may_act("submit_documents", record.gestionnaire_siren),
+            terms,
+            day,
+            reports,
         ),
     )
 

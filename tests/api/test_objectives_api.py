@@ -340,6 +340,13 @@ async def test_the_gestionnaire_reports_through_the_page_form_in_french_numbers(
         {"indicator_id": "3.1", "value": 312000.0, "comment": ""},
     ]
     assert report["actions"] == [{"action_id": "5.2", "status": "en_cours", "comment": ""}]
+    # The form then shows the exercise's report, to be corrected.
+    page = html.unescape(
+        (await stack.http.get(f"/tableau/contrats/{REFERENCE}", headers=browser)).text
+    )
+    assert f"le formulaire reprend celle de l'exercice {exercise}" in page
+    assert 'name="valeur:3.1" value="312\u202f000"' in page
+    assert '<option value="en_cours" selected>' in page
     # A supervisor sees no form and may not post one.
     supervisor = stack.signed_in("superviseur")
     page = await stack.http.get(f"/tableau/contrats/{REFERENCE}", headers=supervisor)
