@@ -617,6 +617,7 @@ def _releve_approvals(
 ) -> list[AgendaItem]:
     """Each party's approval of each relevé; only the last dialogue's may still be given."""
     rules = state.terms.rules
+    approvers = "chacun des signataires" if state.terms.co_signatories else "les deux parties"
     items = []
     last = state.dialogues[-1] if state.dialogues else None
     for dialogue in state.dialogues:
@@ -646,7 +647,7 @@ def _releve_approvals(
                         f"{fr(dialogue.held_on)} par {who}",
                         hard=False,
                         basis=Basis(
-                            "relevé de décisions validé par les deux parties après chaque "
+                            f"relevé de décisions validé par {approvers} après chaque "
                             f"dialogue de gestion, rappel {rules.releve_reminder_days} jours "
                             "après la date cible",
                             "seed 000 L368 ; seed 002 L590 ; seed 001 L355",

@@ -68,6 +68,7 @@ def test_the_releve_is_established_once_every_signatory_has_approved_it() -> Non
     assert awaited.done_on is None
     assert awaited.waiting_for is Party.AUTORITE
     assert items[f"releve:{held}:autorite"].label.endswith("par ARS Bretagne")
+    assert awaited.basis.rule.startswith("relevé de décisions validé par chacun des signataires")
     assert items[f"releve:{held}:autorite"].done_on == HELD
     life.check_approve_releve(state, Party.AUTORITE, "cd35")
     life.apply_approve_releve(state, Party.AUTORITE, HELD, AGENT, "cd35")
