@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from cpom import idempotency
 from cpom.domain.objectives import ACTION_STATUS_LABELS, ActionStatus, YearlyReport
 from cpom.domain.terms import ContractTerms
 from cpom.french_numbers import french_number as written
@@ -100,6 +101,8 @@ def report_form_context(
         "exercise": form.exercise or default,
         "typed": form.typed,
         "prefilled": bool(form.typed) and form.error is None,
+        # A new key for each form shown: the same form sent twice is recorded once.
+        "key": idempotency.new_key(),
         "error": form.error,
         "statuses": [(status.value, ACTION_STATUS_LABELS[status]) for status in ActionStatus],
         "value_prefix": VALUE,

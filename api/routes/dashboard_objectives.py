@@ -3,10 +3,8 @@ yearly review downloaded for the dialogue de gestion."""
 
 import asyncio
 from typing import Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
 
 from api.csrf import check_csrf
 from api.deps import ServiceDep
@@ -14,7 +12,13 @@ from api.routes.attachments import AttachmentsDep
 from api.routes.contracts import readable_record
 from api.routes.dashboard import LOGIN, signed_in
 from api.routes.objectives import review_file
-from api.routes.workbench import FLASH, KEY, Token, form_text, render_contract_page
+from api.routes.workbench import (
+    KEY,
+    Token,
+    back_to_contract,
+    form_text,
+    render_contract_page,
+)
 from cpom import idempotency
 from cpom.idempotency import KeyReused
 from cpom.objectives_service import ObjectivesService
@@ -71,12 +75,8 @@ async def report_on_objectives(
     except (ActionRefused, ServiceUnavailable, KeyReused) as error:
         state.error = str(error)
     else:
-        response = RedirectResponse(f"/tableau/contrats/{quote(reference)}#objectifs", 303)
         message = f"Déclaration de l'exercice {exercise} enregistrée."
-        response.set_cookie(
-            FLASH, quote(message), max_age=60, path="/tableau", httponly=True, samesite="strict"
-        )
-        return response
+        return back_to_contract(reference, "objectifs", message)
     return await asyncio.to_thread(
         render_contract_page,
         service,

@@ -258,11 +258,7 @@ async def take_decision(
             )
             if kept is not None:
                 message += f" Pièce jointe : {kept.filename}."
-        response = RedirectResponse(f"/tableau/contrats/{quote(reference)}#agenda", 303)
-        response.set_cookie(
-            FLASH, quote(message), max_age=60, path="/tableau", httponly=True, samesite="strict"
-        )
-        return response
+        return back_to_contract(reference, "agenda", message)
     # A refused form comes back with a new key; a pending one keeps its key, so that sending it
     # again gets the decision's outcome and never takes it twice.
     posted[KEY] = [key] if pending else []
@@ -276,6 +272,15 @@ async def take_decision(
         {action: state},
         status_code=503 if pending else 409,
     )
+
+
+def back_to_contract(reference: str, anchor: str, message: str) -> RedirectResponse:
+    """To the contract's page, at `anchor`, with `message` shown once (a short-lived cookie)."""
+    response = RedirectResponse(f"/tableau/contrats/{quote(reference)}#{anchor}", 303)
+    response.set_cookie(
+        FLASH, quote(message), max_age=60, path="/tableau", httponly=True, samesite="strict"
+    )
+    return response
 
 
 def form_text(value: Any) -> str:

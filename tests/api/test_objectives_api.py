@@ -6,6 +6,7 @@ French and changes nothing."""
 
 import html
 import io
+import re
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -347,6 +348,25 @@ async def test_the_gestionnaire_reports_through_the_page_form_in_french_numbers(
     assert f"le formulaire reprend celle de l'exercice {exercise}" in page
     assert 'name="valeur:3.1" value="312\u202f000"' in page
     assert '<option value="en_cours" selected>' in page
+    # The same form sent twice (a double click) is recorded once.
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    assert key is not None
+    for _ in range(2):
+        again = await stack.http.post(
+            form,
+            data={
+                "exercise": str(exercise),
+                "valeur:5.1": "10,5",
+                "valeur:3.1": "312\u202f000",
+                "etat:5.2": "en_cours",
+                "csrf": csrf,
+                "idempotency_key": key.group(1),
+            },
+            headers=browser,
+        )
+        assert again.status_code == 303
+    detail = (await stack.http.get(URL)).json()
+    assert len([e for e in detail["events"] if e["kind"] == "objectives_reported"]) == 2
     # A supervisor sees no form and may not post one.
     supervisor = stack.signed_in("superviseur")
     page = await stack.http.get(f"/tableau/contrats/{REFERENCE}", headers=supervisor)
