@@ -342,14 +342,14 @@ async def test_the_gestionnaire_reports_through_the_page_form_in_french_numbers(
     ]
     assert report["actions"] == [{"action_id": "5.2", "status": "en_cours", "comment": ""}]
     # The form then shows the exercise's report, to be corrected.
-    page = html.unescape(
+    shown = html.unescape(
         (await stack.http.get(f"/tableau/contrats/{REFERENCE}", headers=browser)).text
     )
-    assert f"le formulaire reprend celle de l'exercice {exercise}" in page
-    assert 'name="valeur:3.1" value="312\u202f000"' in page
-    assert '<option value="en_cours" selected>' in page
+    assert f"le formulaire reprend celle de l'exercice {exercise}" in shown
+    assert 'name="valeur:3.1" value="312\u202f000"' in shown
+    assert '<option value="en_cours" selected>' in shown
     # The same form sent twice (a double click) is recorded once.
-    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', shown)
     assert key is not None
     for _ in range(2):
         again = await stack.http.post(

@@ -127,10 +127,10 @@ def test_a_prorogation_waits_for_the_accord_of_every_authority() -> None:
     assert refusal(
         lambda: life.check_answer_prorogation(state, None, date(2027, 10, 12), date(2027, 10, 12))
     ) == ("ARS Bretagne a déjà accepté la prorogation")
-    answers = {
+    answered = {
         i.label: i for i in live_agenda(state, date(2027, 10, 12)) if i.kind == "signatory_answer"
     }
-    ars = answers["Réponse à la demande de prorogation par ARS Bretagne"]
+    ars = answered["Réponse à la demande de prorogation par ARS Bretagne"]
     assert (ars.done_on, ars.done_by, ars.waiting_for) == (date(2027, 10, 11), AGENT, None)
     life.check_answer_prorogation(
         state, Party.AUTORITE, date(2027, 10, 13), date(2027, 10, 13), "cd35"
