@@ -6,7 +6,6 @@ from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 
-from api.csrf import check_csrf
 from api.deps import ServiceDep
 from api.routes.attachments import AttachmentsDep
 from api.routes.contracts import readable_record
@@ -16,6 +15,7 @@ from api.routes.workbench import (
     KEY,
     Token,
     back_to_contract,
+    form_posted,
     form_text,
     render_contract_page,
 )
@@ -37,13 +37,11 @@ async def report_on_objectives(
     cpom_jeton: Token = None,
 ) -> Response:
     """The gestionnaire's yearly report on the objectives, typed in the contract page's form."""
-    session = signed_in(service, cpom_jeton)
-    if session is None:
+    posted_form = await form_posted(request, service, cpom_jeton, reference)
+    if posted_form is None:
         return LOGIN
-    form = await request.form()
-    check_csrf(session.token, form_text(form.get("csrf")))
+    session, form, record = posted_form
     principal = session.principal
-    record = await asyncio.to_thread(readable_record, service, principal, reference)
     posted = {name: form_text(form.get(name)) for name in form if name != "csrf"}
     state = ReportForm(typed=posted)
     if not principal.may_act("submit_documents", record.gestionnaire_siren):

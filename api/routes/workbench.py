@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote, urlencode
 
 from fastapi import APIRouter, Cookie, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from api.csrf import check_csrf
 from api.decision_forms import (
@@ -43,6 +43,7 @@ from cpom.access import Role
 from cpom.attachments import AttachmentRefused, Attachments
 from cpom.calendar_export import ROUTINE_VALUES
 from cpom.db import objectives_store
+from cpom.db.models import ContractRecord
 from cpom.domain.lifecycle import PARTY_OF, Phase
 from cpom.domain.live_agenda import (
     PARTY_LABELS,
@@ -202,13 +203,11 @@ async def take_decision(
     attachments: AttachmentsDep,
     cpom_jeton: Token = None,
 ) -> Response:
-    session = signed_in(service, cpom_jeton)
-    if session is None:
+    posted_form = await form_posted(request, service, cpom_jeton, reference)
+    if posted_form is None:
         return LOGIN
-    form = await request.form()
-    check_csrf(session.token, form_text(form.get("csrf")))
+    session, form, record = posted_form
     principal = session.principal
-    record = await asyncio.to_thread(readable_record, service, principal, reference)
     decision_form = FORMS.get(action)
     if decision_form is None or not principal.may_act(action, record.gestionnaire_siren):
         return await asyncio.to_thread(
@@ -272,6 +271,20 @@ async def take_decision(
         {action: state},
         status_code=503 if pending else 409,
     )
+
+
+async def form_posted(
+    request: Request, service: ContractService, cookie: str | None, reference: str
+) -> tuple[DashboardSession, FormData, ContractRecord] | None:
+    """A form posted on a contract's page: who sent it (None when not signed in), checked
+    against forgery, and the contract if they may read it."""
+    session = signed_in(service, cookie)
+    if session is None:
+        return None
+    form = await request.form()
+    check_csrf(session.token, form_text(form.get("csrf")))
+    record = await asyncio.to_thread(readable_record, service, session.principal, reference)
+    return session, form, record
 
 
 def back_to_contract(reference: str, anchor: str, message: str) -> RedirectResponse:
