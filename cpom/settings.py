@@ -50,6 +50,36 @@ class Settings(BaseSettings):
         "au-delà, l'API répond 503 avec Retry-After et la clé d'idempotence à renvoyer",
     )
 
+    # Worker capacity on one machine (issue 12): contracts kept in memory between their wakes,
+    # processes polling the same task queue (one Python process uses one core at most), and
+    # the tasks each takes at once.
+    max_cached_workflows: int = Field(
+        default=1000,
+        ge=0,
+        le=1_000_000,
+        description="contrats gardés en mémoire par chaque worker entre deux réveils ; au-delà, "
+        "un contrat réveillé rejoue son historique",
+    )
+    worker_processes: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="processus worker lancés par cpom up sur la même file de tâches",
+    )
+    max_concurrent_workflow_tasks: int = Field(
+        default=100,
+        ge=2,
+        le=10_000,
+        description="tâches de workflow traitées en même temps par chaque worker",
+    )
+    max_concurrent_activities: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="activités (avis, documents, projections) exécutées en même temps par chaque "
+        "worker",
+    )
+
     smtp_host: str = Field(default="localhost", description="serveur SMTP qui envoie les avis")
     smtp_port: int = Field(
         default=2525, description="port SMTP ; avec cpom up, port du serveur de courrier local"

@@ -273,10 +273,13 @@ class Stack:
             f"journal : {temporal_log(settings)}",
         )
 
-        # The worker runs in its own process: workflow work never slows the API down.
-        worker = Supervisor("worker", [sys.executable, "-m", "cpom.worker"], _step)
-        self.watched[worker.start()] = ("le worker s'est arrêté", "")
-        self.cleanup.push_async_callback(worker.stop)
+        # Workers run in processes of their own: workflow work never slows the API down, and
+        # several of them (CPOM_WORKER_PROCESSES) use several cores on one task queue.
+        for number in range(1, settings.worker_processes + 1):
+            name = "worker" if settings.worker_processes == 1 else f"worker {number}"
+            worker = Supervisor(name, [sys.executable, "-m", "cpom.worker"], _step)
+            self.watched[worker.start()] = (f"le {name} s'est arrêté", "")
+            self.cleanup.push_async_callback(worker.stop)
 
         sock = _listening(
             "API et tableau de bord",

@@ -52,8 +52,10 @@ def build_worker(
     *,
     mailer: SmtpMailer | None = None,
     workflow_failure_exception_types: Sequence[type[BaseException]] = (),
-    max_cached_workflows: int = 1000,
+    max_cached_workflows: int | None = None,
 ) -> Worker:
+    """The worker of the task queue, its capacity from the settings (`max_cached_workflows`
+    overrides the setting, for tests that want evictions)."""
     renderer = Renderer(settings.templates_dir)
     mail = MailActivities(
         engine,
@@ -77,7 +79,11 @@ def build_worker(
             renegotiation.open_renegotiation,
         ],
         workflow_failure_exception_types=workflow_failure_exception_types,
-        max_cached_workflows=max_cached_workflows,
+        max_cached_workflows=(
+            settings.max_cached_workflows if max_cached_workflows is None else max_cached_workflows
+        ),
+        max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+        max_concurrent_activities=settings.max_concurrent_activities,
     )
 
 

@@ -76,6 +76,22 @@ def test_a_killed_worker_comes_back_and_takes_decisions(tmp_path: Path) -> None:
     assert "▸ arrêté" in log.read_text()  # SIGTERM stops as Ctrl-C does, with status 0
 
 
+def test_several_workers_share_the_task_queue(tmp_path: Path) -> None:
+    env = {**isolated_env(tmp_path / "data", "cpom-workers"), "CPOM_WORKER_PROCESSES": "2"}
+    log = tmp_path / "up.log"
+    with cpom_up(env, log):
+        first, second = started_pids(log, r"worker \d démarré")
+        assert running(first)
+        assert running(second)
+        # One of them killed, the other takes the decisions meanwhile; the first comes back.
+        os.kill(first, signal.SIGKILL)
+        cpom(env, *AGENT)
+        assert "DEMO-44-ESMS (esms-ars) : créé" in cpom(env, "demo")
+        wait_for(lambda: len(started_pids(log, "worker 1 démarré")) == 2, log)
+        assert "le worker 1 s'est arrêté (code -9, signal SIGKILL)" in log.read_text()
+        assert running(second)
+
+
 def test_up_killed_leaves_no_process_and_no_port_behind(tmp_path: Path) -> None:
     env = isolated_env(tmp_path / "data", "cpom-orphans")
     log = tmp_path / "up.log"
