@@ -12,7 +12,7 @@ from typing import Any
 from cpom import idempotency
 from cpom.domain.objectives import ACTION_STATUS_LABELS, ActionStatus, YearlyReport
 from cpom.domain.terms import ContractTerms
-from cpom.french_numbers import french_number as written
+from cpom.french_numbers import french_number
 
 VALUE, STATUS = "valeur:", "etat:"
 # Spaces people put between thousands: plain, no-break, narrow no-break.
@@ -35,7 +35,7 @@ class ReportForm:
     error: list[str] | str | None = None
 
 
-def french_number(text: str) -> float:
+def parse_number(text: str) -> float:
     """« 1 234,5 » or « 1234.5 » as a number; ValueError in French otherwise."""
     compact = _THOUSANDS.sub("", text.strip())
     if not _NUMBER.fullmatch(compact):
@@ -56,7 +56,7 @@ def report_from_form(posted: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
         if name.startswith(VALUE) and text.strip():
             indicator = name.removeprefix(VALUE)
             try:
-                values.append({"indicator_id": indicator, "value": french_number(text)})
+                values.append({"indicator_id": indicator, "value": parse_number(text)})
             except ValueError as error:
                 problems.append(f"indicateur {indicator} : {error}")
         elif name.startswith(STATUS) and text:
@@ -72,7 +72,7 @@ def _typed(reports: list[YearlyReport], exercise: int) -> dict[str, str]:
     if report is None:
         return {}
     typed = {
-        f"{VALUE}{v.indicator_id}": written(v.value, 6)
+        f"{VALUE}{v.indicator_id}": french_number(v.value, 6)
         for v in report.values
         if v.value is not None
     }

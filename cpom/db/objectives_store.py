@@ -82,13 +82,8 @@ def adopt_with_terms(
 
 
 def current(engine: Engine, reference: str) -> ObjectiveSet | None:
-    with Session(engine) as session:
-        record = session.exec(
-            select(ObjectiveSetRecord)
-            .where(ObjectiveSetRecord.reference == reference)
-            .order_by(col(ObjectiveSetRecord.version).desc())
-        ).first()
-    return None if record is None else _set_of(record)
+    with engine.connect() as connection:
+        return current_in(connection, reference)
 
 
 def history(engine: Engine, reference: str) -> list[ObjectiveSet]:

@@ -542,18 +542,24 @@ def releve_approved(terms: ContractTerms, dialogue: Dialogue) -> bool:
     )
 
 
+def signatory_name(state: ContractState, party: Party, co: Authority | None) -> str:
+    """How a decision names who took it: « le gestionnaire », « l'autorité »; among several
+    signing authorities, each by its name."""
+    if co is not None:
+        return co.name
+    if party is Party.AUTORITE and state.terms.co_signatories:
+        return state.terms.authority.name
+    return PARTY_LABELS[party]
+
+
 def check_approve_releve(state: ContractState, party: Party, authority: str | None = None) -> None:
     if not state.dialogues:
         raise DecisionRefused("aucun dialogue de gestion enregistré : rien à approuver")
     dialogue = state.dialogues[-1]
     co = co_signatory(state, party, authority)
-    if co is not None:
-        if co.key in dialogue.approved_by_authorities:
-            raise DecisionRefused(f"le relevé de décisions est déjà approuvé par {co.name}")
-    elif party in dialogue.approved_by:
-        who = PARTY_LABELS[party]
-        if party is Party.AUTORITE and state.terms.co_signatories:
-            who = state.terms.authority.name
+    approved = co.key in dialogue.approved_by_authorities if co else party in dialogue.approved_by
+    if approved:
+        who = signatory_name(state, party, co)
         raise DecisionRefused(f"le relevé de décisions est déjà approuvé par {who}")
 
 
@@ -565,19 +571,16 @@ def apply_approve_releve(
     details = {"party": party.value}
     if co is None:
         dialogue.approved_by.append(party)
-        who = PARTY_LABELS[party]
-        if party is Party.AUTORITE and state.terms.co_signatories:
-            who = state.terms.authority.name  # among several, each is named
     else:
         dialogue.approved_by_authorities.append(co.key)
         details["authority"] = co.key
-        who = co.name
     log(
         state,
         Event(
             today,
             "releve_approved",
-            f"relevé de décisions du {dialogue.held_on:%d/%m/%Y} approuvé par {who}",
+            f"relevé de décisions du {dialogue.held_on:%d/%m/%Y} approuvé par "
+            f"{signatory_name(state, party, co)}",
             actor,
             details,
         ),
@@ -678,9 +681,7 @@ def check_answer_prorogation(
     co = co_signatory(state, party, authority)
     key = co.key if co else state.terms.authority.key
     if party is Party.AUTORITE and key in pending.accepted_by:
-        raise DecisionRefused(
-            f"{co.name if co else state.terms.authority.name} a déjà accepté la prorogation"
-        )
+        raise DecisionRefused(f"{signatory_name(state, party, co)} a déjà accepté la prorogation")
     if received_on > today:
         raise DecisionRefused(f"la réception du {received_on:%d/%m/%Y} est dans le futur")
     if received_on < pending.received_on:
@@ -715,7 +716,7 @@ def apply_answer_prorogation(
     party = answering_party(pending.requested_by, answered_by)
     co = co_signatory(state, party, authority)
     several = party is Party.AUTORITE and bool(state.terms.co_signatories)
-    who = (co.name if co else state.terms.authority.name) if several else PARTY_LABELS[party]
+    who = signatory_name(state, party, co)
     details = {"answered_by": party.value}
     if several:
         details["authority"] = co.key if co else state.terms.authority.key
