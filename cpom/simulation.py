@@ -14,6 +14,7 @@ ends with the review of the last exercise reported.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import shutil
@@ -36,12 +37,12 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from cpom import search_attributes
+from cpom.converter import data_converter
 from cpom.db import objectives_store
 from cpom.db.engine import make_engine
 from cpom.db.models import ContractRecord, EventRecord, NoticeRecord
@@ -240,9 +241,13 @@ async def register_search_attributes(client: Client, namespace: str = "default")
     )
 
 
+# Bound on each step of stopping a simulation (the worker, then the server).
+STOP_SECONDS = 20
+
+
 async def start_dev_server_time_skipping() -> WorkflowEnvironment:
     return await WorkflowEnvironment.start_time_skipping_v2(
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         dev_server_existing_path=shutil.which("temporal")
         or str(Path(__file__).resolve().parent.parent / ".venv/bin/temporal"),
         search_attributes=list(search_attributes.ALL),
@@ -270,7 +275,7 @@ async def start_time_skipping() -> WorkflowEnvironment:
         runtime=quiet_runtime(),
         test_server_existing_path=shutil.which("temporal-test-server")
         or str(Path(__file__).resolve().parent.parent / ".venv/bin/temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
     )
 
 
@@ -325,8 +330,15 @@ class LifeSimulator:
 
     async def __aexit__(self, *_: object) -> None:
         try:
-            await self.stop_worker()
-            await self.env.shutdown()
+            # A worker stops once its polls return; a server slow to release one must not hold
+            # the simulation (or a test's teardown) for ever: past the bound, it is shut down
+            # under the worker.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(STOP_SECONDS):
+                    await self.stop_worker()
+            self._worker = None
+            async with asyncio.timeout(STOP_SECONDS):
+                await self.env.shutdown()
         finally:
             self.catcher.stop()
             self.engine.dispose()

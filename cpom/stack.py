@@ -37,12 +37,12 @@ import uvicorn
 from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.main import create_app
 from cpom import child_processes, search_attributes
 from cpom.child_processes import describe_exit, port_problem
 from cpom.cli.input_files import os_reason
+from cpom.converter import data_converter
 from cpom.db.engine import make_engine
 from cpom.db.models import CaughtMailRecord
 from cpom.mail_catcher import CaughtMail, MailCatcher
@@ -199,7 +199,7 @@ async def connect_when_ready(settings: Settings, server: asyncio.subprocess.Proc
                 Client.connect(
                     settings.temporal_address,
                     namespace=settings.temporal_namespace,
-                    data_converter=pydantic_data_converter,
+                    data_converter=data_converter,
                     runtime=quiet_runtime(),
                 ),
                 timeout=10,

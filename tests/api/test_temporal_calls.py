@@ -10,11 +10,11 @@ import httpx
 import pytest
 import pytest_asyncio
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.csrf import csrf_token
 from api.main import create_app
 from cpom.access import Role, create_token
+from cpom.converter import data_converter
 from cpom.domain.clock import local_date
 from cpom.settings import Settings
 from cpom.simulation import LifeSimulator
@@ -259,7 +259,7 @@ async def test_a_silent_temporal_gets_503s_in_time_never_a_hang(stack: Stack) ->
         async with asyncio.timeout(BOUND_SECONDS):
             with pytest.raises(RuntimeError, match=refused):
                 await connect(settings)
-        silent = await Client.connect(address, lazy=True, data_converter=pydantic_data_converter)
+        silent = await Client.connect(address, lazy=True, data_converter=data_converter)
         app = create_app(settings, client=silent, engine=stack.life.engine)
         async with (
             app.router.lifespan_context(app),

@@ -25,8 +25,8 @@ import httpx
 from sqlalchemy import create_engine, text
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from cpom.converter import data_converter
 from cpom.mail_catcher import MailCatcher, free_port
 from cpom.settings import Settings
 from cpom.stack import temporal_argv
@@ -242,7 +242,7 @@ class FaultStack:
         return {"Authorization": f"Bearer {token}"}
 
     async def client(self) -> Client:
-        return await Client.connect(self.temporal_address, data_converter=pydantic_data_converter)
+        return await Client.connect(self.temporal_address, data_converter=data_converter)
 
     # --- what the stack holds ---------------------------------------------------------------
 

@@ -16,11 +16,11 @@ import pytest_asyncio
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.mail import message_id
 from cpom import search_attributes
+from cpom.converter import data_converter
 from cpom.db.models import EventRecord, NoticeRecord
 from cpom.domain.lifecycle import ContractState, Party, initial_phase
 from cpom.messages import ContractInput, RequestProrogation, workflow_id
@@ -84,7 +84,7 @@ async def slow_mail(engine: Engine) -> AsyncIterator[SlowMail]:
         }
     )
     env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         search_attributes=list(search_attributes.ALL),
         dev_server_existing_path=temporal_binary(),
         dev_server_log_level="error",

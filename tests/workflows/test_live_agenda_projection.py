@@ -12,11 +12,11 @@ import pytest_asyncio
 from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import PatchActivationInput, Worker
 
 from cpom import search_attributes
+from cpom.converter import data_converter
 from cpom.db.models import AgendaRecord, ContractRecord
 from cpom.domain.lifecycle import ContractState, Party, initial_phase
 from cpom.maintenance import refresh_projections
@@ -187,7 +187,7 @@ async def captured(request: pytest.FixtureRequest) -> AsyncIterator[Captured]:
         return "successor"
 
     env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         search_attributes=list(search_attributes.ALL),
         dev_server_existing_path=temporal_binary(),
         dev_server_log_level="error",

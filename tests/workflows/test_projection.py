@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from temporalio import activity
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from cpom import search_attributes
+from cpom.converter import data_converter
 from cpom.domain.lifecycle import ContractState, Event, Party, initial_phase
 from cpom.messages import (
     ContractInput,
@@ -96,7 +96,7 @@ async def test_a_decision_during_a_projection_is_projected_at_once(
     # The dev server, not the Java test server: that one leaves queries unanswered after an
     # update taken while an activity runs. No timer is reached here, no time needs skipping.
     env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         search_attributes=list(search_attributes.ALL),
         dev_server_existing_path=temporal_binary(),
         dev_server_log_level="error",

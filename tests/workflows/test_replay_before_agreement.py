@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from cpom.converter import data_converter
 from cpom.worker import WORKFLOW_RUNNER
 from workflows.contract import CpomWorkflow
 
@@ -40,7 +40,7 @@ async def test_a_mutual_denonciation_recorded_before_the_change_ended_the_contra
     history = WorkflowHistory.from_json(HISTORY.stem, text)
     replayer = Replayer(
         workflows=[CpomWorkflow],
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         workflow_runner=WORKFLOW_RUNNER,
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
