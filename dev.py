@@ -111,7 +111,7 @@ def main(argv: list[str]) -> int:
             or run(str(BIN / "ruff"), "format", "--check", ".")
             or run(str(BIN / "mypy"))
         )
-    which = rest[0] if rest and rest[0] in ("calendar", "lifecycle", "api") else "calendar"
+    which = rest[0] if rest and rest[0] in ("calendar", "lifecycle", "api", "wave") else "calendar"
     rest = rest[1:] if rest and rest[0] == which else rest
     return run(str(BIN / "python"), "-m", f"benchmarks.{which}_bench", *rest)
 

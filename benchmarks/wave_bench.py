@@ -1,0 +1,438 @@
+"""Benchmark: a wave of contracts woken by the same legal date, beside a bare workflow.
+
+    python3 dev.py bench wave [--contracts 200 2000] [--cache N] [--workers K]
+
+Thousands of contracts share their dates: the yearly documents are due on 30 April, so every
+contract is reminded on 31 March. For each N, N contracts are imported on 25 March 2025; all sleep
+until that reminder. Each is then moved forward on the dev server's per-workflow clock, all at
+once, and the benchmark counts the mails reaching a local SMTP server: exactly N, none before
+the wave. Beside them, on the same server and in the same run, N bare workflows sleep and then run
+one empty activity. Each side has its own worker process (`python -m cpom.worker`, or
+`benchmarks.bare_worker`) with the same converter, cache size and concurrency, so that its CPU
+and memory are its own. Printed for each side: worker CPU per contract started, worker memory per
+cached contract, notices (or activities) per second in the wave, and the sticky-queue timeouts
+found in the histories; then the ratios to bare, with the targets of issue 12.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+from sqlalchemy import func
+from sqlmodel import Session, select
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from cpom.db.engine import make_engine
+from cpom.db.models import ContractRecord
+from cpom.domain.agenda import Notify, plan
+from cpom.domain.clock import local_instant
+from cpom.domain.date_law import echeance_after
+from cpom.domain.lifecycle import ContractState, initial_phase
+from cpom.domain.presets import PRESETS
+from cpom.domain.terms import Authority, ContractTerms, Gestionnaire, Sector
+from cpom.mail_catcher import MailCatcher
+from cpom.messages import ContractInput, workflow_id
+from cpom.simulation import start_dev_server_time_skipping
+
+ROOT = Path(__file__).resolve().parent.parent
+EFFET = date(2025, 1, 1) - timedelta(days=366)  # 1 January 2024: the 2024 documents are due
+IMPORTED_ON = date(2025, 3, 25)
+REMINDER = date(2025, 3, 31)  # 30 days before 30 April 2025
+REMINDER_NOTICE = "rappel_documents_annuels"
+# After the reminder and well before the next one (23 April): one mail per contract.
+BEYOND = timedelta(hours=1)
+# Warm-up workflows, started before the baseline is read, so that what is loaded once per process
+# (modules, templates, schemas) is not counted per contract; they sleep through the wave.
+WARM_UP = 20
+FAST_FORWARDS_AT_ONCE = 64
+TARGETS = {"cpu": 2.0, "memory": 2.0}
+WAVE_TARGET = {200: 0.8, 2000: 0.6}
+
+
+def terms_of(index: int, *, effet: date = EFFET) -> ContractTerms:
+    preset = PRESETS[Sector.SAD]
+    return ContractTerms(
+        reference=f"WAVE-{index:05d}",
+        sector=Sector.SAD,
+        authority=Authority(
+            preset.authority_kind, "Département d'Ille-et-Vilaine", "35", "autorite@bench.example"
+        ),
+        gestionnaire=Gestionnaire(f"Gestionnaire {index}", f"g{index}@bench.example"),
+        effet=effet,
+        duration_years=5,
+        echeance=echeance_after(effet, 5),
+        rules=replace(preset.rules),
+    )
+
+
+def wave_instant() -> datetime:
+    """When the reminder of 31 March is due, as the contract's own agenda plans it."""
+    terms = terms_of(0)
+    state = ContractState(terms, initial_phase(terms, IMPORTED_ON), imported=True)
+    due = [
+        p
+        for p in plan(state)
+        if p.day == REMINDER and isinstance(p.action, Notify) and p.action.kind == REMINDER_NOTICE
+    ]
+    assert len(due) == 1, due
+    return local_instant(due[0].day, due[0].hour)
+
+
+# Worker processes -----------------------------------------------------------------------------
+
+
+class WorkerProcess:
+    """A worker in a process of its own, so that its CPU time and memory are read alone."""
+
+    def __init__(self, module: str, args: list[str], env: dict[str, str]) -> None:
+        self.popen = subprocess.Popen(
+            [sys.executable, "-m", module, *args],
+            cwd=ROOT,
+            env={**os.environ, **env},
+        )
+        self.process = psutil.Process(self.popen.pid)
+        # CPOM_BENCH_PROFILE=DIR: py-spy samples the worker for its whole life (DIR/<pid>.txt).
+        self.profiler: subprocess.Popen[bytes] | None = None
+        if profile := os.environ.get("CPOM_BENCH_PROFILE"):
+            self.profiler = subprocess.Popen(
+                [
+                    str(Path(sys.executable).with_name("py-spy")),
+                    "record",
+                    "--pid",
+                    str(self.popen.pid),
+                    "--format",
+                    "raw",
+                    "--nonblocking",
+                    "-o",
+                    str(Path(profile) / f"{module}-{self.popen.pid}.txt"),
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+
+    def cpu_seconds(self) -> float:
+        times = self.process.cpu_times()
+        return float(times.user + times.system)
+
+    def rss_bytes(self) -> int:
+        return int(self.process.memory_info().rss)
+
+    async def settled(self, window: float = 0.5, idle: float = 0.02) -> None:
+        """Wait until the worker has been nearly idle for two windows in a row: its work is done."""
+        calm = 0
+        while calm < 2:
+            before = self.cpu_seconds()
+            await asyncio.sleep(window)
+            calm = calm + 1 if self.cpu_seconds() - before < idle * window else 0
+
+    def stop(self) -> None:
+        if self.profiler is not None:
+            self.profiler.send_signal(signal.SIGINT)
+            self.profiler.wait(timeout=30)
+        self.popen.terminate()
+        try:
+            self.popen.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+
+
+async def polling(client: Client, task_queue: str, deadline: float = 60) -> None:
+    """Wait until a worker polls `task_queue` (it has connected and registered)."""
+    from temporalio.api.enums.v1 import TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+    request = DescribeTaskQueueRequest(
+        namespace=client.namespace,
+        task_queue=TaskQueue(name=task_queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    )
+    async with asyncio.timeout(deadline):
+        while not (await client.workflow_service.describe_task_queue(request)).pollers:
+            await asyncio.sleep(0.1)
+
+
+async def bounded(calls: Iterable[Awaitable[Any]], at_once: int) -> list[Any]:
+    gate = asyncio.Semaphore(at_once)
+
+    async def one(call: Awaitable[Any]) -> Any:
+        async with gate:
+            return await call
+
+    return await asyncio.gather(*(one(call) for call in calls))
+
+
+async def until(check: Callable[[], bool], deadline: float, what: str) -> None:
+    async with asyncio.timeout(deadline):
+        while not check():
+            await asyncio.sleep(0.02)
+    del what
+
+
+async def sticky_timeouts(handles: list[WorkflowHandle[Any, Any]]) -> int:
+    """Workflow tasks that timed out (a sticky queue whose worker did not answer in time)."""
+
+    async def count(handle: WorkflowHandle[Any, Any]) -> int:
+        found = 0
+        async for event in handle.fetch_history_events():
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+                found += 1
+        return found
+
+    return sum(await bounded((count(h) for h in handles), 32))
+
+
+# One side of the comparison ------------------------------------------------------------------
+
+
+@dataclass
+class Side:
+    name: str
+    contracts: int
+    cpu_per_start_ms: float
+    memory_per_cached_kib: float
+    per_second: float
+    wave_seconds: float
+    sticky_timeouts: int
+
+
+def worker_env(
+    address: str, task_queue: str, cache: int, workdir: Path, smtp_port: int
+) -> dict[str, str]:
+    return {
+        "CPOM_TEMPORAL_ADDRESS": address,
+        "CPOM_TASK_QUEUE": task_queue,
+        "CPOM_DATA_DIR": str(workdir),
+        "CPOM_DATABASE_URL": f"sqlite:///{workdir / 'cpom.db'}",
+        "CPOM_SMTP_HOST": "127.0.0.1",
+        "CPOM_SMTP_PORT": str(smtp_port),
+        "CPOM_MAX_CACHED_WORKFLOWS": str(cache),
+    }
+
+
+async def cpom_side(
+    env: WorkflowEnvironment, count: int, cache: int, workers: int, workdir: Path
+) -> Side:
+    catcher = MailCatcher().start()
+    try:
+        settings = worker_env(
+            env.client.service_client.config.target_host, "wave-cpom", cache, workdir, catcher.port
+        )
+        engine = make_engine(settings["CPOM_DATABASE_URL"])  # migrated before the workers start
+        processes = [WorkerProcess("cpom.worker", [], settings) for _ in range(workers)]
+        try:
+            await polling(env.client, "wave-cpom")
+            today = datetime.now(UTC).astimezone().date()
+
+            async def start(index: int, on: date) -> WorkflowHandle[Any, str]:
+                terms = terms_of(index)
+                state = ContractState(terms, initial_phase(terms, on), imported=True)
+                return await env.client.start_workflow(
+                    "Cpom",
+                    ContractInput(state, (on - today).days),
+                    id=workflow_id(terms.reference),
+                    task_queue="wave-cpom",
+                    result_type=str,
+                )
+
+            def projected() -> int:
+                with Session(engine) as session:
+                    return int(session.exec(select(func.count()).select_from(ContractRecord)).one())
+
+            # Warm-up contracts start after the reminder: they sleep until 23 April.
+            # Started without time skipping: each sleeps on its own clock until moved forward.
+            with env.with_time_skipping_disabled():
+                await bounded(
+                    (start(-1 - i, REMINDER + timedelta(days=2)) for i in range(WARM_UP)), 32
+                )
+            await until(lambda: projected() == WARM_UP, 120, "warm-up projected")
+            for p in processes:
+                await p.settled()
+            rss = sum(p.rss_bytes() for p in processes)
+            cpu = sum(p.cpu_seconds() for p in processes)
+
+            with env.with_time_skipping_disabled():
+                handles = await bounded((start(i, IMPORTED_ON) for i in range(count)), 64)
+            await until(lambda: projected() == WARM_UP + count, 600, "contracts projected")
+            for p in processes:
+                await p.settled()
+            cpu_start = (sum(p.cpu_seconds() for p in processes) - cpu) / count
+            memory = (sum(p.rss_bytes() for p in processes) - rss) / count
+            early = len(catcher.caught)
+
+            now = datetime.now(UTC)
+            skip = wave_instant() - (now + timedelta(days=(IMPORTED_ON - today).days)) + BEYOND
+            wave_cpu = sum(p.cpu_seconds() for p in processes)
+            began = time.perf_counter()
+            fast_forwards = asyncio.ensure_future(
+                bounded((env.fast_forward(h, skip) for h in handles), FAST_FORWARDS_AT_ONCE)
+            )
+            await until(lambda: len(catcher.caught) >= count, 900, "mails caught")
+            wave = time.perf_counter() - began
+            await fast_forwards
+            for p in processes:
+                await p.settled()
+            wave_cpu = sum(p.cpu_seconds() for p in processes) - wave_cpu
+            caught = catcher.caught
+            notices = {m.notice for m in caught}
+            addressed = {tuple(m.envelope_to) for m in caught}
+            if (
+                early
+                or len(caught) != count
+                or notices != {REMINDER_NOTICE}
+                or len(addressed) != count
+            ):
+                raise SystemExit(
+                    f"vague fausse : {early} courriels avant la vague, {len(caught)} après "
+                    f"(attendu {count}, un par contrat), avis {sorted(notices)}"
+                )
+            print(
+                f"  cpom: {count} courriels, un par contrat, aucun avant la vague "
+                f"(CPU de la vague {wave_cpu / count * 1000:.1f} ms par contrat)",
+                file=sys.stderr,
+            )
+            timeouts = await sticky_timeouts(handles)
+        finally:
+            for p in processes:
+                p.stop()
+            engine.dispose()
+    finally:
+        catcher.stop()
+    return Side("cpom", count, cpu_start * 1000, memory / 1024, count / wave, wave, timeouts)
+
+
+async def bare_side(
+    env: WorkflowEnvironment, count: int, cache: int, workers: int, workdir: Path
+) -> Side:
+    address = env.client.service_client.config.target_host
+    settings = worker_env(address, "wave-bare", cache, workdir, 25)
+    processes = [
+        WorkerProcess("benchmarks.bare_worker", [address, "wave-bare"], settings)
+        for _ in range(workers)
+    ]
+    try:
+        await polling(env.client, "wave-bare")
+        sleep = timedelta(days=6)
+
+        async def start(name: str, seconds: float) -> WorkflowHandle[Any, None]:
+            return await env.client.start_workflow(
+                "Bare", seconds, id=name, task_queue="wave-bare", result_type=type(None)
+            )
+
+        with env.with_time_skipping_disabled():
+            await bounded((start(f"bare-warm-{i}", 30 * 86400) for i in range(WARM_UP)), 32)
+        for p in processes:
+            await p.settled()
+        rss = sum(p.rss_bytes() for p in processes)
+        cpu = sum(p.cpu_seconds() for p in processes)
+        with env.with_time_skipping_disabled():
+            handles = await bounded(
+                (start(f"bare-{i}", sleep.total_seconds()) for i in range(count)), 64
+            )
+        for p in processes:
+            await p.settled()
+        cpu_start = (sum(p.cpu_seconds() for p in processes) - cpu) / count
+        memory = (sum(p.rss_bytes() for p in processes) - rss) / count
+
+        began = time.perf_counter()
+
+        async def woken(handle: WorkflowHandle[Any, None]) -> None:
+            await env.fast_forward(handle, sleep + BEYOND)
+            await handle.result()
+
+        await bounded((woken(h) for h in handles), FAST_FORWARDS_AT_ONCE)
+        wave = time.perf_counter() - began
+        timeouts = await sticky_timeouts(handles)
+    finally:
+        for p in processes:
+            p.stop()
+    return Side("bare", count, cpu_start * 1000, memory / 1024, count / wave, wave, timeouts)
+
+
+def verdict(ratio: float, limit: float | None, higher_is_better: bool) -> str:
+    if limit is None:
+        return ""
+    met = ratio >= limit if higher_is_better else ratio <= limit
+    return f"{'≥' if higher_is_better else '≤'} {limit:g}× : {'atteinte' if met else 'MANQUÉE'}"
+
+
+def report(cpom: Side, bare: Side) -> None:
+    n = cpom.contracts
+    rows = [
+        (
+            "CPU du worker par contrat démarré (ms)",
+            cpom.cpu_per_start_ms,
+            bare.cpu_per_start_ms,
+            TARGETS["cpu"],
+            False,
+        ),
+        (
+            "mémoire par contrat en cache (Kio)",
+            cpom.memory_per_cached_kib,
+            bare.memory_per_cached_kib,
+            TARGETS["memory"],
+            False,
+        ),
+        (
+            "vague : avis (activités) par seconde",
+            cpom.per_second,
+            bare.per_second,
+            WAVE_TARGET.get(n),
+            True,
+        ),
+    ]
+    print(f"\nvague de {n} contrats ({cpom.wave_seconds:.1f} s ; nu : {bare.wave_seconds:.1f} s)")
+    print(f"{'mesure':<40} {'cpom':>9} {'nu':>9} {'ratio':>6}  cible")
+    for label, mine, theirs, limit, higher in rows:
+        ratio = mine / theirs if theirs else float("inf")
+        print(
+            f"{label:<40} {mine:>9.2f} {theirs:>9.2f} {ratio:>6.2f}  "
+            f"{verdict(ratio, limit, higher)}"
+        )
+    sticky = "tâches expirées (file collante)"
+    print(f"{sticky:<40} {cpom.sticky_timeouts:>9} {bare.sticky_timeouts:>9}         cible : 0")
+
+
+async def run(counts: list[int], cache: int, workers: int) -> None:
+    for count in counts:
+        env = await start_dev_server_time_skipping()
+        try:
+            with tempfile.TemporaryDirectory(prefix="cpom-wave-") as tmp:
+                workdir = Path(tmp)
+                print(f"vague de {count} contrats : démarrage …", file=sys.stderr, flush=True)
+                bare = await bare_side(env, count, cache, workers, workdir / "bare")
+                mine = await cpom_side(env, count, cache, workers, workdir / "cpom")
+                report(mine, bare)
+        finally:
+            await env.shutdown()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--contracts", type=int, nargs="+", default=[2000])
+    parser.add_argument("--cache", type=int, default=None, help="CPOM_MAX_CACHED_WORKFLOWS")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes per side")
+    args = parser.parse_args()
+    from cpom.settings import get_settings
+
+    cache = args.cache if args.cache is not None else get_settings().max_cached_workflows
+    asyncio.run(run(args.contracts, cache, args.workers))
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
