@@ -28,6 +28,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from cpom.db.models import NoticeRecord
+from cpom.db.projection import stored_terms
 from cpom.messages import NoticeRequest, NoticeResult
 from cpom.notice_status import failure_reason
 from cpom.rendering import Renderer
@@ -188,7 +189,7 @@ class MailActivities:
         message["To"] = ", ".join(request.recipients)
         message["Message-ID"] = record.message_id
         message["Date"] = formatdate(localtime=False)
-        message["X-Cpom-Reference"] = request.terms.reference
+        message["X-Cpom-Reference"] = request.contract_reference
         message["X-Cpom-Notice"] = request.kind.value
         message.set_content(record.body_text)
         message.add_alternative(record.body_html, subtype="html")
@@ -205,16 +206,17 @@ class MailActivities:
             ).first()
             if existing is not None:
                 return existing
+            terms = request.terms or stored_terms(self.engine, request.reference)
             rendered = self.renderer.notice(
                 request.kind,
-                request.terms,
+                terms,
                 request.facts,
                 request.notice_date,
-                notice_context(self.engine, request.kind, request.terms),
+                notice_context(self.engine, request.kind, terms),
             )
             record = NoticeRecord(
                 key=request.key,
-                reference=request.terms.reference,
+                reference=terms.reference,
                 kind=request.kind.value,
                 recipients=",".join(request.recipients),
                 subject=rendered.subject,

@@ -230,10 +230,18 @@ class DecisionResult:
 class NoticeRequest:
     key: str
     kind: NoticeKind
-    terms: ContractTerms
     recipients: list[str]
     facts: dict[str, str]
     notice_date: date
+    # The contract's reference: the activity reads the terms from the projection, written
+    # before any notice goes out, so the payload stays small. A notice sent inline by a run
+    # begun before (issue 12) carries the terms themselves.
+    reference: str = ""
+    terms: ContractTerms | None = None
+
+    @property
+    def contract_reference(self) -> str:
+        return self.reference or (self.terms.reference if self.terms else "")
 
 
 @dataclass
@@ -267,7 +275,8 @@ class ProjectionUpdate:
     """What changed since the last projection: the terms and phase, the new events, and the
     agenda items that changed (all of them when `agenda_complete`)."""
 
-    terms: ContractTerms
+    # None when unchanged since the run's last projection: the stored terms stay.
+    terms: ContractTerms | None
     phase: Phase
     today: date
     first_sequence: int
@@ -279,6 +288,11 @@ class ProjectionUpdate:
     agenda_removed: list[str] = field(default_factory=list)
     agenda_complete: bool = False
     risk: str | None = None
+    reference: str = ""
+
+    @property
+    def contract_reference(self) -> str:
+        return self.reference or (self.terms.reference if self.terms else "")
 
 
 @dataclass

@@ -281,7 +281,7 @@ class ContractService:
     def _record_if_absent(self, update: ProjectionUpdate) -> None:
         # The worker may already have projected the contract: never go back on its phase.
         with Session(self.engine) as session:
-            if session.get(ContractRecord, update.terms.reference) is not None:
+            if session.get(ContractRecord, update.contract_reference) is not None:
                 return
         projection.record(self.engine, update)
 

@@ -10,11 +10,13 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
+from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, Row, delete, insert
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from cpom.db.models import AgendaRecord, ContractRecord, ContractTermsRecord, EventRecord
 from cpom.domain.date_law import Basis, SkippedDay
@@ -24,6 +26,7 @@ from cpom.domain.terms import ContractTerms, Silence
 from cpom.messages import ProjectionUpdate
 
 TERMS = TypeAdapter(ContractTerms)
+AGENDA = SQLModel.metadata.tables[AgendaRecord.__tablename__]
 
 
 def record(engine: Engine, update: ProjectionUpdate) -> None:
@@ -39,11 +42,42 @@ def record(engine: Engine, update: ProjectionUpdate) -> None:
 
 
 def _record(engine: Engine, update: ProjectionUpdate) -> None:
-    terms = update.terms
-    reference = terms.reference
+    reference = update.contract_reference
     with Session(engine) as session:
-        record = session.get(ContractRecord, reference) or ContractRecord(
-            reference=reference,
+        record = session.get(ContractRecord, reference)
+        if update.terms is not None:
+            record = _with_terms(session, record, update.terms)
+        elif record is None:  # the terms come with the first projection of every run
+            raise LookupError(f"contract {reference} projected without its terms")
+        record.phase = update.phase.value
+        record.successor_reference = update.successor_reference
+        record.predecessor_reference = update.predecessor_reference
+        record.updated_at = datetime.now(UTC)
+        session.add(record)
+        session.flush()
+        if update.terms is not None:
+            terms_json = TERMS.dump_json(update.terms).decode()
+            session.merge(ContractTermsRecord(reference=reference, terms_json=terms_json))
+        if update.agenda is not None:
+            _store_agenda(session, reference, update)
+            record.risk = update.risk
+            session.flush()
+        if update.agenda is not None and update.agenda_complete:
+            items = update.agenda  # the whole agenda, just written: no need to read it back
+        else:
+            items = items_of(agenda_rows(session, reference))
+        _summarise(record, items, update.today)
+        _append_events(session, reference, update)
+        session.commit()
+
+
+def _with_terms(
+    session: Session, record: ContractRecord | None, terms: ContractTerms
+) -> ContractRecord:
+    """The contract's row with what its terms say."""
+    if record is None:
+        record = ContractRecord(
+            reference=terms.reference,
             sector="",
             phase="",
             authority_kind="",
@@ -54,34 +88,27 @@ def _record(engine: Engine, update: ProjectionUpdate) -> None:
             echeance=terms.current_echeance,
             updated_at=datetime.now(UTC),
         )
-        record.sector = terms.sector.value
-        record.phase = update.phase.value
-        record.authority_kind = terms.authority.kind.value
-        record.authority_name = terms.authority.name
-        record.territory = terms.authority.territory
-        record.gestionnaire = terms.gestionnaire.raison_sociale
-        record.gestionnaire_siren = terms.gestionnaire.siren or (
-            terms.gestionnaire.siret[:9] if terms.gestionnaire.siret else None
-        )
-        record.gestionnaire_finess = terms.gestionnaire.finess
-        record.effet = terms.effet
-        record.echeance = terms.current_echeance
-        record.successor_reference = update.successor_reference
-        record.predecessor_reference = update.predecessor_reference
-        record.updated_at = datetime.now(UTC)
-        session.add(record)
-        session.flush()
-        session.merge(
-            ContractTermsRecord(reference=reference, terms_json=TERMS.dump_json(terms).decode())
-        )
-        if update.agenda is not None:
-            _store_agenda(session, reference, update)
-            record.risk = update.risk
-            session.flush()
-        items = items_of(agenda_rows(session, reference))
-        _summarise(record, items, update.today)
-        _append_events(session, update)
-        session.commit()
+    record.sector = terms.sector.value
+    record.authority_kind = terms.authority.kind.value
+    record.authority_name = terms.authority.name
+    record.territory = terms.authority.territory
+    record.gestionnaire = terms.gestionnaire.raison_sociale
+    record.gestionnaire_siren = terms.gestionnaire.siren or (
+        terms.gestionnaire.siret[:9] if terms.gestionnaire.siret else None
+    )
+    record.gestionnaire_finess = terms.gestionnaire.finess
+    record.effet = terms.effet
+    record.echeance = terms.current_echeance
+    return record
+
+
+def stored_terms(engine: Engine, reference: str) -> ContractTerms:
+    """The contract's terms as last projected."""
+    with Session(engine) as session:
+        stored = session.get(ContractTermsRecord, reference)
+        if stored is None:
+            raise LookupError(f"contract {reference} has no projected terms")
+        return TERMS.validate_json(stored.terms_json)
 
 
 def _store_agenda(session: Session, reference: str, update: ProjectionUpdate) -> None:
@@ -91,7 +118,9 @@ def _store_agenda(session: Session, reference: str, update: ProjectionUpdate) ->
         keys = [item.key for item in update.agenda] + update.agenda_removed
         replaced = replaced.where(col(AgendaRecord.key).in_(keys))
     session.execute(replaced)
-    session.add_all(record_from_item(reference, item) for item in update.agenda)
+    if update.agenda:
+        # One INSERT of many rows, without the ORM's bookkeeping of each object.
+        session.execute(insert(AGENDA), [row_values(reference, item) for item in update.agenda])
 
 
 def _summarise(record: ContractRecord, items: list[AgendaItem], today: date) -> None:
@@ -104,10 +133,17 @@ def _summarise(record: ContractRecord, items: list[AgendaItem], today: date) -> 
     record.overdue_label = late.label if late else None
 
 
-def _append_events(session: Session, update: ProjectionUpdate) -> None:
-    reference = update.terms.reference
+def _append_events(session: Session, reference: str, update: ProjectionUpdate) -> None:
+    if not update.new_events:
+        return
+    # Only the sequences this update may repeat (a retried attempt): not the whole log.
     known = set(
-        session.exec(select(EventRecord.sequence).where(EventRecord.reference == reference)).all()
+        session.exec(
+            select(EventRecord.sequence).where(
+                EventRecord.reference == reference,
+                col(EventRecord.sequence) >= update.first_sequence,
+            )
+        ).all()
     )
     for offset, event in enumerate(update.new_events):
         sequence = update.first_sequence + offset
@@ -126,40 +162,45 @@ def _append_events(session: Session, update: ProjectionUpdate) -> None:
         )
 
 
-def agenda_rows(session: Session, reference: str) -> Sequence[AgendaRecord]:
-    return session.exec(
-        select(AgendaRecord)
-        .where(AgendaRecord.reference == reference)
-        .order_by(col(AgendaRecord.day), col(AgendaRecord.key))
-    ).all()
-
-
-def record_from_item(reference: str, item: AgendaItem) -> AgendaRecord:
-    return AgendaRecord(
-        reference=reference,
-        key=item.key,
-        day=item.day,
-        kind=item.kind,
-        label=item.label,
-        hard=item.hard,
-        on_silence=item.on_silence.value,
-        contract_year=item.contract_year,
-        exercise=item.exercise,
-        awaited=item.awaited,
-        obligation=item.obligation,
-        waiting_for=item.waiting_for.value if item.waiting_for else None,
-        action=item.action,
-        opens_on=item.opens_on,
-        done_on=item.done_on,
-        done_by=item.done_by,
-        outcome=item.outcome,
-        silence_on=item.silence_on,
-        consequence=item.consequence,
-        basis_json=json.dumps(item.basis.to_dict(), ensure_ascii=False),
+def agenda_rows(session: Session, reference: str) -> Sequence[Row[Any]]:
+    """The contract's agenda rows, nearest first, as plain rows (no ORM objects)."""
+    return (
+        session.connection()
+        .execute(
+            core_select(AGENDA)
+            .where(AGENDA.c.reference == reference)
+            .order_by(AGENDA.c.day, AGENDA.c.key)
+        )
+        .all()
     )
 
 
-def item_from_record(row: AgendaRecord) -> AgendaItem:
+def row_values(reference: str, item: AgendaItem) -> dict[str, object]:
+    return {
+        "reference": reference,
+        "key": item.key,
+        "day": item.day,
+        "kind": item.kind,
+        "label": item.label,
+        "hard": item.hard,
+        "on_silence": item.on_silence.value,
+        "contract_year": item.contract_year,
+        "exercise": item.exercise,
+        "awaited": item.awaited,
+        "obligation": item.obligation,
+        "waiting_for": item.waiting_for.value if item.waiting_for else None,
+        "action": item.action,
+        "opens_on": item.opens_on,
+        "done_on": item.done_on,
+        "done_by": item.done_by,
+        "outcome": item.outcome,
+        "silence_on": item.silence_on,
+        "consequence": item.consequence,
+        "basis_json": json.dumps(item.basis.to_dict(), ensure_ascii=False),
+    }
+
+
+def item_from_record(row: AgendaRecord | Row[Any]) -> AgendaItem:
     return AgendaItem(
         key=row.key,
         day=row.day,
@@ -197,5 +238,5 @@ def basis_from_json(text: str) -> Basis:
     )
 
 
-def items_of(rows: Iterable[AgendaRecord]) -> list[AgendaItem]:
+def items_of(rows: Iterable[AgendaRecord | Row[Any]]) -> list[AgendaItem]:
     return [item_from_record(row) for row in rows]
