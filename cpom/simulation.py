@@ -312,6 +312,9 @@ class LifeSimulator:
         self.offset = timedelta(0)
         self._env: WorkflowEnvironment | None = None
         self._worker: Worker | None = None
+        # The workflow definition the worker runs: a test sets an earlier release's to start
+        # contracts on it, then switches to today's.
+        self.workflow_class: type | None = None
 
     @property
     def env(self) -> WorkflowEnvironment:
@@ -350,6 +353,7 @@ class LifeSimulator:
             self.settings,
             self.engine,
             workflow_failure_exception_types=[Exception],
+            **({"workflow_class": self.workflow_class} if self.workflow_class else {}),
         )
         await self._worker.__aenter__()
 

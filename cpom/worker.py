@@ -74,10 +74,12 @@ def build_worker(
     mailer: SmtpMailer | None = None,
     workflow_failure_exception_types: Sequence[type[BaseException]] = (),
     max_cached_workflows: int | None = None,
+    workflow_class: type = CpomWorkflow,
 ) -> Worker:
     """The worker of the task queue, its capacity from the settings (`max_cached_workflows`
-    overrides the setting, for tests that want evictions)."""
-    compile_workflow_module(CpomWorkflow)
+    overrides the setting, for tests that want evictions; `workflow_class`, for a test that runs
+    an earlier release of the workflow)."""
+    compile_workflow_module(workflow_class)
     renderer = Renderer(settings.templates_dir)
     mail = MailActivities(
         engine,
@@ -92,7 +94,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[CpomWorkflow],
+        workflows=[workflow_class],
         workflow_runner=WORKFLOW_RUNNER,
         activities=[
             mail.send_notice,

@@ -52,9 +52,11 @@ JOINT = Path(__file__).parents[2] / "examples" / "ars-departement-esms-2025.toml
 # reminders, adopted by a run of a contract begun before), the tarification act, authorisation
 # requests whose silence means rejection; v7: several signing authorities (each approves the
 # relevé, each answers a prorogation), the objectives' actions reminded on their due dates, the
-# yearly report on the objectives (`report_objectives`), an avenant bringing new objectives.
+# yearly report on the objectives (`report_objectives`), an avenant bringing new objectives;
+# v8: lean payloads (a notice carries the contract's reference, not its terms; a projection
+# carries the terms only when they change) and the workflow's logic passed through the sandbox.
 # `python -m tests.workflows.record_histories NAME…` records only the scenarios named.
-VERSION = "v7"
+VERSION = "v8"
 
 
 async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:

@@ -1,0 +1,45 @@
+"""What travels through Temporal stays small: a notice carries the contract's reference and its
+facts, not its terms (the activity reads them from the projection); a projection carries the
+terms with the run's first projection and when they change, not at every wake."""
+
+from datetime import date
+
+from temporalio.api.enums.v1 import EventType
+
+from cpom.simulation import LifeSimulator
+from tests.workflows.helpers import GESTIONNAIRE, contract
+
+
+async def scheduled_inputs(simulator: LifeSimulator, reference: str) -> list[tuple[str, bytes]]:
+    """(activity, input payload) of every activity the contract's current run scheduled."""
+    found = []
+    async for event in simulator.handle(reference).fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attributes = event.activity_task_scheduled_event_attributes
+            payload = b"".join(p.data for p in attributes.input.payloads)
+            found.append((attributes.activity_type.name, payload))
+    return found
+
+
+async def test_notices_carry_the_reference_and_projections_the_terms_once(
+    simulator: LifeSimulator,
+) -> None:
+    terms = contract()
+    name = terms.gestionnaire.raison_sociale.encode()
+    await simulator.start(terms, date(2025, 3, 25), imported=True)
+    # The 2024 documents: reminded on 31 March and 23 April, chased on 1 May.
+    await simulator.advance_to(date(2025, 5, 2))
+
+    inputs = await scheduled_inputs(simulator, terms.reference)
+    notices = [payload for activity, payload in inputs if activity == "send_notice"]
+    projections = [payload for activity, payload in inputs if activity == "record_contract"]
+    assert len(notices) == 3
+    assert [name in payload for payload in notices] == [False] * 3
+    assert max(len(payload) for payload in notices) < 700
+    assert len(projections) >= 4
+    assert [name in payload for payload in projections] == [True] + [False] * (len(projections) - 1)
+    # The mails still name the gestionnaire: the activity read the terms from the projection.
+    caught = [m for m in simulator.catcher.caught if GESTIONNAIRE in m.envelope_to]
+    assert len(caught) == 3
+    assert all(terms.gestionnaire.raison_sociale in m.text() for m in caught)
+    assert {m.message["X-Cpom-Reference"] for m in caught} == {terms.reference}
