@@ -78,6 +78,7 @@ from cpom.messages import (
 from cpom.settings import Settings
 from cpom.simulation_review import NBSP, counted, review_entries
 from cpom.worker import build_worker
+from workflows.contract import CpomWorkflow
 
 ACTION_HOUR = 10
 # The gestionnaire's yearly report on the objectives: no workflow update, the API's own action.
@@ -353,7 +354,7 @@ class LifeSimulator:
             self.settings,
             self.engine,
             workflow_failure_exception_types=[Exception],
-            **({"workflow_class": self.workflow_class} if self.workflow_class else {}),
+            workflow_class=self.workflow_class or CpomWorkflow,
         )
         await self._worker.__aenter__()
 
