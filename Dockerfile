@@ -10,6 +10,9 @@ COPY workflows workflows
 COPY activities activities
 COPY api api
 COPY templates templates
-RUN pip install --no-cache-dir -e .
+RUN pip install --no-cache-dir -e . \
+    # The bytecode, compiled once here: the workflow sandbox imports the workflow's module for
+    # every contract, and user nobody cannot write it at run time (PYTHONDONTWRITEBYTECODE).
+    && python -m compileall -q cpom workflows activities api
 USER nobody
 CMD ["uvicorn", "--factory", "api.main:app_factory", "--host", "0.0.0.0", "--port", "8000"]

@@ -38,3 +38,14 @@ def test_image_installs_the_code_it_runs() -> None:
     for folder in ("cpom", "workflows", "activities", "api", "templates"):
         assert f"COPY {folder} {folder}" in dockerfile
         assert Path(ROOT / folder).is_dir()
+
+
+def test_image_compiles_the_workflow_module_it_cannot_write_at_run_time() -> None:
+    # The sandbox imports the workflow's module for every contract; user nobody cannot write
+    # its bytecode, so the image carries it.
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "PYTHONDONTWRITEBYTECODE=1" in dockerfile
+    assert "USER nobody" in dockerfile
+    compile_line = next(line for line in dockerfile.splitlines() if "compileall" in line)
+    assert "workflows" in compile_line.split()
+    assert dockerfile.index("compileall") < dockerfile.index("USER nobody")
