@@ -8,7 +8,6 @@ cpom worker it is compared with (read from the same CPOM_ settings).
 
 import asyncio
 import os
-import signal
 import sys
 from datetime import timedelta
 
@@ -19,7 +18,7 @@ from temporalio.worker import Worker
 with workflow.unsafe.imports_passed_through():
     from cpom.converter import data_converter
     from cpom.settings import get_settings
-    from cpom.worker import WORKFLOW_RUNNER
+    from cpom.worker import WORKFLOW_RUNNER, serve_until_stopped
 
 
 @activity.defn(name="bare_activity")
@@ -50,12 +49,7 @@ async def serve(address: str, task_queue: str) -> None:
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         max_concurrent_activities=settings.max_concurrent_activities,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    async with worker:
-        await stop.wait()
+    await serve_until_stopped(worker)
 
 
 if __name__ == "__main__":

@@ -129,17 +129,21 @@ async def connect(settings: Settings) -> Client:
         ) from None
 
 
-async def main() -> None:
-    settings = get_settings()
-    client = await connect(settings)
-    engine = engine_from(settings)
-    worker = build_worker(client, settings, engine)
+async def serve_until_stopped(worker: Worker) -> None:
+    """Run `worker` until SIGINT or SIGTERM, then shut it down."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with worker:
         await stop.wait()
+
+
+async def main() -> None:
+    settings = get_settings()
+    client = await connect(settings)
+    engine = engine_from(settings)
+    await serve_until_stopped(build_worker(client, settings, engine))
 
 
 if __name__ == "__main__":

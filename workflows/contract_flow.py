@@ -399,9 +399,10 @@ class ContractFlow:
         end = len(state.events)
         agenda = {item.key: item for item in live_agenda(state, self.today())}
         sent = {} if complete else self.agenda_sent
-        # The terms travel with the run's first projection and when they change (signature,
-        # avenant, prorogation): not with every wake.
-        terms = None if state.terms is self.terms_projected else state.terms
+        # The terms travel with every whole projection (the run's first, a refresh asked after
+        # the store was rebuilt) and when they change (signature, avenant, prorogation): not
+        # with every wake.
+        terms = None if state.terms is self.terms_projected and not complete else state.terms
         await workflow.execute_activity(
             "record_contract",
             ProjectionUpdate(

@@ -46,7 +46,7 @@ def _record(engine: Engine, update: ProjectionUpdate) -> None:
     with Session(engine) as session:
         record = session.get(ContractRecord, reference)
         if update.terms is not None:
-            record = _with_terms(session, record, update.terms)
+            record = _with_terms(record, update.terms)
         elif record is None:  # the terms come with the first projection of every run
             raise LookupError(f"contract {reference} projected without its terms")
         record.phase = update.phase.value
@@ -71,9 +71,7 @@ def _record(engine: Engine, update: ProjectionUpdate) -> None:
         session.commit()
 
 
-def _with_terms(
-    session: Session, record: ContractRecord | None, terms: ContractTerms
-) -> ContractRecord:
+def _with_terms(record: ContractRecord | None, terms: ContractTerms) -> ContractRecord:
     """The contract's row with what its terms say."""
     if record is None:
         record = ContractRecord(
