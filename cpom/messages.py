@@ -31,7 +31,11 @@ class ContractInput:
     # Days added to the server clock: zero in service, set by `cpom simulate` so that a contract
     # of any date can be lived on the time-skipping server.
     clock_offset_days: int = 0
+    # How many of `state.events` the projection holds, and what to add to an event's index in
+    # `state.events` to get its sequence in the projection (a run carries only the events the
+    # rules read among those projected: see `lifecycle.carried_events`).
     projected_events: int = 0
+    sequence_offset: int = 0
 
 
 @dataclass

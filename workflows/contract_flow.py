@@ -125,6 +125,7 @@ class ContractFlow:
         self.offset = timedelta(days=contract.clock_offset_days)
         self.changed = False
         self.projected = contract.projected_events
+        self.sequence_offset = contract.sequence_offset
         self.last_projection: tuple[object, ...] | None = None
         self.terms_projected: ContractTerms | None = None
         # The agenda as last projected in this run, to send only what changed.
@@ -184,9 +185,7 @@ class ContractFlow:
                 year != started_year or workflow.info().is_continue_as_new_suggested()
             ):
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(
-                    ContractInput(self.state, self.offset.days, self.projected)
-                )
+                workflow.continue_as_new(self._next_run_input())
             self._upsert_search_attributes(upcoming)
             if not workflow.patched(WAKE_ON_EVERY_DECISION):
                 self.changed = False
@@ -203,6 +202,14 @@ class ContractFlow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._upsert_search_attributes([])
         return self.state.phase.value
+
+    def _next_run_input(self) -> ContractInput:
+        """The state the next run begins from, without the journal's events already projected:
+        its input stays small at any age of the contract."""
+        events, projected = life.carried_events(self.state.events, self.projected)
+        sequence_offset = self.sequence_offset + self.projected - projected
+        self.state.events = events
+        return ContractInput(self.state, self.offset.days, projected, sequence_offset)
 
     def _adopt_current_law(self) -> None:
         """A contract begun under an older law moves to the current one at its next run: the
@@ -410,7 +417,7 @@ class ContractFlow:
                 reference=state.terms.reference,
                 phase=state.phase,
                 today=self.today(),
-                first_sequence=self.projected,
+                first_sequence=self.projected + self.sequence_offset,
                 new_events=state.events[self.projected : end],
                 successor_reference=state.successor_reference,
                 predecessor_reference=state.predecessor_reference,
@@ -497,7 +504,9 @@ class ContractFlow:
 
     def _decided(self, message: str) -> DecisionResult:
         self.changed = True
-        return DecisionResult(self.state.phase, message, len(self.state.events))
+        return DecisionResult(
+            self.state.phase, message, len(self.state.events) + self.sequence_offset
+        )
 
     @workflow.update
     def validate_cadrage(self, decision: ValidateCadrage) -> DecisionResult:

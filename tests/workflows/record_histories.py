@@ -54,9 +54,10 @@ JOINT = Path(__file__).parents[2] / "examples" / "ars-departement-esms-2025.toml
 # relevé, each answers a prorogation), the objectives' actions reminded on their due dates, the
 # yearly report on the objectives (`report_objectives`), an avenant bringing new objectives;
 # v8: lean payloads (a notice carries the contract's reference, not its terms; a projection
-# carries the terms only when they change) and the workflow's logic passed through the sandbox.
+# carries the terms only when they change) and the workflow's logic passed through the sandbox;
+# v9: a new run leaves behind the journal's events already projected (`sequence_offset`).
 # `python -m tests.workflows.record_histories NAME…` records only the scenarios named.
-VERSION = "v8"
+VERSION = "v9"
 
 
 async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:

@@ -1,13 +1,19 @@
 """What travels through Temporal stays small: a notice carries the contract's reference and its
 facts, not its terms (the activity reads them from the projection); a projection carries the
-terms with the run's first projection and when they change, not at every wake."""
+terms with the run's first projection and when they change, not at every wake; a new run
+(continue-as-new) leaves behind the journal's events already projected."""
 
+import base64
+import json
 from datetime import date
 
+from sqlmodel import Session, col, select
 from temporalio.api.enums.v1 import EventType
 
+from cpom.db.models import EventRecord
 from cpom.simulation import LifeSimulator
 from tests.workflows.helpers import GESTIONNAIRE, contract
+from tests.workflows.record_histories import run_histories
 
 
 async def scheduled_inputs(simulator: LifeSimulator, reference: str) -> list[tuple[str, bytes]]:
@@ -43,3 +49,29 @@ async def test_notices_carry_the_reference_and_projections_the_terms_once(
     assert len(caught) == 3
     assert all(terms.gestionnaire.raison_sociale in m.text() for m in caught)
     assert {m.message["X-Cpom-Reference"] for m in caught} == {terms.reference}
+
+
+async def test_each_run_begins_small_at_any_age_of_the_contract(simulator: LifeSimulator) -> None:
+    terms = contract()
+    handle = await simulator.start(terms, date(2024, 1, 1))
+    await simulator.advance_to(date(2029, 3, 1))
+    runs = await run_histories(simulator.env.client, handle)
+    assert len(runs) >= 5  # one run per contract year, then the renegotiation
+    inputs = []
+    for _, text in runs:
+        started = json.loads(text)["events"][0]["workflowExecutionStartedEventAttributes"]
+        inputs.append(base64.b64decode(started["input"]["payloads"][0]["data"]))
+    # Before issue 12 the sixth run began with 21 KB, four fifths of them the notices sent.
+    assert max(len(data) for data in inputs) < 4500
+    assert not any(b'"notice_sent"' in data for data in inputs)
+    # Nothing was lost on the way: the projection holds every event, numbered without a gap.
+    with Session(simulator.engine) as session:
+        sequences = list(
+            session.exec(
+                select(EventRecord.sequence)
+                .where(EventRecord.reference == terms.reference)
+                .order_by(col(EventRecord.sequence))
+            ).all()
+        )
+    assert sequences == list(range(len(sequences)))
+    assert len([e for e in simulator.log(terms.reference) if e["event"] == "notice_sent"]) > 20
