@@ -169,7 +169,11 @@ async def test_without_worker_a_decision_answers_503_then_its_outcome_once(
     assert "le silence vaut accord" in taken.json()["message"]
     again = await post(stack, path, request, **{"Idempotency-Key": "k-503"})
     assert (again.status_code, again.json()) == (200, taken.json())
-    assert len(events(await detail(stack), "prorogation_requested")) == 1
+    # The API waits 5 s at most for the projection: on a loaded machine it may come later.
+    async with asyncio.timeout(BOUND_SECONDS):
+        while not (requested := events(await detail(stack), "prorogation_requested")):
+            await asyncio.sleep(0.05)
+    assert len(requested) == 1
     refused = await post(stack, f"{ACTIONS}/validate_cadrage", {}, **{"Idempotency-Key": made})
     assert refused.status_code == 409
 
