@@ -150,6 +150,38 @@ class WorkerProcess:
             self.popen.kill()
 
 
+class Workers:
+    """The worker processes of one side, read and stopped together."""
+
+    def __init__(self, module: str, args: list[str], env: dict[str, str], count: int) -> None:
+        self.processes = [WorkerProcess(module, args, env) for _ in range(count)]
+
+    def cpu_seconds(self) -> float:
+        return sum(p.cpu_seconds() for p in self.processes)
+
+    def rss_bytes(self) -> int:
+        return sum(p.rss_bytes() for p in self.processes)
+
+    async def settled(self) -> None:
+        for p in self.processes:
+            await p.settled()
+
+    async def cost_per_contract(
+        self, count: int, start: Callable[[], Awaitable[list[Any]]]
+    ) -> tuple[list[Any], float, float]:
+        """What `start` returns, with the workers' CPU seconds and bytes of memory per contract
+        it started, each read once the workers have settled before and after."""
+        await self.settled()
+        cpu, rss = self.cpu_seconds(), self.rss_bytes()
+        started = await start()
+        await self.settled()
+        return started, (self.cpu_seconds() - cpu) / count, (self.rss_bytes() - rss) / count
+
+    def stop(self) -> None:
+        for p in self.processes:
+            p.stop()
+
+
 async def polling(client: Client, task_queue: str, deadline: float = 60) -> None:
     """Wait until a worker polls `task_queue` (it has connected and registered)."""
     from temporalio.api.enums.v1 import TaskQueueType
@@ -177,10 +209,13 @@ async def bounded(calls: Iterable[Awaitable[Any]], at_once: int) -> list[Any]:
 
 
 async def until(check: Callable[[], bool], deadline: float, what: str) -> None:
-    async with asyncio.timeout(deadline):
-        while not check():
-            await asyncio.sleep(0.02)
-    del what
+    """Wait for `check`, `deadline` seconds at most; past it, stop and say what did not come."""
+    try:
+        async with asyncio.timeout(deadline):
+            while not check():
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise SystemExit(f"délai dépassé ({deadline:g} s) : {what}") from None
 
 
 async def sticky_timeouts(handles: list[WorkflowHandle[Any, Any]]) -> int:
@@ -233,7 +268,7 @@ async def cpom_side(
             env.client.service_client.config.target_host, "wave-cpom", cache, workdir, catcher.port
         )
         engine = make_engine(settings["CPOM_DATABASE_URL"])  # migrated before the workers start
-        processes = [WorkerProcess("cpom.worker", [], settings) for _ in range(workers)]
+        processes = Workers("cpom.worker", [], settings, workers)
         try:
             await polling(env.client, "wave-cpom")
             today = datetime.now(UTC).astimezone().date()
@@ -259,34 +294,29 @@ async def cpom_side(
                 await bounded(
                     (start(-1 - i, REMINDER + timedelta(days=2)) for i in range(WARM_UP)), 32
                 )
-            await until(lambda: projected() == WARM_UP, 120, "warm-up projected")
-            for p in processes:
-                await p.settled()
-            rss = sum(p.rss_bytes() for p in processes)
-            cpu = sum(p.cpu_seconds() for p in processes)
+            await until(lambda: projected() == WARM_UP, 120, "contrats d'échauffement projetés")
 
-            with env.with_time_skipping_disabled():
-                handles = await bounded((start(i, IMPORTED_ON) for i in range(count)), 64)
-            await until(lambda: projected() == WARM_UP + count, 600, "contracts projected")
-            for p in processes:
-                await p.settled()
-            cpu_start = (sum(p.cpu_seconds() for p in processes) - cpu) / count
-            memory = (sum(p.rss_bytes() for p in processes) - rss) / count
+            async def start_all() -> list[WorkflowHandle[Any, str]]:
+                with env.with_time_skipping_disabled():
+                    started = await bounded((start(i, IMPORTED_ON) for i in range(count)), 64)
+                await until(lambda: projected() == WARM_UP + count, 600, "contrats projetés")
+                return started
+
+            handles, cpu_start, memory = await processes.cost_per_contract(count, start_all)
             early = len(catcher.caught)
 
             now = datetime.now(UTC)
             skip = wave_instant() - (now + timedelta(days=(IMPORTED_ON - today).days)) + BEYOND
-            wave_cpu = sum(p.cpu_seconds() for p in processes)
+            wave_cpu = processes.cpu_seconds()
             began = time.perf_counter()
             fast_forwards = asyncio.ensure_future(
                 bounded((env.fast_forward(h, skip) for h in handles), FAST_FORWARDS_AT_ONCE)
             )
-            await until(lambda: len(catcher.caught) >= count, 900, "mails caught")
+            await until(lambda: len(catcher.caught) >= count, 900, "courriels de la vague")
             wave = time.perf_counter() - began
             await fast_forwards
-            for p in processes:
-                await p.settled()
-            wave_cpu = sum(p.cpu_seconds() for p in processes) - wave_cpu
+            await processes.settled()
+            wave_cpu = processes.cpu_seconds() - wave_cpu
             caught = catcher.caught
             notices = {m.notice for m in caught}
             addressed = {tuple(m.envelope_to) for m in caught}
@@ -307,8 +337,7 @@ async def cpom_side(
             )
             timeouts = await sticky_timeouts(handles)
         finally:
-            for p in processes:
-                p.stop()
+            processes.stop()
             engine.dispose()
     finally:
         catcher.stop()
@@ -320,10 +349,7 @@ async def bare_side(
 ) -> Side:
     address = env.client.service_client.config.target_host
     settings = worker_env(address, "wave-bare", cache, workdir, 25)
-    processes = [
-        WorkerProcess("benchmarks.bare_worker", [address, "wave-bare"], settings)
-        for _ in range(workers)
-    ]
+    processes = Workers("benchmarks.bare_worker", [address, "wave-bare"], settings, workers)
     try:
         await polling(env.client, "wave-bare")
         sleep = timedelta(days=6)
@@ -335,18 +361,14 @@ async def bare_side(
 
         with env.with_time_skipping_disabled():
             await bounded((start(f"bare-warm-{i}", 30 * 86400) for i in range(WARM_UP)), 32)
-        for p in processes:
-            await p.settled()
-        rss = sum(p.rss_bytes() for p in processes)
-        cpu = sum(p.cpu_seconds() for p in processes)
-        with env.with_time_skipping_disabled():
-            handles = await bounded(
-                (start(f"bare-{i}", sleep.total_seconds()) for i in range(count)), 64
-            )
-        for p in processes:
-            await p.settled()
-        cpu_start = (sum(p.cpu_seconds() for p in processes) - cpu) / count
-        memory = (sum(p.rss_bytes() for p in processes) - rss) / count
+
+        async def start_all() -> list[WorkflowHandle[Any, None]]:
+            with env.with_time_skipping_disabled():
+                return await bounded(
+                    (start(f"bare-{i}", sleep.total_seconds()) for i in range(count)), 64
+                )
+
+        handles, cpu_start, memory = await processes.cost_per_contract(count, start_all)
 
         began = time.perf_counter()
 
@@ -358,8 +380,7 @@ async def bare_side(
         wave = time.perf_counter() - began
         timeouts = await sticky_timeouts(handles)
     finally:
-        for p in processes:
-            p.stop()
+        processes.stop()
     return Side("bare", count, cpu_start * 1000, memory / 1024, count / wave, wave, timeouts)
 
 
