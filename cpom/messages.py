@@ -230,6 +230,12 @@ class DecisionResult:
     events: int = 0
 
 
+def reference_of(reference: str, terms: ContractTerms | None) -> str:
+    """The contract a message is about: its reference, or its terms' in a message of a run
+    begun before issue 12, which carried the terms instead."""
+    return reference or (terms.reference if terms else "")
+
+
 @dataclass
 class NoticeRequest:
     key: str
@@ -245,7 +251,7 @@ class NoticeRequest:
 
     @property
     def contract_reference(self) -> str:
-        return self.reference or (self.terms.reference if self.terms else "")
+        return reference_of(self.reference, self.terms)
 
 
 @dataclass
@@ -296,7 +302,7 @@ class ProjectionUpdate:
 
     @property
     def contract_reference(self) -> str:
-        return self.reference or (self.terms.reference if self.terms else "")
+        return reference_of(self.reference, self.terms)
 
 
 @dataclass

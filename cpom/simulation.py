@@ -315,7 +315,7 @@ class LifeSimulator:
         self._worker: Worker | None = None
         # The workflow definition the worker runs: a test sets an earlier release's to start
         # contracts on it, then switches to today's.
-        self.workflow_class: type | None = None
+        self.workflow_class: type = CpomWorkflow
 
     @property
     def env(self) -> WorkflowEnvironment:
@@ -354,7 +354,7 @@ class LifeSimulator:
             self.settings,
             self.engine,
             workflow_failure_exception_types=[Exception],
-            workflow_class=self.workflow_class or CpomWorkflow,
+            workflow_class=self.workflow_class,
         )
         await self._worker.__aenter__()
 

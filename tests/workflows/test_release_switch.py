@@ -9,6 +9,7 @@ from typing import Any
 from cpom.simulation import LifeSimulator
 from tests.workflows.helpers import contract, notices
 from tests.workflows.previous_release.contract_05b2124 import CpomWorkflow as PreviousRelease
+from workflows.contract import CpomWorkflow
 
 START = date(2024, 1, 1)
 # Past the échéance (31/12/2028) and the last exercise's documents, due by 30/04/2029.
@@ -18,14 +19,15 @@ END = date(2029, 9, 1)
 async def live(switch_on: date | None) -> tuple[list[tuple[str, str]], str, int]:
     """The contract's notices and outcome, begun on the previous release until `switch_on`."""
     life = LifeSimulator(real_server=True)  # the dev server: a restarted worker is served
-    life.workflow_class = PreviousRelease if switch_on else None
+    if switch_on is not None:
+        life.workflow_class = PreviousRelease
     async with life:
         terms = contract()
         handle = await life.start(terms, START)
         if switch_on is not None:
             await life.advance_to(switch_on)
             await life.stop_worker()
-            life.workflow_class = None
+            life.workflow_class = CpomWorkflow
             await life.start_worker()
         await life.advance_to(END)
         outcome: str = await handle.query("phase")
