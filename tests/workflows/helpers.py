@@ -4,8 +4,11 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from cpom.domain.lifecycle import ContractState, initial_phase
 from cpom.domain.terms import Authority, ContractTerms
 from cpom.mail_catcher import CaughtMail
+from cpom.messages import ContractInput, workflow_id
+from cpom.simulation import LifeSimulator
 from tests.factories import make_terms
 
 GESTIONNAIRE = "direction@aad35.example"
@@ -48,3 +51,18 @@ def mails_of(caught: list[CaughtMail], notice: str) -> list[CaughtMail]:
 
 def day(text: str) -> date:
     return date.fromisoformat(text)
+
+
+async def start_new_contracts(life: LifeSimulator, count: int) -> None:
+    """Start `count` contracts of the Ille-et-Vilaine kind, each through its first workflow
+    task: a query is answered once the workflow has run it, its input decoded."""
+    for index in range(count):
+        terms = replace(contract(), reference=f"CPOM-35-SAD-{index}")
+        state = ContractState(terms, initial_phase(terms, date(2026, 3, 2)))
+        handle = await life.env.client.start_workflow(
+            "Cpom",
+            ContractInput(state),
+            id=workflow_id(terms.reference),
+            task_queue=life.settings.task_queue,
+        )
+        assert await handle.query("phase") == state.phase.value

@@ -12,9 +12,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from cpom.converter import data_converter
 from cpom.domain.lifecycle import ContractState, initial_phase
-from cpom.messages import ContractInput, workflow_id
+from cpom.messages import ContractInput
 from cpom.simulation import LifeSimulator
-from tests.workflows.helpers import contract
+from tests.workflows.helpers import contract, start_new_contracts
 
 DAY = date(2026, 3, 2)
 
@@ -58,17 +58,7 @@ async def test_new_contracts_do_not_build_the_input_schema_again(
         original(self, type_, *args, **kwargs)
 
     monkeypatch.setattr(TypeAdapter, "__init__", counting)
-    client = simulator.env.client
-    for index in range(4):
-        value = contract_input(f"CPOM-35-SAD-{index}")
-        handle = await client.start_workflow(
-            "Cpom",
-            value,
-            id=workflow_id(value.state.terms.reference),
-            task_queue=simulator.settings.task_queue,
-        )
-        # A query is answered once the workflow has run its first task, input decoded.
-        assert await handle.query("phase") == value.state.phase.value
+    await start_new_contracts(simulator, 4)
     # Built at most once in this process (before this test, if another test came first); the
     # stock converter built it once per workflow instance.
     assert built.count("ContractInput") <= 1, built
