@@ -98,6 +98,10 @@ CALENDAR_LAW_2 = "calendar-law-2"
 # ended contract, say) is projected before the workflow ends. A run begun before ended without
 # it; the patch is asked only in that case, so runs that never met it replay unchanged.
 PROJECT_BEFORE_END = "project-before-end"
+# Patch (2026-12): the projection runs as a local activity, inside the workflow task that wakes
+# the contract: one round trip to the server and one history event instead of two and six. A
+# run begun before keeps projecting through a scheduled activity.
+LOCAL_PROJECTION = "local-projection"
 # A sending lasts at most CPOM_SMTP_TIMEOUT_SECONDS (1 min by default) and heartbeats meanwhile:
 # a dead worker is noticed after the heartbeat timeout, a slow server is waited for.
 NOTICE_START_TO_CLOSE = timedelta(minutes=10)
@@ -173,10 +177,11 @@ class ContractFlow:
                 # is then acted upon and projected at once, not at the next timer.
                 self.changed = False
             self._collect_sent_notice()
-            await self._perform_due()
+            upcoming = await self._perform_due()
             await self._project()
             self._send_next_notice()
-            upcoming = plan(self.state)
+            if self.changed:  # a decision came during the projection: plan again
+                upcoming = plan(self.state)
             mail_idle = not self.mail_queue
             if self.state.phase in life.ENDED and not upcoming and mail_idle:
                 if self.changed and workflow.patched(PROJECT_BEFORE_END):
@@ -251,12 +256,14 @@ class ContractFlow:
             )
         life.log(self.state, life.Event(today, "imported", summary))
 
-    async def _perform_due(self) -> None:
+    async def _perform_due(self) -> list[Planned]:
+        """Perform what is due; returns the plan left, none of it due yet."""
         while True:
             now = self.now()
-            due = [p for p in plan(self.state) if local_instant(p.day, p.hour) <= now]
+            left = plan(self.state)
+            due = [p for p in left if local_instant(p.day, p.hour) <= now]
             if not due:
-                return
+                return left
             for planned in due:
                 await self._perform(planned)
                 self.state.done.add(planned.key)
@@ -412,25 +419,34 @@ class ContractFlow:
         # the store was rebuilt) and when they change (signature, avenant, prorogation): not
         # with every wake.
         terms = None if state.terms is self.terms_projected and not complete else state.terms
-        await workflow.execute_activity(
-            "record_contract",
-            ProjectionUpdate(
-                terms=terms,
-                reference=state.terms.reference,
-                phase=state.phase,
-                today=self.today(),
-                first_sequence=self.projected + self.sequence_offset,
-                new_events=state.events[self.projected : end],
-                successor_reference=state.successor_reference,
-                predecessor_reference=state.predecessor_reference,
-                agenda=[item for key, item in agenda.items() if sent.get(key) != item],
-                agenda_removed=sorted(set(sent) - set(agenda)),
-                agenda_complete=complete,
-                risk=at_risk(state, self.today()),
-            ),
-            start_to_close_timeout=SHORT,
-            retry_policy=ACTIVITY_RETRY,
+        update = ProjectionUpdate(
+            terms=terms,
+            reference=state.terms.reference,
+            phase=state.phase,
+            today=self.today(),
+            first_sequence=self.projected + self.sequence_offset,
+            new_events=state.events[self.projected : end],
+            successor_reference=state.successor_reference,
+            predecessor_reference=state.predecessor_reference,
+            agenda=[item for key, item in agenda.items() if sent.get(key) != item],
+            agenda_removed=sorted(set(sent) - set(agenda)),
+            agenda_complete=complete,
+            risk=at_risk(state, self.today()),
         )
+        if workflow.patched(LOCAL_PROJECTION):
+            await workflow.execute_local_activity(
+                "record_contract",
+                update,
+                start_to_close_timeout=SHORT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+        else:
+            await workflow.execute_activity(
+                "record_contract",
+                update,
+                start_to_close_timeout=SHORT,
+                retry_policy=ACTIVITY_RETRY,
+            )
         self.projected = end
         self.terms_projected = state.terms
         self.last_projection = snapshot

@@ -7,29 +7,47 @@ import base64
 import json
 from datetime import date
 
+import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from temporalio.api.enums.v1 import EventType
 
+from cpom.db import projection
 from cpom.db.models import EventRecord
+from cpom.messages import ProjectionUpdate
 from cpom.simulation import LifeSimulator
 from tests.workflows.helpers import GESTIONNAIRE, contract
 from tests.workflows.record_histories import run_histories
 
 
 async def scheduled_inputs(simulator: LifeSimulator, reference: str) -> list[tuple[str, bytes]]:
-    """(activity, input payload) of every activity the contract's current run scheduled."""
+    """(activity, input payload) of every activity the contract's current run scheduled, and
+    ("marker", details) of every marker it recorded (local activities, patches)."""
     found = []
     async for event in simulator.handle(reference).fetch_history_events():
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             attributes = event.activity_task_scheduled_event_attributes
             payload = b"".join(p.data for p in attributes.input.payloads)
             found.append((attributes.activity_type.name, payload))
+        elif event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+            details = event.marker_recorded_event_attributes.details
+            found.append(
+                ("marker", b"".join(p.data for ps in details.values() for p in ps.payloads))
+            )
     return found
 
 
 async def test_notices_carry_the_reference_and_projections_the_terms_once(
-    simulator: LifeSimulator,
+    simulator: LifeSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    updates: list[ProjectionUpdate] = []
+    record = projection.record
+
+    def recorded(engine: Engine, update: ProjectionUpdate) -> None:
+        updates.append(update)
+        record(engine, update)
+
+    monkeypatch.setattr(projection, "record", recorded)
     terms = contract()
     name = terms.gestionnaire.raison_sociale.encode()
     await simulator.start(terms, date(2025, 3, 25), imported=True)
@@ -38,12 +56,18 @@ async def test_notices_carry_the_reference_and_projections_the_terms_once(
 
     inputs = await scheduled_inputs(simulator, terms.reference)
     notices = [payload for activity, payload in inputs if activity == "send_notice"]
-    projections = [payload for activity, payload in inputs if activity == "record_contract"]
+    markers = [payload for activity, payload in inputs if activity == "marker"]
     assert len(notices) == 3
     assert [name in payload for payload in notices] == [False] * 3
     assert max(len(payload) for payload in notices) < 700
+    # Projections are local activities: their input never reaches the history, which keeps of
+    # each one a marker with its (empty) result.
+    assert "record_contract" not in [activity for activity, _ in inputs]
+    projections = [payload for payload in markers if b"record_contract" in payload]
     assert len(projections) >= 4
-    assert [name in payload for payload in projections] == [True] + [False] * (len(projections) - 1)
+    assert not any(name in payload for payload in markers)
+    assert len(updates) >= 4
+    assert [u.terms is not None for u in updates] == [True] + [False] * (len(updates) - 1)
     # The mails still name the gestionnaire: the activity read the terms from the projection.
     caught = [m for m in simulator.catcher.caught if GESTIONNAIRE in m.envelope_to]
     assert len(caught) == 3

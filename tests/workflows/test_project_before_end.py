@@ -4,10 +4,14 @@ the projection of the one before it waits on the database."""
 
 import asyncio
 import sqlite3
+import threading
 from datetime import date
+from typing import Any
 
+import pytest
 from sqlmodel import Session, col, select
 
+from cpom.db import projection
 from cpom.db.models import EventRecord
 from cpom.messages import SubmitDocuments
 from cpom.simulation import LifeSimulator
@@ -17,16 +21,26 @@ from tests.workflows.helpers import contract
 REFERENCE = "CPOM-35-SAD-2024"
 
 
-async def projection_running(simulator: LifeSimulator) -> None:
-    """Until the workflow's projection activity is under way (polling, not waiting for time)."""
-    handle = simulator.handle(REFERENCE)
-    async with asyncio.timeout(20):
-        while True:
-            description = await handle.describe()
-            pending = description.raw_description.pending_activities
-            if any(a.activity_type.name == "record_contract" for a in pending):
-                return
-            await asyncio.sleep(0.02)
+class ProjectionWatch:
+    """Tells when the projection, local activity or not, has begun writing once armed."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.armed = False
+        self.writing = threading.Event()
+        record = projection.record
+
+        def watched(*args: Any) -> None:
+            if self.armed:
+                self.writing.set()
+            record(*args)
+
+        monkeypatch.setattr(projection, "record", watched)
+
+    async def running(self) -> None:
+        """Until a projection is under way (polling, not waiting for time)."""
+        async with asyncio.timeout(20):
+            while not self.writing.is_set():
+                await asyncio.sleep(0.02)
 
 
 def submitted(simulator: LifeSimulator) -> list[str]:
@@ -39,7 +53,10 @@ def submitted(simulator: LifeSimulator) -> list[str]:
     return [event.summary for event in events]
 
 
-async def test_the_last_decision_is_projected_before_the_end(simulator: LifeSimulator) -> None:
+async def test_the_last_decision_is_projected_before_the_end(
+    simulator: LifeSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watch = ProjectionWatch(monkeypatch)
     # Ended on 31/12/2028; the documents of 2028 are due on 30/04/2029.
     handle = await simulator.start(contract(), date(2029, 4, 10), imported=True)
     await simulator.projected(REFERENCE)
@@ -47,13 +64,26 @@ async def test_the_last_decision_is_projected_before_the_end(simulator: LifeSimu
     database = simulator.settings.effective_database_url().removeprefix("sqlite:///")
     lock = sqlite3.connect(database, timeout=30)
     lock.execute("BEGIN IMMEDIATE")  # the projection's write waits for it
+    watch.armed = True
     try:
-        await simulator.decide(handle, "submit_documents", SubmitDocuments("g", 2028, first))
-        await projection_running(simulator)
-        await simulator.decide(handle, "submit_documents", SubmitDocuments("g", 2028, last))
+        # A decision's answer may wait for the projection it causes (a local activity): both
+        # are sent at once, the second once the first one's projection is waiting.
+        decisions = [
+            asyncio.create_task(
+                simulator.decide(handle, "submit_documents", SubmitDocuments("g", 2028, first))
+            )
+        ]
+        await watch.running()
+        decisions.append(
+            asyncio.create_task(
+                simulator.decide(handle, "submit_documents", SubmitDocuments("g", 2028, last))
+            )
+        )
+        await asyncio.sleep(0.5)  # lets the second decision reach the server; not a wait for time
     finally:
         lock.rollback()
         lock.close()
+    await asyncio.gather(*decisions)
     assert await handle.result() == "echue"
     assert (
         submitted(simulator)[-1] == "documents de l'exercice 2028 reçus : tableau_depenses_recettes"
