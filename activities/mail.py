@@ -143,12 +143,13 @@ class MailActivities:
         while another attempt holds the lease waits for it."""
         info = activity.info()
         attempt = f"{info.workflow_run_id}/{info.activity_id}/{info.attempt}"
-        record = await asyncio.to_thread(self._outbox_row, request)
+        record, held = await asyncio.to_thread(self._outbox_row, request, attempt)
         if record.status in FINAL:
             return self._result(record)
-        record, held = await asyncio.to_thread(self._claim, request.key, attempt)
-        if record.status in FINAL:
-            return self._result(record)
+        if not held:
+            record, held = await asyncio.to_thread(self._claim, request.key, attempt)
+            if record.status in FINAL:
+                return self._result(record)
         if not held:
             assert record.claimed_until is not None
             wait = max(record.claimed_until - _now(), FIRST_RETRY)
@@ -198,14 +199,16 @@ class MailActivities:
     def _find(self, session: Session, key: str) -> NoticeRecord:
         return session.exec(select(NoticeRecord).where(NoticeRecord.key == key)).one()
 
-    def _outbox_row(self, request: NoticeRequest) -> NoticeRecord:
-        """The notice's row, rendered and written the first time."""
-        with Session(self.engine) as session:
+    def _outbox_row(self, request: NoticeRequest, attempt: str) -> tuple[NoticeRecord, bool]:
+        """The notice's row, rendered and written the first time, and whether `attempt` holds
+        its lease: the attempt that writes the row holds it at once (one transaction for the
+        first attempt of every notice, not two)."""
+        with Session(self.engine, expire_on_commit=False) as session:
             existing = session.exec(
                 select(NoticeRecord).where(NoticeRecord.key == request.key)
             ).first()
             if existing is not None:
-                return existing
+                return existing, False
             terms = request.terms or stored_terms(self.engine, request.reference)
             rendered = self.renderer.notice(
                 request.kind,
@@ -214,6 +217,7 @@ class MailActivities:
                 request.notice_date,
                 notice_context(self.engine, request.kind, terms),
             )
+            now = _now()
             record = NoticeRecord(
                 key=request.key,
                 reference=terms.reference,
@@ -224,17 +228,20 @@ class MailActivities:
                 body_html=rendered.html,
                 message_id=message_id(request.key),
                 status="pending" if request.recipients else "no_recipient",
-                created_at=_now(),
+                created_at=now,
                 notice_date=request.notice_date,
             )
+            if record.status == "pending":
+                record.claimed_by = attempt
+                record.claimed_until = now + self.lease
+                record.attempts = 1
             session.add(record)
             try:
                 session.commit()
             except IntegrityError:  # a concurrent attempt wrote it first
                 session.rollback()
-                return self._find(session, request.key)
-            session.refresh(record)
-            return record
+                return self._find(session, request.key), False
+            return record, record.status == "pending"
 
     def _claim(self, key: str, attempt: str) -> tuple[NoticeRecord, bool]:
         """Take the lease when nobody holds it: one conditional UPDATE, atomic on SQLite and
@@ -263,7 +270,7 @@ class MailActivities:
 
     def _sent(self, key: str, response: str) -> NoticeRecord:
         # Marked whoever holds the lease now: the server accepted the message.
-        with Session(self.engine) as session:
+        with Session(self.engine, expire_on_commit=False) as session:
             record = self._find(session, key)
             if record.status != "sent":  # a resend keeps the first proof
                 record.status = "sent"
@@ -275,7 +282,6 @@ class MailActivities:
             record.claimed_until = None
             session.add(record)
             session.commit()
-            session.refresh(record)
             return record
 
     def _failed(self, key: str, attempt: str, kind: str, error: str, retry: datetime) -> None:

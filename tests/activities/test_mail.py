@@ -211,10 +211,11 @@ async def test_after_the_lease_a_dead_attempts_notice_is_sent_with_the_same_mess
     engine: Engine, catcher: MailCatcher
 ) -> None:
     mail = activities(engine, SmtpMailer(catcher.host, catcher.port))
-    # An attempt claimed the row, then its process was killed before marking it.
-    mail._outbox_row(request())
-    _, held = mail._claim(request().key, "run/1/1")
+    # An attempt wrote the row, holding its lease, then its process was killed before marking it.
+    _, held = mail._outbox_row(request(), "run/1/1")
     assert held
+    _, again = mail._outbox_row(request(), "run/1/2")
+    assert not again
     _, again = mail._claim(request().key, "run/1/2")
     assert not again  # the lease is still running
     with Session(engine) as session:
