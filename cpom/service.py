@@ -323,7 +323,7 @@ class ContractService:
     def agenda(self, reference: str) -> list[AgendaItem]:
         """The contract's live agenda as its workflow last projected it."""
         with Session(self.engine) as session:
-            return projection.items_of(projection.agenda_rows(session, reference))
+            return projection.items_of(projection.agenda_rows(session.connection(), reference))
 
     async def act(
         self,

@@ -8,15 +8,15 @@ they always agree with what the contract page shows.
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Engine, Row, delete, insert
+from sqlalchemy import Connection, Engine, Row, delete, insert
 from sqlalchemy import select as core_select
+from sqlalchemy import update as update_statement
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, col
 
 from cpom.db.models import AgendaRecord, ContractRecord, ContractTermsRecord, EventRecord
 from cpom.domain.date_law import Basis, SkippedDay
@@ -27,6 +27,8 @@ from cpom.messages import ProjectionUpdate
 
 TERMS = TypeAdapter(ContractTerms)
 AGENDA = SQLModel.metadata.tables[AgendaRecord.__tablename__]
+CONTRACTS = SQLModel.metadata.tables[ContractRecord.__tablename__]
+EVENTS = SQLModel.metadata.tables[EventRecord.__tablename__]
 
 
 def record(engine: Engine, update: ProjectionUpdate) -> None:
@@ -42,33 +44,64 @@ def record(engine: Engine, update: ProjectionUpdate) -> None:
 
 
 def _record(engine: Engine, update: ProjectionUpdate) -> None:
+    if update.terms is not None:
+        return _record_with_terms(engine, update)
+    # Most wakes: a few statements on one connection, without the ORM's bookkeeping.
+    reference = update.contract_reference
+    with engine.begin() as connection:
+        if update.agenda is not None:
+            _store_agenda(connection, reference, update)
+        values: dict[str, object] = {
+            "phase": update.phase.value,
+            "successor_reference": update.successor_reference,
+            "predecessor_reference": update.predecessor_reference,
+            "updated_at": datetime.now(UTC),
+            **_summary(_items_after(connection, reference, update), update.today),
+        }
+        if update.agenda is not None:
+            values["risk"] = update.risk
+        changed = connection.execute(
+            update_statement(CONTRACTS).where(CONTRACTS.c.reference == reference).values(values)
+        )
+        if changed.rowcount == 0:  # the terms come with the first projection of every run
+            raise LookupError(f"contract {reference} projected without its terms")
+        _append_events(connection, reference, update)
+
+
+def _record_with_terms(engine: Engine, update: ProjectionUpdate) -> None:
+    assert update.terms is not None
     reference = update.contract_reference
     with Session(engine) as session:
-        record = session.get(ContractRecord, reference)
-        if update.terms is not None:
-            record = _with_terms(record, update.terms)
-        elif record is None:  # the terms come with the first projection of every run
-            raise LookupError(f"contract {reference} projected without its terms")
+        record = _with_terms(session.get(ContractRecord, reference), update.terms)
         record.phase = update.phase.value
         record.successor_reference = update.successor_reference
         record.predecessor_reference = update.predecessor_reference
         record.updated_at = datetime.now(UTC)
         session.add(record)
         session.flush()
-        if update.terms is not None:
-            terms_json = TERMS.dump_json(update.terms).decode()
-            session.merge(ContractTermsRecord(reference=reference, terms_json=terms_json))
+        terms_json = TERMS.dump_json(update.terms).decode()
+        session.merge(ContractTermsRecord(reference=reference, terms_json=terms_json))
+        connection = session.connection()
         if update.agenda is not None:
-            _store_agenda(session, reference, update)
+            _store_agenda(connection, reference, update)
             record.risk = update.risk
-            session.flush()
-        if update.agenda is not None and update.agenda_complete:
-            items = update.agenda  # the whole agenda, just written: no need to read it back
-        else:
-            items = items_of(agenda_rows(session, reference))
-        _summarise(record, items, update.today)
-        _append_events(session, reference, update)
+        for name, value in _summary(
+            _items_after(connection, reference, update), update.today
+        ).items():
+            setattr(record, name, value)
+        session.add(record)
+        session.flush()
+        _append_events(connection, reference, update)
         session.commit()
+
+
+def _items_after(
+    connection: Connection, reference: str, update: ProjectionUpdate
+) -> list[AgendaItem]:
+    """The contract's agenda once `update` is stored."""
+    if update.agenda is not None and update.agenda_complete:
+        return update.agenda  # the whole agenda, just written: no need to read it back
+    return items_of(agenda_rows(connection, reference))
 
 
 def _with_terms(record: ContractRecord | None, terms: ContractTerms) -> ContractRecord:
@@ -109,68 +142,67 @@ def stored_terms(engine: Engine, reference: str) -> ContractTerms:
         return TERMS.validate_json(stored.terms_json)
 
 
-def _store_agenda(session: Session, reference: str, update: ProjectionUpdate) -> None:
+def _store_agenda(connection: Connection, reference: str, update: ProjectionUpdate) -> None:
     assert update.agenda is not None
     replaced = delete(AgendaRecord).where(col(AgendaRecord.reference) == reference)
     if not update.agenda_complete:
         keys = [item.key for item in update.agenda] + update.agenda_removed
         replaced = replaced.where(col(AgendaRecord.key).in_(keys))
-    session.execute(replaced)
+    connection.execute(replaced)
     if update.agenda:
         # One INSERT of many rows, without the ORM's bookkeeping of each object.
-        session.execute(insert(AGENDA), [row_values(reference, item) for item in update.agenda])
+        connection.execute(insert(AGENDA), [row_values(reference, item) for item in update.agenda])
 
 
-def _summarise(record: ContractRecord, items: list[AgendaItem], today: date) -> None:
+def _summary(items: list[AgendaItem], today: date) -> dict[str, object]:
+    """The contract's columns that sum its agenda up: its next deadline, its lateness."""
     upcoming = next_deadline(items, today)
-    record.next_deadline = upcoming.day if upcoming else None
-    record.next_deadline_kind = upcoming.kind if upcoming else None
-    record.next_deadline_label = upcoming.label if upcoming else None
     late = overdue_since(items, today)
-    record.overdue_since = late.day if late else None
-    record.overdue_label = late.label if late else None
+    return {
+        "next_deadline": upcoming.day if upcoming else None,
+        "next_deadline_kind": upcoming.kind if upcoming else None,
+        "next_deadline_label": upcoming.label if upcoming else None,
+        "overdue_since": late.day if late else None,
+        "overdue_label": late.label if late else None,
+    }
 
 
-def _append_events(session: Session, reference: str, update: ProjectionUpdate) -> None:
+def _append_events(connection: Connection, reference: str, update: ProjectionUpdate) -> None:
     if not update.new_events:
         return
     # Only the sequences this update may repeat (a retried attempt): not the whole log.
     known = set(
-        session.exec(
-            select(EventRecord.sequence).where(
-                EventRecord.reference == reference,
-                col(EventRecord.sequence) >= update.first_sequence,
+        connection.execute(
+            core_select(EVENTS.c.sequence).where(
+                EVENTS.c.reference == reference,
+                EVENTS.c.sequence >= update.first_sequence,
             )
-        ).all()
+        ).scalars()
     )
-    for offset, event in enumerate(update.new_events):
-        sequence = update.first_sequence + offset
-        if sequence in known:
-            continue
-        session.add(
-            EventRecord(
-                reference=reference,
-                sequence=sequence,
-                on=event.on,
-                kind=event.kind,
-                summary=event.summary,
-                actor=event.actor,
-                details_json=json.dumps(asdict(event)["details"], ensure_ascii=False),
-            )
-        )
+    rows = [
+        {
+            "reference": reference,
+            "sequence": update.first_sequence + offset,
+            "on": event.on,
+            "kind": event.kind,
+            "summary": event.summary,
+            "actor": event.actor,
+            "details_json": json.dumps(event.details, ensure_ascii=False),
+        }
+        for offset, event in enumerate(update.new_events)
+        if update.first_sequence + offset not in known
+    ]
+    if rows:
+        connection.execute(insert(EVENTS), rows)
 
 
-def agenda_rows(session: Session, reference: str) -> Sequence[Row[Any]]:
+def agenda_rows(connection: Connection, reference: str) -> Sequence[Row[Any]]:
     """The contract's agenda rows, nearest first, as plain rows (no ORM objects)."""
-    return (
-        session.connection()
-        .execute(
-            core_select(AGENDA)
-            .where(AGENDA.c.reference == reference)
-            .order_by(AGENDA.c.day, AGENDA.c.key)
-        )
-        .all()
-    )
+    return connection.execute(
+        core_select(AGENDA)
+        .where(AGENDA.c.reference == reference)
+        .order_by(AGENDA.c.day, AGENDA.c.key)
+    ).all()
 
 
 def row_values(reference: str, item: AgendaItem) -> dict[str, object]:
