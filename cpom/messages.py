@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from cpom.domain.agenda import DocumentKind, NoticeKind
+from cpom.domain.agenda_items import AgendaSummary
 from cpom.domain.lifecycle import (
     ContractState,
     DenonciationMode,
@@ -299,6 +300,9 @@ class ProjectionUpdate:
     agenda_complete: bool = False
     risk: str | None = None
     reference: str = ""
+    # The agenda's summary, from the whole agenda the workflow holds: the store need not read
+    # it back. None from a run begun before it was sent.
+    summary: AgendaSummary | None = None
 
     @property
     def contract_reference(self) -> str:

@@ -36,6 +36,7 @@ from cpom.domain.agenda import (
     Recipient,
     plan,
 )
+from cpom.domain.agenda_items import summary_of
 from cpom.domain.calendar import build_calendar
 from cpom.domain.clock import local_date, local_instant
 from cpom.domain.live_agenda import AgendaItem, at_risk, live_agenda, missed_on_import
@@ -432,6 +433,7 @@ class ContractFlow:
             agenda_removed=sorted(set(sent) - set(agenda)),
             agenda_complete=complete,
             risk=at_risk(state, self.today()),
+            summary=summary_of(list(agenda.values()), self.today()),
         )
         if workflow.patched(LOCAL_PROJECTION):
             await workflow.execute_local_activity(

@@ -8,6 +8,7 @@ they always agree with what the contract page shows.
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -19,9 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
 from cpom.db.models import AgendaRecord, ContractRecord, ContractTermsRecord, EventRecord
+from cpom.domain.agenda_items import summary_of
 from cpom.domain.date_law import Basis, SkippedDay
 from cpom.domain.lifecycle import Party
-from cpom.domain.live_agenda import AgendaItem, next_deadline, overdue_since
+from cpom.domain.live_agenda import AgendaItem
 from cpom.domain.terms import ContractTerms, Silence
 from cpom.messages import ProjectionUpdate
 
@@ -56,7 +58,7 @@ def _record(engine: Engine, update: ProjectionUpdate) -> None:
             "successor_reference": update.successor_reference,
             "predecessor_reference": update.predecessor_reference,
             "updated_at": datetime.now(UTC),
-            **_summary(_items_after(connection, reference, update), update.today),
+            **_summary(connection, reference, update),
         }
         if update.agenda is not None:
             values["risk"] = update.risk
@@ -85,23 +87,12 @@ def _record_with_terms(engine: Engine, update: ProjectionUpdate) -> None:
         if update.agenda is not None:
             _store_agenda(connection, reference, update)
             record.risk = update.risk
-        for name, value in _summary(
-            _items_after(connection, reference, update), update.today
-        ).items():
+        for name, value in _summary(connection, reference, update).items():
             setattr(record, name, value)
         session.add(record)
         session.flush()
         _append_events(connection, reference, update)
         session.commit()
-
-
-def _items_after(
-    connection: Connection, reference: str, update: ProjectionUpdate
-) -> list[AgendaItem]:
-    """The contract's agenda once `update` is stored."""
-    if update.agenda is not None and update.agenda_complete:
-        return update.agenda  # the whole agenda, just written: no need to read it back
-    return items_of(agenda_rows(connection, reference))
 
 
 def _with_terms(record: ContractRecord | None, terms: ContractTerms) -> ContractRecord:
@@ -154,17 +145,16 @@ def _store_agenda(connection: Connection, reference: str, update: ProjectionUpda
         connection.execute(insert(AGENDA), [row_values(reference, item) for item in update.agenda])
 
 
-def _summary(items: list[AgendaItem], today: date) -> dict[str, object]:
-    """The contract's columns that sum its agenda up: its next deadline, its lateness."""
-    upcoming = next_deadline(items, today)
-    late = overdue_since(items, today)
-    return {
-        "next_deadline": upcoming.day if upcoming else None,
-        "next_deadline_kind": upcoming.kind if upcoming else None,
-        "next_deadline_label": upcoming.label if upcoming else None,
-        "overdue_since": late.day if late else None,
-        "overdue_label": late.label if late else None,
-    }
+def _summary(connection: Connection, reference: str, update: ProjectionUpdate) -> dict[str, object]:
+    """The contract's columns that sum its agenda up, once `update` is stored: as the workflow
+    sent them, or else from the whole agenda sent, or else from the agenda read back."""
+    if update.summary is not None:
+        summary = update.summary
+    elif update.agenda is not None and update.agenda_complete:
+        summary = summary_of(update.agenda, update.today)
+    else:
+        summary = summary_of(items_of(agenda_rows(connection, reference)), update.today)
+    return asdict(summary)
 
 
 def _append_events(connection: Connection, reference: str, update: ProjectionUpdate) -> None:

@@ -165,5 +165,28 @@ def overdue_since(items: list[AgendaItem], today: date) -> AgendaItem | None:
     return min(missed, key=lambda item: (item.day, item.key), default=None)
 
 
+@dataclass(frozen=True)
+class AgendaSummary:
+    """What a list of contracts says of one contract's agenda: its next deadline, its lateness."""
+
+    next_deadline: date | None = None
+    next_deadline_kind: str | None = None
+    next_deadline_label: str | None = None
+    overdue_since: date | None = None
+    overdue_label: str | None = None
+
+
+def summary_of(items: list[AgendaItem], today: date) -> AgendaSummary:
+    upcoming = next_deadline(items, today)
+    late = overdue_since(items, today)
+    return AgendaSummary(
+        next_deadline=upcoming.day if upcoming else None,
+        next_deadline_kind=upcoming.kind if upcoming else None,
+        next_deadline_label=upcoming.label if upcoming else None,
+        overdue_since=late.day if late else None,
+        overdue_label=late.label if late else None,
+    )
+
+
 def fr(day: date) -> str:
     return f"{day:%d/%m/%Y}"

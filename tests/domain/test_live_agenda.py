@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cpom.domain import lifecycle as life
+from cpom.domain.agenda_items import AgendaSummary, summary_of
 from cpom.domain.lifecycle import ContractState, Party, Phase
 from cpom.domain.live_agenda import (
     AgendaItem,
@@ -485,3 +486,25 @@ def test_agenda_keys_are_unique_sorted_and_statuses_never_go_back(
             assert not (now is Status.DONE and later is Status.UPCOMING)
     upcoming = next_deadline(agenda, today)
     assert upcoming is None or upcoming.day >= today
+
+
+@given(
+    effet=st.dates(date(2020, 1, 1), date(2030, 12, 1)),
+    day=st.integers(0, 365 * 7),
+    seed=st.randoms(use_true_random=False),
+)
+def test_the_summary_a_list_shows_does_not_depend_on_the_agendas_order(
+    effet: date, day: int, seed: Any
+) -> None:
+    # The workflow sums up the agenda it holds; the store summed up the rows it read back.
+    agenda = live_agenda(ContractState(make_terms(effet=effet), Phase.EXECUTION))
+    today = effet + timedelta(days=day)
+    shuffled = list(agenda)
+    seed.shuffle(shuffled)
+    summary = summary_of(shuffled, today)
+    assert summary == summary_of(agenda, today)
+    upcoming, late = next_deadline(agenda, today), overdue_since(agenda, today)
+    assert summary.next_deadline == (upcoming.day if upcoming else None)
+    assert summary.next_deadline_label == (upcoming.label if upcoming else None)
+    assert summary.overdue_since == (late.day if late else None)
+    assert summary_of([], today) == AgendaSummary()
