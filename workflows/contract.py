@@ -16,9 +16,11 @@ with workflow.unsafe.imports_passed_through():
         CALENDAR_LAW_2,
         IMPORT_BEFORE_DECISIONS,
         LIVE_AGENDA_DELTAS,
+        LOCAL_PROJECTION,
         MAIL_BESIDE_THE_LOOP,
         MUTUAL_DENONCIATION_AGREED,
         PROJECT_BEFORE_END,
+        STEADY_TIMER,
         WAKE_ON_EVERY_DECISION,
         ContractFlow,
     )
@@ -27,9 +29,11 @@ __all__ = [
     "CALENDAR_LAW_2",
     "IMPORT_BEFORE_DECISIONS",
     "LIVE_AGENDA_DELTAS",
+    "LOCAL_PROJECTION",
     "MAIL_BESIDE_THE_LOOP",
     "MUTUAL_DENONCIATION_AGREED",
     "PROJECT_BEFORE_END",
+    "STEADY_TIMER",
     "WAKE_ON_EVERY_DECISION",
     "CpomWorkflow",
 ]

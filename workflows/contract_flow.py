@@ -13,6 +13,7 @@ small over a six-year life.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -103,6 +104,10 @@ PROJECT_BEFORE_END = "project-before-end"
 # the contract: one round trip to the server and one history event instead of two and six. A
 # run begun before keeps projecting through a scheduled activity.
 LOCAL_PROJECTION = "local-projection"
+# Patch (2026-12): the timer of the next step stays while its day is unchanged: a notice sent or
+# a decision that moves nothing no longer cancels it and starts the same one again (two history
+# events each time). A run begun before starts a timer at every wait.
+STEADY_TIMER = "steady-timer"
 # A sending lasts at most CPOM_SMTP_TIMEOUT_SECONDS (1 min by default) and heartbeats meanwhile:
 # a dead worker is noticed after the heartbeat timeout, a slow server is waited for.
 NOTICE_START_TO_CLOSE = timedelta(minutes=10)
@@ -143,6 +148,9 @@ class ContractFlow:
         self.mail_beside = False
         self.mail_queue: list[NoticeRequest] = []
         self.mail_sending: workflow.ActivityHandle[NoticeResult] | None = None
+        # The timer of the next step and the instant it ends (patch `steady-timer`).
+        self.timer: asyncio.Task[None] | None = None
+        self.timer_ends: datetime | None = None
         if not workflow.patched(CALENDAR_LAW_2):
             self.state.calendar_law = 1
         elif self.state.calendar_law < life.CALENDAR_LAW:
@@ -172,6 +180,7 @@ class ContractFlow:
             self._record_past_as_past()
         started_year = life.contract_year_of(self.state.terms, self.today())
         self.mail_beside = workflow.patched(MAIL_BESIDE_THE_LOOP)
+        steady_timer = workflow.patched(STEADY_TIMER)
         while True:
             if workflow.patched(WAKE_ON_EVERY_DECISION):
                 # Reset before the activities below: a decision taken while one of them runs
@@ -197,6 +206,9 @@ class ContractFlow:
             self._upsert_search_attributes(upcoming)
             if not workflow.patched(WAKE_ON_EVERY_DECISION):
                 self.changed = False
+            if steady_timer:
+                await self._wait_steadily(upcoming)
+                continue
             timeout = None
             if upcoming:
                 wake = local_instant(upcoming[0].day, upcoming[0].hour)
@@ -207,9 +219,30 @@ class ContractFlow:
                     timeout=timeout,
                     timeout_summary=upcoming[0].key if upcoming else None,
                 )
+        if self.timer is not None:
+            self.timer.cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._upsert_search_attributes([])
         return self.state.phase.value
+
+    async def _wait_steadily(self, upcoming: list[Planned]) -> None:
+        """Until a decision, the notice being sent, or the next step's instant: the timer of
+        that instant is started again only when the instant changes."""
+        ends = local_instant(upcoming[0].day, upcoming[0].hour) if upcoming else None
+        if self.timer is not None and (self.timer.done() or ends != self.timer_ends):
+            self.timer.cancel()  # nothing when it has fired
+            self.timer = None
+        if self.timer is None and ends is not None:
+            self.timer = asyncio.create_task(
+                workflow.sleep(
+                    max(ends - self.now(), timedelta(seconds=1)), summary=upcoming[0].key
+                )
+            )
+        self.timer_ends = ends if self.timer is not None else None
+        timer = self.timer
+        await workflow.wait_condition(
+            lambda: self.changed or self._notice_finished() or (timer is not None and timer.done())
+        )
 
     def _next_run_input(self) -> ContractInput:
         """The state the next run begins from, without the journal's events already projected:
