@@ -5,6 +5,7 @@ terms with the run's first projection and when they change, not at every wake; a
 
 import base64
 import json
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -73,6 +74,25 @@ async def test_notices_carry_the_reference_and_projections_the_terms_once(
     assert len(caught) == 3
     assert all(terms.gestionnaire.raison_sociale in m.text() for m in caught)
     assert {m.message["X-Cpom-Reference"] for m in caught} == {terms.reference}
+
+
+async def test_a_wake_costs_one_workflow_task_and_a_notice_keeps_the_timer(
+    simulator: LifeSimulator,
+) -> None:
+    terms = contract()
+    await simulator.start(terms, date(2025, 3, 25), imported=True)
+    # The 2024 documents: reminded on 31 March and 23 April, chased on 1 May.
+    await simulator.advance_to(date(2025, 5, 2))
+    kinds = Counter[EventType]()
+    async for event in simulator.handle(terms.reference).fetch_history_events():
+        kinds[event.event_type] += 1
+    # Three notices: each one's completion wakes the workflow, whose timer (till the next
+    # reminder) stays as it was. Before issue 12 each completion cancelled it and started it
+    # again, and each projection was an activity of its own with its workflow task.
+    assert kinds[EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED] == 3
+    assert kinds[EventType.EVENT_TYPE_TIMER_CANCELED] == 0
+    assert kinds[EventType.EVENT_TYPE_TIMER_FIRED] == 3
+    assert kinds[EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED] <= 1 + 3 + 3
 
 
 async def test_each_run_begins_small_at_any_age_of_the_contract(simulator: LifeSimulator) -> None:
