@@ -83,7 +83,7 @@ async def test_a_wake_costs_one_workflow_task_and_a_notice_keeps_the_timer(
     await simulator.start(terms, date(2025, 3, 25), imported=True)
     # The 2024 documents: reminded on 31 March and 23 April, chased on 1 May.
     await simulator.advance_to(date(2025, 5, 2))
-    kinds = Counter[EventType]()
+    kinds = Counter[int]()
     async for event in simulator.handle(terms.reference).fetch_history_events():
         kinds[event.event_type] += 1
     # Three notices: each one's completion wakes the workflow, whose timer (till the next

@@ -79,7 +79,9 @@ async def test_the_last_decision_is_projected_before_the_end(
                 simulator.decide(handle, "submit_documents", SubmitDocuments("g", 2028, last))
             )
         )
-        await asyncio.sleep(0.5)  # lets the second decision reach the server; not a wait for time
+        # Time for the second decision to reach the server while the projection waits (were it
+        # later, the test would prove less, not fail): no Temporal time is waited for.
+        await asyncio.sleep(0.5)
     finally:
         lock.rollback()
         lock.close()
