@@ -242,23 +242,20 @@ class ContractService:
                 f"Temporal {why} en {self.temporal_timeout:g} s : renvoyer la même requête "
                 "plus tard ; elle ne créera pas le contrat deux fois"
             ) from error
-        # The workflow projects the contract with its first task. Only when no worker has taken
-        # that task in time does the API write it, from the state the workflow starts from, so
-        # that the contract is listed all the same (never over what a worker wrote since).
-        waited = min(self.worker_wait, PROJECTION_WAIT_SECONDS)
-        if await self._listed_within(terms.reference, waited) is None:
-            update = ProjectionUpdate(
-                terms,
-                state.phase,
-                day,
-                0,
-                [],
-                # The workflow's first projection adds the monthly steps.
-                agenda=live_agenda(state, day, monthly=False),
-                agenda_complete=True,
-                risk=at_risk(state, day),
-            )
-            await asyncio.to_thread(self._record_if_absent, update)
+        # The same state the workflow starts from, so that the contract is listed at once with
+        # the agenda its workflow is about to project.
+        update = ProjectionUpdate(
+            terms,
+            state.phase,
+            day,
+            0,
+            [],
+            # The workflow's first projection adds the monthly steps: written once, not twice.
+            agenda=live_agenda(state, day, monthly=False),
+            agenda_complete=True,
+            risk=at_risk(state, day),
+        )
+        await asyncio.to_thread(self._record_if_absent, update)
         await asyncio.to_thread(self._adopt_objectives, terms, objectives)
         return Created(terms.reference, True, state.phase.value)
 
@@ -268,24 +265,17 @@ class ContractService:
     async def _listed(self, reference: str) -> ContractRecord:
         """The contract whose workflow runs already, once it is listed: a request creating it
         at the same moment may not have written it yet."""
-        record = await self._listed_within(reference, PROJECTION_WAIT_SECONDS)
-        if record is None:
-            raise ServiceUnavailable(
-                f"le contrat « {reference} » est en cours de création : renvoyer la "
-                "même requête dans quelques secondes"
-            )
-        return record
-
-    async def _listed_within(self, reference: str, seconds: float) -> ContractRecord | None:
-        """The contract once it is listed, or None after `seconds`."""
         loop = asyncio.get_running_loop()
-        give_up = loop.time() + seconds
+        give_up = loop.time() + PROJECTION_WAIT_SECONDS
         while True:
             try:
                 return await asyncio.to_thread(self.record, reference)
             except ContractNotFound:
                 if loop.time() > give_up:
-                    return None
+                    raise ServiceUnavailable(
+                        f"le contrat « {reference} » est en cours de création : renvoyer la "
+                        "même requête dans quelques secondes"
+                    ) from None
             await asyncio.sleep(0.02)  # polling the projection, bounded by give_up
 
     def _record_if_absent(self, update: ProjectionUpdate) -> None:

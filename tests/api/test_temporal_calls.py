@@ -16,8 +16,6 @@ from api.main import create_app
 from cpom.access import Role, create_token
 from cpom.converter import data_converter
 from cpom.domain.clock import local_date
-from cpom.messages import ProjectionUpdate
-from cpom.service import ContractService
 from cpom.settings import Settings
 from cpom.simulation import LifeSimulator
 from cpom.worker import connect
@@ -123,35 +121,6 @@ async def test_keys_of_two_callers_never_collide(stack: Stack) -> None:
     assert [e["actor"] for e in accepted] == ["Jean Leroy (agent)"]
 
 
-# One projection path ------------------------------------------------------------------------
-
-
-class ApiProjections:
-    """Counts the projections the API writes itself at a contract's creation."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.written: list[str] = []
-        write = ContractService._record_if_absent
-
-        def counted(service: ContractService, update: ProjectionUpdate) -> None:
-            self.written.append(update.contract_reference)
-            write(service, update)
-
-        monkeypatch.setattr(ContractService, "_record_if_absent", counted)
-
-
-async def test_with_a_worker_only_the_workflow_projects_a_new_contract(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    api = ApiProjections(monkeypatch)
-    response = await post(stack, "/contracts", {"terms": TERMS})
-    assert response.status_code == 201, response.text
-    # Listed when the answer comes: by the workflow's first task, not by a write of the API.
-    listed = await stack.http.get(f"/contracts/{REFERENCE}")
-    assert listed.status_code == 200
-    assert api.written == []
-
-
 # Nothing hangs ------------------------------------------------------------------------------
 
 
@@ -186,11 +155,9 @@ async def test_without_worker_a_decision_answers_503_then_its_outcome_once(
     made = keyless.headers["Idempotency-Key"]
     assert made
     assert made in keyless.json()["detail"]
-    # A create needs no worker: the API lists the contract itself once it has waited 1 s for
-    # the workflow's first task.
+    # A create needs no worker.
     successor = {**TERMS, "reference": "CPOM-35-SAD-2029"}
     assert (await post(stack, "/contracts", {"terms": successor})).status_code == 201
-    assert (await stack.http.get("/contracts/CPOM-35-SAD-2029")).status_code == 200
 
     await stack.life.start_worker()
     retry = {"Idempotency-Key": "k-503"}
