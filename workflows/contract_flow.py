@@ -108,6 +108,10 @@ LOCAL_PROJECTION = "local-projection"
 # a decision that moves nothing no longer cancels it and starts the same one again (two history
 # events each time). A run begun before starts a timer at every wait.
 STEADY_TIMER = "steady-timer"
+# Patch (2026-12): the search attribute CpomNextDeadline is the next legal deadline, the one the
+# dashboard shows, not the next step (a reminder, say): it changes a few times a year instead of
+# at every step. A run begun before keeps the next step.
+NEXT_LEGAL_DEADLINE = "next-legal-deadline"
 # A sending lasts at most CPOM_SMTP_TIMEOUT_SECONDS (1 min by default) and heartbeats meanwhile:
 # a dead worker is noticed after the heartbeat timeout, a slow server is waited for.
 NOTICE_START_TO_CLOSE = timedelta(minutes=10)
@@ -151,6 +155,9 @@ class ContractFlow:
         # The timer of the next step and the instant it ends (patch `steady-timer`).
         self.timer: asyncio.Task[None] | None = None
         self.timer_ends: datetime | None = None
+        # The next legal deadline, as last projected (patch `next-legal-deadline`).
+        self.legal_deadline_attribute = False
+        self.next_legal_deadline: date | None = None
         if not workflow.patched(CALENDAR_LAW_2):
             self.state.calendar_law = 1
         elif self.state.calendar_law < life.CALENDAR_LAW:
@@ -181,6 +188,7 @@ class ContractFlow:
         started_year = life.contract_year_of(self.state.terms, self.today())
         self.mail_beside = workflow.patched(MAIL_BESIDE_THE_LOOP)
         steady_timer = workflow.patched(STEADY_TIMER)
+        self.legal_deadline_attribute = workflow.patched(NEXT_LEGAL_DEADLINE)
         while True:
             if workflow.patched(WAKE_ON_EVERY_DECISION):
                 # Reset before the activities below: a decision taken while one of them runs
@@ -468,6 +476,8 @@ class ContractFlow:
             risk=at_risk(state, self.today()),
             summary=summary_of(list(agenda.values()), self.today()),
         )
+        assert update.summary is not None
+        self.next_legal_deadline = update.summary.next_deadline
         if workflow.patched(LOCAL_PROJECTION):
             await workflow.execute_local_activity(
                 "record_contract",
@@ -496,8 +506,12 @@ class ContractFlow:
             sa.GESTIONNAIRE.value_set(terms.gestionnaire.raison_sociale),
             sa.ECHEANCE.value_set(echeance),
         ]
-        if upcoming:
-            updates.append(sa.NEXT_DEADLINE.value_set(local_instant(upcoming[0].day)))
+        if self.legal_deadline_attribute:
+            deadline = self.next_legal_deadline if upcoming else None
+        else:
+            deadline = upcoming[0].day if upcoming else None
+        if deadline is not None:
+            updates.append(sa.NEXT_DEADLINE.value_set(local_instant(deadline)))
         else:
             updates.append(sa.NEXT_DEADLINE.value_unset())
         current = workflow.info().typed_search_attributes

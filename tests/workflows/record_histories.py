@@ -57,7 +57,7 @@ JOINT = Path(__file__).parents[2] / "examples" / "ars-departement-esms-2025.toml
 # carries the terms only when they change) and the workflow's logic passed through the sandbox;
 # v9: a new run leaves behind the journal's events already projected (`sequence_offset`).
 # `python -m tests.workflows.record_histories NAME…` records only the scenarios named.
-VERSION = "v11"
+VERSION = "v12"
 
 
 async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:

@@ -247,8 +247,12 @@ async def test_search_attributes_let_supervisors_find_contracts() -> None:
         assert attributes.get(sa.AUTHORITY) == "Département d'Ille-et-Vilaine"
         assert attributes.get(sa.GESTIONNAIRE) == "Association Aide à domicile 35"
         assert attributes.get(sa.ECHEANCE) == local_instant(date(2028, 12, 31))
-        # Next: the second reminder of the 2024 documents, on 23 April.
-        assert attributes.get(sa.NEXT_DEADLINE) == local_instant(date(2025, 4, 23))
+        # Next: the legal deadline of the 2024 documents, 30 April, as the dashboard shows it;
+        # not the next step (their second reminder, on 23 April).
+        assert attributes.get(sa.NEXT_DEADLINE) == local_instant(date(2025, 4, 30))
+        record = life.record(terms.reference)
+        assert record is not None
+        assert record.next_deadline == date(2025, 4, 30)
 
 
 async def test_a_decision_arriving_with_the_import_still_sends_its_notice() -> None:
