@@ -125,6 +125,15 @@ class SimulationResult:
     review: list[dict[str, Any]] = field(default_factory=list)
 
 
+def clock_offset(start: date, server_now: datetime) -> timedelta:
+    """The whole days that make `server_now` a moment of `start` in Paris.
+
+    Whole days keep the server's time of day, but not always its local date: at 23:30 in
+    winter (UTC+1) the same instant falls at 00:30 the next day in summer (UTC+2)."""
+    offset = timedelta(days=(start - local_date(server_now)).days)
+    return offset + timedelta(days=(start - local_date(server_now + offset)).days)
+
+
 def scenario_from_mapping(raw: Mapping[str, Any]) -> Scenario:
     """A scenario from a plain mapping; ScenarioError (or InvalidTerms) in French otherwise."""
     if not isinstance(raw, Mapping) or "terms" not in raw:
@@ -382,9 +391,7 @@ class LifeSimulator:
             await self.env.sleep(
                 local_instant(local_date(now) + timedelta(days=1), ACTION_HOUR) - now
             )
-        server_today = local_date(await self._server_now())
-        # Whole days keep the server's time of day: the contract's first day is `start`.
-        self.offset = timedelta(days=(start - server_today).days)
+        self.offset = clock_offset(start, await self._server_now())
         state = ContractState(terms, initial_phase(terms, start), imported=imported)
         if calendar_law is not None:
             state.calendar_law = calendar_law
