@@ -18,9 +18,14 @@ def test_a_winter_evening_mapped_onto_a_summer_day_stays_on_that_day() -> None:
     assert local_date(now + offset) == date(2028, 5, 2)
 
 
+# Hypothesis takes naive bounds and gives aware datetimes in the zones it is told.
+EARLIEST = datetime(2020, 1, 1)  # noqa: DTZ001
+LATEST = datetime(2040, 12, 31)  # noqa: DTZ001
+
+
 @given(
     start=st.dates(date(2000, 1, 1), date(2090, 12, 31)),
-    now=st.datetimes(datetime(2020, 1, 1), datetime(2040, 12, 31), timezones=st.just(UTC)),
+    now=st.datetimes(EARLIEST, LATEST, timezones=st.just(UTC)),
 )
 def test_any_moment_maps_onto_the_first_day_by_whole_days(start: date, now: datetime) -> None:
     offset = clock_offset(start, now)
