@@ -47,7 +47,7 @@ from cpom.domain.presets import PRESETS
 from cpom.domain.terms import Authority, ContractTerms, Gestionnaire, Sector
 from cpom.mail_catcher import MailCatcher
 from cpom.messages import ContractInput, workflow_id
-from cpom.simulation import start_dev_server_time_skipping
+from cpom.simulation import clock_offset, start_dev_server_time_skipping
 
 ROOT = Path(__file__).resolve().parent.parent
 EFFET = date(2025, 1, 1) - timedelta(days=366)  # 1 January 2024: the 2024 documents are due
@@ -271,14 +271,14 @@ async def cpom_side(
         processes = Workers("cpom.worker", [], settings, workers)
         try:
             await polling(env.client, "wave-cpom")
-            today = datetime.now(UTC).astimezone().date()
+            began_at = datetime.now(UTC)
 
             async def start(index: int, on: date) -> WorkflowHandle[Any, str]:
                 terms = terms_of(index)
                 state = ContractState(terms, initial_phase(terms, on), imported=True)
                 return await env.client.start_workflow(
                     "Cpom",
-                    ContractInput(state, (on - today).days),
+                    ContractInput(state, clock_offset(on, began_at).days),
                     id=workflow_id(terms.reference),
                     task_queue="wave-cpom",
                     result_type=str,
@@ -306,7 +306,7 @@ async def cpom_side(
             early = len(catcher.caught)
 
             now = datetime.now(UTC)
-            skip = wave_instant() - (now + timedelta(days=(IMPORTED_ON - today).days)) + BEYOND
+            skip = wave_instant() - (now + clock_offset(IMPORTED_ON, began_at)) + BEYOND
             wave_cpu = processes.cpu_seconds()
             began = time.perf_counter()
             fast_forwards = asyncio.ensure_future(
