@@ -139,7 +139,7 @@ PARTY_RECIPIENT = {Party.GESTIONNAIRE: Recipient.GESTIONNAIRE, Party.AUTORITE: R
 
 
 def fr(day: date) -> str:
-    # Not `f"{day:%d/%m/%Y}"`: strftime costs ten times more, and a plan formats about sixty
+    # Not `f"{day:%d/%m/%Y}"`: strftime costs twice as much, and a plan formats about sixty
     # dates each time the workflow wakes.
     return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
