@@ -455,17 +455,20 @@ class ContractFlow:
         # A decision taken while the activity runs logs events after `end`: the next projection
         # carries them.
         end = len(state.events)
-        agenda = {item.key: item for item in live_agenda(state, self.today())}
+        today = self.today()
+        agenda = {item.key: item for item in live_agenda(state, today)}
         sent = {} if complete else self.agenda_sent
         # The terms travel with every whole projection (the run's first, a refresh asked after
         # the store was rebuilt) and when they change (signature, avenant, prorogation): not
         # with every wake.
         terms = None if state.terms is self.terms_projected and not complete else state.terms
+        summary = summary_of(list(agenda.values()), today)
+        self.next_legal_deadline = summary.next_deadline
         update = ProjectionUpdate(
             terms=terms,
             reference=state.terms.reference,
             phase=state.phase,
-            today=self.today(),
+            today=today,
             first_sequence=self.projected + self.sequence_offset,
             new_events=state.events[self.projected : end],
             successor_reference=state.successor_reference,
@@ -473,25 +476,17 @@ class ContractFlow:
             agenda=[item for key, item in agenda.items() if sent.get(key) != item],
             agenda_removed=sorted(set(sent) - set(agenda)),
             agenda_complete=complete,
-            risk=at_risk(state, self.today()),
-            summary=summary_of(list(agenda.values()), self.today()),
+            risk=at_risk(state, today),
+            summary=summary,
         )
-        assert update.summary is not None
-        self.next_legal_deadline = update.summary.next_deadline
-        if workflow.patched(LOCAL_PROJECTION):
-            await workflow.execute_local_activity(
-                "record_contract",
-                update,
-                start_to_close_timeout=SHORT,
-                retry_policy=ACTIVITY_RETRY,
-            )
-        else:
-            await workflow.execute_activity(
-                "record_contract",
-                update,
-                start_to_close_timeout=SHORT,
-                retry_policy=ACTIVITY_RETRY,
-            )
+        execute = (
+            workflow.execute_local_activity
+            if workflow.patched(LOCAL_PROJECTION)
+            else workflow.execute_activity
+        )
+        await execute(
+            "record_contract", update, start_to_close_timeout=SHORT, retry_policy=ACTIVITY_RETRY
+        )
         self.projected = end
         self.terms_projected = state.terms
         self.last_projection = snapshot
