@@ -144,12 +144,10 @@ class MailActivities:
         info = activity.info()
         attempt = f"{info.workflow_run_id}/{info.activity_id}/{info.attempt}"
         record, held = await asyncio.to_thread(self._outbox_row, request, attempt)
+        if not held and record.status not in FINAL:
+            record, held = await asyncio.to_thread(self._claim, request.key, attempt)
         if record.status in FINAL:
             return self._result(record)
-        if not held:
-            record, held = await asyncio.to_thread(self._claim, request.key, attempt)
-            if record.status in FINAL:
-                return self._result(record)
         if not held:
             assert record.claimed_until is not None
             wait = max(record.claimed_until - _now(), FIRST_RETRY)
