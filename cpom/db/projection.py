@@ -46,11 +46,17 @@ def record(engine: Engine, update: ProjectionUpdate) -> None:
 
 
 def _record(engine: Engine, update: ProjectionUpdate) -> None:
-    if update.terms is not None:
-        return _record_with_terms(engine, update)
-    # Most wakes: a few statements on one connection, without the ORM's bookkeeping.
     reference = update.contract_reference
-    with engine.begin() as connection:
+    with Session(engine) as session:
+        if update.terms is not None:
+            # The contract's row and its terms first (the run's first projection, a change of
+            # the terms): the statements below update that row.
+            session.add(_with_terms(session.get(ContractRecord, reference), update.terms))
+            terms_json = TERMS.dump_json(update.terms).decode()
+            session.merge(ContractTermsRecord(reference=reference, terms_json=terms_json))
+            session.flush()
+        # Then, at every wake, a few statements without the ORM's bookkeeping.
+        connection = session.connection()
         if update.agenda is not None:
             _store_agenda(connection, reference, update)
         values: dict[str, object] = {
@@ -67,30 +73,6 @@ def _record(engine: Engine, update: ProjectionUpdate) -> None:
         )
         if changed.rowcount == 0:  # the terms come with the first projection of every run
             raise LookupError(f"contract {reference} projected without its terms")
-        _append_events(connection, reference, update)
-
-
-def _record_with_terms(engine: Engine, update: ProjectionUpdate) -> None:
-    assert update.terms is not None
-    reference = update.contract_reference
-    with Session(engine) as session:
-        record = _with_terms(session.get(ContractRecord, reference), update.terms)
-        record.phase = update.phase.value
-        record.successor_reference = update.successor_reference
-        record.predecessor_reference = update.predecessor_reference
-        record.updated_at = datetime.now(UTC)
-        session.add(record)
-        session.flush()
-        terms_json = TERMS.dump_json(update.terms).decode()
-        session.merge(ContractTermsRecord(reference=reference, terms_json=terms_json))
-        connection = session.connection()
-        if update.agenda is not None:
-            _store_agenda(connection, reference, update)
-            record.risk = update.risk
-        for name, value in _summary(connection, reference, update).items():
-            setattr(record, name, value)
-        session.add(record)
-        session.flush()
         _append_events(connection, reference, update)
         session.commit()
 
