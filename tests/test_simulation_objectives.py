@@ -200,8 +200,16 @@ def test_the_joint_contract_waits_for_every_signatory_and_is_prorogued_by_silenc
     life = lived(capsys, monkeypatch, EXAMPLES / JOINT)
     assert life.of("action_refused") == []
     assert [r.exercise for r in life.reports] == [2025, 2026, 2027, 2028, 2029]
-    # The ESMS documents do not list the report: it is stored, not submitted as a document.
-    assert all(e["items"] != "indicateurs" for e in life.of("documents_submitted"))
+    # The ESMS model's annual documents list the tableau de bord's indicators: each report is
+    # submitted as that document, which its reminders wait for (they waited for nothing else).
+    reported = [
+        e["exercise"]
+        for e in life.of("documents_submitted")
+        if e["items"] == "indicateurs_tableau_de_bord"
+    ]
+    assert reported == ["2025", "2026", "2027", "2028", "2029"]
+    stored = [e["summary"] for e in life.of("objectives_stored")]
+    assert all("(« indicateurs_tableau_de_bord »)" in summary for summary in stored), stored
     errd = [e["exercise"] for e in life.of("documents_submitted") if "errd" in e["items"]]
     assert errd == ["2025", "2026", "2027", "2028", "2029"]
 

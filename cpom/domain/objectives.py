@@ -286,8 +286,14 @@ def review(
 
 
 # The annual document the yearly report on the objectives is, by the name each sector's model
-# gives it: the synthèse of the fiches objectifs (SAD), the indicators (State), the bilan d'étape.
-REPORT_ITEMS = ("synthese_fiches_objectifs", "indicateurs", "bilan_etape")
+# gives it: the synthèse of the fiches objectifs (SAD), the indicators (State), the indicators of
+# the tableau de bord de la performance (ESMS under the ARS), the bilan d'étape.
+REPORT_ITEMS = (
+    "synthese_fiches_objectifs",
+    "indicateurs",
+    "indicateurs_tableau_de_bord",
+    "bilan_etape",
+)
 
 
 def report_item(document_items: tuple[str, ...]) -> str | None:

@@ -264,6 +264,17 @@ def _authorisation_problems(rules: ContractRules) -> list[Problem]:
                 "(1 à 12 mois)",
             )
         )
+    if rules.reply_silence is not Silence.ACCEPT:
+        # Every model of the sector says it: « à défaut de réponse dans ce délai, l'accord est
+        # réputé acquis ». A contract saying otherwise is not a prorogation simple.
+        problems.append(
+            Problem(
+                "reply_silence",
+                "le silence gardé sur une demande de prorogation vaut accord (« à défaut de "
+                "réponse dans ce délai, l'accord est réputé acquis ») : seule la valeur accept "
+                "est admise",
+            )
+        )
     if rules.authorisation_silence is Silence.NONE:
         problems.append(
             Problem(
@@ -310,7 +321,8 @@ def _authority_problems(path: str, authority: Authority) -> list[Problem]:
 
 
 def _signatory_problems(terms: ContractTerms) -> list[Problem]:
-    """Several signatories: each named once, each with an address to receive its notices."""
+    """Several signatories: each named once. An address is optional, as for a single authority:
+    a signatory without one follows its notices in the dashboard's inbox."""
     if not terms.co_signatories:
         return []
     problems: list[Problem] = []

@@ -36,6 +36,8 @@ from cpom.domain.objectives_validation import (
     objective_problems,
     report_problems,
 )
+from cpom.domain.presets import PRESETS
+from cpom.domain.terms import Sector
 from cpom.domain.terms_input import (
     contract_from_mapping,
     decisions_from_mapping,
@@ -211,6 +213,10 @@ def test_the_report_is_the_annual_document_each_sector_names() -> None:
     )
     assert report_item(("compte_administratif", "bilan_etape", "indicateurs")) == "indicateurs"
     assert report_item(("errd", "rapport_activite")) is None
+    # The ESMS model's indicators are those of the tableau de bord de la performance: the report
+    # is that document, reminded and relanced with the ERRD (it was reminded by nothing).
+    esms = PRESETS[Sector.ESMS_ARS].rules.annual_document_items
+    assert report_item(esms) == "indicateurs_tableau_de_bord"
 
 
 BASE: dict[str, Any] = {

@@ -235,3 +235,14 @@ def test_a_day_of_the_year_beyond_any_month_is_refused() -> None:
 def test_a_date_time_is_not_a_date() -> None:
     with pytest.raises(ValueError, match="attendu une date sans heure"):
         parse_date(datetime(2024, 1, 1, 10, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("meaning", ["reject", "none"])
+def test_a_prorogations_silence_can_only_mean_accord(meaning: str) -> None:
+    # It was accepted, then ignored: the contract was prorogued by silence all the same.
+    found = problems(document(rules={"reply_silence": meaning}))
+    assert found == {
+        "reply_silence": "le silence gardé sur une demande de prorogation vaut accord "
+        "(« à défaut de réponse dans ce délai, l'accord est réputé acquis ») : seule la valeur "
+        "accept est admise"
+    }
