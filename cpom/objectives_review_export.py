@@ -192,6 +192,7 @@ def _columns(year: int) -> tuple[_Column, ...]:
         _Column("scope", "Établissements concernés", 24, _TEXT),
         _Column("kind", "Type", 11, _TEXT),
         _Column("label", "Indicateur ou action", 45, _TEXT),
+        _Column("definition", "Définition", 40, _TEXT),
         _Column("unit", "Unité", 9, _TEXT),
         _Column("baseline", "Valeur d'entrée", 12, _NUMBER),
         _Column("baseline_year", "Année de la valeur d'entrée", 12, _YEAR),
@@ -225,6 +226,7 @@ def _sheet_rows(
                 | {
                     "kind": "Indicateur",
                     "label": indicator.label,
+                    "definition": indicator.definition,
                     "unit": indicator.unit,
                     "baseline": indicator.baseline,
                     "baseline_year": indicator.baseline_year,

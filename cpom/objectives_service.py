@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from cpom.db import objectives_store
-from cpom.db.objectives_store import REPORT
+from cpom.db.objectives_store import OBJECTIVES, REPORT
 from cpom.domain.lifecycle import contract_year_of
 from cpom.domain.objectives import (
     CLOSED_STATUSES,
@@ -57,8 +57,14 @@ class ObjectivesService:
         return {
             "current": objectives_payload(current, reports, terms.current_echeance.year),
             "bilans": bilans(terms, current, reports, today()),
+            # Each version as it was adopted: what an avenant changed stays readable.
             "history": [
-                {"version": s.version, "adopted_on": s.adopted_on, "basis": s.basis}
+                {
+                    "version": s.version,
+                    "adopted_on": s.adopted_on,
+                    "basis": s.basis,
+                    "objectives": OBJECTIVES.dump_python(s.objectives, mode="json"),
+                }
                 for s in objectives_store.history(self.engine, reference)
             ],
             "reports": [REPORT.dump_python(report, mode="json") for report in reports],

@@ -54,6 +54,7 @@ OCCUPANCY = Indicator(
     targets=(Target(2026, 90.0),),
     final_target=95.0,
     tdb_code="TDB-1.2",
+    definition="Journées réalisées rapportées aux journées théoriques",
 )
 DELAY = Indicator(
     "delai",
@@ -154,6 +155,7 @@ def test_the_header_is_bold_frozen_and_names_the_exercise() -> None:
         "Établissements concernés",
         "Type",
         "Indicateur ou action",
+        "Définition",
         "Unité",
         "Valeur d'entrée",
         "Année de la valeur d'entrée",
@@ -173,7 +175,7 @@ def test_the_header_is_bold_frozen_and_names_the_exercise() -> None:
     # Rows are as tall as their wrapped text: the Rennes objective's scope takes three lines.
     assert sheet.row_dimensions[HEADER_ROW + 1].height == 30
     assert sheet.row_dimensions[HEADER_ROW + 5].height == 45
-    assert sheet.auto_filter.ref == f"A{HEADER_ROW}:Q{HEADER_ROW + 6}"
+    assert sheet.auto_filter.ref == f"A{HEADER_ROW}:R{HEADER_ROW + 6}"
 
 
 def test_the_synthesis_lists_every_objective_with_its_indicators_then_its_actions() -> None:
@@ -205,6 +207,7 @@ def test_indicator_rows_carry_numbers_attainment_and_progress() -> None:
     assert occupancy["Cible finale"] == 95
     assert occupancy["Code tableau de bord"] == "TDB-1.2"
     assert occupancy["Unité"] == "%"
+    assert occupancy["Définition"] == "Journées réalisées rapportées aux journées théoriques"
     # Down is better for a delay: 9 days against 6, from 12, is progress, half the way.
     assert delay["Atteinte"] == "en progression"
     assert delay["Progression"] == pytest.approx(0.5)
@@ -213,12 +216,12 @@ def test_indicator_rows_carry_numbers_attainment_and_progress() -> None:
     assert trained["Atteinte"] == "en progression"
     assert trained["Code tableau de bord"] is None
 
-    values = sheet.cell(row=HEADER_ROW + 1, column=7)
+    values = sheet.cell(row=HEADER_ROW + 1, column=8)
     assert isinstance(values.value, int | float)
     assert values.number_format == "#,##0"
-    assert sheet.cell(row=HEADER_ROW + 5, column=10).number_format == "#,##0.0#"
-    assert sheet.cell(row=HEADER_ROW + 1, column=8).number_format == "0"
-    assert "%" in sheet.cell(row=HEADER_ROW + 1, column=12).number_format
+    assert sheet.cell(row=HEADER_ROW + 5, column=11).number_format == "#,##0.0#"
+    assert sheet.cell(row=HEADER_ROW + 1, column=9).number_format == "0"
+    assert "%" in sheet.cell(row=HEADER_ROW + 1, column=13).number_format
 
 
 def test_action_rows_carry_owner_due_date_and_latest_status() -> None:
@@ -230,7 +233,7 @@ def test_action_rows_carry_owner_due_date_and_latest_status() -> None:
     due = training["Échéance"]
     assert isinstance(due, datetime)
     assert due.date() == date(2026, 6, 30)
-    assert sheet.cell(row=HEADER_ROW + 3, column=16).number_format == "DD/MM/YYYY"
+    assert sheet.cell(row=HEADER_ROW + 3, column=17).number_format == "DD/MM/YYYY"
     assert training["Statut"] == "réalisée"
     assert project["Statut"] == "non renseigné"
     assert training["Atteinte"] is None

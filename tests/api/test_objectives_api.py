@@ -177,6 +177,11 @@ async def test_an_avenant_adopts_new_objectives_and_keeps_the_old(stack: Stack) 
         f"avenant signé le {today:%d/%m/%Y} : révision des objectifs"
     )
     assert [o["title"] for o in view["current"]["items"]][1] == objectives[1]["title"]
+    # The version the avenant replaced is still read as it was adopted.
+    first, second = view["history"]
+    assert [o["id"] for o in first["objectives"]] == [o["id"] for o in TERMS["objectives"]]
+    assert first["objectives"][1]["title"] == TERMS["objectives"][1]["title"]
+    assert [o["title"] for o in second["objectives"]] == [o["title"] for o in objectives]
 
 
 async def test_the_dialogue_records_a_decision_on_each_objective(stack: Stack) -> None:
@@ -288,9 +293,10 @@ async def test_the_contract_page_shows_the_perimeter_and_each_indicators_chart(
     assert "Montant octroyé : 42\u202f000\u00a0€." in text
     assert text.count('<figure class="indicator">') == 5
     assert (
-        f"Indicateur 5.1 : Taux d'absentéisme. En {today.year - 1} : 10,5 % pour une cible de"
-        in text
-    )
+        "Indicateur 5.1 : Taux d'absentéisme. Définition : Jours d'absence pour maladie et "
+        "accident du travail rapportés aux jours de travail théoriques, selon le bilan social. "
+        f"En {today.year - 1} : 10,5 % pour une cible de"
+    ) in text
     assert ", en progression." in text
 
 
