@@ -54,6 +54,9 @@ class Sign:
     actor: str
     signed_on: date
     terms: ContractTerms | None = None
+    # The due dates of the actions of the objectives signed with the contract, when the
+    # signature brings them (absent from signatures taken before it could).
+    action_deadlines: list[ActionDeadline] | None = None
 
 
 @dataclass

@@ -40,6 +40,7 @@ from cpom.objectives_view import bilans, objectives_payload
 from cpom.service import ContractService, InvalidAction, today
 
 AVENANT = "sign_avenant"
+SIGN = "sign"
 DIALOGUE = "record_dialogue"
 
 
@@ -112,10 +113,11 @@ class ObjectivesService:
         caller: str | None,
         idempotency_key: str | None,
     ) -> DecisionResult:
-        """`ContractService.act`, with the objectives an avenant brings or the decisions on
-        objectives a dialogue records, checked first and written once the workflow accepts."""
+        """`ContractService.act`, with the objectives the signature or an avenant brings, or
+        the decisions on objectives a dialogue records, checked first and written once the
+        workflow accepts."""
         fields = dict(fields)
-        new_objectives = fields.pop("objectives", None) if action == AVENANT else None
+        new_objectives = fields.pop("objectives", None) if action in (SIGN, AVENANT) else None
         raw_decisions = fields.pop("objective_decisions", None) if action == DIALOGUE else None
         objectives = None
         decisions: list[ObjectiveDecision] = []
@@ -144,8 +146,12 @@ class ObjectivesService:
         )
         if objectives is not None:
             signed_on = parse_date(fields.get("signed_on"))
-            basis = f"avenant signé le {signed_on:%d/%m/%Y} : {fields.get('summary', '')}"
-            await asyncio.to_thread(self._adopt_avenant, reference, signed_on, basis, objectives)
+            basis = (
+                f"contrat signé le {signed_on:%d/%m/%Y}"
+                if action == SIGN
+                else f"avenant signé le {signed_on:%d/%m/%Y} : {fields.get('summary', '')}"
+            )
+            await asyncio.to_thread(self._adopt_signed, reference, signed_on, basis, objectives)
         if decisions:
             held_on = parse_date(fields.get("held_on"))
             terms = await asyncio.to_thread(self.contracts.terms, reference)
@@ -159,11 +165,11 @@ class ObjectivesService:
             )
         return result
 
-    def _adopt_avenant(
+    def _adopt_signed(
         self, reference: str, signed_on: date, basis: str, objectives: tuple[Any, ...]
     ) -> None:
         current = objectives_store.current(self.engine, reference)
-        # The same avenant sent again (its idempotency key) adds no version.
+        # The same signature sent again (its idempotency key) adds no version.
         if current is not None and current.basis == basis and current.objectives == objectives:
             return
         version = objectives_store.next_version(self.engine, reference)

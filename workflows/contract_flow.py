@@ -597,7 +597,12 @@ class ContractFlow:
     @workflow.update
     def sign(self, decision: Sign) -> DecisionResult:
         life.apply_sign(
-            self.state, decision.signed_on, decision.terms, self.today(), decision.actor
+            self.state,
+            decision.signed_on,
+            decision.terms,
+            self.today(),
+            decision.actor,
+            None if decision.action_deadlines is None else tuple(decision.action_deadlines),
         )
         return self._decided("contrat signé")
 

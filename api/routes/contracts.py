@@ -199,9 +199,9 @@ async def act(
     délai est refusée (409). Un gestionnaire ne décide qu'en son propre nom (403 sinon) ; un agent
     enregistre aussi les courriers reçus du gestionnaire en le nommant.
 
-    Un avenant qui modifie les objectifs les joint (`sign_avenant`, `objectives` : la liste
-    complète, au format des termes) : ils deviennent la version suivante, la précédente restant
-    consultable. Un dialogue de gestion peut consigner la décision prise sur chaque objectif
+    Les objectifs négociés se joignent à la signature (`sign`, `objectives` : la liste complète,
+    au format des termes) ; un avenant qui les modifie les joint de même (`sign_avenant`,
+    `objectives`) : ils deviennent la version suivante, la précédente restant consultable. Un dialogue de gestion peut consigner la décision prise sur chaque objectif
     (`record_dialogue`, `objective_decisions` : `objective_id`, `decision` maintenu, ajuste ou
     abandonne, `reasons`, obligatoires sauf pour un objectif maintenu).
 

@@ -339,19 +339,23 @@ def check_sign(
 
 
 def apply_sign(
-    state: ContractState, signed_on: date, terms: ContractTerms | None, today: date, actor: str
+    state: ContractState,
+    signed_on: date,
+    terms: ContractTerms | None,
+    today: date,
+    actor: str,
+    action_deadlines: tuple[ActionDeadline, ...] | None = None,
 ) -> None:
     final = terms or state.terms
     state.terms = replace(final, signed=True, signed_on=signed_on, process_started_on=None)
+    details = {"signed_on": signed_on.isoformat()}
+    if action_deadlines is not None:
+        # The objectives signed replace the draft's: their actions' due dates are reminded.
+        state.terms = replace(state.terms, action_deadlines=action_deadlines)
+        details["objectives"] = "signés"
     log(
         state,
-        Event(
-            today,
-            "signed",
-            f"contrat signé le {signed_on:%d/%m/%Y}",
-            actor,
-            {"signed_on": signed_on.isoformat()},
-        ),
+        Event(today, "signed", f"contrat signé le {signed_on:%d/%m/%Y}", actor, details),
     )
     change_phase(state, phase_by_date(state.terms, today), today, "contrat signé")
 

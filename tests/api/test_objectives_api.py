@@ -505,3 +505,43 @@ async def test_the_dialogue_form_records_a_decision_on_each_objective(stack: Sta
         ("1", "maintenu", ""),
         ("3", "ajuste", "cible portée à 350 000 km"),
     ]
+
+
+async def test_the_signature_brings_the_objectives_negotiated(stack: Stack) -> None:
+    """A contract created to be negotiated (cadrage) has draft objectives; those signed become
+    the next version, kept beside the draft, and their actions are reminded."""
+    today = local_date(await stack.life.env.get_current_time())
+    draft = {**jsonable(TERMS), "signed": False}
+    draft.pop("signed_on", None)
+    created = await stack.http.post("/contracts", json={"terms": draft})
+    assert created.status_code == 201, created.text
+    for step in ("validate_cadrage", "validate_diagnostic"):
+        done = await stack.http.post(f"{URL}/actions/{step}", json={})
+        assert done.status_code == 200, done.text
+    signed = jsonable(TERMS["objectives"])[:1]
+    signed[0]["actions"][0]["due"] = "2027-06-30"
+    refused = await stack.http.post(
+        f"{URL}/actions/sign",
+        json={"signed_on": today.isoformat(), "objectives": [{"id": "1", "title": ""}]},
+    )
+    assert refused.status_code == 422
+    assert "l'intitulé est vide" in refused.text
+    assert [
+        h["version"] for h in (await stack.http.get(f"{URL}/objectives")).json()["history"]
+    ] == [1]
+
+    done = await stack.http.post(
+        f"{URL}/actions/sign", json={"signed_on": today.isoformat(), "objectives": signed}
+    )
+    assert done.status_code == 200, done.text
+    view = (await stack.http.get(f"{URL}/objectives")).json()
+    assert [(h["version"], h["basis"]) for h in view["history"]] == [
+        (1, "termes du contrat"),
+        (2, f"contrat signé le {today:%d/%m/%Y}"),
+    ]
+    assert [o["id"] for o in view["current"]["items"]] == ["1"]
+    detail = (await stack.http.get(URL)).json()
+    assert [d["id"] for d in detail["terms"]["action_deadlines"]] == [signed[0]["actions"][0]["id"]]
+    assert detail["terms"]["action_deadlines"][0]["due"] == "2027-06-30"
+    [event] = [e for e in detail["events"] if e["kind"] == "signed"]
+    assert event["details"]["objectives"] == "signés"

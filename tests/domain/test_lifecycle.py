@@ -67,7 +67,13 @@ from cpom.domain.lifecycle import (
     phase_by_date,
     preavis_months,
 )
-from cpom.domain.terms import ContractTerms, Gestionnaire, Prorogation, Sector
+from cpom.domain.terms import (
+    ActionDeadline,
+    ContractTerms,
+    Gestionnaire,
+    Prorogation,
+    Sector,
+)
 from tests.factories import SAD_ITEMS, make_terms
 
 EFFET = date(2024, 1, 1)
@@ -413,6 +419,13 @@ class TestApplySign:
         assert state.terms == replace(
             final, signed=True, signed_on=date(2023, 11, 15), process_started_on=None
         )
+
+    def test_the_objectives_signed_bring_their_actions_due_dates(self) -> None:
+        state = make_state(Phase.NEGOCIATION, **UNSIGNED)
+        due = (ActionDeadline("1.1", "Binômes", date(2025, 6, 30)),)
+        apply_sign(state, date(2023, 11, 15), None, date(2023, 11, 20), ACTOR, due)
+        assert state.terms.action_deadlines == due
+        assert state.events[0].details == {"signed_on": "2023-11-15", "objectives": "signés"}
 
 
 # Annual documents ------------------------------------------------------------------------------
