@@ -110,6 +110,8 @@ class RequestProrogation:
     requested_by: Party
     received_on: date
     requested_echeance: date | None = None
+    # Which signing authority gives notice (`Authority.key`) when several sign; None: the lead.
+    authority: str | None = None
 
 
 @dataclass

@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from cpom.messages import ContractInput
     from workflows.contract_flow import (
         CALENDAR_LAW_2,
+        EVERY_SIGNATORY_PROROGATION,
         IMPORT_BEFORE_DECISIONS,
         LIVE_AGENDA_DELTAS,
         LOCAL_PROJECTION,
@@ -28,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
 
 __all__ = [
     "CALENDAR_LAW_2",
+    "EVERY_SIGNATORY_PROROGATION",
     "IMPORT_BEFORE_DECISIONS",
     "LIVE_AGENDA_DELTAS",
     "LOCAL_PROJECTION",

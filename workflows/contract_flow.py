@@ -112,6 +112,11 @@ STEADY_TIMER = "steady-timer"
 # dashboard shows, not the next step (a reminder, say): it changes a few times a year instead of
 # at every step. A run begun before keeps the next step.
 NEXT_LEGAL_DEADLINE = "next-legal-deadline"
+# Patch (2026-12): a prorogation asked by one of several signing authorities takes effect only
+# with the accord of the others too (each one's silence being accord), beside the gestionnaire's.
+# A request recorded before was answered by the gestionnaire alone; the patch is asked only for
+# such a request, so runs that never met one replay unchanged.
+EVERY_SIGNATORY_PROROGATION = "every-signatory-prorogation"
 # A sending lasts at most CPOM_SMTP_TIMEOUT_SECONDS (1 min by default) and heartbeats meanwhile:
 # a dead worker is noticed after the heartbeat timeout, a slow server is waited for.
 NOTICE_START_TO_CLOSE = timedelta(minutes=10)
@@ -732,6 +737,11 @@ class ContractFlow:
 
     @workflow.update
     def request_prorogation(self, decision: RequestProrogation) -> DecisionResult:
+        every_signatory = (
+            decision.requested_by is life.Party.AUTORITE
+            and bool(self.state.terms.co_signatories)
+            and workflow.patched(EVERY_SIGNATORY_PROROGATION)
+        )
         pending = life.apply_request_prorogation(
             self.state,
             decision.requested_by,
@@ -739,6 +749,8 @@ class ContractFlow:
             decision.requested_echeance,
             self.today(),
             decision.actor,
+            decision.authority,
+            every_signatory,
         )
         return self._decided(
             f"demande enregistrée ; réponse au plus tard le {pending.reply_deadline:%d/%m/%Y}, "
@@ -749,7 +761,12 @@ class ContractFlow:
     def _check_request_prorogation(self, decision: RequestProrogation) -> None:
         try:
             life.check_request_prorogation(
-                self.state, decision.received_on, decision.requested_echeance, self.today()
+                self.state,
+                decision.received_on,
+                decision.requested_echeance,
+                self.today(),
+                decision.requested_by,
+                decision.authority,
             )
         except life.DecisionRefused as error:
             raise _refused(error) from None
@@ -767,8 +784,8 @@ class ContractFlow:
         )
         if decision.accept and self.state.pending_prorogation is not None:
             return self._decided(
-                "accord enregistré ; la prorogation attend celui des autres autorités "
-                "signataires, dont le silence vaut accord"
+                "accord enregistré ; la prorogation attend celui des autres signataires, dont "
+                "le silence vaut accord"
             )
         return self._decided(
             "prorogation acceptée"

@@ -201,15 +201,18 @@ async def act(
 
     Les objectifs négociés se joignent à la signature (`sign`, `objectives` : la liste complète,
     au format des termes) ; un avenant qui les modifie les joint de même (`sign_avenant`,
-    `objectives`) : ils deviennent la version suivante, la précédente restant consultable. Un dialogue de gestion peut consigner la décision prise sur chaque objectif
-    (`record_dialogue`, `objective_decisions` : `objective_id`, `decision` maintenu, ajuste ou
-    abandonne, `reasons`, obligatoires sauf pour un objectif maintenu).
+    `objectives`) : ils deviennent la version suivante, la précédente restant consultable. Un
+    dialogue de gestion peut consigner la décision prise sur chaque objectif (`record_dialogue`,
+    `objective_decisions` : `objective_id`, `decision` maintenu, ajuste ou abandonne, `reasons`,
+    obligatoires sauf pour un objectif maintenu).
 
     Un contrat signé par plusieurs autorités (`authorities` dans ses termes) les fait toutes
     compter : chacune approuve le relevé (`approve_releve`, `party` autorite, `authority` :
     son identifiant) ; la demande de prorogation du gestionnaire attend l'accord de chacune
     (`answer_prorogation`, `authority`), le silence de chacune valant accord et le refus de
-    l'une ouvrant la négociation pour toutes ; un avenant nomme tous ses signataires
+    l'une ouvrant la négociation pour toutes ; la demande d'une autorité (`request_prorogation`,
+    `requested_by` autorite, `authority`) attend de même l'accord du gestionnaire et de chacune des
+    autres autorités ; un avenant nomme tous ses signataires
     (`signed_by` : les identifiants des autorités et `gestionnaire`)."""
     record = await readable(service, principal, reference)
     if not principal.may_act(action, record.gestionnaire_siren):

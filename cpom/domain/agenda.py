@@ -583,7 +583,12 @@ def _prorogation_and_renegotiation(state: ContractState) -> list[Planned]:
                 pending.reply_deadline - timedelta(days=7),
                 REMINDER_HOUR,
                 f"prorogation:rappel_reponse:{pending.received_on}",
-                Notify(NoticeKind.PROROGATION_REPLY_REMINDER, (other,), facts),
+                Notify(
+                    NoticeKind.PROROGATION_REPLY_REMINDER,
+                    # The other signing authorities answer a request of one of them too.
+                    (other, Recipient.AUTORITE) if pending.co_signatories_answer else (other,),
+                    facts,
+                ),
             )
         )
         planned.append(

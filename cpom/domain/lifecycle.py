@@ -116,8 +116,16 @@ class PendingProrogation:
     reply_deadline: date
     # The signing authorities (`Authority.key`) that accepted expressly a request of the
     # gestionnaire, when several sign: the prorogation takes effect once every one has accepted,
-    # expressly or by its silence.
+    # expressly or by its silence. For a request of one authority that the others answer too,
+    # the requesting authority from the start, and GESTIONNAIRE_KEY once the gestionnaire agrees.
     accepted_by: list[str] = field(default_factory=list)
+    # A request of one of several signing authorities: the others answer it beside the
+    # gestionnaire (requests recorded before they did were answered by the gestionnaire alone).
+    co_signatories_answer: bool = False
+
+
+# How `PendingProrogation.accepted_by` and an avenant's `signed_by` name the gestionnaire.
+GESTIONNAIRE_KEY = "gestionnaire"
 
 
 @dataclass
@@ -611,8 +619,14 @@ def apply_approve_releve(
 
 
 def check_request_prorogation(
-    state: ContractState, received_on: date, requested_echeance: date | None, today: date
+    state: ContractState,
+    received_on: date,
+    requested_echeance: date | None,
+    today: date,
+    requested_by: Party = Party.GESTIONNAIRE,
+    authority: str | None = None,
 ) -> None:
+    co_signatory(state, requested_by, authority)
     _refuse_if_ended(state)
     if state.phase not in IN_FORCE or state.phase is Phase.PROROGATION_EN_COURS:
         raise DecisionRefused(
@@ -648,13 +662,21 @@ def apply_request_prorogation(
     requested_echeance: date | None,
     today: date,
     actor: str,
+    authority: str | None = None,
+    every_signatory: bool = False,
 ) -> PendingProrogation:
+    """Record a request for a prorogation. `every_signatory`: a request of one of several
+    signing authorities awaits the others' accord beside the gestionnaire's."""
     terms = state.terms
     window = reply_window(terms, received_on, terms.current_echeance)
     assert window.deadline is not None  # checked before
     pending = PendingProrogation(
         requested_by, received_on, requested_echeance or terms.echeance_max, window.deadline.day
     )
+    if every_signatory and requested_by is Party.AUTORITE and terms.co_signatories:
+        co = co_signatory(state, requested_by, authority)
+        pending.co_signatories_answer = True
+        pending.accepted_by.append(co.key if co else terms.authority.key)
     state.pending_prorogation = pending
     log(
         state,
@@ -682,6 +704,16 @@ def answering_party(requested_by: Party, answered_by: Party | None) -> Party:
     return requested_by.other if answered_by is None else answered_by
 
 
+def _prorogation_answerer(
+    pending: PendingProrogation, answered_by: Party | None, authority: str | None
+) -> Party:
+    """Who answers a request for a prorogation: naming a signing authority is an authority's
+    answer, even to the notice of another authority."""
+    if answered_by is None and authority is not None:
+        return Party.AUTORITE
+    return answering_party(pending.requested_by, answered_by)
+
+
 def check_answer_prorogation(
     state: ContractState,
     answered_by: Party | None,
@@ -692,15 +724,20 @@ def check_answer_prorogation(
     pending = state.pending_prorogation
     if pending is None:
         raise DecisionRefused("aucune demande de prorogation en attente de réponse")
-    party = answering_party(pending.requested_by, answered_by)
-    if party is pending.requested_by:
+    party = _prorogation_answerer(pending, answered_by, authority)
+    if party is pending.requested_by and not pending.co_signatories_answer:
         raise DecisionRefused(
             f"la demande de prorogation {PARTY_OF[pending.requested_by]} ne peut être acceptée "
             f"ou refusée que par {PARTY_LABELS[pending.requested_by.other]}"
         )
     co = co_signatory(state, party, authority)
-    key = co.key if co else state.terms.authority.key
-    if party is Party.AUTORITE and key in pending.accepted_by:
+    key = _answer_key(state, party, co)
+    if pending.co_signatories_answer and key == pending.accepted_by[0]:
+        raise DecisionRefused(
+            f"la prorogation est demandée par {signatory_name(state, party, co)} : elle attend "
+            "la réponse des autres signataires"
+        )
+    if (party is Party.AUTORITE or pending.co_signatories_answer) and key in pending.accepted_by:
         raise DecisionRefused(f"{signatory_name(state, party, co)} a déjà accepté la prorogation")
     if received_on > today:
         raise DecisionRefused(f"la réception du {received_on:%d/%m/%Y} est dans le futur")
@@ -711,6 +748,21 @@ def check_answer_prorogation(
             f"réponse reçue le {received_on:%d/%m/%Y}, après le dernier jour du délai "
             f"({pending.reply_deadline:%d/%m/%Y}) : l'accord est déjà réputé acquis"
         )
+
+
+def _answer_key(state: ContractState, party: Party, co: Authority | None) -> str:
+    """How `PendingProrogation.accepted_by` names who answers."""
+    if party is Party.GESTIONNAIRE:
+        return GESTIONNAIRE_KEY
+    return co.key if co else state.terms.authority.key
+
+
+def awaited_signatories(state: ContractState, pending: PendingProrogation) -> list[str]:
+    """The names of the signatories whose accord a prorogation still awaits, among several."""
+    waiting = [a.name for a in state.terms.authorities if a.key not in pending.accepted_by]
+    if pending.co_signatories_answer and GESTIONNAIRE_KEY not in pending.accepted_by:
+        waiting.append("l'organisme gestionnaire")  # « en attente de l'organisme gestionnaire »
+    return waiting
 
 
 def _prorogue(state: ContractState, accepted_on: date, tacit: bool) -> Prorogation:
@@ -733,16 +785,16 @@ def apply_answer_prorogation(
 ) -> None:
     pending = state.pending_prorogation
     assert pending is not None  # checked before
-    party = answering_party(pending.requested_by, answered_by)
+    party = _prorogation_answerer(pending, answered_by, authority)
     co = co_signatory(state, party, authority)
     several = party is Party.AUTORITE and bool(state.terms.co_signatories)
     who = signatory_name(state, party, co)
     details = {"answered_by": party.value}
     if several:
         details["authority"] = co.key if co else state.terms.authority.key
-    if accept and several:
-        pending.accepted_by.append(details["authority"])
-        waiting = [a.name for a in state.terms.authorities if a.key not in pending.accepted_by]
+    if accept and (several or pending.co_signatories_answer):
+        pending.accepted_by.append(_answer_key(state, party, co))
+        waiting = awaited_signatories(state, pending)
         if waiting:
             log(
                 state,

@@ -48,6 +48,7 @@ from cpom.domain.date_law import MONTHS_COUNT, ONE_DAY, Basis, add_months, anniv
 from cpom.domain.lifecycle import (
     BUDGET_FORECAST_ITEM,
     ENDED,
+    GESTIONNAIRE_KEY,
     PARTY_LABELS,
     PARTY_OF,
     PHASE_LABELS,
@@ -473,6 +474,10 @@ def _reply_deadline(state: ContractState, milestone: Milestone) -> AgendaItem:
     assert pending is not None  # the calendar shows a reply window only while one is open
     who = pending.requested_by.other
     silence_on = milestone.day + ONE_DAY
+    if pending.co_signatories_answer and GESTIONNAIRE_KEY in pending.accepted_by:
+        # The gestionnaire has agreed; the other signing authorities' items say who is awaited.
+        answer = _gestionnaire_accord(state)
+        return _done(_item(milestone), answer)
     return _item(
         milestone,
         awaited=True,
@@ -528,14 +533,25 @@ def _action_deadlines(state: ContractState) -> list[AgendaItem]:
     return items
 
 
+def _gestionnaire_accord(state: ContractState) -> _Done:
+    """The gestionnaire's accord to the pending request of one of several authorities."""
+    accord = next(
+        e
+        for e in reversed(state.events)
+        if e.kind == "prorogation_accepted_by_signatory" and "authority" not in e.details
+    )
+    return _Done(date.fromisoformat(accord.details["received_on"]), accord.actor, "accord exprès")
+
+
 def _signatory_answers(state: ContractState) -> list[AgendaItem]:
-    """With several signing authorities, each one's answer to the gestionnaire's request for a
-    prorogation: who has accepted, who is still awaited; any refusal ends the request."""
+    """With several signing authorities, each one's answer to a request for a prorogation: the
+    gestionnaire's request, or one authority's (the others answer it beside the gestionnaire):
+    who has accepted, who is still awaited; any refusal ends the request."""
     pending = state.pending_prorogation
     terms = state.terms
-    if pending is None or pending.requested_by is not Party.GESTIONNAIRE:
+    if pending is None or not terms.co_signatories:
         return []
-    if not terms.co_signatories:
+    if pending.requested_by is not Party.GESTIONNAIRE and not pending.co_signatories_answer:
         return []
     rules = terms.rules
     answers: dict[str, Event] = {}
@@ -546,6 +562,8 @@ def _signatory_answers(state: ContractState) -> list[AgendaItem]:
             answers.setdefault(event.details.get("authority", ""), event)
     items = []
     for authority in terms.authorities:
+        if pending.co_signatories_answer and authority.key == pending.accepted_by[0]:
+            continue  # the authority that asked
         answer = answers.get(authority.key)
         accepted = authority.key in pending.accepted_by
         silence_on = pending.reply_deadline + ONE_DAY

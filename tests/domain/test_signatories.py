@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from cpom.domain import lifecycle as life
-from cpom.domain.agenda import Generate, plan
+from cpom.domain.agenda import Generate, Notify, Recipient, plan
 from cpom.domain.lifecycle import ContractState, DecisionRefused, Party, Phase
 from cpom.domain.live_agenda import live_agenda
 from cpom.domain.terms import Authority, AuthorityKind, AuthorityRole, Sector
@@ -169,7 +169,104 @@ def test_the_silence_of_the_authorities_still_awaited_is_their_accord() -> None:
     assert state.terms.current_echeance == date(2029, 12, 31)
 
 
+def requested_by_the_ars() -> ContractState:
+    state = joint()
+    life.check_request_prorogation(
+        state, date(2027, 10, 4), None, date(2027, 10, 4), Party.AUTORITE, "ars"
+    )
+    life.apply_request_prorogation(
+        state,
+        Party.AUTORITE,
+        date(2027, 10, 4),
+        None,
+        date(2027, 10, 4),
+        AGENT,
+        "ars",
+        every_signatory=True,
+    )
+    return state
+
+
+def test_one_authoritys_notice_waits_for_the_gestionnaire_and_the_other_authority() -> None:
+    state = requested_by_the_ars()
+    pending = state.pending_prorogation
+    assert pending is not None
+    assert (pending.co_signatories_answer, pending.accepted_by) == (True, ["ars"])
+    today = date(2027, 10, 5)
+    answers = [i for i in live_agenda(state, today) if i.kind == "signatory_answer"]
+    assert [(i.label, i.waiting_for) for i in answers] == [
+        ("Réponse à la demande de prorogation par Département d'Ille-et-Vilaine", Party.AUTORITE)
+    ]
+    [reminder] = [p for p in plan(state) if p.key.startswith("prorogation:rappel_reponse")]
+    assert isinstance(reminder.action, Notify)
+    assert reminder.action.to == (Recipient.GESTIONNAIRE, Recipient.AUTORITE)
+    # The ARS asked: it does not answer its own request.
+    assert (
+        refusal(lambda: life.check_answer_prorogation(state, Party.AUTORITE, today, today, "ars"))
+        == "la prorogation est demandée par ARS Bretagne : elle attend la réponse des autres "
+        "signataires"
+    )
+
+    life.check_answer_prorogation(state, Party.GESTIONNAIRE, today, today)
+    life.apply_answer_prorogation(state, True, today, today, AGENT, Party.GESTIONNAIRE)
+    assert state.pending_prorogation is pending
+    assert state.events[-1].summary == (
+        "prorogation acceptée expressément par le gestionnaire le 05/10/2027 ; en attente de "
+        "Département d'Ille-et-Vilaine jusqu'au 06/12/2027"
+    )
+    assert (
+        refusal(lambda: life.check_answer_prorogation(state, Party.GESTIONNAIRE, today, today))
+        == "le gestionnaire a déjà accepté la prorogation"
+    )
+    later = date(2027, 10, 6)
+    items = live_agenda(state, later)
+    [deadline] = [i for i in items if i.kind == "prorogation_reply_deadline"]
+    assert (deadline.done_on, deadline.done_by, deadline.outcome) == (today, AGENT, "accord exprès")
+    [awaited] = [i for i in items if i.kind == "signatory_answer"]
+    assert awaited.waiting_for is Party.AUTORITE
+
+    life.check_answer_prorogation(state, Party.AUTORITE, later, later, "cd35")
+    life.apply_answer_prorogation(state, True, later, later, AGENT, Party.AUTORITE, "cd35")
+    assert state.pending_prorogation is None
+    assert state.terms.current_echeance == date(2029, 12, 31)
+
+
+def test_the_other_authoritys_refusal_or_silence_decides_one_authoritys_notice() -> None:
+    refused = requested_by_the_ars()
+    day = date(2027, 10, 8)
+    life.apply_answer_prorogation(refused, True, day, day, AGENT, Party.AUTORITE, "cd35")
+    assert refused.events[-1].summary == (
+        "prorogation acceptée expressément par Département d'Ille-et-Vilaine le 08/10/2027 ; en "
+        "attente de l'organisme gestionnaire jusqu'au 06/12/2027"
+    )
+    life.apply_answer_prorogation(refused, False, day, day, AGENT, Party.GESTIONNAIRE)
+    assert refused.pending_prorogation is None
+    assert refused.refused_prorogation_on == day
+
+    silent = requested_by_the_ars()
+    life.accept_tacitly(silent, date(2027, 12, 7))
+    assert silent.terms.current_echeance == date(2029, 12, 31)
+
+
+def test_a_notice_names_a_signing_authority_of_the_contract() -> None:
+    state = joint()
+    day = date(2027, 10, 4)
+    assert (
+        refusal(
+            lambda: life.check_request_prorogation(state, day, None, day, Party.AUTORITE, "cd22")
+        )
+        == "« cd22 » n'est pas une autorité signataire du contrat ; autorités : ars, cd35"
+    )
+    assert (
+        refusal(
+            lambda: life.check_request_prorogation(state, day, None, day, Party.GESTIONNAIRE, "ars")
+        )
+        == "seule une autorité signataire est désignée par « authority »"
+    )
+
+
 def test_an_authoritys_own_notice_is_answered_by_the_gestionnaire_alone() -> None:
+    # As recorded before every signatory answered one authority's notice (no patch marker).
     state = joint()
     life.apply_request_prorogation(
         state, Party.AUTORITE, date(2027, 10, 4), None, date(2027, 10, 4), AGENT

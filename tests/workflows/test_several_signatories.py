@@ -89,3 +89,35 @@ async def test_the_refusal_of_the_co_signing_authority_opens_the_renegotiation(
     assert refused["authority"] == "cd35"
     assert events(log, "renegotiation_opened")
     assert not events(log, "prorogation_accepted")
+
+
+async def test_one_authoritys_notice_waits_for_the_gestionnaire_and_the_other_authority(
+    simulator: LifeSimulator,
+) -> None:
+    terms = joint()
+    handle = await simulator.start(terms, date(2028, 9, 1))
+    await simulator.advance_to(date(2028, 10, 2))
+    await simulator.decide(
+        handle,
+        "request_prorogation",
+        RequestProrogation("agent-ars", Party.AUTORITE, date(2028, 10, 2), authority="ars"),
+    )
+    await simulator.advance_to(date(2028, 10, 10))
+    result = await simulator.decide(
+        handle,
+        "answer_prorogation",
+        AnswerProrogation("sad", True, date(2028, 10, 10), answered_by=Party.GESTIONNAIRE),
+    )
+    # The gestionnaire's accord alone prorogued it before: the Département had not agreed.
+    assert result.message.startswith("accord enregistré ; la prorogation attend")
+    await simulator.advance_to(date(2028, 10, 11))
+    assert (await simulator.view(handle)).phase.value == "prorogation_en_cours"
+    assert not events(simulator.log(terms.reference), "prorogation_accepted")
+    await simulator.decide(
+        handle,
+        "answer_prorogation",
+        AnswerProrogation("agent-cd35", True, date(2028, 10, 11), authority="cd35"),
+    )
+    await simulator.advance_to(date(2028, 10, 12))
+    [accepted] = events(simulator.log(terms.reference), "prorogation_accepted")
+    assert (accepted["tacit"], accepted["new_echeance"]) == ("false", "2030-12-31")
