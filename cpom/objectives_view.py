@@ -43,7 +43,7 @@ def objectives_payload(
                 values.setdefault(item.indicator_id, []).append(
                     {"year": report.exercise, "value": item.value, "comment": item.comment}
                 )
-    statuses = latest_statuses(reports, last_year)
+    statuses = latest_statuses(reports, last_year, current.objectives)
     items = []
     for objective in current.objectives:
         indicators = []

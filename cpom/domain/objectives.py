@@ -99,6 +99,9 @@ class Action:
     owner: str = ""
     due: date | None = None
     description: str = ""
+    # Where it stands when the objectives are adopted (an action begun before the signature, one
+    # an avenant records as done); the yearly reports then say how it goes. None: not stated.
+    status: ActionStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,8 +243,16 @@ def latest_values(reports: list[YearlyReport], year: int) -> dict[str, tuple[int
     return latest
 
 
-def latest_statuses(reports: list[YearlyReport], year: int) -> dict[str, ActionStatus]:
-    statuses: dict[str, ActionStatus] = {}
+def latest_statuses(
+    reports: list[YearlyReport], year: int, objectives: tuple[Objective, ...] = ()
+) -> dict[str, ActionStatus]:
+    """Each action's status as last reported up to `year`, else as the objectives state it."""
+    statuses = {
+        action.id: action.status
+        for objective in objectives
+        for action in objective.actions
+        if action.status is not None
+    }
     for report in sorted(reports, key=lambda r: r.exercise):
         if report.exercise > year:
             break
@@ -258,7 +269,7 @@ def review(
     mid-term year, the final bilan that of the last year."""
     of_year = next((r for r in reports if r.exercise == year), YearlyReport(year))
     values = {item.indicator_id: item.value for item in of_year.values}
-    statuses = latest_statuses(reports, year)
+    statuses = latest_statuses(reports, year, objectives)
     reviews: list[ObjectiveReview] = []
     for objective in objectives:
         indicator_reviews = []
@@ -302,12 +313,13 @@ def report_item(document_items: tuple[str, ...]) -> str | None:
 
 
 def action_deadlines(objectives: tuple[Objective, ...]) -> tuple[ActionDeadline, ...]:
-    """The actions that have a due date, for the workflow to remind them."""
+    """The actions that have a due date, for the workflow to remind them; not those the
+    objectives state done or abandoned already."""
     return tuple(
         ActionDeadline(action.id, action.title, action.due)
         for objective in objectives
         for action in objective.actions
-        if action.due is not None
+        if action.due is not None and action.status not in CLOSED_STATUSES
     )
 
 

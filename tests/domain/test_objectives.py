@@ -24,6 +24,7 @@ from cpom.domain.objectives import (
     action_ids,
     attainment,
     indicator_ids,
+    latest_statuses,
     latest_values,
     progress_share,
     report_item,
@@ -419,3 +420,49 @@ def test_decisions_name_objectives_of_the_contract() -> None:
             "objective_decisions", "objectif inconnu 1 (aucun objectif n'est inscrit au contrat)"
         )
     ]
+
+
+def test_the_terms_state_where_an_action_stands_until_a_report_says_otherwise() -> None:
+    raw = {
+        **BASE,
+        "objectives": [
+            {
+                "id": "1",
+                "title": "Binômes",
+                "actions": [
+                    {"id": "1.1", "title": "Recruter", "due": "2025-06-30", "status": "en_cours"},
+                    {"id": "1.2", "title": "Former", "due": "2025-12-31", "status": "realisee"},
+                    {"id": "1.3", "title": "Équiper", "due": "2026-03-31"},
+                ],
+            }
+        ],
+    }
+    terms, objectives = contract_from_mapping(raw)
+    # An action done before the objectives were adopted is not reminded.
+    assert [d.id for d in terms.action_deadlines] == ["1.1", "1.3"]
+    assert latest_statuses([], 2025, objectives) == {
+        "1.1": ActionStatus.IN_PROGRESS,
+        "1.2": ActionStatus.DONE,
+    }
+    report = YearlyReport(2025, (), (ActionProgress("1.1", ActionStatus.DONE),))
+    assert latest_statuses([report], 2025, objectives)["1.1"] is ActionStatus.DONE
+    [reviewed] = review(objectives, [], 2025, 2028)
+    assert [status for _, status in reviewed.actions] == [
+        ActionStatus.IN_PROGRESS,
+        ActionStatus.DONE,
+        None,
+    ]
+    with pytest.raises(InvalidTerms) as error:
+        contract_from_mapping(
+            {
+                **raw,
+                "objectives": [
+                    {
+                        "id": "1",
+                        "title": "t",
+                        "actions": [{"id": "1.1", "title": "a", "status": "finie"}],
+                    }
+                ],
+            }
+        )
+    assert "valeurs possibles : non_engagee" in fields_of(error)["objectives[0].actions[0].status"]
