@@ -6,6 +6,7 @@ The workflow still checks every decision: a form only gathers what the API would
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -80,6 +81,10 @@ SIGNED_BY = FormField(
     required=False,
     help="L'avenant ne prend effet que signé par tous les signataires.",
 )
+# Who signed the contract itself, on a contract several authorities sign.
+SIGNED_BY_ALL = dataclasses.replace(
+    SIGNED_BY, help="Le contrat ne prend effet que signé par tous les signataires."
+)
 # The relevé's decision on each objective of the contract (a contract without objectives has
 # none to show): posted as `objectif:<id>` and `motifs:<id>`.
 OBJECTIVE_DECISIONS = FormField(
@@ -131,7 +136,7 @@ FORMS: dict[str, DecisionForm] = {
             "sign",
             "Enregistrer la signature du contrat",
             "Enregistrer la signature",
-            (FormField("signed_on", "Date de signature", Input.DATE),),
+            (FormField("signed_on", "Date de signature", Input.DATE), SIGNED_BY_ALL),
         ),
         DecisionForm(
             "submit_documents",
@@ -215,6 +220,12 @@ FORMS: dict[str, DecisionForm] = {
                     "Demandée par",
                     Input.SELECT,
                     choices=(("gestionnaire", "le gestionnaire"), ("autorite", "l'autorité")),
+                ),
+                dataclasses.replace(
+                    SIGNING_AUTHORITY,
+                    help="Le contrat a plusieurs autorités signataires : celle qui demande la "
+                    "prorogation, quand la demande vient d'une autorité ; les autres y répondent "
+                    "avec le gestionnaire.",
                 ),
                 FormField(
                     "received_on",
@@ -609,4 +620,7 @@ def decision_fields(
             fields[form_field.name] = raw[0]
     if problems:
         raise FormRefused(problems)
+    if fields.get(PARTY_FIELDS.get(form.action, "")) == Party.GESTIONNAIRE.value:
+        # The select always posts an authority: a decision of the gestionnaire names none.
+        fields.pop(SIGNING_AUTHORITY.name, None)
     return fields

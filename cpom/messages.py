@@ -57,6 +57,9 @@ class Sign:
     # The due dates of the actions of the objectives signed with the contract, when the
     # signature brings them (absent from signatures taken before it could).
     action_deadlines: list[ActionDeadline] | None = None
+    # Who signed it (`Authority.key` of each authority, and "gestionnaire"): required when
+    # several authorities sign the contract, for it takes effect signed by all.
+    signed_by: list[str] | None = None
 
 
 @dataclass

@@ -614,7 +614,9 @@ class ContractFlow:
     @sign.validator
     def _check_sign(self, decision: Sign) -> None:
         try:
-            life.check_sign(self.state, decision.signed_on, decision.terms, self.today())
+            life.check_sign(
+                self.state, decision.signed_on, decision.terms, self.today(), decision.signed_by
+            )
         except life.DecisionRefused as error:
             raise _refused(error) from None
 

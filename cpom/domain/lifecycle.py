@@ -328,7 +328,11 @@ def apply_validate_diagnostic(state: ContractState, today: date, actor: str) -> 
 
 
 def check_sign(
-    state: ContractState, signed_on: date, terms: ContractTerms | None, today: date
+    state: ContractState,
+    signed_on: date,
+    terms: ContractTerms | None,
+    today: date,
+    signed_by: list[str] | None = None,
 ) -> None:
     if state.phase is not Phase.NEGOCIATION:
         raise DecisionRefused(
@@ -340,6 +344,7 @@ def check_sign(
     final = terms or state.terms
     if final.reference != state.terms.reference:
         raise DecisionRefused("les termes signés ne peuvent changer la référence du contrat")
+    _refuse_unless_signed_by_all(final, signed_by, "le contrat prend effet")
     try:
         check_terms(replace(final, signed=True, signed_on=signed_on, process_started_on=None))
     except InvalidTerms as error:
@@ -900,6 +905,23 @@ def apply_open_renegotiation(state: ContractState, today: date, actor: str) -> N
 # Avenant, dénonciation, résiliation -----------------------------------------------------------
 
 
+def _refuse_unless_signed_by_all(
+    terms: ContractTerms, signed_by: list[str] | None, what: str
+) -> None:
+    """Among several signing authorities, `signed_by` names each of them and the gestionnaire."""
+    if not terms.co_signatories:
+        return
+    missing = [a.name for a in terms.authorities if a.key not in (signed_by or [])]
+    if Party.GESTIONNAIRE.value not in (signed_by or []):
+        missing.append(PARTY_LABELS[Party.GESTIONNAIRE])
+    if missing:
+        raise DecisionRefused(
+            f"{what} signé par tous les signataires du contrat ; manque la signature de : "
+            f"{', '.join(missing)} (« signed_by » : "
+            f"{', '.join(a.key for a in terms.authorities)}, gestionnaire)"
+        )
+
+
 def check_sign_avenant(
     state: ContractState,
     new_echeance: date | None,
@@ -910,18 +932,8 @@ def check_sign_avenant(
     _refuse_if_ended(state)
     if state.phase in PRE_SIGNATURE:
         raise DecisionRefused("un avenant modifie un contrat signé")
-    terms = state.terms
-    if terms.co_signatories:
-        # An avenant binds every party: it takes effect signed by all of them.
-        missing = [a.name for a in terms.authorities if a.key not in (signed_by or [])]
-        if Party.GESTIONNAIRE.value not in (signed_by or []):
-            missing.append(PARTY_LABELS[Party.GESTIONNAIRE])
-        if missing:
-            raise DecisionRefused(
-                "un avenant prend effet signé par tous les signataires du contrat ; manque la "
-                f"signature de : {', '.join(missing)} (« signed_by » : "
-                f"{', '.join(a.key for a in terms.authorities)}, gestionnaire)"
-            )
+    # An avenant binds every party: it takes effect signed by all of them.
+    _refuse_unless_signed_by_all(state.terms, signed_by, "un avenant prend effet")
     if signed_on > today:
         raise DecisionRefused(f"la date de signature {signed_on:%d/%m/%Y} est dans le futur")
     if new_echeance is not None:

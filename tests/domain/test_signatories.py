@@ -281,6 +281,18 @@ def test_an_authoritys_own_notice_is_answered_by_the_gestionnaire_alone() -> Non
     )
 
 
+def test_the_contract_takes_effect_signed_by_every_signatory() -> None:
+    state = joint()
+    state.phase = Phase.NEGOCIATION
+    state.terms = replace(state.terms, signed=False)
+    day = date(2024, 1, 1)
+    assert refusal(lambda: life.check_sign(state, day, None, day, ["ars", "gestionnaire"])) == (
+        "le contrat prend effet signé par tous les signataires du contrat ; manque la signature "
+        "de : Département d'Ille-et-Vilaine (« signed_by » : ars, cd35, gestionnaire)"
+    )
+    life.check_sign(state, day, None, day, ["ars", "cd35", "gestionnaire"])
+
+
 def test_an_avenant_takes_effect_signed_by_every_signatory() -> None:
     state = joint()
     day = date(2026, 3, 2)
