@@ -212,7 +212,7 @@ async def act(
     (`answer_prorogation`, `authority`), le silence de chacune valant accord et le refus de
     l'une ouvrant la négociation pour toutes ; la demande d'une autorité (`request_prorogation`,
     `requested_by` autorite, `authority`) attend de même l'accord du gestionnaire et de chacune des
-    autres autorités ; un avenant nomme tous ses signataires
+    autres autorités ; la signature du contrat (`sign`) et un avenant nomment tous leurs signataires
     (`signed_by` : les identifiants des autorités et `gestionnaire`)."""
     record = await readable(service, principal, reference)
     if not principal.may_act(action, record.gestionnaire_siren):
