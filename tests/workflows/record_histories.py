@@ -34,8 +34,11 @@ from cpom.messages import (
     RequestAuthorisation,
     RequestProrogation,
     ReviewDocuments,
+    Sign,
     SignAvenant,
     SubmitDocuments,
+    ValidateCadrage,
+    ValidateDiagnostic,
 )
 from cpom.simulation import LifeSimulator
 from tests.factories import SAD_ITEMS
@@ -55,9 +58,12 @@ JOINT = Path(__file__).parents[2] / "examples" / "ars-departement-esms-2025.toml
 # yearly report on the objectives (`report_objectives`), an avenant bringing new objectives;
 # v8: lean payloads (a notice carries the contract's reference, not its terms; a projection
 # carries the terms only when they change) and the workflow's logic passed through the sandbox;
-# v9: a new run leaves behind the journal's events already projected (`sequence_offset`).
+# v9: a new run leaves behind the journal's events already projected (`sequence_offset`);
+# v10-v12: the projection as a local activity, a steady timer, the next legal deadline; v13: one
+# authority's notice of prorogation answered by the gestionnaire and the other authority
+# (`every-signatory-prorogation`), a joint contract signed by all with its objectives' actions.
 # `python -m tests.workflows.record_histories NAME…` records only the scenarios named.
-VERSION = "v12"
+VERSION = "v13"
 
 
 async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:
@@ -209,6 +215,57 @@ async def joint_signatories(life: LifeSimulator) -> WorkflowHandle[Any, str]:
     return handle
 
 
+async def authority_notice_signatories(life: LifeSimulator) -> WorkflowHandle[Any, str]:
+    """The ARS gives notice of a prorogation: the gestionnaire agrees, then the Département."""
+    terms = terms_from_mapping(tomllib.loads(JOINT.read_text(encoding="utf-8")))
+    handle = await life.start(terms, date(2028, 9, 1), imported=True)
+    await life.advance_to(date(2028, 10, 2))
+    await life.decide(
+        handle,
+        "request_prorogation",
+        RequestProrogation("a", Party.AUTORITE, date(2028, 10, 2), authority="ars"),
+    )
+    await life.advance_to(date(2028, 10, 10))
+    await life.decide(
+        handle,
+        "answer_prorogation",
+        AnswerProrogation("g", True, date(2028, 10, 10), answered_by=Party.GESTIONNAIRE),
+    )
+    await life.advance_to(date(2028, 10, 20))
+    await life.decide(
+        handle,
+        "answer_prorogation",
+        AnswerProrogation("d", True, date(2028, 10, 20), authority="cd35"),
+    )
+    await life.advance_to(date(2028, 11, 2))
+    await handle.terminate("history recorded")
+    return handle
+
+
+async def joint_signature(life: LifeSimulator) -> WorkflowHandle[Any, str]:
+    """A joint contract negotiated in cpom, signed by all with the objectives' actions."""
+    raw = tomllib.loads(JOINT.read_text(encoding="utf-8"))
+    raw.pop("signed_on", None)
+    terms = terms_from_mapping({**raw, "signed": False, "effet": date(2026, 1, 1)})
+    handle = await life.start(terms, date(2025, 3, 3))
+    await life.decide(handle, "validate_cadrage", ValidateCadrage("a"))
+    await life.decide(handle, "validate_diagnostic", ValidateDiagnostic("a"))
+    await life.advance_to(date(2025, 11, 3))
+    await life.decide(
+        handle,
+        "sign",
+        Sign(
+            "a",
+            date(2025, 11, 3),
+            signed_by=["ars", "cd35", "gestionnaire"],
+            action_deadlines=[ActionDeadline("1.1", "Astreinte", date(2026, 6, 30))],
+        ),
+    )
+    await life.advance_to(date(2026, 7, 2))
+    await handle.terminate("history recorded")
+    return handle
+
+
 async def objectives_actions(life: LifeSimulator) -> WorkflowHandle[Any, str]:
     """Actions reminded on their due dates, one reported done, then an avenant moves the other."""
     terms = replace(
@@ -252,6 +309,8 @@ async def main() -> None:
         ("authorisation-silence", authorisation_silence),
         ("joint-signatories", joint_signatories),
         ("objectives-actions", objectives_actions),
+        ("authority-notice-signatories", authority_notice_signatories),
+        ("joint-signature", joint_signature),
     )
     wanted = set(sys.argv[1:])
     for name, scenario in scenarios:
