@@ -50,7 +50,7 @@ from cpom.service import (
     UnknownAction,
 )
 from cpom.settings import ROOT, Settings, get_settings
-from cpom.worker import connect
+from cpom.temporal_connection import connect
 
 ROUTERS = (
     contracts.router,

@@ -34,6 +34,30 @@ class Settings(BaseSettings):
         default="localhost:7233", description="serveur Temporal (hôte:port)"
     )
     temporal_namespace: str = Field(default="default", description="espace de noms Temporal")
+    # A secured cluster (mTLS) or Temporal Cloud (API key, over TLS): the worker, the API and
+    # the command line connect alike (see cpom/temporal_connection.py).
+    temporal_tls_ca: Path | None = Field(
+        default=None,
+        description="certificat (PEM) de l'autorité qui a signé celui du serveur Temporal ; "
+        "vide : les autorités du système quand TLS est employé",
+    )
+    temporal_tls_cert: Path | None = Field(
+        default=None,
+        description="certificat client (PEM) présenté au serveur Temporal (mTLS), avec "
+        "CPOM_TEMPORAL_TLS_KEY",
+    )
+    temporal_tls_key: Path | None = Field(
+        default=None, description="clé privée (PEM) du certificat client Temporal"
+    )
+    temporal_tls_server_name: str = Field(
+        default="",
+        description="nom attendu dans le certificat du serveur Temporal ; vide : l'hôte de "
+        "CPOM_TEMPORAL_ADDRESS",
+    )
+    temporal_api_key: SecretStr | None = Field(
+        default=None,
+        description="clé d'API Temporal Cloud (la connexion passe alors en TLS)",
+    )
     task_queue: str = Field(default="cpom", description="file de tâches du worker")
     # Every call to Temporal has a deadline: a server that accepts the connection and never
     # answers would otherwise hold a request for ever.
@@ -149,6 +173,19 @@ class Settings(BaseSettings):
     def temporal_host_and_port(self) -> tuple[str, int]:
         host, _, port = self.temporal_address.rpartition(":")
         return host, int(port)
+
+    @model_validator(mode="after")
+    def _client_certificate_with_its_key(self) -> Settings:
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            raise ValueError(
+                "CPOM_TEMPORAL_TLS_CERT et CPOM_TEMPORAL_TLS_KEY vont ensemble : le certificat "
+                "client et sa clé privée"
+            )
+        return self
+
+    @property
+    def temporal_uses_tls(self) -> bool:
+        return bool(self.temporal_tls_ca or self.temporal_tls_cert or self.temporal_api_key)
 
     @model_validator(mode="after")
     def _lease_outlasts_a_sending(self) -> Settings:

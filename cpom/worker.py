@@ -24,10 +24,10 @@ from activities.documents import DocumentActivities
 from activities.mail import MailActivities, SmtpMailer
 from activities.records import RecordActivities
 from activities.renegotiation import RenegotiationActivities
-from cpom.converter import data_converter
 from cpom.db.engine import engine_from
 from cpom.rendering import Renderer
 from cpom.settings import Settings, get_settings
+from cpom.temporal_connection import connect
 from workflows.contract import CpomWorkflow
 
 # The decisions' checks run inside the workflow sandbox and check identifiers with python-stdnum
@@ -109,24 +109,6 @@ def build_worker(
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         max_concurrent_activities=settings.max_concurrent_activities,
     )
-
-
-async def connect(settings: Settings) -> Client:
-    """A client of Temporal; RuntimeError when it cannot be reached, as the SDK reports a
-    refused connection, or when it does not answer within the deadline."""
-    try:
-        async with asyncio.timeout(settings.temporal_timeout_seconds):
-            return await Client.connect(
-                settings.temporal_address,
-                namespace=settings.temporal_namespace,
-                data_converter=data_converter,
-            )
-    except TimeoutError:
-        # A server that accepts the connection and never answers would hold it for ever.
-        raise RuntimeError(
-            f"Temporal ne répond pas sur {settings.temporal_address} "
-            f"après {settings.temporal_timeout_seconds:g} s"
-        ) from None
 
 
 async def serve_until_stopped(worker: Worker) -> None:

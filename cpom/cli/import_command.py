@@ -115,7 +115,7 @@ async def _create(settings: Settings, plan: ImportPlan, bar: ProgressBar) -> Tal
     from cpom.bulk_import import count, create_contracts
     from cpom.db.engine import engine_from
     from cpom.service import ContractService, ServiceUnavailable
-    from cpom.worker import connect
+    from cpom.temporal_connection import connect
 
     try:
         client = await connect(settings)

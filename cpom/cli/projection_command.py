@@ -30,7 +30,7 @@ def run_refresh(_: argparse.Namespace) -> int:
 
     from cpom.maintenance import refresh_projections
     from cpom.settings import get_settings
-    from cpom.worker import connect
+    from cpom.temporal_connection import connect
 
     settings = get_settings()
 

@@ -61,7 +61,7 @@ def run_demo(_: argparse.Namespace) -> int:
     from cpom.demo import load_demo
     from cpom.service import ContractService, ServiceUnavailable, today
     from cpom.settings import get_settings
-    from cpom.worker import connect
+    from cpom.temporal_connection import connect
 
     settings = get_settings()
 

@@ -18,7 +18,7 @@ from cpom.converter import data_converter
 from cpom.domain.clock import local_date
 from cpom.settings import Settings
 from cpom.simulation import LifeSimulator
-from cpom.worker import connect
+from cpom.temporal_connection import connect
 from tests.api.conftest import Stack, stack_over
 from tests.api.test_contracts_api import TERMS
 
