@@ -6,6 +6,7 @@ commands that print nothing (`cpom simulate` without documents, `cpom calendar`)
 
 from __future__ import annotations
 
+import atexit
 import threading
 from functools import cache
 from pathlib import Path
@@ -41,6 +42,11 @@ def _fonts() -> tuple[FontConfiguration, CSS]:
         for weight, name in sorted(FONT_FACES)
     )
     return config, CSS(string=faces, font_config=config)
+
+
+# The configuration removes its folder of fonts when it is deleted, which it cannot do once the
+# interpreter has begun to shut down.
+atexit.register(_fonts.cache_clear)
 
 
 def print_pdf(html: str, data: bytes, base_url: Path) -> bytes:

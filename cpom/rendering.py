@@ -17,20 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
+from cpom import document_parts
 from cpom.document_data import document_data, encoded
 from cpom.domain import legal_basis
 from cpom.domain.agenda import DocumentKind, NoticeKind
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.terms import ContractTerms
+from cpom.french_dates import fact_date, long_date
 from cpom.french_numbers import french_number
+from cpom.identities import Identities
 from cpom.printing import print_pdf
-
-_AUTHORITY_LABELS = {
-    "departement": "Département",
-    "ars": "Agence régionale de santé",
-    "etat": "Préfecture (État)",
-}
 
 
 @dataclass
@@ -49,16 +47,30 @@ class RenderedDocument:
 
 
 def authority_name(terms: ContractTerms) -> str:
-    return terms.authority.name or _AUTHORITY_LABELS[terms.authority.kind.value]
+    return document_parts.authority_name(terms.authority)
 
 
 def french_date(day: date) -> str:
     return f"{day:%d/%m/%Y}"
 
 
+def long_french_date(day: date | str) -> str:
+    """« 1er novembre 2026 », from a day or a fact's JJ/MM/AAAA."""
+    return long_date(day if isinstance(day, date) else fact_date(day))
+
+
+def _typeset(value: Any) -> Any:
+    """What a document prints of a value: text typed by people spaced as French prints it;
+    HTML the templates built (`Markup`) left as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return document_parts.french_spacing(value)
+    return value
+
+
 class Renderer:
-    def __init__(self, templates_dir: Path) -> None:
+    def __init__(self, templates_dir: Path, identities: Identities | None = None) -> None:
         self.templates_dir = templates_dir
+        self.identities = identities or Identities()
         loader = FileSystemLoader(templates_dir)
         self.text = Environment(
             loader=loader, undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
@@ -66,7 +78,15 @@ class Renderer:
         self.html = Environment(
             loader=loader, undefined=StrictUndefined, autoescape=select_autoescape(["html", "j2"])
         )
-        for env in (self.text, self.html):
+        self.documents = Environment(
+            loader=loader,
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(["html", "j2"]),
+            finalize=_typeset,
+        )
+        self.documents.filters["long"] = long_french_date
+        self.documents.filters["enumeration"] = document_parts.enumeration
+        for env in (self.text, self.html, self.documents):
             env.filters["fr"] = french_date
             env.globals["authority"] = authority_name
             env.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
@@ -102,14 +122,14 @@ class Renderer:
     ) -> RenderedDocument:
         title = f"{DOCUMENT_TITLES[kind]} — CPOM {terms.reference}"
         context = {
+            **document_parts.document_context(kind, terms, facts, self.identities),
             "terms": terms,
             "facts": facts,
             "today": document_date,
             "title": title,
-            "author": authority_name(terms),
             **(extra or {}),
         }
-        html = self.html.get_template(f"documents/{kind.value}.html.j2").render(context)
+        html = self.documents.get_template(f"documents/{kind.value}.html.j2").render(context)
         data = document_data(kind, title, terms, facts, document_date)
         pdf = print_pdf(html, encoded(data), self.templates_dir / "documents")
         return RenderedDocument(title, html, pdf, hashlib.sha256(pdf).hexdigest())
