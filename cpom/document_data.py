@@ -15,6 +15,8 @@ from cpom.domain.terms import ContractTerms
 SCHEMA = "cpom-document/1"
 # Facts that hold one item a line: lists in the data, whatever their number of lines.
 LIST_FACTS = frozenset({"participants", "decisions"})
+# Facts of `who=JJ/MM/AAAA` lines (`cpom.domain.document_facts`).
+DATED_FACTS = frozenset({"accepted_by", "approvals"})
 
 
 def legal_bases(kind: DocumentKind, terms: ContractTerms) -> list[str]:
@@ -28,7 +30,10 @@ def legal_bases(kind: DocumentKind, terms: ContractTerms) -> list[str]:
     return bases
 
 
-def fact_value(key: str, value: str) -> str | list[str]:
+def fact_value(key: str, value: str) -> str | list[str] | list[dict[str, str]]:
+    if key in DATED_FACTS:
+        pairs = (line.partition("=") for line in value.splitlines())
+        return [{"by": who, "on": iso(day)} for who, _, day in pairs]
     return value.splitlines() if key in LIST_FACTS else iso(value)
 
 
