@@ -1,7 +1,9 @@
 # The cpom application image: API (uvicorn), worker (python -m cpom.worker) and CLI.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
-RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+# WeasyPrint prints the documents with Pango and HarfBuzz; the fonts ship in cpom/fonts.
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./

@@ -47,25 +47,56 @@ def ensure_installed() -> None:
     STAMP.write_text(_fingerprint())
 
 
+# Debian package: a file it installs. WeasyPrint prints the documents with Pango, and keeps in
+# each PDF only the glyphs it uses with HarfBuzz's subsetter: the worker needs them, and so do
+# the tests.
+DOCUMENT_PACKAGES = {
+    "libpango-1.0-0": "/usr/lib/*/libpango-1.0.so.0",
+    "libpangoft2-1.0-0": "/usr/lib/*/libpangoft2-1.0.so.0",
+    "libharfbuzz-subset0": "/usr/lib/*/libharfbuzz-subset.so.0",
+}
 TEST_PACKAGES = {
-    # Debian package: a file it installs. The dashboard test drives Chromium, the database
-    # tests start a PostgreSQL server.
+    # The dashboard test drives Chromium, the database tests start a PostgreSQL server, the
+    # document tests draw each page with pdftoppm.
     "chromium": "/usr/bin/chromium",
     "postgresql": "/usr/lib/postgresql/*/bin/initdb",
+    "poppler-utils": "/usr/bin/pdftoppm",
+    **DOCUMENT_PACKAGES,
 }
 
 
-def ensure_test_packages() -> None:
-    """Install the Debian packages the tests need, the first time (root, apt-get)."""
-    missing = [name for name, path in TEST_PACKAGES.items() if not glob.glob(path)]
-    if not missing:
-        return
+def missing_packages(packages: dict[str, str]) -> list[str]:
+    return [name for name, path in packages.items() if not glob.glob(path)]
+
+
+def install_packages(missing: list[str]) -> bool:
+    """Install Debian packages with apt-get; False where it cannot (not root, not Debian)."""
     if not shutil.which("apt-get") or os.geteuid() != 0:
-        sys.exit(f"cpom : les tests demandent les paquets Debian {', '.join(missing)}")
+        return False
     print(f"cpom : installation de {', '.join(missing)} (paquets Debian) …", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
     subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
+    return True
+
+
+def ensure_test_packages() -> None:
+    """Install the Debian packages the tests need, the first time (root, apt-get)."""
+    missing = missing_packages(TEST_PACKAGES)
+    if missing and not install_packages(missing):
+        sys.exit(f"cpom : les tests demandent les paquets Debian {', '.join(missing)}")
+
+
+def ensure_document_packages() -> None:
+    """Install the libraries that print documents; elsewhere than Debian, say what is missing
+    and run all the same: only the printing of documents fails without them."""
+    missing = missing_packages(DOCUMENT_PACKAGES)
+    if missing and not install_packages(missing):
+        print(
+            "cpom : les documents PDF demandent Pango et HarfBuzz (paquets Debian "
+            f"{', '.join(missing)}) ; ils ne pourront pas être produits sans eux.",
+            file=sys.stderr,
+        )
 
 
 def run(*command: str) -> int:
@@ -89,6 +120,7 @@ def main(argv: list[str]) -> int:
     ensure_installed()
     verb, rest = argv[0], argv[1:]
     if verb == "cpom":
+        ensure_document_packages()
         return run_cpom(str(BIN / "cpom"), *rest)
     if verb == "test":
         ensure_test_packages()

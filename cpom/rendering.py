@@ -2,8 +2,9 @@
 
 A notice template (`templates/notices/<kind>.txt.j2`) is plain text: its first line is the
 subject, blank lines separate paragraphs. The same text gives the email's text part and, through
-an autoescaping layout, its HTML part, so the two never disagree. Documents are HTML templates
-(`templates/documents/<kind>.html.j2`) printed to PDF with fpdf2.
+an autoescaping layout, its HTML part, so the two never disagree. Documents are HTML pages
+(`templates/documents/<kind>.html.j2`, each extending `page.html.j2`, its print layout in CSS)
+printed as PDF/A-3b by WeasyPrint (`cpom.printing`), their data attached as JSON.
 """
 
 from __future__ import annotations
@@ -15,22 +16,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from cpom import document_parts
+from cpom.document_data import document_data, encoded
 from cpom.domain import legal_basis
 from cpom.domain.agenda import DocumentKind, NoticeKind
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.terms import ContractTerms
+from cpom.french_dates import fact_date, long_date
 from cpom.french_numbers import french_number
-
-_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-_AUTHORITY_LABELS = {
-    "departement": "Département",
-    "ars": "Agence régionale de santé",
-    "etat": "Préfecture (État)",
-}
+from cpom.identities import Identities
+from cpom.printing import print_pdf
 
 
 @dataclass
@@ -49,15 +47,30 @@ class RenderedDocument:
 
 
 def authority_name(terms: ContractTerms) -> str:
-    return terms.authority.name or _AUTHORITY_LABELS[terms.authority.kind.value]
+    return document_parts.authority_name(terms.authority)
 
 
 def french_date(day: date) -> str:
     return f"{day:%d/%m/%Y}"
 
 
+def long_french_date(day: date | str) -> str:
+    """« 1er novembre 2026 », from a day or a fact's JJ/MM/AAAA."""
+    return long_date(day if isinstance(day, date) else fact_date(day))
+
+
+def _typeset(value: Any) -> Any:
+    """What a document prints of a value: text typed by people spaced as French prints it;
+    HTML the templates built (`Markup`) left as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return document_parts.french_spacing(value)
+    return value
+
+
 class Renderer:
-    def __init__(self, templates_dir: Path) -> None:
+    def __init__(self, templates_dir: Path, identities: Identities | None = None) -> None:
+        self.templates_dir = templates_dir
+        self.identities = identities or Identities()
         loader = FileSystemLoader(templates_dir)
         self.text = Environment(
             loader=loader, undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
@@ -65,7 +78,15 @@ class Renderer:
         self.html = Environment(
             loader=loader, undefined=StrictUndefined, autoescape=select_autoescape(["html", "j2"])
         )
-        for env in (self.text, self.html):
+        self.documents = Environment(
+            loader=loader,
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(["html", "j2"]),
+            finalize=_typeset,
+        )
+        self.documents.filters["long"] = long_french_date
+        self.documents.filters["enumeration"] = document_parts.enumeration
+        for env in (self.text, self.html, self.documents):
             env.filters["fr"] = french_date
             env.globals["authority"] = authority_name
             env.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
@@ -99,13 +120,18 @@ class Renderer:
         document_date: date,
         extra: Mapping[str, Any] | None = None,
     ) -> RenderedDocument:
-        context = {"terms": terms, "facts": facts, "today": document_date, **(extra or {})}
-        fragment = self.html.get_template(f"documents/{kind.value}.html.j2").render(context)
         title = f"{DOCUMENT_TITLES[kind]} — CPOM {terms.reference}"
-        html = self.html.get_template("documents/page.html.j2").render(
-            title=title, content=Markup(fragment), **context
-        )
-        pdf = print_pdf(title, fragment)
+        context = {
+            **document_parts.document_context(kind, terms, facts, self.identities),
+            "terms": terms,
+            "facts": facts,
+            "today": document_date,
+            "title": title,
+            **(extra or {}),
+        }
+        html = self.documents.get_template(f"documents/{kind.value}.html.j2").render(context)
+        data = document_data(kind, title, terms, facts, document_date)
+        pdf = print_pdf(html, encoded(data), self.templates_dir / "documents")
         return RenderedDocument(title, html, pdf, hashlib.sha256(pdf).hexdigest())
 
 
@@ -115,21 +141,3 @@ DOCUMENT_TITLES = {
     DocumentKind.ATTESTATION_ACCEPTATION_TACITE: "Attestation d'acceptation tacite de la "
     "prorogation",
 }
-
-
-def print_pdf(title: str, fragment: str) -> bytes:
-    """An A4 PDF of a document's HTML fragment, with a Unicode font when the system has one."""
-    pdf = FPDF(format="A4")
-    pdf.set_title(title)
-    pdf.set_creator("cpom")
-    pdf.set_margins(20, 20, 20)
-    pdf.add_page()
-    if (_FONT_DIR / "DejaVuSans.ttf").exists():
-        for style, suffix in (("", ""), ("B", "-Bold"), ("I", "-Oblique"), ("BI", "-BoldOblique")):
-            pdf.add_font("DejaVu", style, str(_FONT_DIR / f"DejaVuSans{suffix}.ttf"))
-        pdf.set_font("DejaVu", size=10)
-    else:  # pragma: no cover - Debian images ship DejaVu; keep a printable fallback
-        pdf.set_font("Helvetica", size=10)
-        fragment = fragment.encode("latin-1", "replace").decode("latin-1")
-    pdf.write_html(fragment)
-    return bytes(pdf.output())

@@ -1,6 +1,6 @@
 """What letters and documents say of a contract's substance, read from the database when they
 are written: the objectives and their trajectory in the dialogue's convocation, the decision on
-each objective and every signatory in the relevé de décisions."""
+each objective in the relevé de décisions."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from cpom.domain.agenda import DocumentKind, NoticeKind
 from cpom.domain.objectives import DECISION_LABELS, Decision
 from cpom.domain.terms import ContractTerms
 from cpom.objectives_view import objectives_payload
-from cpom.rendering import authority_name
 
 
 def notice_context(engine: Engine, kind: NoticeKind, terms: ContractTerms) -> dict[str, Any]:
@@ -47,9 +46,4 @@ def document_context(
         for d in objectives_store.decisions(engine, terms.reference)
         if d.contract_year == year
     ]
-    signatories = [
-        authority_name(terms),
-        *(a.name for a in terms.co_signatories),
-        terms.gestionnaire.raison_sociale,
-    ]
-    return {"objective_decisions": decisions, "signatories": signatories}
+    return {"objective_decisions": decisions}

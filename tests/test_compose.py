@@ -5,6 +5,7 @@ from typing import Any
 
 import yaml
 
+import dev
 from cpom.settings import ROOT, Settings
 
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -49,3 +50,9 @@ def test_image_compiles_the_workflow_module_it_cannot_write_at_run_time() -> Non
     compile_line = next(line for line in dockerfile.splitlines() if "compileall" in line)
     assert "workflows" in compile_line.split()
     assert dockerfile.index("compileall") < dockerfile.index("USER nobody")
+
+
+def test_image_installs_the_libraries_that_print_documents() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for package in dev.DOCUMENT_PACKAGES:
+        assert package in dockerfile

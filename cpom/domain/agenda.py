@@ -16,6 +16,7 @@ from enum import StrEnum
 from cpom.domain.authorisation import IMPLICIT_OUTCOMES
 from cpom.domain.calendar import Milestone, MilestoneKind, build_calendar
 from cpom.domain.date_law import Basis, add_months
+from cpom.domain.document_facts import approval_facts, for_prorogation, prorogation_facts
 from cpom.domain.lifecycle import (
     BUDGET_FORECAST_ITEM,
     ENDED,
@@ -496,30 +497,33 @@ def _dialogues(state: ContractState, milestones: list[Milestone]) -> list[Planne
                     Notify(NoticeKind.RELEVE_REMINDER, (Recipient.AUTORITE,), facts),
                 )
             )
-    for dialogue in state.dialogues:
-        if releve_approved(state.terms, dialogue):
-            planned.append(
-                Planned(
-                    dialogue.held_on,
-                    0,
-                    f"document:releve:{dialogue.contract_year}:{dialogue.held_on}",
-                    Generate(
-                        DocumentKind.RELEVE_DE_DECISIONS,
-                        {
-                            "contract_year": str(dialogue.contract_year),
-                            "held_on": fr(dialogue.held_on),
-                            "participants": "\n".join(dialogue.participants),
-                            "decisions": "\n".join(dialogue.decisions),
-                        },
-                    ),
-                )
-            )
+    approved = [
+        (f"document:releve:{d.contract_year}:{d.held_on}", d)
+        for d in state.dialogues
+        if releve_approved(state.terms, d)
+    ]
+    # The journal is read only for a relevé still to generate: a wake plans every time.
+    to_generate = [(key, d) for key, d in approved if key not in state.done]
+    approvals = approval_facts(state.events) if to_generate else {}
+    for key, dialogue in to_generate:
+        facts = {
+            "contract_year": str(dialogue.contract_year),
+            "held_on": fr(dialogue.held_on),
+            "participants": "\n".join(dialogue.participants),
+            "decisions": "\n".join(dialogue.decisions),
+        }
+        if approvals.get(dialogue.held_on.isoformat()):
+            facts["approvals"] = approvals[dialogue.held_on.isoformat()]
+        planned.append(
+            Planned(dialogue.held_on, 0, key, Generate(DocumentKind.RELEVE_DE_DECISIONS, facts))
+        )
     return planned
 
 
 def _prorogation_events(state: ContractState) -> list[Planned]:
     planned = []
     previous = state.terms.echeance
+    journal: dict[str, dict[str, str]] | None = None
     for index, prorogation in enumerate(state.terms.prorogations):
         facts = {
             "previous_echeance": fr(previous),
@@ -537,23 +541,22 @@ def _prorogation_events(state: ContractState) -> list[Planned]:
                 Notify(NoticeKind.PROROGATION_ACCEPTED, BOTH, facts),
             )
         )
-        planned.append(
-            Planned(
-                prorogation.accepted_on,
-                0,
-                f"document:avenant:{index}",
-                Generate(DocumentKind.AVENANT_PROROGATION, facts),
-            )
-        )
+        documents = [(f"document:avenant:{index}", DocumentKind.AVENANT_PROROGATION)]
         if prorogation.tacit:
-            planned.append(
-                Planned(
-                    prorogation.accepted_on,
-                    0,
-                    f"document:attestation:{index}",
-                    Generate(DocumentKind.ATTESTATION_ACCEPTATION_TACITE, facts),
-                )
+            documents.append(
+                (f"document:attestation:{index}", DocumentKind.ATTESTATION_ACCEPTATION_TACITE)
             )
+        documents = [(key, kind) for key, kind in documents if key not in state.done]
+        if not documents:
+            continue
+        # Read only for a document still to generate: a wake plans every time.
+        if journal is None:
+            journal = prorogation_facts(state.events)
+        document_facts = {**facts, **for_prorogation(journal, prorogation)}
+        planned += [
+            Planned(prorogation.accepted_on, 0, key, Generate(kind, document_facts))
+            for key, kind in documents
+        ]
     return planned
 
 

@@ -696,6 +696,7 @@ def apply_request_prorogation(
                 "reply_deadline": pending.reply_deadline.isoformat(),
                 "requested_echeance": pending.requested_echeance.isoformat(),
                 "basis": window.deadline.basis.rule,
+                "requested_by": requested_by.value,
             },
         ),
     )

@@ -35,7 +35,7 @@ FACTS = {
 @pytest.mark.parametrize(
     ("kind", "facts", "expected"),
     [
-        (DocumentKind.AVENANT_PROROGATION, FACTS, "est portée au 31/12/2029"),
+        (DocumentKind.AVENANT_PROROGATION, FACTS, "est portée au 31 décembre 2029"),
         (DocumentKind.ATTESTATION_ACCEPTATION_TACITE, FACTS, "l'accord est réputé acquis"),
         (
             DocumentKind.RELEVE_DE_DECISIONS,

@@ -232,15 +232,18 @@ async def test_the_dialogue_records_a_decision_on_each_objective(stack: Stack) -
     [generated] = [e for e in detail["events"] if e["kind"] == "document_generated"]
     pdf = await stack.http.get(f"{URL}/documents/{generated['details']['document_id']}")
     text = " ".join(
-        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages
-    ).replace("\n", " ")
+        " ".join(
+            page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages
+        ).split()
+    )
     assert "Décisions sur les objectifs" in text
     assert (
         "Objectif 3 : Contribuer à la couverture des besoins de l'ensemble du territoire : "
         "objectif ajusté (cible portée à 350 000 km)." in text
     )
     assert "Objectif 1 : Accompagner les personnes" in text
-    assert "approuvé par les deux parties" in text
+    # Each party's approval, dated by the day it was recorded.
+    assert text.count("approuvé le") == 2
 
 
 async def test_the_convocation_lists_each_objective_with_its_trajectory(stack: Stack) -> None:

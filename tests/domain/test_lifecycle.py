@@ -759,6 +759,7 @@ class TestApplyRequestProrogation:
                     "requested_echeance": "2029-12-31",
                     "basis": "réponse dans les 2 mois suivant la réception prouvée de la "
                     "notification ; à défaut, l'accord est réputé acquis",
+                    "requested_by": "gestionnaire",
                 },
             ),
             phase_changed(

@@ -1,0 +1,248 @@
+"""The parts every official document has, built from the terms, the facts and who signs: the
+parties with their identifiers, the visas, the express answers, the signature blocks and the
+number of originals. The templates lay them out; the words of law come from `legal_basis`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from cpom.domain import legal_basis as legal
+from cpom.domain.agenda import DocumentKind
+from cpom.domain.lifecycle import Party
+from cpom.domain.terms import AUTHORITY_ROLE_LABELS, Authority, ContractTerms
+from cpom.french_dates import fact_date, long_date
+from cpom.identities import Identities, Signatory
+
+NBSP = "\u00a0"
+# The narrow no-break space French typography puts before « ; », « ! » and « ? ».
+NNBSP = "\u202f"
+
+AUTHORITY_LABELS = {
+    "departement": "Département",
+    "ars": "Agence régionale de santé",
+    "etat": "Préfecture (État)",
+}
+_NUMBERS = {1: "un", 2: "deux", 3: "trois", 4: "quatre", 5: "cinq", 6: "six", 7: "sept"}
+
+
+@dataclass(frozen=True, slots=True)
+class PartyView:
+    """A signatory of the contract as a document names it."""
+
+    key: str
+    name: str
+    role: str
+    identifiers: tuple[str, ...]
+    signatory: Signatory
+
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """Something a party did on a day: an express accord, an approval."""
+
+    party: PartyView
+    on: date
+
+
+def enumeration(items: list[str]) -> str:
+    """« A », « A et B », « A, B et C »."""
+    return " et ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
+
+
+def authority_name(authority: Authority) -> str:
+    return authority.name or AUTHORITY_LABELS[authority.kind.value]
+
+
+def in_words(number: int) -> str:
+    return _NUMBERS.get(number, str(number))
+
+
+def french_spacing(text: str) -> str:
+    """Text typed by people set as French prints it: a no-break space before « : » and inside
+    guillemets, a narrow one before « ; », « ! » and « ? »; addresses and hours left alone."""
+    text = re.sub(r"\s*([;!?])(?!//)", lambda m: f"{NNBSP}{m.group(1)}", text)
+    text = re.sub(r"(?<!\d)\s*:(?!//)", f"{NBSP}:", text)
+    text = re.sub(r"«\s*", f"«{NBSP}", text)
+    return re.sub(r"\s*»", f"{NBSP}»", text)
+
+
+def siren(number: str) -> str:
+    return f"SIREN {number[:3]}{NBSP}{number[3:6]}{NBSP}{number[6:]}"
+
+
+def parties(terms: ContractTerms, identities: Identities) -> list[PartyView]:
+    """Every signatory of the contract: each authority, the lead one first, then the
+    gestionnaire."""
+    views = [
+        PartyView(
+            a.key,
+            authority_name(a),
+            AUTHORITY_ROLE_LABELS[a.role],
+            (siren(a.siren),) if a.siren else (),
+            identities.authority(a.key).signatory,
+        )
+        for a in terms.authorities
+    ]
+    g = terms.gestionnaire
+    identifiers = [siren(g.siren)] if g.siren else []
+    if g.finess:
+        identifiers.append(f"FINESS juridique {g.finess}")
+    views.append(
+        PartyView(
+            Party.GESTIONNAIRE.value,
+            g.raison_sociale,
+            "organisme gestionnaire",
+            tuple(identifiers),
+            identities.gestionnaire(g.siren),
+        )
+    )
+    return views
+
+
+def party(views: list[PartyView], key: str) -> PartyView:
+    """The party a fact names: an authority by its key, `autorite` for the lead authority."""
+    if key == Party.AUTORITE.value:
+        return views[0]
+    return next((v for v in views if v.key == key), views[0])
+
+
+def dated(views: list[PartyView], lines: str) -> list[Dated]:
+    """`who=JJ/MM/AAAA` lines (express accords, approvals) with their parties."""
+    items = []
+    for line in filter(None, lines.split("\n")):
+        key, _, day = line.partition("=")
+        items.append(Dated(party(views, key), fact_date(day)))
+    return items
+
+
+def answering(views: list[PartyView], requested_by: str) -> list[PartyView]:
+    """Who must answer a request for a prorogation: the other party, every authority when the
+    gestionnaire asked."""
+    if requested_by == Party.AUTORITE.value:
+        return views[-1:]
+    return views[:-1]
+
+
+def _articles(citation: str, code: str) -> list[str]:
+    numbers = citation.removeprefix(f"{code} art. ")
+    return [n.replace(" ", NBSP) for n in numbers.split(" et ")]
+
+
+def _code(name: str, articles: list[str]) -> str:
+    if len(articles) == 1:
+        return f"Vu le {name}, notamment son article {articles[0]}"
+    return f"Vu le {name}, notamment ses articles {', '.join(articles[:-1])} et {articles[-1]}"
+
+
+def _article(article: str) -> str:
+    """« art. 12 » as « article 12 », kept on one line; « point V.2 » as it is."""
+    if article.startswith("art. "):
+        return f"article{NBSP}{article.removeprefix('art. ')}"
+    return article.replace(" ", NBSP)
+
+
+def _clause(article: str, name: str) -> str:
+    """The contract's own article (« son article 12 »), or its clause by name."""
+    return f"son {_article(article)}" if article else f"sa clause {name}"
+
+
+def contract_clause(article: str, name: str) -> str:
+    """« l'article 12 du contrat », « le point V.2 du contrat », or the clause by name."""
+    if not article:
+        return f"la clause {name} du contrat"
+    words = _article(article)
+    return f"l'{words} du contrat" if words.startswith("article") else f"le {words} du contrat"
+
+
+def contract_visa(terms: ContractTerms, article: str, clause_name: str) -> str:
+    signed = f"signé le {long_date(terms.signed_on)} et " if terms.signed_on else ""
+    return (
+        f"Vu le contrat pluriannuel d'objectifs et de moyens n°{NBSP}{terms.reference}, "
+        f"{signed}ayant pris effet le {long_date(terms.effet)}, notamment "
+        f"{_clause(article, clause_name)}"
+    )
+
+
+def visas(
+    kind: DocumentKind, terms: ContractTerms, facts: dict[str, str], views: list[PartyView]
+) -> list[str]:
+    """What the document rests on, as French acts list them, each ending its line."""
+    rules = terms.rules
+    if kind is DocumentKind.RELEVE_DE_DECISIONS:
+        items = [
+            _code("code de l'action sociale et des familles", _cpom_articles(terms, False)),
+            contract_visa(terms, rules.article_follow_up, "de suivi et d'évaluation"),
+            f"Vu le dialogue de gestion tenu le {long_date(fact_date(facts['held_on']))}",
+        ]
+        return [f"{item}{NNBSP};" for item in items]
+    items = [_code("code de l'action sociale et des familles", _cpom_articles(terms, True))]
+    if kind is DocumentKind.ATTESTATION_ACCEPTATION_TACITE:
+        items.append(_code("code de procédure civile", _articles(legal.CPC_DEADLINE_TO_ACT, "CPC")))
+    items.append(contract_visa(terms, rules.article_prorogation, "de prorogation"))
+    if "signed_on" in facts:
+        items.append(f"Vu l'accord des parties du {long_date(fact_date(facts['signed_on']))}")
+    else:
+        received = long_date(fact_date(facts["notice_received_on"]))
+        asked = facts.get("requested_by")
+        by = f" présentée par {party(views, asked).name}" if asked else ""
+        items.append(f"Vu la demande de prorogation{by}, reçue le {received}")
+        items += [
+            f"Vu l'accord exprès donné par {d.party.name} le {long_date(d.on)}"
+            for d in dated(views, facts.get("accepted_by", ""))
+        ]
+    return [f"{item}{NNBSP};" for item in items]
+
+
+def _cpom_articles(terms: ContractTerms, duration: bool) -> list[str]:
+    citations = [legal.CPOM_DURATION] if duration else []
+    citations.append(legal.CPOM_LAW[terms.sector])
+    return [a for c in citations for a in _articles(c, "CASF")]
+
+
+def _reply_deadline(facts: dict[str, str]) -> date | None:
+    """The last day of the reply window; a tacit acceptance is acquired the day after it."""
+    if "reply_deadline" in facts:
+        return fact_date(facts["reply_deadline"])
+    if facts.get("tacit") == "oui":
+        return fact_date(facts["accepted_on"]) - timedelta(days=1)
+    return None
+
+
+def document_context(
+    kind: DocumentKind, terms: ContractTerms, facts: dict[str, str], identities: Identities
+) -> dict[str, Any]:
+    """What the templates of documents lay out beside the terms and the facts."""
+    views = parties(terms, identities)
+    lead = identities.authority(terms.authority.key)
+    asked = facts.get("requested_by")
+    accepted = dated(views, facts.get("accepted_by", ""))
+    expressly = {d.party.key for d in accepted}
+    # Whose silence counted: those who had to answer and did not, expressly.
+    silent = [v for v in answering(views, asked) if v.key not in expressly] if asked else []
+    return {
+        "author": views[0].name,
+        "parties": views,
+        "authorities": views[:-1],
+        "gestionnaire": views[-1],
+        "visas": visas(kind, terms, facts, views),
+        "requester": party(views, asked) if asked else None,
+        "accepted": accepted,
+        "accepted_words": enumeration([f"{d.party.name} le {long_date(d.on)}" for d in accepted]),
+        "silent": silent,
+        "silent_words": enumeration([v.name for v in silent]),
+        "reply_deadline": _reply_deadline(facts),
+        "approvals": dated(views, facts.get("approvals", "")),
+        "city": lead.city,
+        "court": lead.court or "le tribunal administratif territorialement compétent",
+        "service": lead.service,
+        "originals": in_words(len(views)),
+        "prorogation_clause": contract_clause(terms.rules.article_prorogation, "de prorogation"),
+        "follow_up_clause": contract_clause(
+            terms.rules.article_follow_up, "de suivi et d'évaluation"
+        ),
+        "max_years": in_words(terms.rules.max_total_years),
+        "reply_months": in_words(terms.rules.prorogation_reply_months),
+    }

@@ -1,0 +1,268 @@
+"""The three documents as an authority sends them: their text read back from the PDF against the
+expected French (tests/documents/*.txt; `CPOM_UPDATE_DOCUMENTS=1` writes it again after a
+change to review), the PDF/A-3b identification and the attached data read back, the French
+typography of what the templates print, and a picture of each page in the test's folder."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, replace
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import StreamObject
+
+from cpom.domain.agenda import DocumentKind
+from cpom.domain.terms import ContractTerms, Establishment, Sector
+from cpom.identities import AuthorityIdentity, Identities, Signatory
+from cpom.rendering import RenderedDocument, Renderer
+from cpom.settings import ROOT
+from tests.domain.test_signatories import ARS, CD35
+from tests.workflows.helpers import contract
+
+EXPECTED = Path(__file__).with_name("documents")
+PROROGATION = {
+    "previous_echeance": "31/12/2028",
+    "new_echeance": "31/12/2029",
+    "notice_received_on": "02/05/2028",
+    "accepted_on": "04/07/2028",
+    "tacit": "oui",
+    "requested_by": "gestionnaire",
+    "reply_deadline": "03/07/2028",
+}
+RELEVE = {
+    "contract_year": "3",
+    "held_on": "15/10/2026",
+    "participants": "Mme Durand (Département)\nM. Martin (SAD)",
+    "decisions": "Avenant sur l'objectif 2\nSuivi trimestriel des heures : bilan en octobre",
+    "approvals": "autorite=20/10/2026\ngestionnaire=02/11/2026",
+}
+IDENTITIES = Identities(
+    {
+        "ars": AuthorityIdentity(
+            Signatory("M. Jean Dupont", "Directeur général de l'ARS Bretagne"),
+            city="Rennes",
+            service="Direction de l'offre médico-sociale",
+            court="le tribunal administratif de Rennes",
+        )
+    },
+    {"732829320": Signatory("Mme Sophie Bernard", "Présidente")},
+)
+
+
+def joint_contract() -> ContractTerms:
+    return replace(
+        contract(sector=Sector.ESMS_ARS),
+        authority=replace(ARS, siren="130007149"),
+        co_signatories=(replace(CD35, siren="223500018"),),
+        establishments=(
+            Establishment("350002424", "EHPAD Les Tilleuls", "EHPAD"),
+            Establishment("350005179", "Foyer de vie Le Clos", "Foyer de vie"),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    kind: DocumentKind
+    facts: dict[str, str]
+    joint: bool = False
+
+
+CASES = [
+    Case("avenant_de_prorogation", DocumentKind.AVENANT_PROROGATION, PROROGATION),
+    Case(
+        "attestation_acceptation_tacite", DocumentKind.ATTESTATION_ACCEPTATION_TACITE, PROROGATION
+    ),
+    Case("releve_de_decisions", DocumentKind.RELEVE_DE_DECISIONS, RELEVE),
+    # An ARS and a Département sign: the Département accepted, the ARS's silence counted.
+    Case(
+        "attestation_deux_autorites",
+        DocumentKind.ATTESTATION_ACCEPTATION_TACITE,
+        {**PROROGATION, "accepted_by": "cd35=20/06/2028"},
+        joint=True,
+    ),
+    Case(
+        "avenant_signe",
+        DocumentKind.AVENANT_PROROGATION,
+        {
+            **PROROGATION,
+            "tacit": "non",
+            "signed_on": "02/05/2028",
+            "summary": "prorogation d'un an pour achever la restructuration du foyer",
+        },
+        joint=True,
+    ),
+    Case(
+        "releve_trois_signataires",
+        DocumentKind.RELEVE_DE_DECISIONS,
+        {**RELEVE, "approvals": "autorite=20/10/2026\ncd35=24/10/2026\ngestionnaire=02/11/2026"},
+        joint=True,
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def documents() -> dict[str, RenderedDocument]:
+    plain = Renderer(ROOT / "templates")
+    known = Renderer(ROOT / "templates", IDENTITIES)
+    extra = {
+        "objective_decisions": [{"objective": "Objectif 2", "decision": "maintenu", "reasons": ""}]
+    }
+    return {
+        case.name: (known if case.joint else plain).document(
+            case.kind,
+            joint_contract() if case.joint else contract(),
+            case.facts,
+            date(2028, 7, 4),
+            extra,
+        )
+        for case in CASES
+    }
+
+
+def pdf_text(pdf: bytes) -> str:
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    lines = "\n".join(pages).splitlines()
+    return "\n".join(" ".join(line.split()) for line in lines if line.strip()) + "\n"
+
+
+@pytest.mark.parametrize("name", [case.name for case in CASES])
+def test_each_document_reads_as_expected(documents: dict[str, RenderedDocument], name: str) -> None:
+    expected = EXPECTED / f"{name}.txt"
+    text = pdf_text(documents[name].pdf)
+    if os.environ.get("CPOM_UPDATE_DOCUMENTS"):
+        expected.write_text(text)
+    assert text == expected.read_text()
+
+
+def test_the_attestation_is_the_authoritys_and_names_whose_silence_counted(
+    documents: dict[str, RenderedDocument],
+) -> None:
+    text = " ".join(pdf_text(documents["attestation_deux_autorites"].pdf).split())
+    assert "attestent que" in text
+    assert "Département d'Ille-et-Vilaine y a donné son accord exprès le 20 juin 2028" in text
+    assert "ARS Bretagne n'a pas répondu dans ce délai" in text
+    assert "aucune réponse" not in text
+    assert "cpom" not in text.lower().replace("cpom-35", "")
+
+
+def test_documents_are_pdf_a_3b(documents: dict[str, RenderedDocument]) -> None:
+    for document in documents.values():
+        catalog = PdfReader(io.BytesIO(document.pdf)).root_object
+        stream = catalog["/Metadata"].get_object()
+        assert isinstance(stream, StreamObject)
+        # The XMP packet, between its processing instructions.
+        packet = stream.get_data().decode().split("?>", 1)[1].rsplit("<?", 1)[0]
+        pdfaid = "{http://www.aiim.org/pdfa/ns/id/}"
+        identified = [
+            (node.get(f"{pdfaid}part"), node.get(f"{pdfaid}conformance"))
+            for node in ET.fromstring(packet).iter()
+            if node.get(f"{pdfaid}part")
+        ]
+        assert identified == [("3", "B")]
+        assert "/OutputIntents" in catalog
+
+
+def test_documents_carry_their_data_as_json(documents: dict[str, RenderedDocument]) -> None:
+    reader = PdfReader(io.BytesIO(documents["attestation_deux_autorites"].pdf))
+    [attached] = reader.attachments["donnees.json"]
+    data = json.loads(attached)
+    assert data["schema"] == "cpom-document/1"
+    assert data["document"] == {
+        "kind": "attestation_acceptation_tacite",
+        "title": "Attestation d'acceptation tacite de la prorogation — CPOM CPOM-35-SAD-2024",
+        "date": "2028-07-04",
+    }
+    assert data["contract"]["reference"] == "CPOM-35-SAD-2024"
+    assert [a["siren"] for a in data["parties"]["authorities"]] == ["130007149", "223500018"]
+    assert data["parties"]["gestionnaire"]["siren"] == "732829320"
+    assert [e["finess"] for e in data["parties"]["establishments"]] == ["350002424", "350005179"]
+    assert data["facts"]["accepted_on"] == "2028-07-04"
+    assert data["facts"]["reply_deadline"] == "2028-07-03"
+    assert data["facts"]["accepted_by"] == [{"by": "cd35", "on": "2028-06-20"}]
+    assert data["legal_bases"] == [
+        "CASF art. L. 313-11",
+        "CASF art. L. 313-12-2",
+        "CPOM, clause de prorogation",
+        "CPC art. 641 et 642",
+    ]
+    releve = PdfReader(io.BytesIO(documents["releve_de_decisions"].pdf)).attachments
+    facts = json.loads(releve["donnees.json"][0])["facts"]
+    assert facts["participants"] == ["Mme Durand (Département)", "M. Martin (SAD)"]
+    assert facts["approvals"][0] == {"by": "autorite", "on": "2026-10-20"}
+
+
+class _Text(HTMLParser):
+    """The text a page shows, without its style sheet."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._style = False
+
+    def handle_data(self, data: str) -> None:
+        if not self._style:
+            self.parts.append(data)
+
+
+SPACES = "\u00a0\u202f"
+
+
+def typography_faults(text: str) -> list[str]:
+    """Places where French typography is broken: « : ; ? ! » without a no-break space before
+    them, guillemets without one inside."""
+    faults = [m.group() for m in re.finditer(rf"\S{{0,12}}[^{SPACES}][:;?!](?!//)", text)]
+    faults += [m.group() for m in re.finditer(rf"«[^{SPACES}]\S{{0,12}}", text)]
+    faults += [m.group() for m in re.finditer(rf"\S{{0,12}}[^{SPACES}]»", text)]
+    return faults
+
+
+@pytest.mark.parametrize("name", [case.name for case in CASES])
+def test_what_documents_print_follows_french_typography(
+    documents: dict[str, RenderedDocument], name: str
+) -> None:
+    page = _Text()
+    page.feed(documents[name].html)
+    text = "".join(page.parts)
+    assert typography_faults(text) == []
+    # What people type is spaced the same way.
+    assert "Suivi trimestriel des heures : bilan" not in text
+
+
+def test_the_typography_check_finds_what_it_looks_for() -> None:
+    assert typography_faults("Objet : avenant ; ok? «fin»") == [
+        "Objet :",
+        "avenant ;",
+        "ok?",
+        "«fin»",
+        "«fin»",
+    ]
+    assert typography_faults("Objet\u00a0: www.telerecours.fr https://x") == []
+
+
+def test_each_page_is_drawn_for_review(
+    documents: dict[str, RenderedDocument], tmp_path: Path
+) -> None:
+    for name, document in documents.items():
+        pdf = tmp_path / f"{name}.pdf"
+        pdf.write_bytes(document.pdf)
+        subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp_path / name)], check=True)
+        pictures = sorted(tmp_path.glob(f"{name}-*.png"))
+        assert pictures, name
+        assert all(p.stat().st_size > 10_000 for p in pictures)
