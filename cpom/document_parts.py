@@ -120,10 +120,12 @@ def dated(views: list[PartyView], lines: str) -> list[Dated]:
 
 def answering(views: list[PartyView], requested_by: str) -> list[PartyView]:
     """Who must answer a request for a prorogation: the other party, every authority when the
-    gestionnaire asked."""
+    gestionnaire asked, every other signatory when one of several authorities asked."""
     if requested_by == Party.AUTORITE.value:
         return views[-1:]
-    return views[:-1]
+    if requested_by == Party.GESTIONNAIRE.value:
+        return views[:-1]
+    return [view for view in views if view.key != requested_by]
 
 
 def _articles(citation: str, code: str) -> list[str]:

@@ -91,6 +91,13 @@ CASES = [
         {**PROROGATION, "accepted_by": "cd35=20/06/2028"},
         joint=True,
     ),
+    # The ARS gave notice: the gestionnaire accepted, the Département's silence counted.
+    Case(
+        "attestation_demande_de_l_ars",
+        DocumentKind.ATTESTATION_ACCEPTATION_TACITE,
+        {**PROROGATION, "requested_by": "ars", "accepted_by": "gestionnaire=12/06/2028"},
+        joint=True,
+    ),
     Case(
         "avenant_signe",
         DocumentKind.AVENANT_PROROGATION,
@@ -154,6 +161,16 @@ def test_the_attestation_is_the_authoritys_and_names_whose_silence_counted(
     assert "ARS Bretagne n'a pas répondu dans ce délai" in text
     assert "aucune réponse" not in text
     assert "cpom" not in text.lower().replace("cpom-35", "")
+
+
+def test_one_authoritys_notice_is_answered_by_every_other_signatory(
+    documents: dict[str, RenderedDocument],
+) -> None:
+    text = " ".join(pdf_text(documents["attestation_demande_de_l_ars"].pdf).split())
+    assert "présentée par ARS Bretagne" in text
+    assert "accord exprès le 12 juin 2028" in text
+    assert "Département d'Ille-et-Vilaine n'a pas répondu dans ce délai" in text
+    assert "ARS Bretagne n'a pas répondu" not in text
 
 
 def test_documents_are_pdf_a_3b(documents: dict[str, RenderedDocument]) -> None:

@@ -30,8 +30,9 @@ def _day(day: date) -> str:
 
 
 def _requested_by(event: Event) -> str:
-    """The party that asked; the events written before it was recorded say it in words."""
-    party = event.details.get("requested_by")
+    """The party that asked, or the signing authority that asked among several; the events
+    written before the party was recorded say it in words."""
+    party = event.details.get("authority") or event.details.get("requested_by")
     if party:
         return party
     asked_by_authority = event.summary.startswith(
@@ -57,7 +58,9 @@ def prorogation_facts(events: list[Event]) -> dict[str, dict[str, str]]:
             }
             facts[details["received_on"]] = current
         elif event.kind == "prorogation_accepted_by_signatory":
-            accepted.append(f"{details['authority']}={_fr(details['received_on'])}")
+            # The gestionnaire agreeing to one authority's notice names no authority.
+            who = details.get("authority") or details["answered_by"]
+            accepted.append(f"{who}={_fr(details['received_on'])}")
             current["accepted_by"] = "\n".join(accepted)
         elif event.kind == "prorogation_accepted" and details.get("tacit") == "false":
             current[_LAST] = details.get("authority") or details.get("answered_by", "")

@@ -683,21 +683,27 @@ def apply_request_prorogation(
         pending.co_signatories_answer = True
         pending.accepted_by.append(co.key if co else terms.authority.key)
     state.pending_prorogation = pending
+    details = {
+        "received_on": received_on.isoformat(),
+        "reply_deadline": pending.reply_deadline.isoformat(),
+        "requested_echeance": pending.requested_echeance.isoformat(),
+        "basis": window.deadline.basis.rule,
+        "requested_by": requested_by.value,
+    }
+    by = PARTY_OF[requested_by]
+    if pending.co_signatories_answer:
+        details["authority"] = pending.accepted_by[0]
+        asking = next(a for a in terms.authorities if a.key == pending.accepted_by[0])
+        by = f"de {asking.name}"
     log(
         state,
         Event(
             today,
             "prorogation_requested",
-            f"demande de prorogation {PARTY_OF[requested_by]} reçue le {received_on:%d/%m/%Y} ; "
-            f"réponse au plus tard le {pending.reply_deadline:%d/%m/%Y}, le silence vaut accord",
+            f"demande de prorogation {by} reçue le {received_on:%d/%m/%Y} ; réponse au plus "
+            f"tard le {pending.reply_deadline:%d/%m/%Y}, le silence vaut accord",
             actor,
-            {
-                "received_on": received_on.isoformat(),
-                "reply_deadline": pending.reply_deadline.isoformat(),
-                "requested_echeance": pending.requested_echeance.isoformat(),
-                "basis": window.deadline.basis.rule,
-                "requested_by": requested_by.value,
-            },
+            details,
         ),
     )
     change_phase(state, Phase.PROROGATION_EN_COURS, today, "demande de prorogation reçue")
