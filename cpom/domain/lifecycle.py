@@ -694,7 +694,7 @@ def apply_request_prorogation(
     if pending.co_signatories_answer:
         details["authority"] = pending.accepted_by[0]
         asking = next(a for a in terms.authorities if a.key == pending.accepted_by[0])
-        by = f"de {asking.name}"
+        by = f"{PARTY_OF[requested_by]} ({asking.name})"
     log(
         state,
         Event(

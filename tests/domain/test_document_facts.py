@@ -9,7 +9,7 @@ from cpom.domain import lifecycle as life
 from cpom.domain.agenda import DocumentKind, Generate, plan
 from cpom.domain.document_facts import approval_facts, prorogation_facts
 from cpom.domain.lifecycle import ContractState, Event, Party, Phase
-from tests.domain.test_signatories import AGENT, HELD, joint, requested
+from tests.domain.test_signatories import AGENT, HELD, joint, requested, requested_by_the_ars
 from tests.factories import make_terms
 
 RECEIVED = date(2027, 10, 4)
@@ -104,3 +104,16 @@ def test_a_relevé_without_its_approvals_in_the_journal_says_none() -> None:
     )
     assert "approvals" not in documents(state)[DocumentKind.RELEVE_DE_DECISIONS]
     assert approval_facts([Event(HELD, "notice_sent", "convocation envoyée")]) == {}
+
+
+def test_one_authoritys_notice_names_it_and_the_gestionnaires_accord() -> None:
+    state = requested_by_the_ars()
+    assert state.events[-2].summary.startswith(
+        "demande de prorogation de l'autorité (ARS Bretagne) reçue le"
+    )
+    life.apply_answer_prorogation(
+        state, True, date(2027, 10, 11), date(2027, 10, 11), AGENT, Party.GESTIONNAIRE
+    )
+    life.accept_tacitly(state, date(2027, 12, 7))
+    facts = documents(state)[DocumentKind.ATTESTATION_ACCEPTATION_TACITE]
+    assert (facts["requested_by"], facts["accepted_by"]) == ("ars", "gestionnaire=11/10/2027")
