@@ -4,10 +4,14 @@ number of originals. The templates lay them out; the words of law come from `leg
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
+
+from markupsafe import Markup
 
 from cpom.domain import legal_basis as legal
 from cpom.domain.agenda import DocumentKind
@@ -213,6 +217,17 @@ def _reply_deadline(facts: dict[str, str]) -> date | None:
     return None
 
 
+_IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+
+
+def _data_uri(path: Path) -> Markup:
+    """The logo inside the document itself: the PDF and the HTML kept beside it both show it,
+    whatever becomes of the file afterwards. Markup: an address, not French text to space (its
+    characters are base64's, safe in an attribute)."""
+    kind = _IMAGE_TYPES.get(path.suffix.lower(), "image/svg+xml")
+    return Markup(f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}")
+
+
 def document_context(
     kind: DocumentKind, terms: ContractTerms, facts: dict[str, str], identities: Identities
 ) -> dict[str, Any]:
@@ -240,6 +255,8 @@ def document_context(
         "city": lead.city,
         "court": lead.court or "le tribunal administratif territorialement compétent",
         "service": lead.service,
+        "address": lead.address.splitlines(),
+        "logo": _data_uri(lead.logo) if lead.logo else None,
         "originals": in_words(len(views)),
         "prorogation_clause": contract_clause(terms.rules.article_prorogation, "de prorogation"),
         "follow_up_clause": contract_clause(

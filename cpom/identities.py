@@ -1,12 +1,27 @@
-"""Who signs for each party, and where: what documents print beside the contract's terms.
+"""Who each party is beyond the contract's terms: an authority's service, address, city, logo,
+sender address, contact and signatory; a gestionnaire's signatory. Documents print them; notices
+go out from the authority's sender address, signed with its service and contact.
 
-Empty by default: a document then leaves a blank for the city and the signatory's name and
-title, to be filled in by hand. A later change fills it from each authority's configuration.
+They come from one configuration file (`CPOM_AUTHORITIES_FILE`, TOML, see `load`). Without it,
+or for a party it does not list, a document leaves a blank for the city and the signatory's name
+and title, to be filled in by hand, and notices go out from `CPOM_MAIL_FROM`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from cpom.domain.identifiers import siren_problem, text_problem
+
+# What a logo may be: the letterhead embeds it in the PDF as it is.
+LOGO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".svg"})
+MAX_TEXT = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +40,15 @@ class AuthorityIdentity:
     service: str = ""
     # The court its decisions are contested before: « le tribunal administratif de Rennes ».
     court: str = ""
+    # Postal address, lines separated by newlines, printed under the letterhead.
+    address: str = ""
+    # The address its notices come from: « Direction de l'autonomie <cpom@ille-et-vilaine.fr> ».
+    sender: str = ""
+    # Whom a gestionnaire calls: « Mme Claire Martin, chargée de mission CPOM ».
+    contact: str = ""
+    phone: str = ""
+    # An image file (PNG, JPEG or SVG), absolute once loaded.
+    logo: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +63,135 @@ class Identities:
 
     def gestionnaire(self, siren: str | None) -> Signatory:
         return self.gestionnaires.get(siren or "", Signatory())
+
+
+class InvalidIdentities(ValueError):
+    """A configuration file that cannot be used, every problem named with its place."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        super().__init__(f"{path} : " + " ; ".join(problems))
+        self.problems = problems
+
+
+def _text(value: object, where: str, problems: list[str]) -> str:
+    if not isinstance(value, str):
+        problems.append(f"{where} : attendu un texte")
+        return ""
+    if (problem := text_problem(value)) is not None:
+        problems.append(f"{where} : {problem}")
+        return ""
+    if len(value) > MAX_TEXT:
+        problems.append(f"{where} : {MAX_TEXT} caractères au plus")
+        return ""
+    return value.strip()
+
+
+def _table(value: object, where: str, problems: list[str]) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        problems.append(f"{where} : attendu une table (clé = valeur)")
+        return {}
+    return value
+
+
+def _known_keys(
+    table: Mapping[str, Any], allowed: set[str], where: str, problems: list[str]
+) -> None:
+    for key in table:
+        if key not in allowed:
+            problems.append(
+                f"{where}.{key} : champ inconnu ; champs possibles : {', '.join(sorted(allowed))}"
+            )
+
+
+def _signatory(value: object, where: str, problems: list[str]) -> Signatory:
+    table = _table(value, where, problems)
+    _known_keys(table, {"name", "title"}, where, problems)
+    return Signatory(
+        _text(table.get("name", ""), f"{where}.name", problems),
+        _text(table.get("title", ""), f"{where}.title", problems),
+    )
+
+
+def _sender(value: str, where: str, problems: list[str]) -> str:
+    """« Service <adresse@domaine> » or the bare address, checked as an address."""
+    address = value.rpartition("<")[2].removesuffix(">").strip() if "<" in value else value
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        problems.append(
+            f"{where} : « {value} » n'est pas une adresse d'expédition valide (forme attendue : "
+            "Service <adresse@domaine.fr>)"
+        )
+        return ""
+    return value
+
+
+def _logo(value: str, base: Path, where: str, problems: list[str]) -> Path | None:
+    path = (base / value).resolve()
+    if path.suffix.lower() not in LOGO_SUFFIXES:
+        problems.append(f"{where} : le logo est une image PNG, JPEG ou SVG ({value})")
+        return None
+    if not path.is_file():
+        problems.append(f"{where} : fichier introuvable ({path})")
+        return None
+    return path
+
+
+_AUTHORITY_FIELDS = {f.name for f in fields(AuthorityIdentity)}
+
+
+def _authority(value: object, where: str, base: Path, problems: list[str]) -> AuthorityIdentity:
+    table = _table(value, where, problems)
+    _known_keys(table, _AUTHORITY_FIELDS, where, problems)
+    texts = {
+        name: _text(table.get(name, ""), f"{where}.{name}", problems)
+        for name in ("city", "service", "court", "address", "sender", "contact", "phone")
+    }
+    if texts["sender"]:
+        texts["sender"] = _sender(texts["sender"], f"{where}.sender", problems)
+    logo = _text(table.get("logo", ""), f"{where}.logo", problems)
+    return AuthorityIdentity(
+        signatory=_signatory(table.get("signatory", {}), f"{where}.signatory", problems),
+        logo=_logo(logo, base, f"{where}.logo", problems) if logo else None,
+        **texts,
+    )
+
+
+def parse(raw: Mapping[str, Any], base: Path) -> tuple[Identities, list[str]]:
+    """The identities of a configuration document, and its problems (each with its place);
+    relative logo paths are read from `base`."""
+    problems: list[str] = []
+    _known_keys(raw, {"authorities", "gestionnaires"}, "", problems)
+    authorities = {
+        str(key): _authority(value, f"authorities.{key}", base, problems)
+        for key, value in _table(raw.get("authorities", {}), "authorities", problems).items()
+    }
+    gestionnaires = {}
+    for siren, value in _table(raw.get("gestionnaires", {}), "gestionnaires", problems).items():
+        where = f"gestionnaires.{siren}"
+        if (problem := siren_problem(str(siren))) is not None:
+            problems.append(f"{where} : {problem}")
+        table = _table(value, where, problems)
+        _known_keys(table, {"signatory"}, where, problems)
+        gestionnaires[str(siren)] = _signatory(
+            table.get("signatory", {}), f"{where}.signatory", problems
+        )
+    problems = [p.removeprefix(".") for p in problems]
+    return Identities(authorities, gestionnaires), problems
+
+
+def load(path: Path | None) -> Identities:
+    """The identities of the configuration file; none without one. InvalidIdentities names
+    every problem of a file that cannot be used, so that a service does not start on it."""
+    if path is None:
+        return Identities()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InvalidIdentities(path, [f"fichier illisible ({error.strerror or error})"]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise InvalidIdentities(path, [f"TOML invalide : {error}"]) from None
+    identities, problems = parse(raw, path.parent)
+    if problems:
+        raise InvalidIdentities(path, problems)
+    return identities

@@ -128,7 +128,15 @@ class Settings(BaseSettings):
         "une seconde fois par un autre essai (plus longue que CPOM_SMTP_TIMEOUT_SECONDS)",
     )
     mail_from: str = Field(
-        default="cpom <no-reply@cpom.localhost>", description="expéditeur des avis envoyés"
+        default="cpom <no-reply@cpom.localhost>",
+        description="expéditeur des avis envoyés, pour une autorité dont CPOM_AUTHORITIES_FILE "
+        "ne donne pas l'adresse d'expédition",
+    )
+    authorities_file: Path | None = Field(
+        default=None,
+        description="fichier TOML de l'identité de chaque autorité (service, adresse, ville, "
+        "logo, expéditeur, contact, signataire) et des signataires des gestionnaires ; vide : "
+        "les documents laissent ces mentions à compléter",
     )
 
     # `cpom up` only: where the embedded services listen.

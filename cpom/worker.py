@@ -24,6 +24,7 @@ from activities.documents import DocumentActivities
 from activities.mail import MailActivities, SmtpMailer
 from activities.records import RecordActivities
 from activities.renegotiation import RenegotiationActivities
+from cpom import identities
 from cpom.db.engine import engine_from
 from cpom.rendering import Renderer
 from cpom.settings import Settings, get_settings
@@ -80,7 +81,7 @@ def build_worker(
     overrides the setting, for tests that want evictions; `workflow_class`, for a test that runs
     an earlier release of the workflow)."""
     compile_workflow_module(workflow_class)
-    renderer = Renderer(settings.templates_dir)
+    renderer = Renderer(settings.templates_dir, identities.load(settings.authorities_file))
     mail = MailActivities(
         engine,
         renderer,

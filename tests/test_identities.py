@@ -1,0 +1,103 @@
+"""Each authority's identity from the configuration file (CPOM_AUTHORITIES_FILE): read with every
+mistake named in French at its place, printed by documents (logo, service, address, « Fait à »,
+signatories) and served by the API."""
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
+
+from cpom.domain.agenda import DocumentKind
+from cpom.identities import InvalidIdentities, Signatory, load, parse
+from cpom.rendering import Renderer
+from cpom.settings import ROOT
+from tests.test_documents import PROROGATION, pdf_text
+from tests.workflows.helpers import contract
+
+EXAMPLE = ROOT / "examples" / "autorites.toml"
+
+
+def test_the_example_file_gives_each_authority_and_gestionnaire_signatory() -> None:
+    identities = load(EXAMPLE)
+    departement = identities.authority("departement")
+    assert departement.city == "Rennes"
+    assert departement.signatory == Signatory(
+        "M. Jean-Luc Chenut", "Président du conseil départemental"
+    )
+    assert departement.logo == ROOT / "examples" / "logos" / "departement-35.svg"
+    assert identities.gestionnaire("732829320").title == "Présidente"
+    # A party the file does not list: blanks, never an error.
+    assert identities.authority("etat").city == ""
+    assert identities.gestionnaire(None) == Signatory()
+    assert load(None).authorities == {}
+
+
+def test_every_mistake_is_named_at_its_place(tmp_path: Path) -> None:
+    raw = {
+        "autorites": {},
+        "authorities": {
+            "cd35": {
+                "city": 35,
+                "sender": "cpom@",
+                "logo": "logo.gif",
+                "signatory": {"name": "M. X", "role": "président"},
+                "colour": "bleu",
+            },
+            "ars": {"logo": "absent.png", "service": "x" * 301},
+            "etat": "Préfecture",
+        },
+        "gestionnaires": {"123456789": {"signatory": {"name": "Mme Y"}}},
+    }
+    _, problems = parse(raw, tmp_path)
+    assert problems == [
+        "autorites : champ inconnu ; champs possibles : authorities, gestionnaires",
+        "authorities.cd35.colour : champ inconnu ; champs possibles : address, city, contact, "
+        "court, logo, phone, sender, service, signatory",
+        "authorities.cd35.city : attendu un texte",
+        "authorities.cd35.sender : « cpom@ » n'est pas une adresse d'expédition valide (forme "
+        "attendue : Service <adresse@domaine.fr>)",
+        "authorities.cd35.signatory.role : champ inconnu ; champs possibles : name, title",
+        "authorities.cd35.logo : le logo est une image PNG, JPEG ou SVG (logo.gif)",
+        "authorities.ars.service : 300 caractères au plus",
+        f"authorities.ars.logo : fichier introuvable ({tmp_path / 'absent.png'})",
+        "authorities.etat : attendu une table (clé = valeur)",
+        "gestionnaires.123456789 : « 123456789 » n'est pas un numéro valide (9 chiffres, clé "
+        "de Luhn)",
+    ]
+
+
+def test_a_file_that_cannot_be_used_stops_with_its_problems(tmp_path: Path) -> None:
+    with pytest.raises(InvalidIdentities) as missing:
+        load(tmp_path / "absent.toml")
+    assert str(missing.value) == (
+        f"{tmp_path / 'absent.toml'} : fichier illisible (No such file or directory)"
+    )
+    broken = tmp_path / "autorites.toml"
+    broken.write_text("[authorities.cd35\n", encoding="utf-8")
+    with pytest.raises(InvalidIdentities) as invalid:
+        load(broken)
+    assert str(invalid.value).startswith(f"{broken} : TOML invalide : ")
+
+
+def test_documents_print_the_authoritys_letterhead_and_signatories() -> None:
+    renderer = Renderer(ROOT / "templates", load(EXAMPLE))
+    document = renderer.document(
+        DocumentKind.AVENANT_PROROGATION, contract(), PROROGATION, date(2028, 7, 4)
+    )
+    text = " ".join(pdf_text(document.pdf).split())
+    assert text.startswith(
+        "DÉPARTEMENT D'ILLE-ET-VILAINE Direction de l'autonomie — Service de l'offre à domicile "
+        "1 avenue de la Préfecture CS 24218 35042 Rennes Cedex"
+    )
+    assert "agissant par M. Jean-Luc Chenut, Président du conseil départemental" in text
+    assert "agissant par Mme Sophie Bernard, Présidente" in text
+    assert "Fait à Rennes, le 4 juillet 2028" in text
+    assert "devant le tribunal administratif de Rennes" in text
+    # The logo is inside the document: an image on its first page, and in the HTML kept.
+    resources = PdfReader(io.BytesIO(document.pdf)).pages[0]["/Resources"].get_object()
+    assert isinstance(resources, DictionaryObject)
+    assert "/XObject" in resources
+    assert 'src="data:image/svg+xml;base64,' in document.html
