@@ -184,7 +184,7 @@ class MailActivities:
     def _message(self, request: NoticeRequest, record: NoticeRecord) -> EmailMessage:
         message = EmailMessage()
         message["Subject"] = record.subject
-        message["From"] = self.sender
+        message["From"] = record.sender or self.sender
         message["To"] = ", ".join(request.recipients)
         message["Message-ID"] = record.message_id
         message["Date"] = formatdate(localtime=False)
@@ -225,6 +225,8 @@ class MailActivities:
                 body_text=rendered.text,
                 body_html=rendered.html,
                 message_id=message_id(request.key),
+                # From the contract's lead authority, as its letters are.
+                sender=self.renderer.identities.authority(terms.authority.key).sender or None,
                 status="pending" if request.recipients else "no_recipient",
                 created_at=now,
                 notice_date=request.notice_date,

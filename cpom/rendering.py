@@ -107,7 +107,9 @@ class Renderer:
         subject, _, body = source.strip().partition("\n")
         subject = subject.removeprefix("Objet :").strip()
         paragraphs = [p.strip() for p in body.strip().split("\n\n") if p.strip()]
-        layout = {"subject": subject, "paragraphs": paragraphs, **context}
+        # Signed by the lead authority's service and contact, when its identity says them.
+        identity = self.identities.authority(terms.authority.key)
+        layout = {"subject": subject, "paragraphs": paragraphs, "identity": identity, **context}
         text = self.text.get_template("notices/layout.txt.j2").render(layout)
         html = self.html.get_template("notices/layout.html.j2").render(layout)
         return RenderedNotice(subject, text, html)

@@ -18,6 +18,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.mail import MailActivities, SmtpMailer, message_id
 from cpom.db.models import NoticeRecord
 from cpom.domain.agenda import NoticeKind
+from cpom.identities import load as load_identities
 from cpom.mail_catcher import MailCatcher, free_port
 from cpom.messages import NoticeRequest
 from cpom.notice_status import notice_status
@@ -296,3 +297,28 @@ async def test_a_notice_without_any_address_is_kept_but_not_sent(
     assert notice_status(record, datetime.now(UTC)) == (
         "non envoyé : aucune adresse électronique connue pour ses destinataires"
     )
+
+
+async def test_a_notice_goes_out_from_its_authoritys_service_signed_by_it(
+    engine: Engine, catcher: MailCatcher
+) -> None:
+    known = load_identities(ROOT / "examples" / "autorites.toml")
+    mail = MailActivities(
+        engine,
+        Renderer(ROOT / "templates", known),
+        SmtpMailer(catcher.host, catcher.port),
+        "cpom <no-reply@cpom.test>",
+    )
+    await ActivityEnvironment().run(mail.send_notice, request())
+    [caught] = catcher.caught
+    # It went out from cpom's own address before, signed by nobody.
+    assert caught.message["From"] == ("Direction de l'autonomie <cpom@ille-et-vilaine.example>")
+    text = caught.text().replace("\r\n", "\n")
+    assert (
+        "Département d'Ille-et-Vilaine\nDirection de l'autonomie — Service de l'offre à domicile\n"
+        "Mme Claire Martin, chargée de mission CPOM · 02 99 02 35 35\n1 avenue de la Préfecture\n"
+    ) in text
+    assert "<br>Mme Claire Martin, chargée de mission CPOM · 02 99 02 35 35" in caught.html()
+    with Session(engine) as session:
+        record = session.exec(select(NoticeRecord)).one()
+        assert record.sender == "Direction de l'autonomie <cpom@ille-et-vilaine.example>"
