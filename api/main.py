@@ -19,6 +19,7 @@ from api.csrf import CsrfRejected
 from api.nul_refusal import RefuseNul
 from api.routes import (
     attachments,
+    authorities,
     contracts,
     dashboard,
     dashboard_attachments,
@@ -32,6 +33,7 @@ from api.routes import (
 )
 from api.security_headers import SecurityHeaders
 from api.sign_in_limit import SignInLimiter
+from cpom import identities
 from cpom.access import PartyRefused
 from cpom.attachments import AttachmentNotFound, AttachmentRefused, refusal_message
 from cpom.calendar_feeds import FeedNotFound
@@ -54,6 +56,7 @@ from cpom.temporal_connection import connect
 
 ROUTERS = (
     contracts.router,
+    authorities.router,
     portfolio.router,
     objectives.router,
     people.router,
@@ -97,6 +100,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Read once at start: a file that cannot be used stops the API with every problem named.
+    app.state.identities = identities.load(settings.authorities_file)
     app.state.sign_in_limiter = SignInLimiter()
     if client is not None and engine is not None:
         install_service(app, ContractService.configured(client, engine, settings))

@@ -336,3 +336,25 @@ class HealthReport(BaseModel):
     )
     workers: int | None = Field(description="Workers à l'écoute de la file de tâches.")
     detail: str = Field(description="Explication en français.")
+
+
+class SignatoryOut(BaseModel):
+    name: str = Field(description="Nom du signataire (« M. Jean Dupont »).")
+    title: str = Field(
+        description="Qualité du signataire (« Président du conseil départemental »)."
+    )
+
+
+class AuthorityIdentityOut(BaseModel):
+    key: str = Field(
+        description="Identifiant de l'autorité, celui des termes (`id`, ou sa nature)."
+    )
+    service: str = Field(description="Service qui suit les CPOM, en tête des documents.")
+    address: str = Field(description="Adresse postale, une ligne par ligne.")
+    city: str = Field(description="Ville du « Fait à … » des documents.")
+    sender: str = Field(description="Expéditeur des avis (« Service <adresse@domaine> »).")
+    contact: str = Field(description="Contact nommé à la fin des avis.")
+    phone: str = Field(description="Téléphone du contact.")
+    court: str = Field(description="Tribunal administratif cité dans les voies de recours.")
+    signatory: SignatoryOut
+    logo: bool = Field(description="Un logo figure en tête des documents.")

@@ -142,6 +142,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/tasks"): signed(200),
     ("GET", "/calendar.ics"): signed(200),
     ("GET", "/me"): signed(200),
+    ("GET", "/authorities"): signed(200),
     ("POST", "/me/calendar-feed"): signed(201),
     ("DELETE", "/me/calendar-feed"): signed(204),
     ("GET", "/feeds/{secret}.ics"): signed(200, anonymous=404),  # the caller's own address
