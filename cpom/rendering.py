@@ -16,7 +16,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from markupsafe import Markup
 
 from cpom import document_parts
@@ -67,32 +74,71 @@ def _typeset(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class _Environments:
+    """The Jinja2 environments of one set of templates: plain text (notices), autoescaped HTML
+    (the notices' HTML part) and documents (HTML with French spacing of what is printed)."""
+
+    text: Environment
+    html: Environment
+    documents: Environment
+
+
+def _environments(loader: BaseLoader) -> _Environments:
+    text = Environment(
+        loader=loader, undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+    )
+    html = Environment(
+        loader=loader, undefined=StrictUndefined, autoescape=select_autoescape(["html", "j2"])
+    )
+    documents = Environment(
+        loader=loader,
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(["html", "j2"]),
+        finalize=_typeset,
+    )
+    documents.filters["long"] = long_french_date
+    documents.filters["enumeration"] = document_parts.enumeration
+    for env in (text, html, documents):
+        env.filters["fr"] = french_date
+        env.globals["authority"] = authority_name
+        env.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
+        # Clauses and texts of law, for letters that state the rule they apply.
+        env.globals["legal"] = legal_basis
+        env.globals["number"] = french_number
+    return _Environments(text, html, documents)
+
+
 class Renderer:
-    def __init__(self, templates_dir: Path, identities: Identities | None = None) -> None:
+    """Notices and documents of a contract, in the templates of its lead authority.
+
+    `overrides`: a folder with a subfolder per authority (its `Authority.key`) holding the
+    templates it words its own way, laid out as `templates/` (`notices/<kind>.txt.j2`,
+    `documents/<kind>.html.j2`, the layouts); any other template is the default one.
+    """
+
+    def __init__(
+        self,
+        templates_dir: Path,
+        identities: Identities | None = None,
+        overrides: Path | None = None,
+    ) -> None:
         self.templates_dir = templates_dir
         self.identities = identities or Identities()
-        loader = FileSystemLoader(templates_dir)
-        self.text = Environment(
-            loader=loader, undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
-        )
-        self.html = Environment(
-            loader=loader, undefined=StrictUndefined, autoescape=select_autoescape(["html", "j2"])
-        )
-        self.documents = Environment(
-            loader=loader,
-            undefined=StrictUndefined,
-            autoescape=select_autoescape(["html", "j2"]),
-            finalize=_typeset,
-        )
-        self.documents.filters["long"] = long_french_date
-        self.documents.filters["enumeration"] = document_parts.enumeration
-        for env in (self.text, self.html, self.documents):
-            env.filters["fr"] = french_date
-            env.globals["authority"] = authority_name
-            env.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
-            # Clauses and texts of law, for letters that state the rule they apply.
-            env.globals["legal"] = legal_basis
-            env.globals["number"] = french_number
+        self.overrides = overrides
+        self._default = _environments(FileSystemLoader(templates_dir))
+        self._by_authority: dict[str, _Environments] = {}
+
+    def templates_of(self, terms: ContractTerms) -> _Environments:
+        """The environments of the contract's lead authority: its own templates first."""
+        key = terms.authority.key
+        folder = self.overrides / key if self.overrides else None
+        if folder is None or not folder.is_dir():
+            return self._default
+        if key not in self._by_authority:
+            loader = ChoiceLoader([FileSystemLoader(folder), FileSystemLoader(self.templates_dir)])
+            self._by_authority[key] = _environments(loader)
+        return self._by_authority[key]
 
     def notice(
         self,
@@ -103,15 +149,16 @@ class Renderer:
         extra: Mapping[str, Any] | None = None,
     ) -> RenderedNotice:
         context = {"terms": terms, "facts": facts, "today": notice_date, **(extra or {})}
-        source = self.text.get_template(f"notices/{kind.value}.txt.j2").render(context)
+        templates = self.templates_of(terms)
+        source = templates.text.get_template(f"notices/{kind.value}.txt.j2").render(context)
         subject, _, body = source.strip().partition("\n")
         subject = subject.removeprefix("Objet :").strip()
         paragraphs = [p.strip() for p in body.strip().split("\n\n") if p.strip()]
         # Signed by the lead authority's service and contact, when its identity says them.
         identity = self.identities.authority(terms.authority.key)
         layout = {"subject": subject, "paragraphs": paragraphs, "identity": identity, **context}
-        text = self.text.get_template("notices/layout.txt.j2").render(layout)
-        html = self.html.get_template("notices/layout.html.j2").render(layout)
+        text = templates.text.get_template("notices/layout.txt.j2").render(layout)
+        html = templates.html.get_template("notices/layout.html.j2").render(layout)
         return RenderedNotice(subject, text, html)
 
     def document(
@@ -131,7 +178,8 @@ class Renderer:
             "title": title,
             **(extra or {}),
         }
-        html = self.documents.get_template(f"documents/{kind.value}.html.j2").render(context)
+        documents = self.templates_of(terms).documents
+        html = documents.get_template(f"documents/{kind.value}.html.j2").render(context)
         data = document_data(kind, title, terms, facts, document_date)
         pdf = print_pdf(html, encoded(data), self.templates_dir / "documents")
         return RenderedDocument(title, html, pdf, hashlib.sha256(pdf).hexdigest())

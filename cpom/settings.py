@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     templates_dir: Path = Field(
         default=ROOT / "templates", description="modèles Jinja2 des avis et des documents"
     )
+    template_overrides: Path | None = Field(
+        default=None,
+        description="dossier des modèles propres à chaque autorité : un sous-dossier par "
+        "identifiant d'autorité, rangé comme CPOM_TEMPLATES_DIR ; un modèle absent reste celui "
+        "par défaut",
+    )
 
     temporal_address: str = Field(
         default="localhost:7233", description="serveur Temporal (hôte:port)"

@@ -81,7 +81,11 @@ def build_worker(
     overrides the setting, for tests that want evictions; `workflow_class`, for a test that runs
     an earlier release of the workflow)."""
     compile_workflow_module(workflow_class)
-    renderer = Renderer(settings.templates_dir, identities.load(settings.authorities_file))
+    renderer = Renderer(
+        settings.templates_dir,
+        identities.load(settings.authorities_file),
+        settings.template_overrides,
+    )
     mail = MailActivities(
         engine,
         renderer,
