@@ -14,6 +14,7 @@ from cpom.cli import (
     projection_command,
     service_commands,
     simulate_command,
+    templates_command,
     token_command,
 )
 from cpom.cli.french_argparse import FrenchArgumentParser
@@ -37,6 +38,7 @@ def build_parser() -> FrenchArgumentParser:
     import_command.add_parser(subparsers)
     projection_command.add_parser(subparsers)
     presets_command.add_parser(subparsers)
+    templates_command.add_parser(subparsers)
     return parser
 
 
