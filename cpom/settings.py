@@ -12,13 +12,16 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cpom.payload_codec import EncryptionKey, parse_keys
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
     """Each field's description is the French line `cpom up --help` shows for its variable."""
 
-    model_config = SettingsConfigDict(env_prefix="CPOM_", extra="ignore")
+    # A refused value is never echoed by the error's text: some are secrets (keys, passwords).
+    model_config = SettingsConfigDict(env_prefix="CPOM_", extra="ignore", hide_input_in_errors=True)
 
     data_dir: Path = Field(default=ROOT / "data", description="dossier des données locales")
     database_url: str = Field(
@@ -78,6 +81,15 @@ class Settings(BaseSettings):
         le=10_000,
         description="activités (avis, documents, projections) exécutées en même temps par chaque "
         "worker",
+    )
+
+    # Keys, not a file of keys: a deployment passes them as it passes the SMTP password, from
+    # its secret store.
+    encryption_keys: SecretStr | None = Field(
+        default=None,
+        description="clés de chiffrement des données confiées à Temporal (AES-256), entrées "
+        "« identifiant:clé en base64 » séparées par des virgules ; la première chiffre, toutes "
+        "déchiffrent ; vide : données en clair",
     )
 
     smtp_host: str = Field(default="localhost", description="serveur SMTP qui envoie les avis")
@@ -144,6 +156,19 @@ class Settings(BaseSettings):
         if not (colon and host and port.isascii() and port.isdigit() and 0 < int(port) < 65536):
             raise ValueError("attendu hôte:port, par exemple localhost:7233")
         return value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _keys_parse(cls, value: SecretStr | None) -> SecretStr | None:
+        # Set but empty (`CPOM_ENCRYPTION_KEYS=` in a compose file) is the same as unset.
+        if value is None or not parse_keys(value.get_secret_value()):
+            return None
+        return value
+
+    @property
+    def encryption_key_list(self) -> list[EncryptionKey]:
+        """The keys, the encrypting one first; empty when payloads go in clear."""
+        return parse_keys(self.encryption_keys.get_secret_value()) if self.encryption_keys else []
 
     @property
     def temporal_host_and_port(self) -> tuple[str, int]:
