@@ -171,6 +171,11 @@ class Settings(BaseSettings):
         return parse_keys(self.encryption_keys.get_secret_value()) if self.encryption_keys else []
 
     @property
+    def names_in_search_attributes(self) -> bool:
+        """Search attributes are never encrypted: with encryption on, they name nobody."""
+        return self.encryption_keys is None
+
+    @property
     def temporal_host_and_port(self) -> tuple[str, int]:
         host, _, port = self.temporal_address.rpartition(":")
         return host, int(port)

@@ -42,7 +42,7 @@ from api.main import create_app
 from cpom import child_processes, search_attributes
 from cpom.child_processes import describe_exit, port_problem
 from cpom.cli.input_files import os_reason
-from cpom.converter import data_converter
+from cpom.converter import data_converter_for
 from cpom.db.engine import make_engine
 from cpom.db.models import CaughtMailRecord
 from cpom.mail_catcher import CaughtMail, MailCatcher
@@ -199,7 +199,7 @@ async def connect_when_ready(settings: Settings, server: asyncio.subprocess.Proc
                 Client.connect(
                     settings.temporal_address,
                     namespace=settings.temporal_namespace,
-                    data_converter=data_converter,
+                    data_converter=data_converter_for(settings),
                     runtime=quiet_runtime(),
                 ),
                 timeout=10,

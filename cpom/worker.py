@@ -24,7 +24,7 @@ from activities.documents import DocumentActivities
 from activities.mail import MailActivities, SmtpMailer
 from activities.records import RecordActivities
 from activities.renegotiation import RenegotiationActivities
-from cpom.converter import data_converter
+from cpom.converter import data_converter_for
 from cpom.db.engine import engine_from
 from cpom.rendering import Renderer
 from cpom.settings import Settings, get_settings
@@ -90,7 +90,11 @@ def build_worker(
     )
     documents = DocumentActivities(engine, renderer)
     records = RecordActivities(engine)
-    renegotiation = RenegotiationActivities(client, settings.task_queue)
+    renegotiation = RenegotiationActivities(
+        client,
+        settings.task_queue,
+        names_in_search_attributes=settings.names_in_search_attributes,
+    )
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -119,7 +123,7 @@ async def connect(settings: Settings) -> Client:
             return await Client.connect(
                 settings.temporal_address,
                 namespace=settings.temporal_namespace,
-                data_converter=data_converter,
+                data_converter=data_converter_for(settings),
             )
     except TimeoutError:
         # A server that accepts the connection and never answers would hold it for ever.

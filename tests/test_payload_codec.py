@@ -117,10 +117,12 @@ def test_malformed_keys_are_explained(text: str, problem: str) -> None:
 
 def test_without_keys_the_converter_is_unchanged() -> None:
     assert data_converter_for(Settings()) is data_converter
+    assert Settings().names_in_search_attributes
 
 
 async def test_with_keys_payloads_and_failure_messages_are_encrypted() -> None:
     settings = Settings(encryption_keys=SecretStr(entry(key("k"))))
+    assert not settings.names_in_search_attributes
     converter = data_converter_for(settings)
     [sealed] = await converter.encode([NAME])
     assert NAME.encode() not in sealed.SerializeToString()
@@ -135,4 +137,5 @@ async def test_with_keys_payloads_and_failure_messages_are_encrypted() -> None:
 def test_an_empty_setting_means_no_keys() -> None:
     settings = Settings(encryption_keys=SecretStr(" "))
     assert settings.encryption_keys is None
+    assert settings.names_in_search_attributes
     assert data_converter_for(settings) is data_converter
