@@ -6,6 +6,7 @@ mail catcher.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from cpom.payload_codec import EncryptionKey, parse_keys
 
 ROOT = Path(__file__).resolve().parent.parent
+# What a browser sends in its Origin header: no path, no trailing slash.
+ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:]+\]|[^/\s:\[\]]+)(:[0-9]{1,5})?")
 
 
 class Settings(BaseSettings):
@@ -91,6 +94,11 @@ class Settings(BaseSettings):
         "« identifiant:clé en base64 » séparées par des virgules ; la première chiffre, toutes "
         "déchiffrent ; vide : données en clair",
     )
+    codec_allowed_origin: str = Field(
+        default="http://127.0.0.1:8233",
+        description="origine (schéma://hôte:port) de l'interface web de Temporal autorisée à "
+        "appeler /codec/decode et /codec/encode depuis le navigateur ; vide : aucune",
+    )
 
     smtp_host: str = Field(default="localhost", description="serveur SMTP qui envoie les avis")
     smtp_port: int = Field(
@@ -163,6 +171,15 @@ class Settings(BaseSettings):
         # Set but empty (`CPOM_ENCRYPTION_KEYS=` in a compose file) is the same as unset.
         if value is None or not parse_keys(value.get_secret_value()):
             return None
+        return value
+
+    @field_validator("codec_allowed_origin")
+    @classmethod
+    def _an_origin(cls, value: str) -> str:
+        if value and not ORIGIN.fullmatch(value):
+            raise ValueError(
+                "attendu schéma://hôte[:port] sans chemin, par exemple http://127.0.0.1:8233"
+            )
         return value
 
     @property

@@ -151,6 +151,9 @@ def temporal_argv(settings: Settings) -> list[str]:
         "--dynamic-config-value=frontend.enableUpdateWorkflowExecution=true",
         "--dynamic-config-value=frontend.enableUpdateWorkflowExecutionAsyncAccepted=true",
     ]
+    if settings.encryption_keys is not None:
+        # Its UI then shows the contracts' data through the API's codec, to supervisors.
+        argv.append(f"--ui-codec-endpoint=http://{settings.api_host}:{settings.api_port}/codec")
     if settings.temporal_namespace != "default":  # the dev server always creates "default"
         argv.append(f"--namespace={settings.temporal_namespace}")
     for key in search_attributes.ALL:

@@ -318,6 +318,7 @@ def test_a_missing_file(
             "cle-2026:c2VjcmV0",
             "CPOM_ENCRYPTION_KEYS : clé « cle-2026 » : 6 octets au lieu de 32 (AES-256)\n",
         ),
+        ("CPOM_CODEC_ALLOWED_ORIGIN", "http://127.0.0.1:8233/", "sans chemin"),
         ("CPOM_DATABASE_URL", "nimporte", "CPOM_DATABASE_URL n'est pas une URL SQLAlchemy"),
         (
             "CPOM_DATABASE_URL",
