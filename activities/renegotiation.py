@@ -16,9 +16,12 @@ from cpom.messages import ContractInput, RenegotiationRequest, workflow_id
 
 
 class RenegotiationActivities:
-    def __init__(self, client: Client, task_queue: str) -> None:
+    def __init__(
+        self, client: Client, task_queue: str, *, names_in_search_attributes: bool = True
+    ) -> None:
         self.client = client
         self.task_queue = task_queue
+        self.names_in_search_attributes = names_in_search_attributes
 
     @activity.defn(name="open_renegotiation")
     async def open_renegotiation(self, request: RenegotiationRequest) -> str:
@@ -51,7 +54,11 @@ class RenegotiationActivities:
         with contextlib.suppress(WorkflowAlreadyStartedError):
             await self.client.start_workflow(
                 "Cpom",
-                ContractInput(state, request.clock_offset_days),
+                ContractInput(
+                    state,
+                    request.clock_offset_days,
+                    names_in_search_attributes=self.names_in_search_attributes,
+                ),
                 id=workflow_id(terms.reference),
                 task_queue=self.task_queue,
             )

@@ -15,11 +15,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from api.body_limit import BodyLimit, RouteLimit
+from api.codec_cors import CodecCors
 from api.csrf import CsrfRejected
 from api.nul_refusal import RefuseNul
 from api.routes import (
     attachments,
     authorities,
+    codec,
     contracts,
     dashboard,
     dashboard_attachments,
@@ -67,6 +69,7 @@ ROUTERS = (
     dashboard_calendar.router,
     dashboard_objectives.router,
     imports.router,
+    codec.router,
 )
 MAX_BODY_BYTES = 256 * 1024
 # Room for the multipart boundaries, part headers and the small fields beside an upload.
@@ -128,6 +131,8 @@ def create_app(
         message=f"corps de requête trop volumineux (plus de {MAX_BODY_BYTES // 1024} Kio)",
         routes=upload_limits(settings.max_upload_bytes),
     )
+    # Outside the body limit: a payload too large is refused with headers the UI may read.
+    app.add_middleware(CodecCors, origin=settings.codec_allowed_origin, prefix=codec.PATH_PREFIX)
     # The pages FastAPIOffline serves (its defaults).
     app.add_middleware(
         SecurityHeaders, docs_paths=frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
@@ -150,6 +155,13 @@ def upload_limits(max_upload_bytes: int) -> list[RouteLimit]:
             re.compile(re.escape(imports.UPLOAD_PATH)),
             imports.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,
             f"fichier trop volumineux : {imports.MAX_UPLOAD_BYTES // (1024 * 1024)} Mio au plus",
+        ),
+        # The Temporal UI sends a workflow's payloads, which may be larger than a decision.
+        RouteLimit(
+            "POST",
+            re.compile(re.escape(codec.PATH_PREFIX) + "(decode|encode)"),
+            codec.MAX_BODY_BYTES,
+            f"données trop volumineuses : {codec.MAX_BODY_BYTES // (1024 * 1024)} Mio au plus",
         ),
     ]
 

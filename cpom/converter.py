@@ -10,17 +10,24 @@ those of `pydantic_data_converter`: histories recorded with it replay unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
 from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
 from temporalio.converter import (
     CompositePayloadConverter,
     DataConverter,
+    DefaultFailureConverterWithEncodedAttributes,
     DefaultPayloadConverter,
     JSONPlainPayloadConverter,
 )
+
+from cpom.payload_codec import EncryptionCodec
+
+if TYPE_CHECKING:
+    from cpom.settings import Settings
 
 # Keyed by type: the message types are few and live as long as the process.
 _process_adapters = functools.lru_cache(maxsize=256)(TypeAdapter)
@@ -52,7 +59,21 @@ class CpomPayloadConverter(CompositePayloadConverter):
 
 
 data_converter = DataConverter(payload_converter_class=CpomPayloadConverter)
-"""The data converter of every client and worker of cpom."""
+"""The data converter of every client and worker of cpom, payloads in clear."""
+
+
+def data_converter_for(settings: Settings) -> DataConverter:
+    """The data converter of `settings`: with encryption keys, payloads are encrypted and so are
+    failures' messages and stack traces (Temporal keeps them in clear otherwise, and a refusal
+    may quote the contract). The codec runs in the client and the worker, outside the sandbox."""
+    keys = settings.encryption_key_list
+    if not keys:
+        return data_converter
+    return dataclasses.replace(
+        data_converter,
+        payload_codec=EncryptionCodec(keys),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
 
 
 def adapters_built() -> int:

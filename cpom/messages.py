@@ -37,6 +37,9 @@ class ContractInput:
     # rules read among those projected: see `lifecycle.carried_events`).
     projected_events: int = 0
     sequence_offset: int = 0
+    # Whether the search attributes name the authority and the gestionnaire: Temporal stores
+    # them in clear, so they do not when payloads are encrypted (see `Settings`).
+    names_in_search_attributes: bool = True
 
 
 @dataclass

@@ -171,6 +171,7 @@ class ContractService:
         *,
         temporal_timeout: float = 10.0,
         worker_wait: float = 10.0,
+        names_in_search_attributes: bool = True,
     ) -> None:
         self.client = client
         self.engine = engine
@@ -179,6 +180,7 @@ class ContractService:
         # the client retries some failures and waits for a connection without limit.
         self.temporal_timeout = temporal_timeout
         self.worker_wait = worker_wait
+        self.names_in_search_attributes = names_in_search_attributes
 
     @classmethod
     def configured(cls, client: Client, engine: Engine, settings: Settings) -> ContractService:
@@ -188,6 +190,7 @@ class ContractService:
             settings.task_queue,
             temporal_timeout=settings.temporal_timeout_seconds,
             worker_wait=settings.worker_wait_seconds,
+            names_in_search_attributes=settings.names_in_search_attributes,
         )
 
     async def create(
@@ -226,7 +229,9 @@ class ContractService:
             async with asyncio.timeout(self.temporal_timeout):
                 await self.client.start_workflow(
                     "Cpom",
-                    ContractInput(state),
+                    ContractInput(
+                        state, names_in_search_attributes=self.names_in_search_attributes
+                    ),
                     id=workflow_id(terms.reference),
                     task_queue=self.task_queue,
                     rpc_timeout=timedelta(seconds=self.temporal_timeout),

@@ -6,19 +6,25 @@ mail catcher.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cpom.payload_codec import EncryptionKey, parse_keys
+
 ROOT = Path(__file__).resolve().parent.parent
+# What a browser sends in its Origin header: no path, no trailing slash.
+ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:]+\]|[^/\s:\[\]]+)(:[0-9]{1,5})?")
 
 
 class Settings(BaseSettings):
     """Each field's description is the French line `cpom up --help` shows for its variable."""
 
-    model_config = SettingsConfigDict(env_prefix="CPOM_", extra="ignore")
+    # A refused value is never echoed by the error's text: some are secrets (keys, passwords).
+    model_config = SettingsConfigDict(env_prefix="CPOM_", extra="ignore", hide_input_in_errors=True)
 
     data_dir: Path = Field(default=ROOT / "data", description="dossier des données locales")
     database_url: str = Field(
@@ -110,6 +116,20 @@ class Settings(BaseSettings):
         "worker",
     )
 
+    # Keys, not a file of keys: a deployment passes them as it passes the SMTP password, from
+    # its secret store.
+    encryption_keys: SecretStr | None = Field(
+        default=None,
+        description="clés de chiffrement des données confiées à Temporal (AES-256), entrées "
+        "« identifiant:clé en base64 » séparées par des virgules ; la première chiffre, toutes "
+        "déchiffrent ; vide : données en clair",
+    )
+    codec_allowed_origin: str = Field(
+        default="http://127.0.0.1:8233",
+        description="origine (schéma://hôte:port) de l'interface web de Temporal autorisée à "
+        "appeler /codec/decode et /codec/encode depuis le navigateur ; vide : aucune",
+    )
+
     smtp_host: str = Field(default="localhost", description="serveur SMTP qui envoie les avis")
     smtp_port: int = Field(
         default=2525, description="port SMTP ; avec cpom up, port du serveur de courrier local"
@@ -182,6 +202,33 @@ class Settings(BaseSettings):
         if not (colon and host and port.isascii() and port.isdigit() and 0 < int(port) < 65536):
             raise ValueError("attendu hôte:port, par exemple localhost:7233")
         return value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _keys_parse(cls, value: SecretStr | None) -> SecretStr | None:
+        # Set but empty (`CPOM_ENCRYPTION_KEYS=` in a compose file) is the same as unset.
+        if value is None or not parse_keys(value.get_secret_value()):
+            return None
+        return value
+
+    @field_validator("codec_allowed_origin")
+    @classmethod
+    def _an_origin(cls, value: str) -> str:
+        if value and not ORIGIN.fullmatch(value):
+            raise ValueError(
+                "attendu schéma://hôte[:port] sans chemin, par exemple http://127.0.0.1:8233"
+            )
+        return value
+
+    @property
+    def encryption_key_list(self) -> list[EncryptionKey]:
+        """The keys, the encrypting one first; empty when payloads go in clear."""
+        return parse_keys(self.encryption_keys.get_secret_value()) if self.encryption_keys else []
+
+    @property
+    def names_in_search_attributes(self) -> bool:
+        """Search attributes are never encrypted: with encryption on, they name nobody."""
+        return self.encryption_keys is None
 
     @property
     def temporal_host_and_port(self) -> tuple[str, int]:

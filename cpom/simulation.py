@@ -37,12 +37,13 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.converter import DataConverter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from cpom import search_attributes
-from cpom.converter import data_converter
+from cpom.converter import data_converter, data_converter_for
 from cpom.db import objectives_store
 from cpom.db.engine import make_engine
 from cpom.db.models import ContractRecord, EventRecord, NoticeRecord
@@ -255,9 +256,11 @@ async def register_search_attributes(client: Client, namespace: str = "default")
 STOP_SECONDS = 20
 
 
-async def start_dev_server_time_skipping() -> WorkflowEnvironment:
+async def start_dev_server_time_skipping(
+    converter: DataConverter = data_converter,
+) -> WorkflowEnvironment:
     return await WorkflowEnvironment.start_time_skipping_v2(
-        data_converter=data_converter,
+        data_converter=converter,
         dev_server_existing_path=shutil.which("temporal")
         or str(Path(__file__).resolve().parent.parent / ".venv/bin/temporal"),
         search_attributes=list(search_attributes.ALL),
@@ -280,12 +283,12 @@ def quiet_runtime() -> Runtime:
     )
 
 
-async def start_time_skipping() -> WorkflowEnvironment:
+async def start_time_skipping(converter: DataConverter = data_converter) -> WorkflowEnvironment:
     return await WorkflowEnvironment.start_time_skipping(
         runtime=quiet_runtime(),
         test_server_existing_path=shutil.which("temporal-test-server")
         or str(Path(__file__).resolve().parent.parent / ".venv/bin/temporal-test-server"),
-        data_converter=data_converter,
+        data_converter=converter,
     )
 
 
@@ -333,10 +336,11 @@ class LifeSimulator:
 
     async def __aenter__(self) -> LifeSimulator:
         self.catcher.start()
+        converter = data_converter_for(self.settings)
         if self.real_server:
-            self._env = await start_dev_server_time_skipping()
+            self._env = await start_dev_server_time_skipping(converter)
         else:
-            self._env = await start_time_skipping()
+            self._env = await start_time_skipping(converter)
             await register_search_attributes(self._env.client)
         await self.start_worker()
         return self
@@ -398,7 +402,11 @@ class LifeSimulator:
         if first_decision is None:
             handle: WorkflowHandle[Any, str] = await self.env.client.start_workflow(
                 "Cpom",
-                ContractInput(state, self.offset.days),
+                ContractInput(
+                    state,
+                    self.offset.days,
+                    names_in_search_attributes=self.settings.names_in_search_attributes,
+                ),
                 id=workflow_id(terms.reference),
                 task_queue=self.settings.task_queue,
                 result_type=str,
@@ -406,7 +414,11 @@ class LifeSimulator:
         else:
             operation: WithStartWorkflowOperation[Any, str] = WithStartWorkflowOperation(
                 "Cpom",
-                ContractInput(state, self.offset.days),
+                ContractInput(
+                    state,
+                    self.offset.days,
+                    names_in_search_attributes=self.settings.names_in_search_attributes,
+                ),
                 id=workflow_id(terms.reference),
                 task_queue=self.settings.task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,

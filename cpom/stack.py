@@ -42,7 +42,7 @@ from api.main import create_app
 from cpom import child_processes, search_attributes
 from cpom.child_processes import describe_exit, port_problem
 from cpom.cli.input_files import os_reason
-from cpom.converter import data_converter
+from cpom.converter import data_converter_for
 from cpom.db.engine import make_engine
 from cpom.db.models import CaughtMailRecord
 from cpom.mail_catcher import CaughtMail, MailCatcher
@@ -151,6 +151,9 @@ def temporal_argv(settings: Settings) -> list[str]:
         "--dynamic-config-value=frontend.enableUpdateWorkflowExecution=true",
         "--dynamic-config-value=frontend.enableUpdateWorkflowExecutionAsyncAccepted=true",
     ]
+    if settings.encryption_keys is not None:
+        # Its UI then shows the contracts' data through the API's codec, to supervisors.
+        argv.append(f"--ui-codec-endpoint=http://{settings.api_host}:{settings.api_port}/codec")
     if settings.temporal_namespace != "default":  # the dev server always creates "default"
         argv.append(f"--namespace={settings.temporal_namespace}")
     for key in search_attributes.ALL:
@@ -199,7 +202,7 @@ async def connect_when_ready(settings: Settings, server: asyncio.subprocess.Proc
                 Client.connect(
                     settings.temporal_address,
                     namespace=settings.temporal_namespace,
-                    data_converter=data_converter,
+                    data_converter=data_converter_for(settings),
                     runtime=quiet_runtime(),
                 ),
                 timeout=10,

@@ -11,7 +11,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.service import TLSConfig
 
-from cpom.converter import data_converter
+from cpom.converter import data_converter_for
 from cpom.settings import Settings
 
 
@@ -48,7 +48,7 @@ async def connect(settings: Settings) -> Client:
             return await Client.connect(
                 settings.temporal_address,
                 namespace=settings.temporal_namespace,
-                data_converter=data_converter,
+                data_converter=data_converter_for(settings),
                 tls=tls,
                 api_key=api_key.get_secret_value() if api_key else None,
             )

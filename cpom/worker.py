@@ -95,7 +95,11 @@ def build_worker(
     )
     documents = DocumentActivities(engine, renderer)
     records = RecordActivities(engine)
-    renegotiation = RenegotiationActivities(client, settings.task_queue)
+    renegotiation = RenegotiationActivities(
+        client,
+        settings.task_queue,
+        names_in_search_attributes=settings.names_in_search_attributes,
+    )
     return Worker(
         client,
         task_queue=settings.task_queue,

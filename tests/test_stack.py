@@ -1,13 +1,16 @@
-"""How `cpom up` reports the end of one of its parts (the processes are in tests/e2e/test_up.py)."""
+"""How `cpom up` starts the Temporal server and reports the end of one of its parts (the
+processes are in tests/e2e/test_up.py)."""
 
 import asyncio
+import base64
 import socket
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import create_engine
 
 from cpom.settings import Settings
-from cpom.stack import Stack, api_socket
+from cpom.stack import Stack, api_socket, temporal_argv
 from cpom.supervision import GaveUp
 
 
@@ -61,3 +64,10 @@ def test_the_api_answers_kept_alive_connections_without_nagle_delays() -> None:
         accepted, _ = listening.accept()
         with accepted:
             assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+def test_with_encryption_the_web_ui_decodes_through_the_api() -> None:
+    assert not any(arg.startswith("--ui-codec-endpoint") for arg in temporal_argv(Settings()))
+    keys = f"k:{base64.b64encode(bytes(32)).decode()}"
+    argv = temporal_argv(Settings(encryption_keys=SecretStr(keys), api_port=8100))
+    assert "--ui-codec-endpoint=http://127.0.0.1:8100/codec" in argv

@@ -147,6 +147,7 @@ class ContractFlow:
         self.changed = False
         self.projected = contract.projected_events
         self.sequence_offset = contract.sequence_offset
+        self.names_in_search_attributes = contract.names_in_search_attributes
         self.last_projection: tuple[object, ...] | None = None
         self.terms_projected: ContractTerms | None = None
         # The agenda as last projected in this run, to send only what changed.
@@ -263,7 +264,13 @@ class ContractFlow:
         events, projected = life.carried_events(self.state.events, self.projected)
         sequence_offset = self.sequence_offset + self.projected - projected
         self.state.events = events
-        return ContractInput(self.state, self.offset.days, projected, sequence_offset)
+        return ContractInput(
+            self.state,
+            self.offset.days,
+            projected,
+            sequence_offset,
+            self.names_in_search_attributes,
+        )
 
     def _adopt_current_law(self) -> None:
         """A contract begun under an older law moves to the current one at its next run: the
@@ -502,10 +509,15 @@ class ContractFlow:
         echeance = local_instant(terms.current_echeance)
         updates: list[SearchAttributeUpdate[Any]] = [
             sa.PHASE.value_set(self.state.phase.value),
-            sa.AUTHORITY.value_set(terms.authority.name or terms.authority.kind.value),
-            sa.GESTIONNAIRE.value_set(terms.gestionnaire.raison_sociale),
+            sa.AUTHORITY.value_set(
+                terms.authority.name or terms.authority.kind.value
+                if self.names_in_search_attributes
+                else terms.authority.kind.value
+            ),
             sa.ECHEANCE.value_set(echeance),
         ]
+        if self.names_in_search_attributes:
+            updates.append(sa.GESTIONNAIRE.value_set(terms.gestionnaire.raison_sociale))
         if self.legal_deadline_attribute:
             deadline = self.next_legal_deadline if upcoming else None
         else:

@@ -101,7 +101,10 @@ def settings_problems(error: Exception) -> list[str] | None:
             expected = str(problem.get("ctx", {}).get("error", "valeur refusée"))
         else:
             expected = _EXPECTED.get(problem["type"], "valeur refusée")
-        lines.append(f"{name} : « {problem['input']} » : {expected}")
+        if problem["loc"] and problem["loc"][0] in SECRET_SETTINGS:
+            lines.append(f"{name} : {expected}")  # the value refused is a secret
+        else:
+            lines.append(f"{name} : « {problem['input']} » : {expected}")
     return lines
 
 
@@ -118,6 +121,7 @@ def database_problem(error: Exception) -> str | None:
     return None
 
 
+SECRET_SETTINGS = frozenset({"encryption_keys", "smtp_password"})
 # What a setting expects, by the kind of error pydantic reports.
 _EXPECTED = {
     "int_parsing": "nombre entier attendu",

@@ -100,6 +100,10 @@ def agents(status: int, others: int = 403, anonymous: int = 401) -> Expect:
     return lambda caller, side: {"agent": status, "anonyme": anonymous}.get(caller, others)
 
 
+def supervisors(status: int) -> Expect:
+    return lambda caller, side: {"superviseur": status, "anonyme": 401}.get(caller, 403)
+
+
 def decides(action: str, anonymous: int) -> Expect:
     """Allowed decisions reach the workflow, which refuses them here (409)."""
 
@@ -146,6 +150,9 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", "/me/calendar-feed"): signed(201),
     ("DELETE", "/me/calendar-feed"): signed(204),
     ("GET", "/feeds/{secret}.ics"): signed(200, anonymous=404),  # the caller's own address
+    # The Temporal Web UI's codec, for supervisors.
+    ("POST", "/codec/decode"): supervisors(200),
+    ("POST", "/codec/encode"): supervisors(200),
     # The dashboard, signed in with a cookie.
     ("MOUNT", "/tableau/static"): everyone(200),  # the dashboard's stylesheet
     ("GET", "/tableau/connexion"): everyone(200),
@@ -303,6 +310,8 @@ async def call(
             body = {"json": DECISION_FIELDS[action or ""]}
         elif path == "/tableau/contrats/{reference}/decisions/{action}":
             body = {"data": {**csrf, **form_fields(DECISION_FIELDS[action or ""])}}
+        elif path.startswith("/codec/"):
+            body = {"json": {"payloads": []}}
         elif path == "/contracts/{reference}/objectives/reports/{exercise}":
             body = {"json": {"values": []}}
         elif path.endswith(("/attachments", "/pieces")):

@@ -312,6 +312,13 @@ def test_a_missing_file(
         ("CPOM_SMTP_STARTTLS", "peut-être", "true ou false attendu"),
         ("CPOM_TEMPORAL_ADDRESS", "localhost", "attendu hôte:port, par exemple localhost:7233"),
         ("CPOM_TEMPORAL_ADDRESS", "temporal:port", "attendu hôte:port"),
+        # A key refused is not echoed (c2VjcmV0: "secret" in base64).
+        (
+            "CPOM_ENCRYPTION_KEYS",
+            "cle-2026:c2VjcmV0",
+            "CPOM_ENCRYPTION_KEYS : clé « cle-2026 » : 6 octets au lieu de 32 (AES-256)\n",
+        ),
+        ("CPOM_CODEC_ALLOWED_ORIGIN", "http://127.0.0.1:8233/", "sans chemin"),
         ("CPOM_DATABASE_URL", "nimporte", "CPOM_DATABASE_URL n'est pas une URL SQLAlchemy"),
         (
             "CPOM_DATABASE_URL",
@@ -336,6 +343,7 @@ def test_bad_settings_are_explained(
     assert code == 2
     assert message in output
     assert "secret" not in output
+    assert "c2VjcmV0" not in output
 
 
 def test_an_unexpected_failure_is_short_and_points_to_debug(

@@ -1,0 +1,129 @@
+"""Temporal's remote codec protocol, so that its Web UI shows the encrypted payloads in clear.
+
+POST /codec/decode and /codec/encode take and give `{"payloads": [...]}`, each payload in
+protobuf's JSON form (metadata values and data in base64). Supervisors alone may call them: with
+their bearer token, or with the dashboard's session cookie, which the UI sends from the browser
+when its "Include cross-origin credentials" is on (`api.codec_cors` lets it through).
+"""
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Cookie, Depends, HTTPException
+from google.protobuf import json_format
+from pydantic import BaseModel, Field
+from temporalio.api.common.v1 import Payload
+
+from api.deps import CredentialsDep, ServiceDep
+from api.schemas import Problem
+from cpom.access import Principal, Role, authenticate
+from cpom.dashboard_sessions import session_holder
+from cpom.payload_codec import ENCODING, KEYS_SETTING, UndecryptablePayload
+
+router = APIRouter(prefix="/codec", tags=["codec Temporal"])
+PATH_PREFIX = "/codec/"
+# Temporal refuses a payload past 2 MB; base64 and JSON add a third to it.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+ANSWERS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "Jeton ou session manquant, inconnu ou expiré."},
+    403: {"model": Problem, "description": "Réservé aux superviseurs."},
+    422: {"model": Problem, "description": "Charge utile illisible ou indéchiffrable."},
+}
+
+
+class JsonPayload(BaseModel):
+    metadata: dict[str, str] = Field(
+        default_factory=dict, description="valeurs en base64, par exemple « encoding »"
+    )
+    data: str = Field(default="", description="contenu en base64")
+
+
+class CodecPayloads(BaseModel):
+    payloads: list[JsonPayload]
+
+
+def get_supervisor(
+    service: ServiceDep,
+    credentials: CredentialsDep,
+    cpom_jeton: Annotated[str | None, Cookie()] = None,
+) -> Principal:
+    if credentials:
+        principal = authenticate(service.engine, credentials.credentials)
+    else:
+        principal = session_holder(service.engine, cpom_jeton) if cpom_jeton else None
+    if principal is None:
+        raise HTTPException(
+            401,
+            "jeton d'accès ou session du tableau de bord manquant, inconnu, révoqué ou expiré",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if principal.role is not Role.SUPERVISOR:
+        raise HTTPException(403, "le codec des données de Temporal est réservé aux superviseurs")
+    return principal
+
+
+SupervisorDep = Annotated[Principal, Depends(get_supervisor)]
+
+
+@router.post(
+    "/decode",
+    response_model=CodecPayloads,
+    summary="Déchiffrer des données de Temporal",
+    responses=ANSWERS,
+)
+async def decode(body: CodecPayloads, service: ServiceDep, _: SupervisorDep) -> dict[str, Any]:
+    """Les charges utiles en clair, pour l'interface web de Temporal ; celles qui ne sont pas
+    chiffrées sont rendues telles quelles."""
+    payloads = parsed(body)
+    codec = service.client.data_converter.payload_codec
+    try:
+        return answer(await codec.decode(payloads) if codec else in_clear(payloads))
+    except UndecryptablePayload as error:
+        raise HTTPException(422, str(error)) from None
+
+
+@router.post(
+    "/encode",
+    response_model=CodecPayloads,
+    summary="Chiffrer des données pour Temporal",
+    responses=ANSWERS,
+)
+async def encode(body: CodecPayloads, service: ServiceDep, _: SupervisorDep) -> dict[str, Any]:
+    """Les charges utiles comme les workers les écrivent : chiffrées avec la première clé, ou
+    telles quelles sans clé."""
+    payloads = parsed(body)
+    codec = service.client.data_converter.payload_codec
+    return answer(await codec.encode(payloads) if codec is not None else payloads)
+
+
+def in_clear(payloads: list[Payload]) -> list[Payload]:
+    """Without keys, payloads in clear as they are; an encrypted one cannot be read."""
+    if any(payload.metadata.get("encoding") == ENCODING for payload in payloads):
+        raise UndecryptablePayload(f"donnée chiffrée, mais {KEYS_SETTING} est vide pour cette API")
+    return payloads
+
+
+def parsed(body: CodecPayloads) -> list[Payload]:
+    try:
+        return [
+            Payload(
+                metadata={name: unbase64(value) for name, value in payload.metadata.items()},
+                data=unbase64(payload.data),
+            )
+            for payload in body.payloads
+        ]
+    except binascii.Error:
+        raise HTTPException(
+            422, "charge utile illisible : métadonnées et données attendues en base64"
+        ) from None
+
+
+def unbase64(text: str) -> bytes:
+    """Bytes as protobuf's JSON writes them: base64, URL-safe or not, padded or not."""
+    standard = text.replace("-", "+").replace("_", "/")
+    return base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
+
+
+def answer(payloads: list[Payload]) -> dict[str, Any]:
+    return {"payloads": [json_format.MessageToDict(payload) for payload in payloads]}
