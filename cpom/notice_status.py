@@ -36,11 +36,16 @@ def _at(instant: datetime, now: datetime) -> str:
 
 
 def notice_status(record: NoticeRecord, now: datetime) -> str:
-    """« envoyé le 02/05/2028 à 10 h 03 », « en attente d'envoi, nouvel essai à 10 h 05 ;
+    """« envoyé le 02/05/2028 à 10 h 03, accepté par le serveur de messagerie », « en attente
+    d'envoi, nouvel essai à 10 h 05 ;
     dernier essai en échec : serveur de messagerie injoignable »…"""
     if record.status == "sent" and record.sent_at is not None:
         sent = record.sent_at.astimezone(PARIS)
-        return f"envoyé le {sent:%d/%m/%Y} à {sent:%H} h {sent:%M}"
+        said = f"envoyé le {sent:%d/%m/%Y} à {sent:%H} h {sent:%M}"
+        # The server's own line stays in the record, as proof: readers get what it means.
+        if (record.smtp_response or "").startswith("2"):
+            said += ", accepté par le serveur de messagerie"
+        return said
     if record.status == "no_recipient":
         return "non envoyé : aucune adresse électronique connue pour ses destinataires"
     if record.claimed_until is not None and record.claimed_until > now:

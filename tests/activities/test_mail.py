@@ -169,6 +169,11 @@ def test_where_a_notice_stands_reads_in_french() -> None:
     assert notice_status(record, now) == "en cours d'envoi"
     record.status, record.sent_at = "sent", datetime(2028, 5, 2, 8, 3, tzinfo=UTC)
     assert notice_status(record, now) == "envoyé le 02/05/2028 à 10 h 03"
+    # The server's acceptance is said in words; its raw line is kept as proof, never shown.
+    record.smtp_response = "2.0.0 Ok: queued as CPOM000001"
+    assert notice_status(record, now) == (
+        "envoyé le 02/05/2028 à 10 h 03, accepté par le serveur de messagerie"
+    )
 
 
 async def test_a_retry_inside_the_lease_sends_nothing(engine: Engine) -> None:

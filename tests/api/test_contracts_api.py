@@ -110,6 +110,12 @@ async def test_notices_documents_and_calendars(stack: Stack) -> None:
     assert "demande_de_prorogation_recue" in kinds
     assert "prorogation_acceptee" in kinds
     assert all(n["smtp_response"].startswith("2.0.0 Ok") for n in notices if n["status"] == "sent")
+    # People read what the server's answer means; its raw line stays in the API, as proof.
+    page = await stack.http.get(
+        "/tableau/contrats/CPOM-35-SAD-2024", headers=stack.signed_in("agent")
+    )
+    assert "accepté par le serveur de messagerie" in page.text
+    assert "queued as" not in page.text
     detail = (await stack.http.get("/contracts/CPOM-35-SAD-2024")).json()
     documents = [e for e in detail["events"] if e["kind"] == "document_generated"]
     assert {d["details"]["document"] for d in documents} == {
