@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import (
     BaseLoader,
@@ -122,10 +123,13 @@ class Renderer:
         templates_dir: Path,
         identities: Identities | None = None,
         overrides: Path | None = None,
+        public_url: str = "",
     ) -> None:
         self.templates_dir = templates_dir
         self.identities = identities or Identities()
         self.overrides = overrides
+        # Where people open a contract's page: notices link to it.
+        self.public_url = public_url.rstrip("/")
         self._default = _environments(FileSystemLoader(templates_dir))
         self._by_authority: dict[str, _Environments] = {}
 
@@ -156,7 +160,18 @@ class Renderer:
         paragraphs = [p.strip() for p in body.strip().split("\n\n") if p.strip()]
         # Signed by the lead authority's service and contact, when its identity says them.
         identity = self.identities.authority(terms.authority.key)
-        layout = {"subject": subject, "paragraphs": paragraphs, "identity": identity, **context}
+        page = (
+            f"{self.public_url}/tableau/contrats/{quote(terms.reference)}"
+            if self.public_url
+            else ""
+        )
+        layout = {
+            "subject": subject,
+            "paragraphs": paragraphs,
+            "identity": identity,
+            "contract_page": page,
+            **context,
+        }
         text = templates.text.get_template("notices/layout.txt.j2").render(layout)
         html = templates.html.get_template("notices/layout.html.j2").render(layout)
         return RenderedNotice(subject, text, html)

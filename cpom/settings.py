@@ -166,6 +166,11 @@ class Settings(BaseSettings):
     )
 
     # `cpom up` only: where the embedded services listen.
+    public_url: str = Field(
+        default="",
+        description="adresse publique du tableau de bord (https://cpom.exemple.fr), à laquelle "
+        "les avis renvoient ; vide : celle de cpom up (http://CPOM_API_HOST:CPOM_API_PORT)",
+    )
     api_host: str = Field(default="127.0.0.1", description="adresse d'écoute de l'API (cpom up)")
     api_port: int = Field(default=8000, description="port de l'API et du tableau de bord (cpom up)")
     temporal_ui_port: int = Field(
@@ -256,6 +261,9 @@ class Settings(BaseSettings):
                 "avis encore en cours d'envoi pourrait être envoyé une seconde fois"
             )
         return self
+
+    def effective_public_url(self) -> str:
+        return self.public_url or f"http://{self.api_host}:{self.api_port}"
 
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'cpom.db'}"

@@ -85,6 +85,7 @@ def build_worker(
         settings.templates_dir,
         identities.load(settings.authorities_file),
         settings.template_overrides,
+        settings.effective_public_url(),
     )
     mail = MailActivities(
         engine,

@@ -57,7 +57,12 @@ def run_preview(args: argparse.Namespace) -> int:
         known = identities.load(settings.authorities_file)
     except identities.InvalidIdentities as error:
         raise InputError(f"CPOM_AUTHORITIES_FILE : {error}") from None
-    renderer = Renderer(settings.templates_dir, known, settings.template_overrides)
+    renderer = Renderer(
+        settings.templates_dir,
+        known,
+        settings.template_overrides,
+        settings.effective_public_url(),
+    )
     print(f"… aperçu des modèles de {terms.reference} dans {args.output}", file=sys.stderr)
     try:
         written = preview(

@@ -310,7 +310,7 @@ async def test_a_notice_goes_out_from_its_authoritys_service_signed_by_it(
     known = load_identities(ROOT / "examples" / "autorites.toml")
     mail = MailActivities(
         engine,
-        Renderer(ROOT / "templates", known),
+        Renderer(ROOT / "templates", known, public_url="https://cpom.exemple.fr/"),
         SmtpMailer(catcher.host, catcher.port),
         "cpom <no-reply@cpom.test>",
     )
@@ -324,6 +324,10 @@ async def test_a_notice_goes_out_from_its_authoritys_service_signed_by_it(
         "Mme Claire Martin, chargée de mission CPOM · 02 99 02 35 35\n1 avenue de la Préfecture\n"
     ) in text
     assert "<br>Mme Claire Martin, chargée de mission CPOM · 02 99 02 35 35" in caught.html()
+    # A link to the contract's page, where the gestionnaire acts.
+    page = "https://cpom.exemple.fr/tableau/contrats/CPOM-35-SAD-2024"
+    assert f"Le contrat dans cpom : {page}\n" in text
+    assert f'<a href="{page}">Voir le contrat dans cpom</a>' in caught.html()
     with Session(engine) as session:
         record = session.exec(select(NoticeRecord)).one()
         assert record.sender == "Direction de l'autonomie <cpom@ille-et-vilaine.example>"
