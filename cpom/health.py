@@ -14,7 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.api.workflowservice.v1 import (
+    DescribeTaskQueueRequest,
+    DescribeTaskQueueResponse,
+)
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -41,31 +44,38 @@ class Health:
         return "présent" if self.workers else "absent"
 
 
-async def check(client: Client, task_queue: str, deadline: float) -> Health:
+async def describe(client: Client, task_queue: str, deadline: float) -> DescribeTaskQueueResponse:
+    """The workflow pollers of `task_queue`; TimeoutError past `deadline` seconds."""
     request = DescribeTaskQueueRequest(
         namespace=client.namespace,
         task_queue=TaskQueue(name=task_queue),
         task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     )
+    async with asyncio.timeout(deadline):
+        return await client.workflow_service.describe_task_queue(
+            request, timeout=timedelta(seconds=deadline)
+        )
+
+
+def recent_pollers(described: DescribeTaskQueueResponse, now: datetime) -> set[str]:
+    """The identities (`pid@host`) of the workers that asked for work within POLLER_SEEN."""
+    return {
+        poller.identity
+        for poller in described.pollers
+        if now - poller.last_access_time.ToDatetime(tzinfo=UTC) <= POLLER_SEEN
+    }
+
+
+async def check(client: Client, task_queue: str, deadline: float) -> Health:
     try:
-        async with asyncio.timeout(deadline):
-            described = await client.workflow_service.describe_task_queue(
-                request, timeout=timedelta(seconds=deadline)
-            )
+        described = await describe(client, task_queue, deadline)
     except TimeoutError:
         return Health(False, None, f"Temporal n'a pas répondu en {deadline:g} s")
     except RPCError as error:
         if error.status == RPCStatusCode.UNIMPLEMENTED:  # the time-skipping test server
             return Health(True, None, "Temporal joignable ; ce serveur ne dit pas ses workers")
         return Health(False, None, f"Temporal injoignable : {error.message}")
-    now = datetime.now(UTC)
-    workers = len(
-        {
-            poller.identity
-            for poller in described.pollers
-            if now - poller.last_access_time.ToDatetime(tzinfo=UTC) <= POLLER_SEEN
-        }
-    )
+    workers = len(recent_pollers(described, datetime.now(UTC)))
     if workers == 0:
         return Health(
             True,
