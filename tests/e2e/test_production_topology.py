@@ -2,9 +2,12 @@
 
 Each application service runs the very command and `CPOM_` environment the compose file gives
 it, with the service host names pointed at local servers: a real PostgreSQL for the application,
-the Temporal dev server standing in for the `temporalio/auto-setup` image, and the aiosmtpd
-catcher standing in for Mailpit. What this proves: the one-shot migration, the search-attribute
-job, two workers sharing a task queue and the API all work together from those settings.
+the Temporal dev server (the version of the compose file's `temporalio/server` image, as
+tests/test_compose.py checks) standing in for that server and its schema jobs, and the aiosmtpd
+catcher standing in for Mailpit. What this proves: the one-shot migration, the namespace and
+search-attribute job (its shell script, run by the `temporal` CLI as admin-tools runs it), two
+workers sharing a task queue, their healthcheck and the API all work together from those
+settings.
 """
 
 import os
@@ -108,7 +111,7 @@ def test_compose_services_work_together_from_their_settings(
         script = job["command"][0].replace("$$", "$")
         registered = subprocess.run(
             [*job["entrypoint"], script],
-            env={**env, "TEMPORAL_ADDRESS": temporal},
+            env={**env, **job["environment"], "TEMPORAL_ADDRESS": temporal},
             capture_output=True,
             text=True,
             timeout=120,
@@ -127,6 +130,14 @@ def test_compose_services_work_together_from_their_settings(
         )
         base = f"http://127.0.0.1:{api_port}"
         wait_until_ready(f"{base}/healthz", log, api)
+        # Each worker container's healthcheck: a worker of this host polls the task queue.
+        healthcheck = SERVICES["worker"]["healthcheck"]["test"][1:]
+        deadline = time.monotonic() + 60
+        healthy = subprocess.run(healthcheck, env=env, capture_output=True, text=True)
+        while healthy.returncode and time.monotonic() < deadline:  # until the workers poll
+            time.sleep(0.5)
+            healthy = subprocess.run(healthcheck, env=env, capture_output=True, text=True)
+        assert healthy.returncode == 0, healthy.stderr
         token = subprocess.run(
             [
                 "cpom",
