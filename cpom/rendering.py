@@ -4,7 +4,8 @@ A notice template (`templates/notices/<kind>.txt.j2`) is plain text: its first l
 subject, blank lines separate paragraphs. The same text gives the email's text part and, through
 an autoescaping layout, its HTML part, so the two never disagree. Documents are HTML pages
 (`templates/documents/<kind>.html.j2`, each extending `page.html.j2`, its print layout in CSS)
-printed as PDF/A-3b by WeasyPrint (`cpom.printing`), their data attached as JSON.
+printed as PDF/A-3b by WeasyPrint (`cpom.printing`), their data attached as JSON, with a
+signature field over each party's room to sign (`cpom.signature_fields`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from cpom.french_dates import fact_date, long_date
 from cpom.french_numbers import french_number
 from cpom.identities import Identities
 from cpom.printing import print_pdf
+from cpom.signature_fields import ready_to_sign
 
 
 @dataclass
@@ -185,8 +187,9 @@ class Renderer:
         extra: Mapping[str, Any] | None = None,
     ) -> RenderedDocument:
         title = f"{DOCUMENT_TITLES[kind]} — CPOM {terms.reference}"
+        parts = document_parts.document_context(kind, terms, facts, self.identities)
         context = {
-            **document_parts.document_context(kind, terms, facts, self.identities),
+            **parts,
             "terms": terms,
             "facts": facts,
             "today": document_date,
@@ -196,7 +199,9 @@ class Renderer:
         documents = self.templates_of(terms).documents
         html = documents.get_template(f"documents/{kind.value}.html.j2").render(context)
         data = document_data(kind, title, terms, facts, document_date)
-        pdf = print_pdf(html, encoded(data), self.templates_dir / "documents")
+        printed = print_pdf(html, encoded(data), self.templates_dir / "documents")
+        names = {party.key: party.name for party in parts["parties"]}
+        pdf = ready_to_sign(printed, names)
         return RenderedDocument(title, html, pdf, hashlib.sha256(pdf).hexdigest())
 
 
