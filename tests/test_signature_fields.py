@@ -1,5 +1,7 @@
-"""Documents ready to sign: an empty signature field over each signatory's room to sign, the PDF/A
-identification and the attached data read back after them."""
+"""Documents ready to sign: an empty signature field over each signatory's room to sign, and the
+authority's PAdES signature in its own field when cpom holds its certificate, checked by pyHanko's
+validation against the test's certificate authority; the PDF/A identification and the attached
+data read back after both."""
 
 from __future__ import annotations
 
@@ -7,14 +9,22 @@ import io
 import itertools
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
 from cpom.domain.agenda import DocumentKind
 from cpom.rendering import Renderer
 from cpom.settings import ROOT
+from cpom.signature_fields import signature_of
+from cpom.signing import AuthoritySigner, load_signer
+from tests.signing_certificates import PASSWORD, SigningAuthority
 from tests.test_documents import (
     IDENTITIES,
     PROROGATION,
@@ -68,9 +78,22 @@ def block_headings(pdf: bytes) -> dict[str, tuple[int, float, float]]:
     return found
 
 
-def document(kind: DocumentKind) -> bytes:
+@pytest.fixture(scope="module")
+def authority(tmp_path_factory: pytest.TempPathFactory) -> SigningAuthority:
+    return SigningAuthority.create()
+
+
+@pytest.fixture(scope="module")
+def ars_signer(
+    authority: SigningAuthority, tmp_path_factory: pytest.TempPathFactory
+) -> AuthoritySigner:
+    p12 = authority.issue(tmp_path_factory.mktemp("certificats") / "ars.p12")
+    return load_signer(p12, PASSWORD, "ars", datetime.now(UTC))
+
+
+def document(kind: DocumentKind, signer: AuthoritySigner | None = None) -> bytes:
     facts = RELEVE if kind is DocumentKind.RELEVE_DE_DECISIONS else PROROGATION
-    renderer = Renderer(ROOT / "templates", IDENTITIES)
+    renderer = Renderer(ROOT / "templates", IDENTITIES, signer=signer)
     extra: dict[str, list[str]] = {"objective_decisions": []}
     return renderer.document(kind, joint_contract(), facts, date(2028, 7, 4), extra).pdf
 
@@ -103,8 +126,83 @@ def test_the_releve_has_a_field_per_signatory_and_the_attestation_per_authority(
     assert set(attestation) == {"signature-ars", "signature-cd35"}
 
 
-def test_the_fields_leave_the_pdf_a_identification_and_the_data() -> None:
-    pdf = document(DocumentKind.AVENANT_PROROGATION)
+def validate(pdf: bytes, authority: SigningAuthority) -> list[tuple[str, bool, bool, bool]]:
+    reader = PdfFileReader(io.BytesIO(pdf))
+    context = ValidationContext(trust_roots=[authority.trust_root])
+    results = []
+    for signature in reader.embedded_signatures:
+        status = validate_pdf_signature(signature, context)
+        results.append((signature.field_name, status.intact, status.valid, status.trusted))
+    return results
+
+
+def test_the_authoritys_field_carries_its_valid_pades_signature(
+    authority: SigningAuthority, ars_signer: AuthoritySigner
+) -> None:
+    pdf = document(DocumentKind.AVENANT_PROROGATION, ars_signer)
+    assert validate(pdf, authority) == [("signature-ars", True, True, True)]
+    [signature] = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
+    assert signature.sig_object["/Reason"] == "Signature d'ARS Bretagne"
+    assert signature.sig_object["/Name"] == "Mme Claire Martin"
+    assert signature.sig_object["/Location"] == "Rennes"
+    fields = signature_fields(pdf)
+    assert fields["signature-ars"].signed
+    assert not fields["signature-cd35"].signed
+    assert not fields["signature-gestionnaire"].signed
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_fields_and_signature_leave_the_pdf_a_identification_and_the_data(
+    ars_signer: AuthoritySigner, signed: bool
+) -> None:
+    pdf = document(DocumentKind.AVENANT_PROROGATION, ars_signer if signed else None)
     assert pdfa_identification(pdf) == [("3", "B")]
     [attached] = PdfReader(io.BytesIO(pdf)).attachments["donnees.json"]
     assert json.loads(attached)["document"]["kind"] == "avenant_de_prorogation"
+
+
+def test_the_attestation_is_signed_for_the_authority(
+    authority: SigningAuthority, ars_signer: AuthoritySigner
+) -> None:
+    pdf = document(DocumentKind.ATTESTATION_ACCEPTATION_TACITE, ars_signer)
+    assert validate(pdf, authority) == [("signature-ars", True, True, True)]
+    assert pdfa_identification(pdf) == [("3", "B")]
+
+
+def test_another_signatory_signs_its_field_after_the_authority(
+    authority: SigningAuthority, ars_signer: AuthoritySigner, tmp_path: Path
+) -> None:
+    pdf = document(DocumentKind.RELEVE_DE_DECISIONS, ars_signer)
+    gestionnaire = load_signer(
+        authority.issue(tmp_path / "gestionnaire.p12", "Mme Sophie Bernard"),
+        PASSWORD,
+        "gestionnaire",
+        datetime.now(UTC),
+    )
+    countersigned = gestionnaire.sign(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)),
+        "signature-gestionnaire",
+        signature_of(SIGNATORIES["gestionnaire"]),
+    )
+    # The authority's signature still holds: filling another signature field is allowed.
+    assert validate(countersigned, authority) == [
+        ("signature-ars", True, True, True),
+        ("signature-gestionnaire", True, True, True),
+    ]
+
+
+def test_a_contract_the_authority_does_not_sign_gets_its_fields_only(
+    authority: SigningAuthority, tmp_path: Path
+) -> None:
+    other = load_signer(authority.issue(tmp_path / "cd13.p12"), PASSWORD, "cd13", datetime.now(UTC))
+    pdf = document(DocumentKind.AVENANT_PROROGATION, other)
+    assert validate(pdf, authority) == []
+    assert len(signature_fields(pdf)) == 3
+
+
+def test_the_reason_names_the_authority_in_french() -> None:
+    assert signature_of("ARS Bretagne") == "Signature d'ARS Bretagne"
+    assert signature_of("Département d'Ille-et-Vilaine") == (
+        "Signature de Département d'Ille-et-Vilaine"
+    )
