@@ -4,7 +4,9 @@ A notice template (`templates/notices/<kind>.txt.j2`) is plain text: its first l
 subject, blank lines separate paragraphs. The same text gives the email's text part and, through
 an autoescaping layout, its HTML part, so the two never disagree. Documents are HTML pages
 (`templates/documents/<kind>.html.j2`, each extending `page.html.j2`, its print layout in CSS)
-printed as PDF/A-3b by WeasyPrint (`cpom.printing`), their data attached as JSON.
+printed as PDF/A-3b by WeasyPrint (`cpom.printing`), their data attached as JSON, with a
+signature field over each party's room to sign, the authority's signed when cpom holds its
+certificate (`cpom.signature_fields`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from jinja2 import (
@@ -37,6 +39,10 @@ from cpom.french_dates import fact_date, long_date
 from cpom.french_numbers import french_number
 from cpom.identities import Identities
 from cpom.printing import print_pdf
+from cpom.signature_fields import ready_to_sign
+
+if TYPE_CHECKING:
+    from cpom.signing import AuthoritySigner
 
 
 @dataclass
@@ -116,6 +122,7 @@ class Renderer:
     `overrides`: a folder with a subfolder per authority (its `Authority.key`) holding the
     templates it words its own way, laid out as `templates/` (`notices/<kind>.txt.j2`,
     `documents/<kind>.html.j2`, the layouts); any other template is the default one.
+    `signer`: signs the documents of the authority it signs for, in its field.
     """
 
     def __init__(
@@ -124,8 +131,10 @@ class Renderer:
         identities: Identities | None = None,
         overrides: Path | None = None,
         public_url: str = "",
+        signer: AuthoritySigner | None = None,
     ) -> None:
         self.templates_dir = templates_dir
+        self.signer = signer
         self.identities = identities or Identities()
         self.overrides = overrides
         # Where people open a contract's page: notices link to it.
@@ -185,8 +194,9 @@ class Renderer:
         extra: Mapping[str, Any] | None = None,
     ) -> RenderedDocument:
         title = f"{DOCUMENT_TITLES[kind]} — CPOM {terms.reference}"
+        parts = document_parts.document_context(kind, terms, facts, self.identities)
         context = {
-            **document_parts.document_context(kind, terms, facts, self.identities),
+            **parts,
             "terms": terms,
             "facts": facts,
             "today": document_date,
@@ -196,8 +206,14 @@ class Renderer:
         documents = self.templates_of(terms).documents
         html = documents.get_template(f"documents/{kind.value}.html.j2").render(context)
         data = document_data(kind, title, terms, facts, document_date)
-        pdf = print_pdf(html, encoded(data), self.templates_dir / "documents")
+        printed = print_pdf(html, encoded(data), self.templates_dir / "documents")
+        names = {party.key: party.name for party in parts["parties"]}
+        pdf = ready_to_sign(printed, names, self.signer, self._signing_city())
         return RenderedDocument(title, html, pdf, hashlib.sha256(pdf).hexdigest())
+
+    def _signing_city(self) -> str:
+        """Where the authority signs, as its identity says: the signature's location."""
+        return self.identities.authority(self.signer.authority).city if self.signer else ""
 
 
 DOCUMENT_TITLES = {

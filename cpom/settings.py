@@ -164,6 +164,22 @@ class Settings(BaseSettings):
         "logo, expéditeur, contact, signataire) et des signataires des gestionnaires ; vide : "
         "les documents laissent ces mentions à compléter",
     )
+    # One certificate, one authority: a deployment signs for the authority that runs it; the
+    # other signatories sign their own fields with their own tools.
+    signing_certificate: Path | None = Field(
+        default=None,
+        description="certificat de signature et sa clé privée (fichier PKCS#12, .p12 ou .pfx) "
+        "de l'autorité CPOM_SIGNING_AUTHORITY : ses documents en portent la signature "
+        "électronique (PAdES) ; vide : documents non signés, leurs champs de signature vides",
+    )
+    signing_password: SecretStr | None = Field(
+        default=None, description="mot de passe du fichier CPOM_SIGNING_CERTIFICATE"
+    )
+    signing_authority: str = Field(
+        default="",
+        description="identifiant de l'autorité (« cd35 », « ars »…) pour laquelle signe "
+        "CPOM_SIGNING_CERTIFICATE",
+    )
 
     # `cpom up` only: where the embedded services listen.
     public_url: str = Field(
@@ -246,6 +262,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CPOM_TEMPORAL_TLS_CERT et CPOM_TEMPORAL_TLS_KEY vont ensemble : le certificat "
                 "client et sa clé privée"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _certificate_for_an_authority(self) -> Settings:
+        if self.signing_certificate is not None and not self.signing_authority:
+            raise ValueError(
+                "CPOM_SIGNING_CERTIFICATE demande CPOM_SIGNING_AUTHORITY : l'identifiant de "
+                "l'autorité pour laquelle le certificat signe"
             )
         return self
 

@@ -13,7 +13,7 @@ import os
 import py_compile
 import signal
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 from temporalio.client import Client
@@ -28,6 +28,7 @@ from cpom import identities
 from cpom.db.engine import engine_from
 from cpom.rendering import Renderer
 from cpom.settings import Settings, get_settings
+from cpom.signing import InvalidSigningCertificate, signer_from
 from cpom.temporal_connection import connect
 from workflows.contract import CpomWorkflow
 
@@ -86,6 +87,7 @@ def build_worker(
         identities.load(settings.authorities_file),
         settings.template_overrides,
         settings.effective_public_url(),
+        signer_from(settings, datetime.now(UTC)),
     )
     mail = MailActivities(
         engine,
@@ -135,7 +137,11 @@ async def main() -> None:
     settings = get_settings()
     client = await connect(settings)
     engine = engine_from(settings)
-    await serve_until_stopped(build_worker(client, settings, engine))
+    try:
+        worker = build_worker(client, settings, engine)
+    except (identities.InvalidIdentities, InvalidSigningCertificate) as error:
+        raise SystemExit(f"Le worker ne peut pas démarrer : {error}") from None
+    await serve_until_stopped(worker)
 
 
 if __name__ == "__main__":

@@ -173,21 +173,25 @@ def test_one_authoritys_notice_is_answered_by_every_other_signatory(
     assert "ARS Bretagne n'a pas répondu" not in text
 
 
+def pdfa_identification(pdf: bytes) -> list[tuple[str | None, str | None]]:
+    """The PDF/A part and conformance its XMP metadata declare; the PDF/A's output intent."""
+    catalog = PdfReader(io.BytesIO(pdf)).root_object
+    stream = catalog["/Metadata"].get_object()
+    assert isinstance(stream, StreamObject)
+    assert "/OutputIntents" in catalog
+    # The XMP packet, between its processing instructions.
+    packet = stream.get_data().decode().split("?>", 1)[1].rsplit("<?", 1)[0]
+    pdfaid = "{http://www.aiim.org/pdfa/ns/id/}"
+    return [
+        (node.get(f"{pdfaid}part"), node.get(f"{pdfaid}conformance"))
+        for node in ET.fromstring(packet).iter()
+        if node.get(f"{pdfaid}part")
+    ]
+
+
 def test_documents_are_pdf_a_3b(documents: dict[str, RenderedDocument]) -> None:
     for document in documents.values():
-        catalog = PdfReader(io.BytesIO(document.pdf)).root_object
-        stream = catalog["/Metadata"].get_object()
-        assert isinstance(stream, StreamObject)
-        # The XMP packet, between its processing instructions.
-        packet = stream.get_data().decode().split("?>", 1)[1].rsplit("<?", 1)[0]
-        pdfaid = "{http://www.aiim.org/pdfa/ns/id/}"
-        identified = [
-            (node.get(f"{pdfaid}part"), node.get(f"{pdfaid}conformance"))
-            for node in ET.fromstring(packet).iter()
-            if node.get(f"{pdfaid}part")
-        ]
-        assert identified == [("3", "B")]
-        assert "/OutputIntents" in catalog
+        assert pdfa_identification(document.pdf) == [("3", "B")]
 
 
 def test_documents_carry_their_data_as_json(documents: dict[str, RenderedDocument]) -> None:

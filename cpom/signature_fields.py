@@ -1,0 +1,62 @@
+"""Documents ready to sign: an empty PDF signature field (AcroForm /Sig) over each party's room to
+sign, and the authority's signature in its own when cpom holds its certificate.
+
+The fields are an incremental update of the PDF WeasyPrint printed: its bytes stay as they were,
+with the PDF/A-3b identification and the attached data. pyHanko is imported by the first
+document (half a second).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from cpom.printing import Printed
+
+if TYPE_CHECKING:
+    from cpom.signing import AuthoritySigner
+
+VOWELS = frozenset("aeiouyàâäéèêëîïôöùûüAEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜ")
+
+
+def field_name(party: str) -> str:
+    """The field of a party (`Authority.key`, `gestionnaire`); a dot would nest it in another."""
+    return f"signature-{party.replace('.', '-')}"
+
+
+def signature_of(name: str) -> str:
+    """« Signature de l'autorité », elided before a vowel: « Signature d'ARS Bretagne »."""
+    return f"Signature d'{name}" if name[:1] in VOWELS else f"Signature de {name}"
+
+
+def ready_to_sign(
+    printed: Printed,
+    names: Mapping[str, str],
+    signer: AuthoritySigner | None = None,
+    location: str = "",
+) -> bytes:
+    """The printed document with a field for each party (`names`: their names, by key), signed in
+    the field of the authority `signer` signs for, when the document has one."""
+    if not printed.rooms:
+        return printed.pdf
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(printed.pdf))
+    for room in printed.rooms:
+        name = names.get(room.party, room.party)
+        spec = SigFieldSpec(
+            field_name(room.party),
+            on_page=room.page,
+            box=room.box,
+            readable_field_name=signature_of(name),
+        )
+        append_signature_field(writer, spec)
+    if signer is not None and signer.authority in {room.party for room in printed.rooms}:
+        authority = signer.authority
+        reason = signature_of(names.get(authority, authority))
+        return signer.sign(writer, field_name(authority), reason, location)
+    output = io.BytesIO()
+    writer.write(output)  # type: ignore[no-untyped-call]
+    return output.getvalue()
