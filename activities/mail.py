@@ -27,14 +27,23 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from cpom.db.models import NoticeRecord
+from cpom.db.models import DocumentRecord, NoticeRecord
 from cpom.db.projection import stored_terms
+from cpom.domain.agenda import DocumentKind, NoticeKind
 from cpom.messages import NoticeRequest, NoticeResult
+from cpom.notice_parties import PARTIES, recipients_by_party
 from cpom.notice_status import failure_reason
 from cpom.rendering import Renderer
 from cpom.substance_context import notice_context
 
 FINAL = ("sent", "no_recipient")
+# The documents a notice is about, attached to it as PDF files.
+DOCUMENTS_OF = {
+    NoticeKind.PROROGATION_ACCEPTED: (
+        DocumentKind.AVENANT_PROROGATION,
+        DocumentKind.ATTESTATION_ACCEPTATION_TACITE,
+    ),
+}
 # The attempts' own schedule (the workflow's retry policy starts at 1 s, doubles, stops at
 # 5 min): the outbox then knows when the next attempt comes.
 FIRST_RETRY = timedelta(seconds=1)
@@ -139,33 +148,47 @@ class MailActivities:
 
     @activity.defn(name="send_notice")
     async def send_notice(self, request: NoticeRequest) -> NoticeResult:
-        """Send a notice once per business key; a retry after success sends nothing, a retry
-        while another attempt holds the lease waits for it."""
+        """Send a notice once per business key, one message per party it goes to (each reads
+        what it must do); a retry after success sends nothing, a retry while another attempt
+        holds a message's lease waits for it."""
         info = activity.info()
         attempt = f"{info.workflow_run_id}/{info.activity_id}/{info.attempt}"
-        record, held = await asyncio.to_thread(self._outbox_row, request, attempt)
-        if not held and record.status not in FINAL:
-            record, held = await asyncio.to_thread(self._claim, request.key, attempt)
-        if record.status in FINAL:
-            return self._result(record)
-        if not held:
-            assert record.claimed_until is not None
-            wait = max(record.claimed_until - _now(), FIRST_RETRY)
-            raise ApplicationError(
-                "avis en cours d'envoi par un autre essai",
-                type="NoticeBeingSent",
-                next_retry_delay=wait,
-            )
-        message = self._message(request, record)
+        rows = await asyncio.to_thread(self._outbox_rows, request, attempt)
+        keys = [record.key for record, _ in rows]
+        try:
+            for record, held in rows:
+                if not held and record.status not in FINAL:
+                    record, held = await asyncio.to_thread(self._claim, record.key, attempt)
+                if record.status in FINAL:
+                    continue
+                if not held:
+                    assert record.claimed_until is not None
+                    wait = max(record.claimed_until - _now(), FIRST_RETRY)
+                    raise ApplicationError(
+                        "avis en cours d'envoi par un autre essai",
+                        type="NoticeBeingSent",
+                        next_retry_delay=wait,
+                    )
+                await self._send(request, record, attempt, info.attempt)
+        except BaseException:
+            # The messages this attempt holds but did not send are free for the next one.
+            await asyncio.shield(asyncio.to_thread(self._release_all, keys, attempt))
+            raise
+        return await asyncio.to_thread(self._results, keys)
+
+    async def _send(
+        self, request: NoticeRequest, record: NoticeRecord, attempt: str, number: int
+    ) -> None:
+        message = await asyncio.to_thread(self._message, request, record)
         try:
             async with heartbeating():
                 response = await self.mailer.send(message)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
             kind = failure_kind(error)
-            delay = retry_delay(info.attempt)
-            activity.logger.warning("avis %s non envoyé (%s) : %s", request.key, kind, error)
+            delay = retry_delay(number)
+            activity.logger.warning("avis %s non envoyé (%s) : %s", record.key, kind, error)
             await asyncio.to_thread(
-                self._failed, request.key, attempt, kind, str(error), _now() + delay
+                self._failed, record.key, attempt, kind, str(error), _now() + delay
             )
             raise ApplicationError(
                 f"avis non envoyé : {failure_reason(kind)}",
@@ -173,75 +196,124 @@ class MailActivities:
                 type=kind,
                 next_retry_delay=delay,
             ) from error
-        except asyncio.CancelledError:
-            # Temporal gave the attempt up (timeout, worker shutting down): the next one need
-            # not wait for the lease.
-            await asyncio.shield(asyncio.to_thread(self._release, request.key, attempt))
-            raise
-        record = await asyncio.to_thread(self._sent, request.key, response)
-        return self._result(record)
+        await asyncio.to_thread(self._sent, record.key, response)
 
     def _message(self, request: NoticeRequest, record: NoticeRecord) -> EmailMessage:
         message = EmailMessage()
         message["Subject"] = record.subject
         message["From"] = record.sender or self.sender
-        message["To"] = ", ".join(request.recipients)
+        message["To"] = ", ".join(r for r in record.recipients.split(",") if r)
         message["Message-ID"] = record.message_id
         message["Date"] = formatdate(localtime=False)
         message["X-Cpom-Reference"] = request.contract_reference
         message["X-Cpom-Notice"] = request.kind.value
         message.set_content(record.body_text)
         message.add_alternative(record.body_html, subtype="html")
+        for document in self._attached(record):
+            message.add_attachment(
+                document.pdf,
+                maintype="application",
+                subtype="pdf",
+                filename=f"{document.kind}-{document.reference}.pdf",
+            )
         return message
+
+    def _attached(self, record: NoticeRecord) -> list[DocumentRecord]:
+        ids = [int(i) for i in (record.attachments or "").split(",") if i]
+        if not ids:
+            return []
+        with Session(self.engine) as session:
+            found = session.exec(select(DocumentRecord).where(col(DocumentRecord.id).in_(ids)))
+            return sorted(found, key=lambda d: ids.index(d.id or 0))
 
     def _find(self, session: Session, key: str) -> NoticeRecord:
         return session.exec(select(NoticeRecord).where(NoticeRecord.key == key)).one()
 
-    def _outbox_row(self, request: NoticeRequest, attempt: str) -> tuple[NoticeRecord, bool]:
-        """The notice's row, rendered and written the first time, and whether `attempt` holds
-        its lease: the attempt that writes the row holds it at once (one transaction for the
-        first attempt of every notice, not two)."""
+    def _outbox_rows(self, request: NoticeRequest, attempt: str) -> list[tuple[NoticeRecord, bool]]:
+        """The notice's rows, one per party, rendered and written the first time, each with
+        whether `attempt` holds its lease: the attempt that writes the rows holds them at once
+        (one transaction for the first attempt of every notice). A notice to one party keeps
+        the business key as its row's key; to several, each row adds its party (`key|party`).
+        A notice begun before it went out per party keeps its single row."""
+        keys = [request.key, *(f"{request.key}|{party}" for party in PARTIES)]
         with Session(self.engine, expire_on_commit=False) as session:
             existing = session.exec(
-                select(NoticeRecord).where(NoticeRecord.key == request.key)
-            ).first()
-            if existing is not None:
-                return existing, False
+                select(NoticeRecord)
+                .where(col(NoticeRecord.key).in_(keys))
+                .order_by(col(NoticeRecord.id))
+            ).all()
+            if existing:
+                return [(record, False) for record in existing]
             terms = request.terms or stored_terms(self.engine, request.reference)
-            rendered = self.renderer.notice(
-                request.kind,
-                terms,
-                request.facts,
-                request.notice_date,
-                notice_context(self.engine, request.kind, terms),
-            )
+            groups = recipients_by_party(terms, request.recipients)
+            documents = self._documents_of(session, request, terms.reference)
+            sender = self.renderer.identities.authority(terms.authority.key).sender or None
             now = _now()
-            record = NoticeRecord(
-                key=request.key,
-                reference=terms.reference,
-                kind=request.kind.value,
-                recipients=",".join(request.recipients),
-                subject=rendered.subject,
-                body_text=rendered.text,
-                body_html=rendered.html,
-                message_id=message_id(request.key),
-                # From the contract's lead authority, as its letters are.
-                sender=self.renderer.identities.authority(terms.authority.key).sender or None,
-                status="pending" if request.recipients else "no_recipient",
-                created_at=now,
-                notice_date=request.notice_date,
-            )
-            if record.status == "pending":
-                record.claimed_by = attempt
-                record.claimed_until = now + self.lease
-                record.attempts = 1
-            session.add(record)
+            records = []
+            for party, recipients in groups.items():
+                key = request.key if len(groups) == 1 else f"{request.key}|{party}"
+                rendered = self.renderer.notice(
+                    request.kind,
+                    terms,
+                    request.facts,
+                    request.notice_date,
+                    {
+                        **notice_context(self.engine, request.kind, terms),
+                        "party": party,
+                        "attached": [d.title for d in documents],
+                    },
+                )
+                record = NoticeRecord(
+                    key=key,
+                    reference=terms.reference,
+                    kind=request.kind.value,
+                    recipients=",".join(recipients),
+                    subject=rendered.subject,
+                    body_text=rendered.text,
+                    body_html=rendered.html,
+                    message_id=message_id(key),
+                    # From the contract's lead authority, as its letters are.
+                    sender=sender,
+                    attachments=",".join(str(d.id) for d in documents) or None,
+                    status="pending" if recipients else "no_recipient",
+                    created_at=now,
+                    notice_date=request.notice_date,
+                )
+                if record.status == "pending":
+                    record.claimed_by = attempt
+                    record.claimed_until = now + self.lease
+                    record.attempts = 1
+                session.add(record)
+                records.append(record)
             try:
                 session.commit()
-            except IntegrityError:  # a concurrent attempt wrote it first
+            except IntegrityError:  # a concurrent attempt wrote them first
                 session.rollback()
-                return self._find(session, request.key), False
-            return record, record.status == "pending"
+                found = session.exec(
+                    select(NoticeRecord)
+                    .where(col(NoticeRecord.key).in_(keys))
+                    .order_by(col(NoticeRecord.id))
+                ).all()
+                return [(record, False) for record in found]
+            return [(record, record.status == "pending") for record in records]
+
+    @staticmethod
+    def _documents_of(
+        session: Session, request: NoticeRequest, reference: str
+    ) -> list[DocumentRecord]:
+        """The documents a notice is about, generated the same day before it (the workflow
+        performs a day's documents before its notices): attached to it."""
+        kinds = DOCUMENTS_OF.get(request.kind)
+        if not kinds:
+            return []
+        found = session.exec(
+            select(DocumentRecord).where(
+                DocumentRecord.reference == reference,
+                col(DocumentRecord.kind).in_([kind.value for kind in kinds]),
+                DocumentRecord.document_date == request.notice_date,
+            )
+        ).all()
+        return sorted(found, key=lambda d: [k.value for k in kinds].index(d.kind))
 
     def _claim(self, key: str, attempt: str) -> tuple[NoticeRecord, bool]:
         """Take the lease when nobody holds it: one conditional UPDATE, atomic on SQLite and
@@ -298,21 +370,28 @@ class MailActivities:
             session.add(record)
             session.commit()
 
-    def _release(self, key: str, attempt: str) -> None:
+    def _release_all(self, keys: list[str], attempt: str) -> None:
+        """Free the leases `attempt` still holds: Temporal gave it up (timeout, worker shutting
+        down) or one of its messages failed; the next attempt need not wait for them."""
         with Session(self.engine) as session:
-            record = self._find(session, key)
-            if record.claimed_by == attempt:
-                record.claimed_by = None
-                record.claimed_until = None
-                session.add(record)
-                session.commit()
+            session.execute(
+                update(NoticeRecord)
+                .where(col(NoticeRecord.key).in_(keys), col(NoticeRecord.claimed_by) == attempt)
+                .values(claimed_by=None, claimed_until=None)
+            )
+            session.commit()
 
-    @staticmethod
-    def _result(record: NoticeRecord) -> NoticeResult:
+    def _results(self, keys: list[str]) -> NoticeResult:
+        """What the workflow logs of the notice: sent once each of its messages is, to every
+        address it reached; the first message's id and proof."""
+        with Session(self.engine) as session:
+            records = [self._find(session, key) for key in keys]
+        sent = [r for r in records if r.status == "sent"]
+        first = (sent or records)[0]
         return NoticeResult(
-            key=record.key,
-            status=record.status,
-            recipients=[r for r in record.recipients.split(",") if r],
-            message_id=record.message_id,
-            smtp_response=record.smtp_response,
+            key=keys[0].partition("|")[0],
+            status="sent" if sent else first.status,
+            recipients=[a for r in sent or records for a in r.recipients.split(",") if a],
+            message_id=first.message_id,
+            smtp_response=first.smtp_response,
         )

@@ -161,7 +161,16 @@ class Renderer:
         notice_date: date,
         extra: Mapping[str, Any] | None = None,
     ) -> RenderedNotice:
-        context = {"terms": terms, "facts": facts, "today": notice_date, **(extra or {})}
+        context = {
+            "terms": terms,
+            "facts": facts,
+            "today": notice_date,
+            # Whom this message goes to (`cpom.notice_parties`; "" when not known) and the
+            # titles of the documents it carries.
+            "party": "",
+            "attached": [],
+            **(extra or {}),
+        }
         templates = self.templates_of(terms)
         source = templates.text.get_template(f"notices/{kind.value}.txt.j2").render(context)
         subject, _, body = source.strip().partition("\n")

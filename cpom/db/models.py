@@ -119,6 +119,8 @@ class NoticeRecord(SQLModel, table=True):
     message_id: str
     # The From it goes out with: its authority's sender address; empty, CPOM_MAIL_FROM.
     sender: str | None = None
+    # The documents it carries as PDF files (`DocumentRecord.id`, comma-separated).
+    attachments: str | None = None
     status: str = Field(index=True)
     # The server's acceptance, kept as proof of sending; errors go to `last_error`.
     smtp_response: str | None = None

@@ -218,9 +218,9 @@ async def test_after_the_lease_a_dead_attempts_notice_is_sent_with_the_same_mess
 ) -> None:
     mail = activities(engine, SmtpMailer(catcher.host, catcher.port))
     # An attempt wrote the row, holding its lease, then its process was killed before marking it.
-    _, held = mail._outbox_row(request(), "run/1/1")
+    [(_, held)] = mail._outbox_rows(request(), "run/1/1")
     assert held
-    _, again = mail._outbox_row(request(), "run/1/2")
+    [(_, again)] = mail._outbox_rows(request(), "run/1/2")
     assert not again
     _, again = mail._claim(request().key, "run/1/2")
     assert not again  # the lease is still running

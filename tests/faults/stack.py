@@ -259,7 +259,10 @@ class FaultStack:
 
                 contracts = scalar("SELECT count(*) FROM contract")
                 events = counter("SELECT kind, count(*) FROM contract_event GROUP BY kind")
-                notices = counter("SELECT kind, count(*) FROM notice GROUP BY kind")
+                # A notice to several parties is a message (a row) per party: counted once.
+                rows = connection.execute(text("SELECT kind, key FROM notice"))
+                logical = {(str(kind), str(key).partition("|")[0]) for kind, key in rows}
+                notices = Counter(kind for kind, _ in logical)
                 # A notice without a recipient (no supervisor's address) is not waiting.
                 unsent = scalar(
                     "SELECT count(*) FROM notice WHERE status NOT IN ('sent', 'no_recipient')"

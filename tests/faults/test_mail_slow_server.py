@@ -119,7 +119,7 @@ async def test_a_notice_accepted_after_40_seconds_is_delivered_once(slow_mail: S
         while not slow_mail.projected("imported"):
             await asyncio.sleep(0.02)  # polling the projection, not waiting for time
     assert slow_mail.counts() == Counts(0, 0, None, 0)
-    # Asking for a prorogation sends a notice to both parties at once: one message.
+    # Asking for a prorogation sends a notice to both parties: a message to each.
     await slow_mail.handle.execute_update(
         "request_prorogation", RequestProrogation("gestionnaire", Party.GESTIONNAIRE, TODAY)
     )
@@ -129,10 +129,11 @@ async def test_a_notice_accepted_after_40_seconds_is_delivered_once(slow_mail: S
         if seen[-1].projected_sent:
             break
         await asyncio.sleep(0.02)
-    # Sent, projected as sent (no attempt left), and one message with the server.
-    assert seen[-1] == Counts(1, 1, "sent", 1), seen[-1]
-    assert slow_mail.server.message_ids() == [message_id(KEY)]
+    # Sent, projected as sent (no attempt left), and one message per party with the server.
+    assert seen[-1] == Counts(2, 2, "sent", 1), seen[-1]
+    keys = [f"{KEY}|gestionnaire", f"{KEY}|autorite"]
+    assert slow_mail.server.message_ids() == [message_id(key) for key in keys]
     with Session(slow_mail.engine) as session:
-        record = session.exec(select(NoticeRecord)).one()
-    assert (record.key, record.attempts) == (KEY, 1)
-    assert record.smtp_response == "2.0.0 Ok: queued as SLOW000001"
+        records = session.exec(select(NoticeRecord).order_by(col(NoticeRecord.id))).all()
+    assert [(r.key, r.attempts, r.status) for r in records] == [(k, 1, "sent") for k in keys]
+    assert records[0].smtp_response == "2.0.0 Ok: queued as SLOW000001"

@@ -49,6 +49,17 @@ def mails_of(caught: list[CaughtMail], notice: str) -> list[CaughtMail]:
     return [m for m in caught if m.notice == notice]
 
 
+def addressees(caught: list[CaughtMail], notice: str) -> list[str]:
+    """Every address a notice reached, over its messages (one per party)."""
+    return sorted(address for mail in mails_of(caught, notice) for address in mail.envelope_to)
+
+
+def mail_to(caught: list[CaughtMail], notice: str, address: str) -> CaughtMail:
+    """The one message of a notice that `address` received."""
+    [mail] = [m for m in mails_of(caught, notice) if address in m.envelope_to]
+    return mail
+
+
 def day(text: str) -> date:
     return date.fromisoformat(text)
 

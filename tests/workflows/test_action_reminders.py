@@ -8,7 +8,15 @@ from datetime import date
 from cpom.domain.terms import ActionDeadline
 from cpom.messages import ReportObjectives
 from cpom.simulation import LifeSimulator
-from tests.workflows.helpers import AUTORITE, GESTIONNAIRE, contract, mails_of, notices
+from tests.workflows.helpers import (
+    AUTORITE,
+    GESTIONNAIRE,
+    addressees,
+    contract,
+    mail_to,
+    mails_of,
+    notices,
+)
 
 ASTREINTE = ActionDeadline("2.1", "Mettre en place une astreinte de nuit", date(2025, 6, 30))
 PLANNING = ActionDeadline("5.2", "Équiper les intervenants d'un outil mobile", date(2025, 9, 30))
@@ -38,6 +46,7 @@ async def test_actions_are_reminded_and_followed_up_until_reported_done(
     ]
     # Only the action left unreported is followed up, with both parties.
     assert notices(log, "relance_echeance_action") == [("2025-10-01", "relance_echeance_action")]
-    [relance] = mails_of(simulator.catcher.caught, "relance_echeance_action")
-    assert sorted(relance.envelope_to) == sorted([AUTORITE, GESTIONNAIRE])
+    caught = simulator.catcher.caught
+    assert addressees(caught, "relance_echeance_action") == sorted([AUTORITE, GESTIONNAIRE])
+    relance = mail_to(caught, "relance_echeance_action", GESTIONNAIRE)
     assert "action 5.2 non déclarée réalisée au 30/09/2025" in relance.subject

@@ -10,7 +10,16 @@ from temporalio.exceptions import ApplicationError
 from cpom.domain.terms import ContractTerms, Sector
 from cpom.messages import AnswerAuthorisation, RequestAuthorisation
 from cpom.simulation import LifeSimulator
-from tests.workflows.helpers import AUTORITE, GESTIONNAIRE, contract, events, mails_of, notices
+from tests.workflows.helpers import (
+    AUTORITE,
+    GESTIONNAIRE,
+    addressees,
+    contract,
+    events,
+    mail_to,
+    mails_of,
+    notices,
+)
 
 SUBJECT = "Extension de 12 places du CHRS Les Tilleuls"
 SOPHIE = "Sophie Bernard (gestionnaire)"
@@ -59,16 +68,19 @@ async def test_silence_of_the_state_is_a_rejection_the_day_after_the_deadline(
     assert notices(log, "rejet_implicite_autorisation") == [
         ("2028-07-04", "rejet_implicite_autorisation")
     ]
-    [mail] = mails_of(simulator.catcher.caught, "rejet_implicite_autorisation")
-    assert sorted(mail.envelope_to) == sorted([AUTORITE, GESTIONNAIRE])
+    caught = simulator.catcher.caught
+    assert addressees(caught, "rejet_implicite_autorisation") == sorted([AUTORITE, GESTIONNAIRE])
+    mail = mail_to(caught, "rejet_implicite_autorisation", GESTIONNAIRE)
     assert "rejet implicite de la demande d'autorisation reçue le 02/05/2028" in mail.subject
     text = mail.text()
     assert "implicitement rejetée depuis le 04/07/2028" in text
     assert "demander la communication des motifs" in text
     assert "recours gracieux" in text
     assert "tribunal administratif" in text
-    [announced] = mails_of(simulator.catcher.caught, "demande_d_autorisation_recue")
+    # The authority, which must answer, reads that it has until the deadline.
+    announced = mail_to(simulator.catcher.caught, "demande_d_autorisation_recue", AUTORITE)
     assert "l'absence de réponse vaut rejet" in announced.text()
+    assert "Vous disposez d'un délai expirant le 03/07/2028" in announced.text()
     assert "03/07/2028" in announced.subject
     # Too late: the request is rejected already, and the answer changes nothing.
     with pytest.raises(WorkflowUpdateFailedError) as refused:

@@ -6,7 +6,14 @@ from cpom.domain.lifecycle import DenonciationMode
 from cpom.domain.terms import Sector
 from cpom.messages import Denounce, RecordTarification, SubmitDocuments
 from cpom.simulation import LifeSimulator
-from tests.workflows.helpers import GESTIONNAIRE, contract, events, mails_of, notices
+from tests.workflows.helpers import (
+    GESTIONNAIRE,
+    addressees,
+    contract,
+    events,
+    mails_of,
+    notices,
+)
 
 
 def eprd_notices(log: list[dict[str, object]]) -> list[tuple[str, str]]:
@@ -39,8 +46,10 @@ async def test_a_late_notification_of_resources_moves_the_eprd_and_its_reminders
         ("2026-05-13", "rappel_eprd"),
         ("2026-05-21", "relance_eprd"),
     ]
+    assert addressees(simulator.catcher.caught, "relance_eprd") == sorted(
+        [GESTIONNAIRE, terms.authority.email or ""]
+    )
     relance = mails_of(simulator.catcher.caught, "relance_eprd")[0]
-    assert relance.envelope_to == sorted([GESTIONNAIRE, terms.authority.email or ""])
     text = " ".join(relance.text().split())
     assert "devait être transmis au plus tard le 20/05/2026" in text
     assert "CASF art. R. 314-210" in text

@@ -230,8 +230,9 @@ async def test_worker_stopped_and_restarted_loses_and_repeats_nothing() -> None:
             ("2025-05-01", "relance_documents_annuels"),
             ("2025-05-16", "escalade_documents_annuels"),
         ]
+        # Five notices, the relance to both parties in a message each: six messages, none twice.
         message_ids = [m.message["Message-ID"] for m in life.catcher.caught]
-        assert len(message_ids) == len(set(message_ids)) == 5
+        assert len(message_ids) == len(set(message_ids)) == 6
 
 
 async def test_search_attributes_let_supervisors_find_contracts() -> None:
@@ -268,4 +269,5 @@ async def test_a_decision_arriving_with_the_import_still_sends_its_notice() -> N
         assert notices(life.log(terms.reference), "demande_de_prorogation_recue") == [
             ("2028-05-02", "demande_de_prorogation_recue")
         ]
-        assert [m.notice for m in life.catcher.caught] == ["demande_de_prorogation_recue"]
+        # One message for each party.
+        assert [m.notice for m in life.catcher.caught] == ["demande_de_prorogation_recue"] * 2

@@ -13,9 +13,10 @@ from tests.factories import SAD_ITEMS
 from tests.workflows.helpers import (
     AUTORITE,
     GESTIONNAIRE,
+    addressees,
     contract,
     events,
-    mails_of,
+    mail_to,
     notices,
 )
 
@@ -49,11 +50,17 @@ async def test_silence_then_tacit_prorogation(simulator: LifeSimulator) -> None:
         "avenant_de_prorogation": "2028-07-04",
     }
     assert notices(log, "prorogation_acceptee") == [("2028-07-04", "prorogation_acceptee")]
-    mail = mails_of(simulator.catcher.caught, "prorogation_acceptee")
-    assert len(mail) == 1
-    assert sorted(mail[0].envelope_to) == sorted([AUTORITE, GESTIONNAIRE])
-    assert "nouvelle échéance le 31/12/2029" in mail[0].subject
-    assert "l'accord est réputé acquis depuis le 04/07/2028" in mail[0].text()
+    caught = simulator.catcher.caught
+    # A message for each party, each carrying the avenant and the attestation.
+    assert addressees(caught, "prorogation_acceptee") == sorted([AUTORITE, GESTIONNAIRE])
+    mail = mail_to(caught, "prorogation_acceptee", GESTIONNAIRE)
+    assert "nouvelle échéance le 31/12/2029" in mail.subject
+    assert "l'accord est réputé acquis depuis le 04/07/2028" in mail.text()
+    assert "sont joints à ce message" in mail.text()
+    assert [part.get_filename() for part in mail.message.iter_attachments()] == [
+        "avenant_de_prorogation-CPOM-35-SAD-2024.pdf",
+        "attestation_acceptation_tacite-CPOM-35-SAD-2024.pdf",
+    ]
     view = await simulator.view(handle)
     assert view.echeance == date(2029, 12, 31)
     assert view.phase.value == "prorogee"  # 2028 is no longer the last year: 2029 is

@@ -12,7 +12,7 @@ from cpom.domain.terms import ContractTerms
 from cpom.domain.terms_input import terms_from_mapping
 from cpom.messages import AnswerProrogation, RequestProrogation
 from cpom.simulation import LifeSimulator
-from tests.workflows.helpers import events, mails_of
+from tests.workflows.helpers import addressees, events, mails_of
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "ars-departement-esms-2025.toml"
 ARS = "ars-bretagne-cpom@ars.example"
@@ -47,8 +47,12 @@ async def test_the_prorogation_waits_for_both_authorities_then_silence_is_accord
     assert not events(log, "prorogation_accepted")
     [partial] = events(log, "prorogation_accepted_by_signatory")
     assert partial["authority"] == "ars"
+    # One message for the authorities, one for the gestionnaire: each reads what it must do.
     received = mails_of(simulator.catcher.caught, "demande_de_prorogation_recue")
-    assert sorted(received[0].envelope_to) == sorted([ARS, CD35, GESTIONNAIRE])
+    assert sorted(sorted(m.envelope_to) for m in received) == [
+        sorted([ARS, CD35]),
+        [GESTIONNAIRE],
+    ]
     view = await simulator.view(handle)
     assert view.phase.value == "prorogation_en_cours"
     # 02/12/2028 is a Saturday: the window ends on Monday 04/12; silence is accord on the 5th.
@@ -57,8 +61,8 @@ async def test_the_prorogation_waits_for_both_authorities_then_silence_is_accord
     assert [(e["at"], e["tacit"], e["new_echeance"]) for e in accepted] == [
         ("2028-12-05", "true", "2030-12-31")
     ]
-    mail = mails_of(simulator.catcher.caught, "prorogation_acceptee")
-    assert sorted(mail[0].envelope_to) == sorted([ARS, CD35, GESTIONNAIRE])
+    caught = simulator.catcher.caught
+    assert addressees(caught, "prorogation_acceptee") == sorted([ARS, CD35, GESTIONNAIRE])
 
 
 async def test_the_refusal_of_the_co_signing_authority_opens_the_renegotiation(
