@@ -155,30 +155,31 @@ class MailActivities:
         attempt = f"{info.workflow_run_id}/{info.activity_id}/{info.attempt}"
         rows = await asyncio.to_thread(self._outbox_rows, request, attempt)
         keys = [record.key for record, _ in rows]
+        done: list[NoticeRecord] = []
         try:
             for record, held in rows:
                 if not held and record.status not in FINAL:
                     record, held = await asyncio.to_thread(self._claim, record.key, attempt)
-                if record.status in FINAL:
-                    continue
-                if not held:
-                    assert record.claimed_until is not None
-                    wait = max(record.claimed_until - _now(), FIRST_RETRY)
-                    raise ApplicationError(
-                        "avis en cours d'envoi par un autre essai",
-                        type="NoticeBeingSent",
-                        next_retry_delay=wait,
-                    )
-                await self._send(request, record, attempt, info.attempt)
+                if record.status not in FINAL:
+                    if not held:
+                        assert record.claimed_until is not None
+                        wait = max(record.claimed_until - _now(), FIRST_RETRY)
+                        raise ApplicationError(
+                            "avis en cours d'envoi par un autre essai",
+                            type="NoticeBeingSent",
+                            next_retry_delay=wait,
+                        )
+                    record = await self._send(request, record, attempt, info.attempt)
+                done.append(record)
         except BaseException:
             # The messages this attempt holds but did not send are free for the next one.
             await asyncio.shield(asyncio.to_thread(self._release_all, keys, attempt))
             raise
-        return await asyncio.to_thread(self._results, keys)
+        return self._result(request.key, done)
 
     async def _send(
         self, request: NoticeRequest, record: NoticeRecord, attempt: str, number: int
-    ) -> None:
+    ) -> NoticeRecord:
         message = await asyncio.to_thread(self._message, request, record)
         try:
             async with heartbeating():
@@ -196,7 +197,7 @@ class MailActivities:
                 type=kind,
                 next_retry_delay=delay,
             ) from error
-        await asyncio.to_thread(self._sent, record.key, response)
+        return await asyncio.to_thread(self._sent, record.key, response)
 
     def _message(self, request: NoticeRequest, record: NoticeRecord) -> EmailMessage:
         message = EmailMessage()
@@ -381,15 +382,14 @@ class MailActivities:
             )
             session.commit()
 
-    def _results(self, keys: list[str]) -> NoticeResult:
-        """What the workflow logs of the notice: sent once each of its messages is, to every
-        address it reached; the first message's id and proof."""
-        with Session(self.engine) as session:
-            records = [self._find(session, key) for key in keys]
+    @staticmethod
+    def _result(key: str, records: list[NoticeRecord]) -> NoticeResult:
+        """What the workflow logs of the notice once each of its messages is final: sent, to
+        every address it reached; the first message's id and proof."""
         sent = [r for r in records if r.status == "sent"]
         first = (sent or records)[0]
         return NoticeResult(
-            key=keys[0].partition("|")[0],
+            key=key,
             status="sent" if sent else first.status,
             recipients=[a for r in sent or records for a in r.recipients.split(",") if a],
             message_id=first.message_id,
