@@ -238,17 +238,17 @@ class MailActivities:
         A notice begun before it went out per party keeps its single row."""
         keys = [request.key, *(f"{request.key}|{party}" for party in PARTIES)]
         with Session(self.engine, expire_on_commit=False) as session:
-            existing = session.exec(
-                select(NoticeRecord)
-                .where(col(NoticeRecord.key).in_(keys))
-                .order_by(col(NoticeRecord.id))
-            ).all()
-            if existing:
+            if existing := self._rows(session, keys):
                 return [(record, False) for record in existing]
             terms = request.terms or stored_terms(self.engine, request.reference)
             groups = recipients_by_party(terms, request.recipients)
             documents = self._documents_of(session, request, terms.reference)
             sender = self.renderer.identities.authority(terms.authority.key).sender or None
+            # Read once for every party's message (the convocation's objectives).
+            context = {
+                **notice_context(self.engine, request.kind, terms),
+                "attached": [d.title for d in documents],
+            }
             now = _now()
             records = []
             for party, recipients in groups.items():
@@ -258,11 +258,7 @@ class MailActivities:
                     terms,
                     request.facts,
                     request.notice_date,
-                    {
-                        **notice_context(self.engine, request.kind, terms),
-                        "party": party,
-                        "attached": [d.title for d in documents],
-                    },
+                    {**context, "party": party},
                 )
                 record = NoticeRecord(
                     key=key,
@@ -290,13 +286,19 @@ class MailActivities:
                 session.commit()
             except IntegrityError:  # a concurrent attempt wrote them first
                 session.rollback()
-                found = session.exec(
-                    select(NoticeRecord)
-                    .where(col(NoticeRecord.key).in_(keys))
-                    .order_by(col(NoticeRecord.id))
-                ).all()
-                return [(record, False) for record in found]
+                return [(record, False) for record in self._rows(session, keys)]
             return [(record, record.status == "pending") for record in records]
+
+    @staticmethod
+    def _rows(session: Session, keys: list[str]) -> list[NoticeRecord]:
+        """The outbox rows among `keys`, in the order they were written."""
+        return list(
+            session.exec(
+                select(NoticeRecord)
+                .where(col(NoticeRecord.key).in_(keys))
+                .order_by(col(NoticeRecord.id))
+            ).all()
+        )
 
     @staticmethod
     def _documents_of(
@@ -307,14 +309,15 @@ class MailActivities:
         kinds = DOCUMENTS_OF.get(request.kind)
         if not kinds:
             return []
+        order = [kind.value for kind in kinds]
         found = session.exec(
             select(DocumentRecord).where(
                 DocumentRecord.reference == reference,
-                col(DocumentRecord.kind).in_([kind.value for kind in kinds]),
+                col(DocumentRecord.kind).in_(order),
                 DocumentRecord.document_date == request.notice_date,
             )
         ).all()
-        return sorted(found, key=lambda d: [k.value for k in kinds].index(d.kind))
+        return sorted(found, key=lambda d: order.index(d.kind))
 
     def _claim(self, key: str, attempt: str) -> tuple[NoticeRecord, bool]:
         """Take the lease when nobody holds it: one conditional UPDATE, atomic on SQLite and
