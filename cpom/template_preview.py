@@ -11,16 +11,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from cpom.db.objectives_store import ObjectiveSet
 from cpom.domain.agenda import DocumentKind, NoticeKind
 from cpom.domain.date_law import add_months
 from cpom.domain.lifecycle import Phase
-from cpom.domain.objectives import DECISION_LABELS, Decision, Objective
+from cpom.domain.objectives import Decision, Objective, ObjectiveDecision
 from cpom.domain.terms import ContractTerms
-from cpom.objectives_view import objectives_payload
 from cpom.rendering import Renderer
+from cpom.substance_context import convocation_context, objective_decision_lines
 
 
 @dataclass(frozen=True)
@@ -90,28 +89,6 @@ _OWN_FACTS: dict[NoticeKind, dict[str, str]] = {
 }
 
 
-def _objectives_extra(objectives: tuple[Objective, ...], terms: ContractTerms) -> dict[str, Any]:
-    adopted = ObjectiveSet(1, terms.effet, "termes du contrat", objectives)
-    return {
-        "objectives": objectives_payload(adopted, [], terms.current_echeance.year)
-        if objectives
-        else None
-    }
-
-
-def _decisions_extra(objectives: tuple[Objective, ...]) -> dict[str, Any]:
-    return {
-        "objective_decisions": [
-            {
-                "objective": f"Objectif {o.id} : {o.title}",
-                "decision": DECISION_LABELS[Decision.MAINTAINED],
-                "reasons": "",
-            }
-            for o in objectives
-        ]
-    }
-
-
 def preview(
     renderer: Renderer,
     terms: ContractTerms,
@@ -122,58 +99,43 @@ def preview(
     """Write every notice (`.txt` and `.html`) and every document (`.pdf` and `.html`) of the
     contract into `folder`; what was written, in order."""
     folder.mkdir(parents=True, exist_ok=True)
-    facts = sample_facts(terms)
-    day = terms.effet
     written: list[Rendered] = []
-    for kind, render in _every_kind(renderer, terms, objectives, facts, day):
-        if on_progress:
-            on_progress(kind)
-        for name, content, label in render():
-            path = folder / name
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8")
-            written.append(Rendered(name, label))
+    for name, content, label in _every_kind(renderer, terms, objectives, on_progress):
+        path = folder / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        written.append(Rendered(name, label))
     return written
-
-
-_Output = list[tuple[str, str | bytes, str]]
 
 
 def _every_kind(
     renderer: Renderer,
     terms: ContractTerms,
     objectives: tuple[Objective, ...],
-    facts: dict[str, str],
-    day: date,
-) -> Iterator[tuple[str, Callable[[], _Output]]]:
+    on_progress: Callable[[str], None] | None,
+) -> Iterator[tuple[str, str | bytes, str]]:
+    """Each file to write (name, content, what it is), kind after kind, said before each."""
+    facts = sample_facts(terms)
+    day = terms.effet
+    adopted = ObjectiveSet(1, terms.effet, "termes du contrat", objectives)
+    convocation = convocation_context(adopted if objectives else None, [], terms)
+    maintained = [ObjectiveDecision(o.id, Decision.MAINTAINED) for o in objectives]
+    releve = objective_decision_lines(objectives, maintained)
     for notice in NoticeKind:
-
-        def render_notice(kind: NoticeKind = notice) -> _Output:
-            extra = (
-                _objectives_extra(objectives, terms)
-                if kind is NoticeKind.DIALOGUE_CONVOCATION
-                else {}
-            )
-            rendered = renderer.notice(
-                kind, terms, {**facts, **_OWN_FACTS.get(kind, {})}, day, extra
-            )
-            label = f"avis « {rendered.subject} »"
-            return [
-                (f"avis-{kind.value}.txt", rendered.text, label),
-                (f"avis-{kind.value}.html", rendered.html, label),
-            ]
-
-        yield notice.value, render_notice
+        if on_progress:
+            on_progress(notice.value)
+        extra = convocation if notice is NoticeKind.DIALOGUE_CONVOCATION else {}
+        own = {**facts, **_OWN_FACTS.get(notice, {})}
+        rendered = renderer.notice(notice, terms, own, day, extra)
+        label = f"avis « {rendered.subject} »"
+        yield f"avis-{notice.value}.txt", rendered.text, label
+        yield f"avis-{notice.value}.html", rendered.html, label
     for document in DocumentKind:
-
-        def render_document(kind: DocumentKind = document) -> _Output:
-            extra = _decisions_extra(objectives) if kind is DocumentKind.RELEVE_DE_DECISIONS else {}
-            rendered = renderer.document(kind, terms, facts, day, extra)
-            return [
-                (f"document-{kind.value}.pdf", rendered.pdf, rendered.title),
-                (f"document-{kind.value}.html", rendered.html, rendered.title),
-            ]
-
-        yield document.value, render_document
+        if on_progress:
+            on_progress(document.value)
+        extra = releve if document is DocumentKind.RELEVE_DE_DECISIONS else {}
+        printed = renderer.document(document, terms, facts, day, extra)
+        yield f"document-{document.value}.pdf", printed.pdf, printed.title
+        yield f"document-{document.value}.html", printed.html, printed.title
