@@ -33,6 +33,7 @@ from cpom import document_parts
 from cpom.document_data import document_data, encoded
 from cpom.domain import legal_basis
 from cpom.domain.agenda import DocumentKind, NoticeKind
+from cpom.domain.clock import fr
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.terms import ContractTerms
 from cpom.french_dates import fact_date, long_date
@@ -62,10 +63,6 @@ class RenderedDocument:
 
 def authority_name(terms: ContractTerms) -> str:
     return document_parts.authority_name(terms.authority)
-
-
-def french_date(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
 
 
 def long_french_date(day: date | str) -> str:
@@ -107,7 +104,7 @@ def _environments(loader: BaseLoader) -> _Environments:
     documents.filters["long"] = long_french_date
     documents.filters["enumeration"] = document_parts.enumeration
     for env in (text, html, documents):
-        env.filters["fr"] = french_date
+        env.filters["fr"] = fr
         env.globals["authority"] = authority_name
         env.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
         # Clauses and texts of law, for letters that state the rule they apply.

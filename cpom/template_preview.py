@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from cpom.db.objectives_store import ObjectiveSet
 from cpom.domain.agenda import DocumentKind, NoticeKind
+from cpom.domain.clock import fr
 from cpom.domain.date_law import add_months
 from cpom.domain.lifecycle import Phase
 from cpom.domain.objectives import Decision, Objective, ObjectiveDecision
@@ -28,10 +28,6 @@ class Rendered:
 
     name: str
     label: str
-
-
-def _fr(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
 
 
 def sample_facts(terms: ContractTerms) -> dict[str, str]:
@@ -50,35 +46,35 @@ def sample_facts(terms: ContractTerms) -> dict[str, str]:
         "relance": f"01/05/{first + 1}",
         "contract_year": "2",
         "target": f"30/06/{first + 2}",
-        "target_date": _fr(terms.effet),
+        "target_date": fr(terms.effet),
         "phase": Phase.NEGOCIATION.value,
         "held_on": f"15/10/{first + 1}",
         "participants": "Mme Durand (autorité)\nM. Martin (gestionnaire)",
         "decisions": "Objectifs maintenus\nBilan intermédiaire en octobre",
         "basis": "date cible, paramètre du contrat",
-        "received_on": _fr(received),
-        "notice_received_on": _fr(received),
-        "reply_deadline": _fr(reply),
-        "silence_on": _fr(add_months(received, 2)),
-        "accepted_on": _fr(add_months(received, 2)),
+        "received_on": fr(received),
+        "notice_received_on": fr(received),
+        "reply_deadline": fr(reply),
+        "silence_on": fr(add_months(received, 2)),
+        "accepted_on": fr(add_months(received, 2)),
         "requested_by": "gestionnaire",
-        "requested_echeance": _fr(new_echeance),
-        "previous_echeance": _fr(echeance),
-        "new_echeance": _fr(new_echeance),
-        "echeance": _fr(echeance),
-        "echeance_max": _fr(terms.echeance_max),
-        "notice_deadline": _fr(add_months(echeance, -terms.rules.prorogation_notice_months)),
+        "requested_echeance": fr(new_echeance),
+        "previous_echeance": fr(echeance),
+        "new_echeance": fr(new_echeance),
+        "echeance": fr(echeance),
+        "echeance_max": fr(terms.echeance_max),
+        "notice_deadline": fr(add_months(echeance, -terms.rules.prorogation_notice_months)),
         "tacit": "oui",
         "on_silence": "reject",
-        "request_id": _fr(received),
+        "request_id": fr(received),
         "subject": "ouverture d'un accueil de jour",
         "action_id": "1.1",
         "title": "Organiser les interventions en binôme",
-        "opened_on": _fr(add_months(echeance, -6)),
+        "opened_on": fr(add_months(echeance, -6)),
         "successor": f"{terms.reference}-2",
         "reason": "liquidation judiciaire",
-        "ends_on": _fr(add_months(echeance, -3)),
-        "ended_on": _fr(echeance),
+        "ends_on": fr(add_months(echeance, -3)),
+        "ended_on": fr(echeance),
         "summary": "prorogation d'un an",
     }
 

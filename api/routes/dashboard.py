@@ -16,12 +16,12 @@ from api.routes.contracts import readable
 from api.sign_in_limit import SignInLimiter
 from cpom.access import Principal, Role, authenticate
 from cpom.dashboard_sessions import SESSION_LIFETIME, close_session, open_session, session_holder
+from cpom.domain.clock import fr
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.live_agenda import KIND_LABELS, SILENCE_MEANS
 from cpom.french_numbers import french_number
 from cpom.inbox import count_tasks
 from cpom.notice_status import notice_status
-from cpom.rendering import french_date
 from cpom.service import ContractService, today
 from cpom.settings import ROOT
 
@@ -34,7 +34,7 @@ templates = Environment(
     autoescape=select_autoescape(["html", "j2"]),
     undefined=StrictUndefined,
 )
-templates.filters["fr"] = french_date
+templates.filters["fr"] = fr
 templates.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
 templates.globals["silence_means"] = SILENCE_MEANS
 templates.globals["kind_label"] = lambda value: KIND_LABELS.get(value, value) if value else ""

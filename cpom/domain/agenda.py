@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from cpom.domain.authorisation import IMPLICIT_OUTCOMES
 from cpom.domain.calendar import Milestone, MilestoneKind, build_calendar
+from cpom.domain.clock import fr
 from cpom.domain.date_law import Basis, add_months
 from cpom.domain.document_facts import approval_facts, for_prorogation, prorogation_facts
 from cpom.domain.lifecycle import (
@@ -137,12 +138,6 @@ class Planned:
 
 BOTH = (Recipient.GESTIONNAIRE, Recipient.AUTORITE)
 PARTY_RECIPIENT = {Party.GESTIONNAIRE: Recipient.GESTIONNAIRE, Party.AUTORITE: Recipient.AUTORITE}
-
-
-def fr(day: date) -> str:
-    # Not `f"{day:%d/%m/%Y}"`: strftime costs twice as much, and a plan formats about sixty
-    # dates each time the workflow wakes.
-    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
 def plan(state: ContractState) -> list[Planned]:

@@ -186,7 +186,3 @@ def summary_of(items: list[AgendaItem], today: date) -> AgendaSummary:
         overdue_since=late.day if late else None,
         overdue_label=late.label if late else None,
     )
-
-
-def fr(day: date) -> str:
-    return f"{day:%d/%m/%Y}"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from cpom.domain.clock import fr
 from cpom.domain.date_law import (
     ONE_DAY,
     Basis,
@@ -61,10 +62,6 @@ SILENCE_MEANS = {Silence.REJECT: "rejet", Silence.ACCEPT: "accord"}
 IMPLICIT_OUTCOMES = frozenset(
     {AuthorisationOutcome.IMPLICITLY_REJECTED, AuthorisationOutcome.IMPLICITLY_GRANTED}
 )
-
-
-def fr(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
 
 
 def reply_deadline(terms: ContractTerms, received_on: date) -> Dated:

@@ -5,7 +5,8 @@ silence then means."""
 from __future__ import annotations
 
 from cpom.domain import authorisation
-from cpom.domain.agenda_items import KIND_LABELS, AgendaItem, AgendaKind, fr
+from cpom.domain.agenda_items import KIND_LABELS, AgendaItem, AgendaKind
+from cpom.domain.clock import fr
 from cpom.domain.date_law import Basis
 from cpom.domain.lifecycle import ContractState, Party
 from cpom.domain.terms import Silence

@@ -20,3 +20,11 @@ def local_date(instant: datetime) -> date:
 def local_instant(day: date, hour: int = 0) -> datetime:
     """The UTC instant of `hour` o'clock, Paris time, on `day`."""
     return datetime.combine(day, time(hour), tzinfo=PARIS).astimezone(UTC)
+
+
+def fr(day: date) -> str:
+    """« 04/07/2028 », as notices, agendas and documents' facts write a day.
+
+    Not `f"{day:%d/%m/%Y}"`: strftime costs twice as much, and a plan formats about sixty dates
+    each time the workflow wakes."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"

@@ -12,8 +12,7 @@ Lists are one item a line, each `who=JJ/MM/AAAA`, `who` being a signing authorit
 
 from __future__ import annotations
 
-from datetime import date
-
+from cpom.domain.clock import fr
 from cpom.domain.lifecycle import PARTY_OF, Event, Party
 from cpom.domain.terms import Prorogation
 
@@ -23,10 +22,6 @@ _LAST = "last_accepted_by"
 
 def _fr(iso: str) -> str:
     return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}"
-
-
-def _day(day: date) -> str:
-    return _fr(day.isoformat())
 
 
 def _requested_by(event: Event) -> str:
@@ -78,7 +73,7 @@ def for_prorogation(journal: dict[str, dict[str, str]], prorogation: Prorogation
     last = facts.pop(_LAST, "")
     if last:
         accepted = [*filter(None, facts.get("accepted_by", "").split("\n"))]
-        facts["accepted_by"] = "\n".join([*accepted, f"{last}={_day(prorogation.accepted_on)}"])
+        facts["accepted_by"] = "\n".join([*accepted, f"{last}={fr(prorogation.accepted_on)}"])
     return facts
 
 
@@ -93,5 +88,5 @@ def approval_facts(events: list[Event]) -> dict[str, str]:
             approvals[held_on] = []
         elif event.kind == "releve_approved":
             who = event.details.get("authority") or event.details["party"]
-            approvals.setdefault(held_on, []).append(f"{who}={_fr(event.on.isoformat())}")
+            approvals.setdefault(held_on, []).append(f"{who}={fr(event.on)}")
     return {day: "\n".join(lines) for day, lines in approvals.items()}

@@ -26,7 +26,6 @@ from cpom.domain.agenda_items import (
     AgendaItem,
     AgendaKind,
     Status,
-    fr,
     is_deadline,
     missed_obligations,
     nature,
@@ -44,6 +43,7 @@ from cpom.domain.calendar import (
     MilestoneKind,
     build_calendar,
 )
+from cpom.domain.clock import fr
 from cpom.domain.date_law import MONTHS_COUNT, ONE_DAY, Basis, add_months, anniversary
 from cpom.domain.lifecycle import (
     BUDGET_FORECAST_ITEM,

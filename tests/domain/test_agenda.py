@@ -26,9 +26,9 @@ from cpom.domain.agenda import (
     Recipient,
     SilentRequest,
     due,
-    fr,
     plan,
 )
+from cpom.domain.clock import fr
 from cpom.domain.lifecycle import (
     ContractState,
     Dialogue,
