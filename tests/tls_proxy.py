@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from tests.signing_certificates import SigningAuthority
+
 
 @dataclass(frozen=True)
 class Issued:
@@ -47,37 +49,10 @@ class Authority:
     """A certificate authority of the test's own, issuing server and client certificates."""
 
     def __init__(self, directory: Path, name: str = "cpom test CA") -> None:
+        # The same kind of authority the signing tests make: only its use differs here.
+        made = SigningAuthority.create()
         self.directory = directory
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.now(UTC)
-        self.cert = (
-            x509.CertificateBuilder()
-            .subject_name(_name(name))
-            .issuer_name(_name(name))
-            .public_key(self.key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5))
-            .not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(
-                x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False
-            )
-            .sign(self.key, hashes.SHA256())
-        )
+        self.key, self.cert = made.key, made.cert
         self.path = directory / f"{name.replace(' ', '-')}.pem"
         self.path.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
 
