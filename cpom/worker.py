@@ -12,6 +12,7 @@ import inspect
 import os
 import py_compile
 import signal
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +25,7 @@ from activities.documents import DocumentActivities
 from activities.mail import MailActivities, SmtpMailer
 from activities.records import RecordActivities
 from activities.renegotiation import RenegotiationActivities
-from cpom import identities
+from cpom import identities, printing, signature_fields
 from cpom.db.engine import engine_from
 from cpom.rendering import Renderer
 from cpom.settings import Settings, get_settings
@@ -68,6 +69,11 @@ def compile_workflow_module(workflow_class: type) -> None:
         py_compile.compile(source, cfile=importlib.util.cache_from_source(source), doraise=True)
 
 
+def warm_up_printing() -> None:
+    printing.warm_up()
+    signature_fields.warm_up()
+
+
 def build_worker(
     client: Client,
     settings: Settings,
@@ -82,6 +88,9 @@ def build_worker(
     overrides the setting, for tests that want evictions; `workflow_class`, for a test that runs
     an earlier release of the workflow)."""
     compile_workflow_module(workflow_class)
+    # WeasyPrint and pyHanko take most of a second to import: imported while the worker waits
+    # for its first tasks, they are ready when its first document is printed.
+    threading.Thread(target=warm_up_printing, name="cpom-warm-up", daemon=True).start()
     renderer = Renderer(
         settings.templates_dir,
         identities.load(settings.authorities_file),

@@ -20,7 +20,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, CancelledError, FailureError
 
 from cpom import search_attributes as sa
 from cpom.domain import authorisation
@@ -117,6 +117,19 @@ NEXT_LEGAL_DEADLINE = "next-legal-deadline"
 # A request recorded before was answered by the gestionnaire alone; the patch is asked only for
 # such a request, so runs that never met one replay unchanged.
 EVERY_SIGNATORY_PROROGATION = "every-signatory-prorogation"
+# Patch (2026-12): one marker for every patch above. Each patch a run asks for records a marker
+# and an upsert of the TemporalChangeVersion search attribute: sixteen of a year's hundred
+# history events. A run begun under this patch takes every earlier patch's new path without
+# asking, and sends its notices by a local activity first, inside the workflow task that wakes
+# the contract (one history event instead of six, no round trip through the server's queue);
+# should that attempt fail (the mail server down or slow), a scheduled activity takes over,
+# whose retries add nothing to the history. A run begun before asks each patch as it did and
+# schedules its notices.
+LEAN_HISTORY = "lean-history"
+# The local attempt outlasts one sending (CPOM_SMTP_TIMEOUT_SECONDS, 1 min by default) for each
+# party; past it, the scheduled activity takes over (the outbox sends nothing twice).
+NOTICE_LOCAL_TIMEOUT = timedelta(minutes=3)
+NOTICE_LOCAL_RETRY = RetryPolicy(maximum_attempts=1)
 # A sending lasts at most CPOM_SMTP_TIMEOUT_SECONDS (1 min by default) and heartbeats meanwhile:
 # a dead worker is noticed after the heartbeat timeout, a slow server is waited for.
 NOTICE_START_TO_CLOSE = timedelta(minutes=10)
@@ -142,6 +155,8 @@ class ContractFlow:
     """What the `Cpom` workflow does; `workflows.contract.CpomWorkflow` defines it."""
 
     def __init__(self, contract: ContractInput) -> None:
+        # Asked before any other patch: a run begun under it asks none of them.
+        self.lean = workflow.patched(LEAN_HISTORY)
         self.state = contract.state
         self.offset = timedelta(days=contract.clock_offset_days)
         self.changed = False
@@ -157,14 +172,14 @@ class ContractFlow:
         # `mail_sending` is set. Always empty at continue-as-new and at the end.
         self.mail_beside = False
         self.mail_queue: list[NoticeRequest] = []
-        self.mail_sending: workflow.ActivityHandle[NoticeResult] | None = None
+        self.mail_sending: asyncio.Task[NoticeResult] | None = None
         # The timer of the next step and the instant it ends (patch `steady-timer`).
         self.timer: asyncio.Task[None] | None = None
         self.timer_ends: datetime | None = None
         # The next legal deadline, as last projected (patch `next-legal-deadline`).
         self.legal_deadline_attribute = False
         self.next_legal_deadline: date | None = None
-        if not workflow.patched(CALENDAR_LAW_2):
+        if not self._patched(CALENDAR_LAW_2):
             self.state.calendar_law = 1
         elif self.state.calendar_law < life.CALENDAR_LAW:
             self._adopt_current_law()
@@ -174,9 +189,14 @@ class ContractFlow:
         if (
             self.state.imported
             and "import" not in self.state.done
-            and workflow.patched(IMPORT_BEFORE_DECISIONS)
+            and self._patched(IMPORT_BEFORE_DECISIONS)
         ):
             self._record_past_as_past()
+
+    def _patched(self, patch: str) -> bool:
+        """Whether this run takes `patch`'s new path: always in a run begun under
+        `lean-history`, else as recorded (see `workflow.patched`)."""
+        return self.lean or workflow.patched(patch)
 
     # Clock ------------------------------------------------------------------------------------
 
@@ -192,11 +212,11 @@ class ContractFlow:
         if self.state.imported and "import" not in self.state.done:
             self._record_past_as_past()
         started_year = life.contract_year_of(self.state.terms, self.today())
-        self.mail_beside = workflow.patched(MAIL_BESIDE_THE_LOOP)
-        steady_timer = workflow.patched(STEADY_TIMER)
-        self.legal_deadline_attribute = workflow.patched(NEXT_LEGAL_DEADLINE)
+        self.mail_beside = self._patched(MAIL_BESIDE_THE_LOOP)
+        steady_timer = self._patched(STEADY_TIMER)
+        self.legal_deadline_attribute = self._patched(NEXT_LEGAL_DEADLINE)
         while True:
-            if workflow.patched(WAKE_ON_EVERY_DECISION):
+            if self._patched(WAKE_ON_EVERY_DECISION):
                 # Reset before the activities below: a decision taken while one of them runs
                 # is then acted upon and projected at once, not at the next timer.
                 self.changed = False
@@ -208,7 +228,7 @@ class ContractFlow:
                 upcoming = plan(self.state)
             mail_idle = not self.mail_queue
             if self.state.phase in life.ENDED and not upcoming and mail_idle:
-                if self.changed and workflow.patched(PROJECT_BEFORE_END):
+                if self.changed and self._patched(PROJECT_BEFORE_END):
                     continue  # the loop projects the decision, then ends
                 break
             year = life.contract_year_of(self.state.terms, self.today())
@@ -218,7 +238,7 @@ class ContractFlow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._next_run_input())
             self._upsert_search_attributes(upcoming)
-            if not workflow.patched(WAKE_ON_EVERY_DECISION):
+            if not self._patched(WAKE_ON_EVERY_DECISION):
                 self.changed = False
             if steady_timer:
                 await self._wait_steadily(upcoming)
@@ -411,14 +431,38 @@ class ContractFlow:
 
     def _send_next_notice(self) -> None:
         if self.mail_sending is None and self.mail_queue:
-            self.mail_sending = workflow.start_activity(
-                "send_notice",
-                self.mail_queue[0],
-                result_type=NoticeResult,
-                start_to_close_timeout=NOTICE_START_TO_CLOSE,
-                heartbeat_timeout=NOTICE_HEARTBEAT,
-                retry_policy=ACTIVITY_RETRY,
+            request = self.mail_queue[0]
+            self.mail_sending = (
+                asyncio.create_task(self._send_local_first(request))
+                if self.lean
+                else self._schedule_notice(request)
             )
+
+    def _schedule_notice(self, request: NoticeRequest) -> workflow.ActivityHandle[NoticeResult]:
+        return workflow.start_activity(
+            "send_notice",
+            request,
+            result_type=NoticeResult,
+            start_to_close_timeout=NOTICE_START_TO_CLOSE,
+            heartbeat_timeout=NOTICE_HEARTBEAT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+
+    async def _send_local_first(self, request: NoticeRequest) -> NoticeResult:
+        try:
+            return await workflow.execute_local_activity(
+                "send_notice",
+                request,
+                result_type=NoticeResult,
+                start_to_close_timeout=NOTICE_LOCAL_TIMEOUT,
+                retry_policy=NOTICE_LOCAL_RETRY,
+            )
+        except CancelledError:
+            raise
+        except FailureError:
+            # A local activity's failure comes as the activity raised it (an ApplicationError,
+            # a TimeoutError), not wrapped in an ActivityError.
+            return await self._schedule_notice(request)
 
     def _notice_finished(self) -> bool:
         return self.mail_sending is not None and self.mail_sending.done()
@@ -461,7 +505,7 @@ class ContractFlow:
         snapshot = (len(state.events), state.phase, state.terms.current_echeance)
         if snapshot == self.last_projection and not self.force_projection:
             return
-        deltas = workflow.patched(LIVE_AGENDA_DELTAS)
+        deltas = self._patched(LIVE_AGENDA_DELTAS)
         complete = self.force_projection or not self.agenda_sent or not deltas
         self.force_projection = False
         # A decision taken while the activity runs logs events after `end`: the next projection
@@ -493,7 +537,7 @@ class ContractFlow:
         )
         execute = (
             workflow.execute_local_activity
-            if workflow.patched(LOCAL_PROJECTION)
+            if self._patched(LOCAL_PROJECTION)
             else workflow.execute_activity
         )
         await execute(
@@ -754,7 +798,7 @@ class ContractFlow:
         every_signatory = (
             decision.requested_by is life.Party.AUTORITE
             and bool(self.state.terms.co_signatories)
-            and workflow.patched(EVERY_SIGNATORY_PROROGATION)
+            and self._patched(EVERY_SIGNATORY_PROROGATION)
         )
         pending = life.apply_request_prorogation(
             self.state,
@@ -849,7 +893,7 @@ class ContractFlow:
     @workflow.update
     def denounce(self, decision: Denounce) -> DecisionResult:
         by = decision.notified_by or life.Party.AUTORITE
-        if decision.mode is life.DenonciationMode.MUTUELLE and workflow.patched(
+        if decision.mode is life.DenonciationMode.MUTUELLE and self._patched(
             MUTUAL_DENONCIATION_AGREED
         ):
             life.apply_propose_denonciation(
