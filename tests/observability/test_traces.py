@@ -28,13 +28,15 @@ async def traced_api(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The API and a worker whose Temporal client carries the tracing interceptor."""
     await life.stop_worker()
-    client = Client(
-        **{**life.env.client.config(), "interceptors": telemetry.client_interceptors(provider)}
-    )
+    config = life.env.client.config()
+    config["interceptors"] = telemetry.client_interceptors(provider)
+    client = Client(**config)
     app = create_app(life.settings, client=client, engine=life.engine, tracer_provider=provider)
     token = create_token(life.engine, Role.AGENT, "Marie Dupont", None, email="m@d.example")
     async with (
-        build_worker(client, life.settings, life.engine, workflow_failure_exception_types=[Exception]),
+        build_worker(
+            client, life.settings, life.engine, workflow_failure_exception_types=[Exception]
+        ),
         app.router.lifespan_context(app),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
@@ -84,12 +86,13 @@ async def test_a_request_is_one_trace_from_the_api_to_the_activities() -> None:
     run = named(spans, "RunWorkflow:Cpom")
     assert parent(start) == ids(request)
     assert parent(run) == ids(start)
-    run_activity = [s for s in spans if s.name == "RunActivity:record_contract"][0]
+    run_activity = next(s for s in spans if s.name == "RunActivity:record_contract")
     scheduled = next(s for s in spans if ids(s) == parent(run_activity))
     assert scheduled.name == "StartActivity:record_contract"
     assert parent(scheduled) == ids(start)  # the workflow's spans hang from its start
     assert {ids(s)[0] for s in (request, start, run, scheduled, run_activity)} == {ids(request)[0]}
-    assert run.attributes is not None and run.attributes["temporalWorkflowID"] == f"cpom-{REFERENCE}"
+    assert run.attributes is not None
+    assert run.attributes["temporalWorkflowID"] == f"cpom-{REFERENCE}"
 
     # The decision: its own trace, from the API's request to the update it sends; inside the
     # contract's trace the workflow's handling of it links back to that request (the SDK's
