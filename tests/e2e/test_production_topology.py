@@ -85,7 +85,7 @@ def test_compose_services_work_together_from_their_settings(
     # process shares one host: a port each.
     assert env["CPOM_METRICS_PORT"]
     env["CPOM_METRICS_HOST"] = "127.0.0.1"
-    metrics_ports = {"api": free_port(), "workers": [free_port(), free_port()]}
+    api_metrics_port, worker_metrics_ports = free_port(), [free_port(), free_port()]
     log = tmp_path / "stack.log"
 
     with ExitStack() as stack:
@@ -128,14 +128,12 @@ def test_compose_services_work_together_from_their_settings(
         migrated = subprocess.run(compose_command("migrate", {}), env=env, capture_output=True)
         assert migrated.returncode == 0, migrated.stderr
         for replica in range(SERVICES["worker"]["deploy"]["replicas"]):
-            port = metrics_ports["workers"][replica]
-            stack.enter_context(
-                process(compose_command("worker", {}), {**env, "CPOM_METRICS_PORT": str(port)}, log)
-            )
+            own = {**env, "CPOM_METRICS_PORT": str(worker_metrics_ports[replica])}
+            stack.enter_context(process(compose_command("worker", {}), own, log))
         api = stack.enter_context(
             process(
                 compose_command("api", {"0.0.0.0": "127.0.0.1", "8000": str(api_port)}),
-                {**env, "CPOM_METRICS_PORT": str(metrics_ports["api"])},
+                {**env, "CPOM_METRICS_PORT": str(api_metrics_port)},
                 log,
             )
         )
@@ -221,7 +219,7 @@ def test_compose_services_work_together_from_their_settings(
 
         # Metrics: the SDK's series and cpom's, on each process's own endpoint.
         worker_metrics = [
-            httpx.get(f"http://127.0.0.1:{port}/metrics").text for port in metrics_ports["workers"]
+            httpx.get(f"http://127.0.0.1:{port}/metrics").text for port in worker_metrics_ports
         ]
         assert all("temporal_request{" in text for text in worker_metrics)
         sent = [
@@ -234,7 +232,7 @@ def test_compose_services_work_together_from_their_settings(
             )
         ]
         assert sum(sent) == len(caught)
-        api_metrics = httpx.get(f"http://127.0.0.1:{metrics_ports['api']}/metrics").text
+        api_metrics = httpx.get(f"http://127.0.0.1:{api_metrics_port}/metrics").text
         assert re.search(r'^cpom_decisions\{[^}]*outcome="taken"[^}]*\} 1$', api_metrics, re.M)
         assert "temporal_request{" in api_metrics
         assert re.search(r"^cpom_contracts_overdue\{[^}]*\} \d+$", api_metrics, re.M)
