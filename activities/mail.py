@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from cpom import metrics
 from cpom.db.models import DocumentRecord, NoticeRecord
 from cpom.db.projection import stored_terms
 from cpom.domain.agenda import DocumentKind, NoticeKind
@@ -188,6 +189,7 @@ class MailActivities:
             kind = failure_kind(error)
             delay = retry_delay(number)
             activity.logger.warning("avis %s non envoyé (%s) : %s", record.key, kind, error)
+            metrics.notice_failed(record.kind, kind)
             await asyncio.to_thread(
                 self._failed, record.key, attempt, kind, str(error), _now() + delay
             )
@@ -197,7 +199,9 @@ class MailActivities:
                 type=kind,
                 next_retry_delay=delay,
             ) from error
-        return await asyncio.to_thread(self._sent, record.key, response)
+        sent = await asyncio.to_thread(self._sent, record.key, response)
+        metrics.notice_sent(record.kind)
+        return sent
 
     def _message(self, request: NoticeRequest, record: NoticeRecord) -> EmailMessage:
         message = EmailMessage()

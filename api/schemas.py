@@ -338,6 +338,15 @@ class HealthReport(BaseModel):
     detail: str = Field(description="Explication en français.")
 
 
+class ReadinessReport(BaseModel):
+    status: str = Field(description="`prêt`, ou `pas prêt` (réponse 503) : voir `manque`.")
+    manque: list[str] = Field(
+        description="Ce qui manque : `base de données`, `Temporal`, `worker` ; vide si prêt."
+    )
+    workers: int | None = Field(description="Workers à l'écoute de la file de tâches.")
+    detail: list[str] = Field(description="Explications en français, une par contrôle.")
+
+
 class SignatoryOut(BaseModel):
     name: str = Field(description="Nom du signataire (« M. Jean Dupont »).")
     title: str = Field(

@@ -25,7 +25,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from cpom import health as temporal_health
-from cpom import idempotency
+from cpom import idempotency, metrics
 from cpom.access import Principal
 from cpom.calendar_export import ROUTINE_VALUES, agenda_to_ics
 from cpom.db import objectives_store, projection
@@ -55,6 +55,8 @@ from cpom.messages import (
     workflow_id,
 )
 from cpom.objectives_view import objectives_payload
+from cpom.readiness import Readiness
+from cpom.readiness import check as readiness_check
 from cpom.settings import Settings
 
 # A decision's answer waits this long at most for the projection to show it; a create of a
@@ -181,6 +183,8 @@ class ContractService:
         self.temporal_timeout = temporal_timeout
         self.worker_wait = worker_wait
         self.names_in_search_attributes = names_in_search_attributes
+        # Decisions are counted on the meter of the client's runtime: its /metrics, if served.
+        self.meter = metrics.meter_of(client)
 
     @classmethod
     def configured(cls, client: Client, engine: Engine, settings: Settings) -> ContractService:
@@ -370,7 +374,12 @@ class ContractService:
         )
         outcome = claim.outcome
         if outcome is None:
-            outcome = await self._decide(reference, action, decision, key, claim.update_id)
+            try:
+                outcome = await self._decide(reference, action, decision, key, claim.update_id)
+            except DecisionPending:
+                metrics.decided(self.meter, action, "pending")
+                raise
+            metrics.decided(self.meter, action, "refused" if outcome.refusal else "taken")
             await asyncio.to_thread(
                 idempotency.settle, self.engine, who, key, claim.update_id, outcome
             )
@@ -417,6 +426,10 @@ class ContractService:
         return await temporal_health.check(
             self.client, self.task_queue, temporal_health.DEADLINE_SECONDS
         )
+
+    async def readiness(self) -> Readiness:
+        """Whether the database, Temporal and a worker are there, in 2 seconds at most."""
+        return await readiness_check(self.client, self.engine, self.task_queue)
 
     async def _projected(self, reference: str, events: int) -> None:
         """Wait (a few seconds at most) until the projection holds the decision, so that what

@@ -25,8 +25,9 @@ from activities.documents import DocumentActivities
 from activities.mail import MailActivities, SmtpMailer
 from activities.records import RecordActivities
 from activities.renegotiation import RenegotiationActivities
-from cpom import identities, printing, signature_fields
+from cpom import identities, printing, signature_fields, telemetry
 from cpom.db.engine import engine_from
+from cpom.json_logs import configure_logging
 from cpom.rendering import Renderer
 from cpom.settings import Settings, get_settings
 from cpom.signing import InvalidSigningCertificate, signer_from
@@ -144,13 +145,26 @@ async def serve_until_stopped(worker: Worker) -> None:
 
 async def main() -> None:
     settings = get_settings()
-    client = await connect(settings)
+    configure_logging(settings)
+    try:
+        runtime = telemetry.runtime_for(settings)
+    except RuntimeError as error:
+        raise SystemExit(f"Le worker ne peut pas démarrer : {error}") from None
+    tracer_provider = telemetry.tracer_provider_for(settings, "cpom-worker")
+    # The client's interceptors trace the worker's workflows and activities as well.
+    client = await connect(
+        settings, runtime=runtime, interceptors=telemetry.client_interceptors(tracer_provider)
+    )
     engine = engine_from(settings)
     try:
         worker = build_worker(client, settings, engine)
     except (identities.InvalidIdentities, InvalidSigningCertificate) as error:
         raise SystemExit(f"Le worker ne peut pas démarrer : {error}") from None
-    await serve_until_stopped(worker)
+    try:
+        await serve_until_stopped(worker)
+    finally:
+        if tracer_provider is not None:
+            tracer_provider.shutdown()  # the spans still batched, sent
 
 
 if __name__ == "__main__":

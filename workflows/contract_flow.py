@@ -450,13 +450,14 @@ class ContractFlow:
 
     async def _send_local_first(self, request: NoticeRequest) -> NoticeResult:
         try:
-            return await workflow.execute_local_activity(
+            result: NoticeResult = await workflow.execute_local_activity(
                 "send_notice",
                 request,
                 result_type=NoticeResult,
                 start_to_close_timeout=NOTICE_LOCAL_TIMEOUT,
                 retry_policy=NOTICE_LOCAL_RETRY,
             )
+            return result
         except CancelledError:
             raise
         except FailureError:

@@ -125,6 +125,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("MOUNT", "/static-offline-docs"): everyone(200),
     ("GET", "/"): everyone(307),
     ("GET", "/healthz"): everyone(200),
+    ("GET", "/readyz"): everyone(200),
     # The API.
     ("POST", "/contracts"): agents(200),  # the reference exists: idempotent, nothing changes
     ("GET", "/contracts"): signed(200),
