@@ -19,8 +19,10 @@ async def authorities(request: Request, principal: PrincipalDep) -> list[Authori
     """L'identité de chaque autorité telle que les documents et les avis l'emploient : service,
     adresse, ville du « Fait à », expéditeur des avis, contact, tribunal des voies de recours et
     signataire. Elle vient du fichier CPOM_AUTHORITIES_FILE, lu au démarrage ; une autorité
-    absente du fichier laisse ces mentions à compléter à la main."""
+    absente du fichier laisse ces mentions à compléter à la main. Un jeton rattaché à une
+    autorité ne lit que la sienne."""
     identities: Identities = request.app.state.identities
+    scope = principal.authority_scope
     return [
         AuthorityIdentityOut(
             key=key,
@@ -35,4 +37,5 @@ async def authorities(request: Request, principal: PrincipalDep) -> list[Authori
             logo=identity.logo is not None,
         )
         for key, identity in sorted(identities.authorities.items())
+        if scope is None or key == scope
     ]
