@@ -38,8 +38,8 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_contract_authority_authority_key"), ["authority_key"], unique=False
         )
-    with op.batch_alter_table("contract", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("authority_key", KEY, nullable=False, server_default=""))
+    # Not in batch mode: SQLite would copy the table and lose its expression indexes.
+    op.add_column("contract", sa.Column("authority_key", KEY, nullable=False, server_default=""))
     for table in ("api_token", "import_job"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("authority_key", KEY, nullable=True))
@@ -61,9 +61,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("import_job", "api_token", "contract"):
+    for table in ("import_job", "api_token"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("authority_key")
+    op.drop_column("contract", "authority_key")
     with op.batch_alter_table("contract_authority", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contract_authority_authority_key"))
     op.drop_table("contract_authority")
