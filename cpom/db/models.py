@@ -189,6 +189,19 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class AuthorityIdentityRecord(SQLModel, table=True):
+    """An authority's identity as a supervisor edited it through the API: it replaces the
+    configuration file's entry for its key (but for the logo, which only the file gives)."""
+
+    __tablename__ = "authority_identity"
+
+    key: str = Field(primary_key=True, max_length=80)
+    # The fields of `cpom.identities.AuthorityIdentity` but the logo, checked as the file's.
+    identity_json: str
+    updated_at: datetime
+    updated_by: str = Field(max_length=300)
+
+
 class CalendarFeed(SQLModel, table=True):
     """The secret address of a person's calendar feed, one per token, stored as its SHA-256.
 

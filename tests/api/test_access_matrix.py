@@ -145,6 +145,17 @@ def supervisors(status: int) -> Expect:
     return lambda caller, side: {"superviseur": status, "anonyme": 401}.get(caller, 403)
 
 
+def editors(status: int) -> Expect:
+    """Supervisors, national or of the authority concerned (A)."""
+
+    def expect(caller: str, side: str | None) -> int:
+        if caller == "anonyme":
+            return 401
+        return status if ROLE_OF[caller] == "superviseur" else 403
+
+    return expect
+
+
 def decides(action: str, anonymous: int) -> Expect:
     """Allowed decisions reach the workflow, which refuses them here (409)."""
 
@@ -190,6 +201,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/calendar.ics"): signed(200),
     ("GET", "/me"): signed(200),
     ("GET", "/authorities"): signed(200),
+    # Authority A's identity: national supervisors, and authority A's.
+    ("PUT", "/authorities/{key}"): editors(200),
     ("POST", "/me/calendar-feed"): signed(201),
     ("DELETE", "/me/calendar-feed"): signed(204),
     ("GET", "/feeds/{secret}.ics"): signed(200, anonymous=404),  # the caller's own address
@@ -345,6 +358,7 @@ async def call(
         secret=secret,
         extension="pdf" if "revue" in path or "review" in path else "csv",
         job_id="inconnu",
+        key=AUTHORITY_A,
         exercise="1990",
         year="1990",
     )
@@ -357,6 +371,8 @@ async def call(
             body = {"json": DECISION_FIELDS[action or ""]}
         elif path == "/tableau/contrats/{reference}/decisions/{action}":
             body = {"data": {**csrf, **form_fields(DECISION_FIELDS[action or ""])}}
+        elif path == "/authorities/{key}":
+            body = {"json": {"service": "Direction de l'autonomie"}}
         elif path.startswith("/codec/"):
             body = {"json": {"payloads": []}}
         elif path == "/contracts/{reference}/objectives/reports/{exercise}":
