@@ -49,6 +49,7 @@ from cpom.calendar_feeds import FeedNotFound
 from cpom.db.engine import engine_from
 from cpom.domain.terms_validation import InvalidTerms
 from cpom.idempotency import KeyReused
+from cpom.identities import InvalidAuthorityIdentity
 from cpom.import_jobs import ImportJobs
 from cpom.json_logs import configure_logging
 from cpom.service import (
@@ -218,7 +219,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 return JSONResponse({"detail": [str(p) for p in error.problems]}, code)
             if isinstance(error, AttachmentRefused) and error.code == "taille":
                 return JSONResponse({"detail": str(error)}, 413)
-            if isinstance(error, InvalidAction):
+            if isinstance(error, InvalidAction | InvalidAuthorityIdentity):
                 return JSONResponse({"detail": error.problems}, code)
             if isinstance(error, OperationalError):
                 # Never the driver's text: it names hosts and ports, and is in English.
@@ -242,6 +243,7 @@ def install_error_handlers(app: FastAPI) -> None:
         (UnknownAction, 404),
         (InvalidTerms, 422),
         (InvalidAction, 422),
+        (InvalidAuthorityIdentity, 422),
         (KeyReused, 422),
         (ActionRefused, 409),
         (Forbidden, 403),

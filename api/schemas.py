@@ -232,6 +232,11 @@ class Me(BaseModel):
     role: str = Field(description="Rôle : agent, supervisor ou gestionnaire.")
     role_label: str = Field(description="Rôle en français : agent, superviseur, gestionnaire.")
     siren: str | None = Field(description="SIREN de l'organisme, pour un gestionnaire.")
+    authority: str | None = Field(
+        default=None,
+        description="Identifiant de l'autorité dont seuls les contrats sont lus, pour un agent "
+        "ou un superviseur qui y est rattaché ; absent : national, tous les contrats.",
+    )
     expires_on: date | None = Field(
         description="Dernier jour de validité du jeton (heure de Paris) ; absent : sans limite."
     )

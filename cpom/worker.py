@@ -30,6 +30,7 @@ from activities.records import RecordActivities
 from activities.renegotiation import RenegotiationActivities
 from cpom import identities, printing, signature_fields, telemetry
 from cpom.db.engine import engine_from
+from cpom.identity_overrides import with_overrides
 from cpom.json_logs import configure_logging
 from cpom.rendering import Renderer
 from cpom.settings import Settings, get_settings
@@ -117,7 +118,9 @@ def build_worker(
     threading.Thread(target=warm_up_printing, name="cpom-warm-up", daemon=True).start()
     renderer = Renderer(
         settings.templates_dir,
-        identities.load(settings.authorities_file),
+        # The file's identities, each authority's as last edited through the API: read by its
+        # key when a document or a notice is made.
+        with_overrides(identities.load(settings.authorities_file), engine),
         settings.template_overrides,
         settings.effective_public_url(),
         signer_from(settings, datetime.now(UTC)),
