@@ -51,6 +51,17 @@ def mailer_from(settings: Settings) -> SmtpMailer:
     )
 
 
+def renderer_from(settings: Settings) -> Renderer:
+    """The notices' and documents' renderer: the worker's, and `cpom projection rebuild`'s."""
+    return Renderer(
+        settings.templates_dir,
+        identities.load(settings.authorities_file),
+        settings.template_overrides,
+        settings.effective_public_url(),
+        signer_from(settings, datetime.now(UTC)),
+    )
+
+
 def compile_workflow_module(workflow_class: type) -> None:
     """Write the bytecode of the workflow's module, if it can be written.
 
@@ -82,13 +93,7 @@ def build_worker(
     overrides the setting, for tests that want evictions; `workflow_class`, for a test that runs
     an earlier release of the workflow)."""
     compile_workflow_module(workflow_class)
-    renderer = Renderer(
-        settings.templates_dir,
-        identities.load(settings.authorities_file),
-        settings.template_overrides,
-        settings.effective_public_url(),
-        signer_from(settings, datetime.now(UTC)),
-    )
+    renderer = renderer_from(settings)
     mail = MailActivities(
         engine,
         renderer,
