@@ -137,11 +137,19 @@ class ContractRebuild:
             documents += done["generate_document"]
             notices += done["send_notice"]
         for document in documents:
-            await asyncio.to_thread(self._document, document)
+            await self._each(self._document, document)
         for notice in notices:
-            await asyncio.to_thread(self._notice, notice)
+            await self._each(self._notice, notice)
         if runs[-1].status is WorkflowExecutionStatus.RUNNING:
             await self._refresh(runs[-1].id)
+
+    async def _each(self, write: Callable[[Completed], None], done: Completed) -> None:
+        """One document or notice: one that cannot be written again (a template since removed,
+        say) is reported, and the rebuild goes on with the others."""
+        try:
+            await asyncio.to_thread(write, done)
+        except Exception as error:  # reported to the operator, who decides
+            self.rebuilt.problems.append(f"{done.request.key} : {error}")
 
     async def _projection_of(self, handle: WorkflowHandle[Any, Any]) -> ProjectionUpdate:
         for attempt in range(QUERY_TRIES):
