@@ -8,6 +8,8 @@ sending any message again.
 """
 
 import asyncio
+import base64
+import os
 import subprocess
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session, select
 
@@ -31,7 +34,7 @@ from cpom.db.models import (
 from cpom.domain.lifecycle import Party
 from cpom.messages import RequestProrogation
 from cpom.projection_rebuild import rebuild_projections
-from cpom.settings import get_settings
+from cpom.settings import Settings, get_settings
 from cpom.simulation import LifeSimulator
 from cpom.worker import renderer_from
 from tests.postgres import binaries
@@ -130,7 +133,9 @@ def cli_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch
 async def test_an_emptied_database_is_rebuilt_by_the_command(
     tmp_path: Path, cli_settings: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    async with LifeSimulator(real_server=True) as life:
+    # Payloads encrypted, as in production: the command reads the histories with the key.
+    keys = f"cle-2027:{base64.b64encode(os.urandom(32)).decode()}"
+    async with LifeSimulator(Settings(encryption_keys=SecretStr(keys)), real_server=True) as life:
         await live_until_prorogation(life)
         await live_into_renegotiation(life)
         before = read_model(life.engine)
@@ -146,6 +151,7 @@ async def test_an_emptied_database_is_rebuilt_by_the_command(
             "CPOM_DATABASE_URL": empty,
             "CPOM_TEMPORAL_ADDRESS": client.target_host,
             "CPOM_TASK_QUEUE": life.settings.task_queue,
+            "CPOM_ENCRYPTION_KEYS": keys,
         }.items():
             cli_settings.setenv(name, value)
 
