@@ -8,8 +8,10 @@ notices were asked with and what became of them. From them the rebuild writes ag
 contract's row, terms, agenda and journal, the documents (rendered again under their business
 key) and the outbox rows of the notices sent, marked sent: nothing goes to the mail server.
 
-Everything is written by business key, never over a row already there: the rebuild can be run
-again, on an empty database or on one restored from a backup older than Temporal's state.
+The contract's row, terms and agenda are written as the workflow holds them; journal lines,
+documents and notice rows are added by business key, never over one already there (those of a
+backup keep the original PDF and the mail server's answers). The rebuild can be run again, on an
+empty database or on one restored from a backup older than Temporal's state.
 """
 
 from __future__ import annotations
