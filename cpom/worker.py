@@ -57,6 +57,19 @@ def mailer_from(settings: Settings) -> SmtpMailer:
     )
 
 
+def renderer_from(settings: Settings, engine: Engine) -> Renderer:
+    """The notices' and documents' renderer: the worker's, and `cpom projection rebuild`'s."""
+    return Renderer(
+        settings.templates_dir,
+        # The file's identities, each authority's as last edited through the API: read by its
+        # key when a document or a notice is made.
+        with_overrides(identities.load(settings.authorities_file), engine),
+        settings.template_overrides,
+        settings.effective_public_url(),
+        signer_from(settings, datetime.now(UTC)),
+    )
+
+
 def compile_workflow_module(workflow_class: type) -> None:
     """Write the bytecode of the workflow's module, if it can be written.
 
@@ -116,15 +129,7 @@ def build_worker(
     # WeasyPrint and pyHanko take most of a second to import: imported while the worker waits
     # for its first tasks, they are ready when its first document is printed.
     threading.Thread(target=warm_up_printing, name="cpom-warm-up", daemon=True).start()
-    renderer = Renderer(
-        settings.templates_dir,
-        # The file's identities, each authority's as last edited through the API: read by its
-        # key when a document or a notice is made.
-        with_overrides(identities.load(settings.authorities_file), engine),
-        settings.template_overrides,
-        settings.effective_public_url(),
-        signer_from(settings, datetime.now(UTC)),
-    )
+    renderer = renderer_from(settings, engine)
     mail = MailActivities(
         engine,
         renderer,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -65,6 +66,7 @@ from cpom.messages import (
     RequestAuthorisation,
     RequestProrogation,
     ReviewDocuments,
+    SentNotice,
     Sign,
     SignAvenant,
     SubmitDocuments,
@@ -161,6 +163,9 @@ class ContractFlow:
         self.offset = timedelta(days=contract.clock_offset_days)
         self.changed = False
         self.projected = contract.projected_events
+        # The events before it are carried from earlier runs, which projected them: what this
+        # run's `projection` query shows begins here.
+        self.first_event = contract.projected_events
         self.sequence_offset = contract.sequence_offset
         self.names_in_search_attributes = contract.names_in_search_attributes
         self.last_projection: tuple[object, ...] | None = None
@@ -173,6 +178,9 @@ class ContractFlow:
         self.mail_beside = False
         self.mail_queue: list[NoticeRequest] = []
         self.mail_sending: asyncio.Task[NoticeResult] | None = None
+        # What this run sent, for its `notices_sent` query: a notice sent by a local activity
+        # leaves its result in the history, not its request.
+        self.notices_sent: list[SentNotice] = []
         # The timer of the next step and the instant it ends (patch `steady-timer`).
         self.timer: asyncio.Task[None] | None = None
         self.timer_ends: datetime | None = None
@@ -283,9 +291,10 @@ class ContractFlow:
         its input stays small at any age of the contract."""
         events, projected = life.carried_events(self.state.events, self.projected)
         sequence_offset = self.sequence_offset + self.projected - projected
-        self.state.events = events
+        # A copy: this run's state keeps its whole journal, which the `projection` query of the
+        # closed run reads (`cpom projection rebuild`); the next run's input is the same.
         return ContractInput(
-            self.state,
+            dataclasses.replace(self.state, events=events),
             self.offset.days,
             projected,
             sequence_offset,
@@ -412,6 +421,7 @@ class ContractFlow:
             )
 
     def _log_notice(self, result: NoticeResult, request: NoticeRequest, today: date) -> None:
+        self.notices_sent.append(SentNotice(request, result, workflow.now()))
         life.log(
             self.state,
             life.Event(
@@ -613,6 +623,33 @@ class ContractFlow:
             timeline,
             upcoming,
         )
+
+    @workflow.query
+    def projection(self) -> ProjectionUpdate:
+        """All this run holds for the projection: its terms, whole agenda and every event it
+        logged (`cpom projection rebuild` reads it from every run, closed ones included)."""
+        state = self.state
+        today = self.today()
+        agenda = live_agenda(state, today)
+        return ProjectionUpdate(
+            terms=state.terms,
+            reference=state.terms.reference,
+            phase=state.phase,
+            today=today,
+            first_sequence=self.first_event + self.sequence_offset,
+            new_events=state.events[self.first_event :],
+            successor_reference=state.successor_reference,
+            predecessor_reference=state.predecessor_reference,
+            agenda=agenda,
+            agenda_complete=True,
+            risk=at_risk(state, today),
+            summary=summary_of(agenda, today),
+        )
+
+    @workflow.query(name="notices_sent")
+    def sent_notices(self) -> list[SentNotice]:
+        """The notices this run sent, with what each was asked (`cpom projection rebuild`)."""
+        return self.notices_sent
 
     @workflow.query
     def phase(self) -> str:
