@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -10,43 +11,41 @@ from holidays.countries.france import France
 from cpom.domain.territory import HolidayRegime, holiday_regime
 
 _WEEKEND = {5: "samedi", 6: "dimanche"}
-# Every date a contract can reach: effect dates 1950–2090, six years, deadlines after them.
-# (The `holidays` package stops at 2100.)
-FIRST_YEAR, LAST_YEAR = 1950, 2100
+
+# One calendar per regime, made at import: making one loads its translations through `locale`,
+# which workflow code may not call. Its years are added when first asked for (`expand`), which
+# needs no `locale`: a process computes the few years its contracts reach, not 150 years of
+# eleven regimes (a sixth of a second at every start). The lock keeps a year being added from
+# being read half-added by another thread (the worker's activities, its workflows).
+_CALENDARS = {
+    regime: France(  # type: ignore[no-untyped-call]
+        subdiv=None if regime is HolidayRegime.METROPOLE else regime.value,
+        years=(),
+        language="fr",
+    )
+    for regime in HolidayRegime
+}
+_lock = threading.Lock()
 
 
-def _holidays(regime: HolidayRegime, years: range | int) -> dict[date, str]:
-    subdiv = None if regime is HolidayRegime.METROPOLE else regime.value
-    table = France(subdiv=subdiv, years=years, language="fr")  # type: ignore[no-untyped-call]
-    return dict(table.items())
-
-
-# Built once at import: computing holidays loads translations through `locale`, which workflow
-# code may not call, so nothing is left to compute lazily inside a workflow.
-_TABLES = {regime: _holidays(regime, range(FIRST_YEAR, LAST_YEAR + 1)) for regime in HolidayRegime}
-
-
-@lru_cache(maxsize=256)
-def _outside_range(regime: HolidayRegime, year: int) -> dict[date, str]:
-    return _holidays(regime, year)
-
-
-def _table(territory: str, year: int) -> dict[date, str]:
-    regime = holiday_regime(territory)
-    if FIRST_YEAR <= year <= LAST_YEAR:
-        return _TABLES[regime]
-    return _outside_range(regime, year)
+@lru_cache(maxsize=4096)
+def _table(regime: HolidayRegime, year: int) -> dict[date, str]:
+    """The public holidays of `year` under `regime`, by day, with their French names."""
+    calendar = _CALENDARS[regime]
+    with _lock:
+        calendar.get(date(year, 1, 1))  # adds the year's holidays
+        return {day: name for day, name in calendar.items() if day.year == year}
 
 
 def public_holiday(territory: str, day: date) -> str | None:
     """The French name of the public holiday on `day` in `territory`, or None."""
-    return _table(territory, day.year).get(day)
+    return _table(holiday_regime(territory), day.year).get(day)
 
 
 @lru_cache(maxsize=1 << 16)
 def non_working_reason(territory: str, day: date) -> str | None:
     """Why `day` is not a working day in `territory` ('samedi', 'jour férié : Noël'), or None."""
-    holiday = _table(territory, day.year).get(day)
+    holiday = _table(holiday_regime(territory), day.year).get(day)
     if holiday is not None:
         return f"jour férié : {holiday}"
     return _WEEKEND.get(day.weekday())
