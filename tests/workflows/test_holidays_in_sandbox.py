@@ -7,6 +7,7 @@ from datetime import date
 from temporalio.worker import Worker
 
 from cpom.domain import working_days
+from cpom.domain.territory import HolidayRegime
 from cpom.simulation import LifeSimulator
 from cpom.worker import WORKFLOW_RUNNER
 from tests.workflows.holiday_probe import HolidayProbe
@@ -14,7 +15,7 @@ from tests.workflows.holiday_probe import HolidayProbe
 
 async def test_a_year_first_asked_for_inside_a_workflow(simulator: LifeSimulator) -> None:
     # Mayotte in 2087: asked for by no other test, so computed here for the first time.
-    assert 2087 not in working_days._CALENDARS[working_days.HolidayRegime.MAYOTTE].years
+    assert 2087 not in working_days._CALENDARS[HolidayRegime.MAYOTTE].years
     client = simulator.env.client
     async with Worker(
         client,
