@@ -5,7 +5,6 @@ number of originals. The templates lay them out; the words of law come from `leg
 from __future__ import annotations
 
 import base64
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,8 +20,6 @@ from cpom.french_dates import fact_date, long_date
 from cpom.identities import Identities, Signatory
 
 NBSP = "\u00a0"
-# The narrow no-break space French typography puts before « ; », « ! » and « ? ».
-NNBSP = "\u202f"
 
 AUTHORITY_LABELS = {
     "departement": "Département",
@@ -62,15 +59,6 @@ def authority_name(authority: Authority) -> str:
 
 def in_words(number: int) -> str:
     return _NUMBERS.get(number, str(number))
-
-
-def french_spacing(text: str) -> str:
-    """Text typed by people set as French prints it: a no-break space before « : » and inside
-    guillemets, a narrow one before « ; », « ! » and « ? »; addresses and hours left alone."""
-    text = re.sub(r"\s*([;!?])(?!//)", lambda m: f"{NNBSP}{m.group(1)}", text)
-    text = re.sub(r"(?<!\d)\s*:(?!//)", f"{NBSP}:", text)
-    text = re.sub(r"«\s*", f"«{NBSP}", text)
-    return re.sub(r"\s*»", f"{NBSP}»", text)
 
 
 def siren(number: str) -> str:
@@ -183,7 +171,7 @@ def visas(
             contract_visa(terms, rules.article_follow_up, "de suivi et d'évaluation"),
             f"Vu le dialogue de gestion tenu le {long_date(fact_date(facts['held_on']))}",
         ]
-        return [f"{item}{NNBSP};" for item in items]
+        return [f"{item} ;" for item in items]
     items = [_code("code de l'action sociale et des familles", _cpom_articles(terms, True))]
     if kind is DocumentKind.ATTESTATION_ACCEPTATION_TACITE:
         items.append(_code("code de procédure civile", _articles(legal.CPC_DEADLINE_TO_ACT, "CPC")))
@@ -199,7 +187,7 @@ def visas(
             f"Vu l'accord exprès donné par {d.party.name} le {long_date(d.on)}"
             for d in dated(views, facts.get("accepted_by", ""))
         ]
-    return [f"{item}{NNBSP};" for item in items]
+    return [f"{item} ;" for item in items]
 
 
 def _cpom_articles(terms: ContractTerms, duration: bool) -> list[str]:
@@ -222,8 +210,8 @@ _IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"
 
 def _data_uri(path: Path) -> Markup:
     """The logo inside the document itself: the PDF and the HTML kept beside it both show it,
-    whatever becomes of the file afterwards. Markup: an address, not French text to space (its
-    characters are base64's, safe in an attribute)."""
+    whatever becomes of the file afterwards. Markup: its characters are base64's, safe in an
+    attribute."""
     kind = _IMAGE_TYPES.get(path.suffix.lower(), "image/svg+xml")
     return Markup(f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}")
 
