@@ -36,6 +36,7 @@ from cpom.domain.agenda import DocumentKind, NoticeKind
 from cpom.domain.clock import fr
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.terms import ContractTerms
+from cpom.french_articles import capitalized
 from cpom.french_dates import fact_date, long_date
 from cpom.french_typography import typeset, typeset_html
 from cpom.french_numbers import french_number
@@ -62,10 +63,6 @@ class RenderedDocument:
     sha256: str
 
 
-def authority_name(terms: ContractTerms) -> str:
-    return document_parts.authority_name(terms.authority)
-
-
 def long_french_date(day: date | str) -> str:
     """« 1er novembre 2026 », from a day or a fact's JJ/MM/AAAA."""
     return long_date(day if isinstance(day, date) else fact_date(day))
@@ -81,7 +78,7 @@ class _Environments:
     documents: Environment
 
 
-def _environments(loader: BaseLoader) -> _Environments:
+def _environments(loader: BaseLoader, identities: Identities) -> _Environments:
     text = Environment(
         loader=loader, undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
     )
@@ -97,7 +94,12 @@ def _environments(loader: BaseLoader) -> _Environments:
     documents.filters["enumeration"] = document_parts.enumeration
     for env in (text, html, documents):
         env.filters["fr"] = fr
-        env.globals["authority"] = authority_name
+        env.filters["capfirst"] = capitalized
+        # The lead authority's name: `{{ authority(terms) }}` bare, `.the`, `.of`, `.to` with
+        # its article (« le Département… », « du Département… », « au Département… »).
+        env.globals["authority"] = lambda terms: document_parts.named_authority(
+            terms.authority, identities
+        )
         env.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
         # Clauses and texts of law, for letters that state the rule they apply.
         env.globals["legal"] = legal_basis
@@ -128,7 +130,7 @@ class Renderer:
         self.overrides = overrides
         # Where people open a contract's page: notices link to it.
         self.public_url = public_url.rstrip("/")
-        self._default = _environments(FileSystemLoader(templates_dir))
+        self._default = _environments(FileSystemLoader(templates_dir), self.identities)
         self._by_authority: dict[str, _Environments] = {}
 
     def templates_of(self, terms: ContractTerms) -> _Environments:
@@ -139,7 +141,7 @@ class Renderer:
             return self._default
         if key not in self._by_authority:
             loader = ChoiceLoader([FileSystemLoader(folder), FileSystemLoader(self.templates_dir)])
-            self._by_authority[key] = _environments(loader)
+            self._by_authority[key] = _environments(loader, self.identities)
         return self._by_authority[key]
 
     def notice(
@@ -158,6 +160,11 @@ class Renderer:
             # titles of the documents it carries.
             "party": "",
             "attached": [],
+            # How a decision of the lead authority is contested.
+            "appeal": document_parts.appeal(
+                document_parts.parties(terms, self.identities)[:1],
+                self.identities.authority(terms.authority.key).court,
+            ),
             **(extra or {}),
         }
         templates = self.templates_of(terms)

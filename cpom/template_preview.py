@@ -67,7 +67,7 @@ def sample_facts(terms: ContractTerms) -> dict[str, str]:
         "notice_deadline": fr(add_months(echeance, -terms.rules.prorogation_notice_months)),
         "tacit": "oui",
         "on_silence": "reject",
-        "request_id": fr(received),
+        "request_id": f"{received.isoformat()}-1",
         "subject": "ouverture d'un accueil de jour",
         "action_id": "1.1",
         "title": "Organiser les interventions en binôme",

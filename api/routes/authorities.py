@@ -17,8 +17,8 @@ router = APIRouter()
 )
 async def authorities(request: Request, principal: PrincipalDep) -> list[AuthorityIdentityOut]:
     """L'identité de chaque autorité telle que les documents et les avis l'emploient : service,
-    adresse, ville du « Fait à », expéditeur des avis, contact, tribunal des voies de recours et
-    signataire. Elle vient du fichier CPOM_AUTHORITIES_FILE, lu au démarrage ; une autorité
+    adresse, ville du « Fait à », expéditeur des avis, contact, tribunal des voies de recours,
+    signataire, article du nom et autorité du recours hiérarchique. Elle vient du fichier CPOM_AUTHORITIES_FILE, lu au démarrage ; une autorité
     absente du fichier laisse ces mentions à compléter à la main."""
     identities: Identities = request.app.state.identities
     return [
@@ -33,6 +33,8 @@ async def authorities(request: Request, principal: PrincipalDep) -> list[Authori
             court=identity.court,
             signatory=SignatoryOut(name=identity.signatory.name, title=identity.signatory.title),
             logo=identity.logo is not None,
+            article=identity.article,
+            hierarchical_superior=identity.hierarchical_superior,
         )
         for key, identity in sorted(identities.authorities.items())
     ]

@@ -22,6 +22,8 @@ async def test_each_authoritys_identity_is_served_to_those_signed_in(stack: Stac
         "court": "le tribunal administratif de Rennes",
         "signatory": {"name": "M. Jean-Luc Chenut", "title": "Président du conseil départemental"},
         "logo": True,
+        "article": "le",
+        "hierarchical_superior": "",
     }
     assert (ars["key"], ars["logo"]) == ("ars", False)
     anonymous = await stack.http.get("/authorities", headers={"Authorization": ""})
