@@ -8,7 +8,8 @@ mail client's font has it. Templates are written with ordinary spaces; `typeset`
 needs no invisible character either.
 
 Left alone: web and mail addresses, hours and ratios (« 10:30 »), HTML tags with their
-attributes, entities, and style and script elements. « n° » is kept with its number too.
+attributes, entities, style and script elements, and what a page gives back as typed
+(textarea, pre, code). « n° » is kept with its number too.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ _BEFORE = re.compile(rf"(?:(?<=[^\s«])|^){_SPACES}([:;?!»])")
 _AFTER = re.compile(rf"«{_SPACES}(?=\S)")
 # « n° 12 » kept on one line.
 _NUMERO = re.compile(rf"\b([nN]°){_SPACES}(?=\S)")
-# Markup whose text is not prose: tags (with their attributes), entities, style and script.
+# Markup whose text is not prose: tags (with their attributes), entities, comments, style and
+# script; and text given back as typed: a form's textarea, code.
 _MARKUP = re.compile(
-    r"<(style|script)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>|&#?\w+;", re.DOTALL | re.IGNORECASE
+    r"<(style|script|textarea|pre|code)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>|&#?\w+;",
+    re.DOTALL | re.IGNORECASE,
 )
 
 
