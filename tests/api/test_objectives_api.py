@@ -264,15 +264,15 @@ async def test_the_convocation_lists_each_objective_with_its_trajectory(stack: S
     )
     assert "décidera de le maintenir, de l'ajuster ou de l'abandonner" in notice.text
     assert (
-        "Objectif 5 : Améliorer la qualité de vie au travail des intervenants. Indicateur 5.1 "
-        "(Taux d'absentéisme) : valeur d'entrée 11,5\u00a0% en 2023 ; cibles : 9,5\u00a0% en "
-        f"2026, 8\u00a0% en 2028 ; dernière valeur déclarée : 10,5\u00a0% en {today.year - 1}, "
-        "en progression." in notice.text
+        "Objectif 5\u00a0: Améliorer la qualité de vie au travail des intervenants. Indicateur "
+        "5.1 (Taux d'absentéisme)\u00a0: valeur d'entrée 11,5\u00a0% en 2023\u00a0; "
+        "cibles\u00a0: 9,5\u00a0% en 2026, 8\u00a0% en 2028\u00a0; dernière valeur "
+        f"déclarée\u00a0: 10,5\u00a0% en {today.year - 1}, en progression." in notice.text
     )
     assert "Indicateur 5.2 (Part des intervenants" in notice.text
     assert "aucune valeur déclarée" in notice.text
     assert "<li>" not in notice.text
-    assert "Objectif 5 : Améliorer" in notice.html
+    assert "Objectif 5\u00a0: Améliorer" in notice.html
     # Other notices need nothing of the objectives.
     assert notice_context(stack.life.engine, NoticeKind.DOCUMENTS_REMINDER, terms) == {}
 
