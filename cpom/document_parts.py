@@ -12,11 +12,11 @@ from typing import Any
 
 from markupsafe import Markup
 
+from cpom import french_articles
 from cpom.domain import legal_basis as legal
 from cpom.domain.agenda import DocumentKind
 from cpom.domain.lifecycle import Party
 from cpom.domain.terms import AUTHORITY_ROLE_LABELS, Authority, ContractTerms
-from cpom import french_articles
 from cpom.french_articles import Named
 from cpom.french_dates import fact_date, long_date
 from cpom.identities import Identities, Signatory
@@ -96,7 +96,9 @@ def appeal(authors: list[PartyView], court: str) -> Appeal:
     for author in (a for a in authors if a.superior):
         # Several authors: whose decision the superior reviews.
         whose = f" (pour ce qui relève {author.of})" if len(authors) > 1 else ""
-        ways.append(f"par un recours hiérarchique auprès {french_articles.of(author.superior)}{whose}")
+        ways.append(
+            f"par un recours hiérarchique auprès {french_articles.of(author.superior)}{whose}"
+        )
     ways.append(f"par un recours contentieux devant {court}")
     hierarchical = any(a.superior for a in authors)
     return Appeal(

@@ -1,7 +1,8 @@
 """Who each party is beyond the contract's terms: an authority's service, address, city, logo,
 sender address, contact, signatory, the article of its name and before whom a recours
-hiérarchique is made against its decisions; a gestionnaire's signatory. Documents print them; notices
-go out from the authority's sender address, signed with its service and contact.
+hiérarchique is made against its decisions; a gestionnaire's signatory and article. Documents
+print them; notices go out from the authority's sender address, signed with its service and
+contact.
 
 They come from one configuration file (`CPOM_AUTHORITIES_FILE`, TOML, see `load`). Without it,
 or for a party it does not list, a document leaves a blank for the city and the signatory's name

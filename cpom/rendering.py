@@ -29,6 +29,7 @@ from jinja2 import (
     StrictUndefined,
     select_autoescape,
 )
+
 from cpom import document_parts
 from cpom.document_data import document_data, encoded
 from cpom.domain import legal_basis
@@ -38,8 +39,8 @@ from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.terms import ContractTerms
 from cpom.french_articles import capitalized
 from cpom.french_dates import fact_date, long_date
-from cpom.french_typography import typeset, typeset_html
 from cpom.french_numbers import french_number
+from cpom.french_typography import typeset, typeset_html
 from cpom.identities import Identities
 from cpom.printing import print_pdf
 from cpom.signature_fields import ready_to_sign
@@ -216,7 +217,7 @@ class Renderer:
         )
         data = document_data(kind, title, terms, facts, document_date)
         printed = print_pdf(html, encoded(data), self.templates_dir / "documents")
-        names = {party.key: party.name for party in parts["parties"]}
+        names = {party.key: party.the for party in parts["parties"]}
         pdf = ready_to_sign(printed, names, self.signer, self._signing_city())
         return RenderedDocument(title, html, pdf, hashlib.sha256(pdf).hexdigest())
 

@@ -19,7 +19,7 @@ from cpom.domain.lifecycle import Phase
 from cpom.domain.objectives import Decision, Objective, ObjectiveDecision
 from cpom.domain.terms import ContractTerms
 from cpom.notice_parties import PARTIES
-from cpom.rendering import Renderer, RenderedNotice
+from cpom.rendering import RenderedNotice, Renderer
 from cpom.substance_context import convocation_context, objective_decision_lines
 
 

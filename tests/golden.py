@@ -18,6 +18,12 @@ from cpom.settings import ROOT
 
 # Where the pictures of pages go, ignored by git: a reviewer opens them after a run.
 PICTURES = ROOT / "tests-output"
+# The folders this run drew into, said at the end of the run (tests/conftest.py).
+_drawn: set[Path] = set()
+
+
+def drawn() -> list[Path]:
+    return sorted(_drawn)
 
 
 def matches_golden(expected: Path, text: str) -> bool:
@@ -43,4 +49,5 @@ def draw(pdf: bytes, folder: Path, name: str) -> list[Path]:
     source = folder / f"{name}.pdf"
     source.write_bytes(pdf)
     subprocess.run(["pdftoppm", "-png", "-r", "80", str(source), str(folder / name)], check=True)
+    _drawn.add(folder)
     return sorted(folder.glob(f"{name}-*.png"))

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -185,10 +186,13 @@ def fonts_not_embedded(reader: PdfReader) -> list[str]:
     """The fonts of the pages that the file does not carry (PDF/A wants every one embedded)."""
     missing = []
     for page in reader.pages:
-        fonts = page["/Resources"].get_object().get("/Font", DictionaryObject()).get_object()
-        for font in fonts.values():
-            font = font.get_object()
-            described = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        resources: Any = page["/Resources"].get_object()
+        fonts: Any = resources.get("/Font", DictionaryObject()).get_object()
+        for reference in fonts.values():
+            font = reference.get_object()
+            described = (
+                font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            )
             descriptor = described["/FontDescriptor"].get_object()
             if not {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor):
                 missing.append(str(font["/BaseFont"]))
@@ -199,7 +203,7 @@ def test_documents_are_pdf_a_3b(documents: dict[str, RenderedDocument]) -> None:
     for document in documents.values():
         assert pdfa_identification(document.pdf) == [("3", "B")]
         reader = PdfReader(io.BytesIO(document.pdf))
-        catalog = reader.root_object
+        catalog: Any = reader.root_object
         [intent] = [i.get_object() for i in catalog["/OutputIntents"]]
         assert intent["/S"] == "/GTS_PDFA1"
         assert isinstance(intent["/DestOutputProfile"].get_object(), StreamObject)
@@ -208,8 +212,7 @@ def test_documents_are_pdf_a_3b(documents: dict[str, RenderedDocument]) -> None:
         # The data travels as an associated file of the document (PDF/A-3), said to be its data.
         # (WeasyPrint 70 lists it twice in /AF, the same object both times.)
         [number] = {f.idnum for f in catalog["/AF"]}
-        spec = reader.get_object(number)
-        assert isinstance(spec, DictionaryObject)
+        spec: Any = reader.get_object(number)
         assert (spec["/F"], spec["/AFRelationship"]) == ("donnees.json", "/Data")
         assert isinstance(spec["/EF"]["/F"].get_object(), StreamObject)
 
@@ -269,7 +272,6 @@ def test_each_page_is_drawn_for_review(documents: dict[str, RenderedDocument]) -
         pictures = draw(document.pdf, folder, name)
         assert pictures, name
         assert all(p.stat().st_size > 10_000 for p in pictures)
-    print(f"\npages des documents dessinées dans {folder}")
 
 
 def test_the_recours_names_each_authority_and_its_hierarchical_superior(
@@ -277,13 +279,18 @@ def test_the_recours_names_each_authority_and_its_hierarchical_superior(
 ) -> None:
     # A Département alone: its president has no hierarchical superior.
     alone = " ".join(pdf_text(documents["avenant_de_prorogation"].pdf).split())
-    assert "par un recours gracieux auprès du Département d'Ille-et-Vilaine ou par un recours " \
+    assert (
+        "par un recours gracieux auprès du Département d'Ille-et-Vilaine ou par un recours "
         "contentieux devant le tribunal administratif territorialement compétent" in alone
+    )
     assert "hiérarchique" not in alone
     assert "Le recours gracieux, formé dans ce délai, le proroge" in alone
     # With an ARS: the minister in charge of health reviews the ARS's part.
     joint = " ".join(pdf_text(documents["avenant_signe"].pdf).split())
-    assert "par un recours gracieux auprès de l'ARS Bretagne ou du Département d'Ille-et-Vilaine, " \
-        "par un recours hiérarchique auprès du ministre chargé de la santé (pour ce qui relève de " \
-        "l'ARS Bretagne) ou par un recours contentieux devant le tribunal administratif de Rennes" in joint
+    assert (
+        "par un recours gracieux auprès de l'ARS Bretagne ou du Département d'Ille-et-Vilaine, "
+        "par un recours hiérarchique auprès du ministre chargé de la santé (pour ce qui relève de "
+        "l'ARS Bretagne) ou par un recours contentieux devant le tribunal administratif de Rennes"
+        in joint
+    )
     assert "Pour l'ARS Bretagne, Directeur général" in joint

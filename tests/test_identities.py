@@ -15,7 +15,8 @@ from cpom.domain.terms import AuthorityKind
 from cpom.identities import InvalidIdentities, Signatory, load, parse
 from cpom.rendering import Renderer
 from cpom.settings import ROOT
-from tests.test_documents import PROROGATION, pdf_text
+from tests.golden import pdf_text
+from tests.test_documents import PROROGATION
 from tests.workflows.helpers import contract
 
 EXAMPLE = ROOT / "examples" / "autorites.toml"

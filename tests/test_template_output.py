@@ -35,7 +35,9 @@ def rendered() -> dict[str, str | bytes]:
     """Every file the preview writes, by name."""
     terms, objectives = contract_from_mapping(read_document(EXAMPLE))
     renderer = Renderer(
-        ROOT / "templates", load(ROOT / "examples" / "autorites.toml"), public_url="https://cpom.example"
+        ROOT / "templates",
+        load(ROOT / "examples" / "autorites.toml"),
+        public_url="https://cpom.example",
     )
     return {name: content for name, content, _ in every_kind(renderer, terms, objectives)}
 
@@ -52,7 +54,9 @@ def _readable(rendered: dict[str, str | bytes]) -> dict[str, str]:
 def test_every_kind_is_rendered(rendered: dict[str, str | bytes]) -> None:
     names = set(rendered)
     for notice in NoticeKind:
-        assert f"avis-{notice.value}.txt" in names or f"avis-{notice.value}-gestionnaire.txt" in names
+        assert (
+            f"avis-{notice.value}.txt" in names or f"avis-{notice.value}-gestionnaire.txt" in names
+        )
     for document in DocumentKind:
         assert f"document-{document.value}.pdf" in names
     # The request that one party must answer is worded for each.
@@ -64,20 +68,29 @@ def test_every_kind_is_rendered(rendered: dict[str, str | bytes]) -> None:
 
 
 def test_every_template_follows_french_typography(rendered: dict[str, str | bytes]) -> None:
-    faults = {name: found for name, text in _readable(rendered).items() if (found := typography_faults(text))}
+    faults = {
+        name: found
+        for name, text in _readable(rendered).items()
+        if (found := typography_faults(text))
+    }
     assert faults == {}
 
 
 def _notices(rendered: dict[str, str | bytes]) -> list[str]:
-    return sorted(n.removesuffix(".txt") for n in rendered if n.startswith("avis-") and n.endswith(".txt"))
+    return sorted(
+        n.removesuffix(".txt") for n in rendered if n.startswith("avis-") and n.endswith(".txt")
+    )
 
 
 def test_each_notice_reads_as_expected(rendered: dict[str, str | bytes]) -> None:
     differing = []
     for name in _notices(rendered):
         text, html = rendered[f"{name}.txt"], rendered[f"{name}.html"]
-        assert isinstance(text, str) and isinstance(html, str)
-        both = f"{text.rstrip()}\n\n===== partie HTML, lue comme texte =====\n\n{visible_text(html)}"
+        assert isinstance(text, str)
+        assert isinstance(html, str)
+        both = (
+            f"{text.rstrip()}\n\n===== partie HTML, lue comme texte =====\n\n{visible_text(html)}"
+        )
         if not matches_golden(TESTS / "notices" / f"{name.removeprefix('avis-')}.txt", both):
             differing.append(name)
     assert differing == []
@@ -101,4 +114,3 @@ def test_each_document_is_drawn_for_review(rendered: dict[str, str | bytes]) -> 
         pictures = draw(pdf, folder, document.value)
         assert pictures, document.value
         assert all(p.stat().st_size > 10_000 for p in pictures)
-    print(f"\npages des documents dessinées dans {folder}")

@@ -18,8 +18,9 @@ router = APIRouter()
 async def authorities(request: Request, principal: PrincipalDep) -> list[AuthorityIdentityOut]:
     """L'identité de chaque autorité telle que les documents et les avis l'emploient : service,
     adresse, ville du « Fait à », expéditeur des avis, contact, tribunal des voies de recours,
-    signataire, article du nom et autorité du recours hiérarchique. Elle vient du fichier CPOM_AUTHORITIES_FILE, lu au démarrage ; une autorité
-    absente du fichier laisse ces mentions à compléter à la main."""
+    signataire, article du nom et autorité du recours hiérarchique. Elle vient du fichier
+    CPOM_AUTHORITIES_FILE, lu au démarrage ; une autorité absente du fichier laisse ces mentions
+    à compléter à la main."""
     identities: Identities = request.app.state.identities
     return [
         AuthorityIdentityOut(
