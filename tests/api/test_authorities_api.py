@@ -10,7 +10,7 @@ async def test_each_authoritys_identity_is_served_to_those_signed_in(stack: Stac
     stack.app.state.identities = load(ROOT / "examples" / "autorites.toml")
     answer = await stack.http.get("/authorities", headers=stack.as_("sad"))
     assert answer.status_code == 200
-    ars, departement = answer.json()
+    ars, _, departement = answer.json()
     assert departement == {
         "key": "departement",
         "service": "Direction de l'autonomie — Service de l'offre à domicile",
