@@ -12,7 +12,7 @@ _NOT_PROSE = re.compile(r"(?:[a-z][a-z0-9+.-]*://|mailto:|www\.)[^\s<>\"«»]+|\
 # A capital that French writes accented, where our texts could begin a sentence with it.
 _UNACCENTED = re.compile(
     r"\bA (?=[a-zàâçéèêîôû])|\bE(?:tat|tabli|ch[eé]an|valu|quip|gal|cart|crit|l[eé]ment|tud"
-    r"|ventu|lectr|mis|nonc|xerc)\w*"
+    r"|ventu|lectr|mis|nonc)\w*"
 )
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "li", "tr", "br", "hr", "header", "section", "ul", "ol"}
 _HIDDEN = {"style", "script", "head"}
@@ -40,8 +40,10 @@ class _Reader(HTMLParser):
             self.parts.append("\n")
         elif tag in {"td", "th"}:
             self.parts.append(" | ")
-        elif tag == "a" and self.links and self.links[-1]:
-            self.parts.append(f" <{self.links.pop()}>")
+        elif tag == "a" and self.links:
+            # Where a link leads, when it leaves the page's site (a letter's link).
+            if "://" in (address := self.links.pop()):
+                self.parts.append(f" <{address}>")
 
     def handle_data(self, data: str) -> None:
         if not self._hidden:
@@ -50,7 +52,7 @@ class _Reader(HTMLParser):
 
 def visible_text(html: str) -> str:
     """The text of a page as a reader sees it: one line a block (paragraph, item, row), spaces
-    collapsed (no-break ones kept), a link followed by its address."""
+    collapsed (no-break ones kept), a link to another site followed by its address."""
     reader = _Reader()
     reader.feed(html)
     lines = "".join(reader.parts).splitlines()

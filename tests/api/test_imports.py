@@ -98,8 +98,9 @@ async def test_one_bad_row_and_nothing_is_created(stack: Stack) -> None:
     rows = [contract_row(0), contract_row(1, {"SIREN": "123456789"}), contract_row(2)]
     answer = await upload(stack, csrf, "contrats.csv", as_csv(rows))
     assert answer.status_code == 422
-    assert "«\u00a0contrats.csv\u00a0»\u00a0: 1 problème sur 3 lignes\u00a0; aucun contrat n'a été créé." in text(
-        answer
+    assert (
+        "«\u00a0contrats.csv\u00a0»\u00a0: 1 problème sur 3 lignes\u00a0; aucun contrat n'a été créé."
+        in text(answer)
     )
     assert (
         "<tr><td>3</td><td>SIREN</td><td>«\u00a0123456789\u00a0» n'est pas un numéro valide "
@@ -173,7 +174,10 @@ async def test_the_import_is_for_agents_with_the_form_token(stack: Stack) -> Non
     assert "choisir le fichier à importer" in text(empty)
     odd = await upload(stack, csrf, "contrats.ods", b"PK\x03\x04")
     assert odd.status_code == 422
-    assert "«\u00a0contrats.ods\u00a0»\u00a0: fichier «\u00a0.ods\u00a0» non pris en charge" in text(odd)
+    assert (
+        "«\u00a0contrats.ods\u00a0»\u00a0: fichier «\u00a0.ods\u00a0» non pris en charge"
+        in text(odd)
+    )
     huge = await upload(stack, csrf, "contrats.csv", b"x" * (5 * 1024 * 1024 + 1))
     assert huge.status_code == 413
     assert "fichier trop volumineux\u00a0: 5 Mio au plus" in text(huge)
@@ -258,7 +262,10 @@ async def test_a_perimeter_mistake_is_reported_with_its_sheet_and_nothing_is_cre
     answer = await upload(stack, csrf, "conjoint.xlsx", content)
     assert answer.status_code == 422
     page = text(answer)
-    assert "«\u00a0conjoint.xlsx\u00a0»\u00a0: 2 problèmes sur 2 lignes\u00a0; aucun contrat n'a été créé." in page
+    assert (
+        "«\u00a0conjoint.xlsx\u00a0»\u00a0: 2 problèmes sur 2 lignes\u00a0; aucun contrat n'a été créé."
+        in page
+    )
     assert '<th scope="col">Feuille</th><th scope="col">Ligne</th>' in page
     assert (
         "<tr><td>Établissements</td><td>3</td><td>FINESS</td><td>«\u00a0350000015\u00a0» n'est pas un "
@@ -266,7 +273,8 @@ async def test_a_perimeter_mistake_is_reported_with_its_sheet_and_nothing_is_cre
     )
     assert (
         "<tr><td>Autorités cosignataires</td><td>2</td><td>Référence du contrat</td><td>le "
-        "contrat «\u00a0CPOM-ABSENT\u00a0» ne figure pas dans la feuille «\u00a0Contrats\u00a0»</td></tr>" in page
+        "contrat «\u00a0CPOM-ABSENT\u00a0» ne figure pas dans la feuille «\u00a0Contrats\u00a0»</td></tr>"
+        in page
     )
     assert not await workflow_exists(stack, "CPOM-IMPORT-0000")
     assert projected(stack) == 0

@@ -464,7 +464,8 @@ async def test_the_mid_term_bilan_measures_the_indicators_against_that_years_tar
     page = await stack.http.get(f"/tableau/contrats/{REFERENCE}", headers=stack.signed_in("agent"))
     assert (
         "Bilan à mi-parcours (2026)</strong>\u00a0: 1 indicateur atteint sur 5 au regard des cibles "
-        "de 2026\u00a0; objectif 1\u00a0: 0 sur 1, 0 action réalisée sur 1" in html.unescape(page.text)
+        "de 2026\u00a0; objectif 1\u00a0: 0 sur 1, 0 action réalisée sur 1"
+        in html.unescape(page.text)
     )
 
 
