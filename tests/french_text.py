@@ -40,10 +40,9 @@ class _Reader(HTMLParser):
             self.parts.append("\n")
         elif tag in {"td", "th"}:
             self.parts.append(" | ")
-        elif tag == "a" and self.links:
-            # Where a link leads, when it leaves the page's site (a letter's link).
-            if "://" in (address := self.links.pop()):
-                self.parts.append(f" <{address}>")
+        # Where a link leads, when it leaves the page's site (a letter's link).
+        elif tag == "a" and self.links and "://" in (address := self.links.pop()):
+            self.parts.append(f" <{address}>")
 
     def handle_data(self, data: str) -> None:
         if not self._hidden:

@@ -99,8 +99,8 @@ async def test_one_bad_row_and_nothing_is_created(stack: Stack) -> None:
     answer = await upload(stack, csrf, "contrats.csv", as_csv(rows))
     assert answer.status_code == 422
     assert (
-        "«\u00a0contrats.csv\u00a0»\u00a0: 1 problème sur 3 lignes\u00a0; aucun contrat n'a été créé."
-        in text(answer)
+        "«\u00a0contrats.csv\u00a0»\u00a0: 1 problème sur 3 lignes\u00a0; "
+        "aucun contrat n'a été créé." in text(answer)
     )
     assert (
         "<tr><td>3</td><td>SIREN</td><td>«\u00a0123456789\u00a0» n'est pas un numéro valide "
@@ -263,18 +263,19 @@ async def test_a_perimeter_mistake_is_reported_with_its_sheet_and_nothing_is_cre
     assert answer.status_code == 422
     page = text(answer)
     assert (
-        "«\u00a0conjoint.xlsx\u00a0»\u00a0: 2 problèmes sur 2 lignes\u00a0; aucun contrat n'a été créé."
-        in page
+        "«\u00a0conjoint.xlsx\u00a0»\u00a0: 2 problèmes sur 2 lignes\u00a0; "
+        "aucun contrat n'a été créé." in page
     )
     assert '<th scope="col">Feuille</th><th scope="col">Ligne</th>' in page
     assert (
-        "<tr><td>Établissements</td><td>3</td><td>FINESS</td><td>«\u00a0350000015\u00a0» n'est pas un "
+        "<tr><td>Établissements</td><td>3</td><td>FINESS</td><td>«\u00a0350000015\u00a0» "
+        "n'est pas un "
         "numéro FINESS valide" in page
     )
     assert (
         "<tr><td>Autorités cosignataires</td><td>2</td><td>Référence du contrat</td><td>le "
-        "contrat «\u00a0CPOM-ABSENT\u00a0» ne figure pas dans la feuille «\u00a0Contrats\u00a0»</td></tr>"
-        in page
+        "contrat «\u00a0CPOM-ABSENT\u00a0» ne figure pas dans la feuille "
+        "«\u00a0Contrats\u00a0»</td></tr>" in page
     )
     assert not await workflow_exists(stack, "CPOM-IMPORT-0000")
     assert projected(stack) == 0

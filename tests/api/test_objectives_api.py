@@ -296,7 +296,8 @@ async def test_the_contract_page_shows_the_perimeter_and_each_indicators_chart(
     assert "Montant octroyé\u00a0: 42\u202f000\u00a0€." in text
     assert text.count('<figure class="indicator">') == 5
     assert (
-        "Indicateur 5.1\u00a0: Taux d'absentéisme. Définition\u00a0: Jours d'absence pour maladie et "
+        "Indicateur 5.1\u00a0: Taux d'absentéisme. Définition\u00a0: Jours d'absence pour "
+        "maladie et "
         "accident du travail rapportés aux jours de travail théoriques, selon le bilan social. "
         f"En {today.year - 1}\u00a0: 10,5 % pour une cible de"
     ) in text
@@ -463,7 +464,8 @@ async def test_the_mid_term_bilan_measures_the_indicators_against_that_years_tar
     )
     page = await stack.http.get(f"/tableau/contrats/{REFERENCE}", headers=stack.signed_in("agent"))
     assert (
-        "Bilan à mi-parcours (2026)</strong>\u00a0: 1 indicateur atteint sur 5 au regard des cibles "
+        "Bilan à mi-parcours (2026)</strong>\u00a0: 1 indicateur atteint sur 5 au regard des "
+        "cibles "
         "de 2026\u00a0; objectif 1\u00a0: 0 sur 1, 0 action réalisée sur 1"
         in html.unescape(page.text)
     )
