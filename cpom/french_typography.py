@@ -9,7 +9,8 @@ needs no invisible character either.
 
 Left alone: web and mail addresses, hours and ratios (« 10:30 »), HTML tags with their
 attributes, entities, style and script elements, and what a page gives back as typed
-(textarea, pre, code). « n° » is kept with its number too.
+(textarea, pre, code). « n° » is kept with its number too, and an article of law with its
+number (« article R. 421-1 »).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ _SPACES = r"[^\S\n]*"
 # After a word, or at the start of a piece of text that follows a tag or an address.
 _BEFORE = re.compile(rf"(?:(?<=[^\s«])|^){_SPACES}([:;?!»])")
 _AFTER = re.compile(rf"«{_SPACES}(?=\S)")
-# « n° 12 » kept on one line.
+# « n° 12 », « article R. 421-1 » kept on one line.
 _NUMERO = re.compile(rf"\b([nN]°){_SPACES}(?=\S)")
+_ARTICLE = re.compile(rf"\b(art\.|articles?|[LRD]\.){_SPACES}(?=[LRD]\.|\d)")
 # Markup whose text is not prose: tags (with their attributes), entities, comments, style and
 # script; and text given back as typed: a form's textarea, code.
 _MARKUP = re.compile(
@@ -38,7 +40,8 @@ _MARKUP = re.compile(
 def _prose(text: str) -> str:
     text = _BEFORE.sub(lambda m: NBSP + m.group(1), text)
     text = _AFTER.sub("«" + NBSP, text)
-    return _NUMERO.sub(lambda m: m.group(1) + NBSP, text)
+    text = _NUMERO.sub(lambda m: m.group(1) + NBSP, text)
+    return _ARTICLE.sub(lambda m: m.group(1) + NBSP, text)
 
 
 def typeset(text: str) -> str:

@@ -15,6 +15,7 @@ def test_punctuation_and_guillemets_get_a_no_break_space() -> None:
     # A narrow no-break space typed by someone becomes the convention's.
     assert typeset("déjà\u202f;") == f"déjà{NBSP};"
     assert typeset("demande n° 12") == f"demande n°{NBSP}12"
+    assert typeset("article R. 421-1, art. 12") == f"article{NBSP}R.{NBSP}421-1, art.{NBSP}12"
     # Idempotent: what is set stays set.
     once = typeset("Objet : « x »")
     assert typeset(once) == once
