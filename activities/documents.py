@@ -23,9 +23,10 @@ class DocumentActivities:
     @activity.defn(name="generate_document")
     async def generate_document(self, request: DocumentRequest) -> DocumentResult:
         """Generate a document once per business key and keep it for printing and archiving."""
-        return await asyncio.to_thread(self._generate, request)
+        return await asyncio.to_thread(self.generate, request)
 
-    def _generate(self, request: DocumentRequest) -> DocumentResult:
+    def generate(self, request: DocumentRequest) -> DocumentResult:
+        """The document of `request.key`, rendered and stored unless it is stored already."""
         with Session(self.engine) as session:
             record = session.exec(
                 select(DocumentRecord).where(DocumentRecord.key == request.key)

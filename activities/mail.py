@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from cpom import metrics
 from cpom.db.models import DocumentRecord, NoticeRecord
 from cpom.db.projection import stored_terms
 from cpom.domain.agenda import DocumentKind, NoticeKind
@@ -131,6 +132,82 @@ async def heartbeating() -> AsyncIterator[None]:
         task.cancel()
 
 
+def outbox_keys(request: NoticeRequest) -> list[str]:
+    """The keys the notice's rows may have: the business key alone (one party, or a notice
+    begun before it went out per party), or with each party (`key|party`)."""
+    return [request.key, *(f"{request.key}|{party}" for party in PARTIES)]
+
+
+def outbox_rows(
+    session: Session, engine: Engine, renderer: Renderer, request: NoticeRequest, now: datetime
+) -> list[NoticeRecord]:
+    """The notice's rows, one per party, rendered and not written yet: `pending`, or
+    `no_recipient` for a party without an address. A notice to one party keeps the business
+    key as its row's key; to several, each row adds its party (`key|party`)."""
+    terms = request.terms or stored_terms(engine, request.reference)
+    groups = recipients_by_party(terms, request.recipients)
+    documents = documents_of(session, request, terms.reference)
+    sender = renderer.identities.authority(terms.authority.key).sender or None
+    # Read once for every party's message (the convocation's objectives).
+    context = {
+        **notice_context(engine, request.kind, terms),
+        "attached": [d.title for d in documents],
+    }
+    records = []
+    for party, recipients in groups.items():
+        key = request.key if len(groups) == 1 else f"{request.key}|{party}"
+        rendered = renderer.notice(
+            request.kind, terms, request.facts, request.notice_date, {**context, "party": party}
+        )
+        records.append(
+            NoticeRecord(
+                key=key,
+                reference=terms.reference,
+                kind=request.kind.value,
+                recipients=",".join(recipients),
+                subject=rendered.subject,
+                body_text=rendered.text,
+                body_html=rendered.html,
+                message_id=message_id(key),
+                # From the contract's lead authority, as its letters are.
+                sender=sender,
+                attachments=",".join(str(d.id) for d in documents) or None,
+                status="pending" if recipients else "no_recipient",
+                created_at=now,
+                notice_date=request.notice_date,
+            )
+        )
+    return records
+
+
+def written_rows(session: Session, keys: list[str]) -> list[NoticeRecord]:
+    """The outbox rows among `keys`, in the order they were written."""
+    return list(
+        session.exec(
+            select(NoticeRecord)
+            .where(col(NoticeRecord.key).in_(keys))
+            .order_by(col(NoticeRecord.id))
+        ).all()
+    )
+
+
+def documents_of(session: Session, request: NoticeRequest, reference: str) -> list[DocumentRecord]:
+    """The documents a notice is about, generated the same day before it (the workflow
+    performs a day's documents before its notices): attached to it."""
+    kinds = DOCUMENTS_OF.get(request.kind)
+    if not kinds:
+        return []
+    order = [kind.value for kind in kinds]
+    found = session.exec(
+        select(DocumentRecord).where(
+            DocumentRecord.reference == reference,
+            col(DocumentRecord.kind).in_(order),
+            DocumentRecord.document_date == request.notice_date,
+        )
+    ).all()
+    return sorted(found, key=lambda d: order.index(d.kind))
+
+
 class MailActivities:
     def __init__(
         self,
@@ -188,6 +265,7 @@ class MailActivities:
             kind = failure_kind(error)
             delay = retry_delay(number)
             activity.logger.warning("avis %s non envoyé (%s) : %s", record.key, kind, error)
+            metrics.notice_failed(record.kind, kind)
             await asyncio.to_thread(
                 self._failed, record.key, attempt, kind, str(error), _now() + delay
             )
@@ -197,7 +275,9 @@ class MailActivities:
                 type=kind,
                 next_retry_delay=delay,
             ) from error
-        return await asyncio.to_thread(self._sent, record.key, response)
+        sent = await asyncio.to_thread(self._sent, record.key, response)
+        metrics.notice_sent(record.kind)
+        return sent
 
     def _message(self, request: NoticeRequest, record: NoticeRecord) -> EmailMessage:
         message = EmailMessage()
@@ -236,88 +316,24 @@ class MailActivities:
         (one transaction for the first attempt of every notice). A notice to one party keeps
         the business key as its row's key; to several, each row adds its party (`key|party`).
         A notice begun before it went out per party keeps its single row."""
-        keys = [request.key, *(f"{request.key}|{party}" for party in PARTIES)]
+        keys = outbox_keys(request)
         with Session(self.engine, expire_on_commit=False) as session:
-            if existing := self._rows(session, keys):
+            if existing := written_rows(session, keys):
                 return [(record, False) for record in existing]
-            terms = request.terms or stored_terms(self.engine, request.reference)
-            groups = recipients_by_party(terms, request.recipients)
-            documents = self._documents_of(session, request, terms.reference)
-            sender = self.renderer.identities.authority(terms.authority.key).sender or None
-            # Read once for every party's message (the convocation's objectives).
-            context = {
-                **notice_context(self.engine, request.kind, terms),
-                "attached": [d.title for d in documents],
-            }
             now = _now()
-            records = []
-            for party, recipients in groups.items():
-                key = request.key if len(groups) == 1 else f"{request.key}|{party}"
-                rendered = self.renderer.notice(
-                    request.kind,
-                    terms,
-                    request.facts,
-                    request.notice_date,
-                    {**context, "party": party},
-                )
-                record = NoticeRecord(
-                    key=key,
-                    reference=terms.reference,
-                    kind=request.kind.value,
-                    recipients=",".join(recipients),
-                    subject=rendered.subject,
-                    body_text=rendered.text,
-                    body_html=rendered.html,
-                    message_id=message_id(key),
-                    # From the contract's lead authority, as its letters are.
-                    sender=sender,
-                    attachments=",".join(str(d.id) for d in documents) or None,
-                    status="pending" if recipients else "no_recipient",
-                    created_at=now,
-                    notice_date=request.notice_date,
-                )
+            records = outbox_rows(session, self.engine, self.renderer, request, now)
+            for record in records:
                 if record.status == "pending":
                     record.claimed_by = attempt
                     record.claimed_until = now + self.lease
                     record.attempts = 1
                 session.add(record)
-                records.append(record)
             try:
                 session.commit()
             except IntegrityError:  # a concurrent attempt wrote them first
                 session.rollback()
-                return [(record, False) for record in self._rows(session, keys)]
+                return [(record, False) for record in written_rows(session, keys)]
             return [(record, record.status == "pending") for record in records]
-
-    @staticmethod
-    def _rows(session: Session, keys: list[str]) -> list[NoticeRecord]:
-        """The outbox rows among `keys`, in the order they were written."""
-        return list(
-            session.exec(
-                select(NoticeRecord)
-                .where(col(NoticeRecord.key).in_(keys))
-                .order_by(col(NoticeRecord.id))
-            ).all()
-        )
-
-    @staticmethod
-    def _documents_of(
-        session: Session, request: NoticeRequest, reference: str
-    ) -> list[DocumentRecord]:
-        """The documents a notice is about, generated the same day before it (the workflow
-        performs a day's documents before its notices): attached to it."""
-        kinds = DOCUMENTS_OF.get(request.kind)
-        if not kinds:
-            return []
-        order = [kind.value for kind in kinds]
-        found = session.exec(
-            select(DocumentRecord).where(
-                DocumentRecord.reference == reference,
-                col(DocumentRecord.kind).in_(order),
-                DocumentRecord.document_date == request.notice_date,
-            )
-        ).all()
-        return sorted(found, key=lambda d: order.index(d.kind))
 
     def _claim(self, key: str, attempt: str) -> tuple[NoticeRecord, bool]:
         """Take the lease when nobody holds it: one conditional UPDATE, atomic on SQLite and

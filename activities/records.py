@@ -1,10 +1,12 @@
 """The `record_contract` activity: the workflow's state projected into the database."""
 
 import asyncio
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from temporalio import activity
 
+from cpom import metrics
 from cpom.db import projection
 from cpom.messages import ProjectionUpdate
 
@@ -17,3 +19,4 @@ class RecordActivities:
     async def record_contract(self, update: ProjectionUpdate) -> None:
         """Upsert the contract, replace its milestones, append its new events (idempotent)."""
         await asyncio.to_thread(projection.record, self.engine, update)
+        metrics.projection_lagged(datetime.now(UTC))

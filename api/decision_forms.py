@@ -491,11 +491,14 @@ def fields_for(
     principal: Principal, form: DecisionForm, terms: ContractTerms | None = None
 ) -> tuple[FormField, ...]:
     """A gestionnaire decides in its own name: it chooses no party, nor authority. The signing
-    authority is chosen only on a contract several authorities sign."""
+    authority is chosen only on a contract several authorities sign, and only by a national
+    agent: one scoped to an authority decides in its name (`Principal.decision_fields`)."""
     several = terms is not None and bool(terms.co_signatories)
     hidden = set(SEVERAL_SIGNATORIES) if not several else set()
     if principal.role is Role.GESTIONNAIRE:
         hidden |= {PARTY_FIELDS.get(form.action, ""), SIGNING_AUTHORITY.name}
+    elif principal.authority_scope is not None:
+        hidden.add(SIGNING_AUTHORITY.name)
     return tuple(f for f in form.fields if f.name not in hidden)
 
 

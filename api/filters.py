@@ -50,7 +50,8 @@ class ListFilters:
     ] = None
 
     def for_(self, principal: Principal) -> Filters:
-        """The filters a caller may apply: a gestionnaire only ever sees its own contracts."""
+        """The filters a caller may apply: a gestionnaire only ever sees its own contracts, a
+        person scoped to an authority that authority's."""
         return Filters(
             phase=self.phase or None,
             authority=self.authority or None,
@@ -61,4 +62,5 @@ class ListFilters:
             at_risk=self.at_risk,
             q=self.q or None,
             owner_siren=principal.owner_siren,
+            scope_authority=principal.authority_scope,
         )

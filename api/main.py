@@ -1,8 +1,11 @@
 """Composition root of the HTTP API: `create_app()`; `uvicorn api.main:app` in production."""
 
+import asyncio
+import contextlib
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,6 +18,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from api.body_limit import BodyLimit, RouteLimit
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 from api.codec_cors import CodecCors
 from api.csrf import CsrfRejected
 from api.nul_refusal import RefuseNul
@@ -31,18 +37,21 @@ from api.routes import (
     objectives,
     people,
     portfolio,
+    readiness,
     workbench,
 )
 from api.security_headers import SecurityHeaders
 from api.sign_in_limit import SignInLimiter
-from cpom import identities
+from cpom import identities, metrics, telemetry
 from cpom.access import PartyRefused
 from cpom.attachments import AttachmentNotFound, AttachmentRefused, refusal_message
 from cpom.calendar_feeds import FeedNotFound
 from cpom.db.engine import engine_from
 from cpom.domain.terms_validation import InvalidTerms
 from cpom.idempotency import KeyReused
+from cpom.identities import InvalidAuthorityIdentity
 from cpom.import_jobs import ImportJobs
+from cpom.json_logs import configure_logging
 from cpom.service import (
     ActionRefused,
     ContractNotFound,
@@ -60,6 +69,7 @@ ROUTERS = (
     contracts.router,
     authorities.router,
     portfolio.router,
+    readiness.router,
     objectives.router,
     people.router,
     attachments.router,
@@ -81,17 +91,35 @@ def create_app(
     *,
     client: Client | None = None,
     engine: Engine | None = None,
+    tracer_provider: "TracerProvider | None" = None,
 ) -> FastAPI:
+    """The application; with `client`, its caller connected it (with the interceptors of
+    `tracer_provider`, when traces are wanted). Without `tracer_provider`, traces follow the
+    settings (cpom/telemetry.py)."""
     settings = settings or get_settings()
+    # A provider made here is this application's to shut down; a caller's stays the caller's.
+    own_provider = None if tracer_provider else telemetry.tracer_provider_for(settings, "cpom-api")
+    tracer_provider = tracer_provider or own_provider
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if not hasattr(app.state, "service"):
-            temporal = client or await connect(settings)
-            database = engine or engine_from(settings)
-            install_service(app, ContractService.configured(temporal, database, settings))
-        yield
-        await app.state.imports.close()
+        async with contextlib.AsyncExitStack() as running:
+            if not hasattr(app.state, "service"):
+                temporal = client or await connect(
+                    settings,
+                    runtime=telemetry.runtime_for(settings),
+                    interceptors=telemetry.client_interceptors(tracer_provider),
+                )
+                database = engine or engine_from(settings)
+                install_service(app, ContractService.configured(temporal, database, settings))
+            if settings.metrics_port is not None:
+                service: ContractService = app.state.service
+                refreshing = metrics.refresh_gauges(service.meter, service.engine)
+                running.push_async_callback(cancelled, asyncio.create_task(refreshing))
+            if own_provider is not None:
+                running.callback(own_provider.shutdown)  # the spans still batched, sent
+            yield
+            await app.state.imports.close()
 
     # The documentation pages load Swagger UI and ReDoc from the package, not from a CDN: they
     # work on a machine without Internet access.
@@ -122,6 +150,17 @@ def create_app(
         return RedirectResponse("/tableau/", status_code=307)
 
     install_error_handlers(app)
+    if tracer_provider is not None:
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+        # Each request's span is the parent of the Temporal calls made while serving it.
+        # The probes, every few seconds, would bury the requests.
+        FastAPIInstrumentor.instrument_app(
+            app,
+            tracer_provider=tracer_provider,
+            excluded_urls="/healthz,/readyz",
+            exclude_spans=["receive", "send"],  # one span per request, not one per message
+        )
 
     # The last added runs first: security headers on every answer, the 413 included.
     app.add_middleware(RefuseNul)
@@ -180,7 +219,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 return JSONResponse({"detail": [str(p) for p in error.problems]}, code)
             if isinstance(error, AttachmentRefused) and error.code == "taille":
                 return JSONResponse({"detail": str(error)}, 413)
-            if isinstance(error, InvalidAction):
+            if isinstance(error, InvalidAction | InvalidAuthorityIdentity):
                 return JSONResponse({"detail": error.problems}, code)
             if isinstance(error, OperationalError):
                 # Never the driver's text: it names hosts and ports, and is in English.
@@ -204,6 +243,7 @@ def install_error_handlers(app: FastAPI) -> None:
         (UnknownAction, 404),
         (InvalidTerms, 422),
         (InvalidAction, 422),
+        (InvalidAuthorityIdentity, 422),
         (KeyReused, 422),
         (ActionRefused, 409),
         (Forbidden, 403),
@@ -263,5 +303,13 @@ FRENCH_HTTP = {
 KEEP_DETAIL = {401}
 
 
+async def cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def app_factory() -> FastAPI:
+    """`uvicorn --factory api.main:app_factory`: the log in the configured format first."""
+    configure_logging(get_settings())
     return create_app()

@@ -232,6 +232,11 @@ class Me(BaseModel):
     role: str = Field(description="Rôle : agent, supervisor ou gestionnaire.")
     role_label: str = Field(description="Rôle en français : agent, superviseur, gestionnaire.")
     siren: str | None = Field(description="SIREN de l'organisme, pour un gestionnaire.")
+    authority: str | None = Field(
+        default=None,
+        description="Identifiant de l'autorité dont seuls les contrats sont lus, pour un agent "
+        "ou un superviseur qui y est rattaché ; absent : national, tous les contrats.",
+    )
     expires_on: date | None = Field(
         description="Dernier jour de validité du jeton (heure de Paris) ; absent : sans limite."
     )
@@ -336,6 +341,15 @@ class HealthReport(BaseModel):
     )
     workers: int | None = Field(description="Workers à l'écoute de la file de tâches.")
     detail: str = Field(description="Explication en français.")
+
+
+class ReadinessReport(BaseModel):
+    status: str = Field(description="`prêt`, ou `pas prêt` (réponse 503) : voir `manque`.")
+    manque: list[str] = Field(
+        description="Ce qui manque : `base de données`, `Temporal`, `worker` ; vide si prêt."
+    )
+    workers: int | None = Field(description="Workers à l'écoute de la file de tâches.")
+    detail: list[str] = Field(description="Explications en français, une par contrôle.")
 
 
 class SignatoryOut(BaseModel):

@@ -9,6 +9,12 @@
 Some decisions are taken in the name of one party of the contract, which the decision names
 (`PARTY_FIELDS`); `Principal.decision_fields` says which party a person may act as.
 
+A token of an agent or a supervisor may be scoped to one authority (`Authority.key`, as the
+contracts' terms and CPOM_AUTHORITIES_FILE name it): its holder reads and acts on the contracts
+that authority signs (as the lead authority or as a co-signatory) and on no other, and decides
+in that authority's name only. Without a scope, a token is national: every contract (`cpom.tenancy`
+turns the scope into conditions on the contracts' rows).
+
 A token belongs to one person (name, email) and works through the end of its expiry date,
 Europe/Paris time, unless revoked before. Tokens created before people were recorded have no
 email and no expiry date, and keep working.
@@ -34,6 +40,7 @@ from cpom.domain.identifiers import siren_problem, text_problem
 from cpom.domain.lifecycle import Party
 
 MAX_NAME_LENGTH = 200
+MAX_AUTHORITY_KEY_LENGTH = 80
 
 
 class Role(StrEnum):
@@ -61,6 +68,11 @@ GESTIONNAIRE_ACTIONS = frozenset(
         "request_authorisation",
     }
 )
+# The decisions naming which signing authority takes them (`authority`, its key).
+AUTHORITY_FIELD = "authority"
+NAMES_AUTHORITY = frozenset({"approve_releve", "request_prorogation", "answer_prorogation"})
+# The decisions only the gestionnaire takes (an agent records its letter).
+GESTIONNAIRE_ONLY = frozenset({"request_authorisation"})
 # The field of each decision that names the party it is taken for.
 PARTY_FIELDS = {
     "approve_releve": "party",
@@ -87,6 +99,8 @@ class Principal:
     email: str | None = None
     token_id: int | None = None
     expires_on: date | None = None
+    # The authority whose contracts alone an agent or a supervisor reads; None: national.
+    authority: str | None = None
 
     @property
     def actor(self) -> str:
@@ -97,6 +111,11 @@ class Principal:
     def owner_siren(self) -> str | None:
         """The SIREN whose contracts alone this person may read, or None for all of them."""
         return self.siren if self.role is Role.GESTIONNAIRE else None
+
+    @property
+    def authority_scope(self) -> str | None:
+        """The authority whose contracts alone this person may read, or None for all of them."""
+        return self.authority if self.role is not Role.GESTIONNAIRE else None
 
     def may_read(self, contract_siren: str | None) -> bool:
         return self.role is not Role.GESTIONNAIRE or contract_siren == self.siren
@@ -110,7 +129,9 @@ class Principal:
             and action in GESTIONNAIRE_ACTIONS
         )
 
-    def decision_fields(self, action: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    def decision_fields(
+        self, action: str, fields: Mapping[str, Any], lead_authority: str = ""
+    ) -> dict[str, Any]:
         """The fields of a decision `may_act` allows, with the party it is taken for.
 
         The party comes from who holds the token:
@@ -122,8 +143,12 @@ class Principal:
           it answers and a dénonciation the authority's (the workflow fills both in); who
           requests a prorogation or approves a relevé must be named;
         * a supervisor takes no decision (`may_act` refuses it before).
+
+        An agent scoped to an authority decides for that authority only (`scoped_fields`).
         """
         name = PARTY_FIELDS.get(action)
+        if self.authority_scope is not None and name is not None:
+            return self.scoped_fields(action, name, fields, lead_authority)
         if name is None or self.role is not Role.GESTIONNAIRE:
             return dict(fields)
         if fields.get(name) == Party.AUTORITE.value:
@@ -132,6 +157,38 @@ class Principal:
                 f"« {Party.GESTIONNAIRE.value} »"
             )
         return {**fields, name: Party.GESTIONNAIRE.value}
+
+    def scoped_fields(
+        self, action: str, party_field: str, fields: Mapping[str, Any], lead_authority: str
+    ) -> dict[str, Any]:
+        """A decision naming a party, by an agent of authority K on a contract `lead_authority`
+        leads: taken in the authority's name, it is K's. Where the decision names its signing
+        authority (`NAMES_AUTHORITY`), that is K, filled in, and another is refused; where it
+        cannot name one (a dénonciation, an answer to an authorisation), it is the lead
+        authority's, and only the lead authority's agents take it. The gestionnaire's mail is
+        still recorded in the gestionnaire's name."""
+        own = self.authority_scope
+        assert own is not None
+        named = fields.get(AUTHORITY_FIELD)
+        if named not in (None, own):
+            raise PartyRefused(
+                f"un agent de l'autorité « {own} » ne décide qu'en son nom : « {AUTHORITY_FIELD} » "
+                f"ne peut être que « {own} »"
+            )
+        party = fields.get(party_field)
+        gestionnaires = party == Party.GESTIONNAIRE.value or action in GESTIONNAIRE_ONLY
+        if gestionnaires or (party is None and own == lead_authority):
+            # The gestionnaire's decision, or one the workflow gives to the lead authority or
+            # to the gestionnaire (an answer left unnamed): the lead's agent may leave it so.
+            return dict(fields)
+        if action in NAMES_AUTHORITY:
+            return {**fields, AUTHORITY_FIELD: own}
+        if own != lead_authority:
+            raise PartyRefused(
+                f"cette décision est prise au nom de l'autorité chef de file « {lead_authority} » :"
+                f" un agent de l'autorité « {own} » ne peut la prendre"
+            )
+        return dict(fields)
 
 
 class TokenError(ValueError):
@@ -164,6 +221,23 @@ def _checked_email(email: str) -> str:
         ) from None
 
 
+def _checked_authority(key: str) -> str:
+    """An authority's key as the contracts' terms name it: `id` (« cd35 ») or kind (« ars »)."""
+    if text_problem(key) is not None:
+        raise TokenError("l'identifiant de l'autorité contient un caractère nul (U+0000)")
+    stripped = key.strip()
+    if not stripped or any(c.isspace() for c in stripped):
+        raise TokenError(
+            f"identifiant d'autorité « {key} » invalide : celui des termes des contrats "
+            "(« id » de l'autorité, ou sa nature : departement, ars, etat), sans espace"
+        )
+    if len(stripped) > MAX_AUTHORITY_KEY_LENGTH:
+        raise TokenError(
+            f"l'identifiant de l'autorité dépasse {MAX_AUTHORITY_KEY_LENGTH} caractères"
+        )
+    return stripped
+
+
 def create_token(
     engine: Engine,
     role: Role,
@@ -172,10 +246,12 @@ def create_token(
     *,
     email: str,
     expires_on: date | None = None,
+    authority: str | None = None,
 ) -> str:
     """A new token for a person, returned once in clear; only its hash is kept.
 
-    It expires one year after today unless `expires_on` says otherwise.
+    It expires one year after today unless `expires_on` says otherwise; an agent's or a
+    supervisor's reads only the contracts of `authority` (`Authority.key`) when one is given.
     """
     holder = " ".join(name.split())
     if text_problem(name) is not None:
@@ -188,8 +264,14 @@ def create_token(
     if role is Role.GESTIONNAIRE:
         if siren is None or siren_problem(siren) is not None:
             raise TokenError("un jeton gestionnaire demande un SIREN valide (--gestionnaire)")
+        if authority is not None:
+            raise TokenError(
+                "un jeton gestionnaire lit les contrats de son SIREN : --authority ne s'emploie "
+                "qu'avec --role agent ou supervisor"
+            )
     elif siren is not None:
         raise TokenError("--gestionnaire ne s'emploie qu'avec --role gestionnaire")
+    scope = _checked_authority(authority) if authority is not None else None
     today = paris_today()
     expiry = expires_on or anniversary(today, 1)
     if expiry < today:
@@ -205,6 +287,7 @@ def create_token(
                 email=address,
                 role=role.value,
                 gestionnaire_siren=siren,
+                authority_key=scope,
                 token_hash=digest(token),
                 created_at=datetime.now(UTC),
                 expires_on=expiry,
@@ -227,6 +310,7 @@ def principal_of(row: ApiToken, on: date | None = None) -> Principal | None:
         email=row.email,
         token_id=row.id,
         expires_on=row.expires_on,
+        authority=row.authority_key,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -451,6 +451,24 @@ def _terms(
     }
 
 
+def within_authority(plan: ImportPlan, authority: str) -> ImportPlan:
+    """The plan of an agent scoped to `authority`: a problem for each contract it does not sign,
+    so that none of the file is created."""
+    outside = []
+    for row in plan.rows:
+        keys = [a.key for a in terms_from_mapping(row.terms).authorities]
+        if authority not in keys:
+            outside.append(
+                RowProblem(
+                    row.row,
+                    None,
+                    f"contrat signé par {', '.join(keys)} : un agent de l'autorité "
+                    f"« {authority} » n'importe que les contrats qu'elle signe",
+                )
+            )
+    return replace(plan, problems=[*plan.problems, *outside]) if outside else plan
+
+
 def present_references(engine: Engine, references: Sequence[str]) -> set[str]:
     """The references among these that the projection already holds."""
     found: set[str] = set()
@@ -466,12 +484,17 @@ async def create_contracts(
     service: ContractService,
     rows: Sequence[ImportRow],
     on_progress: Callable[[Tally], Awaitable[None]] | None = None,
+    authority: str | None = None,
 ) -> Tally:
-    """Create the contracts of a valid plan, one by one; those already present are counted."""
+    """Create the contracts of a valid plan, one by one; those already present are counted.
+    An agent scoped to an `authority` creates only contracts that authority signs."""
     tally = Tally(len(rows))
     for row in rows:
         created = await service.create(
-            row.terms, imported=True, declared_up_to_date_on=row.declared_up_to_date_on
+            row.terms,
+            imported=True,
+            declared_up_to_date_on=row.declared_up_to_date_on,
+            authority=authority,
         )
         tally.done += 1
         if created.created:

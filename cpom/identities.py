@@ -4,9 +4,11 @@ hiérarchique is made against its decisions; a gestionnaire's signatory and arti
 print them; notices go out from the authority's sender address, signed with its service and
 contact.
 
-They come from one configuration file (`CPOM_AUTHORITIES_FILE`, TOML, see `load`). Without it,
-or for a party it does not list, a document leaves a blank for the city and the signatory's name
-and title, to be filled in by hand, and notices go out from `CPOM_MAIL_FROM`.
+They come from one configuration file (`CPOM_AUTHORITIES_FILE`, TOML, see `load`); an
+authority's may be edited through the API, stored in the database over the file's entry
+(`cpom.identity_overrides`). Without either, or for a party they do not list, a document leaves
+a blank for the city and the signatory's name and title, to be filled in by hand, and notices go
+out from `CPOM_MAIL_FROM`.
 """
 
 from __future__ import annotations
@@ -114,6 +116,14 @@ class InvalidIdentities(ValueError):
         self.problems = problems
 
 
+class InvalidAuthorityIdentity(ValueError):
+    """An authority's identity sent through the API that cannot be used, every problem named."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ; ".join(problems))
+        self.problems = problems
+
+
 def _text(value: object, where: str, problems: list[str]) -> str:
     if not isinstance(value, str):
         problems.append(f"{where} : attendu un texte")
@@ -213,6 +223,18 @@ def _authority(value: object, where: str, base: Path, problems: list[str]) -> Au
         hierarchical_superior=superior,
         **texts,
     )
+
+
+def parse_authority(key: str, raw: object) -> tuple[AuthorityIdentity, list[str]]:
+    """One authority's identity as the file's `[authorities.KEY]` table gives it, but for its
+    logo (an image on the servers' disk, only the file names it), and its problems, each with
+    its place as the file's are named."""
+    where = f"authorities.{key}"
+    problems: list[str] = []
+    if isinstance(raw, dict) and "logo" in raw:
+        problems.append(f"{where}.logo : le logo se donne dans le fichier CPOM_AUTHORITIES_FILE")
+        raw = {name: value for name, value in raw.items() if name != "logo"}
+    return _authority(raw, where, Path(), problems), problems
 
 
 def parse(raw: Mapping[str, Any], base: Path) -> tuple[Identities, list[str]]:

@@ -82,28 +82,37 @@ class ImportJobs:
             return self.get(job_id)
         return job
 
-    def recent(self, limit: int = 10) -> Sequence[ImportJobRecord]:
+    def recent(self, limit: int = 10, authority: str | None = None) -> Sequence[ImportJobRecord]:
+        """The latest imports; an agent scoped to an `authority` sees its authority's only."""
+        query = select(ImportJobRecord)
+        if authority is not None:
+            query = query.where(ImportJobRecord.authority_key == authority)
         with Session(self.engine) as session:
             return session.exec(
-                select(ImportJobRecord)
-                .order_by(col(ImportJobRecord.started_at).desc())
-                .limit(limit)
+                query.order_by(col(ImportJobRecord.started_at).desc()).limit(limit)
             ).all()
 
-    async def start(self, filename: str, actor: str, rows: Sequence[ImportRow]) -> str:
+    async def start(
+        self,
+        filename: str,
+        actor: str,
+        rows: Sequence[ImportRow],
+        authority: str | None = None,
+    ) -> str:
         job_id = uuid.uuid4().hex
         now = _now()
         job = ImportJobRecord(
             id=job_id,
             filename=filename[:255],
             actor=actor,
+            authority_key=authority,
             status=RUNNING,
             total=len(rows),
             started_at=now,
             heartbeat_at=now,
         )
         await asyncio.to_thread(self._insert, job)
-        task = asyncio.create_task(self._run(job_id, rows), name=f"import-{job_id}")
+        task = asyncio.create_task(self._run(job_id, rows, authority), name=f"import-{job_id}")
         self._tasks[job_id] = task
         task.add_done_callback(lambda _: self._tasks.pop(job_id, None))
         return job_id
@@ -122,7 +131,7 @@ class ImportJobs:
         if tasks:
             await asyncio.wait(tasks)
 
-    async def _run(self, job_id: str, rows: Sequence[ImportRow]) -> None:
+    async def _run(self, job_id: str, rows: Sequence[ImportRow], authority: str | None) -> None:
         latest = Tally(len(rows))
         last_write = datetime.min.replace(tzinfo=UTC)
 
@@ -137,7 +146,7 @@ class ImportJobs:
 
         beating = asyncio.create_task(self._beat(job_id))
         try:
-            tally = await create_contracts(self.service, rows, progress)
+            tally = await create_contracts(self.service, rows, progress, authority)
         except asyncio.CancelledError:
             self._update(job_id, **self._counts(latest))
             self._interrupt(job_id)

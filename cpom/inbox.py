@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import Engine, SQLColumnExpression, func
 from sqlmodel import Session, col, select
 
+from cpom import tenancy
 from cpom.access import Principal, Role
 from cpom.db.models import AgendaRecord, ContractRecord
 from cpom.db.projection import item_from_record
@@ -70,9 +71,7 @@ def _open_steps(principal: Principal, today: date) -> list[SQLColumnExpression[b
         col(AgendaRecord.waiting_for).in_([p.value for p in parties_of(principal)]),
         col(AgendaRecord.opens_on).is_(None) | (col(AgendaRecord.opens_on) <= today),
     ]
-    if principal.owner_siren:
-        conditions.append(col(ContractRecord.gestionnaire_siren) == principal.owner_siren)
-    return conditions
+    return [*conditions, *tenancy.conditions_for(principal)]
 
 
 def count_tasks(engine: Engine, principal: Principal, today: date) -> int:

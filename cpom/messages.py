@@ -5,7 +5,7 @@ defaults so that the histories of running contracts still decode.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from cpom.domain.agenda import DocumentKind, NoticeKind
 from cpom.domain.agenda_items import AgendaSummary
@@ -273,6 +273,16 @@ class NoticeResult:
     recipients: list[str]
     message_id: str
     smtp_response: str | None
+
+
+@dataclass
+class SentNotice:
+    """A notice a run sent, as its `notices_sent` query answers (`cpom projection rebuild`):
+    what was asked, what the activity answered, when the workflow learnt it."""
+
+    request: NoticeRequest
+    result: NoticeResult
+    sent_at: datetime
 
 
 @dataclass

@@ -24,6 +24,7 @@ from cpom.domain.calendar import MilestoneKind
 from cpom.domain.date_law import add_months
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.live_agenda import NOT_DEADLINE_KINDS
+from cpom.tenancy import readable_by
 
 
 class Sort(StrEnum):
@@ -58,16 +59,22 @@ class Filters:
     at_risk: bool = False
     q: str | None = None
     owner_siren: str | None = None
+    # The authority whose contracts alone the caller reads (`cpom.tenancy`), never a parameter.
+    scope_authority: str | None = None
 
     def query_string(self) -> dict[str, str]:
-        """The filters as URL parameters (the owner is the caller's, never a parameter)."""
+        """The filters as URL parameters (the owner and the scope are the caller's, never a
+        parameter)."""
         kept: dict[str, str] = {}
         for field in fields(self):
             value = getattr(self, field.name)
-            if field.name == "owner_siren" or value in (None, False, ""):
+            if field.name in CALLERS_REACH or value in (None, False, ""):
                 continue
             kept[field.name] = "true" if value is True else str(value)
         return kept
+
+
+CALLERS_REACH = frozenset({"owner_siren", "scope_authority"})
 
 
 def _conditions(filters: Filters, today: date) -> list[SQLColumnExpression[bool]]:
@@ -87,8 +94,7 @@ def _conditions(filters: Filters, today: date) -> list[SQLColumnExpression[bool]
         )
     if filters.sector:
         conditions.append(col(ContractRecord.sector) == filters.sector)
-    if filters.owner_siren:
-        conditions.append(col(ContractRecord.gestionnaire_siren) == filters.owner_siren)
+    conditions.extend(readable_by(filters.owner_siren, filters.scope_authority))
     if filters.deadline_before:
         conditions.append(col(ContractRecord.next_deadline) <= filters.deadline_before)
     if filters.overdue:

@@ -50,6 +50,14 @@ def _fonts() -> tuple[FontConfiguration, CSS]:
     return config, CSS(string=faces, font_config=config)
 
 
+def warm_up() -> None:
+    """Import WeasyPrint and load the fonts now, so that the first document does not wait for
+    them: a worker calls it in a background thread when it starts, while it waits for its
+    first tasks."""
+    _fonts()
+    from weasyprint import HTML  # noqa: F401
+
+
 # The configuration removes its folder of fonts when it is deleted, which it cannot do once the
 # interpreter has begun to shut down.
 atexit.register(_fonts.cache_clear)

@@ -25,7 +25,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from cpom import health as temporal_health
-from cpom import idempotency
+from cpom import idempotency, metrics, tenancy
 from cpom.access import Principal
 from cpom.calendar_export import ROUTINE_VALUES, agenda_to_ics
 from cpom.db import objectives_store, projection
@@ -55,6 +55,8 @@ from cpom.messages import (
     workflow_id,
 )
 from cpom.objectives_view import objectives_payload
+from cpom.readiness import Readiness
+from cpom.readiness import check as readiness_check
 from cpom.settings import Settings
 
 # A decision's answer waits this long at most for the projection to show it; a create of a
@@ -181,6 +183,8 @@ class ContractService:
         self.temporal_timeout = temporal_timeout
         self.worker_wait = worker_wait
         self.names_in_search_attributes = names_in_search_attributes
+        # Decisions are counted on the meter of the client's runtime: its /metrics, if served.
+        self.meter = metrics.meter_of(client)
 
     @classmethod
     def configured(cls, client: Client, engine: Engine, settings: Settings) -> ContractService:
@@ -199,13 +203,17 @@ class ContractService:
         *,
         imported: bool = False,
         declared_up_to_date_on: date | None = None,
+        authority: str | None = None,
     ) -> Created:
         """Start the contract's workflow; a second call with the same reference changes nothing.
 
         An imported contract may declare its annual cycle (documents, dialogues, relevés) done
-        up to a day; what fell due before and is not declared shows as missed.
+        up to a day; what fell due before and is not declared shows as missed. An agent scoped
+        to an `authority` creates only contracts that authority signs.
         """
         terms, objectives = contract_from_mapping(raw_terms)
+        if authority is not None:
+            outside_authority(terms, authority)
         day = today()
         if declared_up_to_date_on is not None and not (
             terms.effet <= declared_up_to_date_on <= day
@@ -238,6 +246,12 @@ class ContractService:
                 )
         except WorkflowAlreadyStartedError:
             record = await self._listed(terms.reference)
+            if authority is not None and not await asyncio.to_thread(
+                tenancy.signs, self.engine, authority, record.reference
+            ):
+                raise InvalidTerms(
+                    [Problem("reference", f"la référence « {terms.reference} » est déjà prise")]
+                ) from None
             # A first request that stopped between the two writes left the objectives to this one.
             await asyncio.to_thread(self._adopt_objectives, terms, objectives)
             return Created(terms.reference, False, record.phase)
@@ -370,7 +384,12 @@ class ContractService:
         )
         outcome = claim.outcome
         if outcome is None:
-            outcome = await self._decide(reference, action, decision, key, claim.update_id)
+            try:
+                outcome = await self._decide(reference, action, decision, key, claim.update_id)
+            except DecisionPending:
+                metrics.decided(self.meter, action, "pending")
+                raise
+            metrics.decided(self.meter, action, "refused" if outcome.refusal else "taken")
             await asyncio.to_thread(
                 idempotency.settle, self.engine, who, key, claim.update_id, outcome
             )
@@ -418,6 +437,10 @@ class ContractService:
             self.client, self.task_queue, temporal_health.DEADLINE_SECONDS
         )
 
+    async def readiness(self) -> Readiness:
+        """Whether the database, Temporal and a worker are there, in 2 seconds at most."""
+        return await readiness_check(self.client, self.engine, self.task_queue)
+
     async def _projected(self, reference: str, events: int) -> None:
         """Wait (a few seconds at most) until the projection holds the decision, so that what
         the caller reads next is where the contract stands."""
@@ -456,11 +479,17 @@ class ContractService:
                 .order_by(col(EventRecord.sequence))
             ).all()
 
-    def caught_mail(self, limit: int = 200) -> Sequence[CaughtMailRecord]:
+    def caught_mail(
+        self, limit: int = 200, authority: str | None = None
+    ) -> Sequence[CaughtMailRecord]:
+        """The mail caught locally, the latest first; about `authority`'s contracts only when
+        one is given."""
+        query = select(CaughtMailRecord)
+        if authority is not None:
+            mine = tenancy.references_of(authority)
+            query = query.where(col(CaughtMailRecord.reference).in_(mine))
         with Session(self.engine) as session:
-            return session.exec(
-                select(CaughtMailRecord).order_by(col(CaughtMailRecord.id).desc()).limit(limit)
-            ).all()
+            return session.exec(query.order_by(col(CaughtMailRecord.id).desc()).limit(limit)).all()
 
     def notices(self, reference: str) -> Sequence[NoticeRecord]:
         self.record(reference)
@@ -490,7 +519,6 @@ class ContractService:
         """What a person follows, for a calendar application: the open steps and legal dates
         still to come of every contract they may read."""
         day = today()
-        owner = principal.owner_siren
         with Session(self.engine) as session:
             query = (
                 select(AgendaRecord, ContractRecord)
@@ -505,8 +533,7 @@ class ContractService:
                 )
                 .order_by(col(AgendaRecord.reference), col(AgendaRecord.day))
             )
-            if owner:
-                query = query.where(ContractRecord.gestionnaire_siren == owner)
+            query = query.where(*tenancy.conditions_for(principal))
             rows = session.exec(query).all()
         by_contract: dict[str, tuple[ContractRecord, list[AgendaItem]]] = {}
         for row, contract in rows:
@@ -515,6 +542,21 @@ class ContractService:
             )
         return agenda_to_ics(
             f"CPOM — {principal.name}", list(by_contract.values()), datetime.now(UTC), day
+        )
+
+
+def outside_authority(terms: ContractTerms, authority: str) -> None:
+    """Refuse, in French, a contract `authority` does not sign."""
+    keys = [a.key for a in terms.authorities]
+    if authority not in keys:
+        raise InvalidTerms(
+            [
+                Problem(
+                    "authority",
+                    f"un agent de l'autorité « {authority} » ne crée que les contrats qu'elle "
+                    f"signe ; celui-ci est signé par : {', '.join(keys)}",
+                )
+            ]
         )
 
 

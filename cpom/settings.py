@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -180,6 +181,32 @@ class Settings(BaseSettings):
         default="",
         description="identifiant de l'autorité (« cd35 », « ars »…) pour laquelle signe "
         "CPOM_SIGNING_CERTIFICATE",
+    )
+
+    # Observability (cpom/telemetry.py): Prometheus metrics, OpenTelemetry traces, JSON logs.
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="port où chaque processus sert ses métriques Prometheus (/metrics : celles "
+        "du SDK Temporal et celles de cpom) ; avec cpom up, celui de l'API, le worker numéro k "
+        "sur ce port + k ; vide : pas de métriques",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="adresse d'écoute des métriques (0.0.0.0 dans un conteneur)",
+    )
+    otlp_endpoint: str = Field(
+        default="",
+        description="adresse du collecteur OpenTelemetry (OTLP/HTTP, par exemple "
+        "http://otel-collector:4318) où envoyer les traces API → workflow → activités ; vide : "
+        "OTEL_EXPORTER_OTLP_ENDPOINT s'il est défini, sinon pas de traces",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="format des journaux : text (lisible) ou json (une ligne JSON par "
+        "message, avec la référence du contrat et l'identifiant du workflow quand ils sont "
+        "connus)",
     )
 
     # `cpom up` only: where the embedded services listen.

@@ -29,6 +29,12 @@ def signature_of(name: str) -> str:
     return f"Signature {french_articles.of(name)}"
 
 
+def warm_up() -> None:
+    """Import pyHanko now (see `cpom.printing.warm_up`)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: F401
+    from pyhanko.sign.fields import append_signature_field  # noqa: F401
+
+
 def ready_to_sign(
     printed: Printed,
     names: Mapping[str, str],

@@ -274,13 +274,13 @@ async def start_dev_server_time_skipping(
     )
 
 
+def quiet_runtime_logging() -> LoggingConfig:
+    return LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))
+
+
 def quiet_runtime() -> Runtime:
     """A Temporal runtime that only logs errors: warnings of the test server are noise here."""
-    return Runtime(
-        telemetry=TelemetryConfig(
-            logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))
-        )
-    )
+    return Runtime(telemetry=TelemetryConfig(logging=quiet_runtime_logging()))
 
 
 async def start_time_skipping(converter: DataConverter = data_converter) -> WorkflowEnvironment:

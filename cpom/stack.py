@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import signal
 import socket
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,18 +37,20 @@ from typing import Any, TypeVar
 import uvicorn
 from sqlalchemy import Engine
 from sqlmodel import Session
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
+from temporalio.runtime import Runtime, TelemetryConfig
 
 from api.main import create_app
-from cpom import child_processes, search_attributes
+from cpom import child_processes, metrics, search_attributes, telemetry
 from cpom.child_processes import describe_exit, port_problem
 from cpom.cli.input_files import os_reason
 from cpom.converter import data_converter_for
 from cpom.db.engine import make_engine
 from cpom.db.models import CaughtMailRecord
+from cpom.json_logs import configure_logging
 from cpom.mail_catcher import CaughtMail, MailCatcher
 from cpom.settings import ROOT, Settings
-from cpom.simulation import quiet_runtime
+from cpom.simulation import quiet_runtime_logging
 from cpom.supervision import GaveUp, Supervisor
 
 TEMPORAL_STARTUP_SECONDS = 60
@@ -119,6 +122,22 @@ def listeners(settings: Settings) -> list[Listener]:
         ),
         Listener("API et tableau de bord", "CPOM_API_PORT", settings.api_host, settings.api_port),
         Listener("courrier local (SMTP)", "CPOM_SMTP_PORT", "127.0.0.1", settings.smtp_port),
+        *metrics_listeners(settings),
+    ]
+
+
+def metrics_listeners(settings: Settings) -> list[Listener]:
+    """The API's metrics on CPOM_METRICS_PORT, worker number k's on CPOM_METRICS_PORT + k."""
+    if settings.metrics_port is None:
+        return []
+    return [
+        Listener(
+            "métriques de l'API" if number == 0 else f"métriques du worker {number}",
+            "CPOM_METRICS_PORT",
+            settings.metrics_host,
+            settings.metrics_port + number,
+        )
+        for number in range(settings.worker_processes + 1)
     ]
 
 
@@ -185,7 +204,12 @@ def last_line(log: Path) -> str:
     return "aucun message"
 
 
-async def connect_when_ready(settings: Settings, server: asyncio.subprocess.Process) -> Client:
+async def connect_when_ready(
+    settings: Settings,
+    server: asyncio.subprocess.Process,
+    runtime: Runtime,
+    interceptors: Sequence[Interceptor] = (),
+) -> Client:
     """A client of the dev server `server`, once it answers; StackError if it stops first."""
     host, port = settings.temporal_host_and_port
     loop = asyncio.get_running_loop()
@@ -212,7 +236,8 @@ async def connect_when_ready(settings: Settings, server: asyncio.subprocess.Proc
                     settings.temporal_address,
                     namespace=settings.temporal_namespace,
                     data_converter=data_converter_for(settings),
-                    runtime=quiet_runtime(),
+                    runtime=runtime,
+                    interceptors=interceptors,
                 ),
                 timeout=10,
             )
@@ -278,7 +303,15 @@ class Stack:
             )
         self.cleanup.push_async_callback(child_processes.stop, temporal, signal.SIGTERM, 10.0)
         _step(f"démarrage du serveur Temporal (processus {temporal.pid}) …")
-        client = await connect_when_ready(settings, temporal)
+        tracer_provider = telemetry.tracer_provider_for(settings, "cpom-api")
+        if tracer_provider is not None:
+            self.cleanup.callback(tracer_provider.shutdown)
+        client = await connect_when_ready(
+            settings,
+            temporal,
+            self.runtime(),
+            telemetry.client_interceptors(tracer_provider),
+        )
         _step(f"serveur Temporal prêt : {settings.temporal_address} (processus {temporal.pid})")
         self.watched[asyncio.ensure_future(temporal.wait())] = (
             "le serveur Temporal s'est arrêté",
@@ -289,7 +322,9 @@ class Stack:
         # several of them (CPOM_WORKER_PROCESSES) use several cores on one task queue.
         for number in range(1, settings.worker_processes + 1):
             name = "worker" if settings.worker_processes == 1 else f"worker {number}"
-            worker = Supervisor(name, [sys.executable, "-m", "cpom.worker"], _step)
+            worker = Supervisor(
+                name, [sys.executable, "-m", "cpom.worker"], _step, env=worker_env(settings, number)
+            )
             self.watched[worker.start()] = (f"le {name} s'est arrêté", "")
             self.cleanup.push_async_callback(worker.stop)
 
@@ -300,9 +335,16 @@ class Stack:
             lambda: api_socket(settings.api_host, settings.api_port),
         )
         self.cleanup.callback(sock.close)
+        if settings.metrics_port is not None:
+            gauges = asyncio.ensure_future(
+                metrics.refresh_gauges(metrics.meter_of(client), self.engine)
+            )
+            self.cleanup.callback(gauges.cancel)
         server = ApiServer(
             uvicorn.Config(
-                create_app(settings, client=client, engine=self.engine),
+                create_app(
+                    settings, client=client, engine=self.engine, tracer_provider=tracer_provider
+                ),
                 host=settings.api_host,
                 port=settings.api_port,
                 log_level="warning",
@@ -317,6 +359,17 @@ class Stack:
             raise StackError(f"l'API n'a pas pu démarrer sur le port {settings.api_port}")
         self.watched[serving] = ("l'API s'est arrêtée", "")
         self.ready = True
+
+    def runtime(self) -> Runtime:
+        """The Temporal runtime of this process (its API's client): quiet, as the dev server's
+        warnings are noise here; serving the API's metrics with CPOM_METRICS_PORT."""
+        quiet = quiet_runtime_logging()
+        try:
+            return telemetry.runtime_for(self.settings, logging=quiet) or Runtime(
+                telemetry=TelemetryConfig(logging=quiet)
+            )
+        except RuntimeError as error:
+            raise StackError(str(error)) from None
 
     async def watch(self, stop: asyncio.Event) -> int:
         """Until `stop` (status 0) or a part ends (said in French, status 1)."""
@@ -350,6 +403,20 @@ async def _stop_api(server: uvicorn.Server, serving: asyncio.Future[None]) -> No
         await serving
 
 
+def worker_env(settings: Settings, number: int) -> dict[str, str] | None:
+    """Worker number `number` serves its metrics on CPOM_METRICS_PORT + number."""
+    if settings.metrics_port is None:
+        return None
+    return {**os.environ, "CPOM_METRICS_PORT": str(settings.metrics_port + number)}
+
+
+def metrics_lines(settings: Settings) -> str:
+    return "".join(
+        f"  {listener.what:<23}http://{listener.host}:{listener.port}/metrics\n"
+        for listener in metrics_listeners(settings)
+    )
+
+
 def print_ready(settings: Settings) -> None:
     api = f"http://{settings.api_host}:{settings.api_port}"
     print(
@@ -358,6 +425,7 @@ def print_ready(settings: Settings) -> None:
         f"  API et documentation   {api}/docs\n"
         f"  Temporal Web UI        http://127.0.0.1:{settings.temporal_ui_port}\n"
         f"  courrier local (SMTP)  127.0.0.1:{settings.smtp_port}\n"
+        f"{metrics_lines(settings)}"
         "Créer un jeton : cpom token create --role agent --name 'Prénom Nom' "
         "--email prenom.nom@exemple.fr\n"
         "Contrats d'exemple : cpom demo\n"
@@ -373,6 +441,7 @@ async def up(settings: Settings) -> int:
     except StackError as error:
         _problem(str(error))
         return 1
+    configure_logging(settings)
     problems = port_problems(listeners(settings))
     for problem in problems:
         _problem(problem)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cpom import child_processes
@@ -34,9 +34,11 @@ class Supervisor:
         argv: Sequence[str],
         say: Callable[[str], None],
         backoff: Backoff = Backoff(),
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
         self.argv = list(argv)
+        self.env = env  # None: this process's environment
         self.say = say
         self.backoff = backoff
         self.process: asyncio.subprocess.Process | None = None
@@ -50,7 +52,7 @@ class Supervisor:
         loop = asyncio.get_running_loop()
         delay, failures = self.backoff.first, 0
         while True:
-            self.process = await child_processes.spawn(self.argv)
+            self.process = await child_processes.spawn(self.argv, env=self.env)
             self.say(f"{self.name} démarré (processus {self.process.pid})")
             started = loop.time()
             code = await self.process.wait()

@@ -6,9 +6,11 @@ next start; an unreadable one is said in French."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
+from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from cpom.converter import data_converter_for
@@ -38,9 +40,15 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     return TLSConfig(server_root_ca_cert=ca, client_cert=cert, client_private_key=key, domain=name)
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(
+    settings: Settings,
+    *,
+    runtime: Runtime | None = None,
+    interceptors: Sequence[Interceptor] = (),
+) -> Client:
     """A client of Temporal; RuntimeError when it cannot be reached, as the SDK reports a
-    refused connection, or when it does not answer within the deadline."""
+    refused connection, or when it does not answer within the deadline. `runtime` and
+    `interceptors` carry the process's metrics and traces (cpom/telemetry.py)."""
     tls = tls_config(settings)
     api_key = settings.temporal_api_key
     try:
@@ -51,6 +59,8 @@ async def connect(settings: Settings) -> Client:
                 data_converter=data_converter_for(settings),
                 tls=tls,
                 api_key=api_key.get_secret_value() if api_key else None,
+                runtime=runtime,
+                interceptors=interceptors,
             )
     except TimeoutError:
         # A server that accepts the connection and never answers would hold it for ever.

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import hashlib
 import importlib.util
 import inspect
 import os
 import py_compile
 import signal
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
 from temporalio.client import Client
@@ -24,8 +28,10 @@ from activities.documents import DocumentActivities
 from activities.mail import MailActivities, SmtpMailer
 from activities.records import RecordActivities
 from activities.renegotiation import RenegotiationActivities
-from cpom import identities
+from cpom import identities, printing, signature_fields, telemetry
 from cpom.db.engine import engine_from
+from cpom.identity_overrides import with_overrides
+from cpom.json_logs import configure_logging
 from cpom.rendering import Renderer
 from cpom.settings import Settings, get_settings
 from cpom.signing import InvalidSigningCertificate, signer_from
@@ -51,6 +57,19 @@ def mailer_from(settings: Settings) -> SmtpMailer:
     )
 
 
+def renderer_from(settings: Settings, engine: Engine) -> Renderer:
+    """The notices' and documents' renderer: the worker's, and `cpom projection rebuild`'s."""
+    return Renderer(
+        settings.templates_dir,
+        # The file's identities, each authority's as last edited through the API: read by its
+        # key when a document or a notice is made.
+        with_overrides(identities.load(settings.authorities_file), engine),
+        settings.template_overrides,
+        settings.effective_public_url(),
+        signer_from(settings, datetime.now(UTC)),
+    )
+
+
 def compile_workflow_module(workflow_class: type) -> None:
     """Write the bytecode of the workflow's module, if it can be written.
 
@@ -68,6 +87,31 @@ def compile_workflow_module(workflow_class: type) -> None:
         py_compile.compile(source, cfile=importlib.util.cache_from_source(source), doraise=True)
 
 
+# What the workflow runs: its definition, its logic and the pure domain it calls.
+WORKFLOW_SOURCES = ("workflows", "cpom/domain", "cpom/messages.py")
+
+
+@functools.cache
+def workflow_build_id() -> str:
+    """The worker's build id, a digest of the workflow's sources. Left to the SDK, the build id
+    hashes the bytecode of every module loaded, a third of a second at each start (`cpom
+    simulate` starts a worker); it only labels the workflow tasks this worker completes."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for source in WORKFLOW_SOURCES:
+        path = root / source
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.exists() else []
+        for file in files:
+            digest.update(file.relative_to(root).as_posix().encode())
+            digest.update(file.read_bytes())
+    return f"cpom-{digest.hexdigest()[:16]}"
+
+
+def warm_up_printing() -> None:
+    printing.warm_up()
+    signature_fields.warm_up()
+
+
 def build_worker(
     client: Client,
     settings: Settings,
@@ -82,13 +126,10 @@ def build_worker(
     overrides the setting, for tests that want evictions; `workflow_class`, for a test that runs
     an earlier release of the workflow)."""
     compile_workflow_module(workflow_class)
-    renderer = Renderer(
-        settings.templates_dir,
-        identities.load(settings.authorities_file),
-        settings.template_overrides,
-        settings.effective_public_url(),
-        signer_from(settings, datetime.now(UTC)),
-    )
+    # WeasyPrint and pyHanko take most of a second to import: imported while the worker waits
+    # for its first tasks, they are ready when its first document is printed.
+    threading.Thread(target=warm_up_printing, name="cpom-warm-up", daemon=True).start()
+    renderer = renderer_from(settings, engine)
     mail = MailActivities(
         engine,
         renderer,
@@ -108,6 +149,7 @@ def build_worker(
         task_queue=settings.task_queue,
         workflows=[workflow_class],
         workflow_runner=WORKFLOW_RUNNER,
+        build_id=workflow_build_id(),
         activities=[
             mail.send_notice,
             documents.generate_document,
@@ -135,13 +177,26 @@ async def serve_until_stopped(worker: Worker) -> None:
 
 async def main() -> None:
     settings = get_settings()
-    client = await connect(settings)
+    configure_logging(settings)
+    try:
+        runtime = telemetry.runtime_for(settings)
+    except RuntimeError as error:
+        raise SystemExit(f"Le worker ne peut pas démarrer : {error}") from None
+    tracer_provider = telemetry.tracer_provider_for(settings, "cpom-worker")
+    # The client's interceptors trace the worker's workflows and activities as well.
+    client = await connect(
+        settings, runtime=runtime, interceptors=telemetry.client_interceptors(tracer_provider)
+    )
     engine = engine_from(settings)
     try:
         worker = build_worker(client, settings, engine)
     except (identities.InvalidIdentities, InvalidSigningCertificate) as error:
         raise SystemExit(f"Le worker ne peut pas démarrer : {error}") from None
-    await serve_until_stopped(worker)
+    try:
+        await serve_until_stopped(worker)
+    finally:
+        if tracer_provider is not None:
+            tracer_provider.shutdown()  # the spans still batched, sent
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from sqlalchemy import Engine, text
 
 from cpom import calendar_feeds
 from cpom.access import (
+    PartyRefused,
+    Principal,
     Role,
     TokenError,
     UnknownToken,
@@ -133,3 +135,85 @@ def migrate(engine: Engine, step: Callable[[Config, str], None], revision: str) 
         config = alembic_config(engine.url.render_as_string(hide_password=False))
         config.attributes["connection"] = connection
         step(config, revision)
+
+
+def scoped_agent(authority: str = "cd35") -> Principal:
+    return Principal("Anne Leroy", Role.AGENT, authority=authority)
+
+
+@pytest.mark.parametrize(
+    ("action", "fields", "lead", "expected"),
+    [
+        # Naming its signing authority: the agent's own, filled in.
+        (
+            "approve_releve",
+            {"party": "autorite"},
+            "ars",
+            {"party": "autorite", "authority": "cd35"},
+        ),
+        (
+            "request_prorogation",
+            {"requested_by": "autorite", "authority": "cd35"},
+            "cd35",
+            {"requested_by": "autorite", "authority": "cd35"},
+        ),
+        # An answer left unnamed: the co-signing agent's is its authority's answer.
+        ("answer_prorogation", {"accept": True}, "ars", {"accept": True, "authority": "cd35"}),
+        # The lead authority's agent leaves it to the workflow (either party).
+        ("answer_prorogation", {"accept": True}, "cd35", {"accept": True}),
+        ("denounce", {"mode": "mutuelle"}, "cd35", {"mode": "mutuelle"}),
+        # The gestionnaire's mail is recorded in its name, whoever leads.
+        ("approve_releve", {"party": "gestionnaire"}, "ars", {"party": "gestionnaire"}),
+        ("request_authorisation", {"subject": "x"}, "ars", {"subject": "x"}),
+        # Decisions naming no party.
+        ("record_dialogue", {"held_on": "2025-01-01"}, "ars", {"held_on": "2025-01-01"}),
+    ],
+)
+def test_a_scoped_agent_decides_in_its_authoritys_name(
+    action: str, fields: dict[str, object], lead: str, expected: dict[str, object]
+) -> None:
+    assert scoped_agent().decision_fields(action, fields, lead) == expected
+
+
+@pytest.mark.parametrize(
+    ("action", "fields", "message"),
+    [
+        (
+            "approve_releve",
+            {"party": "autorite", "authority": "ars"},
+            "un agent de l'autorité « cd35 » ne décide qu'en son nom : « authority » ne peut "
+            "être que « cd35 »",
+        ),
+        (
+            "denounce",
+            {"mode": "mutuelle", "notified_by": "autorite"},
+            "cette décision est prise au nom de l'autorité chef de file « ars » : un agent de "
+            "l'autorité « cd35 » ne peut la prendre",
+        ),
+        ("answer_authorisation", {"accept": True}, "chef de file « ars »"),
+    ],
+)
+def test_a_scoped_agent_cannot_decide_in_another_authoritys_name(
+    action: str, fields: dict[str, object], message: str
+) -> None:
+    with pytest.raises(PartyRefused) as refused:
+        scoped_agent().decision_fields(action, fields, "ars")
+    assert message in str(refused.value)
+
+
+def test_a_national_agent_names_any_authority() -> None:
+    fields = {"party": "autorite", "authority": "ars"}
+    assert (
+        Principal("Marie", Role.AGENT).decision_fields("approve_releve", fields, "cd35") == fields
+    )
+
+
+def test_a_scope_is_an_agents_or_a_supervisors(engine: Engine) -> None:
+    token = create_token(engine, Role.SUPERVISOR, "Henri", email=MARIE, authority="cd35")
+    principal = authenticate(engine, token)
+    assert principal is not None
+    assert principal.authority_scope == "cd35"
+    with pytest.raises(TokenError, match="--authority ne s'emploie qu'avec"):
+        create_token(engine, Role.GESTIONNAIRE, "S", "732829320", email=MARIE, authority="cd35")
+    # A gestionnaire's principal reads by its SIREN whatever its row says.
+    assert Principal("S", Role.GESTIONNAIRE, "732829320", authority="cd35").authority_scope is None

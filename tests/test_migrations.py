@@ -1,12 +1,19 @@
 """The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
+from datetime import UTC, date, datetime
+
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from cpom.db.engine import make_engine
+from cpom.db.models import ContractAuthorityRecord, ContractRecord
+from cpom.db.projection import TERMS
+from cpom.domain.terms_input import terms_from_mapping
+from tests.test_access import migrate
 
 # Expression indexes are not reflected: the comparison leaves them aside, a test below checks
 # them.
@@ -60,3 +67,66 @@ def test_contract_lists_read_an_ordered_index(engine: Engine) -> None:
                 )
             ).all()
             assert "TEMP B-TREE" not in str(plan)
+
+
+def test_contracts_projected_before_scopes_are_found_by_their_authorities(
+    engine: Engine,
+) -> None:
+    """The migration reads each stored contract's signing authorities from its terms."""
+    migrate(engine, command.downgrade, "f1b3d5e7a9c2")
+    terms = terms_from_mapping(
+        {
+            "reference": "CPOM-35-ESMS-CONJOINT",
+            "preset": "esms-ars",
+            "effet": "2024-01-01",
+            "duration_years": 5,
+            "authorities": [
+                {"kind": "ars", "name": "ARS Bretagne", "territory": "35"},
+                {
+                    "kind": "departement",
+                    "id": "cd35",
+                    "name": "Département d'Ille-et-Vilaine",
+                    "territory": "35",
+                    "role": "cosignataire",
+                },
+            ],
+            "gestionnaire": {"raison_sociale": "EHPAD Les Tilleuls"},
+        }
+    )
+    row = {
+        "reference": terms.reference,
+        "sector": "esms-ars",
+        "phase": "execution",
+        "kind": "ars",
+        "name": "ARS Bretagne",
+        "territory": "35",
+        "gestionnaire": "EHPAD Les Tilleuls",
+        "effet": date(2024, 1, 1),
+        "echeance": date(2028, 12, 31),
+        "updated_at": datetime(2025, 1, 1, tzinfo=UTC),
+        "terms": TERMS.dump_json(terms).decode(),
+    }
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO contract (reference, sector, phase, authority_kind, authority_name, "
+                "territory, gestionnaire, effet, echeance, updated_at) VALUES (:reference, "
+                ":sector, :phase, :kind, :name, :territory, :gestionnaire, :effet, :echeance, "
+                ":updated_at)"
+            ),
+            row,
+        )
+        connection.execute(
+            text("INSERT INTO contract_terms (reference, terms_json) VALUES (:reference, :terms)"),
+            row,
+        )
+    migrate(engine, command.upgrade, "head")
+    with engine.connect() as connection:
+        keys = connection.execute(
+            select(ContractAuthorityRecord.authority_key).order_by(
+                ContractAuthorityRecord.authority_key
+            )
+        ).scalars()
+        assert list(keys) == ["ars", "cd35"]
+        lead = connection.execute(select(ContractRecord.authority_key)).scalar_one()
+        assert lead == "ars"

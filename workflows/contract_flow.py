@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, CancelledError, FailureError
 
 from cpom import search_attributes as sa
 from cpom.domain import authorisation
@@ -65,6 +66,7 @@ from cpom.messages import (
     RequestAuthorisation,
     RequestProrogation,
     ReviewDocuments,
+    SentNotice,
     Sign,
     SignAvenant,
     SubmitDocuments,
@@ -117,6 +119,19 @@ NEXT_LEGAL_DEADLINE = "next-legal-deadline"
 # A request recorded before was answered by the gestionnaire alone; the patch is asked only for
 # such a request, so runs that never met one replay unchanged.
 EVERY_SIGNATORY_PROROGATION = "every-signatory-prorogation"
+# Patch (2026-12): one marker for every patch above. Each patch a run asks for records a marker
+# and an upsert of the TemporalChangeVersion search attribute: sixteen of a year's hundred
+# history events. A run begun under this patch takes every earlier patch's new path without
+# asking, and sends its notices by a local activity first, inside the workflow task that wakes
+# the contract (one history event instead of six, no round trip through the server's queue);
+# should that attempt fail (the mail server down or slow), a scheduled activity takes over,
+# whose retries add nothing to the history. A run begun before asks each patch as it did and
+# schedules its notices.
+LEAN_HISTORY = "lean-history"
+# The local attempt outlasts one sending (CPOM_SMTP_TIMEOUT_SECONDS, 1 min by default) for each
+# party; past it, the scheduled activity takes over (the outbox sends nothing twice).
+NOTICE_LOCAL_TIMEOUT = timedelta(minutes=3)
+NOTICE_LOCAL_RETRY = RetryPolicy(maximum_attempts=1)
 # A sending lasts at most CPOM_SMTP_TIMEOUT_SECONDS (1 min by default) and heartbeats meanwhile:
 # a dead worker is noticed after the heartbeat timeout, a slow server is waited for.
 NOTICE_START_TO_CLOSE = timedelta(minutes=10)
@@ -142,10 +157,15 @@ class ContractFlow:
     """What the `Cpom` workflow does; `workflows.contract.CpomWorkflow` defines it."""
 
     def __init__(self, contract: ContractInput) -> None:
+        # Asked before any other patch: a run begun under it asks none of them.
+        self.lean = workflow.patched(LEAN_HISTORY)
         self.state = contract.state
         self.offset = timedelta(days=contract.clock_offset_days)
         self.changed = False
         self.projected = contract.projected_events
+        # The events before it are carried from earlier runs, which projected them: what this
+        # run's `projection` query shows begins here.
+        self.first_event = contract.projected_events
         self.sequence_offset = contract.sequence_offset
         self.names_in_search_attributes = contract.names_in_search_attributes
         self.last_projection: tuple[object, ...] | None = None
@@ -157,14 +177,17 @@ class ContractFlow:
         # `mail_sending` is set. Always empty at continue-as-new and at the end.
         self.mail_beside = False
         self.mail_queue: list[NoticeRequest] = []
-        self.mail_sending: workflow.ActivityHandle[NoticeResult] | None = None
+        self.mail_sending: asyncio.Task[NoticeResult] | None = None
+        # What this run sent, for its `notices_sent` query: a notice sent by a local activity
+        # leaves its result in the history, not its request.
+        self.notices_sent: list[SentNotice] = []
         # The timer of the next step and the instant it ends (patch `steady-timer`).
         self.timer: asyncio.Task[None] | None = None
         self.timer_ends: datetime | None = None
         # The next legal deadline, as last projected (patch `next-legal-deadline`).
         self.legal_deadline_attribute = False
         self.next_legal_deadline: date | None = None
-        if not workflow.patched(CALENDAR_LAW_2):
+        if not self._patched(CALENDAR_LAW_2):
             self.state.calendar_law = 1
         elif self.state.calendar_law < life.CALENDAR_LAW:
             self._adopt_current_law()
@@ -174,9 +197,14 @@ class ContractFlow:
         if (
             self.state.imported
             and "import" not in self.state.done
-            and workflow.patched(IMPORT_BEFORE_DECISIONS)
+            and self._patched(IMPORT_BEFORE_DECISIONS)
         ):
             self._record_past_as_past()
+
+    def _patched(self, patch: str) -> bool:
+        """Whether this run takes `patch`'s new path: always in a run begun under
+        `lean-history`, else as recorded (see `workflow.patched`)."""
+        return self.lean or workflow.patched(patch)
 
     # Clock ------------------------------------------------------------------------------------
 
@@ -192,11 +220,11 @@ class ContractFlow:
         if self.state.imported and "import" not in self.state.done:
             self._record_past_as_past()
         started_year = life.contract_year_of(self.state.terms, self.today())
-        self.mail_beside = workflow.patched(MAIL_BESIDE_THE_LOOP)
-        steady_timer = workflow.patched(STEADY_TIMER)
-        self.legal_deadline_attribute = workflow.patched(NEXT_LEGAL_DEADLINE)
+        self.mail_beside = self._patched(MAIL_BESIDE_THE_LOOP)
+        steady_timer = self._patched(STEADY_TIMER)
+        self.legal_deadline_attribute = self._patched(NEXT_LEGAL_DEADLINE)
         while True:
-            if workflow.patched(WAKE_ON_EVERY_DECISION):
+            if self._patched(WAKE_ON_EVERY_DECISION):
                 # Reset before the activities below: a decision taken while one of them runs
                 # is then acted upon and projected at once, not at the next timer.
                 self.changed = False
@@ -208,7 +236,7 @@ class ContractFlow:
                 upcoming = plan(self.state)
             mail_idle = not self.mail_queue
             if self.state.phase in life.ENDED and not upcoming and mail_idle:
-                if self.changed and workflow.patched(PROJECT_BEFORE_END):
+                if self.changed and self._patched(PROJECT_BEFORE_END):
                     continue  # the loop projects the decision, then ends
                 break
             year = life.contract_year_of(self.state.terms, self.today())
@@ -218,7 +246,7 @@ class ContractFlow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._next_run_input())
             self._upsert_search_attributes(upcoming)
-            if not workflow.patched(WAKE_ON_EVERY_DECISION):
+            if not self._patched(WAKE_ON_EVERY_DECISION):
                 self.changed = False
             if steady_timer:
                 await self._wait_steadily(upcoming)
@@ -263,9 +291,10 @@ class ContractFlow:
         its input stays small at any age of the contract."""
         events, projected = life.carried_events(self.state.events, self.projected)
         sequence_offset = self.sequence_offset + self.projected - projected
-        self.state.events = events
+        # A copy: this run's state keeps its whole journal, which the `projection` query of the
+        # closed run reads (`cpom projection rebuild`); the next run's input is the same.
         return ContractInput(
-            self.state,
+            dataclasses.replace(self.state, events=events),
             self.offset.days,
             projected,
             sequence_offset,
@@ -392,6 +421,7 @@ class ContractFlow:
             )
 
     def _log_notice(self, result: NoticeResult, request: NoticeRequest, today: date) -> None:
+        self.notices_sent.append(SentNotice(request, result, workflow.now()))
         life.log(
             self.state,
             life.Event(
@@ -411,14 +441,39 @@ class ContractFlow:
 
     def _send_next_notice(self) -> None:
         if self.mail_sending is None and self.mail_queue:
-            self.mail_sending = workflow.start_activity(
-                "send_notice",
-                self.mail_queue[0],
-                result_type=NoticeResult,
-                start_to_close_timeout=NOTICE_START_TO_CLOSE,
-                heartbeat_timeout=NOTICE_HEARTBEAT,
-                retry_policy=ACTIVITY_RETRY,
+            request = self.mail_queue[0]
+            self.mail_sending = (
+                asyncio.create_task(self._send_local_first(request))
+                if self.lean
+                else self._schedule_notice(request)
             )
+
+    def _schedule_notice(self, request: NoticeRequest) -> workflow.ActivityHandle[NoticeResult]:
+        return workflow.start_activity(
+            "send_notice",
+            request,
+            result_type=NoticeResult,
+            start_to_close_timeout=NOTICE_START_TO_CLOSE,
+            heartbeat_timeout=NOTICE_HEARTBEAT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+
+    async def _send_local_first(self, request: NoticeRequest) -> NoticeResult:
+        try:
+            result: NoticeResult = await workflow.execute_local_activity(
+                "send_notice",
+                request,
+                result_type=NoticeResult,
+                start_to_close_timeout=NOTICE_LOCAL_TIMEOUT,
+                retry_policy=NOTICE_LOCAL_RETRY,
+            )
+            return result
+        except CancelledError:
+            raise
+        except FailureError:
+            # A local activity's failure comes as the activity raised it (an ApplicationError,
+            # a TimeoutError), not wrapped in an ActivityError.
+            return await self._schedule_notice(request)
 
     def _notice_finished(self) -> bool:
         return self.mail_sending is not None and self.mail_sending.done()
@@ -461,7 +516,7 @@ class ContractFlow:
         snapshot = (len(state.events), state.phase, state.terms.current_echeance)
         if snapshot == self.last_projection and not self.force_projection:
             return
-        deltas = workflow.patched(LIVE_AGENDA_DELTAS)
+        deltas = self._patched(LIVE_AGENDA_DELTAS)
         complete = self.force_projection or not self.agenda_sent or not deltas
         self.force_projection = False
         # A decision taken while the activity runs logs events after `end`: the next projection
@@ -493,7 +548,7 @@ class ContractFlow:
         )
         execute = (
             workflow.execute_local_activity
-            if workflow.patched(LOCAL_PROJECTION)
+            if self._patched(LOCAL_PROJECTION)
             else workflow.execute_activity
         )
         await execute(
@@ -568,6 +623,33 @@ class ContractFlow:
             timeline,
             upcoming,
         )
+
+    @workflow.query
+    def projection(self) -> ProjectionUpdate:
+        """All this run holds for the projection: its terms, whole agenda and every event it
+        logged (`cpom projection rebuild` reads it from every run, closed ones included)."""
+        state = self.state
+        today = self.today()
+        agenda = live_agenda(state, today)
+        return ProjectionUpdate(
+            terms=state.terms,
+            reference=state.terms.reference,
+            phase=state.phase,
+            today=today,
+            first_sequence=self.first_event + self.sequence_offset,
+            new_events=state.events[self.first_event :],
+            successor_reference=state.successor_reference,
+            predecessor_reference=state.predecessor_reference,
+            agenda=agenda,
+            agenda_complete=True,
+            risk=at_risk(state, today),
+            summary=summary_of(agenda, today),
+        )
+
+    @workflow.query(name="notices_sent")
+    def sent_notices(self) -> list[SentNotice]:
+        """The notices this run sent, with what each was asked (`cpom projection rebuild`)."""
+        return self.notices_sent
 
     @workflow.query
     def phase(self) -> str:
@@ -754,7 +836,7 @@ class ContractFlow:
         every_signatory = (
             decision.requested_by is life.Party.AUTORITE
             and bool(self.state.terms.co_signatories)
-            and workflow.patched(EVERY_SIGNATORY_PROROGATION)
+            and self._patched(EVERY_SIGNATORY_PROROGATION)
         )
         pending = life.apply_request_prorogation(
             self.state,
@@ -849,7 +931,7 @@ class ContractFlow:
     @workflow.update
     def denounce(self, decision: Denounce) -> DecisionResult:
         by = decision.notified_by or life.Party.AUTORITE
-        if decision.mode is life.DenonciationMode.MUTUELLE and workflow.patched(
+        if decision.mode is life.DenonciationMode.MUTUELLE and self._patched(
             MUTUAL_DENONCIATION_AGREED
         ):
             life.apply_propose_denonciation(

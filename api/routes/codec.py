@@ -1,7 +1,9 @@
 """Temporal's remote codec protocol, so that its Web UI shows the encrypted payloads in clear.
 
 POST /codec/decode and /codec/encode take and give `{"payloads": [...]}`, each payload in
-protobuf's JSON form (metadata values and data in base64). Supervisors alone may call them: with
+protobuf's JSON form (metadata values and data in base64). National supervisors alone may call
+them (a supervisor scoped to an authority may not: a payload does not say whose contract it
+belongs to, and the Web UI lists every workflow of the namespace): with
 their bearer token, or with the dashboard's session cookie, which the UI sends from the browser
 when its "Include cross-origin credentials" is on (`api.codec_cors` lets it through).
 """
@@ -27,7 +29,7 @@ PATH_PREFIX = "/codec/"
 MAX_BODY_BYTES = 4 * 1024 * 1024
 ANSWERS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "Jeton ou session manquant, inconnu ou expiré."},
-    403: {"model": Problem, "description": "Réservé aux superviseurs."},
+    403: {"model": Problem, "description": "Réservé aux superviseurs nationaux."},
     422: {"model": Problem, "description": "Charge utile illisible ou indéchiffrable."},
 }
 
@@ -60,6 +62,14 @@ def get_supervisor(
         )
     if principal.role is not Role.SUPERVISOR:
         raise HTTPException(403, "le codec des données de Temporal est réservé aux superviseurs")
+    if principal.authority_scope is not None:
+        # A payload carries no sign of its contract's authority, and the Web UI shows every
+        # workflow of the namespace: decoding is reading every authority's contracts.
+        raise HTTPException(
+            403,
+            "le codec des données de Temporal est réservé aux superviseurs nationaux : il "
+            "déchiffre les contrats de toutes les autorités",
+        )
     return principal
 
 

@@ -21,7 +21,7 @@ from api.schemas import (
     ReferencePath,
     detail_payload,
 )
-from cpom import idempotency
+from cpom import idempotency, tenancy
 from cpom.access import Principal, Role
 from cpom.db.models import ContractRecord
 from cpom.notice_status import notice_status
@@ -56,13 +56,17 @@ async def create_contract(
     body: ContractCreate, service: ServiceDep, principal: PrincipalDep, response: Response
 ) -> ContractCreated:
     """Démarre le workflow du contrat. Idempotent sur la référence : un second appel ne change
-    rien et répond 200, y compris pendant que le premier crée le contrat. Réservé aux agents.
-    Si Temporal ne répond pas à temps : 503 avec `Retry-After`, et la même requête renvoyée
-    plus tard ne crée pas le contrat deux fois."""
+    rien et répond 200, y compris pendant que le premier crée le contrat. Réservé aux agents ;
+    un agent rattaché à une autorité ne crée que des contrats qu'elle signe (422 sinon). Si
+    Temporal ne répond pas à temps : 503 avec `Retry-After`, et la même requête renvoyée plus
+    tard ne crée pas le contrat deux fois."""
     if principal.role is not Role.AGENT:
         raise Forbidden("seuls les agents créent ou importent des contrats")
     created = await service.create(
-        body.terms, imported=body.imported, declared_up_to_date_on=body.declared_up_to_date_on
+        body.terms,
+        imported=body.imported,
+        declared_up_to_date_on=body.declared_up_to_date_on,
+        authority=principal.authority_scope,
     )
     if not created.created:
         response.status_code = status.HTTP_200_OK
@@ -124,7 +128,9 @@ def _contract_detail(
 ) -> Response:
     principal = get_principal(service, credentials)
     rows = service.detail(reference)
-    if not principal.may_read(rows.contract["gestionnaire_siren"]):
+    if not principal.may_read(rows.contract["gestionnaire_siren"]) or not tenancy.in_scope(
+        service.engine, principal, reference
+    ):
         raise ContractNotFound(reference)
     return Response(to_json(detail_payload(rows, today())), media_type="application/json")
 
@@ -222,7 +228,7 @@ async def act(
     result = await ObjectivesService(service).act(
         reference,
         action,
-        principal.decision_fields(action, fields),
+        principal.decision_fields(action, fields, record.authority_key),
         actor=principal.actor,
         caller=idempotency.caller_of(principal),
         idempotency_key=key,
@@ -301,9 +307,12 @@ async def contract_calendar(
 def readable_record(
     service: ContractService, principal: Principal, reference: str
 ) -> ContractRecord:
-    """The contract if the caller may read it; others' contracts do not exist for a gestionnaire."""
+    """The contract if the caller may read it: others' contracts do not exist for a gestionnaire,
+    nor other authorities' for a person scoped to an authority."""
     record = service.record(reference)
-    if not principal.may_read(record.gestionnaire_siren):
+    if not principal.may_read(record.gestionnaire_siren) or not tenancy.in_scope(
+        service.engine, principal, reference
+    ):
         raise ContractNotFound(reference)
     return record
 

@@ -161,4 +161,5 @@ async def mail(service: ServiceDep, cpom_jeton: Annotated[str | None, Cookie()] 
     principal = session.principal
     if principal.role is Role.GESTIONNAIRE:
         return page("mail.html.j2", session=session, mails=[])
-    return page("mail.html.j2", session=session, mails=await asyncio.to_thread(service.caught_mail))
+    mails = await asyncio.to_thread(service.caught_mail, authority=principal.authority_scope)
+    return page("mail.html.j2", session=session, mails=mails)

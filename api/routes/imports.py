@@ -19,7 +19,14 @@ from api.csrf import CsrfRejected, check_csrf
 from api.deps import ServiceDep
 from api.routes.dashboard import LOGIN, DashboardSession, page, signed_in
 from cpom.access import Role
-from cpom.bulk_import import ImportPlan, count, dry_run, plan_import, problems_summary
+from cpom.bulk_import import (
+    ImportPlan,
+    count,
+    dry_run,
+    plan_import,
+    problems_summary,
+    within_authority,
+)
 from cpom.domain.clock import PARIS
 from cpom.import_jobs import RUNNING, STATUS_LABELS, ImportJobs
 from cpom.import_template import template_csv, template_xlsx
@@ -61,7 +68,7 @@ def form_page(
     context.setdefault("checked", False)
     recent = [
         {**job.model_dump(), "started": when(job.started_at), "label": STATUS_LABELS[job.status]}
-        for job in jobs_of(request).recent()
+        for job in jobs_of(request).recent(authority=session.principal.authority_scope)
     ]
     return page(
         "import.html.j2",
@@ -146,6 +153,8 @@ async def upload(
     except SpreadsheetError as error:
         message = f"« {filename} » : {error}"
         return await asyncio.to_thread(form_page, request, session, 422, error=message)
+    if (scope := session.principal.authority_scope) is not None:
+        plan = await asyncio.to_thread(within_authority, plan, scope)
     if not plan.valid:
         summary = problems_summary(filename, plan)
         return await asyncio.to_thread(
@@ -167,7 +176,7 @@ async def upload(
             filename=filename,
             checked=True,
         )
-    job_id = await jobs_of(request).start(filename, session.principal.actor, plan.rows)
+    job_id = await jobs_of(request).start(filename, session.principal.actor, plan.rows, scope)
     return RedirectResponse(f"{UPLOAD_PATH}/{job_id}", status_code=303)
 
 
@@ -206,7 +215,8 @@ async def job_page(
     if not isinstance(session, DashboardSession):
         return session
     job = await asyncio.to_thread(jobs_of(request).get, job_id)
-    if job is None:
+    scope = session.principal.authority_scope
+    if job is None or (scope is not None and job.authority_key != scope):
         return page("import_job.html.j2", 404, session=session, job=None)
     running = job.status == RUNNING
     return page(

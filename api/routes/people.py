@@ -19,13 +19,15 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 @router.get("/me", response_model=Me, summary="Qui suis-je ?", tags=["personnes"])
 async def me(principal: PrincipalDep) -> Me:
     """Le titulaire du jeton : nom, adresse électronique, rôle, SIREN pour un gestionnaire,
-    dernier jour de validité, et le nom inscrit au journal de ses décisions."""
+    autorité pour un agent ou un superviseur qui y est rattaché (absente : national), dernier
+    jour de validité, et le nom inscrit au journal de ses décisions."""
     return Me(
         name=principal.name,
         email=principal.email,
         role=principal.role.value,
         role_label=principal.role.label,
         siren=principal.siren,
+        authority=principal.authority_scope,
         expires_on=principal.expires_on,
         actor=principal.actor,
     )

@@ -39,7 +39,7 @@ from api.routes.dashboard import LOGIN, DashboardSession, page, signed_in
 from api.routes.dashboard_attachments import attachments_context, store_form_file
 from api.routes.portfolio import export
 from cpom import idempotency, portfolio
-from cpom.access import Role
+from cpom.access import PartyRefused, Role
 from cpom.attachments import AttachmentRefused, Attachments
 from cpom.calendar_export import ROUTINE_VALUES
 from cpom.db import objectives_store
@@ -227,7 +227,7 @@ async def take_decision(
     try:
         terms = await asyncio.to_thread(service.terms, reference)
         fields = principal.decision_fields(
-            action, decision_fields(principal, decision_form, posted, terms)
+            action, decision_fields(principal, decision_form, posted, terms), record.authority_key
         )
         kind = decision_form.attachment_kind
         if kind and isinstance(proof, UploadFile) and (proof.filename or proof.size):
@@ -247,7 +247,7 @@ async def take_decision(
         problem: str | list[str] = error.problems
     except DecisionPending as error:
         problem, pending = str(error), True
-    except (ActionRefused, ServiceUnavailable, AttachmentRefused, KeyReused) as error:
+    except (ActionRefused, ServiceUnavailable, AttachmentRefused, KeyReused, PartyRefused) as error:
         problem = str(error)
     else:
         message = f"{decision_form.title} : {result.message}."

@@ -33,7 +33,7 @@ def add_parser(subparsers: Any) -> None:
         "--role",
         required=True,
         choices=["agent", "supervisor", "gestionnaire"],
-        help="agent : agit ; supervisor : lit tout ; gestionnaire : ses contrats",
+        help="agent : agit ; supervisor : lit tout (ou son autorité) ; gestionnaire : ses contrats",
     )
     create.add_argument(
         "--name",
@@ -45,6 +45,13 @@ def add_parser(subparsers: Any) -> None:
         "--email", required=True, metavar="COURRIEL", help="adresse électronique du titulaire"
     )
     create.add_argument("--gestionnaire", metavar="SIREN", help="SIREN du gestionnaire")
+    create.add_argument(
+        "--authority",
+        metavar="AUTORITÉ",
+        help="pour un agent ou un superviseur : l'identifiant de l'autorité (« id » de "
+        "l'autorité dans les termes des contrats, ou sa nature : departement, ars, etat) dont il "
+        "lit seul les contrats ; sans lui, le jeton est national",
+    )
     create.add_argument(
         "--expires",
         type=_date,
@@ -77,6 +84,7 @@ def run_create(args: argparse.Namespace) -> int:
             args.gestionnaire,
             email=args.email,
             expires_on=args.expires,
+            authority=args.authority,
         )
     except TokenError as error:
         raise InputError(str(error)) from None
@@ -129,7 +137,7 @@ def tokens_table(rows: list[ApiToken], today: date) -> str:
     """The tokens as a plain-text table a person reads in a terminal."""
     from cpom.access import Role
 
-    table = [("N°", "Nom", "Courriel", "Rôle", "SIREN", "Créé le", "Expire le", "État")]
+    table = [("N°", "Nom", "Courriel", "Rôle", "SIREN", "Autorité", "Créé le", "Expire le", "État")]
     for row in rows:
         table.append(
             (
@@ -138,6 +146,7 @@ def tokens_table(rows: list[ApiToken], today: date) -> str:
                 row.email or "—",
                 Role(row.role).label,
                 row.gestionnaire_siren or "—",
+                row.authority_key or ("—" if row.role == Role.GESTIONNAIRE else "nationale"),
                 f"{_local_day(row.created_at):%d/%m/%Y}",
                 f"{row.expires_on:%d/%m/%Y}" if row.expires_on else "jamais",
                 state(row, today),

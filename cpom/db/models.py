@@ -30,6 +30,8 @@ class ContractRecord(SQLModel, table=True):
     sector: str
     phase: str
     authority_kind: str = Field(index=True)
+    # The lead authority's `Authority.key`; every signing authority's is in `contract_authority`.
+    authority_key: str = Field(default="", max_length=80)
     authority_name: str
     territory: str
     gestionnaire: str = Field(index=True)
@@ -58,6 +60,18 @@ class ContractTermsRecord(SQLModel, table=True):
 
     reference: str = Field(primary_key=True, foreign_key="contract.reference", max_length=80)
     terms_json: str
+
+
+class ContractAuthorityRecord(SQLModel, table=True):
+    """One authority signing a contract (`Authority.key`): the lead one and each co-signatory.
+
+    Who holds a token scoped to an authority reads the contracts it signs, found here.
+    """
+
+    __tablename__ = "contract_authority"
+
+    reference: str = Field(primary_key=True, foreign_key="contract.reference", max_length=80)
+    authority_key: str = Field(primary_key=True, max_length=80, index=True)
 
 
 class AgendaRecord(SQLModel, table=True):
@@ -166,11 +180,26 @@ class ApiToken(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=320)
     role: str
     gestionnaire_siren: str | None = Field(default=None, max_length=9)
+    # The authority (`Authority.key`) whose contracts alone it reads; None: every authority's.
+    authority_key: str | None = Field(default=None, max_length=80)
     token_hash: str = Field(unique=True, max_length=64)
     created_at: datetime
     # The last Europe/Paris day on which the token works.
     expires_on: date | None = None
     revoked_at: datetime | None = None
+
+
+class AuthorityIdentityRecord(SQLModel, table=True):
+    """An authority's identity as a supervisor edited it through the API: it replaces the
+    configuration file's entry for its key (but for the logo, which only the file gives)."""
+
+    __tablename__ = "authority_identity"
+
+    key: str = Field(primary_key=True, max_length=80)
+    # The fields of `cpom.identities.AuthorityIdentity` but the logo, checked as the file's.
+    identity_json: str
+    updated_at: datetime
+    updated_by: str = Field(max_length=300)
 
 
 class CalendarFeed(SQLModel, table=True):
@@ -244,6 +273,8 @@ class ImportJobRecord(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     filename: str = Field(max_length=255)
     actor: str
+    # The authority of the agent who started it (`Authority.key`); None: a national agent.
+    authority_key: str | None = Field(default=None, max_length=80)
     status: str = Field(index=True)
     total: int
     done: int = 0

@@ -19,7 +19,13 @@ from sqlalchemy import update as update_statement
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
-from cpom.db.models import AgendaRecord, ContractRecord, ContractTermsRecord, EventRecord
+from cpom.db.models import (
+    AgendaRecord,
+    ContractAuthorityRecord,
+    ContractRecord,
+    ContractTermsRecord,
+    EventRecord,
+)
 from cpom.domain.agenda_items import summary_of
 from cpom.domain.date_law import Basis, SkippedDay
 from cpom.domain.lifecycle import Party
@@ -29,6 +35,7 @@ from cpom.messages import ProjectionUpdate
 
 TERMS = TypeAdapter(ContractTerms)
 AGENDA = SQLModel.metadata.tables[AgendaRecord.__tablename__]
+AUTHORITIES = SQLModel.metadata.tables[ContractAuthorityRecord.__tablename__]
 CONTRACTS = SQLModel.metadata.tables[ContractRecord.__tablename__]
 EVENTS = SQLModel.metadata.tables[EventRecord.__tablename__]
 
@@ -55,6 +62,7 @@ def _record(engine: Engine, update: ProjectionUpdate) -> None:
             terms_json = TERMS.dump_json(update.terms).decode()
             session.merge(ContractTermsRecord(reference=reference, terms_json=terms_json))
             session.flush()
+            _store_authorities(session.connection(), update.terms)
         # Then, at every wake, a few statements without the ORM's bookkeeping.
         connection = session.connection()
         if update.agenda is not None:
@@ -94,6 +102,7 @@ def _with_terms(record: ContractRecord | None, terms: ContractTerms) -> Contract
         )
     record.sector = terms.sector.value
     record.authority_kind = terms.authority.kind.value
+    record.authority_key = terms.authority.key
     record.authority_name = terms.authority.name
     record.territory = terms.authority.territory
     record.gestionnaire = terms.gestionnaire.raison_sociale
@@ -104,6 +113,15 @@ def _with_terms(record: ContractRecord | None, terms: ContractTerms) -> Contract
     record.effet = terms.effet
     record.echeance = terms.current_echeance
     return record
+
+
+def _store_authorities(connection: Connection, terms: ContractTerms) -> None:
+    """Every authority signing the contract, by which tokens scoped to one of them find it."""
+    keys = dict.fromkeys(a.key for a in terms.authorities)
+    connection.execute(delete(AUTHORITIES).where(AUTHORITIES.c.reference == terms.reference))
+    connection.execute(
+        insert(AUTHORITIES), [{"reference": terms.reference, "authority_key": k} for k in keys]
+    )
 
 
 def stored_terms(engine: Engine, reference: str) -> ContractTerms:

@@ -1,6 +1,7 @@
 """Who may call what: every route of the application, for every role (agent, supervisor,
-gestionnaire, and nobody signed in), on the gestionnaire's own contract and on another's, with
-the status each call must get; over the real stack.
+gestionnaire, and nobody signed in), national or scoped to an authority, on the gestionnaire's
+own contract (of authority A, the scoped callers') and on another's (of authority B), with the
+status each call must get; over the real stack.
 
 The routes are read from the application itself: a route added without its line in `EXPECTED`
 fails `test_every_route_has_its_expected_answers`. Both contracts are set up so that every
@@ -20,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from api.csrf import csrf_token
 from api.main import create_app
-from cpom.access import GESTIONNAIRE_ACTIONS, authenticate
+from cpom.access import GESTIONNAIRE_ACTIONS, Role, authenticate, create_token
 from cpom.dashboard_sessions import open_session
 from cpom.domain.clock import local_date
 from cpom.messages import DECISIONS
@@ -29,13 +30,49 @@ from tests import sample_files
 from tests.api.conftest import Stack, open_stack
 from tests.api.test_contracts_api import TERMS
 
-CALLERS = ("agent", "superviseur", "gestionnaire", "anonyme")
-# The gestionnaire's own contract and another gestionnaire's.
+# National agent and supervisor, the same scoped to authority A, a gestionnaire, nobody.
+CALLERS = (
+    "agent",
+    "superviseur",
+    "agent-a",
+    "superviseur-a",
+    "gestionnaire",
+    "anonyme",
+)
+ROLE_OF = {
+    "agent": "agent",
+    "superviseur": "superviseur",
+    "agent-a": "agent",
+    "superviseur-a": "superviseur",
+    "gestionnaire": "gestionnaire",
+    "anonyme": "anonyme",
+}
+# Who reads only some contracts: its own gestionnaire's, or its own authority's.
+NARROW = {"gestionnaire", "agent-a", "superviseur-a"}
+# The gestionnaire's own contract, of authority A, and another gestionnaire's, of authority B.
 SIDES = ("own", "other")
-TOKEN_OF = {"agent": "agent", "superviseur": "superviseur", "gestionnaire": "sad"}
+TOKEN_OF = {
+    "agent": "agent",
+    "superviseur": "superviseur",
+    "agent-a": "agent-a",
+    "superviseur-a": "superviseur-a",
+    "gestionnaire": "sad",
+}
+AUTHORITY_A = "departement"  # TERMS' authority, named by its kind
+SCOPED = {
+    "agent-a": (Role.AGENT, "Anne Leroy", "anne.leroy@ille-et-vilaine.example"),
+    "superviseur-a": (Role.SUPERVISOR, "Henri Morel", "henri.morel@ille-et-vilaine.example"),
+}
 OTHER_TERMS = {
     **TERMS,
-    "reference": "CPOM-35-AUTRE",
+    "reference": "CPOM-56-AUTRE",
+    "authority": {
+        "kind": "departement",
+        "id": "cd56",
+        "name": "Département du Morbihan",
+        "territory": "56",
+        "email": "cpom@morbihan.example",
+    },
     "gestionnaire": {"raison_sociale": "Autre SAD", "siren": "552100554"},
 }
 REFERENCES = {"own": TERMS["reference"], "other": OTHER_TERMS["reference"]}
@@ -75,40 +112,57 @@ def signed(status: int, anonymous: int = 401) -> Expect:
 
 
 def reads(status: int, anonymous: int = 401) -> Expect:
-    """Whoever may read the contract; another gestionnaire's contract does not exist."""
+    """Whoever may read the contract; another gestionnaire's contract does not exist, nor
+    another authority's for a caller scoped to authority A."""
 
     def expect(caller: str, side: str | None) -> int:
         if caller == "anonyme":
             return anonymous
-        return 404 if caller == "gestionnaire" and side == "other" else status
+        return 404 if caller in NARROW and side == "other" else status
 
     return expect
 
 
 def writes(status: int, anonymous: int = 401) -> Expect:
-    """Agents on every contract, a gestionnaire on its own; supervisors only read."""
+    """Agents on every contract they read, a gestionnaire on its own; supervisors only read."""
 
     def expect(caller: str, side: str | None) -> int:
-        if caller == "superviseur":
-            return 403
-        return reads(status, anonymous)(caller, side)
+        found = reads(status, anonymous)(caller, side)
+        if caller == "anonyme" or (caller in NARROW and side == "other"):
+            return found
+        return 403 if ROLE_OF[caller] == "superviseur" else found
 
     return expect
 
 
 def agents(status: int, others: int = 403, anonymous: int = 401) -> Expect:
-    return lambda caller, side: {"agent": status, "anonyme": anonymous}.get(caller, others)
+    """National and scoped agents alike (a scoped agent's pages show its authority's only)."""
+    return lambda caller, side: {"agent": status, "anonyme": anonymous}.get(ROLE_OF[caller], others)
 
 
 def supervisors(status: int) -> Expect:
+    """National supervisors only."""
     return lambda caller, side: {"superviseur": status, "anonyme": 401}.get(caller, 403)
+
+
+def editors(status: int) -> Expect:
+    """Supervisors, national or of the authority concerned (A)."""
+
+    def expect(caller: str, side: str | None) -> int:
+        if caller == "anonyme":
+            return 401
+        return status if ROLE_OF[caller] == "superviseur" else 403
+
+    return expect
 
 
 def decides(action: str, anonymous: int) -> Expect:
     """Allowed decisions reach the workflow, which refuses them here (409)."""
 
     def expect(caller: str, side: str | None) -> int:
-        allowed = caller == "agent" or (caller == "gestionnaire" and action in GESTIONNAIRE_ACTIONS)
+        allowed = ROLE_OF[caller] == "agent" or (
+            caller == "gestionnaire" and action in GESTIONNAIRE_ACTIONS
+        )
         return writes(409 if allowed else 403, anonymous)(caller, side)
 
     return expect
@@ -125,6 +179,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("MOUNT", "/static-offline-docs"): everyone(200),
     ("GET", "/"): everyone(307),
     ("GET", "/healthz"): everyone(200),
+    ("GET", "/readyz"): everyone(200),
     # The API.
     ("POST", "/contracts"): agents(200),  # the reference exists: idempotent, nothing changes
     ("GET", "/contracts"): signed(200),
@@ -147,6 +202,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/calendar.ics"): signed(200),
     ("GET", "/me"): signed(200),
     ("GET", "/authorities"): signed(200),
+    # Authority A's identity: national supervisors, and authority A's.
+    ("PUT", "/authorities/{key}"): editors(200),
     ("POST", "/me/calendar-feed"): signed(201),
     ("DELETE", "/me/calendar-feed"): signed(204),
     ("GET", "/feeds/{secret}.ics"): signed(200, anonymous=404),  # the caller's own address
@@ -229,6 +286,10 @@ async def world() -> AsyncIterator[World]:
     an uploaded file, and a prorogation asked by the authority awaiting the answer."""
     async with open_stack() as stack:
         http = stack.http
+        for who, (role, name, email) in SCOPED.items():
+            stack.tokens[who] = create_token(
+                stack.life.engine, role, name, email=email, authority=AUTHORITY_A
+            )
         documents, attachments = {}, {}
         for side, terms in (("own", TERMS), ("other", OTHER_TERMS)):
             reference = REFERENCES[side]
@@ -298,6 +359,7 @@ async def call(
         secret=secret,
         extension="pdf" if "revue" in path or "review" in path else "csv",
         job_id="inconnu",
+        key=AUTHORITY_A,
         exercise="1990",
         year="1990",
     )
@@ -310,6 +372,8 @@ async def call(
             body = {"json": DECISION_FIELDS[action or ""]}
         elif path == "/tableau/contrats/{reference}/decisions/{action}":
             body = {"data": {**csrf, **form_fields(DECISION_FIELDS[action or ""])}}
+        elif path == "/authorities/{key}":
+            body = {"json": {"service": "Direction de l'autonomie"}}
         elif path.startswith("/codec/"):
             body = {"json": {"payloads": []}}
         elif path == "/contracts/{reference}/objectives/reports/{exercise}":

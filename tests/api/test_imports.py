@@ -143,9 +143,12 @@ async def test_an_import_creates_each_contract_once(
     assert 'value="3"' in page
     assert '<a href="/tableau/">Voir le portefeuille</a>' in page
     assert calls == [
-        ("CPOM-IMPORT-0000", {"imported": True, "declared_up_to_date_on": date(2024, 12, 31)}),
-        ("CPOM-IMPORT-0001", {"imported": True, "declared_up_to_date_on": None}),
-        ("CPOM-IMPORT-0002", {"imported": True, "declared_up_to_date_on": None}),
+        (
+            "CPOM-IMPORT-0000",
+            {"imported": True, "declared_up_to_date_on": date(2024, 12, 31), "authority": None},
+        ),
+        ("CPOM-IMPORT-0001", {"imported": True, "declared_up_to_date_on": None, "authority": None}),
+        ("CPOM-IMPORT-0002", {"imported": True, "declared_up_to_date_on": None, "authority": None}),
     ]
     for row in rows:
         assert await workflow_exists(stack, str(row["Référence"]))

@@ -34,6 +34,7 @@ async def test_me_tells_who_is_calling(stack: Stack) -> None:
         "role": "gestionnaire",
         "role_label": "gestionnaire",
         "siren": "732829320",
+        "authority": None,
         "expires_on": anniversary(paris_today(), 1).isoformat(),
         "actor": "Sophie Bernard (gestionnaire)",
     }

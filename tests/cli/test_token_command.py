@@ -45,6 +45,7 @@ def test_a_token_is_printed_once_and_stored_hashed(
         "Sophie Bernard (gestionnaire)",
     )
     assert principal.expires_on == anniversary(paris_today(), 1)
+    assert principal.authority_scope is None  # a gestionnaire reads by its SIREN
     assert token not in Path(database.removeprefix("sqlite:///")).read_bytes().decode("latin-1")
 
 
@@ -65,6 +66,12 @@ def test_a_token_is_printed_once_and_stored_hashed(
             "adresse électronique « sophie.bernard » invalide",
         ),
         (["--role", "agent", *SOPHIE, "--expires", "2020-01-31"], "31/01/2020 est déjà passée"),
+        (
+            ["--role", "gestionnaire", "--gestionnaire", "732829320", *SOPHIE, "--authority", "x"],
+            "--authority ne s'emploie qu'avec --role agent ou supervisor",
+        ),
+        (["--role", "agent", *SOPHIE, "--authority", "cd 35"], "identifiant d'autorité « cd 35 »"),
+        (["--role", "agent", *SOPHIE, "--authority", "x" * 81], "dépasse 80 caractères"),
         (["--role", "agent", *SOPHIE, "--expires", "2030-02-30"], "la date 2030-02-30 n'existe"),
     ],
 )
@@ -84,7 +91,8 @@ def test_tokens_are_listed_with_their_state_and_revoked_once(
     engine = make_engine(database)
     assert create("--role", "gestionnaire", "--gestionnaire", "732829320", *SOPHIE) == 0
     marie = ["--name", "Marie Dupont", "--email", "marie.dupont@ille-et-vilaine.example"]
-    assert create("--role", "supervisor", *marie, "--expires", today.isoformat()) == 0
+    marie_scope = ["--authority", "cd35", "--expires", today.isoformat()]
+    assert create("--role", "supervisor", *marie, *marie_scope) == 0
     assert create("--role", "agent", "--name", "Paul Martin", "--email", "paul@ex.fr") == 0
     capsys.readouterr()
     assert main(["token", "revoke", "3"]) == 0
@@ -96,16 +104,41 @@ def test_tokens_are_listed_with_their_state_and_revoked_once(
 
     assert main(["token", "list"]) == 0
     rows = [re.split(r"\s{2,}", line) for line in capsys.readouterr().out.splitlines()]
-    assert rows[0] == ["N°", "Nom", "Courriel", "Rôle", "SIREN", "Créé le", "Expire le", "État"]
+    assert rows[0] == [
+        "N°",
+        "Nom",
+        "Courriel",
+        "Rôle",
+        "SIREN",
+        "Autorité",
+        "Créé le",
+        "Expire le",
+        "État",
+    ]
     day, in_a_year = f"{today:%d/%m/%Y}", f"{anniversary(today, 1):%d/%m/%Y}"
     assert rows[2:] == [
-        ["1", "Sophie Bernard", SOPHIE[3], "gestionnaire", "732829320", day, in_a_year, "actif"],
-        ["2", "Marie Dupont", marie[3], "superviseur", "—", day, day, "actif"],
-        ["3", "Paul Martin", "paul@ex.fr", "agent", "—", day, in_a_year, f"révoqué le {day}"],
+        [
+            *("1", "Sophie Bernard", SOPHIE[3], "gestionnaire", "732829320", "—"),
+            *(day, in_a_year, "actif"),
+        ],
+        ["2", "Marie Dupont", marie[3], "superviseur", "—", "cd35", day, day, "actif"],
+        [
+            *("3", "Paul Martin", "paul@ex.fr", "agent", "—", "nationale"),
+            *(day, in_a_year, f"révoqué le {day}"),
+        ],
     ]
     # The day after its last day, the supervisor's token reads as expired.
     tomorrow = tokens_table(list_tokens(engine), today + timedelta(days=1)).splitlines()
     assert tomorrow[3].endswith(f"expiré le {day}")
+
+
+def test_a_token_scoped_to_an_authority_reads_only_its_contracts(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert create("--role", "agent", *SOPHIE, "--authority", " cd35 ") == 0
+    principal = authenticate(make_engine(database), capsys.readouterr().out.strip())
+    assert principal is not None
+    assert (principal.authority, principal.authority_scope) == ("cd35", "cd35")
 
 
 def test_an_empty_list_says_how_to_create_a_token(

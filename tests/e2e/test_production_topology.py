@@ -11,6 +11,7 @@ settings.
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -80,6 +81,11 @@ def test_compose_services_work_together_from_their_settings(
         {"app-db:5432": postgres_host, "temporal:7233": temporal, "mailpit": "127.0.0.1"}
     )
     env["CPOM_SMTP_PORT"] = str(catcher.port)
+    # Each container serves its metrics on the same port of its own address; here every
+    # process shares one host: a port each.
+    assert env["CPOM_METRICS_PORT"]
+    env["CPOM_METRICS_HOST"] = "127.0.0.1"
+    api_metrics_port, worker_metrics_ports = free_port(), [free_port(), free_port()]
     log = tmp_path / "stack.log"
 
     with ExitStack() as stack:
@@ -121,15 +127,19 @@ def test_compose_services_work_together_from_their_settings(
 
         migrated = subprocess.run(compose_command("migrate", {}), env=env, capture_output=True)
         assert migrated.returncode == 0, migrated.stderr
-        for _replica in range(SERVICES["worker"]["deploy"]["replicas"]):
-            stack.enter_context(process(compose_command("worker", {}), env, log))
+        for replica in range(SERVICES["worker"]["deploy"]["replicas"]):
+            own = {**env, "CPOM_METRICS_PORT": str(worker_metrics_ports[replica])}
+            stack.enter_context(process(compose_command("worker", {}), own, log))
         api = stack.enter_context(
             process(
-                compose_command("api", {"0.0.0.0": "127.0.0.1", "8000": str(api_port)}), env, log
+                compose_command("api", {"0.0.0.0": "127.0.0.1", "8000": str(api_port)}),
+                {**env, "CPOM_METRICS_PORT": str(api_metrics_port)},
+                log,
             )
         )
         base = f"http://127.0.0.1:{api_port}"
         wait_until_ready(f"{base}/healthz", log, api)
+        wait_until_ready(f"{base}/readyz", log, api)  # the workers poll the task queue
         # Each worker container's healthcheck: a worker of this host polls the task queue.
         healthcheck = SERVICES["worker"]["healthcheck"]["test"][1:]
         deadline = time.monotonic() + 60
@@ -206,6 +216,26 @@ def test_compose_services_work_together_from_their_settings(
             "direction@sad-rennes.example",
         }
         assert len(caught) == len(notices)  # two workers, each notice sent once
+
+        # Metrics: the SDK's series and cpom's, on each process's own endpoint.
+        worker_metrics = [
+            httpx.get(f"http://127.0.0.1:{port}/metrics").text for port in worker_metrics_ports
+        ]
+        assert all("temporal_request{" in text for text in worker_metrics)
+        sent = [
+            float(value)
+            for text in worker_metrics
+            for value in re.findall(
+                r'^cpom_notices_sent\{[^}]*notice="demande_de_prorogation_recue"[^}]*\} (\S+)$',
+                text,
+                re.MULTILINE,
+            )
+        ]
+        assert sum(sent) == len(caught)
+        api_metrics = httpx.get(f"http://127.0.0.1:{api_metrics_port}/metrics").text
+        assert re.search(r'^cpom_decisions\{[^}]*outcome="taken"[^}]*\} 1$', api_metrics, re.M)
+        assert "temporal_request{" in api_metrics
+        assert re.search(r"^cpom_contracts_overdue\{[^}]*\} \d+$", api_metrics, re.M)
 
         # The projection the supervisors read, in the application's PostgreSQL.
         database = create_engine(env["CPOM_DATABASE_URL"])

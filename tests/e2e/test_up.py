@@ -196,3 +196,30 @@ def test_a_temporal_server_that_cannot_start_is_explained(tmp_path: Path) -> Non
     assert done.returncode == 1
     assert "cpom : le serveur Temporal s'est arrêté au démarrage (code 1) : « Error:" in done.stderr
     assert f"(journal : {tmp_path / 'data' / 'temporal.log'})" in done.stderr
+
+
+def consecutive_free_ports(count: int) -> int:
+    """The first of `count` consecutive free ports on 127.0.0.1."""
+    for base in range(20000, 60000, 97):
+        if all(port_problem("127.0.0.1", base + k) is None for k in range(count)):
+            return base
+    raise AssertionError("aucune suite de ports libres")
+
+
+def test_up_serves_the_metrics_of_its_api_and_of_each_worker(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path / "data", "cpom-metrics")
+    base = consecutive_free_ports(3)
+    env.update({"CPOM_METRICS_PORT": str(base), "CPOM_WORKER_PROCESSES": "2"})
+    log = tmp_path / "up.log"
+    with cpom_up(env, log):
+        cpom(env, "demo")  # contracts started: the workers run workflows and activities
+        scraped = [httpx.get(f"http://127.0.0.1:{base + k}/metrics").text for k in range(3)]
+    output = log.read_text()
+    for k, what in enumerate(
+        ("métriques de l'API", "métriques du worker 1", "métriques du worker 2")
+    ):
+        assert f"{what:<23}http://127.0.0.1:{base + k}/metrics" in output
+    api, *workers = scraped
+    assert "temporal_request{" in api
+    assert "cpom_contracts_overdue{" in api
+    assert all("temporal_worker_task_slots_available{" in text for text in workers)

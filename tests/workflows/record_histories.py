@@ -42,6 +42,7 @@ from cpom.messages import (
 )
 from cpom.simulation import LifeSimulator
 from tests.factories import SAD_ITEMS
+from tests.faults.mail_servers import MailServer
 from tests.workflows.helpers import contract
 
 HERE = Path(__file__).parent / "histories"
@@ -62,8 +63,10 @@ JOINT = Path(__file__).parents[2] / "examples" / "ars-departement-esms-2025.toml
 # v10-v12: the projection as a local activity, a steady timer, the next legal deadline; v13: one
 # authority's notice of prorogation answered by the gestionnaire and the other authority
 # (`every-signatory-prorogation`), a joint contract signed by all with its objectives' actions.
+# v14: notices sent by a local activity first, then by a scheduled one when the mail server
+# does not answer (`notice-local-first`).
 # `python -m tests.workflows.record_histories NAME…` records only the scenarios named.
-VERSION = "v13"
+VERSION = "v14"
 
 
 async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:
@@ -111,6 +114,38 @@ async def refusal(life: LifeSimulator) -> WorkflowHandle[Any, str]:
     )
     await handle.result()
     return handle
+
+
+async def mail_server_down(life: LifeSimulator) -> WorkflowHandle[Any, str]:
+    """The mail server is down when a prorogation is asked: the local attempt fails, the
+    scheduled activity delivers the notice once the server is back; the answer's goes at once."""
+    handle = await life.start(contract(), date(2027, 9, 1), imported=True)
+    await life.advance_to(date(2028, 5, 2))
+    life.catcher.stop()
+    await life.decide(
+        handle, "request_prorogation", RequestProrogation("a", Party.AUTORITE, date(2028, 5, 2))
+    )
+    server = MailServer(host=life.catcher.host, port=life.catcher.port)
+    async with asyncio.timeout(30):
+        while not await _scheduled_notice(handle):
+            await asyncio.sleep(0.05)  # the local attempt failed: the activity is scheduled
+        server.start()
+        while len(server.caught) < 2:
+            await asyncio.sleep(0.05)
+    await life.decide(handle, "answer_prorogation", AnswerProrogation("g", True, date(2028, 5, 2)))
+    async with asyncio.timeout(30):
+        while len(server.caught) < 4:
+            await asyncio.sleep(0.05)
+    server.stop()
+    await handle.terminate("history recorded")
+    return handle
+
+
+async def _scheduled_notice(handle: WorkflowHandle[Any, str]) -> bool:
+    async for event in handle.fetch_history_events():
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            return True
+    return False
 
 
 async def renegotiation_decided(life: LifeSimulator) -> WorkflowHandle[Any, str]:
@@ -311,6 +346,7 @@ async def main() -> None:
         ("objectives-actions", objectives_actions),
         ("authority-notice-signatories", authority_notice_signatories),
         ("joint-signature", joint_signature),
+        ("mail-server-down", mail_server_down),
     )
     wanted = set(sys.argv[1:])
     for name, scenario in scenarios:

@@ -39,7 +39,7 @@ from cpom.stack import temporal_binary
 from cpom.worker import WORKFLOW_RUNNER
 from tests.factories import SAD_ITEMS
 from tests.workflows.helpers import contract, events
-from workflows.contract import LIVE_AGENDA_DELTAS, CpomWorkflow
+from workflows.contract import LEAN_HISTORY, LIVE_AGENDA_DELTAS, CpomWorkflow
 
 TODAY = date(2026, 3, 2)
 
@@ -168,7 +168,8 @@ async def captured(request: pytest.FixtureRequest) -> AsyncIterator[Captured]:
     old_run = request.param != "new run"
 
     def activate(patch: PatchActivationInput) -> bool:
-        return not (old_run and patch.patch_id == LIVE_AGENDA_DELTAS)
+        # A run begun before `lean-history` asks each patch it takes.
+        return not (old_run and patch.patch_id in {LIVE_AGENDA_DELTAS, LEAN_HISTORY})
 
     @activity.defn(name="record_contract")
     async def record_contract(update: ProjectionUpdate) -> None:
