@@ -372,3 +372,12 @@ class AuthorityIdentityOut(BaseModel):
     court: str = Field(description="Tribunal administratif cité dans les voies de recours.")
     signatory: SignatoryOut
     logo: bool = Field(description="Un logo figure en tête des documents.")
+    article: str | None = Field(
+        description="Article du nom (« le », « la », « l' », « les », vide pour aucun) : "
+        "« pour le Département… », « de l'ARS… » ; null : celui de sa nature d'autorité."
+    )
+    hierarchical_superior: str | None = Field(
+        description="Autorité du recours hiérarchique, avec son article (« le ministre chargé "
+        "de la santé ») ; vide : aucun recours hiérarchique ; null : celle de sa nature "
+        "d'autorité (aucune pour un Département)."
+    )

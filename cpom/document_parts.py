@@ -5,7 +5,6 @@ number of originals. The templates lay them out; the words of law come from `leg
 from __future__ import annotations
 
 import base64
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -13,16 +12,16 @@ from typing import Any
 
 from markupsafe import Markup
 
+from cpom import french_articles
 from cpom.domain import legal_basis as legal
 from cpom.domain.agenda import DocumentKind
 from cpom.domain.lifecycle import Party
 from cpom.domain.terms import AUTHORITY_ROLE_LABELS, Authority, ContractTerms
+from cpom.french_articles import Named
 from cpom.french_dates import fact_date, long_date
 from cpom.identities import Identities, Signatory
 
 NBSP = "\u00a0"
-# The narrow no-break space French typography puts before « ; », « ! » and « ? ».
-NNBSP = "\u202f"
 
 AUTHORITY_LABELS = {
     "departement": "Département",
@@ -41,6 +40,20 @@ class PartyView:
     role: str
     identifiers: tuple[str, ...]
     signatory: Signatory
+    # The article of its name: « le » Département, « la » Préfecture, none for a company.
+    article: str = ""
+    # Its hierarchical superior, with the article; "" for none (or the gestionnaire).
+    superior: str = ""
+
+    @property
+    def the(self) -> str:
+        """« le Département d'Ille-et-Vilaine », « l'ARS Bretagne »."""
+        return french_articles.with_article(self.name, self.article)
+
+    @property
+    def of(self) -> str:
+        """« du Département d'Ille-et-Vilaine », « de l'ARS Bretagne »."""
+        return french_articles.of(self.the)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,26 +64,62 @@ class Dated:
     on: date
 
 
-def enumeration(items: list[str]) -> str:
-    """« A », « A et B », « A, B et C »."""
-    return " et ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
+def enumeration(items: list[str], conjunction: str = "et") -> str:
+    """« A », « A et B », « A, B et C » (or « A, B ou C »)."""
+    if len(items) < 2:
+        return "".join(items)
+    return f" {conjunction} ".join([", ".join(items[:-1]), items[-1]])
+
+
+@dataclass(frozen=True, slots=True)
+class Appeal:
+    """How an act of the authorities is contested: `ways` lists the recours, « par un recours
+    gracieux auprès du Département …, par un recours hiérarchique auprès du ministre … ou par un
+    recours contentieux devant le tribunal administratif de … »; `administrative` names the
+    recours that prolong the time to go to court (« Le recours gracieux ou hiérarchique »)."""
+
+    ways: str
+    administrative: str
+    court: str
+
+
+# Where no identity names the court: the one of the place, as the code de justice
+# administrative (R. 312-1 and following) says.
+ANY_COURT = "le tribunal administratif territorialement compétent"
+
+
+def appeal(authors: list[PartyView], court: str) -> Appeal:
+    """The recours against an act of `authors`: gracieux before each of them, hiérarchique
+    before the superior of those that have one, contentieux before `court`."""
+    court = court or ANY_COURT
+    ways = ["par un recours gracieux auprès " + " ou ".join(a.of for a in authors)]
+    for author in (a for a in authors if a.superior):
+        # Several authors: whose decision the superior reviews.
+        whose = f" (pour ce qui relève {author.of})" if len(authors) > 1 else ""
+        ways.append(
+            f"par un recours hiérarchique auprès {french_articles.of(author.superior)}{whose}"
+        )
+    ways.append(f"par un recours contentieux devant {court}")
+    hierarchical = any(a.superior for a in authors)
+    return Appeal(
+        enumeration(ways, "ou"),
+        "Le recours gracieux ou hiérarchique" if hierarchical else "Le recours gracieux",
+        court,
+    )
 
 
 def authority_name(authority: Authority) -> str:
     return authority.name or AUTHORITY_LABELS[authority.kind.value]
 
 
+def named_authority(authority: Authority, identities: Identities) -> Named:
+    """The authority's name with its article, as its identity or its kind says it."""
+    article = identities.authority(authority.key).article_for(authority.kind)
+    return Named(authority_name(authority), article)
+
+
 def in_words(number: int) -> str:
     return _NUMBERS.get(number, str(number))
-
-
-def french_spacing(text: str) -> str:
-    """Text typed by people set as French prints it: a no-break space before « : » and inside
-    guillemets, a narrow one before « ; », « ! » and « ? »; addresses and hours left alone."""
-    text = re.sub(r"\s*([;!?])(?!//)", lambda m: f"{NNBSP}{m.group(1)}", text)
-    text = re.sub(r"(?<!\d)\s*:(?!//)", f"{NBSP}:", text)
-    text = re.sub(r"«\s*", f"«{NBSP}", text)
-    return re.sub(r"\s*»", f"{NBSP}»", text)
 
 
 def siren(number: str) -> str:
@@ -87,6 +136,8 @@ def parties(terms: ContractTerms, identities: Identities) -> list[PartyView]:
             AUTHORITY_ROLE_LABELS[a.role],
             (siren(a.siren),) if a.siren else (),
             identities.authority(a.key).signatory,
+            identities.authority(a.key).article_for(a.kind),
+            identities.authority(a.key).superior_for(a.kind),
         )
         for a in terms.authorities
     ]
@@ -101,6 +152,7 @@ def parties(terms: ContractTerms, identities: Identities) -> list[PartyView]:
             "organisme gestionnaire",
             tuple(identifiers),
             identities.gestionnaire(g.siren),
+            identities.gestionnaire_article(g.siren),
         )
     )
     return views
@@ -183,7 +235,7 @@ def visas(
             contract_visa(terms, rules.article_follow_up, "de suivi et d'évaluation"),
             f"Vu le dialogue de gestion tenu le {long_date(fact_date(facts['held_on']))}",
         ]
-        return [f"{item}{NNBSP};" for item in items]
+        return [f"{item} ;" for item in items]
     items = [_code("code de l'action sociale et des familles", _cpom_articles(terms, True))]
     if kind is DocumentKind.ATTESTATION_ACCEPTATION_TACITE:
         items.append(_code("code de procédure civile", _articles(legal.CPC_DEADLINE_TO_ACT, "CPC")))
@@ -193,13 +245,13 @@ def visas(
     else:
         received = long_date(fact_date(facts["notice_received_on"]))
         asked = facts.get("requested_by")
-        by = f" présentée par {party(views, asked).name}" if asked else ""
+        by = f" présentée par {party(views, asked).the}" if asked else ""
         items.append(f"Vu la demande de prorogation{by}, reçue le {received}")
         items += [
-            f"Vu l'accord exprès donné par {d.party.name} le {long_date(d.on)}"
+            f"Vu l'accord exprès donné par {d.party.the} le {long_date(d.on)}"
             for d in dated(views, facts.get("accepted_by", ""))
         ]
-    return [f"{item}{NNBSP};" for item in items]
+    return [f"{item} ;" for item in items]
 
 
 def _cpom_articles(terms: ContractTerms, duration: bool) -> list[str]:
@@ -222,8 +274,8 @@ _IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"
 
 def _data_uri(path: Path) -> Markup:
     """The logo inside the document itself: the PDF and the HTML kept beside it both show it,
-    whatever becomes of the file afterwards. Markup: an address, not French text to space (its
-    characters are base64's, safe in an attribute)."""
+    whatever becomes of the file afterwards. Markup: its characters are base64's, safe in an
+    attribute."""
     kind = _IMAGE_TYPES.get(path.suffix.lower(), "image/svg+xml")
     return Markup(f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}")
 
@@ -247,13 +299,14 @@ def document_context(
         "visas": visas(kind, terms, facts, views),
         "requester": party(views, asked) if asked else None,
         "accepted": accepted,
-        "accepted_words": enumeration([f"{d.party.name} le {long_date(d.on)}" for d in accepted]),
+        "accepted_words": enumeration([f"{d.party.the} le {long_date(d.on)}" for d in accepted]),
         "silent": silent,
-        "silent_words": enumeration([v.name for v in silent]),
+        "silent_words": enumeration([v.the for v in silent]),
         "reply_deadline": _reply_deadline(facts),
         "approvals": dated(views, facts.get("approvals", "")),
         "city": lead.city,
-        "court": lead.court or "le tribunal administratif territorialement compétent",
+        "appeal": appeal(views[:-1], lead.court),
+        "court": lead.court or ANY_COURT,
         "service": lead.service,
         "address": lead.address.splitlines(),
         "logo": _data_uri(lead.logo) if lead.logo else None,

@@ -1,6 +1,8 @@
 """Who each party is beyond the contract's terms: an authority's service, address, city, logo,
-sender address, contact and signatory; a gestionnaire's signatory. Documents print them; notices
-go out from the authority's sender address, signed with its service and contact.
+sender address, contact, signatory, the article of its name and before whom a recours
+hiérarchique is made against its decisions; a gestionnaire's signatory and article. Documents
+print them; notices go out from the authority's sender address, signed with its service and
+contact.
 
 They come from one configuration file (`CPOM_AUTHORITIES_FILE`, TOML, see `load`); an
 authority's may be edited through the API, stored in the database over the file's entry
@@ -20,6 +22,8 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from cpom.domain.identifiers import siren_problem, text_problem
+from cpom.domain.terms import AuthorityKind
+from cpom.french_articles import ARTICLES
 
 # What a logo may be: the letterhead embeds it in the PDF as it is.
 LOGO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".svg"})
@@ -51,6 +55,38 @@ class AuthorityIdentity:
     phone: str = ""
     # An image file (PNG, JPEG or SVG), absolute once loaded.
     logo: Path | None = None
+    # The article of its name (« le », « la », « l' », « les », "" for none): « pour le
+    # Département… », « de l'ARS… ». None: its kind's (`DEFAULT_ARTICLES`).
+    article: str | None = None
+    # Before whom its decisions are contested by a recours hiérarchique, with the article: « le
+    # ministre chargé de la santé ». "" for none (a Département's president has no hierarchical
+    # superior); None: its kind's (`DEFAULT_SUPERIORS`).
+    hierarchical_superior: str | None = None
+
+    def article_for(self, kind: AuthorityKind) -> str:
+        return DEFAULT_ARTICLES[kind] if self.article is None else self.article
+
+    def superior_for(self, kind: AuthorityKind) -> str:
+        if self.hierarchical_superior is None:
+            return DEFAULT_SUPERIORS[kind]
+        return self.hierarchical_superior
+
+
+# « le Département d'Ille-et-Vilaine », « l'Agence régionale de santé… » (« l'ARS… »), « la
+# Préfecture… ».
+DEFAULT_ARTICLES = {
+    AuthorityKind.DEPARTEMENT: "le",
+    AuthorityKind.ARS: "la",
+    AuthorityKind.ETAT: "la",
+}
+# The president of a conseil départemental answers to no one (the département is a local
+# authority, free to administer itself); an ARS's director general, to the minister in charge of
+# health; a préfet, to the minister whose policy the decision applies.
+DEFAULT_SUPERIORS = {
+    AuthorityKind.DEPARTEMENT: "",
+    AuthorityKind.ARS: "le ministre chargé de la santé",
+    AuthorityKind.ETAT: "le ministre compétent",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +95,17 @@ class Identities:
     authorities: dict[str, AuthorityIdentity] = field(default_factory=dict)
     # By the gestionnaire's SIREN.
     gestionnaires: dict[str, Signatory] = field(default_factory=dict)
+    # The article of a gestionnaire's name (« l' » association…), by SIREN; none by default.
+    gestionnaire_articles: dict[str, str] = field(default_factory=dict)
 
     def authority(self, key: str) -> AuthorityIdentity:
         return self.authorities.get(key, AuthorityIdentity())
 
     def gestionnaire(self, siren: str | None) -> Signatory:
         return self.gestionnaires.get(siren or "", Signatory())
+
+    def gestionnaire_article(self, siren: str | None) -> str:
+        return self.gestionnaire_articles.get(siren or "", "")
 
 
 class InvalidIdentities(ValueError):
@@ -147,6 +188,17 @@ def _logo(value: str, base: Path, where: str, problems: list[str]) -> Path | Non
     return path
 
 
+def _article(value: object, where: str, problems: list[str]) -> str | None:
+    if value is None or value in ARTICLES:
+        return value if isinstance(value, str) else None
+    problems.append(
+        f"{where} : « {value} » n'est pas un article ; articles possibles : "
+        + ", ".join(f"« {a} »" for a in ARTICLES if a)
+        + " ou une chaîne vide (aucun article)"
+    )
+    return None
+
+
 _AUTHORITY_FIELDS = {f.name for f in fields(AuthorityIdentity)}
 
 
@@ -160,9 +212,15 @@ def _authority(value: object, where: str, base: Path, problems: list[str]) -> Au
     if texts["sender"]:
         texts["sender"] = _sender(texts["sender"], f"{where}.sender", problems)
     logo = _text(table.get("logo", ""), f"{where}.logo", problems)
+    article = _article(table.get("article"), f"{where}.article", problems)
+    superior = table.get("hierarchical_superior")
+    if superior is not None:
+        superior = _text(superior, f"{where}.hierarchical_superior", problems)
     return AuthorityIdentity(
         signatory=_signatory(table.get("signatory", {}), f"{where}.signatory", problems),
         logo=_logo(logo, base, f"{where}.logo", problems) if logo else None,
+        article=article,
+        hierarchical_superior=superior,
         **texts,
     )
 
@@ -188,18 +246,20 @@ def parse(raw: Mapping[str, Any], base: Path) -> tuple[Identities, list[str]]:
         str(key): _authority(value, f"authorities.{key}", base, problems)
         for key, value in _table(raw.get("authorities", {}), "authorities", problems).items()
     }
-    gestionnaires = {}
+    gestionnaires, articles = {}, {}
     for siren, value in _table(raw.get("gestionnaires", {}), "gestionnaires", problems).items():
         where = f"gestionnaires.{siren}"
         if (problem := siren_problem(str(siren))) is not None:
             problems.append(f"{where} : {problem}")
         table = _table(value, where, problems)
-        _known_keys(table, {"signatory"}, where, problems)
+        _known_keys(table, {"signatory", "article"}, where, problems)
         gestionnaires[str(siren)] = _signatory(
             table.get("signatory", {}), f"{where}.signatory", problems
         )
+        if article := _article(table.get("article"), f"{where}.article", problems):
+            articles[str(siren)] = article
     problems = [p.removeprefix(".") for p in problems]
-    return Identities(authorities, gestionnaires), problems
+    return Identities(authorities, gestionnaires, articles), problems
 
 
 def load(path: Path | None) -> Identities:

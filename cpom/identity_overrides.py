@@ -27,7 +27,12 @@ class WithOverrides(Identities):
 
 
 def with_overrides(identities: Identities, engine: Engine) -> WithOverrides:
-    return WithOverrides(identities.authorities, identities.gestionnaires, engine)
+    return WithOverrides(
+        identities.authorities,
+        identities.gestionnaires,
+        identities.gestionnaire_articles,
+        engine=engine,
+    )
 
 
 def stored_identity(engine: Engine, key: str) -> AuthorityIdentity | None:

@@ -6,7 +6,9 @@ an autoescaping layout, its HTML part, so the two never disagree. Documents are 
 (`templates/documents/<kind>.html.j2`, each extending `page.html.j2`, its print layout in CSS)
 printed as PDF/A-3b by WeasyPrint (`cpom.printing`), their data attached as JSON, with a
 signature field over each party's room to sign, the authority's signed when cpom holds its
-certificate (`cpom.signature_fields`).
+certificate (`cpom.signature_fields`). Whatever they render is spaced as French prints it
+(`cpom.french_typography`): templates, the authorities' own included, are written with plain
+spaces.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from jinja2 import (
     StrictUndefined,
     select_autoescape,
 )
-from markupsafe import Markup
 
 from cpom import document_parts
 from cpom.document_data import document_data, encoded
@@ -36,8 +37,10 @@ from cpom.domain.agenda import DocumentKind, NoticeKind
 from cpom.domain.clock import fr
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.terms import ContractTerms
+from cpom.french_articles import capitalized
 from cpom.french_dates import fact_date, long_date
 from cpom.french_numbers import french_number
+from cpom.french_typography import typeset, typeset_html
 from cpom.identities import Identities
 from cpom.printing import print_pdf
 from cpom.signature_fields import ready_to_sign
@@ -61,34 +64,22 @@ class RenderedDocument:
     sha256: str
 
 
-def authority_name(terms: ContractTerms) -> str:
-    return document_parts.authority_name(terms.authority)
-
-
 def long_french_date(day: date | str) -> str:
     """« 1er novembre 2026 », from a day or a fact's JJ/MM/AAAA."""
     return long_date(day if isinstance(day, date) else fact_date(day))
 
 
-def _typeset(value: Any) -> Any:
-    """What a document prints of a value: text typed by people spaced as French prints it;
-    HTML the templates built (`Markup`) left as it is."""
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return document_parts.french_spacing(value)
-    return value
-
-
 @dataclass(frozen=True)
 class _Environments:
     """The Jinja2 environments of one set of templates: plain text (notices), autoescaped HTML
-    (the notices' HTML part) and documents (HTML with French spacing of what is printed)."""
+    (the notices' HTML part) and documents (HTML, with long dates and enumerations)."""
 
     text: Environment
     html: Environment
     documents: Environment
 
 
-def _environments(loader: BaseLoader) -> _Environments:
+def _environments(loader: BaseLoader, identities: Identities) -> _Environments:
     text = Environment(
         loader=loader, undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
     )
@@ -99,13 +90,17 @@ def _environments(loader: BaseLoader) -> _Environments:
         loader=loader,
         undefined=StrictUndefined,
         autoescape=select_autoescape(["html", "j2"]),
-        finalize=_typeset,
     )
     documents.filters["long"] = long_french_date
     documents.filters["enumeration"] = document_parts.enumeration
     for env in (text, html, documents):
         env.filters["fr"] = fr
-        env.globals["authority"] = authority_name
+        env.filters["capfirst"] = capitalized
+        # The lead authority's name: `{{ authority(terms) }}` bare, `.the`, `.of`, `.to` with
+        # its article (« le Département… », « du Département… », « au Département… »).
+        env.globals["authority"] = lambda terms: document_parts.named_authority(
+            terms.authority, identities
+        )
         env.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
         # Clauses and texts of law, for letters that state the rule they apply.
         env.globals["legal"] = legal_basis
@@ -136,7 +131,7 @@ class Renderer:
         self.overrides = overrides
         # Where people open a contract's page: notices link to it.
         self.public_url = public_url.rstrip("/")
-        self._default = _environments(FileSystemLoader(templates_dir))
+        self._default = _environments(FileSystemLoader(templates_dir), self.identities)
         self._by_authority: dict[str, _Environments] = {}
 
     def templates_of(self, terms: ContractTerms) -> _Environments:
@@ -147,7 +142,7 @@ class Renderer:
             return self._default
         if key not in self._by_authority:
             loader = ChoiceLoader([FileSystemLoader(folder), FileSystemLoader(self.templates_dir)])
-            self._by_authority[key] = _environments(loader)
+            self._by_authority[key] = _environments(loader, self.identities)
         return self._by_authority[key]
 
     def notice(
@@ -166,12 +161,19 @@ class Renderer:
             # titles of the documents it carries.
             "party": "",
             "attached": [],
+            # How a decision of the lead authority is contested.
+            "appeal": document_parts.appeal(
+                document_parts.parties(terms, self.identities)[:1],
+                self.identities.authority(terms.authority.key).court,
+            ),
             **(extra or {}),
         }
         templates = self.templates_of(terms)
-        source = templates.text.get_template(f"notices/{kind.value}.txt.j2").render(context)
+        source = typeset(
+            templates.text.get_template(f"notices/{kind.value}.txt.j2").render(context)
+        )
         subject, _, body = source.strip().partition("\n")
-        subject = subject.removeprefix("Objet :").strip()
+        subject = subject.removeprefix("Objet\u00a0:").strip()
         paragraphs = [p.strip() for p in body.strip().split("\n\n") if p.strip()]
         # Signed by the lead authority's service and contact, when its identity says them.
         identity = self.identities.authority(terms.authority.key)
@@ -187,8 +189,8 @@ class Renderer:
             "contract_page": page,
             **context,
         }
-        text = templates.text.get_template("notices/layout.txt.j2").render(layout)
-        html = templates.html.get_template("notices/layout.html.j2").render(layout)
+        text = typeset(templates.text.get_template("notices/layout.txt.j2").render(layout))
+        html = typeset_html(templates.html.get_template("notices/layout.html.j2").render(layout))
         return RenderedNotice(subject, text, html)
 
     def document(
@@ -210,10 +212,12 @@ class Renderer:
             **(extra or {}),
         }
         documents = self.templates_of(terms).documents
-        html = documents.get_template(f"documents/{kind.value}.html.j2").render(context)
+        html = typeset_html(
+            documents.get_template(f"documents/{kind.value}.html.j2").render(context)
+        )
         data = document_data(kind, title, terms, facts, document_date)
         printed = print_pdf(html, encoded(data), self.templates_dir / "documents")
-        names = {party.key: party.name for party in parts["parties"]}
+        names = {party.key: party.the for party in parts["parties"]}
         pdf = ready_to_sign(printed, names, self.signer, self._signing_city())
         return RenderedDocument(title, html, pdf, hashlib.sha256(pdf).hexdigest())
 

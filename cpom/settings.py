@@ -162,8 +162,9 @@ class Settings(BaseSettings):
     authorities_file: Path | None = Field(
         default=None,
         description="fichier TOML de l'identité de chaque autorité (service, adresse, ville, "
-        "logo, expéditeur, contact, signataire) et des signataires des gestionnaires ; vide : "
-        "les documents laissent ces mentions à compléter",
+        "logo, expéditeur, contact, signataire, article du nom, autorité du recours "
+        "hiérarchique) et des signataires des gestionnaires ; vide : les documents laissent "
+        "ces mentions à compléter",
     )
     # One certificate, one authority: a deployment signs for the authority that runs it; the
     # other signatories sign their own fields with their own tools.

@@ -12,12 +12,11 @@ import io
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from cpom import french_articles
 from cpom.printing import Printed
 
 if TYPE_CHECKING:
     from cpom.signing import AuthoritySigner
-
-VOWELS = frozenset("aeiouyàâäéèêëîïôöùûüAEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜ")
 
 
 def field_name(party: str) -> str:
@@ -26,8 +25,8 @@ def field_name(party: str) -> str:
 
 
 def signature_of(name: str) -> str:
-    """« Signature de l'autorité », elided before a vowel: « Signature d'ARS Bretagne »."""
-    return f"Signature d'{name}" if name[:1] in VOWELS else f"Signature de {name}"
+    """« Signature du Département… », « Signature de l'ARS… »: `name` with its article."""
+    return f"Signature {french_articles.of(name)}"
 
 
 def warm_up() -> None:

@@ -18,7 +18,8 @@ from cpom.domain.date_law import add_months
 from cpom.domain.lifecycle import Phase
 from cpom.domain.objectives import Decision, Objective, ObjectiveDecision
 from cpom.domain.terms import ContractTerms
-from cpom.rendering import Renderer
+from cpom.notice_parties import PARTIES
+from cpom.rendering import RenderedNotice, Renderer
 from cpom.substance_context import convocation_context, objective_decision_lines
 
 
@@ -66,7 +67,7 @@ def sample_facts(terms: ContractTerms) -> dict[str, str]:
         "notice_deadline": fr(add_months(echeance, -terms.rules.prorogation_notice_months)),
         "tacit": "oui",
         "on_silence": "reject",
-        "request_id": fr(received),
+        "request_id": f"{received.isoformat()}-1",
         "subject": "ouverture d'un accueil de jour",
         "action_id": "1.1",
         "title": "Organiser les interventions en binôme",
@@ -96,7 +97,7 @@ def preview(
     contract into `folder`; what was written, in order."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Rendered] = []
-    for name, content, label in _every_kind(renderer, terms, objectives, on_progress):
+    for name, content, label in every_kind(renderer, terms, objectives, on_progress):
         path = folder / name
         if isinstance(content, bytes):
             path.write_bytes(content)
@@ -106,13 +107,23 @@ def preview(
     return written
 
 
-def _every_kind(
+# Whom a notice written for one party is for, as a preview's list says it.
+PARTY_LABELS = {
+    "gestionnaire": "pour l'organisme gestionnaire",
+    "autorite": "pour l'autorité",
+    "superviseur": "pour le superviseur",
+}
+
+
+def every_kind(
     renderer: Renderer,
     terms: ContractTerms,
     objectives: tuple[Objective, ...],
-    on_progress: Callable[[str], None] | None,
+    on_progress: Callable[[str], None] | None = None,
 ) -> Iterator[tuple[str, str | bytes, str]]:
-    """Each file to write (name, content, what it is), kind after kind, said before each."""
+    """Each file to write (name, content, what it is), kind after kind, said before each. A
+    notice that says each party something of its own (`avis-<kind>-<party>`) is written once
+    per party, any other once (`avis-<kind>`)."""
     facts = sample_facts(terms)
     day = terms.effet
     adopted = ObjectiveSet(1, terms.effet, "termes du contrat", objectives)
@@ -124,10 +135,19 @@ def _every_kind(
             on_progress(notice.value)
         extra = convocation if notice is NoticeKind.DIALOGUE_CONVOCATION else {}
         own = {**facts, **_OWN_FACTS.get(notice, {})}
-        rendered = renderer.notice(notice, terms, own, day, extra)
-        label = f"avis « {rendered.subject} »"
-        yield f"avis-{notice.value}.txt", rendered.text, label
-        yield f"avis-{notice.value}.html", rendered.html, label
+        by_party = {
+            party: renderer.notice(notice, terms, own, day, {**extra, "party": party})
+            for party in PARTIES
+        }
+        if _all_alike(list(by_party.values())):
+            by_party = {"": by_party[PARTIES[0]]}
+        for party, rendered in by_party.items():
+            name = f"avis-{notice.value}-{party}" if party else f"avis-{notice.value}"
+            label = f"avis « {rendered.subject} »"
+            if party:
+                label += f" {PARTY_LABELS[party]}"
+            yield f"{name}.txt", rendered.text, label
+            yield f"{name}.html", rendered.html, label
     for document in DocumentKind:
         if on_progress:
             on_progress(document.value)
@@ -135,3 +155,7 @@ def _every_kind(
         printed = renderer.document(document, terms, facts, day, extra)
         yield f"document-{document.value}.pdf", printed.pdf, printed.title
         yield f"document-{document.value}.html", printed.html, printed.title
+
+
+def _all_alike(notices: list[RenderedNotice]) -> bool:
+    return all((n.text, n.html) == (notices[0].text, notices[0].html) for n in notices)

@@ -33,3 +33,11 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(url)
     yield engine
     engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Where the pictures of the documents drawn by this run are, for people to look at."""
+    from tests.golden import drawn
+
+    for folder in drawn():
+        terminalreporter.write_line(f"pages des documents dessinées dans {folder}")

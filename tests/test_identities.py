@@ -11,10 +11,12 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from cpom.domain.agenda import DocumentKind
+from cpom.domain.terms import AuthorityKind
 from cpom.identities import InvalidIdentities, Signatory, load, parse
 from cpom.rendering import Renderer
 from cpom.settings import ROOT
-from tests.test_documents import PROROGATION, pdf_text
+from tests.golden import pdf_text
+from tests.test_documents import PROROGATION
 from tests.workflows.helpers import contract
 
 EXAMPLE = ROOT / "examples" / "autorites.toml"
@@ -33,6 +35,45 @@ def test_the_example_file_gives_each_authority_and_gestionnaire_signatory() -> N
     assert identities.authority("etat").city == ""
     assert identities.gestionnaire(None) == Signatory()
     assert load(None).authorities == {}
+
+
+def test_an_authoritys_article_and_hierarchical_superior_default_to_its_kind() -> None:
+    identities = load(EXAMPLE)
+    ars = identities.authority("ars")
+    assert (ars.article_for(AuthorityKind.ARS), ars.superior_for(AuthorityKind.ARS)) == (
+        "la",
+        "le ministre chargé de la santé",
+    )
+    departement = identities.authority("departement")
+    assert departement.superior_for(AuthorityKind.DEPARTEMENT) == ""
+    unlisted = identities.authority("etat")
+    assert unlisted.article_for(AuthorityKind.ETAT) == "la"
+    assert unlisted.superior_for(AuthorityKind.ETAT) == "le ministre compétent"
+    assert identities.gestionnaire_article("782832901") == "l'"
+    assert identities.gestionnaire_article("732829320") == ""
+    # Said in the file, even as none, it is the file's.
+    said, problems = parse(
+        {"authorities": {"ars": {"article": "", "hierarchical_superior": ""}}}, ROOT
+    )
+    assert problems == []
+    assert said.authority("ars").article_for(AuthorityKind.ARS) == ""
+    assert said.authority("ars").superior_for(AuthorityKind.ARS) == ""
+
+
+def test_an_article_must_be_one() -> None:
+    _, problems = parse(
+        {
+            "authorities": {"ars": {"article": "une"}},
+            "gestionnaires": {"732829320": {"article": "des"}},
+        },
+        ROOT,
+    )
+    assert problems == [
+        "authorities.ars.article : « une » n'est pas un article ; articles possibles : « le », "
+        "« la », « l' », « les » ou une chaîne vide (aucun article)",
+        "gestionnaires.732829320.article : « des » n'est pas un article ; articles possibles : "
+        "« le », « la », « l' », « les » ou une chaîne vide (aucun article)",
+    ]
 
 
 def test_every_mistake_is_named_at_its_place(tmp_path: Path) -> None:
@@ -54,8 +95,8 @@ def test_every_mistake_is_named_at_its_place(tmp_path: Path) -> None:
     _, problems = parse(raw, tmp_path)
     assert problems == [
         "autorites : champ inconnu ; champs possibles : authorities, gestionnaires",
-        "authorities.cd35.colour : champ inconnu ; champs possibles : address, city, contact, "
-        "court, logo, phone, sender, service, signatory",
+        "authorities.cd35.colour : champ inconnu ; champs possibles : address, article, city, "
+        "contact, court, hierarchical_superior, logo, phone, sender, service, signatory",
         "authorities.cd35.city : attendu un texte",
         "authorities.cd35.sender : « cpom@ » n'est pas une adresse d'expédition valide (forme "
         "attendue : Service <adresse@domaine.fr>)",

@@ -35,8 +35,8 @@ from tests.test_documents import (
 
 # The joint contract: the ARS leads, the Département co-signs, then the gestionnaire.
 SIGNATORIES = {
-    "ars": "ARS Bretagne",
-    "cd35": "Département d'Ille-et-Vilaine",
+    "ars": "l'ARS Bretagne",
+    "cd35": "le Département d'Ille-et-Vilaine",
     "gestionnaire": "Association Aide à domicile 35",
 }
 ROOM_HEIGHT = 28 / 25.4 * 72  # the template's 28 mm, in points
@@ -143,7 +143,7 @@ def test_the_authoritys_field_carries_its_valid_pades_signature(
     assert validate(pdf, authority) == [("signature-ars", True, True, True)]
     [signature] = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
     assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
-    assert signature.sig_object["/Reason"] == "Signature d'ARS Bretagne"
+    assert signature.sig_object["/Reason"] == "Signature de l'ARS Bretagne"
     assert signature.sig_object["/Name"] == "Mme Claire Martin"
     assert signature.sig_object["/Location"] == "Rennes"
     fields = signature_fields(pdf)
@@ -203,6 +203,7 @@ def test_a_contract_the_authority_does_not_sign_gets_its_fields_only(
 
 def test_the_reason_names_the_authority_in_french() -> None:
     assert signature_of("ARS Bretagne") == "Signature d'ARS Bretagne"
+    assert signature_of("le Département du Gard") == "Signature du Département du Gard"
     assert signature_of("Département d'Ille-et-Vilaine") == (
         "Signature de Département d'Ille-et-Vilaine"
     )

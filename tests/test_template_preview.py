@@ -50,7 +50,7 @@ def test_an_authoritys_own_template_words_its_contracts_letters_only(tmp_path: P
     ars = replace(contract(), authority=replace(contract().authority, kind=AuthorityKind.ARS))
     default = renderer.notice(sent.kind, ars, sent.facts, sent.notice_date)
     assert default.subject == (
-        "CPOM CPOM-35-SAD-2024 — relance : documents de l'exercice 2024 non reçus"
+        "CPOM CPOM-35-SAD-2024 — relance\u00a0: documents de l'exercice 2024 non reçus"
     )
 
 
@@ -65,7 +65,9 @@ def test_preview_writes_every_kind_for_review(
     finally:
         get_settings.cache_clear()
     written = sorted(path.name for path in output.iterdir())
-    assert len(written) == 2 * len(NoticeKind) + 2 * len(DocumentKind)
+    # The two requests a party must answer are worded for each of the three parties.
+    assert len(written) == 2 * (len(NoticeKind) + 2 * 2) + 2 * len(DocumentKind)
+    assert "avis-demande_de_prorogation_recue-gestionnaire.txt" in written
     assert "document-avenant_de_prorogation.pdf" in written
     pdf = (output / "document-releve_de_decisions.pdf").read_bytes()
     assert pdf.startswith(b"%PDF-")

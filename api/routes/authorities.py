@@ -42,6 +42,8 @@ def shown(key: str, identity: AuthorityIdentity) -> AuthorityIdentityOut:
         court=identity.court,
         signatory=SignatoryOut(name=identity.signatory.name, title=identity.signatory.title),
         logo=identity.logo is not None,
+        article=identity.article,
+        hierarchical_superior=identity.hierarchical_superior,
     )
 
 
@@ -59,10 +61,11 @@ def authorities(
     request: Request, service: ServiceDep, principal: PrincipalDep
 ) -> list[AuthorityIdentityOut]:
     """L'identité de chaque autorité telle que les documents et les avis l'emploient : service,
-    adresse, ville du « Fait à », expéditeur des avis, contact, tribunal des voies de recours et
-    signataire. Elle vient du fichier CPOM_AUTHORITIES_FILE, lu au démarrage, ou de sa dernière
-    modification par `PUT /authorities/{key}` ; une autorité absente des deux laisse ces
-    mentions à compléter à la main. Un jeton rattaché à une autorité ne lit que la sienne."""
+    adresse, ville du « Fait à », expéditeur des avis, contact, tribunal des voies de recours,
+    signataire, article du nom et autorité du recours hiérarchique. Elle vient du fichier
+    CPOM_AUTHORITIES_FILE, lu au démarrage, ou de sa dernière modification par
+    `PUT /authorities/{key}` ; une autorité absente des deux laisse ces mentions à compléter à
+    la main. Un jeton rattaché à une autorité ne lit que la sienne."""
     identities = _identities(request, service)
     keys = set(identities.authorities) | identity_overrides.stored_keys(service.engine)
     scope = principal.authority_scope
@@ -102,7 +105,9 @@ async def edit_authority(
         Body(
             description="Les champs d'une table `[authorities.KEY]` du fichier, logo excepté : "
             "`service`, `address`, `city`, `sender`, `contact`, `phone`, `court`, `signatory` "
-            "(`name`, `title`). Un champ absent est laissé vide.",
+            "(`name`, `title`), `article`, `hierarchical_superior`. Un champ absent est laissé "
+            "vide ; `article` et `hierarchical_superior` absents valent ceux de la nature de "
+            "l'autorité.",
             examples=[
                 {
                     "service": "Direction de l'autonomie",

@@ -20,6 +20,7 @@ from cpom.domain.clock import fr
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.live_agenda import KIND_LABELS, SILENCE_MEANS
 from cpom.french_numbers import french_number
+from cpom.french_typography import typeset_html
 from cpom.inbox import count_tasks
 from cpom.notice_status import notice_status
 from cpom.service import ContractService, today
@@ -69,9 +70,9 @@ def page(
     context["principal"] = session.principal if session else None
     context["csrf"] = session.csrf if session else ""
     context["task_count"] = session.task_count if session else 0
-    return HTMLResponse(
-        templates.get_template(f"dashboard/{name}").render(context), status_code=status_code
-    )
+    # Spaced as French prints it, as letters are (`cpom.french_typography`).
+    html = typeset_html(templates.get_template(f"dashboard/{name}").render(context))
+    return HTMLResponse(html, status_code=status_code)
 
 
 def signed_in(service: ContractService, cookie: str | None) -> DashboardSession | None:

@@ -72,7 +72,7 @@ async def test_a_notice_is_sent_with_its_smtp_proof(engine: Engine, catcher: Mai
     assert caught.envelope_to == [GESTIONNAIRE]
     assert caught.message["Message-ID"] == message_id(request().key)
     assert caught.subject == (
-        "CPOM CPOM-35-SAD-2024 — relance : documents de l'exercice 2024 non reçus"
+        "CPOM CPOM-35-SAD-2024 — relance\u00a0: documents de l'exercice 2024 non reçus"
     )
     assert "compte_administratif" in caught.text()
     assert "<p>" in caught.html()
@@ -326,7 +326,7 @@ async def test_a_notice_goes_out_from_its_authoritys_service_signed_by_it(
     assert "<br>Mme Claire Martin, chargée de mission CPOM · 02 99 02 35 35" in caught.html()
     # A link to the contract's page, where the gestionnaire acts.
     page = "https://cpom.exemple.fr/tableau/contrats/CPOM-35-SAD-2024"
-    assert f"Le contrat dans cpom : {page}\n" in text
+    assert f"Le contrat dans cpom\u00a0: {page}\n" in text
     assert f'<a href="{page}">Voir le contrat dans cpom</a>' in caught.html()
     with Session(engine) as session:
         record = session.exec(select(NoticeRecord)).one()

@@ -82,8 +82,7 @@ async def test_each_party_reads_what_it_must_do_in_a_message_of_its_own(
         "votre accord ou votre désaccord" in authority
     )
     assert (
-        "L'autorité (Département d'Ille-et-Vilaine) dispose d'un délai expirant le 03/07/2028"
-        in gestionnaire
+        "Le Département d'Ille-et-Vilaine dispose d'un délai expirant le 03/07/2028" in gestionnaire
     )
     assert "Vous n'avez rien à faire d'ici là." in gestionnaire
     assert "Vous n'avez rien à faire" not in authority

@@ -19,7 +19,7 @@ async def test_each_authoritys_identity_is_served_to_those_signed_in(stack: Stac
     stack.app.state.identities = load(ROOT / "examples" / "autorites.toml")
     answer = await stack.http.get("/authorities", headers=stack.as_("sad"))
     assert answer.status_code == 200
-    ars, departement = answer.json()
+    ars, _, departement = answer.json()
     assert departement == {
         "key": "departement",
         "service": "Direction de l'autonomie — Service de l'offre à domicile",
@@ -31,6 +31,8 @@ async def test_each_authoritys_identity_is_served_to_those_signed_in(stack: Stac
         "court": "le tribunal administratif de Rennes",
         "signatory": {"name": "M. Jean-Luc Chenut", "title": "Président du conseil départemental"},
         "logo": True,
+        "article": "le",
+        "hierarchical_superior": "",
     }
     assert (ars["key"], ars["logo"]) == ("ars", False)
     anonymous = await stack.http.get("/authorities", headers={"Authorization": ""})
@@ -60,10 +62,13 @@ async def test_a_supervisor_edits_an_authoritys_identity_over_the_file(stack: St
         "court": "",
         **EDITED,
         "logo": True,
+        # Left out: its kind's.
+        "article": None,
+        "hierarchical_superior": None,
     }
     listed = (await stack.http.get("/authorities")).json()
-    assert [a["key"] for a in listed] == ["ars", "departement"]
-    assert listed[1] == edited.json()
+    assert [a["key"] for a in listed] == ["ars", "cd35", "departement"]
+    assert listed[2] == edited.json()
     # An authority the file does not list may be given an identity too.
     added = await stack.http.put(
         "/authorities/cd56", json={"city": "Vannes"}, headers=stack.as_("superviseur")
@@ -71,6 +76,7 @@ async def test_a_supervisor_edits_an_authoritys_identity_over_the_file(stack: St
     assert (added.status_code, added.json()["logo"]) == (200, False)
     assert [a["key"] for a in (await stack.http.get("/authorities")).json()] == [
         "ars",
+        "cd35",
         "cd56",
         "departement",
     ]
@@ -85,8 +91,8 @@ async def test_an_identity_is_checked_as_the_files_are(stack: Stack) -> None:
     assert refused.status_code == 422
     assert refused.json()["detail"] == [
         "authorities.departement.logo : le logo se donne dans le fichier CPOM_AUTHORITIES_FILE",
-        "authorities.departement.fax : champ inconnu ; champs possibles : address, city, "
-        "contact, court, logo, phone, sender, service, signatory",
+        "authorities.departement.fax : champ inconnu ; champs possibles : address, article, "
+        "city, contact, court, hierarchical_superior, logo, phone, sender, service, signatory",
         "authorities.departement.sender : « pas une adresse » n'est pas une adresse "
         "d'expédition valide (forme attendue : Service <adresse@domaine.fr>)",
         "authorities.departement.signatory : attendu une table (clé = valeur)",

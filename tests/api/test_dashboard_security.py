@@ -261,7 +261,7 @@ async def test_sign_in_attempts_are_limited_per_client_address(stack: Stack) -> 
         assert refused.status_code == 429
         wait = int(refused.headers["retry-after"])
         assert 1 <= wait <= 60
-        assert "trop de tentatives de connexion depuis cette adresse : réessayer dans" in (
+        assert "trop de tentatives de connexion depuis cette adresse\u00a0: réessayer dans" in (
             refused.text
         )
         assert "set-cookie" not in refused.headers

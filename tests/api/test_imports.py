@@ -98,11 +98,12 @@ async def test_one_bad_row_and_nothing_is_created(stack: Stack) -> None:
     rows = [contract_row(0), contract_row(1, {"SIREN": "123456789"}), contract_row(2)]
     answer = await upload(stack, csrf, "contrats.csv", as_csv(rows))
     assert answer.status_code == 422
-    assert "« contrats.csv » : 1 problème sur 3 lignes ; aucun contrat n'a été créé." in text(
-        answer
+    assert (
+        "«\u00a0contrats.csv\u00a0»\u00a0: 1 problème sur 3 lignes\u00a0; "
+        "aucun contrat n'a été créé." in text(answer)
     )
     assert (
-        "<tr><td>3</td><td>SIREN</td><td>« 123456789 » n'est pas un numéro valide "
+        "<tr><td>3</td><td>SIREN</td><td>«\u00a0123456789\u00a0» n'est pas un numéro valide "
         "(9 chiffres, clé de Luhn)</td></tr>" in text(answer)
     )
     for row in rows:
@@ -137,8 +138,8 @@ async def test_an_import_creates_each_contract_once(
     content = as_csv(rows)
 
     page = await run_job(stack, await upload(stack, csrf, "contrats.csv", content))
-    assert "Contrats créés : <strong>3</strong>" in page
-    assert "Déjà présents : <strong>0</strong>" in page
+    assert "Contrats créés\u00a0: <strong>3</strong>" in page
+    assert "Déjà présents\u00a0: <strong>0</strong>" in page
     assert 'value="3"' in page
     assert '<a href="/tableau/">Voir le portefeuille</a>' in page
     assert calls == [
@@ -156,8 +157,8 @@ async def test_an_import_creates_each_contract_once(
 
     # The same file again: idempotent on the reference.
     again = await run_job(stack, await upload(stack, csrf, "contrats.csv", content))
-    assert "Contrats créés : <strong>0</strong>" in again
-    assert "Déjà présents : <strong>3</strong>" in again
+    assert "Contrats créés\u00a0: <strong>0</strong>" in again
+    assert "Déjà présents\u00a0: <strong>3</strong>" in again
     assert projected(stack) == 3
     dry = await upload(stack, csrf, "contrats.csv", content, check_only=True)
     assert "0 contrat serait créé, 3 sont déjà présents." in text(dry)
@@ -176,10 +177,13 @@ async def test_the_import_is_for_agents_with_the_form_token(stack: Stack) -> Non
     assert "choisir le fichier à importer" in text(empty)
     odd = await upload(stack, csrf, "contrats.ods", b"PK\x03\x04")
     assert odd.status_code == 422
-    assert "« contrats.ods » : fichier « .ods » non pris en charge" in text(odd)
+    assert (
+        "«\u00a0contrats.ods\u00a0»\u00a0: fichier «\u00a0.ods\u00a0» non pris en charge"
+        in text(odd)
+    )
     huge = await upload(stack, csrf, "contrats.csv", b"x" * (5 * 1024 * 1024 + 1))
     assert huge.status_code == 413
-    assert "fichier trop volumineux : 5 Mio au plus" in text(huge)
+    assert "fichier trop volumineux\u00a0: 5 Mio au plus" in text(huge)
     await sign_in(stack, "superviseur")
     refused = await upload(stack, csrf, "contrats.csv", content)
     assert refused.status_code == 403
@@ -233,7 +237,7 @@ async def test_a_workbook_imports_a_joint_contract_with_its_perimeter(stack: Sta
     assert "2 contrats seraient créés, 0 est déjà présent." in text(dry)
 
     page = await run_job(stack, await upload(stack, csrf, "conjoint.xlsx", content))
-    assert "Contrats créés : <strong>2</strong>" in page
+    assert "Contrats créés\u00a0: <strong>2</strong>" in page
     terms = (await stack.projected(joint))["terms"]
     assert [(a["id"], a["kind"], a["role"]) for a in terms["co_signatories"]] == [
         ("cd35", "departement", "cosignataire")
@@ -261,15 +265,20 @@ async def test_a_perimeter_mistake_is_reported_with_its_sheet_and_nothing_is_cre
     answer = await upload(stack, csrf, "conjoint.xlsx", content)
     assert answer.status_code == 422
     page = text(answer)
-    assert "« conjoint.xlsx » : 2 problèmes sur 2 lignes ; aucun contrat n'a été créé." in page
+    assert (
+        "«\u00a0conjoint.xlsx\u00a0»\u00a0: 2 problèmes sur 2 lignes\u00a0; "
+        "aucun contrat n'a été créé." in page
+    )
     assert '<th scope="col">Feuille</th><th scope="col">Ligne</th>' in page
     assert (
-        "<tr><td>Établissements</td><td>3</td><td>FINESS</td><td>« 350000015 » n'est pas un "
+        "<tr><td>Établissements</td><td>3</td><td>FINESS</td><td>«\u00a0350000015\u00a0» "
+        "n'est pas un "
         "numéro FINESS valide" in page
     )
     assert (
         "<tr><td>Autorités cosignataires</td><td>2</td><td>Référence du contrat</td><td>le "
-        "contrat « CPOM-ABSENT » ne figure pas dans la feuille « Contrats »</td></tr>" in page
+        "contrat «\u00a0CPOM-ABSENT\u00a0» ne figure pas dans la feuille "
+        "«\u00a0Contrats\u00a0»</td></tr>" in page
     )
     assert not await workflow_exists(stack, "CPOM-IMPORT-0000")
     assert projected(stack) == 0
@@ -359,10 +368,10 @@ async def test_an_import_cut_by_temporal_ends_failed_and_says_to_run_it_again(
         patch.setattr(ContractService, "create", flaky)
         rows = [contract_row(index) for index in range(3)]
         page = await run_job(stack, await upload(stack, csrf, "contrats.csv", as_csv(rows)))
-    assert 'État : <strong id="etat">échoué</strong>' in page
-    assert "Contrats créés : <strong>1</strong>" in page
+    assert 'État\u00a0: <strong id="etat">échoué</strong>' in page
+    assert "Contrats créés\u00a0: <strong>1</strong>" in page
     assert (
-        "Temporal injoignable après 1 contrat sur 3 : quand le service sera revenu, relancer "
+        "Temporal injoignable après 1 contrat sur 3\u00a0: quand le service sera revenu, relancer "
         "l'import du même fichier" in page
     )
     assert projected(stack) == 1
@@ -379,7 +388,7 @@ async def test_five_hundred_rows_end_to_end_then_again_with_the_command(
     began = time.monotonic()
     page = await run_job(stack, await upload(stack, csrf, "cinq-cents.xlsx", content))
     elapsed = time.monotonic() - began
-    assert "Contrats créés : <strong>500</strong>" in page
+    assert "Contrats créés\u00a0: <strong>500</strong>" in page
     assert projected(stack) == 500
     assert await workflow_exists(stack, "CPOM-IMPORT-0499")
     # Reported by `pytest -rP`; the README quotes it.

@@ -264,15 +264,15 @@ async def test_the_convocation_lists_each_objective_with_its_trajectory(stack: S
     )
     assert "décidera de le maintenir, de l'ajuster ou de l'abandonner" in notice.text
     assert (
-        "Objectif 5 : Améliorer la qualité de vie au travail des intervenants. Indicateur 5.1 "
-        "(Taux d'absentéisme) : valeur d'entrée 11,5\u00a0% en 2023 ; cibles : 9,5\u00a0% en "
-        f"2026, 8\u00a0% en 2028 ; dernière valeur déclarée : 10,5\u00a0% en {today.year - 1}, "
-        "en progression." in notice.text
+        "Objectif 5\u00a0: Améliorer la qualité de vie au travail des intervenants. Indicateur "
+        "5.1 (Taux d'absentéisme)\u00a0: valeur d'entrée 11,5\u00a0% en 2023\u00a0; "
+        "cibles\u00a0: 9,5\u00a0% en 2026, 8\u00a0% en 2028\u00a0; dernière valeur "
+        f"déclarée\u00a0: 10,5\u00a0% en {today.year - 1}, en progression." in notice.text
     )
     assert "Indicateur 5.2 (Part des intervenants" in notice.text
     assert "aucune valeur déclarée" in notice.text
     assert "<li>" not in notice.text
-    assert "Objectif 5 : Améliorer" in notice.html
+    assert "Objectif 5\u00a0: Améliorer" in notice.html
     # Other notices need nothing of the objectives.
     assert notice_context(stack.life.engine, NoticeKind.DOCUMENTS_REMINDER, terms) == {}
 
@@ -291,14 +291,15 @@ async def test_the_contract_page_shows_the_perimeter_and_each_indicators_chart(
     text = html.unescape(page.text)
     assert "Parties et périmètre" in text
     assert "<td>350001269</td><td>SAD Pays de Fougères (exemple)</td>" in text
-    assert "Objectif 5 : Améliorer la qualité de vie au travail des intervenants" in text
-    assert "Concerne : SAD Pays de Fougères (exemple)." in text
-    assert "Montant octroyé : 42\u202f000\u00a0€." in text
+    assert "Objectif 5\u00a0: Améliorer la qualité de vie au travail des intervenants" in text
+    assert "Concerne\u00a0: SAD Pays de Fougères (exemple)." in text
+    assert "Montant octroyé\u00a0: 42\u202f000\u00a0€." in text
     assert text.count('<figure class="indicator">') == 5
     assert (
-        "Indicateur 5.1 : Taux d'absentéisme. Définition : Jours d'absence pour maladie et "
+        "Indicateur 5.1\u00a0: Taux d'absentéisme. Définition\u00a0: Jours d'absence pour "
+        "maladie et "
         "accident du travail rapportés aux jours de travail théoriques, selon le bilan social. "
-        f"En {today.year - 1} : 10,5 % pour une cible de"
+        f"En {today.year - 1}\u00a0: 10,5 % pour une cible de"
     ) in text
     assert ", en progression." in text
 
@@ -326,7 +327,7 @@ async def test_the_gestionnaire_reports_through_the_page_form_in_french_numbers(
     assert refused.status_code == 422
     text = html.unescape(refused.text)
     assert "Déclaration refusée, rien n'a été changé" in text
-    assert "indicateur 5.1 : « beaucoup » n'est pas un nombre (ex. 10,5)" in text
+    assert "indicateur 5.1\u00a0: «\u00a0beaucoup\u00a0» n'est pas un nombre (ex. 10,5)" in text
     # What was typed comes back beside the refusal.
     assert 'value="beaucoup"' in text
     assert (await stack.http.get(f"{URL}/objectives")).json()["reports"] == []
@@ -463,8 +464,10 @@ async def test_the_mid_term_bilan_measures_the_indicators_against_that_years_tar
     )
     page = await stack.http.get(f"/tableau/contrats/{REFERENCE}", headers=stack.signed_in("agent"))
     assert (
-        "Bilan à mi-parcours (2026)</strong> : 1 indicateur atteint sur 5 au regard des cibles "
-        "de 2026 ; objectif 1 : 0 sur 1, 0 action réalisée sur 1" in html.unescape(page.text)
+        "Bilan à mi-parcours (2026)</strong>\u00a0: 1 indicateur atteint sur 5 au regard des "
+        "cibles "
+        "de 2026\u00a0; objectif 1\u00a0: 0 sur 1, 0 action réalisée sur 1"
+        in html.unescape(page.text)
     )
 
 

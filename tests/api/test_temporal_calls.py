@@ -197,7 +197,7 @@ async def test_a_dashboard_decision_pending_keeps_its_key_for_the_retry(
         pending = await stack.http.post(path, data=form, headers=cookie)
     assert pending.status_code == 503
     page = html.unescape(pending.text)
-    assert "Décision en attente :" in page
+    assert "Décision en attente\u00a0:" in page
     assert "aucun worker n'a pris la décision en charge" in page
     # The form shown again carries the same key, the other forms new ones.
     assert page.count('value="formulaire-1"') == 1
@@ -206,7 +206,7 @@ async def test_a_dashboard_decision_pending_keeps_its_key_for_the_retry(
     async with asyncio.timeout(BOUND_SECONDS):
         # The worker just came back: it may take a few seconds to get the contract's task.
         while (taken := await stack.http.post(path, data=form, headers=cookie)).status_code == 503:
-            assert "Décision en attente :" in html.unescape(taken.text)
+            assert "Décision en attente\u00a0:" in html.unescape(taken.text)
         assert taken.status_code == 303, taken.text
         again = await stack.http.post(path, data=form, headers=cookie)
         assert again.status_code == 303, again.text

@@ -185,7 +185,7 @@ async def test_the_dashboard_shows_a_scoped_person_its_authoritys_contracts(
     assert portfolio.status_code == 200
     shown = page_text(portfolio)
     assert (CONTRACT_A in shown, JOINT in shown, CONTRACT_B in shown) == (True, True, False)
-    assert "superviseur, autorité « departement »" in shown
+    assert "superviseur, autorité «\u00a0departement\u00a0»" in shown
     inbox = page_text(
         await stack.http.get("/tableau/a-traiter", headers=stack.signed_in("agent-b"))
     )
@@ -203,7 +203,7 @@ async def test_the_dashboard_shows_a_scoped_person_its_authoritys_contracts(
     calendar = page_text(
         await stack.http.get("/tableau/calendrier", headers=stack.signed_in("agent-a"))
     )
-    assert "tous les contrats de l'autorité « departement »" in calendar
+    assert "tous les contrats de l'autorité «\u00a0departement\u00a0»" in calendar
 
 
 async def test_a_scoped_agent_imports_only_its_authoritys_contracts(stack: Stack) -> None:
@@ -214,7 +214,8 @@ async def test_a_scoped_agent_imports_only_its_authoritys_contracts(stack: Stack
     answer = await upload(stack, csrf, "contrats.csv", as_csv([contract_row(0), contract_row(1)]))
     assert answer.status_code == 422
     assert re.search(
-        r"\b3\s+contrat signé par ars : un agent de l'autorité « departement » n'importe "
+        "\\b3\\s+contrat signé par ars\u00a0: un agent de l'autorité «\u00a0departement\u00a0» "
+        r"n'importe "
         r"que les contrats qu'elle signe",
         page_text(answer),
     )

@@ -227,7 +227,7 @@ def test_an_agent_decides_from_the_inbox(tmp_path: Path, browser: Browser) -> No
         page.wait_for_url(f"{api}/tableau/contrats/DEMO-44-ESMS#agenda")
         assert "prorogation acceptée" in page.locator("[role=status]").inner_text()
         accepted = page.locator("#agenda + table tr", has_text="Prorogation acceptée")
-        assert "par Marie Dupont (agent) : accord exprès" in accepted.inner_text()
+        assert "par Marie Dupont (agent)\u00a0: accord exprès" in accepted.inner_text()
         assert page.locator("text=Signature de l'avenant de prorogation").count()
         page.screenshot(path=str(tmp_path / "decision.png"), full_page=True)
 
@@ -240,7 +240,9 @@ def test_an_agent_decides_from_the_inbox(tmp_path: Path, browser: Browser) -> No
         avenant.locator("input[type=file]").set_input_files(str(scan))
         avenant.locator("button").click()
         page.wait_for_url(f"{api}/tableau/contrats/DEMO-44-ESMS#agenda")
-        assert "Pièce jointe : avenant-signé.pdf." in page.locator("[role=status]").inner_text()
+        assert (
+            "Pièce jointe\u00a0: avenant-signé.pdf." in page.locator("[role=status]").inner_text()
+        )
         signed = page.locator("#agenda + table tr", has_text="Signature de l'avenant")
         assert "par Marie Dupont (agent)" in signed.inner_text()
         proof = tmp_path / "accuse.png"
@@ -391,7 +393,7 @@ def test_a_mutual_denonciation_is_proposed_then_accepted_by_the_other_party(
         task = page.locator(
             "tbody tr", has_text="Répondre à la proposition de dénonciation d'un commun accord"
         )
-        assert "sans réponse du gestionnaire, pas de dénonciation : le contrat continue" in (
+        assert "sans réponse du gestionnaire, pas de dénonciation\u00a0: le contrat continue" in (
             task.inner_text()
         )
         assert "attendu du gestionnaire" in task.inner_text()
@@ -404,11 +406,11 @@ def test_a_mutual_denonciation_is_proposed_then_accepted_by_the_other_party(
         answer.locator("text=Accepter la dénonciation").click()
         answer.locator("button").click()
         page.wait_for_url(f"{contract}#agenda")
-        assert "dénonciation d'un commun accord acceptée : fin du contrat le" in (
+        assert "dénonciation d'un commun accord acceptée\u00a0: fin du contrat le" in (
             page.locator("[role=status]").inner_text()
         )
         answered = page.locator("#agenda + table tr", has_text="Réponse à la proposition")
-        assert "par Sophie Bernard (gestionnaire) : accord : fin du contrat le" in (
+        assert "par Sophie Bernard (gestionnaire)\u00a0: accord\u00a0: fin du contrat le" in (
             answered.inner_text()
         )
         assert page.locator("#agenda + table tr", has_text="Fin anticipée du contrat").count()

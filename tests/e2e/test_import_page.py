@@ -60,7 +60,7 @@ def test_an_agent_imports_a_spreadsheet_and_follows_its_progress(
         assert report.first.inner_text().split("\t") == [
             "3",
             "SIREN",
-            "« 123 » n'est pas un numéro valide (9 chiffres, clé de Luhn)",
+            "«\u00a0123\u00a0» n'est pas un numéro valide (9 chiffres, clé de Luhn)",
         ]
         assert violations(page) == []
 
@@ -77,8 +77,8 @@ def test_an_agent_imports_a_spreadsheet_and_follows_its_progress(
         page.wait_for_selector("#resultat", timeout=60_000)
         assert page.inner_text("#etat") == "terminé"
         assert page.inner_text("#resultat").splitlines() == [
-            "Contrats créés : 30",
-            "Déjà présents : 0",
+            "Contrats créés\u00a0: 30",
+            "Déjà présents\u00a0: 0",
         ]
         assert page.locator("progress#avancement").get_attribute("value") == "30"
         assert violations(page) == []

@@ -107,7 +107,7 @@ async def test_with_the_mail_server_down_the_new_phase_is_listed_and_the_notice_
         headers=stack.signed_in("sad"),
     )
     assert page.status_code == 200
-    assert "dernier essai en échec : serveur de messagerie injoignable" in page.text
+    assert "dernier essai en échec\u00a0: serveur de messagerie injoignable" in page.text
     for raw in (listed.text, page.text):
         assert "Error connecting" not in raw
         assert "Errno" not in raw

@@ -31,7 +31,7 @@ async def test_actions_are_reminded_and_followed_up_until_reported_done(
     [reminder] = mails_of(simulator.catcher.caught, "rappel_echeance_action")
     assert reminder.envelope_to == [GESTIONNAIRE]
     assert reminder.subject == ("CPOM CPOM-35-SAD-2024 — action 2.1 à réaliser d'ici le 30/06/2025")
-    assert "« Mettre en place une astreinte de nuit »" in reminder.text()
+    assert "«\u00a0Mettre en place une astreinte de nuit\u00a0»" in reminder.text()
     result = await simulator.decide(
         handle,
         "report_objectives",

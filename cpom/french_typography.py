@@ -1,0 +1,64 @@
+"""French spacing of what people read, whoever wrote it: a template, an authority's own template,
+the Python that words a fact, or a person typing a decision.
+
+The convention, one for every letter, document and page: a no-break space (U+00A0) before « : »,
+« ; », « ? » and « ! », after « « » and before « » ». U+00A0 rather than the narrow U+202F: every
+mail client's font has it. Templates are written with ordinary spaces; `typeset` and
+`typeset_html` put the no-break ones in when they are rendered, so an authority's own template
+needs no invisible character either.
+
+Left alone: web and mail addresses, hours and ratios (« 10:30 »), HTML tags with their
+attributes, entities, style and script elements, and what a page gives back as typed
+(textarea, pre, code). « n° » is kept with its number too, and an article of law with its
+number (« article R. 421-1 »).
+"""
+
+from __future__ import annotations
+
+import re
+
+NBSP = "\u00a0"
+
+# What is not French prose, kept as it is: addresses first, then hours (a colon between digits).
+_PROTECTED = re.compile(r"(?:[a-z][a-z0-9+.-]*://|mailto:|www\.)[^\s<>\"«»]+|\S+@\S+|\d:\d")
+# Horizontal spaces only: a line break before punctuation stays where it is.
+_SPACES = r"[^\S\n]*"
+# After a word, or at the start of a piece of text that follows a tag or an address.
+_BEFORE = re.compile(rf"(?:(?<=[^\s«])|^){_SPACES}([:;?!»])")
+_AFTER = re.compile(rf"«{_SPACES}(?=\S)")
+# « n° 12 », « article R. 421-1 » kept on one line.
+_NUMERO = re.compile(rf"\b([nN]°){_SPACES}(?=\S)")
+_ARTICLE = re.compile(rf"\b(art\.|articles?|[LRD]\.){_SPACES}(?=[LRD]\.|\d)")
+# Markup whose text is not prose: tags (with their attributes), entities, comments, style and
+# script; and text given back as typed: a form's textarea, code.
+_MARKUP = re.compile(
+    r"<(style|script|textarea|pre|code)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>|&#?\w+;",
+    re.DOTALL | re.IGNORECASE,
+)
+
+
+def _prose(text: str) -> str:
+    text = _BEFORE.sub(lambda m: NBSP + m.group(1), text)
+    text = _AFTER.sub("«" + NBSP, text)
+    text = _NUMERO.sub(lambda m: m.group(1) + NBSP, text)
+    return _ARTICLE.sub(lambda m: m.group(1) + NBSP, text)
+
+
+def typeset(text: str) -> str:
+    """Plain text spaced as French prints it; idempotent."""
+    parts, last = [], 0
+    for found in _PROTECTED.finditer(text):
+        parts += [_prose(text[last : found.start()]), found.group()]
+        last = found.end()
+    parts.append(_prose(text[last:]))
+    return "".join(parts)
+
+
+def typeset_html(html: str) -> str:
+    """An HTML page whose text is spaced as French prints it, its markup untouched."""
+    parts, last = [], 0
+    for found in _MARKUP.finditer(html):
+        parts += [typeset(html[last : found.start()]), found.group()]
+        last = found.end()
+    parts.append(typeset(html[last:]))
+    return "".join(parts)
