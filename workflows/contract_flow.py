@@ -178,6 +178,10 @@ class ContractFlow:
         self.mail_beside = False
         self.mail_queue: list[NoticeRequest] = []
         self.mail_sending: asyncio.Task[NoticeResult] | None = None
+        # Decisions taken in this run, and how many when the loop last began to wait: a notice
+        # due to a decision goes by a scheduled activity (see `_send_next_notice`).
+        self.decisions = 0
+        self.decisions_before_wait = 0
         # What this run sent, for its `notices_sent` query: a notice sent by a local activity
         # leaves its result in the history, not its request.
         self.notices_sent: list[SentNotice] = []
@@ -246,6 +250,7 @@ class ContractFlow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._next_run_input())
             self._upsert_search_attributes(upcoming)
+            self.decisions_before_wait = self.decisions
             if not self._patched(WAKE_ON_EVERY_DECISION):
                 self.changed = False
             if steady_timer:
@@ -442,9 +447,13 @@ class ContractFlow:
     def _send_next_notice(self) -> None:
         if self.mail_sending is None and self.mail_queue:
             request = self.mail_queue[0]
+            # A local activity holds the workflow task until it ends, and the answer to a
+            # decision leaves with that task: a notice due to a decision is scheduled, so that
+            # the decision is answered whatever the mail server's pace.
+            decided = self.decisions != self.decisions_before_wait
             self.mail_sending = (
                 asyncio.create_task(self._send_local_first(request))
-                if self.lean
+                if self.lean and not decided
                 else self._schedule_notice(request)
             )
 
@@ -665,6 +674,7 @@ class ContractFlow:
 
     def _decided(self, message: str) -> DecisionResult:
         self.changed = True
+        self.decisions += 1
         return DecisionResult(
             self.state.phase, message, len(self.state.events) + self.sequence_offset
         )

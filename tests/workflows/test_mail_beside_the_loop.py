@@ -3,6 +3,8 @@ down, decisions and phase changes are still projected at once, and every notice 
 once, in order, when the server is back."""
 
 import asyncio
+import threading
+import time
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -136,3 +138,31 @@ async def test_the_contract_ends_on_its_day_while_the_notice_of_its_end_waits(
         waiting
     )
     assert simulator.catcher.caught == []
+
+
+async def test_a_decision_is_answered_while_its_notice_waits_for_a_slow_mail_server(
+    simulator: LifeSimulator,
+) -> None:
+    # A local activity holds the workflow task, which carries the decision's answer: the notice
+    # a decision causes is scheduled instead (patch `lean-history`), so the answer leaves at once.
+    handle = await simulator.start(contract(), date(2026, 3, 2), imported=True)
+    await projected_phase(simulator, "execution")
+    simulator.catcher.stop()
+    gate = threading.Event()
+    server = MailServer(gate=gate, host=simulator.catcher.host, port=simulator.catcher.port)
+    server.start()
+    try:
+        today = await simulator.today()
+        started = time.monotonic()
+        await simulator.decide(
+            handle, "request_prorogation", RequestProrogation("g", Party.GESTIONNAIRE, today)
+        )
+        assert time.monotonic() - started < 5  # not held by the server, which has not answered
+        assert [n.status for n in outbox(simulator)] != ["sent", "sent"]
+    finally:
+        gate.set()
+    async with asyncio.timeout(30):
+        while len(projected_notices(simulator)) < 1:  # polling, not waiting for time
+            await asyncio.sleep(0.02)
+    server.stop()
+    assert [mail.notice for mail in server.caught] == ["demande_de_prorogation_recue"] * 2
