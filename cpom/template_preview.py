@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from cpom.db.objectives_store import ObjectiveSet
@@ -86,6 +87,21 @@ _OWN_FACTS: dict[NoticeKind, dict[str, str]] = {
 }
 
 
+def issue_days(terms: ContractTerms) -> dict[NoticeKind | DocumentKind, date]:
+    """The day a notice or document of the sample facts would be issued, where it is not the
+    contract's first day: the prorogation's on the day after the reply window, the relevé on
+    the day of its meeting."""
+    received = add_months(terms.current_echeance, -8)
+    acquired = add_months(received, 2) + timedelta(days=1)
+    return {
+        NoticeKind.PROROGATION_REQUESTED: received,
+        NoticeKind.PROROGATION_ACCEPTED: acquired,
+        DocumentKind.AVENANT_PROROGATION: acquired,
+        DocumentKind.ATTESTATION_ACCEPTATION_TACITE: acquired,
+        DocumentKind.RELEVE_DE_DECISIONS: date(terms.effet.year + 1, 10, 15),
+    }
+
+
 def preview(
     renderer: Renderer,
     terms: ContractTerms,
@@ -125,7 +141,7 @@ def every_kind(
     notice that says each party something of its own (`avis-<kind>-<party>`) is written once
     per party, any other once (`avis-<kind>`)."""
     facts = sample_facts(terms)
-    day = terms.effet
+    issued = issue_days(terms)
     adopted = ObjectiveSet(1, terms.effet, "termes du contrat", objectives)
     convocation = convocation_context(adopted if objectives else None, [], terms)
     maintained = [ObjectiveDecision(o.id, Decision.MAINTAINED) for o in objectives]
@@ -136,7 +152,9 @@ def every_kind(
         extra = convocation if notice is NoticeKind.DIALOGUE_CONVOCATION else {}
         own = {**facts, **_OWN_FACTS.get(notice, {})}
         by_party = {
-            party: renderer.notice(notice, terms, own, day, {**extra, "party": party})
+            party: renderer.notice(
+                notice, terms, own, issued.get(notice, terms.effet), {**extra, "party": party}
+            )
             for party in PARTIES
         }
         if _all_alike(list(by_party.values())):
@@ -152,7 +170,9 @@ def every_kind(
         if on_progress:
             on_progress(document.value)
         extra = releve if document is DocumentKind.RELEVE_DE_DECISIONS else {}
-        printed = renderer.document(document, terms, facts, day, extra)
+        printed = renderer.document(
+            document, terms, facts, issued.get(document, terms.effet), extra
+        )
         yield f"document-{document.value}.pdf", printed.pdf, printed.title
         yield f"document-{document.value}.html", printed.html, printed.title
 
