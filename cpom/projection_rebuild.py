@@ -3,11 +3,11 @@
 Temporal keeps each contract's life. Every run of its workflow (one per contract year: the
 current one, those closed by continue-as-new, the last of an ended contract) answers the
 `projection` query with the contract's terms, its whole agenda and the events the run logged; a
-closed run answers it too, replayed by a worker. Each run's `notices_sent` query tells what its
-notices were asked with and what became of them; its history, the same of its documents. From
-them the rebuild writes again the contract's row, terms, agenda and journal, the documents
-(rendered again under their business key) and the outbox rows of the notices sent, marked
-sent: nothing goes to the mail server.
+closed run answers it too, replayed by a worker. Its `documents_generated` and `notices_sent`
+queries tell what its documents and notices were asked with, and what became of the notices
+(a local activity leaves its request out of the history). From them the rebuild writes again
+the contract's row, terms, agenda and journal, the documents (rendered again under their
+business key) and the outbox rows of the notices sent, marked sent: nothing goes to the mail server.
 
 The contract's row, terms and agenda are written as the workflow holds them; journal lines,
 documents and notice rows are added by business key, never over one already there (those of a
@@ -21,23 +21,19 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import Any, TypeVar
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
-from temporalio.api.common.v1 import Payload
 from temporalio.client import (
     Client,
     WorkflowExecution,
     WorkflowExecutionStatus,
     WorkflowHandle,
-    WorkflowHistory,
     WorkflowQueryFailedError,
 )
-from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.documents import DocumentActivities
@@ -46,9 +42,6 @@ from cpom.db import projection
 from cpom.db.models import DocumentRecord
 from cpom.messages import (
     DocumentRequest,
-    DocumentResult,
-    NoticeRequest,
-    NoticeResult,
     ProjectionUpdate,
     SentNotice,
 )
@@ -73,14 +66,8 @@ class Rebuilt:
     problems: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Completed:
-    """An activity of a run's history that completed: what it was asked and what it answered."""
-
-    request: Any
-    result: Any
-    scheduled_at: datetime
-    completed_at: datetime
+# What the rebuild writes one by one: a document's request, a notice sent.
+Done = TypeVar("Done", DocumentRequest, SentNotice)
 
 
 async def rebuild_projections(
@@ -125,8 +112,8 @@ class ContractRebuild:
     async def rebuild(self, runs: Sequence[WorkflowExecution]) -> None:
         """The contract's runs, oldest first: each adds its journal, the last one's agenda and
         terms stay; then its documents, then its notices (which attach the documents)."""
-        documents: list[Completed] = []
-        notices: list[Completed] = []
+        documents: list[DocumentRequest] = []
+        notices: list[SentNotice] = []
         for run in runs:
             handle = self.client.get_workflow_handle(run.id, run_id=run.run_id)
             try:
@@ -136,24 +123,22 @@ class ContractRebuild:
                 continue
             await asyncio.to_thread(projection.record, self.engine, update)
             self.rebuilt.runs += 1
-            history = await handle.fetch_history(rpc_timeout=self.rpc_timeout)
-            done = await completed_activities(self.client.data_converter, history)
-            documents += done["generate_document"]
+            documents += await self._documents_of(handle)
             notices += await self._notices_of(handle)
         for document in documents:
-            await self._each(self._document, document)
+            await self._each(self._document, document, document.key)
         for notice in notices:
-            await self._each(self._notice, notice)
+            await self._each(self._notice, notice, notice.request.key)
         if runs[-1].status is WorkflowExecutionStatus.RUNNING:
             await self._refresh(runs[-1].id)
 
-    async def _each(self, write: Callable[[Completed], None], done: Completed) -> None:
+    async def _each(self, write: Callable[[Done], None], done: Done, key: str) -> None:
         """One document or notice: one that cannot be written again (a template since removed,
         say) is reported, and the rebuild goes on with the others."""
         try:
             await asyncio.to_thread(write, done)
         except Exception as error:  # reported to the operator, who decides
-            self.rebuilt.problems.append(f"{done.request.key} : {error}")
+            self.rebuilt.problems.append(f"{key} : {error}")
 
     async def _projection_of(self, handle: WorkflowHandle[Any, Any]) -> ProjectionUpdate:
         for attempt in range(QUERY_TRIES):
@@ -169,13 +154,22 @@ class ContractRebuild:
             await asyncio.sleep(0.1 * 2**attempt)
         raise AssertionError("unreachable")
 
-    async def _notices_of(self, handle: WorkflowHandle[Any, Any]) -> list[Completed]:
+    async def _documents_of(self, handle: WorkflowHandle[Any, Any]) -> list[DocumentRequest]:
+        """The documents the run printed, from its `documents_generated` query: a document
+        printed by a local activity (patch `lean-history`) leaves its request out of the
+        history."""
+        asked: list[DocumentRequest] = await handle.query(
+            "documents_generated", result_type=list[DocumentRequest], rpc_timeout=self.rpc_timeout
+        )
+        return asked
+
+    async def _notices_of(self, handle: WorkflowHandle[Any, Any]) -> list[SentNotice]:
         """The notices the run sent, from its `notices_sent` query: a notice sent by a local
         activity (patch `lean-history`) leaves in the history its result, not its request."""
         sent: list[SentNotice] = await handle.query(
             "notices_sent", result_type=list[SentNotice], rpc_timeout=self.rpc_timeout
         )
-        return [Completed(n.request, n.result, n.sent_at, n.sent_at) for n in sent]
+        return sent
 
     async def _refresh(self, workflow_id: str) -> None:
         """The running contract projects itself again, whole: anything it decided while the
@@ -188,8 +182,7 @@ class ContractRebuild:
             if error.status != RPCStatusCode.NOT_FOUND:  # ended meanwhile: nothing to refresh
                 raise
 
-    def _document(self, document: Completed) -> None:
-        request: DocumentRequest = document.request
+    def _document(self, request: DocumentRequest) -> None:
         with Session(self.engine) as session:
             kept = select(DocumentRecord.id).where(DocumentRecord.key == request.key)
             if session.exec(kept).first() is not None:
@@ -197,19 +190,18 @@ class ContractRebuild:
         self.documents.generate(request)
         self.rebuilt.documents += 1
 
-    def _notice(self, notice: Completed) -> None:
-        request: NoticeRequest = notice.request
-        result: NoticeResult = notice.result
+    def _notice(self, notice: SentNotice) -> None:
+        request, result = notice.request, notice.result
         with Session(self.engine, expire_on_commit=False) as session:
             if written_rows(session, outbox_keys(request)):
                 return  # the outbox kept it, with the mail server's own answer
-            rows = outbox_rows(session, self.engine, self.renderer, request, notice.scheduled_at)
+            rows = outbox_rows(session, self.engine, self.renderer, request, notice.sent_at)
             for row in rows:
                 if row.status == "pending" and result.status == "sent":
                     # The activity completed once every message was final: this one was sent.
                     row.status = "sent"
-                    row.sent_at = notice.completed_at
-                    # The history keeps the server's answer to the notice's first message only.
+                    row.sent_at = notice.sent_at
+                    # The workflow keeps the server's answer to the notice's first message only.
                     if row.message_id == result.message_id:
                         row.smtp_response = result.smtp_response
                 session.add(row)
@@ -219,39 +211,3 @@ class ContractRebuild:
                 session.rollback()
                 return
             self.rebuilt.notices += 1
-
-
-ACTIVITIES: dict[str, tuple[type, type]] = {
-    "generate_document": (DocumentRequest, DocumentResult),
-}
-
-
-async def completed_activities(
-    converter: DataConverter, history: WorkflowHistory
-) -> dict[str, list[Completed]]:
-    """The documents a run's history asked for and got, in the order asked."""
-    scheduled: dict[int, tuple[str, Sequence[Payload], datetime]] = {}
-    done: dict[str, list[Completed]] = {name: [] for name in ACTIVITIES}
-    for event in history.events:
-        if event.HasField("activity_task_scheduled_event_attributes"):
-            asked = event.activity_task_scheduled_event_attributes
-            if asked.activity_type.name in ACTIVITIES:
-                scheduled[event.event_id] = (
-                    asked.activity_type.name,
-                    asked.input.payloads,
-                    _instant(event.event_time),
-                )
-        elif event.HasField("activity_task_completed_event_attributes"):
-            completed = event.activity_task_completed_event_attributes
-            if completed.scheduled_event_id not in scheduled:
-                continue
-            name, payloads, scheduled_at = scheduled[completed.scheduled_event_id]
-            request_type, result_type = ACTIVITIES[name]
-            [request] = await converter.decode(payloads, [request_type])
-            [result] = await converter.decode(completed.result.payloads, [result_type])
-            done[name].append(Completed(request, result, scheduled_at, _instant(event.event_time)))
-    return done
-
-
-def _instant(timestamp: Timestamp) -> datetime:
-    return timestamp.ToDatetime(tzinfo=UTC)

@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
@@ -76,6 +77,8 @@ from cpom.messages import (
     ValidateDiagnostic,
 )
 
+ResultT = TypeVar("ResultT")
+
 ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
 SHORT = timedelta(seconds=30)
 # Patch (2026-11): a decision taken during an activity no longer waits for the next timer.
@@ -131,7 +134,8 @@ LEAN_HISTORY = "lean-history"
 # The local attempt outlasts one sending (CPOM_SMTP_TIMEOUT_SECONDS, 1 min by default) for each
 # party; past it, the scheduled activity takes over (the outbox sends nothing twice).
 NOTICE_LOCAL_TIMEOUT = timedelta(minutes=3)
-NOTICE_LOCAL_RETRY = RetryPolicy(maximum_attempts=1)
+LOCAL_FIRST_RETRY = RetryPolicy(maximum_attempts=1)
+DOCUMENT_START_TO_CLOSE = timedelta(minutes=2)
 # A sending lasts at most CPOM_SMTP_TIMEOUT_SECONDS (1 min by default) and heartbeats meanwhile:
 # a dead worker is noticed after the heartbeat timeout, a slow server is waited for.
 NOTICE_START_TO_CLOSE = timedelta(minutes=10)
@@ -182,6 +186,8 @@ class ContractFlow:
         # due to a decision goes by a scheduled activity (see `_send_next_notice`).
         self.decisions = 0
         self.decisions_before_wait = 0
+        # What this run printed, for its `documents_generated` query (as for notices).
+        self.documents_generated: list[DocumentRequest] = []
         # What this run sent, for its `notices_sent` query: a notice sent by a local activity
         # leaves its result in the history, not its request.
         self.notices_sent: list[SentNotice] = []
@@ -384,18 +390,24 @@ class ContractFlow:
             )
             self._log_notice(result, request, today)
         elif isinstance(action, Generate):
-            document = await workflow.execute_activity(
-                "generate_document",
-                DocumentRequest(
-                    key=f"{state.terms.reference}:{planned.key}",
-                    kind=action.kind,
-                    terms=state.terms,
-                    facts=action.facts,
-                    document_date=today,
-                ),
-                result_type=DocumentResult,
-                start_to_close_timeout=timedelta(minutes=2),
-                retry_policy=ACTIVITY_RETRY,
+            asked = DocumentRequest(
+                key=f"{state.terms.reference}:{planned.key}",
+                kind=action.kind,
+                terms=state.terms,
+                facts=action.facts,
+                document_date=today,
+            )
+            self.documents_generated.append(asked)
+            document = await (
+                self._local_first(
+                    "generate_document",
+                    asked,
+                    DocumentResult,
+                    DOCUMENT_START_TO_CLOSE,
+                    lambda: self._schedule_document(asked),
+                )
+                if self.lean and not self._decided_since_wait()
+                else self._schedule_document(asked)
             )
             life.log(
                 state,
@@ -447,13 +459,17 @@ class ContractFlow:
     def _send_next_notice(self) -> None:
         if self.mail_sending is None and self.mail_queue:
             request = self.mail_queue[0]
-            # A local activity holds the workflow task until it ends, and the answer to a
-            # decision leaves with that task: a notice due to a decision is scheduled, so that
-            # the decision is answered whatever the mail server's pace.
-            decided = self.decisions != self.decisions_before_wait
             self.mail_sending = (
-                asyncio.create_task(self._send_local_first(request))
-                if self.lean and not decided
+                asyncio.create_task(
+                    self._local_first(
+                        "send_notice",
+                        request,
+                        NoticeResult,
+                        NOTICE_LOCAL_TIMEOUT,
+                        lambda: self._schedule_notice(request),
+                    )
+                )
+                if self.lean and not self._decided_since_wait()
                 else self._schedule_notice(request)
             )
 
@@ -467,14 +483,30 @@ class ContractFlow:
             retry_policy=ACTIVITY_RETRY,
         )
 
-    async def _send_local_first(self, request: NoticeRequest) -> NoticeResult:
+    def _decided_since_wait(self) -> bool:
+        """Whether this workflow task carries a decision. A local activity holds the task until
+        it ends, and the decision's answer leaves with the task: what a decision causes is
+        scheduled instead, so that it is answered whatever the mail server's or the printer's
+        pace."""
+        return self.decisions != self.decisions_before_wait
+
+    async def _local_first(
+        self,
+        activity: str,
+        argument: object,
+        result_type: type[ResultT],
+        timeout: timedelta,
+        scheduled: Callable[[], Awaitable[ResultT]],
+    ) -> ResultT:
+        """The activity run locally, inside the workflow task (patch `lean-history`); should
+        that attempt fail, `scheduled`, whose retries add nothing to the history."""
         try:
-            result: NoticeResult = await workflow.execute_local_activity(
-                "send_notice",
-                request,
-                result_type=NoticeResult,
-                start_to_close_timeout=NOTICE_LOCAL_TIMEOUT,
-                retry_policy=NOTICE_LOCAL_RETRY,
+            result: ResultT = await workflow.execute_local_activity(
+                activity,
+                argument,
+                result_type=result_type,
+                start_to_close_timeout=timeout,
+                retry_policy=LOCAL_FIRST_RETRY,
             )
             return result
         except CancelledError:
@@ -482,7 +514,18 @@ class ContractFlow:
         except FailureError:
             # A local activity's failure comes as the activity raised it (an ApplicationError,
             # a TimeoutError), not wrapped in an ActivityError.
-            return await self._schedule_notice(request)
+            return await scheduled()
+
+    def _schedule_document(
+        self, request: DocumentRequest
+    ) -> workflow.ActivityHandle[DocumentResult]:
+        return workflow.start_activity(
+            "generate_document",
+            request,
+            result_type=DocumentResult,
+            start_to_close_timeout=DOCUMENT_START_TO_CLOSE,
+            retry_policy=ACTIVITY_RETRY,
+        )
 
     def _notice_finished(self) -> bool:
         return self.mail_sending is not None and self.mail_sending.done()
@@ -659,6 +702,11 @@ class ContractFlow:
     def sent_notices(self) -> list[SentNotice]:
         """The notices this run sent, with what each was asked (`cpom projection rebuild`)."""
         return self.notices_sent
+
+    @workflow.query(name="documents_generated")
+    def generated_documents(self) -> list[DocumentRequest]:
+        """The documents this run printed, as each was asked (`cpom projection rebuild`)."""
+        return self.documents_generated
 
     @workflow.query
     def phase(self) -> str:
