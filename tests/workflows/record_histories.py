@@ -63,8 +63,9 @@ JOINT = Path(__file__).parents[2] / "examples" / "ars-departement-esms-2025.toml
 # v10-v12: the projection as a local activity, a steady timer, the next legal deadline; v13: one
 # authority's notice of prorogation answered by the gestionnaire and the other authority
 # (`every-signatory-prorogation`), a joint contract signed by all with its objectives' actions.
-# v14: notices sent by a local activity first, then by a scheduled one when the mail server
-# does not answer (`notice-local-first`).
+# v14: one patch marker for every earlier patch (`lean-history`); notices and documents by a
+# local activity first, by a scheduled one when that attempt fails (the mail server down) or
+# when a decision causes them.
 # `python -m tests.workflows.record_histories NAME…` records only the scenarios named.
 VERSION = "v14"
 
