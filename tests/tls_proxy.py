@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 import ipaddress
 import ssl
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -133,3 +134,26 @@ async def tls_proxy(
         for task in list(tasks):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@contextlib.contextmanager
+def tls_proxy_in_thread(
+    target: tuple[str, int], server: Issued, client_ca: Path
+) -> Iterator[tuple[str, int]]:
+    """`tls_proxy` on an event loop of its own, in a thread: for a test that runs cpom's
+    processes and waits for them synchronously while the proxy passes their calls."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="tls-proxy", daemon=True)
+    thread.start()
+    try:
+        proxy = tls_proxy(target, server, client_ca)
+        address = asyncio.run_coroutine_threadsafe(proxy.__aenter__(), loop).result(timeout=10)
+        try:
+            yield address
+        finally:
+            closing = proxy.__aexit__(None, None, None)
+            asyncio.run_coroutine_threadsafe(closing, loop).result(timeout=10)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()

@@ -8,8 +8,16 @@ catcher standing in for Mailpit. What this proves: the one-shot migration, the n
 search-attribute job (its shell script, run by the `temporal` CLI as admin-tools runs it), two
 workers sharing a task queue, their healthcheck and the API all work together from those
 settings.
+
+And with everything a production deployment turns on at once (issue 14): the processes reach
+Temporal over TLS with a client certificate (the dev server behind a TLS-terminating proxy that
+requires one), encrypt what they give it (CPOM_ENCRYPTION_KEYS) and serve their metrics
+(CPOM_METRICS_PORT): the contract's raw history names nobody, the API's codec reads it.
 """
 
+import asyncio
+import base64
+import json
 import os
 import re
 import signal
@@ -24,16 +32,31 @@ from typing import Any
 
 import httpx
 import yaml
+from google.protobuf import json_format
 from sqlalchemy import create_engine, text
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import Client
 
+from cpom.access import Role, create_token
 from cpom.domain.clock import local_date
 from cpom.mail_catcher import MailCatcher, free_port
+from cpom.messages import workflow_id
 from cpom.settings import ROOT
 from tests.e2e.stack import wait_until_ready
+from tests.tls_proxy import Authority, tls_proxy_in_thread
 
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
 BIN = Path(sys.executable).parent
+# What the contract of the test says about people: none of it may reach Temporal in clear.
+PERSONAL = (
+    "SAD du Pays de Rennes",
+    "732829320",
+    "direction@sad-rennes.example",
+    "Département d'Ille-et-Vilaine",
+    "cpom@departement-35.example",
+    "Claire Accueil",
+)
 
 
 def compose_command(service: str, replacements: dict[str, str]) -> list[str]:
@@ -49,6 +72,17 @@ def compose_environment(replacements: dict[str, str]) -> dict[str, str]:
             value = value.replace(compose_host, local_host)
         environment[name] = value
     return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **environment}
+
+
+async def raw_history(address: str, workflow: str) -> list[HistoryEvent]:
+    """The workflow's history as Temporal keeps it: read by a client without cpom's codec."""
+    client = await Client.connect(address)
+    return list((await client.get_workflow_handle(workflow).fetch_history()).events)
+
+
+def personal_data_in(raw: bytes) -> list[str]:
+    """The personal data of the contract that `raw` holds, as UTF-8 or as escaped JSON."""
+    return [t for t in PERSONAL if t.encode() in raw or json.dumps(t)[1:-1].encode() in raw]
 
 
 @contextmanager
@@ -67,7 +101,7 @@ def process(
             started.kill()
 
 
-def test_compose_services_work_together_from_their_settings(
+def test_compose_services_work_together_secured_encrypted_and_measured(
     tmp_path: Path, postgres_url: str
 ) -> None:
     admin = create_engine(f"{postgres_url}/postgres", isolation_level="AUTOCOMMIT")
@@ -86,12 +120,33 @@ def test_compose_services_work_together_from_their_settings(
     assert env["CPOM_METRICS_PORT"]
     env["CPOM_METRICS_HOST"] = "127.0.0.1"
     api_metrics_port, worker_metrics_ports = free_port(), [free_port(), free_port()]
+    # Temporal over TLS with a client certificate, its payloads encrypted.
+    authority = Authority(tmp_path)
+    client_cert = authority.issue("cpom", "cpom", server=False)
+    env.update(
+        {
+            "CPOM_TEMPORAL_TLS_CA": str(authority.path),
+            "CPOM_TEMPORAL_TLS_CERT": str(client_cert.cert),
+            "CPOM_TEMPORAL_TLS_KEY": str(client_cert.key),
+            "CPOM_TEMPORAL_TLS_SERVER_NAME": "temporal",
+            "CPOM_ENCRYPTION_KEYS": f"cle-2026:{base64.b64encode(os.urandom(32)).decode()}",
+        }
+    )
     log = tmp_path / "stack.log"
 
     with ExitStack() as stack:
         catcher.start()
         stack.callback(catcher.stop)
         host, port = temporal.split(":")
+        # The secured frontend: the dev server behind a proxy that requires a client certificate.
+        secured = stack.enter_context(
+            tls_proxy_in_thread(
+                (host, int(port)),
+                authority.issue("temporal", "temporal", server=True),
+                authority.path,
+            )
+        )
+        env["CPOM_TEMPORAL_ADDRESS"] = f"{secured[0]}:{secured[1]}"
         server = stack.enter_context(
             process(
                 [
@@ -217,6 +272,25 @@ def test_compose_services_work_together_from_their_settings(
         }
         assert len(caught) == len(notices)  # two workers, each notice sent once
 
+        # Temporal holds the contract's life encrypted: its raw history names nobody.
+        events = asyncio.run(raw_history(temporal, workflow_id("PROD-35-SAD")))
+        assert personal_data_in(b"".join(event.SerializeToString() for event in events)) == []
+        [terms_payload] = events[0].workflow_execution_started_event_attributes.input.payloads
+        assert terms_payload.metadata["encoding"] == b"binary/encrypted"
+        # The API's codec, which the Temporal Web UI calls, reads it for a national supervisor.
+        database = create_engine(env["CPOM_DATABASE_URL"])
+        supervisor = create_token(
+            database, Role.SUPERVISOR, "Paul Contrôle", email="controle@departement-35.example"
+        )
+        decoded = httpx.post(
+            f"{base}/codec/decode",
+            json={"payloads": [json_format.MessageToDict(terms_payload)]},
+            headers={"Authorization": f"Bearer {supervisor}"},
+        )
+        assert decoded.status_code == 200, decoded.text
+        [clear] = decoded.json()["payloads"]  # the terms: all of it but the agent's name
+        assert personal_data_in(base64.b64decode(clear["data"])) == list(PERSONAL[:5])
+
         # Metrics: the SDK's series and cpom's, on each process's own endpoint.
         worker_metrics = [
             httpx.get(f"http://127.0.0.1:{port}/metrics").text for port in worker_metrics_ports
@@ -238,7 +312,6 @@ def test_compose_services_work_together_from_their_settings(
         assert re.search(r"^cpom_contracts_overdue\{[^}]*\} \d+$", api_metrics, re.M)
 
         # The projection the supervisors read, in the application's PostgreSQL.
-        database = create_engine(env["CPOM_DATABASE_URL"])
         projected: list[Any] = []
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not projected:  # the worker records it next
