@@ -17,6 +17,12 @@ and the worker run as child processes that never outlive `cpom up`, even killed 
   activity's library) are passing.
 * Ctrl-C or SIGTERM stops everything in order (API, worker, Temporal), status 0; the next
   `cpom up` finds every contract where it was.
+* The dev server speaks plain text only. Secured connection settings (CPOM_TEMPORAL_TLS_CA,
+  CPOM_TEMPORAL_TLS_CERT or CPOM_TEMPORAL_API_KEY) therefore name a Temporal server that
+  `cpom up` does not start, at CPOM_TEMPORAL_ADDRESS (a secured cluster, Temporal Cloud): it
+  then starts no dev server (nor its Web UI) and connects its API and workers to that one,
+  which must already have the namespace and the search attributes (as the compose job creates
+  them). Unreachable: said in French, status 1.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ from cpom.mail_catcher import CaughtMail, MailCatcher
 from cpom.settings import ROOT, Settings
 from cpom.simulation import quiet_runtime_logging
 from cpom.supervision import GaveUp, Supervisor
+from cpom.temporal_connection import connect
 
 TEMPORAL_STARTUP_SECONDS = 60
 T = TypeVar("T")
@@ -113,13 +120,27 @@ class Listener:
     port: int
 
 
-def listeners(settings: Settings) -> list[Listener]:
+def external_temporal(settings: Settings) -> bool:
+    """Whether Temporal is a server `cpom up` does not start: the dev server cannot speak TLS,
+    so settings for a secured connection can only be meant for another one."""
+    return settings.temporal_uses_tls
+
+
+def temporal_listeners(settings: Settings) -> list[Listener]:
+    if external_temporal(settings):
+        return []
     host, port = settings.temporal_host_and_port
     return [
         Listener("serveur Temporal", "CPOM_TEMPORAL_ADDRESS", host, port),
         Listener(
             "interface web de Temporal", "CPOM_TEMPORAL_UI_PORT", host, settings.temporal_ui_port
         ),
+    ]
+
+
+def listeners(settings: Settings) -> list[Listener]:
+    return [
+        *temporal_listeners(settings),
         Listener("API et tableau de bord", "CPOM_API_PORT", settings.api_host, settings.api_port),
         Listener("courrier local (SMTP)", "CPOM_SMTP_PORT", "127.0.0.1", settings.smtp_port),
         *metrics_listeners(settings),
@@ -297,26 +318,14 @@ class Stack:
         self.cleanup.callback(catcher.stop)
         _step(f"courrier local (SMTP) : 127.0.0.1:{settings.smtp_port}")
 
-        with temporal_log(settings).open("ab") as log:
-            temporal = await child_processes.spawn(
-                temporal_argv(settings), stdout=asyncio.subprocess.DEVNULL, stderr=log
-            )
-        self.cleanup.push_async_callback(child_processes.stop, temporal, signal.SIGTERM, 10.0)
-        _step(f"démarrage du serveur Temporal (processus {temporal.pid}) …")
         tracer_provider = telemetry.tracer_provider_for(settings, "cpom-api")
         if tracer_provider is not None:
             self.cleanup.callback(tracer_provider.shutdown)
-        client = await connect_when_ready(
-            settings,
-            temporal,
-            self.runtime(),
-            telemetry.client_interceptors(tracer_provider),
-        )
-        _step(f"serveur Temporal prêt : {settings.temporal_address} (processus {temporal.pid})")
-        self.watched[asyncio.ensure_future(temporal.wait())] = (
-            "le serveur Temporal s'est arrêté",
-            f"journal : {temporal_log(settings)}",
-        )
+        interceptors = telemetry.client_interceptors(tracer_provider)
+        if external_temporal(settings):
+            client = await self.connect_external(interceptors)
+        else:
+            client = await self.start_temporal(interceptors)
 
         # Workers run in processes of their own: workflow work never slows the API down, and
         # several of them (CPOM_WORKER_PROCESSES) use several cores on one task queue.
@@ -359,6 +368,36 @@ class Stack:
             raise StackError(f"l'API n'a pas pu démarrer sur le port {settings.api_port}")
         self.watched[serving] = ("l'API s'est arrêtée", "")
         self.ready = True
+
+    async def start_temporal(self, interceptors: Sequence[Interceptor]) -> Client:
+        """The dev server, started and watched; a client of it."""
+        settings = self.settings
+        with temporal_log(settings).open("ab") as log:
+            temporal = await child_processes.spawn(
+                temporal_argv(settings), stdout=asyncio.subprocess.DEVNULL, stderr=log
+            )
+        self.cleanup.push_async_callback(child_processes.stop, temporal, signal.SIGTERM, 10.0)
+        _step(f"démarrage du serveur Temporal (processus {temporal.pid}) …")
+        client = await connect_when_ready(settings, temporal, self.runtime(), interceptors)
+        _step(f"serveur Temporal prêt : {settings.temporal_address} (processus {temporal.pid})")
+        self.watched[asyncio.ensure_future(temporal.wait())] = (
+            "le serveur Temporal s'est arrêté",
+            f"journal : {temporal_log(settings)}",
+        )
+        return client
+
+    async def connect_external(self, interceptors: Sequence[Interceptor]) -> Client:
+        """A client of the secured Temporal server of the settings, which `cpom up` does not
+        start, nor watch: its workers and API say so when it goes away."""
+        settings = self.settings
+        try:
+            client = await connect(settings, runtime=self.runtime(), interceptors=interceptors)
+        except RuntimeError as error:
+            raise StackError(
+                f"Temporal injoignable sur {settings.temporal_address} : {error}"
+            ) from None
+        _step(f"serveur Temporal (connexion sécurisée) : {settings.temporal_address}")
+        return client
 
     def runtime(self) -> Runtime:
         """The Temporal runtime of this process (its API's client): quiet, as the dev server's
@@ -417,13 +456,19 @@ def metrics_lines(settings: Settings) -> str:
     )
 
 
+def temporal_line(settings: Settings) -> str:
+    if external_temporal(settings):
+        return f"  serveur Temporal       {settings.temporal_address} (connexion sécurisée)\n"
+    return f"  Temporal Web UI        http://127.0.0.1:{settings.temporal_ui_port}\n"
+
+
 def print_ready(settings: Settings) -> None:
     api = f"http://{settings.api_host}:{settings.api_port}"
     print(
         "\ncpom est prêt :\n"
         f"  tableau de bord        {api}/tableau/\n"
         f"  API et documentation   {api}/docs\n"
-        f"  Temporal Web UI        http://127.0.0.1:{settings.temporal_ui_port}\n"
+        f"{temporal_line(settings)}"
         f"  courrier local (SMTP)  127.0.0.1:{settings.smtp_port}\n"
         f"{metrics_lines(settings)}"
         "Créer un jeton : cpom token create --role agent --name 'Prénom Nom' "
@@ -437,7 +482,8 @@ def print_ready(settings: Settings) -> None:
 async def up(settings: Settings) -> int:
     """Run the stack until Ctrl-C or SIGTERM (status 0) or until a part of it fails (1)."""
     try:
-        temporal_binary()  # before anything starts
+        if not external_temporal(settings):
+            temporal_binary()  # before anything starts
     except StackError as error:
         _problem(str(error))
         return 1

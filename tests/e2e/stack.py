@@ -85,6 +85,23 @@ def cpom_up(env: dict[str, str], log: Path, stop: int = signal.SIGINT) -> Iterat
         assert process.wait(timeout=30) == 0, log.read_text()
 
 
+@contextmanager
+def process(
+    command: list[str], env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`command` running, its output added to `log`; interrupted at the end."""
+    with log.open("ab") as output:
+        started = subprocess.Popen(command, env=env, stdout=output, stderr=output)
+    try:
+        yield started
+    finally:
+        started.send_signal(signal.SIGINT)
+        try:
+            started.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            started.kill()
+
+
 def wait_for(condition: Callable[[], object], log: Path, seconds: float = 30) -> None:
     """Poll `condition` until it holds; fail with the log after `seconds`."""
     deadline = time.monotonic() + seconds

@@ -15,17 +15,13 @@ requires one), encrypt what they give it (CPOM_ENCRYPTION_KEYS) and serve their 
 (CPOM_METRICS_PORT): the contract's raw history names nobody, the API's codec reads it.
 """
 
-import asyncio
 import base64
-import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -34,15 +30,13 @@ import httpx
 import yaml
 from google.protobuf import json_format
 from sqlalchemy import create_engine, text
-from temporalio.api.history.v1 import HistoryEvent
-from temporalio.client import Client
 
 from cpom.access import Role, create_token
 from cpom.domain.clock import local_date
 from cpom.mail_catcher import MailCatcher, free_port
-from cpom.messages import workflow_id
 from cpom.settings import ROOT
-from tests.e2e.stack import wait_until_ready
+from tests.e2e.raw_history import found_in, raw_history, serialized
+from tests.e2e.stack import process, wait_until_ready
 from tests.tls_proxy import Authority, tls_proxy_in_thread
 
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -72,33 +66,6 @@ def compose_environment(replacements: dict[str, str]) -> dict[str, str]:
             value = value.replace(compose_host, local_host)
         environment[name] = value
     return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **environment}
-
-
-async def raw_history(address: str, workflow: str) -> list[HistoryEvent]:
-    """The workflow's history as Temporal keeps it: read by a client without cpom's codec."""
-    client = await Client.connect(address)
-    return list((await client.get_workflow_handle(workflow).fetch_history()).events)
-
-
-def personal_data_in(raw: bytes) -> list[str]:
-    """The personal data of the contract that `raw` holds, as UTF-8 or as escaped JSON."""
-    return [t for t in PERSONAL if t.encode() in raw or json.dumps(t)[1:-1].encode() in raw]
-
-
-@contextmanager
-def process(
-    command: list[str], env: dict[str, str], log: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("ab") as output:
-        started = subprocess.Popen(command, env=env, stdout=output, stderr=output)
-    try:
-        yield started
-    finally:
-        started.send_signal(signal.SIGINT)
-        try:
-            started.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            started.kill()
 
 
 def test_compose_services_work_together_secured_encrypted_and_measured(
@@ -273,8 +240,8 @@ def test_compose_services_work_together_secured_encrypted_and_measured(
         assert len(caught) == len(notices)  # two workers, each notice sent once
 
         # Temporal holds the contract's life encrypted: its raw history names nobody.
-        events = asyncio.run(raw_history(temporal, workflow_id("PROD-35-SAD")))
-        assert personal_data_in(b"".join(event.SerializeToString() for event in events)) == []
+        events = raw_history(temporal, "PROD-35-SAD")
+        assert found_in(serialized(events), PERSONAL) == []
         [terms_payload] = events[0].workflow_execution_started_event_attributes.input.payloads
         assert terms_payload.metadata["encoding"] == b"binary/encrypted"
         # The API's codec, which the Temporal Web UI calls, reads it for a national supervisor.
@@ -289,7 +256,7 @@ def test_compose_services_work_together_secured_encrypted_and_measured(
         )
         assert decoded.status_code == 200, decoded.text
         [clear] = decoded.json()["payloads"]  # the terms: all of it but the agent's name
-        assert personal_data_in(base64.b64decode(clear["data"])) == list(PERSONAL[:5])
+        assert found_in(base64.b64decode(clear["data"]), PERSONAL) == list(PERSONAL[:5])
 
         # Metrics: the SDK's series and cpom's, on each process's own endpoint.
         worker_metrics = [

@@ -1,26 +1,39 @@
 """`cpom up` as a newcomer runs it: everything starts, contracts survive a restart."""
 
+import asyncio
+import base64
 import os
+import re
 import signal
 import socket
 import subprocess
+from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
+from temporalio.client import Client
 
 from cpom.child_processes import port_problem
+from cpom.domain.clock import local_date
+from cpom.settings import Settings
+from cpom.stack import temporal_argv
+from tests.e2e.raw_history import found_in, raw_history, serialized
 from tests.e2e.stack import (
     AGENT,
     CPOM,
     cpom,
     cpom_up,
     isolated_env,
+    process,
     running,
     started_pids,
     up_process,
     wait_for,
+    wait_until_ready,
 )
+from tests.tls_proxy import Authority, tls_proxy_in_thread
 
 
 def test_up_runs_everything_and_a_second_up_finds_the_contracts(tmp_path: Path) -> None:
@@ -223,3 +236,99 @@ def test_up_serves_the_metrics_of_its_api_and_of_each_worker(tmp_path: Path) -> 
     assert "temporal_request{" in api
     assert "cpom_contracts_overdue{" in api
     assert all("temporal_worker_task_slots_available{" in text for text in workers)
+
+
+def answers(address: str) -> bool:
+    async def connect() -> None:
+        await Client.connect(address)
+
+    try:
+        asyncio.run(connect())
+    except RuntimeError:
+        return False
+    return True
+
+
+# What `cpom demo` says of the ARS contract's people; its agents' names.
+DEMO_44_PEOPLE = (
+    "Association Handicap Loire-Atlantique",
+    "552100554",
+    "siege@ahla.example",
+    "ARS Pays de la Loire",
+    "cpom@ars-pdl.example",
+    "Démonstration (agent)",
+    "Marie Dupont",
+)
+
+
+def test_up_on_a_secured_temporal_encrypts_and_serves_its_metrics(tmp_path: Path) -> None:
+    """The settings of a production deployment at once (issue 14): given a secured Temporal (the
+    dev server behind a TLS proxy that requires a client certificate), `cpom up` starts none of
+    its own; its API, worker and commands reach that one with the certificate, encrypt what they
+    give it, and serve their metrics."""
+    env = isolated_env(tmp_path / "data", "cpom-secured")
+    log = tmp_path / "up.log"
+    # Someone else's Temporal server, with cpom's namespace and search attributes.
+    plain = env["CPOM_TEMPORAL_ADDRESS"]
+    host, _, port = plain.rpartition(":")
+    (tmp_path / "temporal").mkdir()
+    server_settings = Settings(
+        temporal_address=plain,
+        temporal_ui_port=int(env["CPOM_TEMPORAL_UI_PORT"]),
+        data_dir=tmp_path / "temporal",
+    )
+    authority = Authority(tmp_path)
+    client_cert = authority.issue("cpom", "cpom", server=False)
+    metrics = consecutive_free_ports(2)
+    with ExitStack() as stack:
+        server = stack.enter_context(
+            process([*temporal_argv(server_settings), "--headless"], env, log)
+        )
+        secured = stack.enter_context(
+            tls_proxy_in_thread(
+                (host, int(port)),
+                authority.issue("temporal", "temporal", server=True),
+                authority.path,
+            )
+        )
+        env.update(
+            {
+                "CPOM_TEMPORAL_ADDRESS": f"{secured[0]}:{secured[1]}",
+                "CPOM_TEMPORAL_TLS_CA": str(authority.path),
+                "CPOM_TEMPORAL_TLS_CERT": str(client_cert.cert),
+                "CPOM_TEMPORAL_TLS_KEY": str(client_cert.key),
+                "CPOM_TEMPORAL_TLS_SERVER_NAME": "temporal",
+                "CPOM_ENCRYPTION_KEYS": f"cle-2026:{base64.b64encode(os.urandom(32)).decode()}",
+                "CPOM_METRICS_PORT": str(metrics),
+            }
+        )
+        wait_for(lambda: answers(plain), log, seconds=60)
+        with cpom_up(env, log) as api:
+            wait_until_ready(f"{api}/readyz", log)  # the worker polls through the proxy
+            agent = {"Authorization": f"Bearer {cpom(env, *AGENT)}"}
+            # The command line encrypts too: its contracts are started by its own client.
+            assert "DEMO-44-ESMS (esms-ars) : créé" in cpom(env, "demo")
+            answered = httpx.post(
+                f"{api}/contracts/DEMO-44-ESMS/actions/answer_prorogation",
+                json={"accept": True, "received_on": local_date(datetime.now(UTC)).isoformat()},
+                headers=agent,
+                timeout=30,
+            )
+            assert answered.status_code == 200, answered.text
+            worker = f"http://127.0.0.1:{metrics + 1}/metrics"
+            wait_for(lambda: "cpom_notices_sent{" in httpx.get(worker).text, log)
+            api_metrics = httpx.get(f"http://127.0.0.1:{metrics}/metrics").text
+        assert server.poll() is None  # `cpom up` stops what it started, not this server
+        events = raw_history(plain, "DEMO-44-ESMS")
+    output = log.read_text()
+    assert "▸ serveur Temporal (connexion sécurisée) : " in output
+    assert "démarrage du serveur Temporal" not in output
+    assert "temporal_request{" in api_metrics
+    decisions = re.findall(r"^cpom_decisions\{([^}]*)\} (\S+)$", api_metrics, re.MULTILINE)
+    assert [
+        float(value)
+        for labels, value in decisions
+        if 'action="answer_prorogation"' in labels and 'outcome="taken"' in labels
+    ] == [1]
+    assert b"binary/encrypted" in serialized(events)
+    assert found_in(serialized(events), DEMO_44_PEOPLE) == []
