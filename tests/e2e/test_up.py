@@ -3,6 +3,7 @@
 import asyncio
 import base64
 import os
+import random
 import re
 import signal
 import socket
@@ -212,8 +213,9 @@ def test_a_temporal_server_that_cannot_start_is_explained(tmp_path: Path) -> Non
 
 
 def consecutive_free_ports(count: int) -> int:
-    """The first of `count` consecutive free ports on 127.0.0.1."""
-    for base in range(20000, 60000, 97):
+    """The first of `count` consecutive free ports on 127.0.0.1, tried from random places: two
+    runs of the tests at once (or two tests of one run) seldom try the same ones."""
+    for base in random.sample(range(20000, 60000), 200):
         if all(port_problem("127.0.0.1", base + k) is None for k in range(count)):
             return base
     raise AssertionError("aucune suite de ports libres")
