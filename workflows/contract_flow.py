@@ -125,11 +125,12 @@ EVERY_SIGNATORY_PROROGATION = "every-signatory-prorogation"
 # Patch (2026-12): one marker for every patch above. Each patch a run asks for records a marker
 # and an upsert of the TemporalChangeVersion search attribute: sixteen of a year's hundred
 # history events. A run begun under this patch takes every earlier patch's new path without
-# asking, and sends its notices by a local activity first, inside the workflow task that wakes
-# the contract (one history event instead of six, no round trip through the server's queue);
-# should that attempt fail (the mail server down or slow), a scheduled activity takes over,
-# whose retries add nothing to the history. A run begun before asks each patch as it did and
-# schedules its notices.
+# asking, and sends its notices and prints its documents by a local activity first, inside the
+# workflow task that wakes the contract (one history event instead of six, no round trip
+# through the server's queue); should that attempt fail (the mail server down or slow), a
+# scheduled activity takes over, whose retries add nothing to the history. What a decision
+# causes is scheduled at once (`_decided_since_wait`). A run begun before asks each patch as it
+# did and schedules its notices and documents.
 LEAN_HISTORY = "lean-history"
 # The local attempt outlasts one sending (CPOM_SMTP_TIMEOUT_SECONDS, 1 min by default) for each
 # party; past it, the scheduled activity takes over (the outbox sends nothing twice).
