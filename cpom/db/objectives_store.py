@@ -29,7 +29,7 @@ _TABLES = SQLModel.metadata.tables
 SETS = _TABLES[ObjectiveSetRecord.__tablename__]
 _REPORTS_TABLE = _TABLES[ObjectivesReportRecord.__tablename__]
 _REFERENCE: BindParameter[str] = bindparam("reference", type_=String)
-# The reads of a contract's page, built once: statements made per call cost more than they run.
+# Built once: making a statement and its cache key at every call costs more than running it.
 _CURRENT = (
     core_select(SETS).where(SETS.c.reference == _REFERENCE).order_by(SETS.c.version.desc()).limit(1)
 )
