@@ -86,7 +86,8 @@ def test_a_contract_page_reads_its_agenda_and_events_in_order_from_indexes(
                 "SELECT * FROM contract_event WHERE reference = 'R' ORDER BY sequence",
             ):
                 plan = str(connection.execute(text(f"EXPLAIN QUERY PLAN {query}")).all())
-                assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, plan
+                assert "USING INDEX" in plan, plan
+                assert "TEMP B-TREE" not in plan, plan
 
 
 def test_contracts_projected_before_scopes_are_found_by_their_authorities(
