@@ -4,8 +4,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
 
-from cpom.access import Principal, authenticate
+from cpom.access import Principal, authenticate_in
 from cpom.service import ContractService
 
 _bearer = HTTPBearer(auto_error=False, description="Jeton créé par `cpom token create`.")
@@ -25,7 +26,14 @@ CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)
 
 
 def get_principal(service: ServiceDep, credentials: CredentialsDep) -> Principal:
-    principal = authenticate(service.engine, credentials.credentials) if credentials else None
+    with service.engine.connect() as connection:
+        return principal_in(connection, credentials)
+
+
+def principal_in(connection: Connection, credentials: CredentialsDep) -> Principal:
+    """The caller, read on `connection` (a route reading its answer on the same one); 401
+    without a valid token."""
+    principal = authenticate_in(connection, credentials.credentials) if credentials else None
     if principal is None:
         raise HTTPException(
             401,

@@ -6,7 +6,7 @@ co-signatory (`contract_authority`); a national one reads them all. A contract o
 not exist for the person: the routes answer 404, as for an unknown reference.
 """
 
-from sqlalchemy import Engine, SQLColumnExpression, exists
+from sqlalchemy import Connection, Engine, SQLColumnExpression, String, bindparam, exists
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -41,19 +41,24 @@ def conditions_for(principal: Principal) -> list[SQLColumnExpression[bool]]:
     return readable_by(principal.owner_siren, principal.authority_scope)
 
 
-def in_scope(engine: Engine, principal: Principal, reference: str) -> bool:
+def in_scope(bind: Engine | Connection, principal: Principal, reference: str) -> bool:
     """Whether the contract is within the person's authority (always, for a national person)."""
     authority = principal.authority_scope
-    return authority is None or signs(engine, authority, reference)
+    return authority is None or signs(bind, authority, reference)
 
 
-def signs(engine: Engine, authority: str, reference: str) -> bool:
-    """Whether `authority` signs the contract, lead or co-signing."""
-    query = select(
-        exists().where(
-            col(ContractAuthorityRecord.reference) == reference,
-            col(ContractAuthorityRecord.authority_key) == authority,
-        )
+def signs(bind: Engine | Connection, authority: str, reference: str) -> bool:
+    """Whether `authority` signs the contract, lead or co-signing (on `bind`'s connection, or
+    on one of its own for an engine)."""
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            return signs(connection, authority, reference)
+    return bool(bind.execute(_SIGNS, {"reference": reference, "authority": authority}).scalar())
+
+
+_SIGNS = select(
+    exists().where(
+        col(ContractAuthorityRecord.reference) == bindparam("reference", type_=String),
+        col(ContractAuthorityRecord.authority_key) == bindparam("authority", type_=String),
     )
-    with engine.connect() as connection:
-        return bool(connection.execute(query).scalar())
+)

@@ -69,6 +69,27 @@ def test_contract_lists_read_an_ordered_index(engine: Engine) -> None:
             assert "TEMP B-TREE" not in str(plan)
 
 
+def test_a_contract_page_reads_its_agenda_and_events_in_order_from_indexes(
+    engine: Engine,
+) -> None:
+    agenda_indexes = {
+        i["name"]: i["column_names"] for i in inspect(engine).get_indexes("agenda_item")
+    }
+    assert agenda_indexes["ix_agenda_reading_order"] == ["reference", "day", "key"]
+    # Events are found by their unique (reference, sequence) index alone.
+    event_indexes = [i["column_names"] for i in inspect(engine).get_indexes("contract_event")]
+    assert ["reference"] not in event_indexes
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            for query in (
+                "SELECT * FROM agenda_item WHERE reference = 'R' ORDER BY day, key",
+                "SELECT * FROM contract_event WHERE reference = 'R' ORDER BY sequence",
+            ):
+                plan = str(connection.execute(text(f"EXPLAIN QUERY PLAN {query}")).all())
+                assert "USING INDEX" in plan, plan
+                assert "TEMP B-TREE" not in plan, plan
+
+
 def test_contracts_projected_before_scopes_are_found_by_their_authorities(
     engine: Engine,
 ) -> None:

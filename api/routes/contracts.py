@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 from pydantic_core import to_json
 
-from api.deps import CredentialsDep, PrincipalDep, ServiceDep, get_principal
+from api.deps import CredentialsDep, PrincipalDep, ServiceDep, principal_in
 from api.filters import ListFilters
 from api.schemas import (
     ActionResult,
@@ -119,19 +119,20 @@ async def get_contract(
     """Termes, phase, agenda vivant (chaque étape avec son fondement, son état, qui est
     attendu et ce que vaut le silence) et événements, lus dans la base de projection."""
     # The most read answer of the service: who asks and what they read in one trip to the
-    # thread pool rather than one for each.
+    # thread pool rather than one for each, on one connection.
     return await asyncio.to_thread(_contract_detail, reference, service, credentials)
 
 
 def _contract_detail(
     reference: str, service: ContractService, credentials: CredentialsDep
 ) -> Response:
-    principal = get_principal(service, credentials)
-    rows = service.detail(reference)
-    if not principal.may_read(rows.contract["gestionnaire_siren"]) or not tenancy.in_scope(
-        service.engine, principal, reference
-    ):
-        raise ContractNotFound(reference)
+    with service.engine.connect() as connection:
+        principal = principal_in(connection, credentials)
+        rows = service.detail(reference, connection)
+        if not principal.may_read(rows.contract["gestionnaire_siren"]) or not tenancy.in_scope(
+            connection, principal, reference
+        ):
+            raise ContractNotFound(reference)
     return Response(to_json(detail_payload(rows, today())), media_type="application/json")
 
 

@@ -78,8 +78,12 @@ class AgendaRecord(SQLModel, table=True):
     """One step of a contract's live agenda, as the workflow last projected it."""
 
     __tablename__ = "agenda_item"
-    # The inbox reads the open steps awaiting one party, nearest first.
-    __table_args__ = (Index("ix_agenda_open_by_party", "waiting_for", "done_on", "day"),)
+    __table_args__ = (
+        # The inbox reads the open steps awaiting one party, nearest first.
+        Index("ix_agenda_open_by_party", "waiting_for", "done_on", "day"),
+        # A contract's page and calendar read its steps in this order, without sorting them.
+        Index("ix_agenda_reading_order", "reference", "day", "key"),
+    )
 
     reference: str = Field(primary_key=True, foreign_key="contract.reference", max_length=80)
     key: str = Field(primary_key=True, max_length=120)
@@ -105,10 +109,11 @@ class AgendaRecord(SQLModel, table=True):
 
 class EventRecord(SQLModel, table=True):
     __tablename__ = "contract_event"
+    # Its index finds a contract's events in their order: no other one on the reference.
     __table_args__ = (UniqueConstraint("reference", "sequence"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    reference: str = Field(index=True, foreign_key="contract.reference")
+    reference: str = Field(foreign_key="contract.reference")
     sequence: int
     on: date
     kind: str

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, Engine, func
+from sqlalchemy import BindParameter, Connection, Engine, String, bindparam, func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, SQLModel, col, select
 
@@ -26,6 +26,18 @@ OBJECTIVES = TypeAdapter(tuple[Objective, ...])
 REPORT = TypeAdapter(YearlyReport)
 
 _TABLES = SQLModel.metadata.tables
+SETS = _TABLES[ObjectiveSetRecord.__tablename__]
+_REPORTS_TABLE = _TABLES[ObjectivesReportRecord.__tablename__]
+_REFERENCE: BindParameter[str] = bindparam("reference", type_=String)
+# Built once: making a statement and its cache key at every call costs more than running it.
+_CURRENT = (
+    core_select(SETS).where(SETS.c.reference == _REFERENCE).order_by(SETS.c.version.desc()).limit(1)
+)
+_REPORTS = (
+    core_select(_REPORTS_TABLE.c.report_json)
+    .where(_REPORTS_TABLE.c.reference == _REFERENCE)
+    .order_by(_REPORTS_TABLE.c.exercise)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +49,7 @@ class ObjectiveSet:
 
 
 def _set_of(record: ObjectiveSetRecord) -> ObjectiveSet:
-    return ObjectiveSet(
-        record.version,
-        record.adopted_on,
-        record.basis,
-        OBJECTIVES.validate_json(record.objectives_json),
-    )
+    return set_from(record.version, record.adopted_on, record.basis, record.objectives_json)
 
 
 def adopt(
@@ -134,35 +141,22 @@ def reports(engine: Engine, reference: str) -> list[YearlyReport]:
 
 
 def reports_in(connection: Connection, reference: str) -> list[YearlyReport]:
-    table = _TABLES["objectives_report"]
-    rows = connection.execute(
-        core_select(table.c.report_json)
-        .where(table.c.reference == reference)
-        .order_by(table.c.exercise)
-    ).scalars()
+    rows = connection.execute(_REPORTS, {"reference": reference}).scalars()
     return [REPORT.validate_json(row) for row in rows]
 
 
 def current_in(connection: Connection, reference: str) -> ObjectiveSet | None:
-    table = _TABLES["objective_set"]
-    row = (
-        connection.execute(
-            core_select(table)
-            .where(table.c.reference == reference)
-            .order_by(table.c.version.desc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
+    row = connection.execute(_CURRENT, {"reference": reference}).first()
+    return (
+        None
+        if row is None
+        else set_from(row.version, row.adopted_on, row.basis, row.objectives_json)
     )
-    if row is None:
-        return None
-    return ObjectiveSet(
-        row["version"],
-        row["adopted_on"],
-        row["basis"],
-        OBJECTIVES.validate_json(row["objectives_json"]),
-    )
+
+
+def set_from(version: int, adopted_on: date, basis: str, objectives_json: str) -> ObjectiveSet:
+    """A version of the objectives from its stored columns."""
+    return ObjectiveSet(version, adopted_on, basis, OBJECTIVES.validate_json(objectives_json))
 
 
 def record_decisions(

@@ -3,7 +3,9 @@
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from icalendar import Calendar
+from sqlalchemy import Connection, event
 
 from api.schemas import ContractDetail
 from cpom.domain.clock import local_date
@@ -205,11 +207,34 @@ async def test_access_by_role(stack: Stack) -> None:
     assert [e["actor"] for e in submissions] == ["Sophie Bernard (gestionnaire)"]
 
 
-async def test_detail_is_read_from_the_projection_even_without_a_worker(stack: Stack) -> None:
+class Unreachable:
+    """A Temporal client the readers must never call."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the contract's page called Temporal ({name})")
+
+
+async def test_detail_is_read_from_the_projection_even_without_a_worker(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
     await stack.projected("CPOM-35-SAD-2024")
     await stack.life.stop_worker()
-    detail = (await stack.http.get("/contracts/CPOM-35-SAD-2024")).json()
+    monkeypatch.setattr(stack.app.state.service, "client", Unreachable())
+    statements: list[tuple[int, str]] = []
+
+    def executed(connection: Connection, cursor: object, statement: str, *_: object) -> None:
+        statements.append((id(connection.connection.dbapi_connection), statement))
+
+    event.listen(stack.life.engine, "before_cursor_execute", executed)
+    try:
+        detail = (await stack.http.get("/contracts/CPOM-35-SAD-2024")).json()
+    finally:
+        event.remove(stack.life.engine, "before_cursor_execute", executed)
     assert [e["kind"] for e in detail["events"]] == ["imported"]
     assert detail["terms"]["reference"] == "CPOM-35-SAD-2024"
     assert any(a["kind"] == "echeance" for a in detail["agenda"])
+    # The token, the contract with its terms and objectives, its agenda, its events: one
+    # statement each, on one connection (a contract with objectives adds its reports).
+    assert len(statements) == 4, statements
+    assert len({connection for connection, _ in statements}) == 1
