@@ -1,13 +1,11 @@
 """The life of one CPOM as its workflow runs it: timers, decisions, activities.
 
-`workflows.contract` defines the workflow on this class. The workflow sandbox imports that module
-afresh for every workflow instance (each new contract, continue-as-new and replay after an
-eviction), so it holds the definition only; this logic is passed through and loaded once per
-process (issue 12: the worker's CPU and memory per contract). Passed through, it is not checked
-by the sandbox's restrictions: like the pure core it calls, it must stay deterministic by itself
-(the clock is `workflow.now()`, every side effect an activity). It only orchestrates: what is due
-and when comes from `cpom.domain.agenda`, what a decision may do from `cpom.domain.lifecycle`;
-side effects are activities. It continues as new at each contract year so that its history stays
+`workflows.contract` defines the workflow on this class. Both pass through the workflow sandbox
+and are loaded once per process (issue 12: the worker's CPU and memory per contract). Passed
+through, this logic is not checked by the sandbox's restrictions: like the pure core it calls,
+it must stay deterministic by itself (the clock is `workflow.now()`, every side effect an
+activity). It only orchestrates: what is due and when comes from `cpom.domain.agenda`, what a
+decision may do from `cpom.domain.lifecycle`; side effects are activities. It continues as new at each contract year so that its history stays
 small over a six-year life.
 """
 
