@@ -568,8 +568,13 @@ class ContractFlow:
         terms = None if state.terms is self.terms_projected and not complete else state.terms
         summary = summary_of(list(agenda.values()), today)
         self.next_legal_deadline = summary.next_deadline
+        local = self._patched(LOCAL_PROJECTION)
+        # A whole agenda run locally goes as the state it is read from: the local activity runs
+        # this very code, in this worker. A scheduled one may run on another worker, of another
+        # release: it gets the items.
+        whole_as_state = local and complete
         update = ProjectionUpdate(
-            terms=terms,
+            terms=None if whole_as_state else terms,  # the state's own
             reference=state.terms.reference,
             phase=state.phase,
             today=today,
@@ -577,17 +582,18 @@ class ContractFlow:
             new_events=state.events[self.projected : end],
             successor_reference=state.successor_reference,
             predecessor_reference=state.predecessor_reference,
-            agenda=[item for key, item in agenda.items() if sent.get(key) != fingerprints[key]],
+            agenda=(
+                None
+                if whole_as_state
+                else [item for key, item in agenda.items() if sent.get(key) != fingerprints[key]]
+            ),
             agenda_removed=sorted(set(sent) - set(agenda)),
             agenda_complete=complete,
             risk=at_risk(state, today),
             summary=summary,
+            state=state if whole_as_state else None,
         )
-        execute = (
-            workflow.execute_local_activity
-            if self._patched(LOCAL_PROJECTION)
-            else workflow.execute_activity
-        )
+        execute = workflow.execute_local_activity if local else workflow.execute_activity
         await execute(
             "record_contract", update, start_to_close_timeout=SHORT, retry_policy=ACTIVITY_RETRY
         )
