@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import sys
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -560,7 +561,8 @@ class ContractFlow:
         end = len(state.events)
         today = self.today()
         agenda = {item.key: item for item in live_agenda(state, today)}
-        fingerprints = {key: fingerprint(item) for key, item in agenda.items()}
+        # Keys interned: contracts of the same dates hold one copy of "documents:2025".
+        fingerprints = {sys.intern(key): fingerprint(item) for key, item in agenda.items()}
         sent = {} if complete else self.agenda_sent
         # The terms travel with every whole projection (the run's first, a refresh asked after
         # the store was rebuilt) and when they change (signature, avenant, prorogation): not
