@@ -41,8 +41,14 @@ from workflows.contract import CpomWorkflow
 # The decisions' checks run inside the workflow sandbox and check identifiers with python-stdnum
 # and email-validator, whose functions import at call time: the sandbox hands them the host's
 # modules (pure, deterministic checks) instead of importing fresh copies mid-workflow.
+# The workflow's own modules pass through as well: imported afresh, `workflows.contract` ran
+# `workflow.defn` again for every workflow instance (new contract, continue-as-new, replay after
+# an eviction), which inspects every handler of the class: half of the CPU of a contract's
+# creation (issue 12). Its logic was already passed through (`workflows.contract_flow`).
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules("email_validator", "stdnum")
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(
+        "email_validator", "stdnum", "workflows"
+    )
 )
 
 
@@ -73,12 +79,13 @@ def renderer_from(settings: Settings, engine: Engine) -> Renderer:
 def compile_workflow_module(workflow_class: type) -> None:
     """Write the bytecode of the workflow's module, if it can be written.
 
-    The sandbox imports the workflow's module afresh for every workflow instance: each new
-    contract, each continue-as-new, each replay after an eviction from the cache. Without the
-    module's bytecode on disk (PYTHONDONTWRITEBYTECODE, a source tree never imported before),
-    Python compiles its source every time: a third of the worker's CPU per contract started
-    (issue 12). Written once here, the sandbox reads it. On a read-only tree the image compiles
-    it when built (`python -m compileall`).
+    The sandbox imports a workflow's module afresh for every workflow instance (each new
+    contract, each continue-as-new, each replay after an eviction from the cache) unless it
+    passes through, as cpom's own does (`WORKFLOW_RUNNER`); an earlier release's, run by a test,
+    does not. Without the module's bytecode on disk (PYTHONDONTWRITEBYTECODE, a source tree
+    never imported before), Python compiles its source every time: a third of the worker's CPU
+    per contract started (issue 12). Written once here, the sandbox reads it. On a read-only
+    tree the image compiles it when built (`python -m compileall`).
     """
     source = inspect.getsourcefile(workflow_class)
     if source is None:

@@ -1,9 +1,9 @@
 """One durable workflow per CPOM: it holds the contract's timers and decisions.
 
-The workflow sandbox imports this module afresh for every workflow instance: each new contract,
-each continue-as-new, each replay after an eviction from the worker's cache. It therefore holds
-the definition only. What the workflow does lives in `workflows.contract_flow`, passed through
-the sandbox and loaded once per process (issue 12: the worker's CPU and memory per contract).
+The workflow's modules pass through the sandbox (`cpom.worker.WORKFLOW_RUNNER`): this one is
+loaded once per process, not for every workflow instance (each new contract, continue-as-new and
+replay after an eviction), which ran `workflow.defn` again each time (issue 12: the worker's CPU
+and memory per contract). What the workflow does lives in `workflows.contract_flow`.
 """
 
 from __future__ import annotations

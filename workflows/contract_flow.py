@@ -1,14 +1,12 @@
 """The life of one CPOM as its workflow runs it: timers, decisions, activities.
 
-`workflows.contract` defines the workflow on this class. The workflow sandbox imports that module
-afresh for every workflow instance (each new contract, continue-as-new and replay after an
-eviction), so it holds the definition only; this logic is passed through and loaded once per
-process (issue 12: the worker's CPU and memory per contract). Passed through, it is not checked
-by the sandbox's restrictions: like the pure core it calls, it must stay deterministic by itself
-(the clock is `workflow.now()`, every side effect an activity). It only orchestrates: what is due
-and when comes from `cpom.domain.agenda`, what a decision may do from `cpom.domain.lifecycle`;
-side effects are activities. It continues as new at each contract year so that its history stays
-small over a six-year life.
+`workflows.contract` defines the workflow on this class. Both pass through the workflow sandbox
+and are loaded once per process (issue 12: the worker's CPU and memory per contract). Passed
+through, this logic is not checked by the sandbox's restrictions: like the pure core it calls,
+it must stay deterministic by itself (the clock is `workflow.now()`, every side effect an
+activity). It only orchestrates: what is due and when comes from `cpom.domain.agenda`, what a
+decision may do from `cpom.domain.lifecycle`; side effects are activities. It continues as new
+at each contract year so that its history stays small over a six-year life.
 """
 
 from __future__ import annotations
@@ -16,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -158,6 +157,41 @@ def recipients(terms: ContractTerms, to: tuple[Recipient, ...]) -> list[str]:
     return sorted({a for a in found if a})
 
 
+def fingerprint(item: AgendaItem) -> int:
+    """What tells an agenda item from its next version, in a few bytes: the hash of its fields.
+    Two versions of one item share it once in 2⁶⁴; the projection would then miss that change
+    until its next whole agenda (the run's next one, or a refresh)."""
+    basis = item.basis
+    return hash(
+        (
+            item.key,
+            item.day,
+            item.kind,
+            item.label,
+            item.hard,
+            basis.rule,
+            basis.source,
+            basis.anchor,
+            tuple((skipped.day, skipped.reason) for skipped in basis.skipped),
+            basis.non_working_day,
+            basis.law,
+            item.on_silence,
+            item.contract_year,
+            item.exercise,
+            item.awaited,
+            item.obligation,
+            item.waiting_for,
+            item.action,
+            item.opens_on,
+            item.done_on,
+            item.done_by,
+            item.outcome,
+            item.silence_on,
+            item.consequence,
+        )
+    )
+
+
 class ContractFlow:
     """What the `Cpom` workflow does; `workflows.contract.CpomWorkflow` defines it."""
 
@@ -175,8 +209,9 @@ class ContractFlow:
         self.names_in_search_attributes = contract.names_in_search_attributes
         self.last_projection: tuple[object, ...] | None = None
         self.terms_projected: ContractTerms | None = None
-        # The agenda as last projected in this run, to send only what changed.
-        self.agenda_sent: dict[str, AgendaItem] = {}
+        # The agenda as last projected in this run, to send only what changed: a fingerprint
+        # of each item, not the item (a cached contract would hold its whole agenda).
+        self.agenda_sent: dict[str, int] = {}
         self.force_projection = False
         # Notices due and not sent yet, in order; the first one is being sent when
         # `mail_sending` is set. Always empty at continue-as-new and at the end.
@@ -240,11 +275,13 @@ class ContractFlow:
                 # is then acted upon and projected at once, not at the next timer.
                 self.changed = False
             self._collect_sent_notice()
-            upcoming = await self._perform_due()
+            # Only the next step is kept: the loop waits for it alone, and a contract cached
+            # while it waits holds no more of its plan.
+            upcoming = (await self._perform_due())[:1]
             await self._project()
             self._send_next_notice()
             if self.changed:  # a decision came during the projection: plan again
-                upcoming = plan(self.state)
+                upcoming = plan(self.state)[:1]
             mail_idle = not self.mail_queue
             if self.state.phase in life.ENDED and not upcoming and mail_idle:
                 if self.changed and self._patched(PROJECT_BEFORE_END):
@@ -577,6 +614,8 @@ class ContractFlow:
         end = len(state.events)
         today = self.today()
         agenda = {item.key: item for item in live_agenda(state, today)}
+        # Keys interned: contracts of the same dates hold one copy of "documents:2025".
+        fingerprints = {sys.intern(key): fingerprint(item) for key, item in agenda.items()}
         sent = {} if complete else self.agenda_sent
         # The terms travel with every whole projection (the run's first, a refresh asked after
         # the store was rebuilt) and when they change (signature, avenant, prorogation): not
@@ -584,8 +623,13 @@ class ContractFlow:
         terms = None if state.terms is self.terms_projected and not complete else state.terms
         summary = summary_of(list(agenda.values()), today)
         self.next_legal_deadline = summary.next_deadline
+        local = self._patched(LOCAL_PROJECTION)
+        # A whole agenda run locally goes as the state it is read from: the local activity runs
+        # this very code, in this worker. A scheduled one may run on another worker, of another
+        # release: it gets the items.
+        whole_as_state = local and complete
         update = ProjectionUpdate(
-            terms=terms,
+            terms=None if whole_as_state else terms,  # the state's own
             reference=state.terms.reference,
             phase=state.phase,
             today=today,
@@ -593,24 +637,25 @@ class ContractFlow:
             new_events=state.events[self.projected : end],
             successor_reference=state.successor_reference,
             predecessor_reference=state.predecessor_reference,
-            agenda=[item for key, item in agenda.items() if sent.get(key) != item],
+            agenda=(
+                None
+                if whole_as_state
+                else [item for key, item in agenda.items() if sent.get(key) != fingerprints[key]]
+            ),
             agenda_removed=sorted(set(sent) - set(agenda)),
             agenda_complete=complete,
             risk=at_risk(state, today),
             summary=summary,
+            state=state if whole_as_state else None,
         )
-        execute = (
-            workflow.execute_local_activity
-            if self._patched(LOCAL_PROJECTION)
-            else workflow.execute_activity
-        )
+        execute = workflow.execute_local_activity if local else workflow.execute_activity
         await execute(
             "record_contract", update, start_to_close_timeout=SHORT, retry_policy=ACTIVITY_RETRY
         )
         self.projected = end
         self.terms_projected = state.terms
         self.last_projection = snapshot
-        self.agenda_sent = agenda
+        self.agenda_sent = fingerprints
 
     def _upsert_search_attributes(self, upcoming: list[Planned]) -> None:
         terms = self.state.terms

@@ -53,6 +53,7 @@ def record(engine: Engine, update: ProjectionUpdate) -> None:
 
 
 def _record(engine: Engine, update: ProjectionUpdate) -> None:
+    update = update.resolved()  # the whole agenda and the terms, from the state sent
     reference = update.contract_reference
     with Session(engine) as session:
         if update.terms is not None:

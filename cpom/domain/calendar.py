@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from operator import attrgetter
@@ -25,9 +25,11 @@ from cpom.domain.date_law import (
 from cpom.domain.milestones import EVENT_KINDS, LABELS, Milestone, MilestoneKind, yearly
 from cpom.domain.money_calendar import EVERY_MONTH, Window, money_milestones
 from cpom.domain.terms import (
+    Authority,
     ContractRules,
     ContractTerms,
     DialogueCadence,
+    Gestionnaire,
     MonthDay,
     Prorogation,
     Silence,
@@ -540,10 +542,30 @@ def build_calendar(
     none when it is None.
 
     The workflow asks for the same calendar several times a wake: it is computed once per
-    contract and kept (milestones are read-only).
+    contract and kept (milestones are read-only), and shared by the contracts whose dates,
+    rules and territory are the same (`dated`).
     """
     resources = tuple(sorted(resources_notified.items())) if resources_notified else ()
-    return _calendar(terms, notice_received_on, resources, months)
+    return _calendar(dated(terms), notice_received_on, resources, months)
+
+
+_ANYONE = Gestionnaire("")
+
+
+def dated(terms: ContractTerms) -> ContractTerms:
+    """What a calendar reads of the terms: their dates and rules, and the territory whose
+    holidays move its deadlines; not who the parties are. Thousands of contracts that began on
+    the same day under the same rules hold one calendar in a worker, not one each (issue 12)."""
+    authority = terms.authority
+    return replace(
+        terms,
+        reference="",
+        authority=Authority(authority.kind, "", authority.territory),
+        gestionnaire=_ANYONE,
+        co_signatories=(),
+        establishments=(),
+        action_deadlines=(),
+    )
 
 
 @lru_cache(maxsize=512)

@@ -6,12 +6,25 @@ import pytest
 from cpom.domain.calendar import (
     ContractCalendar,
     MilestoneKind,
+    _calendar,
     build_calendar,
     contract_years,
     reply_window,
 )
+from cpom.domain.money_calendar import EVERY_MONTH
 from cpom.domain.presets import PRESETS
-from cpom.domain.terms import DialogueCadence, DotationSchedule, Prorogation, Sector, Silence
+from cpom.domain.terms import (
+    ActionDeadline,
+    Authority,
+    AuthorityKind,
+    DialogueCadence,
+    DotationSchedule,
+    Establishment,
+    Gestionnaire,
+    Prorogation,
+    Sector,
+    Silence,
+)
 from cpom.domain.terms_validation import prorogue
 from tests.factories import make_terms
 
@@ -313,3 +326,25 @@ def test_dialogue_month_absent_from_a_short_final_year_falls_at_its_end() -> Non
     prorogation = Prorogation(date(2027, 12, 1), date(2028, 1, 5), False, date(2029, 6, 30))
     terms = prorogue(make_terms(sector=Sector.ESMS_ARS), prorogation)
     assert dates(build_calendar(terms), K.DIALOGUE_DE_GESTION)[-1] == date(2029, 6, 30)
+
+
+def test_contracts_of_the_same_dates_rules_and_territory_share_one_calendar() -> None:
+    terms = make_terms()
+    other = replace(
+        terms,
+        reference="CPOM-AUTRE",
+        authority=replace(terms.authority, name="Autre autorité", email="autre@example.org"),
+        gestionnaire=Gestionnaire("Autre gestionnaire", "autre@example.org"),
+        co_signatories=(Authority(AuthorityKind.ARS, "ARS Bretagne", "35", id="ars"),),
+        establishments=(Establishment("350000000", "SAAD"),),
+        action_deadlines=(ActionDeadline("a1", "Action", date(2026, 6, 30)),),
+    )
+    assert build_calendar(other) is build_calendar(terms)
+    # What a calendar leaves out of the terms is what it never read: built from the whole
+    # terms, without the cache, it is the same.
+    resources = {2025: date(2025, 2, 3)}
+    for notice in (None, date(2027, 9, 1)):
+        whole = _calendar.__wrapped__(other, notice, tuple(resources.items()), EVERY_MONTH)
+        assert whole == build_calendar(other, notice, resources)
+    elsewhere = replace(terms, authority=replace(terms.authority, territory="67"))
+    assert build_calendar(elsewhere) is not build_calendar(terms)
