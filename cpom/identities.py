@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,11 @@ class Identities:
 
     def gestionnaire(self, siren: str | None) -> Signatory:
         return self.gestionnaires.get(siren or "", Signatory())
+
+    def reading(self) -> AbstractContextManager[None]:
+        """The span of one notice or document: identities that are read from elsewhere than
+        the file are read once in it (`cpom.identity_overrides`); these need nothing."""
+        return nullcontext()
 
     def gestionnaire_article(self, siren: str | None) -> str:
         return self.gestionnaire_articles.get(siren or "", "")

@@ -4,6 +4,9 @@ only the file gives. Documents and notices read them when they are made, one row
 so that an edit counts from the next one on, in every API and worker process."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
@@ -22,8 +25,34 @@ class WithOverrides(Identities):
 
     def authority(self, key: str) -> AuthorityIdentity:
         from_file = Identities.authority(self, key)
-        stored = stored_identity(self.engine, key) if self.engine is not None else None
+        stored = self._stored(key)
         return from_file if stored is None else replace(stored, logo=from_file.logo)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """One notice or document: each authority's row is read once in it, not at each of
+        the dozen places its identity is printed."""
+        token = _read.set({})
+        try:
+            yield
+        finally:
+            _read.reset(token)
+
+    def _stored(self, key: str) -> AuthorityIdentity | None:
+        if self.engine is None:
+            return None
+        read = _read.get()
+        if read is None:
+            return stored_identity(self.engine, key)
+        if key not in read:
+            read[key] = stored_identity(self.engine, key)
+        return read[key]
+
+
+# The rows read in the current `reading()` span, by key (None: no row, the file's entry).
+_read: ContextVar[dict[str, AuthorityIdentity | None] | None] = ContextVar(
+    "identities_read", default=None
+)
 
 
 def with_overrides(identities: Identities, engine: Engine) -> WithOverrides:

@@ -153,6 +153,17 @@ class Renderer:
         notice_date: date,
         extra: Mapping[str, Any] | None = None,
     ) -> RenderedNotice:
+        with self.identities.reading():
+            return self._notice(kind, terms, facts, notice_date, extra)
+
+    def _notice(
+        self,
+        kind: NoticeKind,
+        terms: ContractTerms,
+        facts: dict[str, str],
+        notice_date: date,
+        extra: Mapping[str, Any] | None,
+    ) -> RenderedNotice:
         context = {
             "terms": terms,
             "facts": facts,
@@ -200,6 +211,17 @@ class Renderer:
         facts: dict[str, str],
         document_date: date,
         extra: Mapping[str, Any] | None = None,
+    ) -> RenderedDocument:
+        with self.identities.reading():
+            return self._document(kind, terms, facts, document_date, extra)
+
+    def _document(
+        self,
+        kind: DocumentKind,
+        terms: ContractTerms,
+        facts: dict[str, str],
+        document_date: date,
+        extra: Mapping[str, Any] | None,
     ) -> RenderedDocument:
         title = f"{DOCUMENT_TITLES[kind]} — CPOM {terms.reference}"
         parts = document_parts.document_context(kind, terms, facts, self.identities)
