@@ -436,16 +436,12 @@ class ContractFlow:
                 document_date=today,
             )
             self.documents_generated.append(asked)
-            document = await (
-                self._local_first(
-                    "generate_document",
-                    asked,
-                    DocumentResult,
-                    DOCUMENT_START_TO_CLOSE,
-                    lambda: self._schedule_document(asked),
-                )
-                if self.lean and not self._decided_since_wait()
-                else self._schedule_document(asked)
+            document = await self._local_or_scheduled(
+                "generate_document",
+                asked,
+                DocumentResult,
+                DOCUMENT_START_TO_CLOSE,
+                lambda: self._schedule_document(asked),
             )
             life.log(
                 state,
@@ -497,18 +493,14 @@ class ContractFlow:
     def _send_next_notice(self) -> None:
         if self.mail_sending is None and self.mail_queue:
             request = self.mail_queue[0]
-            self.mail_sending = (
-                asyncio.create_task(
-                    self._local_first(
-                        "send_notice",
-                        request,
-                        NoticeResult,
-                        NOTICE_LOCAL_TIMEOUT,
-                        lambda: self._schedule_notice(request),
-                    )
+            self.mail_sending = asyncio.ensure_future(
+                self._local_or_scheduled(
+                    "send_notice",
+                    request,
+                    NoticeResult,
+                    NOTICE_LOCAL_TIMEOUT,
+                    lambda: self._schedule_notice(request),
                 )
-                if self.lean and not self._decided_since_wait()
-                else self._schedule_notice(request)
             )
 
     def _schedule_notice(self, request: NoticeRequest) -> workflow.ActivityHandle[NoticeResult]:
@@ -528,13 +520,27 @@ class ContractFlow:
         pace."""
         return self.decisions != self.decisions_before_wait
 
+    def _local_or_scheduled(
+        self,
+        activity: str,
+        argument: object,
+        result_type: type[ResultT],
+        timeout: timedelta,
+        scheduled: Callable[[], asyncio.Future[ResultT]],
+    ) -> Awaitable[ResultT]:
+        """The activity run locally first in a run begun under `lean-history`, unless a
+        decision caused it; else `scheduled` at once, as runs begun before did."""
+        if self.lean and not self._decided_since_wait():
+            return self._local_first(activity, argument, result_type, timeout, scheduled)
+        return scheduled()
+
     async def _local_first(
         self,
         activity: str,
         argument: object,
         result_type: type[ResultT],
         timeout: timedelta,
-        scheduled: Callable[[], Awaitable[ResultT]],
+        scheduled: Callable[[], asyncio.Future[ResultT]],
     ) -> ResultT:
         """The activity run locally, inside the workflow task (patch `lean-history`); should
         that attempt fail, `scheduled`, whose retries add nothing to the history."""
