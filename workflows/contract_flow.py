@@ -418,14 +418,7 @@ class ContractFlow:
                 self.mail_queue.append(request)
                 return
             request.terms = state.terms
-            result = await workflow.execute_activity(
-                "send_notice",
-                request,
-                result_type=NoticeResult,
-                start_to_close_timeout=NOTICE_START_TO_CLOSE,
-                heartbeat_timeout=NOTICE_HEARTBEAT,
-                retry_policy=ACTIVITY_RETRY,
-            )
+            result = await self._schedule_notice(request)
             self._log_notice(result, request, today)
         elif isinstance(action, Generate):
             asked = DocumentRequest(
