@@ -102,11 +102,16 @@ async def test_with_the_mail_server_down_the_new_phase_is_listed_and_the_notice_
     )
     assert notice["smtp_response"] is None
     assert notice["next_attempt_at"] is not None
-    page = await stack.http.get(
-        f"/tableau/contrats/{REFERENCE}",
-        headers=stack.signed_in("sad"),
-    )
-    assert page.status_code == 200
+    async with asyncio.timeout(20):
+        while True:  # the page too, read between two attempts
+            page = await stack.http.get(
+                f"/tableau/contrats/{REFERENCE}",
+                headers=stack.signed_in("sad"),
+            )
+            assert page.status_code == 200
+            if "en cours d'envoi" not in page.text:
+                break
+            await asyncio.sleep(0.02)  # polling the outbox, not waiting for time
     assert "dernier essai en échec\u00a0: serveur de messagerie injoignable" in page.text
     for raw in (listed.text, page.text):
         assert "Error connecting" not in raw
