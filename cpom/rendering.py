@@ -153,56 +153,49 @@ class Renderer:
         notice_date: date,
         extra: Mapping[str, Any] | None = None,
     ) -> RenderedNotice:
+        # Each authority's identity read once for the whole of it (`Identities.reading`).
         with self.identities.reading():
-            return self._notice(kind, terms, facts, notice_date, extra)
-
-    def _notice(
-        self,
-        kind: NoticeKind,
-        terms: ContractTerms,
-        facts: dict[str, str],
-        notice_date: date,
-        extra: Mapping[str, Any] | None,
-    ) -> RenderedNotice:
-        context = {
-            "terms": terms,
-            "facts": facts,
-            "today": notice_date,
-            # Whom this message goes to (`cpom.notice_parties`; "" when not known) and the
-            # titles of the documents it carries.
-            "party": "",
-            "attached": [],
-            # How a decision of the lead authority is contested.
-            "appeal": document_parts.appeal(
-                document_parts.parties(terms, self.identities)[:1],
-                self.identities.authority(terms.authority.key).court,
-            ),
-            **(extra or {}),
-        }
-        templates = self.templates_of(terms)
-        source = typeset(
-            templates.text.get_template(f"notices/{kind.value}.txt.j2").render(context)
-        )
-        subject, _, body = source.strip().partition("\n")
-        subject = subject.removeprefix("Objet\u00a0:").strip()
-        paragraphs = [p.strip() for p in body.strip().split("\n\n") if p.strip()]
-        # Signed by the lead authority's service and contact, when its identity says them.
-        identity = self.identities.authority(terms.authority.key)
-        page = (
-            f"{self.public_url}/tableau/contrats/{quote(terms.reference)}"
-            if self.public_url
-            else ""
-        )
-        layout = {
-            "subject": subject,
-            "paragraphs": paragraphs,
-            "identity": identity,
-            "contract_page": page,
-            **context,
-        }
-        text = typeset(templates.text.get_template("notices/layout.txt.j2").render(layout))
-        html = typeset_html(templates.html.get_template("notices/layout.html.j2").render(layout))
-        return RenderedNotice(subject, text, html)
+            context = {
+                "terms": terms,
+                "facts": facts,
+                "today": notice_date,
+                # Whom this message goes to (`cpom.notice_parties`; "" when not known) and the
+                # titles of the documents it carries.
+                "party": "",
+                "attached": [],
+                # How a decision of the lead authority is contested.
+                "appeal": document_parts.appeal(
+                    document_parts.parties(terms, self.identities)[:1],
+                    self.identities.authority(terms.authority.key).court,
+                ),
+                **(extra or {}),
+            }
+            templates = self.templates_of(terms)
+            source = typeset(
+                templates.text.get_template(f"notices/{kind.value}.txt.j2").render(context)
+            )
+            subject, _, body = source.strip().partition("\n")
+            subject = subject.removeprefix("Objet\u00a0:").strip()
+            paragraphs = [p.strip() for p in body.strip().split("\n\n") if p.strip()]
+            # Signed by the lead authority's service and contact, when its identity says them.
+            identity = self.identities.authority(terms.authority.key)
+            page = (
+                f"{self.public_url}/tableau/contrats/{quote(terms.reference)}"
+                if self.public_url
+                else ""
+            )
+            layout = {
+                "subject": subject,
+                "paragraphs": paragraphs,
+                "identity": identity,
+                "contract_page": page,
+                **context,
+            }
+            text = typeset(templates.text.get_template("notices/layout.txt.j2").render(layout))
+            html = typeset_html(
+                templates.html.get_template("notices/layout.html.j2").render(layout)
+            )
+            return RenderedNotice(subject, text, html)
 
     def document(
         self,
@@ -212,36 +205,27 @@ class Renderer:
         document_date: date,
         extra: Mapping[str, Any] | None = None,
     ) -> RenderedDocument:
+        # Each authority's identity read once for the whole of it (`Identities.reading`).
         with self.identities.reading():
-            return self._document(kind, terms, facts, document_date, extra)
-
-    def _document(
-        self,
-        kind: DocumentKind,
-        terms: ContractTerms,
-        facts: dict[str, str],
-        document_date: date,
-        extra: Mapping[str, Any] | None,
-    ) -> RenderedDocument:
-        title = f"{DOCUMENT_TITLES[kind]} — CPOM {terms.reference}"
-        parts = document_parts.document_context(kind, terms, facts, self.identities)
-        context = {
-            **parts,
-            "terms": terms,
-            "facts": facts,
-            "today": document_date,
-            "title": title,
-            **(extra or {}),
-        }
-        documents = self.templates_of(terms).documents
-        html = typeset_html(
-            documents.get_template(f"documents/{kind.value}.html.j2").render(context)
-        )
-        data = document_data(kind, title, terms, facts, document_date)
-        printed = print_pdf(html, encoded(data), self.templates_dir / "documents")
-        names = {party.key: party.the for party in parts["parties"]}
-        pdf = ready_to_sign(printed, names, self.signer, self._signing_city())
-        return RenderedDocument(title, html, pdf, hashlib.sha256(pdf).hexdigest())
+            title = f"{DOCUMENT_TITLES[kind]} — CPOM {terms.reference}"
+            parts = document_parts.document_context(kind, terms, facts, self.identities)
+            context = {
+                **parts,
+                "terms": terms,
+                "facts": facts,
+                "today": document_date,
+                "title": title,
+                **(extra or {}),
+            }
+            documents = self.templates_of(terms).documents
+            html = typeset_html(
+                documents.get_template(f"documents/{kind.value}.html.j2").render(context)
+            )
+            data = document_data(kind, title, terms, facts, document_date)
+            printed = print_pdf(html, encoded(data), self.templates_dir / "documents")
+            names = {party.key: party.the for party in parts["parties"]}
+            pdf = ready_to_sign(printed, names, self.signer, self._signing_city())
+            return RenderedDocument(title, html, pdf, hashlib.sha256(pdf).hexdigest())
 
     def _signing_city(self) -> str:
         """Where the authority signs, as its identity says: the signature's location."""
