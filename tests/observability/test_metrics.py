@@ -11,12 +11,11 @@ from temporalio.client import Client
 
 from api.main import create_app
 from cpom import metrics, telemetry
-from cpom.access import Role, create_token
 from cpom.domain.clock import local_date
 from cpom.mail_catcher import free_port
 from cpom.simulation import LifeSimulator
-from cpom.worker import build_worker
 from tests.api.test_contracts_api import TERMS
+from tests.observability.served import served
 
 REFERENCE = TERMS["reference"]
 BOUND_SECONDS = 30
@@ -37,18 +36,7 @@ async def measured(life: LifeSimulator) -> AsyncIterator[tuple[httpx.AsyncClient
         runtime=runtime,
     )
     app = create_app(life.settings, client=client, engine=life.engine)
-    token = create_token(life.engine, Role.AGENT, "Marie Dupont", None, email="m@d.example")
-    async with (
-        build_worker(
-            client, life.settings, life.engine, workflow_failure_exception_types=[Exception]
-        ),
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://cpom",
-            headers={"Authorization": f"Bearer {token}"},
-        ) as http,
-    ):
+    async with served(life, client, app) as http:
         yield http, f"http://127.0.0.1:{life.settings.metrics_port}/metrics"
 
 

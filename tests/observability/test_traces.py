@@ -13,11 +13,10 @@ from temporalio.client import Client
 
 from api.main import create_app
 from cpom import telemetry
-from cpom.access import Role, create_token
 from cpom.domain.clock import local_date
 from cpom.simulation import LifeSimulator
-from cpom.worker import build_worker
 from tests.api.test_contracts_api import TERMS
+from tests.observability.served import served
 
 REFERENCE = TERMS["reference"]
 
@@ -32,18 +31,7 @@ async def traced_api(
     config["interceptors"] = telemetry.client_interceptors(provider)
     client = Client(**config)
     app = create_app(life.settings, client=client, engine=life.engine, tracer_provider=provider)
-    token = create_token(life.engine, Role.AGENT, "Marie Dupont", None, email="m@d.example")
-    async with (
-        build_worker(
-            client, life.settings, life.engine, workflow_failure_exception_types=[Exception]
-        ),
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://cpom",
-            headers={"Authorization": f"Bearer {token}"},
-        ) as http,
-    ):
+    async with served(life, client, app) as http:
         yield http
 
 
