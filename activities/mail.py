@@ -144,40 +144,42 @@ def outbox_rows(
     """The notice's rows, one per party, rendered and not written yet: `pending`, or
     `no_recipient` for a party without an address. A notice to one party keeps the business
     key as its row's key; to several, each row adds its party (`key|party`)."""
-    terms = request.terms or stored_terms(engine, request.reference)
-    groups = recipients_by_party(terms, request.recipients)
-    documents = documents_of(session, request, terms.reference)
-    sender = renderer.identities.authority(terms.authority.key).sender or None
-    # Read once for every party's message (the convocation's objectives).
-    context = {
-        **notice_context(engine, request.kind, terms),
-        "attached": [d.title for d in documents],
-    }
-    records = []
-    for party, recipients in groups.items():
-        key = request.key if len(groups) == 1 else f"{request.key}|{party}"
-        rendered = renderer.notice(
-            request.kind, terms, request.facts, request.notice_date, {**context, "party": party}
-        )
-        records.append(
-            NoticeRecord(
-                key=key,
-                reference=terms.reference,
-                kind=request.kind.value,
-                recipients=",".join(recipients),
-                subject=rendered.subject,
-                body_text=rendered.text,
-                body_html=rendered.html,
-                message_id=message_id(key),
-                # From the contract's lead authority, as its letters are.
-                sender=sender,
-                attachments=",".join(str(d.id) for d in documents) or None,
-                status="pending" if recipients else "no_recipient",
-                created_at=now,
-                notice_date=request.notice_date,
+    # One reading of the authority's identity for every party's message.
+    with renderer.identities.reading():
+        terms = request.terms or stored_terms(engine, request.reference)
+        groups = recipients_by_party(terms, request.recipients)
+        documents = documents_of(session, request, terms.reference)
+        sender = renderer.identities.authority(terms.authority.key).sender or None
+        # Read once for every party's message (the convocation's objectives).
+        context = {
+            **notice_context(engine, request.kind, terms),
+            "attached": [d.title for d in documents],
+        }
+        records = []
+        for party, recipients in groups.items():
+            key = request.key if len(groups) == 1 else f"{request.key}|{party}"
+            rendered = renderer.notice(
+                request.kind, terms, request.facts, request.notice_date, {**context, "party": party}
             )
-        )
-    return records
+            records.append(
+                NoticeRecord(
+                    key=key,
+                    reference=terms.reference,
+                    kind=request.kind.value,
+                    recipients=",".join(recipients),
+                    subject=rendered.subject,
+                    body_text=rendered.text,
+                    body_html=rendered.html,
+                    message_id=message_id(key),
+                    # From the contract's lead authority, as its letters are.
+                    sender=sender,
+                    attachments=",".join(str(d.id) for d in documents) or None,
+                    status="pending" if recipients else "no_recipient",
+                    created_at=now,
+                    notice_date=request.notice_date,
+                )
+            )
+        return records
 
 
 def written_rows(session: Session, keys: list[str]) -> list[NoticeRecord]:

@@ -31,7 +31,11 @@ class WithOverrides(Identities):
     @contextmanager
     def reading(self) -> Iterator[None]:
         """One notice or document: each authority's row is read once in it, not at each of
-        the dozen places its identity is printed."""
+        the dozen places its identity is printed. Within a span already open (every party's
+        message of one notice), the rows already read serve."""
+        if _read.get() is not None:
+            yield
+            return
         token = _read.set({})
         try:
             yield

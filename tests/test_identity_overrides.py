@@ -41,3 +41,26 @@ def test_a_notice_reads_its_authoritys_edited_identity_once(engine: Engine) -> N
     # Outside a notice, each reading is fresh: an edit counts from the next one on.
     store(engine, key, replace(identities.authority(key), contact="Mme Roux"), "test")
     assert identities.authority(key).contact == "Mme Roux"
+
+
+def test_a_span_opened_inside_another_reads_nothing_again(engine: Engine) -> None:
+    # The outbox opens one span for every party's message of a notice; each message's
+    # rendering opens its own inside it.
+    terms = contract()
+    identities = with_overrides(load(AUTHORITIES), engine)
+    statements: list[str] = []
+
+    def counted(*args: Any) -> None:
+        if "authority_identity" in args[2]:  # the statement
+            statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        with identities.reading():
+            identities.authority(terms.authority.key)
+            with identities.reading():
+                identities.authority(terms.authority.key)
+            identities.authority(terms.authority.key)
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+    assert len(statements) == 1
