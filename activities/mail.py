@@ -15,7 +15,7 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -28,10 +28,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from cpom import metrics
+from cpom.db import projection
 from cpom.db.models import DocumentRecord, NoticeRecord
 from cpom.db.projection import stored_terms
 from cpom.domain.agenda import DocumentKind, NoticeKind
-from cpom.messages import NoticeRequest, NoticeResult
+from cpom.messages import NoticeRequest, NoticeResult, ProjectionUpdate, notice_sent_event
 from cpom.notice_parties import PARTIES, recipients_by_party
 from cpom.notice_status import failure_reason
 from cpom.rendering import Renderer
@@ -48,6 +49,9 @@ DOCUMENTS_OF = {
 # The attempts' own schedule (the workflow's retry policy starts at 1 s, doubles, stops at
 # 5 min): the outbox then knows when the next attempt comes.
 FIRST_RETRY = timedelta(seconds=1)
+# The notice's projection is written only with this much of the attempt left: an attempt that
+# timed out once it was written would leave the workflow unaware of it (see `_project`).
+PROJECTION_MARGIN = timedelta(seconds=20)
 LAST_RETRY = timedelta(minutes=5)
 
 
@@ -106,6 +110,12 @@ def failure_kind(error: BaseException) -> str:
 def retry_delay(attempt: int) -> timedelta:
     doubled: timedelta = FIRST_RETRY * 2 ** min(attempt - 1, 20)
     return min(doubled, LAST_RETRY)
+
+
+def _time_left(info: activity.Info) -> timedelta:
+    if info.start_to_close_timeout is None:
+        return timedelta.max
+    return info.started_time + info.start_to_close_timeout - datetime.now(UTC)
 
 
 def _now() -> datetime:
@@ -254,7 +264,23 @@ class MailActivities:
             # The messages this attempt holds but did not send are free for the next one.
             await asyncio.shield(asyncio.to_thread(self._release_all, keys, attempt))
             raise
-        return self._result(request.key, done)
+        result = self._result(request.key, done)
+        if request.projection is not None and _time_left(info) > PROJECTION_MARGIN:
+            await self._project(request, request.projection, result)
+        return result
+
+    async def _project(
+        self, request: NoticeRequest, update: ProjectionUpdate, result: NoticeResult
+    ) -> None:
+        """Write what the projection lacked, with the notice's own event (the workflow logs the
+        same one once it learns that the projection holds it). Written last, and only with time
+        left: an attempt that failed after writing would make the workflow log the event again,
+        at a sequence the projection already holds."""
+        event = notice_sent_event(request, result, update.today)
+        with_event = replace(update, new_events=[*update.new_events, event])
+        await asyncio.to_thread(projection.record, self.engine, with_event)
+        metrics.projection_lagged(datetime.now(UTC))
+        result.projected = True
 
     async def _send(
         self, request: NoticeRequest, record: NoticeRecord, attempt: str, number: int

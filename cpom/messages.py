@@ -40,6 +40,10 @@ class ContractInput:
     # Whether the search attributes name the authority and the gestionnaire: Temporal stores
     # them in clear, so they do not when payloads are encrypted (see `Settings`).
     names_in_search_attributes: bool = True
+    # The patches an earlier run of the contract took, carried by continue-as-new: a run takes
+    # them without asking, so its history holds neither their markers nor the upserts of
+    # TemporalChangeVersion that go with them (two events for each patch, in every run).
+    patches: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -249,60 +253,6 @@ def reference_of(reference: str, terms: ContractTerms | None) -> str:
 
 
 @dataclass
-class NoticeRequest:
-    key: str
-    kind: NoticeKind
-    recipients: list[str]
-    facts: dict[str, str]
-    notice_date: date
-    # The contract's reference: the activity reads the terms from the projection, written
-    # before any notice goes out, so the payload stays small. A notice sent inline by a run
-    # begun before (issue 12) carries the terms themselves.
-    reference: str = ""
-    terms: ContractTerms | None = None
-
-    @property
-    def contract_reference(self) -> str:
-        return reference_of(self.reference, self.terms)
-
-
-@dataclass
-class NoticeResult:
-    key: str
-    status: str
-    recipients: list[str]
-    message_id: str
-    smtp_response: str | None
-
-
-@dataclass
-class SentNotice:
-    """A notice a run sent, as its `notices_sent` query answers (`cpom projection rebuild`):
-    what was asked, what the activity answered, when the workflow learnt it."""
-
-    request: NoticeRequest
-    result: NoticeResult
-    sent_at: datetime
-
-
-@dataclass
-class DocumentRequest:
-    key: str
-    kind: DocumentKind
-    terms: ContractTerms
-    facts: dict[str, str]
-    document_date: date
-
-
-@dataclass
-class DocumentResult:
-    key: str
-    document_id: int
-    sha256: str
-    title: str
-
-
-@dataclass
 class ProjectionUpdate:
     """What changed since the last projection: the terms and phase, the new events, and the
     agenda items that changed (all of them when `agenda_complete`)."""
@@ -345,6 +295,82 @@ class ProjectionUpdate:
         if self.state is not None:
             return live_agenda(self.state, self.today)
         return self.agenda
+
+
+@dataclass
+class NoticeRequest:
+    key: str
+    kind: NoticeKind
+    recipients: list[str]
+    facts: dict[str, str]
+    notice_date: date
+    # The contract's reference: the activity reads the terms from the projection, written
+    # before any notice goes out, so the payload stays small. A notice sent inline by a run
+    # begun before (issue 12) carries the terms themselves.
+    reference: str = ""
+    terms: ContractTerms | None = None
+    # What the projection lacks before this notice (patch `notice-projected`): the activity
+    # writes it with the notice's own event once the notice is sent, so that showing the notice
+    # takes no second local activity (one history event for each notice).
+    projection: ProjectionUpdate | None = None
+
+    @property
+    def contract_reference(self) -> str:
+        return reference_of(self.reference, self.terms)
+
+
+@dataclass
+class NoticeResult:
+    key: str
+    status: str
+    recipients: list[str]
+    message_id: str
+    smtp_response: str | None
+    # The activity wrote the request's `projection`, with `notice_sent_event`.
+    projected: bool = False
+
+
+def notice_sent_event(request: NoticeRequest, result: NoticeResult, today: date) -> Event:
+    """The journal's event for a notice sent: the workflow logs it, and the activity that
+    writes the notice's projection writes the same."""
+    return Event(
+        today,
+        "notice_sent",
+        f"avis « {request.kind.value} » envoyé",
+        details={
+            "notice": request.kind.value,
+            "recipients": ",".join(result.recipients),
+            "status": result.status,
+            "key": result.key,
+        },
+    )
+
+
+@dataclass
+class SentNotice:
+    """A notice a run sent, as its `notices_sent` query answers (`cpom projection rebuild`):
+    what was asked, what the activity answered, when the workflow learnt it."""
+
+    request: NoticeRequest
+    result: NoticeResult
+    sent_at: datetime
+
+
+@dataclass
+class DocumentRequest:
+    key: str
+    kind: DocumentKind
+    terms: ContractTerms
+    facts: dict[str, str]
+    document_date: date
+
+
+@dataclass
+class DocumentResult:
+    key: str
+    document_id: int
+    sha256: str
+    title: str
 
 
 @dataclass

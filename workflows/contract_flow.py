@@ -74,6 +74,7 @@ from cpom.messages import (
     TimelineEntry,
     ValidateCadrage,
     ValidateDiagnostic,
+    notice_sent_event,
 )
 
 ResultT = TypeVar("ResultT")
@@ -131,6 +132,11 @@ EVERY_SIGNATORY_PROROGATION = "every-signatory-prorogation"
 # causes is scheduled at once (`_decided_since_wait`). A run begun before asks each patch as it
 # did and schedules its notices and documents.
 LEAN_HISTORY = "lean-history"
+# Patch (2026-12): a notice sent by its local attempt writes the projection itself, with its own
+# event (`NoticeRequest.projection`): no second local activity to show it, one history event
+# fewer for each notice. Meanwhile the workflow projects nothing else, so that the event takes
+# the sequence it was given. A run begun before projects after each notice.
+NOTICE_PROJECTED = "notice-projected"
 # The local attempt outlasts one sending (CPOM_SMTP_TIMEOUT_SECONDS, 1 min by default) for each
 # party; past it, the scheduled activity takes over (the outbox sends nothing twice).
 NOTICE_LOCAL_TIMEOUT = timedelta(minutes=3)
@@ -192,12 +198,29 @@ def fingerprint(item: AgendaItem) -> int:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class Projected:
+    """What the projection holds once an update is written: the first `events` of the state,
+    at its phase, terms and échéance, with the agenda of these fingerprints."""
+
+    events: int
+    phase: life.Phase
+    terms: ContractTerms
+    echeance: date
+    fingerprints: dict[str, int]
+    today: date
+    local: bool
+    complete: bool  # the whole agenda, not only what changed
+
+
 class ContractFlow:
     """What the `Cpom` workflow does; `workflows.contract.CpomWorkflow` defines it."""
 
     def __init__(self, contract: ContractInput) -> None:
-        # Asked before any other patch: a run begun under it asks none of them.
-        self.lean = workflow.patched(LEAN_HISTORY)
+        # Asked before any other patch: a run begun under it asks none of them. A run continued
+        # from one that took it takes it without asking (`ContractInput.patches`).
+        carried = set(contract.patches)
+        self.lean = LEAN_HISTORY in carried or workflow.patched(LEAN_HISTORY)
         self.state = contract.state
         self.offset = timedelta(days=contract.clock_offset_days)
         self.changed = False
@@ -213,6 +236,12 @@ class ContractFlow:
         # of each item, not the item (a cached contract would hold its whole agenda).
         self.agenda_sent: dict[str, int] = {}
         self.force_projection = False
+        # Asked in a lean run only: one that asked it (see `_send_projecting`).
+        self.notice_projected = self.lean and (
+            NOTICE_PROJECTED in carried or workflow.patched(NOTICE_PROJECTED)
+        )
+        # While a notice's local attempt writes the projection, what it will hold once written.
+        self.notice_projection: Projected | None = None
         # Notices due and not sent yet, in order; the first one is being sent when
         # `mail_sending` is set. Always empty at continue-as-new and at the end.
         self.mail_beside = False
@@ -348,6 +377,14 @@ class ContractFlow:
             projected,
             sequence_offset,
             self.names_in_search_attributes,
+            [
+                patch
+                for patch, taken in (
+                    (LEAN_HISTORY, self.lean),
+                    (NOTICE_PROJECTED, self.notice_projected),
+                )
+                if taken
+            ],
         )
 
     def _adopt_current_law(self) -> None:
@@ -464,28 +501,25 @@ class ContractFlow:
                 ),
             )
 
-    def _log_notice(self, result: NoticeResult, request: NoticeRequest, today: date) -> None:
+    def _log_notice(
+        self, result: NoticeResult, request: NoticeRequest, today: date, at: int | None = None
+    ) -> None:
+        """Log the notice's event, at index `at` (where its projection put it) or last."""
         self.notices_sent.append(SentNotice(request, result, workflow.now()))
-        life.log(
-            self.state,
-            life.Event(
-                today,
-                "notice_sent",
-                f"avis « {request.kind.value} » envoyé",
-                details={
-                    "notice": request.kind.value,
-                    "recipients": ",".join(result.recipients),
-                    "status": result.status,
-                    "key": result.key,
-                },
-            ),
-        )
+        event = notice_sent_event(request, result, today)
+        if at is None:
+            life.log(self.state, event)
+        else:
+            self.state.events.insert(at, event)
 
     # Mail beside the loop ---------------------------------------------------------------------
 
     def _send_next_notice(self) -> None:
         if self.mail_sending is None and self.mail_queue:
             request = self.mail_queue[0]
+            if self.notice_projected and not self._decided_since_wait():
+                self.mail_sending = asyncio.ensure_future(self._send_projecting(request))
+                return
             self.mail_sending = asyncio.ensure_future(
                 self._local_or_scheduled(
                     "send_notice",
@@ -495,6 +529,31 @@ class ContractFlow:
                     lambda: self._schedule_notice(request),
                 )
             )
+
+    async def _send_projecting(self, request: NoticeRequest) -> NoticeResult:
+        """The notice by a local attempt that also writes what the projection lacks, with the
+        notice's event (patch `notice-projected`); by a scheduled activity, that writes nothing
+        but the notice, should the attempt fail. Until the attempt ends nothing else is
+        projected: the notice's event takes the sequence after the events projected so far."""
+        update, after = self._projection_update()
+        self.force_projection = False  # asked again should the activity not write it
+        self.notice_projection = after
+        try:
+            result: NoticeResult = await workflow.execute_local_activity(
+                "send_notice",
+                dataclasses.replace(request, projection=update),
+                result_type=NoticeResult,
+                start_to_close_timeout=NOTICE_LOCAL_TIMEOUT,
+                retry_policy=LOCAL_FIRST_RETRY,
+            )
+            return result
+        except CancelledError:
+            raise
+        except FailureError:
+            # Decisions taken while the scheduled activity retries are projected meanwhile.
+            self.notice_projection = None
+            self.force_projection |= after.complete
+            return await self._schedule_notice(request)
 
     def _schedule_notice(self, request: NoticeRequest) -> workflow.ActivityHandle[NoticeResult]:
         return workflow.start_activity(
@@ -574,7 +633,17 @@ class ContractFlow:
         assert self.mail_sending is not None
         result = self.mail_sending.result()  # a failure fails the run, as it did inline
         self.mail_sending = None
-        self._log_notice(result, self.mail_queue.pop(0), self.today())
+        request = self.mail_queue.pop(0)
+        after, self.notice_projection = self.notice_projection, None
+        if after is None or not result.projected:
+            if after is not None:
+                self.force_projection |= after.complete
+            self._log_notice(result, request, self.today())
+            return
+        # The activity wrote the event at the sequence after those projected then; a decision
+        # taken meanwhile logged its own after it, unprojected yet (the loop projects them next).
+        self._log_notice(result, request, after.today, at=after.events)
+        self._projected_as(dataclasses.replace(after, events=after.events + 1))
 
     async def _open_renegotiation(self, why: str, today: date) -> None:
         state = self.state
@@ -603,11 +672,23 @@ class ContractFlow:
         state = self.state
         # Every change of the state logs an event, so the agenda changes only with them.
         snapshot = (len(state.events), state.phase, state.terms.current_echeance)
+        if self.notice_projection is not None:
+            return  # the notice being sent writes the projection (patch `notice-projected`)
         if snapshot == self.last_projection and not self.force_projection:
             return
+        update, after = self._projection_update()
+        self.force_projection = False  # a refresh asked while the activity runs comes next
+        execute = workflow.execute_local_activity if after.local else workflow.execute_activity
+        await execute(
+            "record_contract", update, start_to_close_timeout=SHORT, retry_policy=ACTIVITY_RETRY
+        )
+        self._projected_as(after)
+
+    def _projection_update(self) -> tuple[ProjectionUpdate, Projected]:
+        """What the projection lacks, and what it holds once written."""
+        state = self.state
         deltas = self._patched(LIVE_AGENDA_DELTAS)
         complete = self.force_projection or not self.agenda_sent or not deltas
-        self.force_projection = False
         # A decision taken while the activity runs logs events after `end`: the next projection
         # carries them.
         end = len(state.events)
@@ -647,14 +728,23 @@ class ContractFlow:
             summary=summary,
             state=state if whole_as_state else None,
         )
-        execute = workflow.execute_local_activity if local else workflow.execute_activity
-        await execute(
-            "record_contract", update, start_to_close_timeout=SHORT, retry_policy=ACTIVITY_RETRY
+        after = Projected(
+            end,
+            state.phase,
+            state.terms,
+            state.terms.current_echeance,
+            fingerprints,
+            today,
+            local,
+            complete,
         )
-        self.projected = end
-        self.terms_projected = state.terms
-        self.last_projection = snapshot
-        self.agenda_sent = fingerprints
+        return update, after
+
+    def _projected_as(self, after: Projected) -> None:
+        self.projected = after.events
+        self.terms_projected = after.terms
+        self.last_projection = (after.events, after.phase, after.echeance)
+        self.agenda_sent = after.fingerprints
 
     def _upsert_search_attributes(self, upcoming: list[Planned]) -> None:
         terms = self.state.terms

@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 
 from cpom.db.models import ContractRecord, EventRecord, NoticeRecord
 from cpom.domain.lifecycle import Party
-from cpom.messages import AnswerProrogation, RequestProrogation
+from cpom.messages import AnswerProrogation, ProjectionUpdate, RequestProrogation, SubmitDocuments
 from cpom.simulation import LifeSimulator
+from tests.factories import SAD_ITEMS
 from tests.faults.mail_servers import MailServer
 from tests.workflows.helpers import contract
 from workflows.contract import LEAN_HISTORY
@@ -35,6 +36,12 @@ async def projected_phase(simulator: LifeSimulator, expected: str) -> None:
 def outbox(simulator: LifeSimulator) -> list[NoticeRecord]:
     with Session(simulator.engine) as session:
         return list(session.exec(select(NoticeRecord).order_by(col(NoticeRecord.id))).all())
+
+
+def journal(simulator: LifeSimulator) -> list[str]:
+    with Session(simulator.engine) as session:
+        events = session.exec(select(EventRecord).where(EventRecord.reference == REFERENCE))
+        return [event.kind for event in events]
 
 
 def projected_notices(simulator: LifeSimulator) -> list[str]:
@@ -166,3 +173,51 @@ async def test_a_decision_is_answered_while_its_notice_waits_for_a_slow_mail_ser
             await asyncio.sleep(0.02)
     server.stop()
     assert [mail.notice for mail in server.caught] == ["demande_de_prorogation_recue"] * 2
+
+
+async def test_a_decision_taken_while_a_notice_writes_the_projection_keeps_the_journal_in_order(
+    simulator: LifeSimulator,
+) -> None:
+    # A reminder's local attempt writes the projection with its own event (patch
+    # `notice-projected`). A decision that comes meanwhile (the attempt held by a slow server
+    # past the workflow task's timeout) is projected after it, and the journal the projection
+    # holds is the workflow's, event for event.
+    handle = await simulator.start(contract(), date(2026, 3, 25), imported=True)
+    await projected_phase(simulator, "execution")
+    simulator.catcher.stop()
+    gate = threading.Event()
+    server = MailServer(gate=gate, host=simulator.catcher.host, port=simulator.catcher.port)
+    server.start()
+    try:
+        # The server's move forward ends with the workflow task the reminder's timer wakes,
+        # which the held message holds.
+        advancing = asyncio.ensure_future(simulator.advance_to(date(2026, 3, 31)))
+        async with asyncio.timeout(20):
+            while not server.caught:  # polling for the held message, not waiting for time
+                await asyncio.sleep(0.02)
+        decided = asyncio.ensure_future(
+            simulator.decide(
+                handle, "submit_documents", SubmitDocuments("g", 2025, list(SAD_ITEMS))
+            )
+        )
+        async with asyncio.timeout(30):
+            await asyncio.shield(decided)  # answered with the task's heartbeat, mail still held
+        assert projected_notices(simulator) == []
+    finally:
+        gate.set()
+    await advancing
+    async with asyncio.timeout(30):
+        while not projected_notices(simulator) or "documents_submitted" not in journal(simulator):
+            await asyncio.sleep(0.02)  # polling the projection, not waiting for time
+    server.stop()
+    update: ProjectionUpdate = await handle.query("projection", result_type=ProjectionUpdate)
+    with Session(simulator.engine) as session:
+        stored = session.exec(
+            select(EventRecord)
+            .where(EventRecord.reference == REFERENCE)
+            .order_by(col(EventRecord.sequence))
+        ).all()
+    expected = [(update.first_sequence + i, e.kind) for i, e in enumerate(update.new_events)]
+    assert [(e.sequence, e.kind) for e in stored][-len(expected) :] == expected
+    kinds = [kind for _, kind in expected]
+    assert kinds.index("notice_sent") < kinds.index("documents_submitted")
