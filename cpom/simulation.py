@@ -45,7 +45,7 @@ from temporalio.worker import Worker
 from cpom import search_attributes
 from cpom.converter import data_converter, data_converter_for
 from cpom.db import objectives_store
-from cpom.db.engine import make_engine
+from cpom.db.engine import make_engine, throwaway_engine
 from cpom.db.models import ContractRecord, EventRecord, NoticeRecord
 from cpom.domain.clock import PARIS, local_date, local_instant
 from cpom.domain.lifecycle import ContractState, contract_year_of, initial_phase
@@ -301,7 +301,12 @@ class LifeSimulator:
     """
 
     def __init__(
-        self, settings: Settings | None = None, *, sticky: bool = True, real_server: bool = False
+        self,
+        settings: Settings | None = None,
+        *,
+        sticky: bool = True,
+        real_server: bool = False,
+        migrated: bool = True,
     ) -> None:
         # `real_server`: the dev server with per-workflow virtual clocks (time skipping V2,
         # experimental), which survives a worker restart; the default is the Java test server.
@@ -321,7 +326,10 @@ class LifeSimulator:
                 "task_queue": f"simulation-{uuid.uuid4()}",
             }
         )
-        self.engine = make_engine(self.settings.effective_database_url())
+        # `migrated`: the database as the service's are, migrated, which another process (a
+        # command a test runs on it) may open; without, its tables straight from the models.
+        url = self.settings.effective_database_url()
+        self.engine = make_engine(url) if migrated else throwaway_engine(url)
         self.offset = timedelta(0)
         self._env: WorkflowEnvironment | None = None
         self._worker: Worker | None = None
@@ -495,7 +503,8 @@ async def simulate(
 ) -> SimulationResult:
     """Run the scenario to the end of the contract's life and return its dated log, with the
     objectives review of the last exercise reported."""
-    async with LifeSimulator(settings) as simulator:
+    # Nothing but this process opens the simulation's database: no migrations to run.
+    async with LifeSimulator(settings, migrated=False) as simulator:
         return await live(simulator, scenario, on_progress=on_progress)
 
 
