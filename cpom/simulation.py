@@ -67,6 +67,7 @@ from cpom.domain.terms_input import (
 )
 from cpom.domain.terms_validation import InvalidTerms, Problem
 from cpom.mail_catcher import MailCatcher
+from cpom.printing_process import PrintingProcess
 from cpom.messages import (
     DECISIONS,
     ContractInput,
@@ -307,6 +308,7 @@ class LifeSimulator:
         sticky: bool = True,
         real_server: bool = False,
         migrated: bool = True,
+        printer: PrintingProcess | None = None,
     ) -> None:
         # `real_server`: the dev server with per-workflow virtual clocks (time skipping V2,
         # experimental), which survives a worker restart; the default is the Java test server.
@@ -330,6 +332,8 @@ class LifeSimulator:
         # command a test runs on it) may open; without, its tables straight from the models.
         url = self.settings.effective_database_url()
         self.engine = make_engine(url) if migrated else throwaway_engine(url)
+        # Where the worker prints documents: in a process of their own, or in this one.
+        self.printer = printer
         self.offset = timedelta(0)
         self._env: WorkflowEnvironment | None = None
         self._worker: Worker | None = None
@@ -376,6 +380,7 @@ class LifeSimulator:
             self.engine,
             workflow_failure_exception_types=[Exception],
             workflow_class=self.workflow_class,
+            printer=self.printer,
         )
         await self._worker.__aenter__()
 
@@ -503,9 +508,12 @@ async def simulate(
 ) -> SimulationResult:
     """Run the scenario to the end of the contract's life and return its dated log, with the
     objectives review of the last exercise reported."""
-    # Nothing but this process opens the simulation's database: no migrations to run.
-    async with LifeSimulator(settings, migrated=False) as simulator:
-        return await live(simulator, scenario, on_progress=on_progress)
+    # Nothing but this process opens the simulation's database: no migrations to run. The
+    # documents print in a process started first, which loads WeasyPrint and pyHanko while this
+    # one starts the simulation.
+    with PrintingProcess(settings) as printer:
+        async with LifeSimulator(settings, migrated=False, printer=printer) as simulator:
+            return await live(simulator, scenario, on_progress=on_progress)
 
 
 async def live(
