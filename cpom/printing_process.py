@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 # Bound on the wait for the process to go, once told to.
 STOP_SECONDS = 5
+WARM_UP_PAGE = (
+    "<p style=\"font-family: 'DejaVu Sans Condensed'\">Page <b>d'essai</b></p>"
+    '<div data-signature="essai" style="height: 2cm"></div>'
+)
 
 
 class PrintingFailed(RuntimeError):
@@ -91,6 +95,9 @@ def _serve(connection: Connection, settings: Settings | None) -> None:
     signer = signer_from(settings or Settings(), datetime.now(UTC))
     printing.warm_up()
     signature_fields.warm_up()
+    # A first page laid out and given a field: what a first document pays once (Pango's and
+    # HarfBuzz's caches, WeasyPrint's user-agent style sheet), paid here before any is asked.
+    _print(WARM_UP_PAGE, b"{}", Path.cwd(), {}, "", None)
     while True:
         try:
             html, data, base_url, names, location = connection.recv()
