@@ -5,26 +5,34 @@ interpreter's lock: in the process that runs a simulation, a worker's warm-up th
 second from the workflow and its activities (issue 12). Started with the simulation, the printing
 process imports them on another core while the simulation starts; documents are then laid out
 and given their signature fields there, and come back as PDF bytes.
+
+The process is `python -m cpom.printing_process`, spoken to in pickles on its standard input and
+output: `multiprocessing` would first import the parent's main module in it (for `cpom`, the
+whole command line, a quarter of a second before it could print).
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import pickle
+import subprocess
+import sys
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
+
+import cpom
 
 if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
-
     from cpom.settings import Settings
     from cpom.signing import AuthoritySigner
 
 # Bound on the wait for the process to go, once told to.
 STOP_SECONDS = 5
+# Laid out while the process waits for its first document (see `serve`).
 WARM_UP_PAGE = (
     "<p style=\"font-family: 'DejaVu Sans Condensed'\">Page <b>d'essai</b></p>"
     '<div data-signature="essai" style="height: 2cm"></div>'
@@ -39,23 +47,25 @@ class PrintingProcess:
     """One process that prints documents, one at a time, as `Renderer.document` prints them in
     its own: PDF/A-3b, signature fields, signed by the signer `settings` configure (those of the
     environment when None). Started on entering, stopped on leaving; it also ends when the
-    process that started it does (its end of the pipe closes)."""
+    process that started it does (its standard input closes)."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        # Spawned: a process forked from one that runs threads (Temporal's, the mail catcher's)
-        # may inherit a lock held for ever.
-        context = multiprocessing.get_context("spawn")
-        self._connection, child = context.Pipe()
-        self._process = context.Process(
-            target=_serve, args=(child, settings), name="cpom-printing", daemon=True
-        )
-        self._child = child
+        self.settings = settings
+        self._process: subprocess.Popen[bytes] | None = None
         # Activities print from several threads: one request and its answer at a time.
         self._lock = threading.Lock()
 
     def __enter__(self) -> PrintingProcess:
-        self._process.start()
-        self._child.close()  # the process's end, now its alone
+        # The same cpom as this process's, wherever it was imported from.
+        here = str(Path(cpom.__file__).resolve().parent.parent)
+        paths = os.environ.get("PYTHONPATH")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "cpom.printing_process"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, paths]))},
+        )
+        self._send(self.settings)
         return self
 
     def __exit__(
@@ -64,20 +74,25 @@ class PrintingProcess:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._connection.close()
+        assert self._process is not None, "printing process not entered"
         # Still loading WeasyPrint, or printing for a simulation given up: no need to wait.
         self._process.terminate()
-        self._process.join(STOP_SECONDS)
+        self._process.wait(STOP_SECONDS)
+        for stream in (self._process.stdin, self._process.stdout):
+            if stream is not None:
+                stream.close()
 
     def print(
         self, html: str, data: bytes, base_url: Path, names: Mapping[str, str], location: str
     ) -> bytes:
         """The document ready to sign (`cpom.signature_fields.ready_to_sign`) of the HTML page
         `html`, its data attached (`cpom.printing.print_pdf`)."""
+        assert self._process is not None, "printing process not entered"
         with self._lock:
             try:
-                self._connection.send((html, data, base_url, dict(names), location))
-                printed, answer = self._connection.recv()
+                self._send((html, data, base_url, dict(names), location))
+                assert self._process.stdout is not None
+                printed, answer = pickle.load(self._process.stdout)
             except (EOFError, OSError) as error:
                 raise PrintingFailed(f"le processus d'impression s'est arrêté ({error})") from None
         if not printed:
@@ -85,13 +100,21 @@ class PrintingProcess:
         pdf: bytes = answer
         return pdf
 
+    def _send(self, message: object) -> None:
+        assert self._process is not None
+        assert self._process.stdin is not None
+        pickle.dump(message, self._process.stdin)
+        self._process.stdin.flush()
 
-def _serve(connection: Connection, settings: Settings | None) -> None:
-    """The printing process: print each document it is sent until its parent closes the pipe."""
+
+def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
+    """The printing process: its settings first, then each document it is sent, printed, until
+    its standard input closes."""
     from cpom import printing, signature_fields
     from cpom.settings import Settings
     from cpom.signing import signer_from
 
+    settings: Settings | None = pickle.load(requests)
     signer = signer_from(settings or Settings(), datetime.now(UTC))
     printing.warm_up()
     signature_fields.warm_up()
@@ -100,14 +123,15 @@ def _serve(connection: Connection, settings: Settings | None) -> None:
     _print(WARM_UP_PAGE, b"{}", Path.cwd(), {}, "", None)
     while True:
         try:
-            html, data, base_url, names, location = connection.recv()
+            html, data, base_url, names, location = pickle.load(requests)
         except EOFError:
             return
         try:
             answer: tuple[bool, Any] = (True, _print(html, data, base_url, names, location, signer))
         except Exception as error:  # sent back, raised in the parent
             answer = (False, f"{type(error).__name__} : {error}")
-        connection.send(answer)
+        pickle.dump(answer, answers)
+        answers.flush()
 
 
 def _print(
@@ -122,3 +146,15 @@ def _print(
     from cpom.signature_fields import ready_to_sign
 
     return ready_to_sign(print_pdf(html, data, base_url), names, signer, location)
+
+
+def main() -> None:
+    # The answers go out on the standard output the parent reads; anything else a library would
+    # print there goes to the standard error.
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    serve(sys.stdin.buffer, answers)
+
+
+if __name__ == "__main__":
+    main()
