@@ -67,7 +67,6 @@ from cpom.domain.terms_input import (
 )
 from cpom.domain.terms_validation import InvalidTerms, Problem
 from cpom.mail_catcher import MailCatcher
-from cpom.printing_process import PrintingProcess
 from cpom.messages import (
     DECISIONS,
     ContractInput,
@@ -77,6 +76,7 @@ from cpom.messages import (
     ReportObjectives,
     workflow_id,
 )
+from cpom.printing_process import PrintingProcess
 from cpom.settings import Settings
 from cpom.simulation_review import NBSP, counted, review_entries
 from cpom.worker import build_worker
