@@ -13,8 +13,10 @@ whole command line, a quarter of a second before it could print).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -79,8 +81,10 @@ class PrintingProcess:
         self._process.terminate()
         self._process.wait(STOP_SECONDS)
         for stream in (self._process.stdin, self._process.stdout):
-            if stream is not None:
-                stream.close()
+            # What a process gone could not read is dropped.
+            with contextlib.suppress(OSError):
+                if stream is not None:
+                    stream.close()
 
     def print(
         self, html: str, data: bytes, base_url: Path, names: Mapping[str, str], location: str
@@ -109,29 +113,50 @@ class PrintingProcess:
 
 def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     """The printing process: its settings first, then each document it is sent, printed, until
-    its standard input closes."""
-    from cpom import printing, signature_fields
-    from cpom.settings import Settings
-    from cpom.signing import signer_from
-
-    settings: Settings | None = pickle.load(requests)
-    signer = signer_from(settings or Settings(), datetime.now(UTC))
-    printing.warm_up()
-    signature_fields.warm_up()
-    # A first page laid out and given a field: what a first document pays once (Pango's and
-    # HarfBuzz's caches, WeasyPrint's user-agent style sheet), paid here before any is asked.
-    _print(WARM_UP_PAGE, b"{}", Path.cwd(), {}, "", None)
+    its standard input closes. A process that could not start (its settings, its certificate,
+    WeasyPrint's libraries) answers every document with why, for the parent to raise."""
+    try:
+        settings: Settings | None = pickle.load(requests)
+    except EOFError:  # the parent went before saying anything
+        return
+    try:
+        signer = _started(settings)
+    except Exception as error:
+        failure: str | None = f"le processus d'impression n'a pas pu démarrer ({_reason(error)})"
+    else:
+        failure = None
     while True:
         try:
             html, data, base_url, names, location = pickle.load(requests)
         except EOFError:
             return
-        try:
-            answer: tuple[bool, Any] = (True, _print(html, data, base_url, names, location, signer))
-        except Exception as error:  # sent back, raised in the parent
-            answer = (False, f"{type(error).__name__} : {error}")
+        answer: tuple[bool, Any] = (False, failure)
+        if failure is None:
+            try:
+                answer = (True, _print(html, data, base_url, names, location, signer))
+            except Exception as error:  # sent back, raised in the parent
+                answer = (False, _reason(error))
         pickle.dump(answer, answers)
         answers.flush()
+
+
+def _started(settings: Settings | None) -> AuthoritySigner | None:
+    """The signer `settings` configure, once WeasyPrint, the fonts and pyHanko are loaded and a
+    first page laid out: what a first document pays once (Pango's and HarfBuzz's caches,
+    WeasyPrint's user-agent style sheet), paid here before any is asked."""
+    from cpom import printing, signature_fields
+    from cpom.settings import Settings
+    from cpom.signing import signer_from
+
+    signer = signer_from(settings or Settings(), datetime.now(UTC))
+    printing.warm_up()
+    signature_fields.warm_up()
+    _print(WARM_UP_PAGE, b"{}", Path.cwd(), {}, "", None)
+    return signer
+
+
+def _reason(error: Exception) -> str:
+    return f"{type(error).__name__} : {error}"
 
 
 def _print(
@@ -149,6 +174,8 @@ def _print(
 
 
 def main() -> None:
+    # Ctrl-C reaches the whole process group: the parent stops this process itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The answers go out on the standard output the parent reads; anything else a library would
     # print there goes to the standard error.
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")

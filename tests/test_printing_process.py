@@ -60,8 +60,19 @@ def test_a_document_it_cannot_print_is_refused_with_the_reason() -> None:
         printer.print(None, b"{}", ROOT / "templates", {}, "")  # type: ignore[arg-type]
 
 
-def test_a_process_that_could_not_start_says_it_is_gone(tmp_path: Path) -> None:
-    # A certificate that cannot be read: the process ends before printing anything.
+def test_a_process_that_could_not_start_says_why(tmp_path: Path) -> None:
+    # A certificate that cannot be read: the process prints nothing, and answers why.
     settings = Settings(signing_certificate=tmp_path / "absent.p12", signing_authority="ars")
-    with PrintingProcess(settings) as printer, pytest.raises(PrintingFailed, match="arrêté"):
-        printer.print("<p>x</p>", b"{}", ROOT / "templates", {}, "")
+    with PrintingProcess(settings) as printer:
+        for _ in range(2):
+            with pytest.raises(PrintingFailed, match=r"n'a pas pu démarrer.*absent\.p12"):
+                printer.print("<p>x</p>", b"{}", ROOT / "templates", {}, "")
+
+
+def test_a_process_gone_is_said_gone() -> None:
+    with PrintingProcess() as printer:
+        assert printer._process is not None
+        printer._process.kill()
+        printer._process.wait()
+        with pytest.raises(PrintingFailed, match="s'est arrêté"):
+            printer.print("<p>x</p>", b"{}", ROOT / "templates", {}, "")

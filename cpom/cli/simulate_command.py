@@ -10,9 +10,13 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cpom.cli.input_files import InputError, read_document
+
+if TYPE_CHECKING:
+    from cpom.printing_process import PrintingProcess
+    from cpom.scenario import Scenario
 
 
 def add_parser(subparsers: Any) -> None:
@@ -28,8 +32,8 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def load_scenario(path: Path) -> Any:
-    from cpom.simulation import ScenarioError, scenario_from_mapping
+def load_scenario(path: Path) -> Scenario:
+    from cpom.scenario import ScenarioError, scenario_from_mapping
 
     try:
         return scenario_from_mapping(read_document(path))
@@ -70,21 +74,25 @@ def rarely_collected() -> Iterator[None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    with rarely_collected():
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
-    from cpom.simulation import simulate
-
+    # The scenario is read and checked first, without the simulation's modules; then the
+    # printing process starts, and loads WeasyPrint and pyHanko on another core while this
+    # process imports the simulation.
     scenario = load_scenario(args.scenario)
+    from cpom.printing_process import PrintingProcess
+
+    with PrintingProcess() as printer, rarely_collected():
+        return _run(args, scenario, printer)
+
+
+def _run(args: argparse.Namespace, scenario: Scenario, printer: PrintingProcess) -> int:
+    from cpom.simulation import simulate
 
     def progress(message: str) -> None:
         if not args.quiet:
             print(f"… {message}", file=sys.stderr, flush=True)
 
     progress(f"simulation de {scenario.terms.reference} à partir du {scenario.start:%d/%m/%Y}")
-    result = asyncio.run(simulate(scenario, on_progress=progress))
+    result = asyncio.run(simulate(scenario, on_progress=progress, printer=printer))
     # The review closes the printout: it measures the contract as its life left it.
     for entry in [*sorted(result.log, key=lambda e: e["at"]), *result.review]:
         print(json.dumps(entry, ensure_ascii=False))
