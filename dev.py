@@ -146,7 +146,8 @@ def main(argv: list[str]) -> int:
             or run(str(BIN / "ruff"), "format", "--check", ".")
             or run(str(BIN / "mypy"))
         )
-    which = rest[0] if rest and rest[0] in ("calendar", "lifecycle", "api", "wave") else "calendar"
+    benches = ("calendar", "lifecycle", "api", "wave", "simulate")
+    which = rest[0] if rest and rest[0] in benches else "calendar"
     rest = rest[1:] if rest and rest[0] == which else rest
     return run(str(BIN / "python"), "-m", f"benchmarks.{which}_bench", *rest)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from functools import cached_property
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -24,7 +25,16 @@ def free_port() -> int:
 class CaughtMail:
     envelope_from: str
     envelope_to: list[str]
-    message: EmailMessage
+    # The message as it came: parsed when first read (`cpom simulate` reads none, and parsing
+    # took a millisecond and a half of every message's exchange, issue 12).
+    raw: bytes
+
+    @cached_property
+    def message(self) -> EmailMessage:
+        parsed: EmailMessage = email.message_from_bytes(
+            self.raw, _class=EmailMessage, policy=default_policy
+        )
+        return parsed
 
     @property
     def subject(self) -> str:
@@ -53,11 +63,7 @@ class _Handler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.content
         raw = content if isinstance(content, bytes) else (content or "").encode()
-        mail = CaughtMail(
-            str(envelope.mail_from),
-            [str(r) for r in envelope.rcpt_tos],
-            email.message_from_bytes(raw, _class=EmailMessage, policy=default_policy),
-        )
+        mail = CaughtMail(str(envelope.mail_from), [str(r) for r in envelope.rcpt_tos], raw)
         self.caught.append(mail)
         if self.on_mail is not None:
             self.on_mail(mail)

@@ -46,6 +46,7 @@ from cpom.printing import print_pdf
 from cpom.signature_fields import ready_to_sign
 
 if TYPE_CHECKING:
+    from cpom.printing_process import PrintingProcess
     from cpom.signing import AuthoritySigner
 
 
@@ -115,6 +116,8 @@ class Renderer:
     templates it words its own way, laid out as `templates/` (`notices/<kind>.txt.j2`,
     `documents/<kind>.html.j2`, the layouts); any other template is the default one.
     `signer`: signs the documents of the authority it signs for, in its field.
+    `printer`: prints the documents in a process of its own (`cpom simulate`); they are printed
+    in this one otherwise.
     """
 
     def __init__(
@@ -124,9 +127,11 @@ class Renderer:
         overrides: Path | None = None,
         public_url: str = "",
         signer: AuthoritySigner | None = None,
+        printer: PrintingProcess | None = None,
     ) -> None:
         self.templates_dir = templates_dir
         self.signer = signer
+        self.printer = printer
         self.identities = identities or Identities()
         self.overrides = overrides
         # Where people open a contract's page: notices link to it.
@@ -222,10 +227,15 @@ class Renderer:
                 documents.get_template(f"documents/{kind.value}.html.j2").render(context)
             )
             data = document_data(kind, title, terms, facts, document_date)
-            printed = print_pdf(html, encoded(data), self.templates_dir / "documents")
             names = {party.key: party.the for party in parts["parties"]}
-            pdf = ready_to_sign(printed, names, self.signer, self._signing_city())
+            pdf = self._print(html, encoded(data), names)
             return RenderedDocument(title, html, pdf, hashlib.sha256(pdf).hexdigest())
+
+    def _print(self, html: str, data: bytes, names: Mapping[str, str]) -> bytes:
+        base_url, location = self.templates_dir / "documents", self._signing_city()
+        if self.printer is not None:
+            return self.printer.print(html, data, base_url, names, location)
+        return ready_to_sign(print_pdf(html, data, base_url), names, self.signer, location)
 
     def _signing_city(self) -> str:
         """Where the authority signs, as its identity says: the signature's location."""

@@ -1,9 +1,7 @@
 """Live one contract's whole life on the time-skipping test server, with the real workflow,
 activities and templates, and report what happened day by day.
 
-A scenario is a JSON document: the contract's terms (as `cpom calendar --terms` takes them, its
-objectives among them), an optional `imported` flag and start date, and dated actions, e.g.
-`{"on": "2028-05-02", "action": "request_prorogation", "requested_by": "gestionnaire"}`.
+A scenario (`cpom.scenario`) holds the contract's terms and its dated actions.
 
 The contract's substance lives as the API makes it live: the objectives of the terms are version
 1 in the database, `report_objectives` records the gestionnaire's yearly report (and submits it
@@ -15,18 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
@@ -45,30 +41,19 @@ from temporalio.worker import Worker
 from cpom import search_attributes
 from cpom.converter import data_converter, data_converter_for
 from cpom.db import objectives_store
-from cpom.db.engine import make_engine
+from cpom.db.engine import make_engine, throwaway_engine
 from cpom.db.models import ContractRecord, EventRecord, NoticeRecord
 from cpom.domain.clock import PARIS, local_date, local_instant
 from cpom.domain.lifecycle import ContractState, contract_year_of, initial_phase
 from cpom.domain.objectives import (
     CLOSED_STATUSES,
     DECISION_LABELS,
-    Objective,
-    ObjectiveDecision,
-    YearlyReport,
     report_item,
 )
-from cpom.domain.objectives_validation import decision_problems, report_problems
+from cpom.domain.objectives_validation import report_problems
 from cpom.domain.terms import ContractTerms
-from cpom.domain.terms_input import (
-    contract_from_mapping,
-    decisions_from_mapping,
-    parse_date,
-    report_from_mapping,
-)
-from cpom.domain.terms_validation import InvalidTerms, Problem
 from cpom.mail_catcher import MailCatcher
 from cpom.messages import (
-    DECISIONS,
     ContractInput,
     ContractView,
     DecisionResult,
@@ -76,45 +61,18 @@ from cpom.messages import (
     ReportObjectives,
     workflow_id,
 )
+from cpom.printing_process import PrintingProcess
+from cpom.scenario import (
+    ObjectivesReport,
+    Scenario,
+    ScenarioAction,
+)
 from cpom.settings import Settings
 from cpom.simulation_review import NBSP, counted, review_entries
 from cpom.worker import build_worker
 from workflows.contract import CpomWorkflow
 
 ACTION_HOUR = 10
-# The gestionnaire's yearly report on the objectives: no workflow update, the API's own action.
-REPORT_OBJECTIVES = "report_objectives"
-DIALOGUE = "record_dialogue"
-ACTIONS = (*DECISIONS, REPORT_OBJECTIVES)
-# The terms' objectives, as the API adopts them when it creates the contract.
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be run, explained in French."""
-
-
-@dataclass
-class ObjectivesReport:
-    actor: str
-    report: YearlyReport
-
-
-@dataclass
-class ScenarioAction:
-    on: date
-    name: str
-    decision: object
-    # The relevé's decision on each objective, recorded once the workflow accepts the dialogue.
-    objective_decisions: list[ObjectiveDecision] = field(default_factory=list)
-
-
-@dataclass
-class Scenario:
-    terms: ContractTerms
-    start: date
-    actions: list[ScenarioAction]
-    imported: bool = False
-    objectives: tuple[Objective, ...] = ()
 
 
 @dataclass
@@ -133,111 +91,6 @@ def clock_offset(start: date, server_now: datetime) -> timedelta:
     winter (UTC+1) the same instant falls at 00:30 the next day in summer (UTC+2)."""
     offset = timedelta(days=(start - local_date(server_now)).days)
     return offset + timedelta(days=(start - local_date(server_now + offset)).days)
-
-
-def scenario_from_mapping(raw: Mapping[str, Any]) -> Scenario:
-    """A scenario from a plain mapping; ScenarioError (or InvalidTerms) in French otherwise."""
-    if not isinstance(raw, Mapping) or "terms" not in raw:
-        raise ScenarioError("le scénario doit contenir les termes du contrat (« terms »)")
-    if not isinstance(raw["terms"], Mapping):
-        raise ScenarioError("« terms » : attendu un objet (les termes du contrat)")
-    terms, objectives = contract_from_mapping(raw["terms"])
-    raw_actions = raw.get("actions", [])
-    if not isinstance(raw_actions, list):
-        raise ScenarioError("« actions » : attendu une liste d'actions datées")
-    actions = [_action(index, item, terms, objectives) for index, item in enumerate(raw_actions)]
-    actions.sort(key=lambda a: a.on)
-    imported = raw.get("imported", False)
-    if not isinstance(imported, bool):
-        raise ScenarioError("« imported » : attendu true ou false")
-    default_start = terms.process_started_on or (terms.effet if not imported else None)
-    try:
-        start = parse_date(raw["start"]) if "start" in raw else default_start
-    except ValueError as error:
-        raise ScenarioError(f"start : {error}") from None
-    if start is None:
-        raise ScenarioError("un contrat importé demande la date de départ (« start »)")
-    if actions and actions[0].on < start:
-        raise ScenarioError(f"l'action du {actions[0].on:%d/%m/%Y} précède le départ")
-    return Scenario(terms, start, actions, imported, objectives)
-
-
-def _action(
-    index: int, item: object, terms: ContractTerms, objectives: tuple[Objective, ...]
-) -> ScenarioAction:
-    where = f"actions[{index}]"
-    if not isinstance(item, Mapping) or "on" not in item or "action" not in item:
-        raise ScenarioError(f"{where} : attendu un objet avec « on » et « action »")
-    name = item["action"]
-    if not isinstance(name, str) or name not in ACTIONS:
-        raise ScenarioError(
-            f"{where} : action « {name} » inconnue ; actions possibles : {', '.join(ACTIONS)}"
-        )
-    try:
-        on = parse_date(item["on"])
-    except ValueError as error:
-        raise ScenarioError(f"{where}.on : {error}") from None
-    # Where a problem of the substance is: the action, its name and its day.
-    dated = f"{where} ({name} du {on:%d/%m/%Y})"
-    fields = {k: v for k, v in item.items() if k not in ("on", "action")}
-    fields.setdefault("actor", "simulation")
-    if name == REPORT_OBJECTIVES:
-        return ScenarioAction(on, name, _report(fields, on, dated, terms, objectives))
-    raw_decisions = fields.pop("objective_decisions", None) if name == DIALOGUE else None
-    accepted = {f.name for f in dataclasses.fields(DECISIONS[name])}
-    for dated_field in ("received_on", "signed_on", "notified_on", "held_on"):
-        if dated_field in accepted:
-            fields.setdefault(dated_field, on.isoformat())
-    if "on" in accepted:
-        fields["on"] = on.isoformat()
-    try:
-        decision: object = TypeAdapter(DECISIONS[name]).validate_python(fields)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])} : {e['msg']}" for e in error.errors()
-        )
-        raise ScenarioError(f"{where} ({name}) : {problems}") from None
-    decisions = []
-    if raw_decisions is not None:
-        try:
-            decisions = decisions_from_mapping(raw_decisions)
-        except InvalidTerms as error:
-            raise ScenarioError(f"{dated} : {error}") from None
-        _refuse(dated, decision_problems(decisions, objectives))
-    return ScenarioAction(on, name, decision, decisions)
-
-
-def _report(
-    fields: dict[str, Any],
-    on: date,
-    dated: str,
-    terms: ContractTerms,
-    objectives: tuple[Objective, ...],
-) -> ObjectivesReport:
-    """The report of a `report_objectives` action, checked as the API checks it; the contract's
-    last year is known only as the scenario runs (a prorogation may push it), here the latest
-    it may be."""
-    if not objectives:
-        raise ScenarioError(f"{dated} : aucun objectif n'est inscrit au contrat : rien à déclarer")
-    exercise, actor = fields.pop("exercise", None), fields.pop("actor")
-    if isinstance(exercise, bool) or not isinstance(exercise, int):
-        raise ScenarioError(f"{dated} : exercise : attendu l'année de l'exercice (ex. 2024)")
-    if not isinstance(actor, str):
-        raise ScenarioError(f"{dated} : actor : attendu un texte")
-    try:
-        report = report_from_mapping(exercise, fields)
-    except InvalidTerms as error:
-        raise ScenarioError(f"{dated} : {error}") from None
-    _refuse(
-        dated,
-        report_problems(report, objectives, terms.effet.year, terms.echeance_max.year, on),
-    )
-    return ObjectivesReport(actor, report)
-
-
-def _refuse(dated: str, problems: list[Problem]) -> None:
-    if problems:
-        raise ScenarioError(f"{dated} : {'; '.join(str(p) for p in problems)}")
 
 
 async def register_search_attributes(client: Client, namespace: str = "default") -> None:
@@ -301,7 +154,13 @@ class LifeSimulator:
     """
 
     def __init__(
-        self, settings: Settings | None = None, *, sticky: bool = True, real_server: bool = False
+        self,
+        settings: Settings | None = None,
+        *,
+        sticky: bool = True,
+        real_server: bool = False,
+        migrated: bool = True,
+        printer: PrintingProcess | None = None,
     ) -> None:
         # `real_server`: the dev server with per-workflow virtual clocks (time skipping V2,
         # experimental), which survives a worker restart; the default is the Java test server.
@@ -321,7 +180,12 @@ class LifeSimulator:
                 "task_queue": f"simulation-{uuid.uuid4()}",
             }
         )
-        self.engine = make_engine(self.settings.effective_database_url())
+        # `migrated`: the database as the service's are, migrated, which another process (a
+        # command a test runs on it) may open; without, its tables straight from the models.
+        url = self.settings.effective_database_url()
+        self.engine = make_engine(url) if migrated else throwaway_engine(url)
+        # Where the worker prints documents: in a process of their own, or in this one.
+        self.printer = printer
         self.offset = timedelta(0)
         self._env: WorkflowEnvironment | None = None
         self._worker: Worker | None = None
@@ -368,6 +232,7 @@ class LifeSimulator:
             self.engine,
             workflow_failure_exception_types=[Exception],
             workflow_class=self.workflow_class,
+            printer=self.printer,
         )
         await self._worker.__aenter__()
 
@@ -492,10 +357,20 @@ async def simulate(
     *,
     settings: Settings | None = None,
     on_progress: Callable[[str], None] | None = None,
+    printer: PrintingProcess | None = None,
 ) -> SimulationResult:
     """Run the scenario to the end of the contract's life and return its dated log, with the
-    objectives review of the last exercise reported."""
-    async with LifeSimulator(settings) as simulator:
+    objectives review of the last exercise reported. Its documents print in `printer`, a
+    printing process the caller started (before its imports, as `cpom simulate` does), or one
+    started here."""
+    if printer is None:
+        with PrintingProcess(settings) as started:
+            return await simulate(
+                scenario, settings=settings, on_progress=on_progress, printer=started
+            )
+    # Nothing but this process opens the simulation's database: no migrations to run. The
+    # printing process loads WeasyPrint and pyHanko on another core while this one starts.
+    async with LifeSimulator(settings, migrated=False, printer=printer) as simulator:
         return await live(simulator, scenario, on_progress=on_progress)
 
 

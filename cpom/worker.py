@@ -32,6 +32,7 @@ from cpom import identities, printing, signature_fields, telemetry
 from cpom.db.engine import engine_from
 from cpom.identity_overrides import with_overrides
 from cpom.json_logs import configure_logging
+from cpom.printing_process import PrintingProcess
 from cpom.rendering import Renderer
 from cpom.settings import Settings, get_settings
 from cpom.signing import InvalidSigningCertificate, signer_from
@@ -63,7 +64,9 @@ def mailer_from(settings: Settings) -> SmtpMailer:
     )
 
 
-def renderer_from(settings: Settings, engine: Engine) -> Renderer:
+def renderer_from(
+    settings: Settings, engine: Engine, printer: PrintingProcess | None = None
+) -> Renderer:
     """The notices' and documents' renderer: the worker's, and `cpom projection rebuild`'s."""
     return Renderer(
         settings.templates_dir,
@@ -73,6 +76,7 @@ def renderer_from(settings: Settings, engine: Engine) -> Renderer:
         settings.template_overrides,
         settings.effective_public_url(),
         signer_from(settings, datetime.now(UTC)),
+        printer,
     )
 
 
@@ -128,15 +132,18 @@ def build_worker(
     workflow_failure_exception_types: Sequence[type[BaseException]] = (),
     max_cached_workflows: int | None = None,
     workflow_class: type = CpomWorkflow,
+    printer: PrintingProcess | None = None,
 ) -> Worker:
     """The worker of the task queue, its capacity from the settings (`max_cached_workflows`
     overrides the setting, for tests that want evictions; `workflow_class`, for a test that runs
-    an earlier release of the workflow)."""
+    an earlier release of the workflow; `printer`, documents printed in a process of their own).
+    """
     compile_workflow_module(workflow_class)
-    # WeasyPrint and pyHanko take most of a second to import: imported while the worker waits
-    # for its first tasks, they are ready when its first document is printed.
-    threading.Thread(target=warm_up_printing, name="cpom-warm-up", daemon=True).start()
-    renderer = renderer_from(settings, engine)
+    if printer is None:
+        # WeasyPrint and pyHanko take most of a second to import: imported while the worker
+        # waits for its first tasks, they are ready when its first document is printed.
+        threading.Thread(target=warm_up_printing, name="cpom-warm-up", daemon=True).start()
+    renderer = renderer_from(settings, engine, printer)
     mail = MailActivities(
         engine,
         renderer,

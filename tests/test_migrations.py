@@ -1,6 +1,8 @@
 """The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
 from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -9,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel, select
 
-from cpom.db.engine import make_engine
+from cpom.db.engine import make_engine, throwaway_engine
 from cpom.db.models import ContractAuthorityRecord, ContractRecord
 from cpom.db.projection import TERMS
 from cpom.domain.terms_input import terms_from_mapping
@@ -151,3 +153,58 @@ def test_contracts_projected_before_scopes_are_found_by_their_authorities(
         assert list(keys) == ["ars", "cd35"]
         lead = connection.execute(select(ContractRecord.authority_key)).scalar_one()
         assert lead == "ars"
+
+
+def schema(engine: Engine) -> dict[str, Any]:
+    """Everything a SQLite database's schema says of each table, as SQLAlchemy reflects it, and
+    the SQL of each index (reflection leaves out those on expressions)."""
+    inspector = inspect(engine)
+    tables: dict[str, Any] = {}
+    for table in inspector.get_table_names():
+        tables[table] = {
+            # A column a migration adds comes last: the order is the only difference.
+            "columns": sorted(
+                (c["name"], str(c["type"]), c["nullable"], c.get("default"))
+                for c in inspector.get_columns(table)
+            ),
+            "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
+            "foreign_keys": sorted(
+                (tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
+                for f in inspector.get_foreign_keys(table)
+            ),
+            "unique": sorted(
+                tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)
+            ),
+            "checks": sorted(c["sqltext"] for c in inspector.get_check_constraints(table)),
+        }
+    with engine.connect() as connection:
+        indexes = connection.execute(
+            text("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index'")
+        ).all()
+    # Alembic writes an index's expression between parentheses and quotes names.
+    tables["indexes"] = sorted(
+        (name, table, " ".join((sql or "").translate(str.maketrans("", "", '"()')).split()))
+        for name, table, sql in indexes
+        if table != "alembic_version"
+    )
+    return tables
+
+
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+def test_a_throwaway_database_has_the_schema_the_migrations_build(tmp_path: Path) -> None:
+    """`cpom simulate` creates its database's tables from the models, without Alembic."""
+    migrated = make_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
+    created = throwaway_engine(f"sqlite:///{tmp_path / 'created.db'}")
+    expected, actual = schema(migrated), schema(created)
+    migrated.dispose()
+    created.dispose()
+    assert expected.pop("alembic_version")
+    # The one difference: the default the migration gave the contracts it found, which every
+    # contract projected since writes itself.
+    contract = expected["contract"]
+    assert ("authority_key", "VARCHAR(80)", False, "''") in contract["columns"]
+    contract["columns"] = [
+        (name, kind, nullable, None if name == "authority_key" else default)
+        for name, kind, nullable, default in contract["columns"]
+    ]
+    assert actual == expected

@@ -22,15 +22,10 @@ from cpom.db import objectives_store
 from cpom.db.models import ObjectiveDecisionRecord
 from cpom.db.objectives_store import ObjectiveSet
 from cpom.domain.objectives import YearlyReport
+from cpom.printing_process import PrintingProcess
+from cpom.scenario import Scenario, ScenarioError, scenario_from_mapping
 from cpom.settings import ROOT
-from cpom.simulation import (
-    LifeSimulator,
-    Scenario,
-    ScenarioError,
-    SimulationResult,
-    live,
-    scenario_from_mapping,
-)
+from cpom.simulation import LifeSimulator, SimulationResult, live
 
 EXAMPLES = ROOT / "examples"
 SAD = "scenario-ille-et-vilaine-objectifs.json"
@@ -59,9 +54,13 @@ def lived(
     stored: dict[str, Any] = {}
 
     async def simulate_and_read(
-        scenario: Scenario, *, on_progress: Callable[[str], None] | None = None
+        scenario: Scenario,
+        *,
+        on_progress: Callable[[str], None] | None = None,
+        printer: PrintingProcess | None = None,
     ) -> SimulationResult:
-        async with LifeSimulator() as simulator:
+        # The command's printing process, as `simulate` takes it.
+        async with LifeSimulator(printer=printer) as simulator:
             result = await live(simulator, scenario, on_progress=on_progress)
             reference, engine = scenario.terms.reference, simulator.engine
             stored["reports"] = objectives_store.reports(engine, reference)

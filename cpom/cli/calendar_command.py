@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cpom.calendar_export import calendar_to_dict, calendar_to_ics, calendar_to_table
 from cpom.cli.input_files import InputError, read_document, write_bytes
 from cpom.domain.calendar import build_calendar, reply_window
 from cpom.domain.date_law import ONE_DAY
@@ -156,6 +155,10 @@ def _with_answer(terms: ContractTerms, args: argparse.Namespace) -> ContractTerm
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: iCalendar is the calendar command's alone, and every command (`cpom
+    # simulate` among them) imports this module to build the parser.
+    from cpom.calendar_export import calendar_to_dict, calendar_to_ics, calendar_to_table
+
     terms = terms_from_mapping(terms_mapping(args))
     pending = args.notice_received_on
     if args.accepted_on or args.tacit:

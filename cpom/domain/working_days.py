@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from datetime import date, timedelta
 from functools import lru_cache
+from pathlib import Path
 
-from holidays.countries.france import France
+import holidays
+from holidays.holiday_base import HolidayBase
 
 from cpom.domain.territory import HolidayRegime, holiday_regime
 
 _WEEKEND = {5: "samedi", 6: "dimanche"}
+
+
+def _france() -> type[HolidayBase]:
+    """The `holidays` package's calendar of France, loaded alone from its module.
+
+    Imported by its name, `holidays.countries.france` first runs the package
+    `holidays.countries`, which imports the two hundred countries it knows: a tenth of a second
+    at the start of every process (issue 12). The module needs only the package's base; loaded
+    apart, it is not registered as the package's own (`sys.modules`)."""
+    source = Path(holidays.__file__).parent / "countries" / "france.py"
+    spec = importlib.util.spec_from_file_location("holidays.countries.france", source)
+    assert spec is not None, source
+    assert spec.loader is not None, source
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    france: type[HolidayBase] = module.France
+    return france
+
+
+France = _france()
 
 # One calendar per regime, made at import: making one loads its translations through `locale`,
 # which workflow code may not call. Its years are added when first asked for (`expand`), which
@@ -18,7 +41,7 @@ _WEEKEND = {5: "samedi", 6: "dimanche"}
 # eleven regimes (a sixth of a second at every start). The lock keeps a year being added from
 # being read half-added by another thread (the worker's activities, its workflows).
 _CALENDARS = {
-    regime: France(  # type: ignore[no-untyped-call]
+    regime: France(
         subdiv=None if regime is HolidayRegime.METROPOLE else regime.value,
         years=(),
         language="fr",

@@ -135,7 +135,7 @@ def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("CPOM_DATABASE_URL", f"sqlite:///{tmp_path / 'cpom.db'}")
     monkeypatch.setenv("CPOM_TEMPORAL_ADDRESS", f"127.0.0.1:{free_port()}")
 
-    async def simulated(scenario: object, on_progress: object) -> SimulationResult:
+    async def simulated(scenario: object, on_progress: object, printer: object) -> SimulationResult:
         return SimulationResult([])
 
     monkeypatch.setattr("cpom.simulation.simulate", simulated)

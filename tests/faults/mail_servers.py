@@ -9,10 +9,7 @@ connection refused) and started again on the same port.
 from __future__ import annotations
 
 import asyncio
-import email
 import threading
-from email.message import EmailMessage
-from email.policy import default as default_policy
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -39,9 +36,8 @@ class MailServer:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.content
         raw = content if isinstance(content, bytes) else (content or "").encode()
-        message = email.message_from_bytes(raw, _class=EmailMessage, policy=default_policy)
         self.caught.append(
-            CaughtMail(str(envelope.mail_from), [str(r) for r in envelope.rcpt_tos], message)
+            CaughtMail(str(envelope.mail_from), [str(r) for r in envelope.rcpt_tos], raw)
         )
         if self.answer_after:
             await asyncio.sleep(self.answer_after)  # the fault under test: a slow answer
