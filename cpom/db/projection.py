@@ -186,7 +186,10 @@ def _store_agenda(connection: Connection, reference: str, update: ProjectionUpda
     connection.execute(replaced)
     if update.agenda:
         # One INSERT of many rows, without the ORM's bookkeeping of each object.
-        connection.execute(insert(AGENDA), [row_values(reference, item) for item in update.agenda])
+        # Items share their bases (every month's payment has the same): each is coded once.
+        bases: dict[int, str] = {}
+        rows = [row_values(reference, item, bases) for item in update.agenda]
+        connection.execute(insert(AGENDA), rows)
 
 
 def _append_events(connection: Connection, reference: str, update: ProjectionUpdate) -> None:
@@ -227,7 +230,12 @@ def agenda_rows(connection: Connection, reference: str) -> Sequence[Row[Any]]:
     ).all()
 
 
-def row_values(reference: str, item: AgendaItem) -> dict[str, object]:
+def row_values(reference: str, item: AgendaItem, bases: dict[int, str]) -> dict[str, object]:
+    """The agenda row of `item`; `bases` keeps the JSON of each basis already coded, by its
+    identity, for the items of one agenda."""
+    basis_json = bases.get(id(item.basis))
+    if basis_json is None:
+        basis_json = bases[id(item.basis)] = _to_json(item.basis.to_dict())
     return {
         "reference": reference,
         "key": item.key,
@@ -248,7 +256,7 @@ def row_values(reference: str, item: AgendaItem) -> dict[str, object]:
         "outcome": item.outcome,
         "silence_on": item.silence_on,
         "consequence": item.consequence,
-        "basis_json": _to_json(item.basis.to_dict()),
+        "basis_json": basis_json,
     }
 
 
