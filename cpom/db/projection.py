@@ -6,16 +6,19 @@ live agenda. The summary's next deadline and lateness are read off the stored ag
 they always agree with what the contract page shows.
 """
 
+import functools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, Engine, Row, delete, insert
+from sqlalchemy import Connection, Engine, Executable, Row, Table, delete, insert
 from sqlalchemy import select as core_select
 from sqlalchemy import update as update_statement
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
@@ -37,7 +40,10 @@ TERMS = TypeAdapter(ContractTerms)
 AGENDA = SQLModel.metadata.tables[AgendaRecord.__tablename__]
 AUTHORITIES = SQLModel.metadata.tables[ContractAuthorityRecord.__tablename__]
 CONTRACTS = SQLModel.metadata.tables[ContractRecord.__tablename__]
+TERMS_TABLE = SQLModel.metadata.tables[ContractTermsRecord.__tablename__]
 EVENTS = SQLModel.metadata.tables[EventRecord.__tablename__]
+# `json.dumps(value, ensure_ascii=False)` without building its encoder again for every row.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def record(engine: Engine, update: ProjectionUpdate) -> None:
@@ -55,73 +61,110 @@ def record(engine: Engine, update: ProjectionUpdate) -> None:
 def _record(engine: Engine, update: ProjectionUpdate) -> None:
     update = update.resolved()  # the whole agenda and the terms, from the state sent
     reference = update.contract_reference
-    with Session(engine) as session:
+    # Plain statements on one connection: no ORM session, no row read before it is written.
+    with engine.begin() as connection:
+        summary_known = _summary_known(update)
+        values = _values(update)
         if update.terms is not None:
             # The contract's row and its terms first (the run's first projection, a change of
-            # the terms): the statements below update that row.
-            session.add(_with_terms(session.get(ContractRecord, reference), update.terms))
-            terms_json = TERMS.dump_json(update.terms).decode()
-            session.merge(ContractTermsRecord(reference=reference, terms_json=terms_json))
-            session.flush()
-            _store_authorities(session.connection(), update.terms)
-        # Then, at every wake, a few statements without the ORM's bookkeeping.
-        connection = session.connection()
+            # the terms), with the columns below when they are known already: the rows below
+            # refer to it.
+            _store_contract(connection, update.terms, values if summary_known else {})
+            _store_terms(connection, update.terms)
         if update.agenda is not None:
             _store_agenda(connection, reference, update)
-        values: dict[str, object] = {
-            "phase": update.phase.value,
-            "successor_reference": update.successor_reference,
-            "predecessor_reference": update.predecessor_reference,
-            "updated_at": datetime.now(UTC),
-            **_summary(connection, reference, update),
-        }
-        if update.agenda is not None:
-            values["risk"] = update.risk
-        changed = connection.execute(
-            update_statement(CONTRACTS).where(CONTRACTS.c.reference == reference).values(values)
-        )
-        if changed.rowcount == 0:  # the terms come with the first projection of every run
-            raise LookupError(f"contract {reference} projected without its terms")
+        if update.terms is None or not summary_known:
+            if not summary_known:  # read off the agenda just stored
+                rows = agenda_rows(connection, reference)
+                values.update(asdict(summary_of(items_of(rows), update.today)))
+            changed = connection.execute(
+                update_statement(CONTRACTS).where(CONTRACTS.c.reference == reference).values(values)
+            )
+            if changed.rowcount == 0:  # the terms come with the first projection of every run
+                raise LookupError(f"contract {reference} projected without its terms")
         _append_events(connection, reference, update)
-        session.commit()
 
 
-def _with_terms(record: ContractRecord | None, terms: ContractTerms) -> ContractRecord:
-    """The contract's row with what its terms say."""
-    if record is None:
-        record = ContractRecord(
-            reference=terms.reference,
-            sector="",
-            phase="",
-            authority_kind="",
-            authority_name="",
-            territory="",
-            gestionnaire="",
-            effet=terms.effet,
-            echeance=terms.current_echeance,
-            updated_at=datetime.now(UTC),
-        )
-    record.sector = terms.sector.value
-    record.authority_kind = terms.authority.kind.value
-    record.authority_key = terms.authority.key
-    record.authority_name = terms.authority.name
-    record.territory = terms.authority.territory
-    record.gestionnaire = terms.gestionnaire.raison_sociale
-    record.gestionnaire_siren = terms.gestionnaire.siren or (
-        terms.gestionnaire.siret[:9] if terms.gestionnaire.siret else None
-    )
-    record.gestionnaire_finess = terms.gestionnaire.finess
-    record.effet = terms.effet
-    record.echeance = terms.current_echeance
-    return record
+def _values(update: ProjectionUpdate) -> dict[str, object]:
+    """The contract's columns that each projection sets, with the agenda's summary when it comes
+    with `update` (see `_summary_known`)."""
+    values: dict[str, object] = {
+        "phase": update.phase.value,
+        "successor_reference": update.successor_reference,
+        "predecessor_reference": update.predecessor_reference,
+        "updated_at": datetime.now(UTC),
+    }
+    if update.agenda is not None:
+        values["risk"] = update.risk
+    if update.summary is not None:
+        values.update(asdict(update.summary))
+    elif update.agenda is not None and update.agenda_complete:
+        values.update(asdict(summary_of(update.agenda, update.today)))
+    return values
 
 
-def _store_authorities(connection: Connection, terms: ContractTerms) -> None:
-    """Every authority signing the contract, by which tokens scoped to one of them find it."""
+def _summary_known(update: ProjectionUpdate) -> bool:
+    """Whether the agenda's summary comes with `update`: as the workflow sent it, or from the
+    whole agenda sent; else it is read back once the agenda is stored."""
+    return update.summary is not None or (update.agenda is not None and update.agenda_complete)
+
+
+def _terms_columns(terms: ContractTerms) -> dict[str, object]:
+    """The contract's columns that its terms say."""
+    gestionnaire = terms.gestionnaire
+    return {
+        "sector": terms.sector.value,
+        "authority_kind": terms.authority.kind.value,
+        "authority_key": terms.authority.key,
+        "authority_name": terms.authority.name,
+        "territory": terms.authority.territory,
+        "gestionnaire": gestionnaire.raison_sociale,
+        "gestionnaire_siren": gestionnaire.siren
+        or (gestionnaire.siret[:9] if gestionnaire.siret else None),
+        "gestionnaire_finess": gestionnaire.finess,
+        "effet": terms.effet,
+        "echeance": terms.current_echeance,
+    }
+
+
+def _store_contract(
+    connection: Connection, terms: ContractTerms, values: dict[str, object]
+) -> None:
+    """Insert the contract's row, or update what its terms say (and `values`) in the row there:
+    one statement, without reading the row first."""
+    columns = {**_terms_columns(terms), **values}
+    new_row = {"phase": "", "updated_at": datetime.now(UTC), **columns}
+    _upsert(connection, CONTRACTS, {"reference": terms.reference, **new_row}, columns)
+
+
+def _store_terms(connection: Connection, terms: ContractTerms) -> None:
+    """The whole terms, and every authority signing the contract (by which tokens scoped to
+    one of them find it)."""
+    terms_json = TERMS.dump_json(terms).decode()
+    row = {"reference": terms.reference, "terms_json": terms_json}
+    _upsert(connection, TERMS_TABLE, row, ["terms_json"])
     keys = dict.fromkeys(a.key for a in terms.authorities)
     connection.execute(delete(AUTHORITIES).where(AUTHORITIES.c.reference == terms.reference))
     connection.execute(
         insert(AUTHORITIES), [{"reference": terms.reference, "authority_key": k} for k in keys]
+    )
+
+
+def _upsert(
+    connection: Connection, table: Table, row: Mapping[str, object], updated: Iterable[str]
+) -> None:
+    """INSERT `row`, or UPDATE its `updated` columns where its primary key is found."""
+    connection.execute(_upsert_statement(connection.dialect.name, table, tuple(updated)), row)
+
+
+@functools.cache
+def _upsert_statement(dialect: str, table: Table, updated: tuple[str, ...]) -> Executable:
+    """The `ON CONFLICT` clause of PostgreSQL and SQLite, built once for each set of columns
+    (a few): building it costs more than running it."""
+    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={name: statement.excluded[name] for name in updated},
     )
 
 
@@ -143,19 +186,10 @@ def _store_agenda(connection: Connection, reference: str, update: ProjectionUpda
     connection.execute(replaced)
     if update.agenda:
         # One INSERT of many rows, without the ORM's bookkeeping of each object.
-        connection.execute(insert(AGENDA), [row_values(reference, item) for item in update.agenda])
-
-
-def _summary(connection: Connection, reference: str, update: ProjectionUpdate) -> dict[str, object]:
-    """The contract's columns that sum its agenda up, once `update` is stored: as the workflow
-    sent them, or else from the whole agenda sent, or else from the agenda read back."""
-    if update.summary is not None:
-        summary = update.summary
-    elif update.agenda is not None and update.agenda_complete:
-        summary = summary_of(update.agenda, update.today)
-    else:
-        summary = summary_of(items_of(agenda_rows(connection, reference)), update.today)
-    return asdict(summary)
+        # Items share their bases (every month's payment has the same): each is coded once.
+        bases: dict[int, str] = {}
+        rows = [row_values(reference, item, bases) for item in update.agenda]
+        connection.execute(insert(AGENDA), rows)
 
 
 def _append_events(connection: Connection, reference: str, update: ProjectionUpdate) -> None:
@@ -178,7 +212,7 @@ def _append_events(connection: Connection, reference: str, update: ProjectionUpd
             "kind": event.kind,
             "summary": event.summary,
             "actor": event.actor,
-            "details_json": json.dumps(event.details, ensure_ascii=False),
+            "details_json": _to_json(event.details),
         }
         for offset, event in enumerate(update.new_events)
         if update.first_sequence + offset not in known
@@ -196,7 +230,12 @@ def agenda_rows(connection: Connection, reference: str) -> Sequence[Row[Any]]:
     ).all()
 
 
-def row_values(reference: str, item: AgendaItem) -> dict[str, object]:
+def row_values(reference: str, item: AgendaItem, bases: dict[int, str]) -> dict[str, object]:
+    """The agenda row of `item`; `bases` keeps the JSON of each basis already coded, by its
+    identity, for the items of one agenda."""
+    basis_json = bases.get(id(item.basis))
+    if basis_json is None:
+        basis_json = bases[id(item.basis)] = _to_json(item.basis.to_dict())
     return {
         "reference": reference,
         "key": item.key,
@@ -217,7 +256,7 @@ def row_values(reference: str, item: AgendaItem) -> dict[str, object]:
         "outcome": item.outcome,
         "silence_on": item.silence_on,
         "consequence": item.consequence,
-        "basis_json": json.dumps(item.basis.to_dict(), ensure_ascii=False),
+        "basis_json": basis_json,
     }
 
 

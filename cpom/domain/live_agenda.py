@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from cpom.domain import legal_basis as legal
 from cpom.domain.agenda_items import (
@@ -224,21 +225,21 @@ def live_agenda(
     return items
 
 
-def _item(milestone: Milestone, key: str | None = None, **facts: object) -> AgendaItem:
-    item = AgendaItem(
-        key=key or f"{milestone.kind.value}:{milestone.day.isoformat()}",
-        day=milestone.day,
-        kind=milestone.kind.value,
+def _item(milestone: Milestone, key: str | None = None, **facts: Any) -> AgendaItem:
+    kind = milestone.kind.value
+    day = milestone.day
+    return AgendaItem(
+        key=key or f"{kind}:{day.isoformat()}",
+        day=day,
+        kind=kind,
         label=milestone.label,
         hard=milestone.hard,
         basis=milestone.basis,
         on_silence=milestone.on_silence,
         contract_year=milestone.contract_year,
         exercise=milestone.exercise,
+        **facts,
     )
-    for name, value in facts.items():
-        setattr(item, name, value)
-    return item
 
 
 def _done(item: AgendaItem, done: _Done | None) -> AgendaItem:

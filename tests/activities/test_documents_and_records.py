@@ -3,6 +3,7 @@
 import hashlib
 import html
 import io
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -13,10 +14,19 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.documents import DocumentActivities
 from activities.records import RecordActivities
-from cpom.db.models import AgendaRecord, ContractRecord, DocumentRecord, EventRecord
+from cpom.db.models import (
+    AgendaRecord,
+    ContractAuthorityRecord,
+    ContractRecord,
+    ContractTermsRecord,
+    DocumentRecord,
+    EventRecord,
+)
+from cpom.db.projection import stored_terms
 from cpom.domain.agenda import DocumentKind
 from cpom.domain.lifecycle import ContractState, Event, Phase, apply_submit_documents
 from cpom.domain.live_agenda import live_agenda
+from cpom.domain.terms import Authority, AuthorityKind
 from cpom.messages import DocumentRequest, ProjectionUpdate
 from cpom.rendering import Renderer
 from cpom.settings import ROOT
@@ -121,6 +131,45 @@ async def test_projection_stores_the_live_agenda_and_appends_events_once(engine:
         done = session.get(AgendaRecord, (terms.reference, "documents:2024"))
         assert done is not None
         assert (done.done_on, done.done_by) == (date(2025, 4, 20), "gestionnaire")
+
+
+async def test_a_change_of_terms_updates_the_contract_in_place(engine: Engine) -> None:
+    """The service lists the contract first; the workflow's projections then update its row,
+    its terms and its signing authorities where they are, without a second copy."""
+    records = RecordActivities(engine)
+    terms = contract()
+    created = ProjectionUpdate(terms, Phase.CADRAGE, date(2025, 1, 2), 0, [])
+    await ActivityEnvironment().run(records.record_contract, created)
+    state = ContractState(terms, Phase.EXECUTION)
+    whole = ProjectionUpdate(
+        terms,
+        Phase.EXECUTION,
+        date(2025, 4, 10),
+        0,
+        [Event(date(2025, 4, 10), "signed", "signé")],
+        agenda=live_agenda(state),
+        agenda_complete=True,
+    )
+    await ActivityEnvironment().run(records.record_contract, whole)
+    ars = Authority(AuthorityKind.ARS, "ARS Bretagne", "35", id="ars")
+    gestionnaire = replace(
+        terms.gestionnaire, raison_sociale="ADMR 35", siren=None, siret="77567227200012"
+    )
+    changed = replace(terms, gestionnaire=gestionnaire, co_signatories=(ars,))
+    avenant = ProjectionUpdate(changed, Phase.EXECUTION, date(2025, 5, 2), 1, [])
+    await ActivityEnvironment().run(records.record_contract, avenant)
+    await ActivityEnvironment().run(records.record_contract, avenant)  # a retry
+    with Session(engine) as session:
+        [record] = session.exec(select(ContractRecord)).all()
+        assert (record.phase, record.gestionnaire) == ("execution", "ADMR 35")
+        assert record.gestionnaire_siren == "775672272"  # read off the SIRET
+        [stored] = session.exec(select(ContractTermsRecord)).all()
+        keys = session.exec(select(ContractAuthorityRecord.authority_key)).all()
+    assert stored_terms(engine, terms.reference) == changed
+    assert stored.reference == terms.reference
+    assert sorted(keys) == sorted(["ars", terms.authority.key])
+    # The update carried no agenda: its summary is read off the stored one, on its own day.
+    assert summary(engine)[:2] == (date(2026, 4, 30), "annual_documents_due")
 
 
 def summary(engine: Engine) -> tuple[date | None, str | None, date | None]:
