@@ -12,6 +12,9 @@ one empty activity. Each side has its own worker process (`python -m cpom.worker
 and memory are its own. Printed for each side: worker CPU per contract started, worker memory per
 cached contract, notices (or activities) per second in the wave, and the sticky-queue timeouts
 found in the histories; then the ratios to bare, with the targets of issue 12.
+
+With CPOM_BENCH_PROFILE=DIR (an existing directory), py-spy samples each worker into DIR; with
+CPOM_BENCH_PROFILE_STARTS=1 too, only while the contracts start.
 """
 
 from __future__ import annotations
@@ -61,6 +64,9 @@ BEYOND = timedelta(hours=1)
 WARM_UP = 20
 FAST_FORWARDS_AT_ONCE = 64
 TARGETS = {"cpu": 2.0, "memory": 2.0}
+# With CPOM_BENCH_PROFILE: the workers sampled only while the contracts start (what the CPU per
+# contract started measures), not through the wave.
+PROFILE_STARTS_ONLY = bool(os.environ.get("CPOM_BENCH_PROFILE_STARTS"))
 WAVE_TARGET = {200: 0.8, 2000: 0.6}
 
 
@@ -106,9 +112,16 @@ class WorkerProcess:
             env={**os.environ, **env},
         )
         self.process = psutil.Process(self.popen.pid)
-        # CPOM_BENCH_PROFILE=DIR: py-spy samples the worker for its whole life (DIR/<pid>.txt).
+        self.module = module
         self.profiler: subprocess.Popen[bytes] | None = None
+        if not PROFILE_STARTS_ONLY:
+            self.start_profiling()
+
+    def start_profiling(self, phase: str = "") -> None:
+        """CPOM_BENCH_PROFILE=DIR: py-spy samples the worker (DIR/<module><phase>-<pid>.txt), for
+        its whole life, or while contracts start with CPOM_BENCH_PROFILE_STARTS=1."""
         if profile := os.environ.get("CPOM_BENCH_PROFILE"):
+            module = self.module + phase
             self.profiler = subprocess.Popen(
                 [
                     str(Path(sys.executable).with_name("py-spy")),
@@ -139,10 +152,14 @@ class WorkerProcess:
             await asyncio.sleep(window)
             calm = calm + 1 if self.cpu_seconds() - before < idle * window else 0
 
-    def stop(self) -> None:
+    def stop_profiling(self) -> None:
         if self.profiler is not None:
-            self.profiler.send_signal(signal.SIGINT)
+            self.profiler.send_signal(signal.SIGINT)  # py-spy writes its samples and ends
             self.profiler.wait(timeout=30)
+            self.profiler = None
+
+    def stop(self) -> None:
+        self.stop_profiling()
         self.popen.terminate()
         try:
             self.popen.wait(timeout=30)
@@ -172,9 +189,15 @@ class Workers:
         """What `start` returns, with the workers' CPU seconds and bytes of memory per contract
         it started, each read once the workers have settled before and after."""
         await self.settled()
+        if PROFILE_STARTS_ONLY:
+            for process in self.processes:
+                process.start_profiling("-starts")
         cpu, rss = self.cpu_seconds(), self.rss_bytes()
         started = await start()
         await self.settled()
+        if PROFILE_STARTS_ONLY:
+            for process in self.processes:
+                process.stop_profiling()
         return started, (self.cpu_seconds() - cpu) / count, (self.rss_bytes() - rss) / count
 
     def stop(self) -> None:
