@@ -54,6 +54,15 @@ def projected_notices(simulator: LifeSimulator) -> list[str]:
     return [event.summary for event in events]
 
 
+def held_mail(simulator: LifeSimulator) -> tuple[MailServer, threading.Event]:
+    """A mail server in place of the simulator's catcher, on its port, that answers no message
+    until the event returned is set."""
+    simulator.catcher.stop()
+    gate = threading.Event()
+    server = MailServer(gate=gate, host=simulator.catcher.host, port=simulator.catcher.port)
+    return server.start(), gate
+
+
 async def delivered(simulator: LifeSimulator, count: int) -> MailServer:
     """Start the mail server again on its port; return it once `count` notices were sent and
     projected as sent."""
@@ -154,10 +163,7 @@ async def test_a_decision_is_answered_while_its_notice_waits_for_a_slow_mail_ser
     # a decision causes is scheduled instead (patch `lean-history`), so the answer leaves at once.
     handle = await simulator.start(contract(), date(2026, 3, 2), imported=True)
     await projected_phase(simulator, "execution")
-    simulator.catcher.stop()
-    gate = threading.Event()
-    server = MailServer(gate=gate, host=simulator.catcher.host, port=simulator.catcher.port)
-    server.start()
+    server, gate = held_mail(simulator)
     try:
         today = await simulator.today()
         started = time.monotonic()
@@ -184,10 +190,7 @@ async def test_a_decision_taken_while_a_notice_writes_the_projection_keeps_the_j
     # holds is the workflow's, event for event.
     handle = await simulator.start(contract(), date(2026, 3, 25), imported=True)
     await projected_phase(simulator, "execution")
-    simulator.catcher.stop()
-    gate = threading.Event()
-    server = MailServer(gate=gate, host=simulator.catcher.host, port=simulator.catcher.port)
-    server.start()
+    server, gate = held_mail(simulator)
     try:
         # The server's move forward ends with the workflow task the reminder's timer wakes,
         # which the held message holds.
