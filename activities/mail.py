@@ -115,7 +115,7 @@ def retry_delay(attempt: int) -> timedelta:
 def _time_left(info: activity.Info) -> timedelta:
     if info.start_to_close_timeout is None:
         return timedelta.max
-    return info.started_time + info.start_to_close_timeout - datetime.now(UTC)
+    return info.started_time + info.start_to_close_timeout - _now()
 
 
 def _now() -> datetime:
@@ -279,7 +279,7 @@ class MailActivities:
         event = notice_sent_event(request, result, update.today)
         with_event = replace(update, new_events=[*update.new_events, event])
         await asyncio.to_thread(projection.record, self.engine, with_event)
-        metrics.projection_lagged(datetime.now(UTC))
+        metrics.projection_lagged(_now())
         result.projected = True
 
     async def _send(
