@@ -10,9 +10,10 @@ from sqlmodel import SQLModel, create_engine
 from cpom.settings import Settings
 
 
-def make_engine(url: str, *, migrate: bool = True) -> Engine:
+def make_engine(url: str, *, migrate: bool = True, durable: bool = True) -> Engine:
     """An engine on `url`; its schema is brought up to date unless `migrate` is false (a
-    deployment that runs `cpom db upgrade` as a step of its own)."""
+    deployment that runs `cpom db upgrade` as a step of its own). A SQLite database that is not
+    `durable` has nothing to keep after a crash: its commits do not wait for the disk."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -23,6 +24,8 @@ def make_engine(url: str, *, migrate: bool = True) -> Engine:
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            if not durable:
+                cursor.execute("PRAGMA synchronous=OFF")
             cursor.close()
     else:
         engine = create_engine(url, pool_pre_ping=True)
@@ -47,16 +50,7 @@ def throwaway_engine(url: str) -> Engine:
     (`cpom simulate`'s), never one a later `cpom db upgrade` would find."""
     from cpom.db import models  # noqa: F401  (registers the tables)
 
-    engine = make_engine(url, migrate=False)
-    if url.startswith("sqlite:///"):
-
-        @event.listens_for(engine, "connect")
-        def _no_sync(connection, _record):  # type: ignore[no-untyped-def]
-            # Nothing to keep after a crash: commits need not wait for the disk.
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA synchronous=OFF")
-            cursor.close()
-
+    engine = make_engine(url, migrate=False, durable=False)
     SQLModel.metadata.create_all(engine)
     return engine
 
