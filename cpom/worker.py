@@ -28,7 +28,7 @@ from activities.documents import DocumentActivities
 from activities.mail import MailActivities, SmtpMailer
 from activities.records import RecordActivities
 from activities.renegotiation import RenegotiationActivities
-from cpom import identities, printing, signature_fields, telemetry
+from cpom import converter, identities, messages, printing, signature_fields, telemetry
 from cpom.db.engine import engine_from
 from cpom.identity_overrides import with_overrides
 from cpom.json_logs import configure_logging
@@ -98,6 +98,16 @@ def compile_workflow_module(workflow_class: type) -> None:
         py_compile.compile(source, cfile=importlib.util.cache_from_source(source), doraise=True)
 
 
+# The messages the workflow writes: its activities' inputs, its next run's input, its answers.
+WRITTEN_BY_THE_WORKFLOW = (
+    messages.ContractInput,
+    messages.ProjectionUpdate,
+    messages.NoticeRequest,
+    messages.DocumentRequest,
+    messages.RenegotiationRequest,
+    messages.DecisionResult,
+)
+
 # What the workflow runs: its definition, its logic and the pure domain it calls.
 WORKFLOW_SOURCES = ("workflows", "cpom/domain", "cpom/messages.py")
 
@@ -139,6 +149,8 @@ def build_worker(
     an earlier release of the workflow; `printer`, documents printed in a process of their own).
     """
     compile_workflow_module(workflow_class)
+    # What the workflow writes, written compact from inside its sandbox (see `prepare_compact`).
+    converter.prepare_compact(*WRITTEN_BY_THE_WORKFLOW)
     if printer is None:
         # WeasyPrint and pyHanko take most of a second to import: imported while the worker
         # waits for its first tasks, they are ready when its first document is printed.
