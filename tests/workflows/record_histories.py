@@ -67,7 +67,7 @@ JOINT = Path(__file__).parents[2] / "examples" / "ars-departement-esms-2025.toml
 # local activity first, by a scheduled one when that attempt fails (the mail server down) or
 # when a decision causes them.
 # `python -m tests.workflows.record_histories NAME…` records only the scenarios named.
-VERSION = "v15"
+VERSION = "v16"
 
 
 async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:
