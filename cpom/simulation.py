@@ -69,7 +69,7 @@ from cpom.scenario import (
 )
 from cpom.settings import Settings
 from cpom.simulation_review import NBSP, counted, review_entries
-from cpom.worker import build_worker
+from cpom.worker import build_worker, mailer_from
 from workflows.contract import CpomWorkflow
 
 ACTION_HOUR = 10
@@ -189,6 +189,8 @@ class LifeSimulator:
         self.offset = timedelta(0)
         self._env: WorkflowEnvironment | None = None
         self._worker: Worker | None = None
+        # The worker's mailer, whose idle connections close with the worker.
+        self.mailer = mailer_from(self.settings)
         # The workflow definition the worker runs: a test sets an earlier release's to start
         # contracts on it, then switches to today's.
         self.workflow_class: type = CpomWorkflow
@@ -233,6 +235,7 @@ class LifeSimulator:
             workflow_failure_exception_types=[Exception],
             workflow_class=self.workflow_class,
             printer=self.printer,
+            mailer=self.mailer,
         )
         await self._worker.__aenter__()
 
@@ -240,6 +243,7 @@ class LifeSimulator:
         if self._worker is not None:
             await self._worker.__aexit__(None, None, None)
             self._worker = None
+            await self.mailer.close()
 
     async def start(
         self,

@@ -214,13 +214,15 @@ async def main() -> None:
         settings, runtime=runtime, interceptors=telemetry.client_interceptors(tracer_provider)
     )
     engine = engine_from(settings)
+    mailer = mailer_from(settings)
     try:
-        worker = build_worker(client, settings, engine)
+        worker = build_worker(client, settings, engine, mailer=mailer)
     except (identities.InvalidIdentities, InvalidSigningCertificate) as error:
         raise SystemExit(f"Le worker ne peut pas démarrer : {error}") from None
     try:
         await serve_until_stopped(worker)
     finally:
+        await mailer.close()
         if tracer_provider is not None:
             tracer_provider.shutdown()  # the spans still batched, sent
 

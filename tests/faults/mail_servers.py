@@ -31,6 +31,8 @@ class MailServer:
         self.host = host
         self.port = port or free_port()
         self.caught: list[CaughtMail] = []
+        # The client's address and port of each message: one per connection it came on.
+        self.peers: list[object] = []
         self._controller: Controller | None = None
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
@@ -39,6 +41,7 @@ class MailServer:
         self.caught.append(
             CaughtMail(str(envelope.mail_from), [str(r) for r in envelope.rcpt_tos], raw)
         )
+        self.peers.append(session.peer)
         if self.answer_after:
             await asyncio.sleep(self.answer_after)  # the fault under test: a slow answer
         if self.gate is not None:
