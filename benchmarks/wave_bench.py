@@ -14,7 +14,8 @@ cached contract, notices (or activities) per second in the wave, and the sticky-
 found in the histories; then the ratios to bare, with the targets of issue 12.
 
 With CPOM_BENCH_PROFILE=DIR (an existing directory), py-spy samples each worker into DIR; with
-CPOM_BENCH_PROFILE_STARTS=1 too, only while the contracts start.
+CPOM_BENCH_PROFILE_STARTS=1 too, only while the contracts start; with CPOM_BENCH_PROFILE_WAVE=1,
+only through the wave; with CPOM_BENCH_PROFILE_GIL=1, only the thread running Python code.
 """
 
 from __future__ import annotations
@@ -65,8 +66,11 @@ WARM_UP = 20
 FAST_FORWARDS_AT_ONCE = 64
 TARGETS = {"cpu": 2.0, "memory": 2.0}
 # With CPOM_BENCH_PROFILE: the workers sampled only while the contracts start (what the CPU per
-# contract started measures), not through the wave.
+# contract started measures), or only through the wave.
 PROFILE_STARTS_ONLY = bool(os.environ.get("CPOM_BENCH_PROFILE_STARTS"))
+PROFILE_WAVE_ONLY = bool(os.environ.get("CPOM_BENCH_PROFILE_WAVE"))
+# Only the thread that holds the interpreter's lock: the worker's Python CPU, without its waits.
+PROFILE_GIL = bool(os.environ.get("CPOM_BENCH_PROFILE_GIL"))
 WAVE_TARGET = {200: 0.8, 2000: 0.6}
 
 
@@ -114,12 +118,13 @@ class WorkerProcess:
         self.process = psutil.Process(self.popen.pid)
         self.module = module
         self.profiler: subprocess.Popen[bytes] | None = None
-        if not PROFILE_STARTS_ONLY:
+        if not (PROFILE_STARTS_ONLY or PROFILE_WAVE_ONLY):
             self.start_profiling()
 
     def start_profiling(self, phase: str = "") -> None:
         """CPOM_BENCH_PROFILE=DIR: py-spy samples the worker (DIR/<module><phase>-<pid>.txt), for
-        its whole life, or while contracts start with CPOM_BENCH_PROFILE_STARTS=1."""
+        its whole life, while contracts start (CPOM_BENCH_PROFILE_STARTS=1) or through the wave
+        (CPOM_BENCH_PROFILE_WAVE=1)."""
         if profile := os.environ.get("CPOM_BENCH_PROFILE"):
             module = self.module + phase
             self.profiler = subprocess.Popen(
@@ -131,6 +136,7 @@ class WorkerProcess:
                     "--format",
                     "raw",
                     "--nonblocking",
+                    *(["--gil"] if PROFILE_GIL else []),
                     "-o",
                     str(Path(profile) / f"{module}-{self.popen.pid}.txt"),
                 ],
@@ -330,6 +336,9 @@ async def cpom_side(
 
             now = datetime.now(UTC)
             skip = wave_instant() - (now + clock_offset(IMPORTED_ON, began_at)) + BEYOND
+            if PROFILE_WAVE_ONLY:
+                for process in processes.processes:
+                    process.start_profiling("-wave")
             wave_cpu = processes.cpu_seconds()
             began = time.perf_counter()
             fast_forwards = asyncio.ensure_future(
@@ -340,6 +349,9 @@ async def cpom_side(
             await fast_forwards
             await processes.settled()
             wave_cpu = processes.cpu_seconds() - wave_cpu
+            if PROFILE_WAVE_ONLY:
+                for process in processes.processes:
+                    process.stop_profiling()
             caught = catcher.caught
             notices = {m.notice for m in caught}
             addressed = {tuple(m.envelope_to) for m in caught}
