@@ -74,3 +74,14 @@ async def test_a_failed_exchange_closes_its_connection() -> None:
         server.stop()
     assert len(server.caught) == 2
     assert len(set(server.peers)) == 2
+
+
+async def test_an_idle_connection_that_no_longer_answers_is_replaced(server: MailServer) -> None:
+    mailer = SmtpMailer(server.host, server.port, timeout=10, check_after_seconds=0)
+    await mailer.send(message(1))
+    server.stop()  # the kept connection goes with the server: its NOOP finds it closed
+    server.start()
+    await mailer.send(message(2))
+    await mailer.close()
+    assert len(server.caught) == 2
+    assert len(set(server.peers)) == 2
