@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities import mail_headers
 from cpom import metrics
 from cpom.db import projection
 from cpom.db.models import DocumentRecord, NoticeRecord
@@ -392,7 +393,7 @@ class MailActivities:
         return sent
 
     def _message(self, request: NoticeRequest, record: NoticeRecord) -> EmailMessage:
-        message = EmailMessage()
+        message = EmailMessage(policy=mail_headers.POLICY)
         message["Subject"] = record.subject
         message["From"] = record.sender or self.sender
         message["To"] = ", ".join(r for r in record.recipients.split(",") if r)

@@ -1,0 +1,61 @@
+"""The notices' email policy makes each repeated header once and writes the same bytes."""
+
+import re
+from email.message import EmailMessage
+from email.policy import SMTP, default
+
+from aiosmtplib.email import flatten_message
+
+from activities.mail_headers import POLICY, SharedHeaders
+
+
+def notice(policy: object, number: int) -> EmailMessage:
+    message = EmailMessage(policy=policy)  # type: ignore[arg-type]
+    message["Subject"] = (
+        f"CPOM CPOM-35-SAD-{number} — relance\u00a0: documents de l’exercice 2024 non reçus, "
+        "dont le compte administratif et le rapport d’activité"
+    )
+    message["From"] = "Département d'Ille-et-Vilaine <cpom@ille-et-vilaine.example>"
+    message["To"] = "direction@sad-exemple.example, comptable@sad-exemple.example"
+    message["Message-ID"] = f"<{number:032d}@cpom>"
+    message["Date"] = "Fri, 04 Dec 2026 17:30:00 -0000"
+    message["X-Cpom-Notice"] = "documents_relance"
+    message.set_content("Bonjour,\n\nLes documents de l’exercice 2024 ne sont pas reçus.\n")
+    message.add_alternative("<p>Les documents de l’exercice 2024 ne sont pas reçus.</p>", "html")
+    message.add_attachment(
+        b"%PDF-1.7 " * 400, maintype="application", subtype="pdf", filename="avenant.pdf"
+    )
+    return message
+
+
+def without_boundaries(written: bytes) -> bytes:
+    return re.sub(rb"={15}\d+={2}", b"BOUNDARY", written)
+
+
+def test_a_notice_is_written_the_same_byte_for_byte() -> None:
+    for number in (1, 2, 1):
+        standard = notice(default, number)
+        shared = notice(POLICY, number)
+        for written in (flatten_message, lambda m: m.as_bytes(policy=SMTP)):
+            assert without_boundaries(written(shared)) == without_boundaries(written(standard))
+
+
+def test_a_repeated_header_is_made_and_folded_once() -> None:
+    first, second = notice(POLICY, 1), notice(POLICY, 2)
+    assert first["From"] is second["From"]
+    assert first["X-Cpom-Notice"] is second["X-Cpom-Notice"]
+    # The parts' own headers too (mixed, alternative, then the text part).
+    text_1, text_2 = list(first.walk())[2], list(second.walk())[2]
+    assert text_1.get_content_type() == "text/plain"
+    assert text_1["Content-Type"] is text_2["Content-Type"]
+    folded = first["From"].fold(policy=SMTP)
+    assert second["From"].fold(policy=SMTP) is folded
+    # A header of its own (the subject) is made for its message.
+    assert first["Subject"] is not second["Subject"]
+
+
+def test_headers_given_otherwise_than_as_text_are_made_each_time() -> None:
+    registry = SharedHeaders()
+    made = registry("Subject", "Avis")
+    assert registry("Subject", "Avis") is made
+    assert registry("Subject", made) is not made
