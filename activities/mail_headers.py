@@ -38,6 +38,12 @@ class SharedHeaders(HeaderRegistry):
     def __init__(self) -> None:
         super().__init__(base_class=FoldedOnce)
         self._made = functools.lru_cache(maxsize=KEPT)(super().__call__)
+        # The standard registry makes a new class at each look-up, and a message looks one up
+        # for every header it is given (to count how many it may hold).
+        self._classes = functools.lru_cache(maxsize=KEPT)(super().__getitem__)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._classes(name.lower())
 
     def __call__(self, name: str, value: Any) -> Any:
         if type(value) is str:  # hashable, and what every header of a notice is given as

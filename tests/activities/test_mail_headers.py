@@ -54,8 +54,9 @@ def test_a_repeated_header_is_made_and_folded_once() -> None:
     assert first["Subject"] is not second["Subject"]
 
 
-def test_headers_given_otherwise_than_as_text_are_made_each_time() -> None:
+def test_a_header_given_otherwise_than_as_text_is_made_each_time() -> None:
     registry = SharedHeaders()
+    assert registry["Subject"] is registry["subject"]  # one class for each header name
     made = registry("Subject", "Avis")
     assert registry("Subject", "Avis") is made
     assert registry("Subject", made) is not made
