@@ -15,6 +15,7 @@ number (« article R. 421-1 »).
 
 from __future__ import annotations
 
+import functools
 import re
 
 NBSP = "\u00a0"
@@ -44,6 +45,9 @@ def _prose(text: str) -> str:
     return _ARTICLE.sub(lambda m: m.group(1) + NBSP, text)
 
 
+# A page or a message is mostly its template's own text, the same from one to the next: each
+# piece between tags is spaced once (a notice's text and HTML are some thirty pieces).
+@functools.lru_cache(maxsize=4096)
 def typeset(text: str) -> str:
     """Plain text spaced as French prints it; idempotent."""
     parts, last = [], 0
