@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from cpom.db.models import AuthorityIdentityRecord
@@ -68,12 +69,18 @@ def with_overrides(identities: Identities, engine: Engine) -> WithOverrides:
     )
 
 
+# Read for every notice and document: one column, without the ORM's objects.
+_IDENTITY_JSON = sql_select(col(AuthorityIdentityRecord.identity_json))
+
+
 def stored_identity(engine: Engine, key: str) -> AuthorityIdentity | None:
-    with Session(engine) as session:
-        row = session.get(AuthorityIdentityRecord, key)
-    if row is None:
+    with engine.connect() as connection:
+        identity_json = connection.execute(
+            _IDENTITY_JSON.where(col(AuthorityIdentityRecord.key) == key)
+        ).scalar()
+    if identity_json is None:
         return None
-    fields = json.loads(row.identity_json)
+    fields = json.loads(identity_json)
     return AuthorityIdentity(signatory=Signatory(**fields.pop("signatory")), **fields)
 
 

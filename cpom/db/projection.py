@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, Executable, Row, Table, delete, inser
 from sqlalchemy import select as core_select
 from sqlalchemy import update as update_statement
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, col
+from sqlmodel import SQLModel, col
 
 from cpom.db.models import (
     AgendaRecord,
@@ -180,12 +180,15 @@ def _upsert_statement(dialect: str, table: Table, updated: tuple[str, ...]) -> E
 
 
 def stored_terms(engine: Engine, reference: str) -> ContractTerms:
-    """The contract's terms as last projected."""
-    with Session(engine) as session:
-        stored = session.get(ContractTermsRecord, reference)
-        if stored is None:
-            raise LookupError(f"contract {reference} has no projected terms")
-        return TERMS.validate_json(stored.terms_json)
+    """The contract's terms as last projected (read for every notice: one column, without the
+    ORM's objects)."""
+    with engine.connect() as connection:
+        terms_json = connection.execute(
+            core_select(TERMS_TABLE.c.terms_json).where(TERMS_TABLE.c.reference == reference)
+        ).scalar()
+    if terms_json is None:
+        raise LookupError(f"contract {reference} has no projected terms")
+    return TERMS.validate_json(terms_json)
 
 
 def _store_agenda(connection: Connection, reference: str, update: ProjectionUpdate) -> None:
