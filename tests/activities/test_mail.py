@@ -331,3 +331,35 @@ async def test_a_notice_goes_out_from_its_authoritys_service_signed_by_it(
     with Session(engine) as session:
         record = session.exec(select(NoticeRecord)).one()
         assert record.sender == "Direction de l'autonomie <cpom@ille-et-vilaine.example>"
+
+
+async def test_a_message_accepted_twice_keeps_its_first_proof(
+    engine: Engine, catcher: MailCatcher
+) -> None:
+    """The server accepted the message of an attempt whose lease had ended, after another
+    attempt's copy: the row keeps the first acceptance, and no attempt holds it any more."""
+    mail = activities(engine, SmtpMailer(catcher.host, catcher.port))
+    [(record, held)] = mail._outbox_rows(request(), "run/1/1")
+    assert held
+    first = mail._sent(record, "250 2.0.0 Ok: queued as FIRST")
+    assert (first.status, first.smtp_response, first.claimed_by) == (
+        "sent",
+        "250 2.0.0 Ok: queued as FIRST",
+        None,
+    )
+    [(late, _)] = mail._outbox_rows(request(), "run/1/2")
+    with Session(engine) as session:
+        stored = session.exec(select(NoticeRecord)).one()
+        stored.claimed_by = "run/1/2"
+        session.add(stored)
+        session.commit()
+    again = mail._sent(late, "250 2.0.0 Ok: queued as SECOND")
+    with Session(engine) as session:
+        stored = session.exec(select(NoticeRecord)).one()
+    for row in (again, stored):
+        assert (row.status, row.smtp_response, row.claimed_by) == (
+            "sent",
+            "250 2.0.0 Ok: queued as FIRST",
+            None,
+        )
+    assert stored.sent_at == first.sent_at
