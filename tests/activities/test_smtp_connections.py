@@ -45,20 +45,21 @@ async def test_a_connection_the_server_closed_is_not_reused(server: MailServer) 
     assert len(set(server.peers)) == 2
 
 
-async def test_an_idle_connection_answers_a_noop_before_it_is_reused(server: MailServer) -> None:
-    mailer = SmtpMailer(server.host, server.port, timeout=10, check_after_seconds=0)
+async def connections_for_two_messages(mailer: SmtpMailer, server: MailServer) -> int:
     await mailer.send(message(1))
     await mailer.send(message(2))
     await mailer.close()
-    assert len(set(server.peers)) == 1
+    return len(set(server.peers))
+
+
+async def test_an_idle_connection_answers_a_noop_before_it_is_reused(server: MailServer) -> None:
+    mailer = SmtpMailer(server.host, server.port, timeout=10, check_after_seconds=0)
+    assert await connections_for_two_messages(mailer, server) == 1
 
 
 async def test_a_connection_idle_too_long_is_closed_not_reused(server: MailServer) -> None:
     mailer = SmtpMailer(server.host, server.port, timeout=10, idle_seconds=0)
-    await mailer.send(message(1))
-    await mailer.send(message(2))
-    await mailer.close()
-    assert len(set(server.peers)) == 2
+    assert await connections_for_two_messages(mailer, server) == 2
 
 
 async def test_a_failed_exchange_closes_its_connection() -> None:
