@@ -46,16 +46,26 @@ def _prose(text: str) -> str:
 
 
 # A page or a message is mostly its template's own text, the same from one to the next: each
-# piece between tags is spaced once (a notice's text and HTML are some thirty pieces).
-@functools.lru_cache(maxsize=4096)
+# short piece (between two tags: a notice's text and HTML are some thirty) is spaced once for
+# the process. A long text, a whole message, is its own and is spaced each time.
+SHORT = 400
+
+
 def typeset(text: str) -> str:
     """Plain text spaced as French prints it; idempotent."""
+    return _typeset_short(text) if len(text) <= SHORT else _typeset(text)
+
+
+def _typeset(text: str) -> str:
     parts, last = [], 0
     for found in _PROTECTED.finditer(text):
         parts += [_prose(text[last : found.start()]), found.group()]
         last = found.end()
     parts.append(_prose(text[last:]))
     return "".join(parts)
+
+
+_typeset_short = functools.lru_cache(maxsize=2048)(_typeset)
 
 
 def typeset_html(html: str) -> str:
