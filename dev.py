@@ -149,7 +149,7 @@ def main(argv: list[str]) -> int:
     # The benchmarks print documents as the service does: without HarfBuzz's subsetter,
     # WeasyPrint falls back on fontTools and `bench simulate` measured 1.4 s more of CPU.
     ensure_document_packages()
-    benches = ("calendar", "lifecycle", "api", "wave", "simulate")
+    benches = ("calendar", "lifecycle", "api", "wave", "simulate", "notice")
     which = rest[0] if rest and rest[0] in benches else "calendar"
     rest = rest[1:] if rest and rest[0] == which else rest
     return run(str(BIN / "python"), "-m", f"benchmarks.{which}_bench", *rest)
