@@ -17,13 +17,13 @@ from cpom.access import PARTY_FIELDS, Principal, Role
 from cpom.domain.lifecycle import (
     ENDED,
     IN_FORCE,
-    ITEM_LABELS,
     PRE_SIGNATURE,
     DenonciationMode,
     Party,
     Phase,
     ResiliationReason,
     accepted_document_items,
+    item_label,
 )
 from cpom.domain.live_agenda import AgendaItem, Status, status_on
 from cpom.domain.terms import ContractTerms
@@ -560,10 +560,7 @@ def choices_for(
             ("gestionnaire", terms.gestionnaire.raison_sociale),
         )
     if form_field.name == "items":
-        return tuple(
-            (item, ITEM_LABELS.get(item, item.replace("_", " ")))
-            for item in accepted_document_items(terms)
-        )
+        return tuple((item, item_label(item)) for item in accepted_document_items(terms))
     return form_field.choices
 
 

@@ -35,7 +35,7 @@ from cpom.document_data import document_data, encoded
 from cpom.domain import legal_basis
 from cpom.domain.agenda import DocumentKind, NoticeKind
 from cpom.domain.clock import fr
-from cpom.domain.lifecycle import PHASE_LABELS, Phase
+from cpom.domain.lifecycle import PHASE_LABELS, Phase, items_in_words
 from cpom.domain.terms import ContractTerms
 from cpom.french_articles import capitalized
 from cpom.french_dates import fact_date, long_date
@@ -158,6 +158,9 @@ class Renderer:
         notice_date: date,
         extra: Mapping[str, Any] | None = None,
     ) -> RenderedNotice:
+        if "missing" in facts:
+            # The documents still awaited, as people write them, whatever the template.
+            facts = {**facts, "missing": items_in_words(facts["missing"])}
         # Each authority's identity read once for the whole of it (`Identities.reading`).
         with self.identities.reading():
             context = {

@@ -377,8 +377,34 @@ def apply_sign(
 
 # The item of `submit_documents` that is the EPRD of an exercise (EPRD regime only).
 BUDGET_FORECAST_ITEM = "eprd"
-# Budget documents whose names are acronyms, as people write them.
-ITEM_LABELS = {"eprd": "EPRD", "errd": "ERRD"}
+# The annual documents of the presets as people write them (budget documents are acronyms);
+# an item of a contract's own reads as its identifier with spaces (`item_label`).
+ITEM_LABELS = {
+    "eprd": "EPRD",
+    "errd": "ERRD",
+    "synthese_fiches_objectifs": "synthèse des fiches objectifs",
+    "rapport_activite": "rapport d'activité",
+    "bilan_financier": "bilan financier",
+    "compte_administratif": "compte administratif",
+    "tableau_depenses_recettes": "tableau des dépenses et des recettes",
+    "indicateurs_tableau_de_bord": "indicateurs du tableau de bord",
+    "bilan_etape": "bilan d'étape",
+    "indicateurs": "indicateurs",
+}
+
+
+def item_label(item: str) -> str:
+    """How a document item reads in a letter or a form: « rapport d'activité »."""
+    return ITEM_LABELS.get(item, item.replace("_", " "))
+
+
+def _in_words(items: list[str]) -> str:
+    return ", ".join(item_label(item) for item in items)
+
+
+def items_in_words(items: str) -> str:
+    """A list of items as the agenda's facts give it (« a, b »), each as it reads."""
+    return ", ".join(item_label(item.strip()) for item in items.split(",") if item.strip())
 
 
 def accepted_document_items(terms: ContractTerms) -> tuple[str, ...]:
@@ -423,9 +449,10 @@ def apply_submit_documents(
     if BUDGET_FORECAST_ITEM in items:
         parts.append(f"EPRD de l'exercice {exercise} reçu")
     if documents:
-        part = f"documents de l'exercice {exercise} reçus : {', '.join(documents)}"
+        # The journal says the pieces as people write them.
+        part = f"documents de l'exercice {exercise} reçus : {_in_words(documents)}"
         if missing:
-            part += f" (manquent : {', '.join(missing)})"
+            part += f" (manquent : {_in_words(missing)})"
         parts.append(part)
     summary = " ; ".join(parts)
     log(

@@ -74,7 +74,8 @@ async def test_a_notice_is_sent_with_its_smtp_proof(engine: Engine, catcher: Mai
     assert caught.subject == (
         "CPOM CPOM-35-SAD-2024 — relance\u00a0: documents de l'exercice 2024 non reçus"
     )
-    assert "compte_administratif" in caught.text()
+    assert "compte administratif" in caught.text()
+    assert "compte_administratif" not in caught.text() + caught.html()
     assert "<p>" in caught.html()
 
 

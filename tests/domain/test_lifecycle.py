@@ -485,9 +485,9 @@ def test_a_partial_submission_is_logged_with_what_is_still_missing() -> None:
         Event(
             date(2025, 4, 2),
             "documents_submitted",
-            "documents de l'exercice 2024 reçus : rapport_activite, bilan_financier "
-            "(manquent : synthese_fiches_objectifs, compte_administratif, "
-            "tableau_depenses_recettes)",
+            "documents de l'exercice 2024 reçus : rapport d'activité, bilan financier "
+            "(manquent : synthèse des fiches objectifs, compte administratif, "
+            "tableau des dépenses et des recettes)",
             ACTOR,
             {"exercise": "2024", "items": "rapport_activite,bilan_financier"},
         )
@@ -509,8 +509,8 @@ def test_the_last_documents_complete_the_exercise_without_duplicates() -> None:
     ]
     assert missing_items(state, 2024) == []
     assert state.events[-1].summary == (
-        "documents de l'exercice 2024 reçus : rapport_activite, synthese_fiches_objectifs, "
-        "compte_administratif, tableau_depenses_recettes"
+        "documents de l'exercice 2024 reçus : rapport d'activité, synthèse des fiches "
+        "objectifs, compte administratif, tableau des dépenses et des recettes"
     )
 
 

@@ -87,6 +87,6 @@ async def test_the_last_decision_is_projected_before_the_end(
         lock.close()
     await asyncio.gather(*decisions)
     assert await handle.result() == "echue"
-    assert (
-        submitted(simulator)[-1] == "documents de l'exercice 2028 reçus : tableau_depenses_recettes"
+    assert submitted(simulator)[-1] == (
+        "documents de l'exercice 2028 reçus : tableau des dépenses et des recettes"
     )
