@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import random
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,12 +14,25 @@ from functools import cached_property
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+# Ports chosen below the system's ephemeral ones (Linux: 32768 to 60999): a port the kernel
+# picked, once given back, may be handed to any outgoing connection before the server it was
+# chosen for binds it (a stack test met "address already in use" so).
+CHOSEN_PORTS = range(20000, 32768)
+
 
 def free_port() -> int:
-    with socket.socket() as probe:
+    """A TCP port free on 127.0.0.1 now, outside the range the system draws from by itself."""
+    for port in random.sample(CHOSEN_PORTS, 64):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as probe:  # every one tried is taken: let the system choose
         probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+        chosen: int = probe.getsockname()[1]
+        return chosen
 
 
 @dataclass
