@@ -404,7 +404,7 @@ def _in_words(items: list[str]) -> str:
 
 def items_in_words(items: str) -> str:
     """A list of items as the agenda's facts give it (« a, b »), each as it reads."""
-    return ", ".join(item_label(item.strip()) for item in items.split(",") if item.strip())
+    return _in_words([item.strip() for item in items.split(",") if item.strip()])
 
 
 def accepted_document_items(terms: ContractTerms) -> tuple[str, ...]:
