@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -27,10 +28,10 @@ from sqlalchemy import Engine
 from temporalio.testing import ActivityEnvironment
 
 from activities.mail import MailActivities, SmtpMailer
-from benchmarks.wave_bench import IMPORTED_ON, REMINDER, terms_of
+from benchmarks.wave_bench import IMPORTED_ON, REMINDER, reminder_of, terms_of
 from cpom.db import projection
 from cpom.db.engine import make_engine
-from cpom.domain.agenda import NoticeKind, Notify, plan
+from cpom.domain.agenda import Notify
 from cpom.domain.lifecycle import ContractState, initial_phase
 from cpom.domain.live_agenda import live_agenda
 from cpom.mail_catcher import MailCatcher
@@ -59,13 +60,7 @@ def project(engine: Engine, index: int) -> NoticeRequest:
             agenda_complete=True,
         ),
     )
-    [planned] = [
-        p
-        for p in plan(state)
-        if p.day == REMINDER
-        and isinstance(p.action, Notify)
-        and p.action.kind == NoticeKind.DOCUMENTS_REMINDER
-    ]
+    planned = reminder_of(state)
     assert isinstance(planned.action, Notify)
     return NoticeRequest(
         key=f"{terms.reference}:{planned.key}",
@@ -104,12 +99,16 @@ async def run(count: int) -> tuple[float, float]:
         subject, text = first.subject, first.text()
 
         def bare(number: int) -> Callable[[], Awaitable[object]]:
-            message = EmailMessage()
-            message["From"] = "cpom <no-reply@cpom.test>"
-            message["To"] = f"g{number}@bench.example"
-            message["Subject"] = subject
-            message.set_content(text)
-            return lambda: aiosmtplib.send(message, hostname=catcher.host, port=catcher.port)
+            async def send() -> object:
+                # Made when sent, as a notice's message is.
+                message = EmailMessage()
+                message["From"] = "cpom <no-reply@cpom.test>"
+                message["To"] = f"g{number}@bench.example"
+                message["Subject"] = subject
+                message.set_content(text)
+                return await aiosmtplib.send(message, hostname=catcher.host, port=catcher.port)
+
+            return send
 
         for number in range(WARM_UP):
             await bare(number)()
@@ -123,6 +122,7 @@ async def run(count: int) -> tuple[float, float]:
         await mailer.close()
         catcher.stop()
         engine.dispose()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> None:

@@ -43,7 +43,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from cpom.db.engine import make_engine
 from cpom.db.models import ContractRecord
-from cpom.domain.agenda import Notify, plan
+from cpom.domain.agenda import Notify, Planned, plan
 from cpom.domain.clock import local_instant
 from cpom.domain.date_law import echeance_after
 from cpom.domain.lifecycle import ContractState, initial_phase
@@ -90,17 +90,22 @@ def terms_of(index: int, *, effet: date = EFFET) -> ContractTerms:
     )
 
 
-def wave_instant() -> datetime:
-    """When the reminder of 31 March is due, as the contract's own agenda plans it."""
-    terms = terms_of(0)
-    state = ContractState(terms, initial_phase(terms, IMPORTED_ON), imported=True)
+def reminder_of(state: ContractState) -> Planned:
+    """The reminder of 31 March in the contract's own agenda."""
     due = [
         p
         for p in plan(state)
         if p.day == REMINDER and isinstance(p.action, Notify) and p.action.kind == REMINDER_NOTICE
     ]
     assert len(due) == 1, due
-    return local_instant(due[0].day, due[0].hour)
+    return due[0]
+
+
+def wave_instant() -> datetime:
+    """When the reminder of 31 March is due, as the contract's own agenda plans it."""
+    terms = terms_of(0)
+    reminder = reminder_of(ContractState(terms, initial_phase(terms, IMPORTED_ON), imported=True))
+    return local_instant(reminder.day, reminder.hour)
 
 
 # Worker processes -----------------------------------------------------------------------------
