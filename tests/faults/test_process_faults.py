@@ -138,16 +138,20 @@ def test_postgresql_crash_during_projection(stack: FaultStack) -> None:
 
     async def decide_while_the_database_is_down() -> None:
         # Decisions reach the workflows; their projection and notices wait for the database.
+        # Each contract's comes in a workflow task of its own, which a local activity retrying
+        # the projection may hold a few seconds: the contracts are decided together.
         client = await stack.client()
-        for reference in references:
-            await client.get_workflow_handle(workflow_id(reference)).execute_update(
-                "request_prorogation",
-                RequestProrogation(
-                    "Claire Accueil (agent)",
-                    Party.GESTIONNAIRE,
-                    local_date(datetime.now(UTC)),
-                ),
+        decision = RequestProrogation(
+            "Claire Accueil (agent)", Party.GESTIONNAIRE, local_date(datetime.now(UTC))
+        )
+        await asyncio.gather(
+            *(
+                client.get_workflow_handle(workflow_id(reference)).execute_update(
+                    "request_prorogation", decision
+                )
+                for reference in references
             )
+        )
 
     asyncio.run(decide_while_the_database_is_down())
     stack.postgres.start()
