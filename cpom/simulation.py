@@ -253,10 +253,13 @@ class LifeSimulator:
         imported: bool = False,
         first_decision: tuple[str, object] | None = None,
         calendar_law: int | None = None,
+        task_timeout: timedelta | None = None,
     ) -> WorkflowHandle[Any, str]:
         """Start the contract's workflow on `start`; `first_decision` (name, decision) reaches it
         with its very first task (update-with-start), as a decision sent at once may;
-        `calendar_law` starts it as the next run of a contract begun under that law."""
+        `calendar_law` starts it as the next run of a contract begun under that law;
+        `task_timeout` (10 s by default) bounds its workflow tasks, which a local activity
+        heartbeats at 80 % of it: a decision that comes meanwhile waits for that heartbeat."""
         if not self.real_server and not self.handles:
             # The first day begins at the hour of actions, not at the machine's time of day: a
             # run started near midnight would see its first day end within minutes.
@@ -279,6 +282,7 @@ class LifeSimulator:
                 id=workflow_id(terms.reference),
                 task_queue=self.settings.task_queue,
                 result_type=str,
+                task_timeout=task_timeout,
             )
         else:
             operation: WithStartWorkflowOperation[Any, str] = WithStartWorkflowOperation(
@@ -292,6 +296,7 @@ class LifeSimulator:
                 task_queue=self.settings.task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
                 result_type=str,
+                task_timeout=task_timeout,
             )
             name, decision = first_decision
             await self.env.client.execute_update_with_start_workflow(

@@ -5,7 +5,7 @@ once, in order, when the server is back."""
 import asyncio
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -188,7 +188,9 @@ async def test_a_decision_taken_while_a_notice_writes_the_projection_keeps_the_j
     # `notice-projected`). A decision that comes meanwhile (the attempt held by a slow server
     # past the workflow task's timeout) is projected after it, and the journal the projection
     # holds is the workflow's, event for event.
-    handle = await simulator.start(contract(), date(2026, 3, 25), imported=True)
+    handle = await simulator.start(
+        contract(), date(2026, 3, 25), imported=True, task_timeout=timedelta(seconds=2)
+    )
     await projected_phase(simulator, "execution")
     server, gate = held_mail(simulator)
     try:

@@ -4,7 +4,7 @@ workflow was waiting for an earlier projection to be written."""
 import asyncio
 import contextlib
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -124,6 +124,9 @@ async def test_a_decision_during_a_projection_is_projected_at_once(
                 ),
                 id=workflow_id(terms.reference),
                 task_queue=queue,
+                # The update comes with the workflow task that the local projection holds: it
+                # is heartbeaten at 80 % of this timeout (8 s by default), then takes the update.
+                task_timeout=timedelta(seconds=2),
             )
             await activities.first_started.wait()
             await handle.execute_update(action, decision)
