@@ -322,7 +322,9 @@ def test_a_missing_file(
         ("CPOM_DATABASE_URL", "nimporte", "CPOM_DATABASE_URL n'est pas une URL SQLAlchemy"),
         (
             "CPOM_DATABASE_URL",
-            f"postgresql+psycopg://cpom:secret@127.0.0.1:{free_port()}/cpom",
+            # The port is chosen when the test runs: one chosen at collection would be taken by
+            # then, and would name the test differently in each process of a parallel run.
+            "postgresql+psycopg://cpom:secret@127.0.0.1:{free_port}/cpom",
             "base de l'application injoignable",
         ),
     ],
@@ -334,7 +336,7 @@ def test_bad_settings_are_explained(
     value: str,
     message: str,
 ) -> None:
-    monkeypatch.setenv(variable, value)
+    monkeypatch.setenv(variable, value.replace("{free_port}", str(free_port())))
     get_settings.cache_clear()
     try:
         code, output = run(capsys, "token", "list")
