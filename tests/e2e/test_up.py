@@ -8,6 +8,7 @@ import re
 import signal
 import socket
 import subprocess
+import time
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -221,6 +222,9 @@ def consecutive_free_ports(count: int) -> int:
     raise AssertionError("aucune suite de ports libres")
 
 
+SLOTS = "temporal_worker_task_slots_available{"
+
+
 def test_up_serves_the_metrics_of_its_api_and_of_each_worker(tmp_path: Path) -> None:
     env = isolated_env(tmp_path / "data", "cpom-metrics")
     base = consecutive_free_ports(3)
@@ -228,7 +232,17 @@ def test_up_serves_the_metrics_of_its_api_and_of_each_worker(tmp_path: Path) -> 
     log = tmp_path / "up.log"
     with cpom_up(env, log):
         cpom(env, "demo")  # contracts started: the workers run workflows and activities
-        scraped = [httpx.get(f"http://127.0.0.1:{base + k}/metrics").text for k in range(3)]
+
+        def scrape() -> list[str]:
+            return [httpx.get(f"http://127.0.0.1:{base + k}/metrics").text for k in range(3)]
+
+        # A worker reports its slots once its pollers have run: on a loaded machine, a moment
+        # after the demo's contracts are started.
+        deadline = time.monotonic() + 30
+        scraped = scrape()
+        while not all(SLOTS in text for text in scraped[1:]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+            scraped = scrape()
     output = log.read_text()
     for k, what in enumerate(
         ("métriques de l'API", "métriques du worker 1", "métriques du worker 2")
@@ -237,7 +251,7 @@ def test_up_serves_the_metrics_of_its_api_and_of_each_worker(tmp_path: Path) -> 
     api, *workers = scraped
     assert "temporal_request{" in api
     assert "cpom_contracts_overdue{" in api
-    assert all("temporal_worker_task_slots_available{" in text for text in workers)
+    assert all(SLOTS in text for text in workers)
 
 
 def answers(address: str) -> bool:
