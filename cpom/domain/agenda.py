@@ -245,6 +245,15 @@ def _in_force(state: ContractState) -> list[Planned]:
 AUTHORITY_REMINDER_DAYS = 30
 
 
+_BUDGET_KINDS = frozenset(
+    {
+        MilestoneKind.BUDGET_FORECAST_DUE,
+        MilestoneKind.TARIFICATION_DUE,
+        MilestoneKind.SUBSIDY_AVENANT_DUE,
+    }
+)
+
+
 def _budget_reminders(state: ContractState, milestones: tuple[Milestone, ...]) -> list[Planned]:
     """Reminders of the yearly budget cycle (calendar law 2): the gestionnaire's EPRD, the
     authority's tarification act and subsidy avenant, until each is done."""
@@ -255,7 +264,9 @@ def _budget_reminders(state: ContractState, milestones: tuple[Milestone, ...]) -
         for e in state.events
         if e.kind == "avenant_signed" and "new_echeance" not in e.details
     }
-    for milestone in milestones:
+    # Most of the calendar's milestones are not the budget cycle's: their facts are not written.
+    budget = [m for m in milestones if m.kind in _BUDGET_KINDS]
+    for milestone in budget:
         exercise = milestone.exercise or 0
         facts = {
             "exercise": str(exercise),
