@@ -1,6 +1,7 @@
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -33,6 +34,23 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(url)
     yield engine
     engine.dispose()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a process of a parallel run (pytest-xdist), the folders it drew into go to the
+    process that reports."""
+    from tests.golden import drawn
+
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["drawn"] = [str(folder) for folder in drawn()]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    from tests.golden import also_drawn
+
+    also_drawn(getattr(node, "workeroutput", {}).get("drawn", []))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -26,6 +26,11 @@ def drawn() -> list[Path]:
     return sorted(_drawn)
 
 
+def also_drawn(folders: list[str]) -> None:
+    """Folders another process of a parallel run drew into, said with this one's."""
+    _drawn.update(Path(folder) for folder in folders)
+
+
 def matches_golden(expected: Path, text: str) -> bool:
     """Whether `text` is the expected one; with CPOM_REGENERATE_GOLDEN set, it becomes it."""
     if os.environ.get("CPOM_REGENERATE_GOLDEN"):
