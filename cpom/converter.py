@@ -8,13 +8,15 @@ workflow sandbox passes through, so a schema is built once per process.
 
 A message (one of the dataclasses of `cpom.messages`) is written without the fields at their
 default value; everything else as `pydantic_data_converter` writes it. Payloads written in full,
-as every history recorded before, read back the same.
+as every history recorded before, read back the same. Large payloads are then compressed
+(`cpom.payload_compression`), and encrypted when keys are set (`cpom.payload_codec`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
@@ -27,9 +29,11 @@ from temporalio.converter import (
     DefaultFailureConverterWithEncodedAttributes,
     DefaultPayloadConverter,
     JSONPlainPayloadConverter,
+    PayloadCodec,
 )
 
 from cpom.payload_codec import EncryptionCodec
+from cpom.payload_compression import CompressionCodec
 
 if TYPE_CHECKING:
     from cpom.settings import Settings
@@ -105,22 +109,59 @@ class CpomPayloadConverter(CompositePayloadConverter):
         )
 
 
-data_converter = DataConverter(payload_converter_class=CpomPayloadConverter)
-"""The data converter of every client and worker of cpom, payloads in clear."""
+class CodecChain(PayloadCodec):
+    """Codecs applied in turn: each encodes what the one before encoded; decoding goes back."""
+
+    def __init__(self, *codecs: PayloadCodec) -> None:
+        self.codecs = codecs
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        encoded = list(payloads)
+        for codec in self.codecs:
+            encoded = await codec.encode(encoded)
+        return encoded
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        decoded = list(payloads)
+        for codec in reversed(self.codecs):
+            decoded = await codec.decode(decoded)
+        return decoded
+
+
+COMPRESSING = CompressionCodec()
+IN_CLEAR = CompressionCodec(compressing=False)
+
+data_converter = DataConverter(
+    payload_converter_class=CpomPayloadConverter, payload_codec=COMPRESSING
+)
+"""The data converter of every client and worker of cpom with the default settings: large
+payloads compressed, none encrypted."""
 
 
 def data_converter_for(settings: Settings) -> DataConverter:
-    """The data converter of `settings`: with encryption keys, payloads are encrypted and so are
-    failures' messages and stack traces (Temporal keeps them in clear otherwise, and a refusal
-    may quote the contract). The codec runs in the client and the worker, outside the sandbox."""
+    """The data converter of `settings`. Compressed payloads are read whatever the settings.
+    With encryption keys, payloads are encrypted (once compressed: encrypted bytes do not
+    compress) and so are failures' messages and stack traces (Temporal keeps them in clear
+    otherwise, and a refusal may quote the contract). The codecs run in the client and the
+    worker, outside the sandbox."""
+    compression = COMPRESSING if settings.compress_payloads else IN_CLEAR
     keys = settings.encryption_key_list
     if not keys:
-        return data_converter
+        if compression is COMPRESSING:
+            return data_converter
+        return dataclasses.replace(data_converter, payload_codec=compression)
     return dataclasses.replace(
         data_converter,
-        payload_codec=EncryptionCodec(keys),
+        payload_codec=CodecChain(compression, EncryptionCodec(keys)),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
+
+
+def encrypts(converter: DataConverter) -> bool:
+    """Whether `converter` encrypts (and so decrypts) payloads."""
+    codec = converter.payload_codec
+    codecs = codec.codecs if isinstance(codec, CodecChain) else (codec,)
+    return any(isinstance(each, EncryptionCodec) for each in codecs)
 
 
 def adapters_built() -> int:

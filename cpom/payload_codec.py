@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
+from cpom.payload_compression import UnreadablePayload
+
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 KEY_BYTES = 32  # AES-256
@@ -36,7 +38,7 @@ class EncryptionKey:
     secret: bytes = field(repr=False)
 
 
-class UndecryptablePayload(ValueError):
+class UndecryptablePayload(UnreadablePayload):
     """An encrypted payload none of the keys can open; the message is French."""
 
 

@@ -125,6 +125,11 @@ class Settings(BaseSettings):
         "« identifiant:clé en base64 » séparées par des virgules ; la première chiffre, toutes "
         "déchiffrent ; vide : données en clair",
     )
+    compress_payloads: bool = Field(
+        default=True,
+        description="compresse (zlib) les données de plus de 512 octets confiées à Temporal ; "
+        "faux : les écrit telles quelles (compressées ou non, elles sont toujours lues)",
+    )
     codec_allowed_origin: str = Field(
         default="http://127.0.0.1:8233",
         description="origine (schéma://hôte:port) de l'interface web de Temporal autorisée à "

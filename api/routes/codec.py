@@ -1,4 +1,5 @@
-"""Temporal's remote codec protocol, so that its Web UI shows the encrypted payloads in clear.
+"""Temporal's remote codec protocol, so that its Web UI shows the encrypted or compressed payloads
+in clear.
 
 POST /codec/decode and /codec/encode take and give `{"payloads": [...]}`, each payload in
 protobuf's JSON form (metadata values and data in base64). National supervisors alone may call
@@ -16,12 +17,15 @@ from fastapi import APIRouter, Cookie, Depends, HTTPException
 from google.protobuf import json_format
 from pydantic import BaseModel, Field
 from temporalio.api.common.v1 import Payload
+from temporalio.converter import DataConverter, PayloadCodec
 
 from api.deps import CredentialsDep, ServiceDep
 from api.schemas import Problem
 from cpom.access import Principal, Role, authenticate
+from cpom.converter import encrypts
 from cpom.dashboard_sessions import session_holder
 from cpom.payload_codec import ENCODING, KEYS_SETTING, UndecryptablePayload
+from cpom.payload_compression import UnreadablePayload
 
 router = APIRouter(prefix="/codec", tags=["codec Temporal"])
 PATH_PREFIX = "/codec/"
@@ -83,13 +87,16 @@ SupervisorDep = Annotated[Principal, Depends(get_supervisor)]
     responses=ANSWERS,
 )
 async def decode(body: CodecPayloads, service: ServiceDep, _: SupervisorDep) -> dict[str, Any]:
-    """Les charges utiles en clair, pour l'interface web de Temporal ; celles qui ne sont pas
-    chiffrées sont rendues telles quelles."""
+    """Les charges utiles en clair, pour l'interface web de Temporal : déchiffrées, puis
+    décompressées ; celles qui ne sont ni chiffrées ni compressées sont rendues telles
+    quelles."""
     payloads = parsed(body)
-    codec = service.client.data_converter.payload_codec
+    converter = service.client.data_converter
     try:
-        return answer(await codec.decode(payloads) if codec else in_clear(payloads))
-    except UndecryptablePayload as error:
+        if not encrypts(converter):
+            in_clear(payloads)
+        return answer(await codec_of(converter).decode(payloads))
+    except UnreadablePayload as error:
         raise HTTPException(422, str(error)) from None
 
 
@@ -100,18 +107,22 @@ async def decode(body: CodecPayloads, service: ServiceDep, _: SupervisorDep) -> 
     responses=ANSWERS,
 )
 async def encode(body: CodecPayloads, service: ServiceDep, _: SupervisorDep) -> dict[str, Any]:
-    """Les charges utiles comme les workers les écrivent : chiffrées avec la première clé, ou
-    telles quelles sans clé."""
+    """Les charges utiles comme les workers les écrivent : compressées si elles sont assez
+    grandes, puis chiffrées avec la première clé s'il y en a."""
     payloads = parsed(body)
-    codec = service.client.data_converter.payload_codec
-    return answer(await codec.encode(payloads) if codec is not None else payloads)
+    return answer(await codec_of(service.client.data_converter).encode(payloads))
 
 
-def in_clear(payloads: list[Payload]) -> list[Payload]:
-    """Without keys, payloads in clear as they are; an encrypted one cannot be read."""
+def codec_of(converter: DataConverter) -> PayloadCodec:
+    codec = converter.payload_codec
+    assert codec is not None, "cpom's converters always have a codec (cpom.converter)"
+    return codec
+
+
+def in_clear(payloads: list[Payload]) -> None:
+    """Without keys, an encrypted payload cannot be read."""
     if any(payload.metadata.get("encoding") == ENCODING for payload in payloads):
         raise UndecryptablePayload(f"donnée chiffrée, mais {KEYS_SETTING} est vide pour cette API")
-    return payloads
 
 
 def parsed(body: CodecPayloads) -> list[Payload]:

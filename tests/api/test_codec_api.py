@@ -171,3 +171,21 @@ async def test_without_keys_payloads_pass_as_they_are(stack: Stack) -> None:
     refused = await stack.http.post("/codec/decode", json={"payloads": [sealed]}, headers=headers)
     assert refused.status_code == 422
     assert "CPOM_ENCRYPTION_KEYS est vide" in refused.json()["detail"]
+
+
+async def test_without_keys_the_compressed_history_reads_in_clear(stack: Stack) -> None:
+    """A contract's input, compressed (it is larger than 512 bytes), is what the UI shows
+    through the codec; a compressed payload that does not inflate is explained."""
+    payloads = await started_input(stack)
+    [packed] = payloads["payloads"]
+    assert base64.b64decode(packed["metadata"]["encoding"]) == b"binary/zlib"
+    headers = stack.as_("superviseur")
+    answer = await stack.http.post("/codec/decode", json=payloads, headers=headers)
+    assert answer.status_code == 200, answer.text
+    [clear] = answer.json()["payloads"]
+    assert base64.b64decode(clear["metadata"]["encoding"]) == b"json/plain"
+    assert TERMS["gestionnaire"]["raison_sociale"] in base64.b64decode(clear["data"]).decode()
+    broken = {"metadata": {"encoding": b64("binary/zlib")}, "data": b64("pas du zlib")}
+    refused = await stack.http.post("/codec/decode", json={"payloads": [broken]}, headers=headers)
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == "donnée compressée illisible : altérée ou tronquée"

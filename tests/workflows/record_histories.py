@@ -66,8 +66,10 @@ JOINT = Path(__file__).parents[2] / "examples" / "ars-departement-esms-2025.toml
 # v14: one patch marker for every earlier patch (`lean-history`); notices and documents by a
 # local activity first, by a scheduled one when that attempt fails (the mail server down) or
 # when a decision causes them.
+# v17: payloads of 512 bytes or more compressed with zlib, as every client and worker of cpom
+# writes them by default (`cpom.payload_compression`).
 # `python -m tests.workflows.record_histories NAME…` records only the scenarios named.
-VERSION = "v16"
+VERSION = "v17"
 
 
 async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:
