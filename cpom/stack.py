@@ -200,7 +200,7 @@ def temporal_argv(settings: Settings) -> list[str]:
         "--dynamic-config-value=frontend.enableUpdateWorkflowExecution=true",
         "--dynamic-config-value=frontend.enableUpdateWorkflowExecutionAsyncAccepted=true",
     ]
-    if settings.encryption_keys is not None:
+    if settings.encryption_keys is not None or settings.compress_payloads:
         # Its UI then shows the contracts' data through the API's codec, to supervisors.
         argv.append(f"--ui-codec-endpoint=http://{settings.api_host}:{settings.api_port}/codec")
     if settings.temporal_namespace != "default":  # the dev server always creates "default"

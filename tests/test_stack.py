@@ -71,11 +71,13 @@ def test_the_api_answers_kept_alive_connections_without_nagle_delays() -> None:
             assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
 
 
-def test_with_encryption_the_web_ui_decodes_through_the_api() -> None:
-    assert not any(arg.startswith("--ui-codec-endpoint") for arg in temporal_argv(Settings()))
+def test_compressed_or_encrypted_the_web_ui_decodes_through_the_api() -> None:
+    assert "--ui-codec-endpoint=http://127.0.0.1:8000/codec" in temporal_argv(Settings())
+    in_clear = Settings(compress_payloads=False)
+    assert not any(arg.startswith("--ui-codec-endpoint") for arg in temporal_argv(in_clear))
     keys = f"k:{base64.b64encode(bytes(32)).decode()}"
-    argv = temporal_argv(Settings(encryption_keys=SecretStr(keys), api_port=8100))
-    assert "--ui-codec-endpoint=http://127.0.0.1:8100/codec" in argv
+    encrypted = Settings(encryption_keys=SecretStr(keys), compress_payloads=False, api_port=8100)
+    assert "--ui-codec-endpoint=http://127.0.0.1:8100/codec" in temporal_argv(encrypted)
 
 
 async def test_without_the_dev_server_up_says_what_to_install_and_starts_nothing(
