@@ -297,6 +297,29 @@ class Side:
     # docstring); None when the cache cannot hold it.
     memory_next_kib: float | None = None
 
+    @classmethod
+    def measured(
+        cls,
+        name: str,
+        count: int,
+        cpu_per_start: float,
+        memory_per_cached: float,
+        wave_seconds: float,
+        sticky_timeouts: int,
+        memory_next: float | None,
+    ) -> Side:
+        """From seconds and bytes per contract, and the wave's length."""
+        return cls(
+            name,
+            count,
+            cpu_per_start * 1000,
+            memory_per_cached / 1024,
+            count / wave_seconds,
+            wave_seconds,
+            sticky_timeouts,
+            None if memory_next is None else memory_next / 1024,
+        )
+
 
 def next_batch_fits(count: int, cache: int) -> bool:
     """Whether the cache holds the warm-up contracts, the wave's and as many again."""
@@ -420,16 +443,7 @@ async def cpom_side(
             engine.dispose()
     finally:
         catcher.stop()
-    return Side(
-        "cpom",
-        count,
-        cpu_start * 1000,
-        memory / 1024,
-        count / wave,
-        wave,
-        timeouts,
-        None if memory_next is None else memory_next / 1024,
-    )
+    return Side.measured("cpom", count, cpu_start, memory, wave, timeouts, memory_next)
 
 
 async def bare_side(
@@ -479,16 +493,7 @@ async def bare_side(
         timeouts = await sticky_timeouts(handles)
     finally:
         processes.stop()
-    return Side(
-        "bare",
-        count,
-        cpu_start * 1000,
-        memory / 1024,
-        count / wave,
-        wave,
-        timeouts,
-        None if memory_next is None else memory_next / 1024,
-    )
+    return Side.measured("bare", count, cpu_start, memory, wave, timeouts, memory_next)
 
 
 def verdict(ratio: float, limit: float | None, higher_is_better: bool) -> str:
