@@ -127,7 +127,7 @@ class Settings(BaseSettings):
     )
     compress_payloads: bool = Field(
         default=True,
-        description="compresse (zlib) les données de plus de 512 octets confiées à Temporal ; "
+        description="compresse (zlib) les données de 512 octets ou plus confiées à Temporal ; "
         "faux : les écrit telles quelles (compressées ou non, elles sont toujours lues)",
     )
     codec_allowed_origin: str = Field(

@@ -83,7 +83,7 @@ SupervisorDep = Annotated[Principal, Depends(get_supervisor)]
 @router.post(
     "/decode",
     response_model=CodecPayloads,
-    summary="Déchiffrer des données de Temporal",
+    summary="Lire en clair des données de Temporal",
     responses=ANSWERS,
 )
 async def decode(body: CodecPayloads, service: ServiceDep, _: SupervisorDep) -> dict[str, Any]:
@@ -103,7 +103,7 @@ async def decode(body: CodecPayloads, service: ServiceDep, _: SupervisorDep) -> 
 @router.post(
     "/encode",
     response_model=CodecPayloads,
-    summary="Chiffrer des données pour Temporal",
+    summary="Coder des données pour Temporal",
     responses=ANSWERS,
 )
 async def encode(body: CodecPayloads, service: ServiceDep, _: SupervisorDep) -> dict[str, Any]:
