@@ -24,6 +24,11 @@ target is read on. It is read only when the cache holds every contract started (
 ones and 2 N), before the wave (the bare workflows end with it, and leave their memory to the
 next ones).
 
+On the standard error, each side's CPU per contract started is shared out among the kinds of
+threads of its workers, as py-spy names them: the event loop (workflow and activity tasks,
+payloads), the workflows' activations, the database's threads (`asyncio.to_thread`), and the
+native threads of the Temporal core.
+
 With CPOM_BENCH_PROFILE=DIR (an existing directory), py-spy samples each worker into DIR; with
 CPOM_BENCH_PROFILE_STARTS=1 too, only while the contracts start; with CPOM_BENCH_PROFILE_WAVE=1,
 only through the wave; with CPOM_BENCH_PROFILE_GIL=1, only the thread running Python code.
@@ -34,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -78,6 +84,15 @@ WARM_UP = 20
 NEXT_BATCH_BEGINS = 100_000
 FAST_FORWARDS_AT_ONCE = 64
 TARGETS = {"cpu": 2.0, "memory": 2.0}
+# py-spy's dump: `Thread 0x7F… (idle): "asyncio_3"` or `Thread 1234 (active): "MainThread"`.
+THREAD_LINE = re.compile(r'^Thread (?P<id>0x[0-9A-Fa-f]+|\d+) \(\w+\): "(?P<name>[^"]*)"', re.M)
+POOL_NUMBER = re.compile(r"_\d+$")
+# What each kind of thread does in a worker, for the CPU each takes per contract started.
+THREAD_ROLES = {
+    "MainThread": "boucle (tâches, charges utiles)",
+    "asyncio": "base de données (asyncio.to_thread)",
+    "temporal_workflow_": "activations des workflows",
+}
 # With CPOM_BENCH_PROFILE: the workers sampled only while the contracts start (what the CPU per
 # contract started measures), or only through the wave.
 PROFILE_STARTS_ONLY = bool(os.environ.get("CPOM_BENCH_PROFILE_STARTS"))
@@ -165,6 +180,25 @@ class WorkerProcess:
         times = self.process.cpu_times()
         return float(times.user + times.system)
 
+    def thread_cpu_seconds(self) -> dict[int, float]:
+        """CPU seconds of each thread alive, by its id."""
+        return {t.id: t.user_time + t.system_time for t in self.process.threads()}
+
+    def thread_kinds(self) -> dict[int, str]:
+        """The kind of each Python thread, by its id, as py-spy names it (its name without the
+        number of the pool's thread); the threads it does not list run native code only (the
+        Temporal core's). Empty when py-spy cannot read the process."""
+        dump = subprocess.run(
+            [str(Path(sys.executable).with_name("py-spy")), "dump", "--pid", str(self.popen.pid)],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        kinds = {}
+        for found in THREAD_LINE.finditer(dump):
+            kinds[int(found["id"], 0)] = POOL_NUMBER.sub("", found["name"])
+        return kinds
+
     def rss_bytes(self) -> int:
         return int(self.process.memory_info().rss)
 
@@ -196,8 +230,10 @@ class Workers:
 
     def __init__(self, module: str, args: list[str], env: dict[str, str], count: int) -> None:
         self.processes = [WorkerProcess(module, args, env) for _ in range(count)]
-        # The workers' resident memory before each batch of `cost_per_contract`.
+        # The workers' resident memory before each batch of `cost_per_contract`, and the CPU
+        # each kind of thread spent per contract of the batch.
         self.resident_before: list[int] = []
+        self.cpu_by_thread: list[dict[str, float]] = []
 
     def cpu_seconds(self) -> float:
         return sum(p.cpu_seconds() for p in self.processes)
@@ -220,12 +256,32 @@ class Workers:
                 process.start_profiling("-starts")
         cpu, rss = self.cpu_seconds(), self.rss_bytes()
         self.resident_before.append(rss)
+        threads_before = [p.thread_cpu_seconds() for p in self.processes]
         started = await start()
         await self.settled()
         if PROFILE_STARTS_ONLY:
             for process in self.processes:
                 process.stop_profiling()
-        return started, (self.cpu_seconds() - cpu) / count, (self.rss_bytes() - rss) / count
+        cpu, rss = self.cpu_seconds() - cpu, self.rss_bytes() - rss
+        threads_after = [p.thread_cpu_seconds() for p in self.processes]
+        self.cpu_by_thread.append(self._by_thread(threads_before, threads_after, count))
+        return started, cpu / count, rss / count
+
+    def _by_thread(
+        self, before: list[dict[int, float]], after: list[dict[int, float]], count: int
+    ) -> dict[str, float]:
+        """Milliseconds of CPU per contract, by kind of thread, from `before` to `after`."""
+        spent: dict[str, float] = {}
+        for process, seconds_before, seconds_after in zip(
+            self.processes, before, after, strict=True
+        ):
+            kinds = process.thread_kinds()
+            for thread, seconds in seconds_after.items():
+                kind = kinds.get(thread, "natifs (cœur Temporal)") if kinds else "tous"
+                role = THREAD_ROLES.get(kind, kind)
+                ms = (seconds - seconds_before.get(thread, 0.0)) / count * 1000
+                spent[role] = spent.get(role, 0.0) + ms
+        return spent
 
     def stop(self) -> None:
         for p in self.processes:
@@ -321,6 +377,13 @@ class Side:
         )
 
 
+def print_cpu_by_thread(side: str, processes: Workers) -> None:
+    """Where the CPU of each contract started went, by kind of thread (the first batch's)."""
+    spent = sorted(processes.cpu_by_thread[0].items(), key=lambda item: -item[1])
+    parts = " ; ".join(f"{role} {ms:.1f}" for role, ms in spent if ms >= 0.05)
+    print(f"  {side} : CPU par contrat démarré, par fil (ms) : {parts}", file=sys.stderr)
+
+
 def next_batch_fits(count: int, cache: int) -> bool:
     """Whether the cache holds the warm-up contracts, the wave's and as many again."""
     return WARM_UP + 2 * count <= cache
@@ -384,6 +447,7 @@ async def cpom_side(
                 return started
 
             handles, cpu_start, memory = await processes.cost_per_contract(count, start_all)
+            print_cpu_by_thread("cpom", processes)
             memory_next = None
             if next_batch_fits(count, cache):
 
@@ -431,7 +495,7 @@ async def cpom_side(
                     f"(attendu {count}, un par contrat), avis {sorted(notices)}"
                 )
             print(
-                f"  cpom: {count} courriels, un par contrat, aucun avant la vague "
+                f"  cpom : {count} courriels, un par contrat, aucun avant la vague "
                 f"(CPU de la vague {wave_cpu / count * 1000:.1f} ms par contrat ; mémoire des "
                 f"workers avant chaque lot : "
                 f"{', '.join(f'{r / 2**20:.0f}' for r in processes.resident_before)} Mio)",
@@ -471,6 +535,7 @@ async def bare_side(
                 )
 
         handles, cpu_start, memory = await processes.cost_per_contract(count, start_all)
+        print_cpu_by_thread("nu", processes)
         memory_next = None
         if next_batch_fits(count, cache):
 
