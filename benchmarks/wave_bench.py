@@ -20,9 +20,9 @@ cpom contract's figure at N = 200, and nothing of the bare workflow's, which run
 when it starts. So as many contracts again are then started on each side, which sleep through
 the wave as the warm-up ones do: what the workers grow by then, per contract, is what each more
 cached contract costs, the figure the README's capacity section multiplies and the one the
-target is read on. It is read only when the cache holds every contract started (the warm-up
-ones and 2 N), before the wave (the bare workflows end with it, and leave their memory to the
-next ones).
+target is read on. It is read only when the caches hold every contract started (the warm-up
+ones and 2 N, with a quarter to spare), before the wave (the bare workflows end with it, and
+leave their memory to the next ones).
 
 On the standard error, each side's CPU per contract started is shared out among the kinds of
 threads of its workers, as py-spy names them: the event loop (workflow and activity tasks,
@@ -384,9 +384,10 @@ def print_cpu_by_thread(side: str, processes: Workers) -> None:
     print(f"  {side} : CPU par contrat démarré, par fil (ms) : {parts}", file=sys.stderr)
 
 
-def next_batch_fits(count: int, cache: int) -> bool:
-    """Whether the cache holds the warm-up contracts, the wave's and as many again."""
-    return WARM_UP + 2 * count <= cache
+def next_batch_fits(count: int, cache: int, workers: int) -> bool:
+    """Whether the workers' caches hold the warm-up contracts, the wave's and as many again,
+    with a quarter to spare: the server does not share the contracts out evenly."""
+    return WARM_UP + 2 * count <= cache * workers * 3 // 4
 
 
 def worker_env(
@@ -449,7 +450,7 @@ async def cpom_side(
             handles, cpu_start, memory = await processes.cost_per_contract(count, start_all)
             print_cpu_by_thread("cpom", processes)
             memory_next = None
-            if next_batch_fits(count, cache):
+            if next_batch_fits(count, cache, workers):
 
                 async def start_next() -> list[WorkflowHandle[Any, str]]:
                     asleep = REMINDER + timedelta(days=2)  # until 23 April, as the warm-up
@@ -537,7 +538,7 @@ async def bare_side(
         handles, cpu_start, memory = await processes.cost_per_contract(count, start_all)
         print_cpu_by_thread("nu", processes)
         memory_next = None
-        if next_batch_fits(count, cache):
+        if next_batch_fits(count, cache, workers):
 
             async def start_next() -> list[WorkflowHandle[Any, None]]:
                 with env.with_time_skipping_disabled():
