@@ -15,13 +15,15 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
 from cpom.payload_compression import UnreadablePayload
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -77,8 +79,12 @@ class EncryptionCodec(PayloadCodec):
     def __init__(self, keys: Sequence[EncryptionKey]) -> None:
         if not keys:
             raise ValueError("il faut au moins une clé de chiffrement")
+        # Imported with the first keys: every process reads its settings (and this module),
+        # few have keys, and the library takes 50 ms to import.
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         self.current = keys[0].key_id
-        self._ciphers = {key.key_id: AESGCM(key.secret) for key in keys}
+        self._ciphers: dict[str, AESGCM] = {key.key_id: AESGCM(key.secret) for key in keys}
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return [self.encrypt(payload) for payload in payloads]
@@ -103,6 +109,8 @@ class EncryptionCodec(PayloadCodec):
                 f"donnée chiffrée avec la clé « {key_id} », absente de {KEYS_SETTING} : "
                 "garder dans ce réglage chaque clé qui a chiffré des données encore conservées"
             )
+        from cryptography.exceptions import InvalidTag
+
         nonce, sealed = payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:]
         try:
             return Payload.FromString(cipher.decrypt(nonce, sealed, named))

@@ -3,6 +3,8 @@ whichever key they name; payloads in clear pass as they are."""
 
 import base64
 import os
+import subprocess
+import sys
 
 import pytest
 from pydantic import SecretStr
@@ -139,3 +141,22 @@ def test_an_empty_setting_means_no_keys() -> None:
     assert settings.encryption_keys is None
     assert settings.names_in_search_attributes
     assert data_converter_for(settings) is data_converter
+
+
+def test_without_keys_the_cryptography_library_is_not_imported() -> None:
+    """Every process reads the settings and makes its converter; few have keys, and the library
+    takes 50 ms to import (`cpom simulate` measured it, issue 12)."""
+    probe = (
+        "import sys; from cpom.settings import Settings; from cpom.converter import "
+        "data_converter_for; import cpom.simulation; data_converter_for(Settings()); "
+        "print('cryptography' in sys.modules)"
+    )
+    without = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert without.stdout.split() == ["False"]
+    keyed = probe.replace("Settings()", f"Settings(encryption_keys={entry(key('k'))!r})")
+    with_keys = subprocess.run(
+        [sys.executable, "-c", keyed], capture_output=True, text=True, check=True
+    )
+    assert with_keys.stdout.split() == ["True"]
