@@ -56,9 +56,9 @@ class CompressionCodec(PayloadCodec):
 
 def compressed(payload: Payload) -> Payload:
     """`payload` compressed, or as it is when small or when compression would not shrink it."""
-    whole = payload.SerializeToString()
-    if len(whole) < COMPRESSED_FROM:
+    if payload.ByteSize() < COMPRESSED_FROM:  # most payloads: measured, not written out
         return payload
+    whole = payload.SerializeToString()
     packed = zlib.compress(whole, LEVEL)
     if len(packed) >= len(whole):
         return payload
