@@ -24,10 +24,10 @@ target is read on. It is read only when the caches hold every contract started (
 ones and 2 N, with a quarter to spare), before the wave (the bare workflows end with it, and
 leave their memory to the next ones).
 
-On the standard error, each side's CPU per contract started is shared out among the kinds of
-threads of its workers, as py-spy names them: the event loop (workflow and activity tasks,
-payloads), the workflows' activations, the database's threads (`asyncio.to_thread`), and the
-native threads of the Temporal core.
+On the standard error, each side's CPU per contract started, and cpom's in the wave, are shared
+out among the kinds of threads of its workers, as py-spy names them: the event loop (workflow
+and activity tasks, payloads), the workflows' activations, the threads of `asyncio.to_thread`
+(the database, the messages), and the native threads of the Temporal core.
 
 With CPOM_BENCH_PROFILE=DIR (an existing directory), py-spy samples each worker into DIR; with
 CPOM_BENCH_PROFILE_STARTS=1 too, only while the contracts start; with CPOM_BENCH_PROFILE_WAVE=1,
@@ -90,7 +90,7 @@ POOL_NUMBER = re.compile(r"_\d+$")
 # What each kind of thread does in a worker, for the CPU each takes per contract started.
 THREAD_ROLES = {
     "MainThread": "boucle (tâches, charges utiles)",
-    "asyncio": "base de données (asyncio.to_thread)",
+    "asyncio": "asyncio.to_thread (base de données, messages)",
     "temporal_workflow_": "activations des workflows",
 }
 # With CPOM_BENCH_PROFILE: the workers sampled only while the contracts start (what the CPU per
@@ -256,18 +256,22 @@ class Workers:
                 process.start_profiling("-starts")
         cpu, rss = self.cpu_seconds(), self.rss_bytes()
         self.resident_before.append(rss)
-        threads_before = [p.thread_cpu_seconds() for p in self.processes]
+        threads_before = self.thread_seconds()
         started = await start()
         await self.settled()
         if PROFILE_STARTS_ONLY:
             for process in self.processes:
                 process.stop_profiling()
         cpu, rss = self.cpu_seconds() - cpu, self.rss_bytes() - rss
-        threads_after = [p.thread_cpu_seconds() for p in self.processes]
-        self.cpu_by_thread.append(self._by_thread(threads_before, threads_after, count))
+        threads_after = self.thread_seconds()
+        self.cpu_by_thread.append(self.by_thread(threads_before, threads_after, count))
         return started, cpu / count, rss / count
 
-    def _by_thread(
+    def thread_seconds(self) -> list[dict[int, float]]:
+        """CPU seconds of each thread of each worker, by its id."""
+        return [p.thread_cpu_seconds() for p in self.processes]
+
+    def by_thread(
         self, before: list[dict[int, float]], after: list[dict[int, float]], count: int
     ) -> dict[str, float]:
         """Milliseconds of CPU per contract, by kind of thread, from `before` to `after`."""
@@ -377,11 +381,12 @@ class Side:
         )
 
 
-def print_cpu_by_thread(side: str, processes: Workers) -> None:
-    """Where the CPU of each contract started went, by kind of thread (the first batch's)."""
-    spent = sorted(processes.cpu_by_thread[0].items(), key=lambda item: -item[1])
-    parts = " ; ".join(f"{role} {ms:.1f}" for role, ms in spent if ms >= 0.05)
-    print(f"  {side} : CPU par contrat démarré, par fil (ms) : {parts}", file=sys.stderr)
+def print_cpu_by_thread(side: str, what: str, spent: dict[str, float]) -> None:
+    """Where the CPU of `what` went, by kind of thread, in milliseconds."""
+    parts = " ; ".join(
+        f"{role} {ms:.1f}" for role, ms in sorted(spent.items(), key=lambda i: -i[1]) if ms >= 0.05
+    )
+    print(f"  {side} : CPU {what}, par fil (ms) : {parts}", file=sys.stderr)
 
 
 def next_batch_fits(count: int, cache: int, workers: int) -> bool:
@@ -448,7 +453,7 @@ async def cpom_side(
                 return started
 
             handles, cpu_start, memory = await processes.cost_per_contract(count, start_all)
-            print_cpu_by_thread("cpom", processes)
+            print_cpu_by_thread("cpom", "par contrat démarré", processes.cpu_by_thread[0])
             memory_next = None
             if next_batch_fits(count, cache, workers):
 
@@ -469,7 +474,7 @@ async def cpom_side(
             if PROFILE_WAVE_ONLY:
                 for process in processes.processes:
                     process.start_profiling("-wave")
-            wave_cpu = processes.cpu_seconds()
+            wave_cpu, wave_threads = processes.cpu_seconds(), processes.thread_seconds()
             began = time.perf_counter()
             fast_forwards = asyncio.ensure_future(
                 bounded((env.fast_forward(h, skip) for h in handles), FAST_FORWARDS_AT_ONCE)
@@ -479,6 +484,7 @@ async def cpom_side(
             await fast_forwards
             await processes.settled()
             wave_cpu = processes.cpu_seconds() - wave_cpu
+            wave_by_thread = processes.by_thread(wave_threads, processes.thread_seconds(), count)
             if PROFILE_WAVE_ONLY:
                 for process in processes.processes:
                     process.stop_profiling()
@@ -502,6 +508,7 @@ async def cpom_side(
                 f"{', '.join(f'{r / 2**20:.0f}' for r in processes.resident_before)} Mio)",
                 file=sys.stderr,
             )
+            print_cpu_by_thread("cpom", "de la vague par contrat", wave_by_thread)
             timeouts = await sticky_timeouts(handles)
         finally:
             processes.stop()
@@ -536,7 +543,7 @@ async def bare_side(
                 )
 
         handles, cpu_start, memory = await processes.cost_per_contract(count, start_all)
-        print_cpu_by_thread("nu", processes)
+        print_cpu_by_thread("nu", "par contrat démarré", processes.cpu_by_thread[0])
         memory_next = None
         if next_batch_fits(count, cache, workers):
 

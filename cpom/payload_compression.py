@@ -4,8 +4,8 @@ A contract's state travels in its workflow's input, in its first projection's in
 next run's input: 1 to 4 KB of JSON each. The Temporal core keeps the inputs of a cached run in
 the worker's memory for as long as the run stays cached, and Temporal's database keeps them in
 the histories. Compressed, they take half their size (a new contract's input: 1.1 KB, then
-0.6; its first projection's: 1.5 KB, then 0.7): `bench wave` measured 91 to 111 KiB per cached
-contract instead of 124 to 151, 1.46 to 1.74 times the bare workflow's instead of 1.93 to 2.42
+0.6; its first projection's: 1.5 KB, then 0.7): `bench wave` measured 91 to 116 KiB per cached
+contract instead of 124 to 151, 1.46 to 1.86 times the bare workflow's instead of 1.93 to 2.42
 (issue 12). A payload smaller than `COMPRESSED_FROM`, or one that compression would not shrink,
 goes as it is.
 
