@@ -80,7 +80,7 @@ BEYOND = timedelta(hours=1)
 # Warm-up workflows, started before the baseline is read, so that what is loaded once per process
 # (modules, templates, schemas) is not counted per contract; they sleep through the wave.
 WARM_UP = 20
-# The next batch sleeps as the warm-up contracts do, until after the wave.
+# The references of the next batch's contracts are numbered from here, apart from the wave's.
 NEXT_BATCH_BEGINS = 100_000
 FAST_FORWARDS_AT_ONCE = 64
 TARGETS = {"cpu": 2.0, "memory": 2.0}
