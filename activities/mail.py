@@ -30,9 +30,9 @@ from temporalio.exceptions import ApplicationError
 
 from activities import mail_headers
 from cpom import metrics
-from cpom.db import projection
 from cpom.db.models import DocumentRecord, NoticeRecord
 from cpom.db.projection import stored_terms
+from cpom.db.projection_writer import ProjectionWriter
 from cpom.domain.agenda import DocumentKind, NoticeKind
 from cpom.messages import NoticeRequest, NoticeResult, ProjectionUpdate, notice_sent_event
 from cpom.notice_parties import PARTIES, recipients_by_party
@@ -313,8 +313,10 @@ class MailActivities:
         mailer: SmtpMailer,
         sender: str,
         lease: timedelta = timedelta(minutes=5),
+        projections: ProjectionWriter | None = None,
     ):
         self.engine = engine
+        self.projections = projections or ProjectionWriter(engine)
         self.renderer = renderer
         self.mailer = mailer
         self.sender = sender
@@ -363,7 +365,7 @@ class MailActivities:
         at a sequence the projection already holds."""
         event = notice_sent_event(request, result, update.today)
         with_event = replace(update, new_events=[*update.new_events, event])
-        await asyncio.to_thread(projection.record, self.engine, with_event)
+        await self.projections.record(with_event)
         metrics.projection_lagged(_now())
         result.projected = True
 

@@ -30,6 +30,7 @@ from activities.records import RecordActivities
 from activities.renegotiation import RenegotiationActivities
 from cpom import converter, identities, messages, printing, signature_fields, telemetry
 from cpom.db.engine import engine_from
+from cpom.db.projection_writer import ProjectionWriter
 from cpom.identity_overrides import with_overrides
 from cpom.json_logs import configure_logging
 from cpom.printing_process import PrintingProcess
@@ -156,15 +157,17 @@ def build_worker(
         # waits for its first tasks, they are ready when its first document is printed.
         threading.Thread(target=warm_up_printing, name="cpom-warm-up", daemon=True).start()
     renderer = renderer_from(settings, engine, printer)
+    projections = ProjectionWriter(engine)
     mail = MailActivities(
         engine,
         renderer,
         mailer or mailer_from(settings),
         settings.mail_from,
         lease=timedelta(seconds=settings.notice_lease_seconds),
+        projections=projections,
     )
     documents = DocumentActivities(engine, renderer)
-    records = RecordActivities(engine)
+    records = RecordActivities(engine, projections)
     renegotiation = RenegotiationActivities(
         client,
         settings.task_queue,

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import Engine, event
 from sqlmodel import SQLModel, create_engine
 
+from cpom.db.driver_rows import sqlite_dates
 from cpom.settings import Settings
 
 
@@ -16,6 +17,7 @@ def make_engine(url: str, *, migrate: bool = True, durable: bool = True) -> Engi
     `durable` has nothing to keep after a crash: its commits do not wait for the disk."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        sqlite_dates()  # for the rows the projection inserts through the driver
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

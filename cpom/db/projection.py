@@ -20,6 +20,7 @@ from sqlalchemy import update as update_statement
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col
 
+from cpom.db.driver_rows import insert_rows
 from cpom.db.models import (
     AgendaRecord,
     ContractAuthorityRecord,
@@ -60,31 +61,43 @@ def record(engine: Engine, update: ProjectionUpdate) -> None:
                 raise
 
 
+def record_together(engine: Engine, updates: Sequence[ProjectionUpdate]) -> None:
+    """Write `updates` in their order, in one transaction (see `ProjectionWriter`): all of them
+    or, on any error, none."""
+    with engine.begin() as connection:
+        for update in updates:
+            _write(connection, update)
+
+
 def _record(engine: Engine, update: ProjectionUpdate) -> None:
+    with engine.begin() as connection:
+        _write(connection, update)
+
+
+def _write(connection: Connection, update: ProjectionUpdate) -> None:
     update = update.resolved()  # the whole agenda and the terms, from the state sent
     reference = update.contract_reference
     # Plain statements on one connection: no ORM session, no row read before it is written.
-    with engine.begin() as connection:
-        summary_known = _summary_known(update)
-        values = _values(update)
-        if update.terms is not None:
-            # The contract's row and its terms first (the run's first projection, a change of
-            # the terms), with the columns below when they are known already: the rows below
-            # refer to it.
-            _store_contract(connection, update.terms, values if summary_known else {})
-            _store_terms(connection, update.terms)
-        if update.agenda is not None:
-            _store_agenda(connection, reference, update)
-        if update.terms is None or not summary_known:
-            if not summary_known:  # read off the agenda just stored
-                rows = agenda_rows(connection, reference)
-                values.update(asdict(summary_of(items_of(rows), update.today)))
-            changed = connection.execute(
-                update_statement(CONTRACTS).where(CONTRACTS.c.reference == reference).values(values)
-            )
-            if changed.rowcount == 0:  # the terms come with the first projection of every run
-                raise LookupError(f"contract {reference} projected without its terms")
-        _append_events(connection, reference, update)
+    summary_known = _summary_known(update)
+    values = _values(update)
+    if update.terms is not None:
+        # The contract's row and its terms first (the run's first projection, a change of
+        # the terms), with the columns below when they are known already: the rows below
+        # refer to it.
+        _store_contract(connection, update.terms, values if summary_known else {})
+        _store_terms(connection, update.terms)
+    if update.agenda is not None:
+        _store_agenda(connection, reference, update)
+    if update.terms is None or not summary_known:
+        if not summary_known:  # read off the agenda just stored
+            rows = agenda_rows(connection, reference)
+            values.update(asdict(summary_of(items_of(rows), update.today)))
+        changed = connection.execute(
+            update_statement(CONTRACTS).where(CONTRACTS.c.reference == reference).values(values)
+        )
+        if changed.rowcount == 0:  # the terms come with the first projection of every run
+            raise LookupError(f"contract {reference} projected without its terms")
+    _append_events(connection, reference, update)
 
 
 def _values(update: ProjectionUpdate) -> dict[str, object]:
@@ -199,11 +212,11 @@ def _store_agenda(connection: Connection, reference: str, update: ProjectionUpda
         replaced = replaced.where(col(AgendaRecord.key).in_(keys))
     connection.execute(replaced)
     if update.agenda:
-        # One INSERT of many rows, without the ORM's bookkeeping of each object.
+        # One INSERT of many rows, through the driver (see `driver_rows`).
         # Items share their bases (every month's payment has the same): each is coded once.
         bases: dict[int, str] = {}
         rows = [row_values(reference, item, bases) for item in update.agenda]
-        connection.execute(insert(AGENDA), rows)
+        insert_rows(connection, AGENDA, rows)
 
 
 def _append_events(connection: Connection, reference: str, update: ProjectionUpdate) -> None:
@@ -232,7 +245,7 @@ def _append_events(connection: Connection, reference: str, update: ProjectionUpd
         if update.first_sequence + offset not in known
     ]
     if rows:
-        connection.execute(insert(EVENTS), rows)
+        insert_rows(connection, EVENTS, rows)
 
 
 def agenda_rows(connection: Connection, reference: str) -> Sequence[Row[Any]]:

@@ -1,0 +1,92 @@
+"""The projections of one worker process, written by one writer that commits them in groups.
+
+When thousands of contracts start or wake together, each projection written in a transaction of
+its own costs its commit (the journal synced to disk, every page it changed written out again)
+and, on SQLite, a wait for the one write lock that the others hold. Here the updates that
+arrive while a transaction is being written wait for the next one, which writes them all and
+commits once (a group commit, as databases do with their own log). An update that arrives
+while nothing is being written goes at once: a lone contract waits for no group.
+"""
+
+import asyncio
+from collections.abc import Sequence
+
+from sqlalchemy import Engine
+
+from cpom.db import projection
+from cpom.messages import ProjectionUpdate
+
+# Enough for a wave of contracts to share their commits; few enough that a transaction stays
+# short (each update is about 70 rows at most).
+MOST_TOGETHER = 64
+
+_Waiting = tuple[ProjectionUpdate, "asyncio.Future[None]"]
+
+
+class ProjectionWriter:
+    """Writes each update given to `record` before `record` returns, in a transaction shared
+    with the updates given at the same time. Used from one event loop."""
+
+    def __init__(self, engine: Engine, *, most_together: int = MOST_TOGETHER) -> None:
+        self.engine = engine
+        self.most_together = most_together
+        self._waiting: list[_Waiting] = []
+        self._writing: asyncio.Task[None] | None = None
+        self._group: list[_Waiting] = []  # being written
+
+    async def record(self, update: ProjectionUpdate) -> None:
+        """Write `update` (idempotent, as `projection.record`); its own error if it fails."""
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((update, written))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._write_all_waiting())
+            self._writing.add_done_callback(self._writer_ended)
+        await written
+
+    async def _write_all_waiting(self) -> None:
+        while self._waiting:
+            group = self._waiting[: self.most_together]
+            del self._waiting[: self.most_together]
+            # An activity cancelled while it waited (its timeout) is not written for it.
+            self._group = [(update, written) for update, written in group if not written.done()]
+            if self._group:
+                await self._write(self._group)
+            self._group = []
+
+    def _writer_ended(self, writer: "asyncio.Task[None]") -> None:
+        """A writer cancelled (its loop shuts down, even before it began) or failed: none waits
+        for it, unless a writer begun since writes for them."""
+        if writer is not self._writing or not (writer.cancelled() or writer.exception()):
+            return
+        for _, written in [*self._group, *self._waiting]:
+            _settle(written, RuntimeError("projection writer stopped"))
+        self._group = []
+        self._waiting.clear()
+
+    async def _write(self, group: Sequence[_Waiting]) -> None:
+        updates = [update for update, _ in group]
+        try:
+            if len(group) == 1:
+                await asyncio.to_thread(projection.record, self.engine, updates[0])
+            else:
+                await asyncio.to_thread(projection.record_together, self.engine, updates)
+        except Exception as error:
+            if len(group) == 1:
+                _settle(group[0][1], error)
+                return
+            # One update's error rolled back the group: each is written again alone, so that
+            # it fails only its own activity.
+            for waiting in group:
+                await self._write([waiting])
+            return
+        for _, written in group:
+            _settle(written, None)
+
+
+def _settle(written: "asyncio.Future[None]", error: Exception | None) -> None:
+    if written.done():  # its activity was cancelled meanwhile
+        return
+    if error is None:
+        written.set_result(None)
+    else:
+        written.set_exception(error)

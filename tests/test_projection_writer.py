@@ -1,0 +1,150 @@
+"""The projections of one worker written in groups, through the database driver: each as the
+ORM reads it, each activity failing only for its own update (issue 12)."""
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import Engine, event
+from sqlmodel import Session, select
+
+from cpom.db import projection
+from cpom.db.driver_rows import insert_rows
+from cpom.db.models import AgendaRecord, ContractRecord, EventRecord
+from cpom.db.projection import CONTRACTS, agenda_rows, items_of
+from cpom.db.projection_writer import ProjectionWriter
+from cpom.domain.lifecycle import ContractState, Event, Phase, apply_submit_documents
+from cpom.domain.live_agenda import live_agenda
+from cpom.messages import ProjectionUpdate
+from tests.factories import SAD_ITEMS
+from tests.workflows.helpers import contract
+
+TODAY = date(2025, 4, 20)
+
+
+def first_projection(index: int) -> ProjectionUpdate:
+    """A new contract's first projection, its whole agenda sent as its state (as a local
+    activity gets it)."""
+    terms = replace(contract(), reference=f"CPOM-35-SAD-{index:04d}")
+    state = ContractState(terms, Phase.EXECUTION)
+    event = Event(date(2024, 1, 1), "imported", "contrat importé")
+    return ProjectionUpdate(
+        None, Phase.EXECUTION, TODAY, 0, [event], agenda_complete=True, state=state
+    )
+
+
+def commits(engine: Engine) -> list[int]:
+    counted: list[int] = []
+    event.listen(engine, "commit", lambda _connection: counted.append(1))
+    return counted
+
+
+def references(engine: Engine) -> set[str]:
+    with Session(engine) as session:
+        return set(session.exec(select(ContractRecord.reference)).all())
+
+
+async def test_the_agenda_inserted_through_the_driver_reads_back_as_it_was_sent(
+    engine: Engine,
+) -> None:
+    # Dates, empty dates, booleans and text, on SQLite and on PostgreSQL, as the ORM reads them.
+    terms = contract()
+    state = ContractState(terms, Phase.EXECUTION)
+    apply_submit_documents(state, 2024, list(SAD_ITEMS), TODAY, "gestionnaire")
+    sent = live_agenda(state, TODAY)
+    assert any(item.done_on for item in sent)
+    assert any(item.done_on is None for item in sent)
+    assert {item.hard for item in sent} == {True, False}
+    await ProjectionWriter(engine).record(
+        ProjectionUpdate(terms, Phase.EXECUTION, TODAY, 0, [], agenda=sent, agenda_complete=True)
+    )
+    with engine.connect() as connection:
+        read = items_of(agenda_rows(connection, terms.reference))
+    assert sorted(read, key=lambda i: i.key) == sorted(sent, key=lambda i: i.key)
+    with Session(engine) as session:
+        done = session.get(AgendaRecord, (terms.reference, "documents:2024"))
+    assert done is not None
+    assert done.done_on == TODAY
+    assert isinstance(done.done_on, date)
+
+
+def test_a_column_the_driver_would_store_otherwise_is_refused(engine: Engine) -> None:
+    # `contract.updated_at` is a datetime: SQLite's driver would not write it as SQLAlchemy does.
+    row: dict[str, object] = {column.name: None for column in CONTRACTS.columns}
+    row.update(reference="X", updated_at=datetime.now(UTC))
+    with engine.connect() as connection, pytest.raises(TypeError, match="updated_at"):
+        insert_rows(connection, CONTRACTS, [row])
+
+
+async def test_updates_given_together_are_committed_once(engine: Engine) -> None:
+    writer = ProjectionWriter(engine)
+    counted = commits(engine)
+    await asyncio.gather(*(writer.record(first_projection(i)) for i in range(12)))
+    assert len(counted) == 1
+    assert references(engine) == {f"CPOM-35-SAD-{i:04d}" for i in range(12)}
+    with Session(engine) as session:
+        assert len(session.exec(select(EventRecord)).all()) == 12
+
+
+async def test_an_update_alone_goes_at_once_and_a_group_waits_at_most_for_one_write(
+    engine: Engine,
+) -> None:
+    writer = ProjectionWriter(engine, most_together=5)
+    counted = commits(engine)
+    await writer.record(first_projection(0))
+    assert len(counted) == 1
+    # Eleven at once, five at most in each transaction: three commits.
+    await asyncio.gather(*(writer.record(first_projection(i)) for i in range(1, 12)))
+    assert len(counted) == 4
+    assert len(references(engine)) == 12
+
+
+async def test_an_update_that_fails_fails_its_own_activity_only(engine: Engine) -> None:
+    writer = ProjectionWriter(engine)
+    # Projected without its terms, of a contract never projected: refused by the store.
+    unknown = ProjectionUpdate(
+        None, Phase.EXECUTION, TODAY, 0, [], reference="CPOM-INCONNU", agenda_complete=False
+    )
+    outcomes = await asyncio.gather(
+        writer.record(first_projection(1)),
+        writer.record(unknown),
+        writer.record(first_projection(2)),
+        return_exceptions=True,
+    )
+    assert outcomes[0] is None
+    assert outcomes[2] is None
+    assert isinstance(outcomes[1], LookupError)
+    assert references(engine) == {"CPOM-35-SAD-0001", "CPOM-35-SAD-0002"}
+    # The writer goes on after a failure.
+    await writer.record(first_projection(3))
+    assert "CPOM-35-SAD-0003" in references(engine)
+
+
+async def test_an_activity_cancelled_while_it_waits_is_not_written(engine: Engine) -> None:
+    writer = ProjectionWriter(engine)
+    tasks = [asyncio.create_task(writer.record(first_projection(i))) for i in range(3)]
+    await asyncio.sleep(0)  # all three wait; the writer has not begun
+    tasks[1].cancel()
+    done = await asyncio.gather(*tasks, return_exceptions=True)
+    assert done[0] is None
+    assert done[2] is None
+    assert isinstance(done[1], asyncio.CancelledError)
+    assert references(engine) == {"CPOM-35-SAD-0000", "CPOM-35-SAD-0002"}
+
+
+async def test_a_writer_stopped_fails_those_still_waiting(engine: Engine) -> None:
+    writer = ProjectionWriter(engine, most_together=1)
+    tasks = [asyncio.create_task(writer.record(first_projection(i))) for i in range(3)]
+    await asyncio.sleep(0)
+    assert writer._writing is not None
+    writer._writing.cancel()  # as the worker's loop does when it shuts down
+    done = await asyncio.gather(*tasks, return_exceptions=True)
+    assert all(isinstance(outcome, RuntimeError) for outcome in done[1:])
+
+
+def test_record_together_writes_all_or_nothing(engine: Engine) -> None:
+    unknown = ProjectionUpdate(None, Phase.EXECUTION, TODAY, 0, [], reference="CPOM-INCONNU")
+    with pytest.raises(LookupError):
+        projection.record_together(engine, [first_projection(1), unknown])
+    assert references(engine) == set()
