@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cpom.shared_libraries import looked_up_in_loader_cache
+
 if TYPE_CHECKING:
     from weasyprint import CSS, Document
     from weasyprint.text.fonts import FontConfiguration
@@ -38,8 +40,9 @@ _lock = threading.Lock()
 
 @cache
 def _fonts() -> tuple[FontConfiguration, CSS]:
-    from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
+    with looked_up_in_loader_cache():  # WeasyPrint's libraries (see `shared_libraries`)
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
 
     config = FontConfiguration()
     faces = "\n".join(
