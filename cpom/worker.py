@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+from temporalio.worker.workflow_sandbox import SandboxRestrictions
 
 from activities.documents import DocumentActivities
 from activities.mail import MailActivities, SmtpMailer
@@ -35,6 +35,7 @@ from cpom.identity_overrides import with_overrides
 from cpom.json_logs import configure_logging
 from cpom.printing_process import PrintingProcess
 from cpom.rendering import Renderer
+from cpom.sandbox_runner import CompiledOnceSandboxRunner
 from cpom.settings import Settings, get_settings
 from cpom.signing import InvalidSigningCertificate, signer_from
 from cpom.temporal_connection import connect
@@ -47,7 +48,8 @@ from workflows.contract import CpomWorkflow
 # `workflow.defn` again for every workflow instance (new contract, continue-as-new, replay after
 # an eviction), which inspects every handler of the class: half of the CPU of a contract's
 # creation (issue 12). Its logic was already passed through (`workflows.contract_flow`).
-WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+# The lines the SDK runs in the sandbox are compiled once (see `cpom.sandbox_runner`).
+WORKFLOW_RUNNER = CompiledOnceSandboxRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
         "email_validator", "stdnum", "workflows"
     )
