@@ -6,6 +6,7 @@ the law speaks of. It is imported outside the workflow sandbox, so `ZoneInfo` wo
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,9 @@ def local_date(instant: datetime) -> date:
     return instant.astimezone(PARIS).date()
 
 
+# Contracts of the same dates ask for the same instants at every wake (about sixty for each
+# plan): each is worked out once (datetimes are immutable).
+@functools.lru_cache(maxsize=16384)
 def local_instant(day: date, hour: int = 0) -> datetime:
     """The UTC instant of `hour` o'clock, Paris time, on `day`."""
     return datetime.combine(day, time(hour), tzinfo=PARIS).astimezone(UTC)
