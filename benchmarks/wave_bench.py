@@ -31,7 +31,8 @@ and activity tasks, payloads), the workflows' activations, the threads of `async
 
 With CPOM_BENCH_PROFILE=DIR (an existing directory), py-spy samples each worker into DIR; with
 CPOM_BENCH_PROFILE_STARTS=1 too, only while the contracts start; with CPOM_BENCH_PROFILE_WAVE=1,
-only through the wave; with CPOM_BENCH_PROFILE_GIL=1, only the thread running Python code.
+only through the wave; with CPOM_BENCH_PROFILE_GIL=1, only the thread running Python code;
+CPOM_BENCH_PROFILE_RATE sets the samples per second (100).
 """
 
 from __future__ import annotations
@@ -169,6 +170,8 @@ class WorkerProcess:
                     "--format",
                     "raw",
                     "--nonblocking",
+                    "--rate",
+                    os.environ.get("CPOM_BENCH_PROFILE_RATE", "100"),
                     *(["--gil"] if PROFILE_GIL else []),
                     "-o",
                     str(Path(profile) / f"{module}-{self.popen.pid}.txt"),
