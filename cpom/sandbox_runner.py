@@ -1,10 +1,10 @@
 """The workflow sandbox of the Temporal SDK, with the code it runs compiled once per process.
 
 To reach into a workflow's sandbox, the SDK runs a line of Python source there with `exec`: at
-each activation, and twice for each payload of it (its serialization and storage contexts).
-`exec` of source compiles it each time: 24 µs, about 40 times for each contract started, a
-tenth of the worker's CPU while contracts start (issue 12). The same few lines come back, so
-each is compiled once and the code object runs as the source did.
+each activation, and for each payload coded in or out of it (to learn its serialization and
+storage contexts). `exec` of source compiles it each time: 24 µs, dozens of times for each
+contract started, a tenth of the worker's CPU while contracts start (issue 12). The same five
+lines come back, so each is compiled once and the code object runs as the source did.
 
 The SDK's sandbox instance is private: if a release no longer has the method this relies on,
 the stock runner is used as it is (`tests/test_sandbox_runner.py` says which one runs).
