@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from cpom.db import projection
@@ -148,3 +149,39 @@ def test_record_together_writes_all_or_nothing(engine: Engine) -> None:
     with pytest.raises(LookupError):
         projection.record_together(engine, [first_projection(1), unknown])
     assert references(engine) == set()
+
+
+async def test_a_failure_of_the_database_fails_the_group_without_writing_each_again(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def locked(*_: object) -> None:
+        raise OperationalError("INSERT …", {}, Exception("database is locked"))
+
+    alone: list[object] = []
+    monkeypatch.setattr(projection, "record_together", locked)
+    monkeypatch.setattr(projection, "record", lambda *args: alone.append(args))
+    writer = ProjectionWriter(engine)
+    outcomes = await asyncio.gather(
+        *(writer.record(first_projection(i)) for i in range(5)), return_exceptions=True
+    )
+    assert all(isinstance(outcome, OperationalError) for outcome in outcomes)
+    assert alone == []  # each activity retries on its own schedule
+
+
+def test_a_writer_left_behind_by_a_closed_loop_does_not_hold_the_next_one(engine: Engine) -> None:
+    writer = ProjectionWriter(engine)
+    first = asyncio.new_event_loop()
+
+    async def queued() -> None:
+        asyncio.get_running_loop().create_task(writer.record(first_projection(1)))
+        await asyncio.sleep(0)  # queued; its writer created, not yet run
+
+    first.run_until_complete(queued())
+    first.close()  # as a test's loop or a stopped worker's: its tasks never ran
+
+    async def later() -> None:
+        async with asyncio.timeout(20):
+            await writer.record(first_projection(2))
+
+    asyncio.run(later())
+    assert "CPOM-35-SAD-0002" in references(engine)

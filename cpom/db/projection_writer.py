@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Sequence
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from cpom.db import projection
 from cpom.messages import ProjectionUpdate
@@ -36,7 +37,12 @@ class ProjectionWriter:
 
     async def record(self, update: ProjectionUpdate) -> None:
         """Write `update` (idempotent, as `projection.record`); its own error if it fails."""
-        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        if self._writing is not None and self._writing.get_loop() is not loop:
+            # A loop closed with its writer (a test's, a worker's that stopped): what waited
+            # there waits no more; this loop gets a writer of its own.
+            self._writing, self._waiting, self._group = None, [], []
+        written: asyncio.Future[None] = loop.create_future()
         self._waiting.append((update, written))
         if self._writing is None or self._writing.done():
             self._writing = asyncio.create_task(self._write_all_waiting())
@@ -71,13 +77,17 @@ class ProjectionWriter:
             else:
                 await asyncio.to_thread(projection.record_together, self.engine, updates)
         except Exception as error:
-            if len(group) == 1:
-                _settle(group[0][1], error)
+            if len(group) == 1 or isinstance(error, OperationalError):
+                # The database's own failure (locked past its timeout, connection lost): each
+                # activity retries on its own schedule, not 64 writes more now.
+                for _, written in group:
+                    _settle(written, error)
                 return
             # One update's error rolled back the group: each is written again alone, so that
             # it fails only its own activity.
             for waiting in group:
-                await self._write([waiting])
+                if not waiting[1].done():
+                    await self._write([waiting])
             return
         for _, written in group:
             _settle(written, None)
