@@ -2,9 +2,10 @@
 
 SQLAlchemy's `insert(table)` with a list of rows runs its parameter machinery on every value of
 every row: about 10 µs a row, a fifth of the CPU of a contract's first projection (its 70
-agenda rows: 4.1 ms alone, 3.4 ms through the driver; issue 12). The rows here go to the driver's `executemany` as plain tuples, which
-the driver stores as SQLAlchemy would: strings, integers, booleans, and dates (SQLite's as the
-text "YYYY-MM-DD" SQLAlchemy reads back, by the adapter `sqlite_dates` registers).
+agenda rows: 4.1 ms alone, 3.4 ms through the driver; issue 12). The rows here go to the
+driver's `executemany` as plain tuples, which the driver stores as SQLAlchemy would: strings,
+integers, booleans, and dates (SQLite's as the text "YYYY-MM-DD" SQLAlchemy reads back, by the
+adapter `sqlite_dates` registers).
 """
 
 import functools
