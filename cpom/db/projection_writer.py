@@ -78,8 +78,9 @@ class ProjectionWriter:
                 await asyncio.to_thread(projection.record_together, self.engine, updates)
         except Exception as error:
             if len(group) == 1 or isinstance(error, OperationalError):
-                # The database's own failure (locked past its timeout, connection lost): each
-                # activity retries on its own schedule, not 64 writes more now.
+                # An update alone fails its own activity. The database's own failure (locked
+                # past its timeout, connection lost) fails the whole group: each activity
+                # retries on its own schedule, not 64 writes more now.
                 for _, written in group:
                     _settle(written, error)
                 return
