@@ -2,8 +2,11 @@
 ORM reads it, each activity failing only for its own update (issue 12)."""
 
 import asyncio
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, event
@@ -76,6 +79,20 @@ def test_a_column_the_driver_would_store_otherwise_is_refused(engine: Engine) ->
     row.update(reference="X", updated_at=datetime.now(UTC))
     with engine.connect() as connection, pytest.raises(TypeError, match="updated_at"):
         insert_rows(connection, CONTRACTS, [row])
+
+
+def test_rows_written_in_sqlite_load_no_other_dialect(tmp_path: Path) -> None:
+    """The PostgreSQL dialect's modules take 30 ms to import, which `cpom simulate` (SQLite)
+    paid at its first projection (issue 12)."""
+    probe = (
+        "import sys; from cpom.db import projection; from cpom.db.engine import throwaway_engine;"
+        " from tests.test_projection_writer import first_projection;"
+        f" engine = throwaway_engine('sqlite:///{tmp_path / 'p.db'}');"
+        " projection.record(engine, first_projection(1));"
+        " print(sorted(m for m in sys.modules if m.startswith('sqlalchemy.dialects.postgresql')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["[]"]
 
 
 async def test_updates_given_together_are_committed_once(engine: Engine) -> None:

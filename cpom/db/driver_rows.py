@@ -16,6 +16,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Boolean, Connection, Date, Integer, String, Table
+from sqlalchemy.engine import Dialect
 from sqlmodel.sql.sqltypes import AutoString
 
 # The column types whose values the drivers store as SQLAlchemy does. Another type (a datetime,
@@ -31,12 +32,11 @@ def sqlite_dates() -> None:
 
 
 @functools.cache
-def _statement(dialect: str, table: Table) -> tuple[str, Callable[[Mapping[str, Any]], Any]]:
+def _statement(dialect: Dialect, table: Table) -> tuple[str, Callable[[Mapping[str, Any]], Any]]:
     """The driver's INSERT of the columns of `table` (but the key the database numbers), and
-    the function that picks a row's values in their order."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    preparer = (sqlite if dialect == "sqlite" else postgresql).dialect().identifier_preparer
+    the function that picks a row's values in their order. (Cached by the engine's dialect, one
+    per engine: its own quoting, without loading another dialect's modules.)"""
+    preparer = dialect.identifier_preparer
     names: list[str] = []
     for column in table.columns:
         if column is table.autoincrement_column:
@@ -44,7 +44,7 @@ def _statement(dialect: str, table: Table) -> tuple[str, Callable[[Mapping[str, 
         if not isinstance(column.type, _PLAIN):
             raise TypeError(f"{table.name}.{column.name}: {column.type!r} has no driver conversion")
         names.append(column.name)
-    mark = "?" if dialect == "sqlite" else "%s"
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
     columns = ", ".join(preparer.quote(name) for name in names)
     marks = ", ".join(mark for _ in names)
     return f"INSERT INTO {preparer.quote(table.name)} ({columns}) VALUES ({marks})", itemgetter(
@@ -57,5 +57,5 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
     applies) in one `executemany`, in the connection's transaction."""
     if not rows:
         return
-    sql, values_of = _statement(connection.dialect.name, table)
+    sql, values_of = _statement(connection.dialect, table)
     connection.exec_driver_sql(sql, [values_of(row) for row in rows])
