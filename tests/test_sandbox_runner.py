@@ -2,7 +2,9 @@
 and payload (issue 12), and runs the workflows as the stock sandbox does."""
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
@@ -39,3 +41,19 @@ async def test_a_second_run_compiles_nothing_more() -> None:
     assert again.misses == compiled.misses
     # Dozens of activations and payloads, each running lines of the SDK in the sandbox.
     assert again.hits - compiled.hits > 20
+
+
+async def test_payloads_contexts_are_read_without_entering_the_sandbox(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entered: list[str] = []
+    run_code = sandbox_runner._CompiledOnceInstance._run_code
+
+    def counting(self: Any, code: str, **extra_globals: Any) -> None:
+        entered.append(code)
+        run_code(self, code, **extra_globals)
+
+    monkeypatch.setattr(sandbox_runner._CompiledOnceInstance, "_run_code", counting)
+    await replay("v17-tacit-prorogation-run1")
+    assert any("activate" in code for code in entered)
+    assert not [code for code in entered if "context" in code]
