@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import temporalio.testing._workflow
 from sqlmodel import Session, col, select
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
@@ -69,6 +70,7 @@ from cpom.scenario import (
 )
 from cpom.settings import Settings
 from cpom.simulation_review import NBSP, counted, review_entries
+from cpom.time_skipping_server import TimeSkippingServer, test_server_binary
 from cpom.worker import build_worker, mailer_from
 from workflows.contract import CpomWorkflow
 
@@ -136,13 +138,29 @@ def quiet_runtime() -> Runtime:
     return Runtime(telemetry=TelemetryConfig(logging=quiet_runtime_logging()))
 
 
-async def start_time_skipping(converter: DataConverter = data_converter) -> WorkflowEnvironment:
-    return await WorkflowEnvironment.start_time_skipping(
-        runtime=quiet_runtime(),
-        test_server_existing_path=shutil.which("temporal-test-server")
-        or str(Path(__file__).resolve().parent.parent / ".venv/bin/temporal-test-server"),
-        data_converter=converter,
-    )
+async def start_time_skipping(
+    converter: DataConverter = data_converter, server: TimeSkippingServer | None = None
+) -> WorkflowEnvironment:
+    """The SDK's time-skipping environment on `server` (started beforehand by the caller, who
+    hands it over: the environment shuts it down), or on a server started here."""
+    environment_class = getattr(temporalio.testing._workflow, "_V1WorkflowEnvironment", None)
+    if environment_class is None:  # a release of the SDK without it: the SDK starts its own
+        if server is not None:
+            await server.shutdown()
+        return await WorkflowEnvironment.start_time_skipping(
+            runtime=quiet_runtime(),
+            test_server_existing_path=test_server_binary(),
+            data_converter=converter,
+        )
+    server = server or TimeSkippingServer().start()
+    try:
+        target = await server.ready()
+        client = await Client.connect(target, data_converter=converter, runtime=quiet_runtime())
+    except BaseException:
+        await server.shutdown()
+        raise
+    environment: WorkflowEnvironment = environment_class(client, server)
+    return environment
 
 
 class LifeSimulator:
@@ -161,6 +179,7 @@ class LifeSimulator:
         real_server: bool = False,
         migrated: bool = True,
         printer: PrintingProcess | None = None,
+        server: TimeSkippingServer | None = None,
     ) -> None:
         # `real_server`: the dev server with per-workflow virtual clocks (time skipping V2,
         # experimental), which survives a worker restart; the default is the Java test server.
@@ -186,6 +205,9 @@ class LifeSimulator:
         self.engine = make_engine(url) if migrated else throwaway_engine(url)
         # Where the worker prints documents: in a process of their own, or in this one.
         self.printer = printer
+        # The test server the caller started (`cpom simulate`, before its imports); the
+        # environment shuts it down. One is started on entering otherwise.
+        self.server = server
         self.offset = timedelta(0)
         self._env: WorkflowEnvironment | None = None
         self._worker: Worker | None = None
@@ -206,7 +228,7 @@ class LifeSimulator:
         if self.real_server:
             self._env = await start_dev_server_time_skipping(converter)
         else:
-            self._env = await start_time_skipping(converter)
+            self._env = await start_time_skipping(converter, self.server)
             await register_search_attributes(self._env.client)
         await self.start_worker()
         return self
@@ -367,19 +389,21 @@ async def simulate(
     settings: Settings | None = None,
     on_progress: Callable[[str], None] | None = None,
     printer: PrintingProcess | None = None,
+    server: TimeSkippingServer | None = None,
 ) -> SimulationResult:
     """Run the scenario to the end of the contract's life and return its dated log, with the
     objectives review of the last exercise reported. Its documents print in `printer`, a
     printing process the caller started (before its imports, as `cpom simulate` does), or one
-    started here."""
+    started here; it runs on `server`, a test server the caller started (and hands over), or
+    one started here."""
     if printer is None:
         with PrintingProcess(settings) as started:
             return await simulate(
-                scenario, settings=settings, on_progress=on_progress, printer=started
+                scenario, settings=settings, on_progress=on_progress, printer=started, server=server
             )
     # Nothing but this process opens the simulation's database: no migrations to run. The
     # printing process loads WeasyPrint and pyHanko on another core while this one starts.
-    async with LifeSimulator(settings, migrated=False, printer=printer) as simulator:
+    async with LifeSimulator(settings, migrated=False, printer=printer, server=server) as simulator:
         return await live(simulator, scenario, on_progress=on_progress)
 
 

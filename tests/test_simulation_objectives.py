@@ -26,6 +26,7 @@ from cpom.printing_process import PrintingProcess
 from cpom.scenario import Scenario, ScenarioError, scenario_from_mapping
 from cpom.settings import ROOT
 from cpom.simulation import LifeSimulator, SimulationResult, live
+from cpom.time_skipping_server import TimeSkippingServer
 
 EXAMPLES = ROOT / "examples"
 SAD = "scenario-ille-et-vilaine-objectifs.json"
@@ -58,9 +59,10 @@ def lived(
         *,
         on_progress: Callable[[str], None] | None = None,
         printer: PrintingProcess | None = None,
+        server: TimeSkippingServer | None = None,
     ) -> SimulationResult:
-        # The command's printing process, as `simulate` takes it.
-        async with LifeSimulator(printer=printer) as simulator:
+        # The command's printing process and test server, as `simulate` takes them.
+        async with LifeSimulator(printer=printer, server=server) as simulator:
             result = await live(simulator, scenario, on_progress=on_progress)
             reference, engine = scenario.terms.reference, simulator.engine
             stored["reports"] = objectives_store.reports(engine, reference)

@@ -17,6 +17,7 @@ from cpom.cli.input_files import InputError, read_document
 if TYPE_CHECKING:
     from cpom.printing_process import PrintingProcess
     from cpom.scenario import Scenario
+    from cpom.time_skipping_server import TimeSkippingServer
 
 
 def add_parser(subparsers: Any) -> None:
@@ -75,16 +76,22 @@ def rarely_collected() -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     # The scenario is read and checked first, without the simulation's modules; then the
-    # printing process starts, and loads WeasyPrint and pyHanko on another core while this
-    # process imports the simulation.
+    # printing process and the test server start, and are ready (WeasyPrint and pyHanko loaded
+    # on another core) by the time this process has imported the simulation.
     scenario = load_scenario(args.scenario)
     from cpom.printing_process import PrintingProcess
+    from cpom.time_skipping_server import TimeSkippingServer
 
-    with PrintingProcess() as printer, rarely_collected():
-        return _run(args, scenario, printer)
+    with PrintingProcess() as printer, TimeSkippingServer() as server, rarely_collected():
+        return _run(args, scenario, printer, server)
 
 
-def _run(args: argparse.Namespace, scenario: Scenario, printer: PrintingProcess) -> int:
+def _run(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    printer: PrintingProcess,
+    server: TimeSkippingServer,
+) -> int:
     from cpom.simulation import simulate
 
     def progress(message: str) -> None:
@@ -92,7 +99,7 @@ def _run(args: argparse.Namespace, scenario: Scenario, printer: PrintingProcess)
             print(f"… {message}", file=sys.stderr, flush=True)
 
     progress(f"simulation de {scenario.terms.reference} à partir du {scenario.start:%d/%m/%Y}")
-    result = asyncio.run(simulate(scenario, on_progress=progress, printer=printer))
+    result = asyncio.run(simulate(scenario, on_progress=progress, printer=printer, server=server))
     # The review closes the printout: it measures the contract as its life left it.
     for entry in [*sorted(result.log, key=lambda e: e["at"]), *result.review]:
         print(json.dumps(entry, ensure_ascii=False))

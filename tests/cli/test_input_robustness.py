@@ -20,6 +20,7 @@ from cpom.cli.main import main
 from cpom.mail_catcher import free_port
 from cpom.settings import ROOT, get_settings
 from cpom.simulation import SimulationResult
+from cpom.time_skipping_server import TimeSkippingServer
 
 EXAMPLES = ROOT / "examples"
 TERMS = tomllib.loads((EXAMPLES / "ille-et-vilaine-sad-2024.toml").read_text(encoding="utf-8"))
@@ -135,10 +136,14 @@ def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("CPOM_DATABASE_URL", f"sqlite:///{tmp_path / 'cpom.db'}")
     monkeypatch.setenv("CPOM_TEMPORAL_ADDRESS", f"127.0.0.1:{free_port()}")
 
-    async def simulated(scenario: object, on_progress: object, printer: object) -> SimulationResult:
+    async def simulated(
+        scenario: object, on_progress: object, printer: object, server: object
+    ) -> SimulationResult:
         return SimulationResult([])
 
     monkeypatch.setattr("cpom.simulation.simulate", simulated)
+    # Nor the test server the command starts beforehand.
+    monkeypatch.setattr(TimeSkippingServer, "start", lambda server: server)
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -1,0 +1,51 @@
+"""The test server cpom starts itself for its simulations (issue 12): found as soon as it answers,
+handed over to the environment that stops it, and never left running."""
+
+from datetime import timedelta
+
+import pytest
+
+from cpom.simulation import start_time_skipping
+from cpom.time_skipping_server import TimeSkippingServer
+
+
+async def test_the_environment_runs_on_the_server_handed_over_and_stops_it() -> None:
+    server = TimeSkippingServer().start()
+    environment = await start_time_skipping(server=server)
+    try:
+        assert environment.supports_time_skipping
+        assert environment.client.service_client.config.target_host == server.target
+        before = await environment.get_current_time()
+        await environment.sleep(timedelta(days=30))
+        assert await environment.get_current_time() - before >= timedelta(days=30)
+        process = server._process
+        assert process is not None
+        assert process.poll() is None
+    finally:
+        await environment.shutdown()
+    assert process.wait(5) is not None
+
+
+async def test_a_server_that_stops_as_it_starts_fails_the_environment() -> None:
+    server = TimeSkippingServer(binary="/bin/false").start()
+    with pytest.raises(RuntimeError, match="stopped as it started"):
+        await start_time_skipping(server=server)
+
+
+async def test_a_server_that_never_answers_is_given_up() -> None:
+    # `sleep N` takes the port's number for as many seconds, and never listens on it.
+    server = TimeSkippingServer(binary="sleep").start()
+    process = server._process
+    assert process is not None
+    with pytest.raises(RuntimeError, match="not answering"):
+        await server.ready(0.2)
+    await server.shutdown()
+    assert process.poll() is not None
+
+
+def test_a_server_left_running_is_stopped_on_leaving() -> None:
+    with TimeSkippingServer() as server:
+        process = server._process
+        assert process is not None
+        assert process.poll() is None
+    assert process.poll() is not None
