@@ -1,6 +1,7 @@
 """Benchmark: a wave of contracts woken by the same legal date, beside a bare workflow.
 
     python3 dev.py bench wave [--contracts 200 2000] [--cache N] [--workers K]
+                              [--database sqlite|postgresql]
 
 Thousands of contracts share their dates: the yearly documents are due on 30 April, so every
 contract is reminded on 31 March. For each N, N contracts are imported on 25 March 2025; all sleep
@@ -24,6 +25,10 @@ target is read on. It is read only when the caches hold every contract started (
 ones and 2 N, with a quarter to spare), before the wave (the bare workflows end with it, and
 leave their memory to the next ones).
 
+The application database is SQLite (the embedded default), or with `--database postgresql` a
+PostgreSQL server of its own (Debian's binaries, as the tests start it; the production
+topology's): the worker's CPU is then its own, the server's is printed beside it.
+
 On the standard error, each side's CPU per contract started, and cpom's in the wave, are shared
 out among the kinds of threads of its workers, as py-spy names them: the event loop (workflow
 and activity tasks, payloads), the workflows' activations, the threads of `asyncio.to_thread`
@@ -39,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -46,7 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -399,26 +405,51 @@ def next_batch_fits(count: int, cache: int, workers: int) -> bool:
 
 
 def worker_env(
-    address: str, task_queue: str, cache: int, workdir: Path, smtp_port: int
+    address: str,
+    task_queue: str,
+    cache: int,
+    workdir: Path,
+    smtp_port: int,
+    database_url: str | None = None,
 ) -> dict[str, str]:
     return {
         "CPOM_TEMPORAL_ADDRESS": address,
         "CPOM_TASK_QUEUE": task_queue,
         "CPOM_DATA_DIR": str(workdir),
-        "CPOM_DATABASE_URL": f"sqlite:///{workdir / 'cpom.db'}",
+        "CPOM_DATABASE_URL": database_url or f"sqlite:///{workdir / 'cpom.db'}",
         "CPOM_SMTP_HOST": "127.0.0.1",
         "CPOM_SMTP_PORT": str(smtp_port),
         "CPOM_MAX_CACHED_WORKFLOWS": str(cache),
     }
 
 
+@dataclass
+class Database:
+    """The application database of cpom's side: its URL, and the CPU seconds its server has
+    spent so far (none for SQLite, which runs in the workers)."""
+
+    url: str | None = None
+    cpu_seconds: Callable[[], float] | None = None
+
+
 async def cpom_side(
-    env: WorkflowEnvironment, count: int, cache: int, workers: int, workdir: Path
+    env: WorkflowEnvironment,
+    count: int,
+    cache: int,
+    workers: int,
+    workdir: Path,
+    database: Database | None = None,
 ) -> Side:
+    database = database or Database()
     catcher = MailCatcher().start()
     try:
         settings = worker_env(
-            env.client.service_client.config.target_host, "wave-cpom", cache, workdir, catcher.port
+            env.client.service_client.config.target_host,
+            "wave-cpom",
+            cache,
+            workdir,
+            catcher.port,
+            database.url,
         )
         engine = make_engine(settings["CPOM_DATABASE_URL"])  # migrated before the workers start
         processes = Workers("cpom.worker", [], settings, workers)
@@ -455,8 +486,15 @@ async def cpom_side(
                 await until(lambda: projected() == WARM_UP + count, 600, "contrats projetés")
                 return started
 
+            server_cpu = database.cpu_seconds() if database.cpu_seconds else 0.0
             handles, cpu_start, memory = await processes.cost_per_contract(count, start_all)
             print_cpu_by_thread("cpom", "par contrat démarré", processes.cpu_by_thread[0])
+            if database.cpu_seconds:
+                server_ms = 1000 * (database.cpu_seconds() - server_cpu) / count
+                print(
+                    f"  cpom : CPU du serveur PostgreSQL par contrat démarré : {server_ms:.1f} ms",
+                    file=sys.stderr,
+                )
             memory_next = None
             if next_batch_fits(count, cache, workers):
 
@@ -629,18 +667,54 @@ def report(cpom: Side, bare: Side) -> None:
     print(f"{sticky:<40} {cpom.sticky_timeouts:>9} {bare.sticky_timeouts:>9}         cible : 0")
 
 
-async def run(counts: list[int], cache: int, workers: int) -> None:
+async def run(counts: list[int], cache: int, workers: int, database: str = "sqlite") -> None:
     for count in counts:
         env = await start_dev_server_time_skipping()
         try:
-            with tempfile.TemporaryDirectory(prefix="cpom-wave-") as tmp:
+            with (
+                tempfile.TemporaryDirectory(prefix="cpom-wave-") as tmp,
+                application_database(database, count) as cpom_database,
+            ):
                 workdir = Path(tmp)
                 print(f"vague de {count} contrats : démarrage …", file=sys.stderr, flush=True)
                 bare = await bare_side(env, count, cache, workers, workdir / "bare")
-                mine = await cpom_side(env, count, cache, workers, workdir / "cpom")
+                mine = await cpom_side(env, count, cache, workers, workdir / "cpom", cpom_database)
                 report(mine, bare)
         finally:
             await env.shutdown()
+
+
+@contextlib.contextmanager
+def application_database(kind: str, count: int) -> Iterator[Database]:
+    """SQLite in the side's folder, or a PostgreSQL server started for the run."""
+    if kind == "sqlite":
+        yield Database()
+        return
+    from sqlalchemy import create_engine, text
+
+    from tests.postgres import PostgresServer
+
+    server = PostgresServer()
+    server.start()
+    try:
+        admin = create_engine(f"{server.url}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE wave_{count}"))
+        admin.dispose()
+        postmaster = psutil.Process(int((server.data / "postmaster.pid").read_text().split()[0]))
+
+        def server_cpu() -> float:
+            spent = 0.0
+            for process in [postmaster, *postmaster.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    times = process.cpu_times()
+                    spent += times.user + times.system
+            return spent
+
+        yield Database(f"{server.url}/wave_{count}", server_cpu)
+    finally:
+        server.stop()
+        server.remove()
 
 
 def main() -> None:
@@ -648,11 +722,17 @@ def main() -> None:
     parser.add_argument("--contracts", type=int, nargs="+", default=[2000])
     parser.add_argument("--cache", type=int, default=None, help="CPOM_MAX_CACHED_WORKFLOWS")
     parser.add_argument("--workers", type=int, default=1, help="worker processes per side")
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="cpom's application database",
+    )
     args = parser.parse_args()
     from cpom.settings import get_settings
 
     cache = args.cache if args.cache is not None else get_settings().max_cached_workflows
-    asyncio.run(run(args.contracts, cache, args.workers))
+    asyncio.run(run(args.contracts, cache, args.workers, args.database))
     os._exit(0)
 
 
