@@ -23,10 +23,8 @@ from urllib.parse import quote
 
 from jinja2 import (
     BaseLoader,
-    BytecodeCache,
     ChoiceLoader,
     Environment,
-    FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     select_autoescape,
@@ -46,6 +44,7 @@ from cpom.french_typography import typeset, typeset_html
 from cpom.identities import Identities
 from cpom.printing import print_pdf
 from cpom.signature_fields import ready_to_sign
+from cpom.template_cache import compiled_templates
 
 if TYPE_CHECKING:
     from cpom.printing_process import PrintingProcess
@@ -80,21 +79,6 @@ class _Environments:
     text: Environment
     html: Environment
     documents: Environment
-
-
-def compiled_templates(kind: str) -> BytecodeCache | None:
-    """Where the environments of `kind` keep the Python code of the templates they compile,
-    for the next process: Jinja2's folder of this user's in the temporary directory, which it
-    creates private and refuses when another user could write there. A template is compiled
-    again when its source changes. Compiling the 21 templates of a life took 77 ms of
-    `cpom simulate`'s 3 s (issue 12); a worker restarted pays it no more either.
-
-    One set of files for each kind: the same file compiles differently in each (escaped in
-    HTML, not in text)."""
-    try:
-        return FileSystemBytecodeCache(pattern=f"__cpom_{kind}_%s.cache")
-    except RuntimeError:  # no private folder to be had: each process compiles its own
-        return None
 
 
 def _environments(loader: BaseLoader, identities: Identities) -> _Environments:

@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from cpom.identities import Identities
 from cpom.rendering import _environments
+from cpom.template_cache import KeptTemplateCode, compiled_templates
 
 
 @pytest.fixture
@@ -61,3 +62,28 @@ def test_text_and_html_keep_code_of_their_own(templates: Path) -> None:
     later = _environments(FileSystemLoader(templates), Identities())
     assert later.text.get_template("avis.html.j2").render() == "<b> 2"
     assert later.html.get_template("avis.html.j2").render() == "&lt;b&gt; 2"
+
+
+def test_a_cache_the_disk_refuses_leaves_templates_compiled_as_before(templates: Path) -> None:
+    """A folder that cannot be read or written (here a file in its place, as a read-only or
+    full disk would refuse) is no cache: each template still renders."""
+    not_a_folder = templates / "not-a-folder"
+    not_a_folder.write_text("", encoding="utf-8")
+    cache = compiled_templates("html", str(not_a_folder))
+    assert cache is not None
+    environment = Environment(
+        loader=FileSystemLoader(templates), autoescape=True, bytecode_cache=cache
+    )
+    assert environment.get_template("avis.html.j2").render() == "&lt;b&gt; 2"
+    assert environment.get_template("avis.html.j2").render() == "&lt;b&gt; 2"
+    # Read by a new environment (another process) through the same refusing folder.
+    again = Environment(loader=FileSystemLoader(templates), autoescape=True, bytecode_cache=cache)
+    assert again.get_template("avis.html.j2").render() == "&lt;b&gt; 2"
+
+
+def test_no_private_folder_means_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(self: object) -> str:
+        raise RuntimeError("Cannot determine safe temp directory")
+
+    monkeypatch.setattr(KeptTemplateCode, "_get_default_cache_dir", refused)
+    assert compiled_templates("text") is None
