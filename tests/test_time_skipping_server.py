@@ -5,8 +5,15 @@ from datetime import timedelta
 
 import pytest
 
+from cpom import simulation
 from cpom.simulation import start_time_skipping
 from cpom.time_skipping_server import TimeSkippingServer
+
+
+def test_the_installed_sdk_runs_on_cpom_s_own_server() -> None:
+    # A release of the SDK without its private environment class would start the server itself
+    # (and find it 100 ms late): this says so.
+    assert simulation.SDK_TIME_SKIPPING is not None
 
 
 async def test_the_environment_runs_on_the_server_handed_over_and_stops_it() -> None:
