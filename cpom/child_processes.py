@@ -59,6 +59,15 @@ def _die_with(parent: int) -> Callable[[], None]:
     return in_child
 
 
+def dies_with_this_process() -> Callable[[], None] | None:
+    """For `subprocess.Popen(preexec_fn=...)`: the child is killed when this process dies, on
+    Linux and when forked from the main thread (a thread that exits would take the child with
+    it); None otherwise, the child then outliving a process killed outright."""
+    if _PRCTL is None or threading.current_thread() is not threading.main_thread():
+        return None
+    return _die_with(os.getpid())
+
+
 class _Guard:
     """The keeper of the children's groups where PR_SET_PDEATHSIG does not exist."""
 

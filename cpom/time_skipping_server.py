@@ -18,6 +18,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from cpom.child_processes import dies_with_this_process
 from cpom.mail_catcher import free_port
 
 HOST = "127.0.0.1"
@@ -56,6 +57,8 @@ class TimeSkippingServer:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # A simulation killed outright (SIGTERM, SIGKILL) takes its server with it.
+            preexec_fn=dies_with_this_process(),
         )
         return self
 

@@ -97,6 +97,18 @@ def test_children_are_forked_from_the_main_thread_only() -> None:
     assert "main thread" in str(failures[0])
 
 
+def test_a_child_started_off_the_main_thread_is_not_bound_to_it() -> None:
+    # The kernel would kill it when the thread that forked it ends, not when the process does.
+    bound: list[object] = []
+    thread = threading.Thread(target=lambda: bound.append(child_processes.dies_with_this_process()))
+    thread.start()
+    thread.join()
+    assert bound == [None]
+    assert (child_processes.dies_with_this_process() is None) == (
+        not sys.platform.startswith("linux")
+    )
+
+
 async def test_the_supervisor_waits_longer_each_time_then_gives_up() -> None:
     said: list[str] = []
     backoff = Backoff(first=0.01, longest=0.02, steady=60, attempts=4)

@@ -1,8 +1,11 @@
 """The test server cpom starts itself for its simulations (issue 12): found as soon as it answers,
 handed over to the environment that stops it, and never left running."""
 
+import subprocess
+import sys
 from datetime import timedelta
 
+import psutil
 import pytest
 
 from cpom import simulation
@@ -56,3 +59,26 @@ def test_a_server_left_running_is_stopped_on_leaving() -> None:
         assert process is not None
         assert process.poll() is None
     assert process.poll() is not None
+
+
+def test_a_simulation_killed_outright_takes_its_server_with_it() -> None:
+    # `cpom simulate` starts its server from its main thread; killed with SIGKILL, it cannot
+    # stop it: the kernel does (Linux).
+    owner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from cpom.time_skipping_server import TimeSkippingServer; "
+            "server = TimeSkippingServer().start(); "
+            "print(server._process.pid, flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert owner.stdout is not None
+    with owner.stdout:
+        server = psutil.Process(int(owner.stdout.readline()))
+        owner.kill()
+        owner.wait()
+    server.wait(10)
+    assert not server.is_running()
