@@ -63,16 +63,21 @@ class TimeSkippingServer:
         return self
 
     async def ready(self, seconds: float = READY_SECONDS) -> str:
-        """The server's address once its port answers; a `RuntimeError` if it stopped or did
-        not answer within `seconds`."""
+        """The server's address once its port answers; a `RuntimeError` (its message in French,
+        as `cpom simulate` shows it) if it stopped or did not answer within `seconds`."""
         assert self._process is not None, "server not started"
         deadline = time.monotonic() + seconds
         while not _answers(self.port):
             code = self._process.poll()
             if code is not None:
-                raise RuntimeError(f"Temporal test server stopped as it started (code {code})")
+                raise RuntimeError(
+                    f"le serveur de test de Temporal s'est arrêté au démarrage (code {code})"
+                )
             if time.monotonic() > deadline:
-                raise RuntimeError(f"Temporal test server not answering after {seconds:.0f} s")
+                raise RuntimeError(
+                    "le serveur de test de Temporal ne répond pas après "
+                    f"{seconds:g}\N{NO-BREAK SPACE}s".replace(".", ",")
+                )
             await asyncio.sleep(POLL_SECONDS)
         return self.target
 

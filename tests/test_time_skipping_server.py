@@ -38,7 +38,7 @@ async def test_the_environment_runs_on_the_server_handed_over_and_stops_it() -> 
 
 async def test_a_server_that_stops_as_it_starts_fails_the_environment() -> None:
     server = TimeSkippingServer(binary="/bin/false").start()
-    with pytest.raises(RuntimeError, match="stopped as it started"):
+    with pytest.raises(RuntimeError, match="s'est arrêté au démarrage"):
         await start_time_skipping(server=server)
 
 
@@ -47,7 +47,7 @@ async def test_a_server_that_never_answers_is_given_up() -> None:
     server = TimeSkippingServer(binary="sleep").start()
     process = server._process
     assert process is not None
-    with pytest.raises(RuntimeError, match="not answering"):
+    with pytest.raises(RuntimeError, match="ne répond pas après 0,2\N{NO-BREAK SPACE}s"):
         await server.ready(0.2)
     await server.shutdown()
     assert process.poll() is not None
