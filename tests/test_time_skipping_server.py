@@ -1,16 +1,18 @@
 """The test server cpom starts itself for its simulations (issue 12): found as soon as it answers,
 handed over to the environment that stops it, and never left running."""
 
+import shutil
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import psutil
 import pytest
 
 from cpom import simulation
 from cpom.simulation import start_time_skipping
-from cpom.time_skipping_server import TimeSkippingServer
+from cpom.time_skipping_server import TimeSkippingServer, server_binary
 
 
 def test_the_installed_sdk_runs_on_cpom_s_own_server() -> None:
@@ -82,3 +84,14 @@ def test_a_simulation_killed_outright_takes_its_server_with_it() -> None:
         owner.wait()
     server.wait(10)
     assert not server.is_running()
+
+
+def test_the_server_beside_the_interpreter_is_found_off_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `.venv/bin/cpom simulate` run without activating the environment: PATH does not have it.
+    (tmp_path / "python").touch()
+    (tmp_path / "temporal-test-server").touch()
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    assert server_binary() == str(tmp_path / "temporal-test-server")
