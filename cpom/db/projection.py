@@ -55,7 +55,7 @@ def record(engine: Engine, update: ProjectionUpdate) -> None:
     # and then finds the rows of the first.
     for attempt in range(3):
         try:
-            return _record(engine, update)
+            return record_together(engine, [update])
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -67,11 +67,6 @@ def record_together(engine: Engine, updates: Sequence[ProjectionUpdate]) -> None
     with engine.begin() as connection:
         for update in updates:
             _write(connection, update)
-
-
-def _record(engine: Engine, update: ProjectionUpdate) -> None:
-    with engine.begin() as connection:
-        _write(connection, update)
 
 
 def _write(connection: Connection, update: ProjectionUpdate) -> None:
