@@ -52,6 +52,7 @@ from cpom.domain.objectives import (
 )
 from cpom.domain.objectives_validation import report_problems
 from cpom.domain.terms import ContractTerms
+from cpom.installed_commands import installed_command
 from cpom.mail_catcher import MailCatcher
 from cpom.messages import (
     ContractInput,
@@ -126,8 +127,7 @@ async def start_dev_server_time_skipping(
 ) -> WorkflowEnvironment:
     return await WorkflowEnvironment.start_time_skipping_v2(
         data_converter=converter,
-        dev_server_existing_path=shutil.which("temporal")
-        or str(Path(__file__).resolve().parent.parent / ".venv/bin/temporal"),
+        dev_server_existing_path=installed_command("temporal"),
         search_attributes=list(search_attributes.ALL),
         runtime=quiet_runtime(),
         dev_server_extra_args=[

