@@ -690,17 +690,12 @@ def application_database(kind: str, count: int) -> Iterator[Database]:
     if kind == "sqlite":
         yield Database()
         return
-    from sqlalchemy import create_engine, text
-
-    from tests.postgres import PostgresServer
+    from tests.postgres import PostgresServer, create_database
 
     server = PostgresServer()
     server.start()
     try:
-        admin = create_engine(f"{server.url}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE wave_{count}"))
-        admin.dispose()
+        url = create_database(server.url, f"wave_{count}")
         postmaster = psutil.Process(int((server.data / "postmaster.pid").read_text().split()[0]))
 
         def server_cpu() -> float:
@@ -711,7 +706,7 @@ def application_database(kind: str, count: int) -> Iterator[Database]:
                     spent += times.user + times.system
             return spent
 
-        yield Database(f"{server.url}/wave_{count}", server_cpu)
+        yield Database(url, server_cpu)
     finally:
         server.stop()
         server.remove()

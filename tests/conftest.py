@@ -4,10 +4,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from cpom.db.engine import make_engine
-from tests.postgres import postgres_server
+from tests.postgres import create_database, postgres_server
 
 _databases = itertools.count()
 
@@ -25,12 +25,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         url = f"sqlite:///{tmp_path / 'cpom.db'}"
     else:
         server = request.getfixturevalue("postgres_url")
-        name = f"test_{next(_databases)}"
-        admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-        admin.dispose()
-        url = f"{server}/{name}"
+        url = create_database(server, f"test_{next(_databases)}")
     engine = make_engine(url)
     yield engine
     engine.dispose()

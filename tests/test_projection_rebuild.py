@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from cpom.cli.main import main
@@ -37,7 +37,7 @@ from cpom.projection_rebuild import rebuild_projections
 from cpom.settings import Settings, get_settings
 from cpom.simulation import LifeSimulator
 from cpom.worker import renderer_from
-from tests.postgres import binaries
+from tests.postgres import binaries, create_database
 from tests.workflows.helpers import contract
 
 REFERENCE = "CPOM-35-SAD-2024"
@@ -183,20 +183,12 @@ def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
-def _create_database(server: str, name: str) -> str:
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return f"{server}/{name}"
-
-
 async def test_a_restored_backup_is_completed_by_the_rebuild_on_postgresql(
     tmp_path: Path, postgres_url: str
 ) -> None:
     # The client tools of the server's own version: a pg_dump older than the server refuses.
     tools = binaries()
-    live_url = _create_database(postgres_url, "cpom_live")
+    live_url = create_database(postgres_url, "cpom_live")
     async with LifeSimulator(real_server=True) as life:
         await life.stop_worker()
         life.engine.dispose()
@@ -219,7 +211,7 @@ async def test_a_restored_backup_is_completed_by_the_rebuild_on_postgresql(
         assert SUCCESSOR not in at_backup["contracts"]
         mails = len(life.catcher.caught)
 
-        restored_url = _create_database(postgres_url, "cpom_restored")
+        restored_url = create_database(postgres_url, "cpom_restored")
         subprocess.run(
             [tools / "pg_restore", "--no-owner", f"--dbname={_libpq(restored_url)}", backup],
             check=True,

@@ -37,6 +37,7 @@ from cpom.mail_catcher import MailCatcher, free_port
 from cpom.settings import ROOT
 from tests.e2e.raw_history import found_in, raw_history, serialized
 from tests.e2e.stack import process, wait_until_ready
+from tests.postgres import create_database
 from tests.tls_proxy import Authority, tls_proxy_in_thread
 
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -71,10 +72,7 @@ def compose_environment(replacements: dict[str, str]) -> dict[str, str]:
 def test_compose_services_work_together_secured_encrypted_and_measured(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    admin = create_engine(f"{postgres_url}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text("CREATE DATABASE cpom"))
-    admin.dispose()
+    create_database(postgres_url, "cpom")  # the compose file's application database
     postgres_host = postgres_url.rsplit("@", 1)[1]
     temporal, api_port = f"127.0.0.1:{free_port()}", free_port()
     catcher = MailCatcher()

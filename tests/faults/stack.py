@@ -30,7 +30,7 @@ from cpom.converter import data_converter
 from cpom.mail_catcher import MailCatcher, free_port
 from cpom.settings import Settings
 from cpom.stack import temporal_argv
-from tests.postgres import PostgresServer
+from tests.postgres import PostgresServer, create_database
 
 BIN = Path(sys.executable).parent
 
@@ -112,11 +112,7 @@ class FaultStack:
         self.log = workdir / "stack.log"
         self.postgres = PostgresServer()
         self.postgres.start()
-        admin = create_engine(f"{self.postgres.url}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("CREATE DATABASE cpom"))
-        admin.dispose()
-        self.database_url = f"{self.postgres.url}/cpom"
+        self.database_url = create_database(self.postgres.url, "cpom")
         self.catcher = MailCatcher().start()
         self.temporal_address = f"127.0.0.1:{free_port()}"
         self.api_port = free_port()
