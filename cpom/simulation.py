@@ -244,12 +244,9 @@ class LifeSimulator:
 
     async def __aexit__(self, *_: object) -> None:
         try:
-            # A worker stops once its polls return; a server slow to release one must not hold
-            # the simulation (or a test's teardown) for ever: past the bound, it is shut down
-            # under the worker.
+            # Past its bound (see `stop_worker`), the server is shut down under the worker.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(STOP_SECONDS):
-                    await self.stop_worker()
+                await self.stop_worker()
             self._worker = None
             async with asyncio.timeout(STOP_SECONDS):
                 await self.env.shutdown()
@@ -271,8 +268,12 @@ class LifeSimulator:
         await self._worker.__aenter__()
 
     async def stop_worker(self) -> None:
+        """Stop the worker; `TimeoutError` after `STOP_SECONDS`. A worker stops once its polls
+        return: a server slow to release one must not hold the simulation, or a test that
+        stops the worker (a suite once waited for one until its own timeout), for ever."""
         if self._worker is not None:
-            await self._worker.__aexit__(None, None, None)
+            async with asyncio.timeout(STOP_SECONDS):
+                await self._worker.__aexit__(None, None, None)
             self._worker = None
             await self.mailer.close()
 
