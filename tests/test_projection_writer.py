@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, event
+from sqlalchemy import update as sql_update
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cpom.db import projection
-from cpom.db.driver_rows import insert_rows
+from cpom.db.driver_rows import update_rows
 from cpom.db.models import AgendaRecord, ContractRecord, EventRecord
 from cpom.db.projection import CONTRACTS, agenda_rows, items_of
 from cpom.db.projection_writer import ProjectionWriter
@@ -73,12 +74,35 @@ async def test_the_agenda_inserted_through_the_driver_reads_back_as_it_was_sent(
     assert isinstance(done.done_on, date)
 
 
-def test_a_column_the_driver_would_store_otherwise_is_refused(engine: Engine) -> None:
-    # `contract.updated_at` is a datetime: SQLite's driver would not write it as SQLAlchemy does.
-    row: dict[str, object] = {column.name: None for column in CONTRACTS.columns}
-    row.update(reference="X", updated_at=datetime.now(UTC))
-    with engine.connect() as connection, pytest.raises(TypeError, match="updated_at"):
-        insert_rows(connection, CONTRACTS, [row])
+def test_a_datetime_goes_through_the_driver_as_sqlalchemy_stores_it(engine: Engine) -> None:
+    # `contract.updated_at` is a datetime: SQLite's driver alone would store it as a text of
+    # its own (with "+00:00"), not SQLAlchemy's, which the readers compare and sort.
+    at = datetime(2025, 4, 20, 9, 30, 15, 123456, tzinfo=UTC)
+    for index in (1, 2):
+        projection.record(engine, first_projection(index))
+    with engine.begin() as connection:
+        update_rows(connection, CONTRACTS, {"reference": "CPOM-35-SAD-0001"}, {"updated_at": at})
+        connection.execute(
+            sql_update(CONTRACTS)
+            .where(CONTRACTS.c.reference == "CPOM-35-SAD-0002")
+            .values(updated_at=at)
+        )
+        stored = connection.exec_driver_sql(
+            "SELECT updated_at FROM contract ORDER BY reference"
+        ).scalars()
+        by_driver, by_sqlalchemy = list(stored)
+    assert by_driver == by_sqlalchemy
+
+
+def test_events_written_already_are_left_as_they_are(engine: Engine) -> None:
+    # A retried attempt sends again events its first attempt wrote.
+    update = first_projection(1)
+    projection.record(engine, update)
+    again = replace(update, new_events=[Event(TODAY, "other", "autre"), Event(TODAY, "new", "x")])
+    projection.record(engine, again)
+    with Session(engine) as session:
+        events = session.exec(select(EventRecord).order_by(col(EventRecord.sequence))).all()
+    assert [(e.sequence, e.kind) for e in events] == [(0, "imported"), (1, "new")]
 
 
 def test_rows_written_in_sqlite_load_no_other_dialect(tmp_path: Path) -> None:

@@ -6,21 +6,19 @@ live agenda. The summary's next deadline and lateness are read off the stored ag
 they always agree with what the contract page shows.
 """
 
-import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, Engine, Executable, Row, Table, delete, insert
+from sqlalchemy import Connection, Engine, Row
 from sqlalchemy import select as core_select
-from sqlalchemy import update as update_statement
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel, col
+from sqlmodel import SQLModel
 
-from cpom.db.driver_rows import insert_rows
+from cpom.db.driver_rows import delete_rows, insert_rows, update_rows, upsert_row
 from cpom.db.models import (
     AgendaRecord,
     ContractAuthorityRecord,
@@ -36,8 +34,7 @@ from cpom.domain.terms import ContractTerms, Silence
 from cpom.messages import ProjectionUpdate
 
 if TYPE_CHECKING:
-    from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
-    from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+    pass
 
 TERMS = TypeAdapter(ContractTerms)
 AGENDA = SQLModel.metadata.tables[AgendaRecord.__tablename__]
@@ -87,10 +84,8 @@ def _write(connection: Connection, update: ProjectionUpdate) -> None:
         if not summary_known:  # read off the agenda just stored
             rows = agenda_rows(connection, reference)
             values.update(asdict(summary_of(items_of(rows), update.today)))
-        changed = connection.execute(
-            update_statement(CONTRACTS).where(CONTRACTS.c.reference == reference).values(values)
-        )
-        if changed.rowcount == 0:  # the terms come with the first projection of every run
+        changed = update_rows(connection, CONTRACTS, {"reference": reference}, values)
+        if changed == 0:  # the terms come with the first projection of every run
             raise LookupError(f"contract {reference} projected without its terms")
     _append_events(connection, reference, update)
 
@@ -144,7 +139,7 @@ def _store_contract(
     one statement, without reading the row first."""
     columns = {**_terms_columns(terms), **values}
     new_row = {"phase": "", "updated_at": datetime.now(UTC), **columns}
-    _upsert(connection, CONTRACTS, {"reference": terms.reference, **new_row}, columns)
+    upsert_row(connection, CONTRACTS, {"reference": terms.reference, **new_row}, tuple(columns))
 
 
 def _store_terms(connection: Connection, terms: ContractTerms) -> None:
@@ -152,38 +147,11 @@ def _store_terms(connection: Connection, terms: ContractTerms) -> None:
     one of them find it)."""
     terms_json = TERMS.dump_json(terms).decode()
     row = {"reference": terms.reference, "terms_json": terms_json}
-    _upsert(connection, TERMS_TABLE, row, ["terms_json"])
+    upsert_row(connection, TERMS_TABLE, row, ("terms_json",))
     keys = dict.fromkeys(a.key for a in terms.authorities)
-    connection.execute(delete(AUTHORITIES).where(AUTHORITIES.c.reference == terms.reference))
-    connection.execute(
-        insert(AUTHORITIES), [{"reference": terms.reference, "authority_key": k} for k in keys]
-    )
-
-
-def _upsert(
-    connection: Connection, table: Table, row: Mapping[str, object], updated: Iterable[str]
-) -> None:
-    """INSERT `row`, or UPDATE its `updated` columns where its primary key is found."""
-    connection.execute(_upsert_statement(connection.dialect.name, table, tuple(updated)), row)
-
-
-@functools.cache
-def _upsert_statement(dialect: str, table: Table, updated: tuple[str, ...]) -> Executable:
-    """The `ON CONFLICT` clause of PostgreSQL and SQLite, built once for each set of columns
-    (a few): building it costs more than running it."""
-    # Each dialect's module loaded when its database is used (PostgreSQL's takes 30 ms).
-    statement: PostgresqlInsert | SqliteInsert
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        statement = postgresql_insert(table)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        statement = sqlite_insert(table)
-    return statement.on_conflict_do_update(
-        index_elements=list(table.primary_key.columns),
-        set_={name: statement.excluded[name] for name in updated},
+    delete_rows(connection, AUTHORITIES, [{"reference": terms.reference}])
+    insert_rows(
+        connection, AUTHORITIES, [{"reference": terms.reference, "authority_key": k} for k in keys]
     )
 
 
@@ -201,11 +169,11 @@ def stored_terms(engine: Engine, reference: str) -> ContractTerms:
 
 def _store_agenda(connection: Connection, reference: str, update: ProjectionUpdate) -> None:
     assert update.agenda is not None
-    replaced = delete(AgendaRecord).where(col(AgendaRecord.reference) == reference)
-    if not update.agenda_complete:
+    if update.agenda_complete:
+        delete_rows(connection, AGENDA, [{"reference": reference}])
+    else:
         keys = [item.key for item in update.agenda] + update.agenda_removed
-        replaced = replaced.where(col(AgendaRecord.key).in_(keys))
-    connection.execute(replaced)
+        delete_rows(connection, AGENDA, [{"reference": reference, "key": key} for key in keys])
     if update.agenda:
         # One INSERT of many rows, through the driver (see `driver_rows`).
         # Items share their bases (every month's payment has the same): each is coded once.
@@ -215,17 +183,6 @@ def _store_agenda(connection: Connection, reference: str, update: ProjectionUpda
 
 
 def _append_events(connection: Connection, reference: str, update: ProjectionUpdate) -> None:
-    if not update.new_events:
-        return
-    # Only the sequences this update may repeat (a retried attempt): not the whole log.
-    known = set(
-        connection.execute(
-            core_select(EVENTS.c.sequence).where(
-                EVENTS.c.reference == reference,
-                EVENTS.c.sequence >= update.first_sequence,
-            )
-        ).scalars()
-    )
     rows = [
         {
             "reference": reference,
@@ -237,10 +194,9 @@ def _append_events(connection: Connection, reference: str, update: ProjectionUpd
             "details_json": _to_json(event.details),
         }
         for offset, event in enumerate(update.new_events)
-        if update.first_sequence + offset not in known
     ]
-    if rows:
-        insert_rows(connection, EVENTS, rows)
+    # Those a retried attempt wrote already are left as they are.
+    insert_rows(connection, EVENTS, rows, unless_found=("reference", "sequence"))
 
 
 def agenda_rows(connection: Connection, reference: str) -> Sequence[Row[Any]]:
