@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy import Engine, SQLColumnExpression, func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from cpom import tenancy
 from cpom.access import Principal, Role
@@ -85,18 +86,23 @@ def count_tasks(engine: Engine, principal: Principal, today: date) -> int:
         return session.exec(query).one()
 
 
-def list_tasks(
-    engine: Engine, principal: Principal, today: date, *, page: int = 1, per_page: int = 50
-) -> tuple[int, list[Task]]:
-    total = count_tasks(engine, principal, today)
-    query = (
+def tasks_query(
+    principal: Principal, today: date
+) -> Select[AgendaRecord, str, str | None]:
+    """The open steps awaiting `principal`, nearest first (read from `ix_agenda_open_steps`)."""
+    return (
         select(AgendaRecord, col(ContractRecord.gestionnaire), col(ContractRecord.risk))
         .join(ContractRecord)
         .where(*_open_steps(principal, today))
         .order_by(col(AgendaRecord.day), col(AgendaRecord.reference), col(AgendaRecord.key))
-        .offset((page - 1) * per_page)
-        .limit(per_page)
     )
+
+
+def list_tasks(
+    engine: Engine, principal: Principal, today: date, *, page: int = 1, per_page: int = 50
+) -> tuple[int, list[Task]]:
+    total = count_tasks(engine, principal, today)
+    query = tasks_query(principal, today).offset((page - 1) * per_page).limit(per_page)
     with Session(engine) as session:
         rows = session.exec(query).all()
     tasks = []
