@@ -86,9 +86,7 @@ def count_tasks(engine: Engine, principal: Principal, today: date) -> int:
         return session.exec(query).one()
 
 
-def tasks_query(
-    principal: Principal, today: date
-) -> Select[AgendaRecord, str, str | None]:
+def tasks_query(principal: Principal, today: date) -> Select[AgendaRecord, str, str | None]:
     """The open steps awaiting `principal`, nearest first (read from `ix_agenda_open_steps`)."""
     return (
         select(AgendaRecord, col(ContractRecord.gestionnaire), col(ContractRecord.risk))
