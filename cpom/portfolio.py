@@ -15,11 +15,11 @@ from enum import StrEnum
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import Engine, SQLColumnExpression, func, or_
+from sqlalchemy import Engine, SQLColumnExpression, func, or_, text
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from cpom.db.models import AgendaRecord, ContractRecord
+from cpom.db.models import NOT_ROUTINE, AgendaRecord, ContractRecord
 from cpom.domain.calendar import MilestoneKind
 from cpom.domain.date_law import add_months
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
@@ -304,20 +304,31 @@ def _references(filters: Filters, today: date) -> SelectOfScalar[str]:
     return select(ContractRecord.reference).where(*_conditions(filters, today))
 
 
-def deadlines_by_month(engine: Engine, filters: Filters, today: date) -> list[Bar]:
-    """Legal deadlines still open in each of the next 12 months."""
+def _next_months(today: date) -> list[date]:
+    """The first day of this month and of the 12 next."""
     first = today.replace(day=1)
-    months = [add_months(first, offset) for offset in range(13)]
-    query = select(col(AgendaRecord.day)).where(
+    return [add_months(first, offset) for offset in range(13)]
+
+
+def deadlines_query(filters: Filters, today: date) -> SelectOfScalar[date]:
+    """The days of the legal deadlines still open in the next 12 months (read from
+    `ix_agenda_day_not_routine`)."""
+    return select(col(AgendaRecord.day)).where(
         col(AgendaRecord.hard),
         col(AgendaRecord.done_on).is_(None),
+        text(NOT_ROUTINE),  # said by NOT_DEADLINE_KINDS, but so that the index is read
         col(AgendaRecord.kind).not_in(NOT_DEADLINE_KINDS),
         col(AgendaRecord.day) >= today,
-        col(AgendaRecord.day) < months[-1],
+        col(AgendaRecord.day) < _next_months(today)[-1],
         col(AgendaRecord.reference).in_(_references(filters, today)),
     )
+
+
+def deadlines_by_month(engine: Engine, filters: Filters, today: date) -> list[Bar]:
+    """Legal deadlines still open in each of the next 12 months."""
+    months = _next_months(today)
     with Session(engine) as session:
-        days = session.exec(query).all()
+        days = session.exec(deadlines_query(filters, today)).all()
     counts = {(m.year, m.month): 0 for m in months[:-1]}
     for day in days:
         counts[(day.year, day.month)] += 1

@@ -12,10 +12,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import BindParameter, Connection, Engine, RowMapping, String, bindparam, func
+from sqlalchemy import BindParameter, Connection, Engine, RowMapping, String, bindparam, func, text
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, col, select
+from sqlmodel.sql.expression import Select
 from temporalio.client import (
     Client,
     WorkflowUpdateFailedError,
@@ -27,10 +28,11 @@ from temporalio.service import RPCError, RPCStatusCode
 from cpom import health as temporal_health
 from cpom import idempotency, metrics, tenancy
 from cpom.access import Principal
-from cpom.calendar_export import ROUTINE_VALUES, agenda_to_ics
+from cpom.calendar_export import agenda_to_ics
 from cpom.db import objectives_store, projection
 from cpom.db.models import (
     MAX_ROW_ID,
+    NOT_ROUTINE,
     AgendaRecord,
     CaughtMailRecord,
     ContractRecord,
@@ -64,6 +66,25 @@ from cpom.settings import Settings
 PROJECTION_WAIT_SECONDS = 5.0
 # What a 503 tells the caller to wait before sending the same request again.
 RETRY_AFTER_SECONDS = 30
+
+
+def followed_steps_query(principal: Principal, day: date) -> Select[AgendaRecord, ContractRecord]:
+    """The open steps and legal dates around `day` of every contract `principal` may read (read
+    from `ix_agenda_day_not_routine`)."""
+    return (
+        select(AgendaRecord, ContractRecord)
+        .join(ContractRecord)
+        .where(
+            col(AgendaRecord.done_on).is_(None),
+            col(AgendaRecord.day) >= day - FEED_PAST,
+            col(AgendaRecord.day) <= day + FEED_AHEAD,
+            col(AgendaRecord.hard) | col(AgendaRecord.awaited),
+            # Payments and monthly reports stay in each contract's own calendar.
+            text(NOT_ROUTINE),
+            *tenancy.conditions_for(principal),
+        )
+        .order_by(col(AgendaRecord.reference), col(AgendaRecord.day))
+    )
 
 
 class ContractNotFound(LookupError):
@@ -553,21 +574,7 @@ class ContractService:
         still to come of every contract they may read."""
         day = today()
         with Session(self.engine) as session:
-            query = (
-                select(AgendaRecord, ContractRecord)
-                .join(ContractRecord)
-                .where(
-                    col(AgendaRecord.done_on).is_(None),
-                    col(AgendaRecord.day) >= day - FEED_PAST,
-                    col(AgendaRecord.day) <= day + FEED_AHEAD,
-                    col(AgendaRecord.hard) | col(AgendaRecord.awaited),
-                    # Payments and monthly reports stay in each contract's own calendar.
-                    col(AgendaRecord.kind).not_in(ROUTINE_VALUES),
-                )
-                .order_by(col(AgendaRecord.reference), col(AgendaRecord.day))
-            )
-            query = query.where(*tenancy.conditions_for(principal))
-            rows = session.exec(query).all()
+            rows = session.exec(followed_steps_query(principal, day)).all()
         by_contract: dict[str, tuple[ContractRecord, list[AgendaItem]]] = {}
         for row, contract in rows:
             by_contract.setdefault(row.reference, (contract, []))[1].append(

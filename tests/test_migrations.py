@@ -8,15 +8,18 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
-from sqlmodel import SQLModel, select
+from sqlalchemy import ClauseElement, Engine, inspect, text
+from sqlalchemy.exc import OperationalError
+from sqlmodel import SQLModel, col, select
 
 from cpom.access import Principal, Role
 from cpom.db.engine import make_engine, throwaway_engine
-from cpom.db.models import ContractAuthorityRecord, ContractRecord
+from cpom.db.models import AgendaRecord, ContractAuthorityRecord, ContractRecord
 from cpom.db.projection import TERMS
 from cpom.domain.terms_input import terms_from_mapping
 from cpom.inbox import tasks_query
+from cpom.portfolio import Filters, deadlines_query
+from cpom.service import followed_steps_query
 from tests.test_access import migrate
 
 # Expression indexes are not reflected: the comparison leaves them aside, a test below checks
@@ -94,32 +97,57 @@ def test_a_contract_page_reads_its_agenda_and_events_in_order_from_indexes(
                 assert "TEMP B-TREE" not in plan, plan
 
 
-@pytest.mark.parametrize(
-    "principal",
-    [
-        Principal("agent", Role.AGENT, authority="cd35"),
-        Principal("gestionnaire", Role.GESTIONNAIRE, siren="552100554"),
-        Principal("superviseur national", Role.SUPERVISOR),
-    ],
-    ids=lambda principal: principal.name,
-)
-def test_the_inbox_reads_the_open_steps_from_their_partial_index(
-    engine: Engine, principal: Principal
-) -> None:
-    """Only the open steps calling for an action are in the inbox's index: its query must say
-    as much for the database to use it (issue 12)."""
-    if engine.dialect.name != "sqlite" and principal.role is Role.AGENT:
-        # On empty tables PostgreSQL starts, as it may, from the agent's authority.
-        pytest.skip("the planner's choice, not the index's use")
-    query = tasks_query(principal, date(2025, 4, 20)).limit(50)
+PRINCIPALS = [
+    Principal("agent", Role.AGENT, authority="cd35"),
+    Principal("gestionnaire", Role.GESTIONNAIRE, siren="552100554"),
+    Principal("superviseur national", Role.SUPERVISOR),
+]
+
+
+def reads_index(engine: Engine, query: ClauseElement, index: str) -> bool:
+    """Whether the database can run `query` from `index`, rather than whether it would today
+    (on nearly empty tables it may well go another way)."""
     sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
-            plan = str(connection.execute(text(f"EXPLAIN QUERY PLAN {sql}")).all())
-        else:  # on a table this small PostgreSQL would rather scan it
-            connection.execute(text("SET enable_seqscan = off"))
+            # The query fails to prepare if the index cannot serve it.
+            forced = sql.replace("FROM agenda_item", f"FROM agenda_item INDEXED BY {index}")
+            assert forced != sql
+            try:
+                connection.execute(text(f"EXPLAIN QUERY PLAN {forced}"))
+            except OperationalError:
+                return False
+            return True
+        # PostgreSQL: without the table's other indexes, in a transaction rolled back.
+        with connection.begin() as transaction:
+            connection.execute(text("DROP INDEX ix_agenda_reading_order"))
+            connection.execute(text("ALTER TABLE agenda_item DROP CONSTRAINT agenda_item_pkey"))
+            connection.execute(text("SET LOCAL enable_seqscan = off"))
             plan = str(connection.execute(text(f"EXPLAIN {sql}")).all())
-    assert "ix_agenda_open_steps" in plan, plan
+            transaction.rollback()
+        return index in plan
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS, ids=lambda principal: principal.name)
+def test_the_readers_across_contracts_read_the_partial_agenda_indexes(
+    engine: Engine, principal: Principal
+) -> None:
+    """The inbox's index holds only the open steps calling for an action, the index by day no
+    routine step: each query must say as much for the database to use them (issue 12)."""
+    day = date(2025, 4, 20)
+    filters = Filters(scope_authority=principal.authority)
+    for query, index in (
+        (tasks_query(principal, day).limit(50), "ix_agenda_open_steps"),
+        (followed_steps_query(principal, day), "ix_agenda_day_not_routine"),
+        (deadlines_query(filters, day), "ix_agenda_day_not_routine"),
+    ):
+        assert reads_index(engine, query, index), (index, str(query))
+
+
+def test_a_query_that_does_not_say_it_cannot_read_a_partial_index(engine: Engine) -> None:
+    """The check above tells a query the index fits from one it does not."""
+    query = select(AgendaRecord).where(col(AgendaRecord.day) >= date(2025, 4, 20))
+    assert not reads_index(engine, query, "ix_agenda_day_not_routine")
 
 
 def test_contracts_projected_before_scopes_are_found_by_their_authorities(
