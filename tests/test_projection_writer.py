@@ -15,9 +15,9 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from cpom.db import projection
-from cpom.db.driver_rows import update_rows
+from cpom.db.driver_rows import insert_values, update_rows
 from cpom.db.models import AgendaRecord, ContractRecord, EventRecord
-from cpom.db.projection import CONTRACTS, agenda_rows, items_of
+from cpom.db.projection import AGENDA, AGENDA_COLUMNS, CONTRACTS, agenda_rows, items_of
 from cpom.db.projection_writer import ProjectionWriter
 from cpom.domain.lifecycle import ContractState, Event, Phase, apply_submit_documents
 from cpom.domain.live_agenda import live_agenda
@@ -92,6 +92,18 @@ def test_a_datetime_goes_through_the_driver_as_sqlalchemy_stores_it(engine: Engi
         ).scalars()
         by_driver, by_sqlalchemy = list(stored)
     assert by_driver == by_sqlalchemy
+
+
+def test_agenda_rows_give_every_column_of_the_table() -> None:
+    assert sorted(AGENDA_COLUMNS) == sorted(AGENDA.columns.keys())
+
+
+def test_values_that_would_need_a_conversion_are_refused_as_plain_tuples(engine: Engine) -> None:
+    # `contract.updated_at` is a datetime: a plain tuple would reach the driver unconverted.
+    with engine.connect() as connection, pytest.raises(TypeError, match="updated_at"):
+        insert_values(
+            connection, CONTRACTS, ("reference", "updated_at"), [("X", datetime.now(UTC))]
+        )
 
 
 def test_events_written_already_are_left_as_they_are(engine: Engine) -> None:

@@ -55,6 +55,20 @@ def insert_rows(
     connection.exec_driver_sql(sql, [values_of(row) for row in rows])
 
 
+def insert_values(
+    connection: Connection, table: Table, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """INSERT `rows`, each the values of the columns `names` in their order (of types the driver
+    stores as SQLAlchemy does: no conversion), in one `executemany`. For the most rows, without
+    a mapping built for each."""
+    if not rows:
+        return
+    if any(_converters(connection.dialect, table, names)):
+        raise TypeError(f"{table.name}: a column of {names} needs a conversion")
+    sql, _ = _insert(connection.dialect, table, names, ())
+    connection.exec_driver_sql(sql, list(rows))
+
+
 def upsert_row(
     connection: Connection, table: Table, row: Mapping[str, object], updated: tuple[str, ...]
 ) -> None:
@@ -88,23 +102,29 @@ def _mark(dialect: Dialect) -> str:
     return "?" if dialect.paramstyle == "qmark" else "%s"
 
 
-def _values_of(dialect: Dialect, table: Table, names: Sequence[str]) -> _ValuesOf:
+@functools.cache
+def _converters(
+    dialect: Dialect, table: Table, names: tuple[str, ...]
+) -> tuple[Callable[[Any], Any] | None, ...]:
+    """For each column of `names`, the conversion SQLAlchemy applies to its values for the
+    dialect, or None for a type the driver stores as SQLAlchemy does."""
+    return tuple(
+        None
+        if isinstance(column_type := table.columns[name].type, _PLAIN)
+        else column_type.dialect_impl(dialect).bind_processor(dialect)
+        for name in names
+    )
+
+
+def _values_of(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _ValuesOf:
     """The function that picks a row's values for `names`, in their order, as the driver takes
     them (converted as SQLAlchemy would, for a type the driver stores otherwise)."""
-    converters = []
-    for name in names:
-        column_type = table.columns[name].type
-        converter = (
-            None
-            if isinstance(column_type, _PLAIN)
-            else column_type.dialect_impl(dialect).bind_processor(dialect)
-        )
-        converters.append(converter)
+    converters = _converters(dialect, table, names)
     pick = itemgetter(*names)
+    if not any(converters) and len(names) > 1:
+        return pick  # a tuple, as it picks several names
     if len(names) == 1:
         return lambda row: (pick(row),) if converters[0] is None else (converters[0](pick(row)),)
-    if not any(converters):
-        return pick  # a tuple, as it picks several names
     return lambda row: tuple(
         value if convert is None or value is None else convert(value)
         for convert, value in zip(converters, pick(row), strict=True)
@@ -149,7 +169,7 @@ def _update(
         f"UPDATE {dialect.identifier_preparer.quote(table.name)} SET {changes} "
         f"WHERE {_conditions(dialect, where)}"
     )
-    return sql, _values_of(dialect, table, [*changed, *where])
+    return sql, _values_of(dialect, table, (*changed, *where))
 
 
 @functools.cache

@@ -18,7 +18,13 @@ from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-from cpom.db.driver_rows import delete_rows, insert_rows, update_rows, upsert_row
+from cpom.db.driver_rows import (
+    delete_rows,
+    insert_rows,
+    insert_values,
+    update_rows,
+    upsert_row,
+)
 from cpom.db.models import (
     AgendaRecord,
     ContractAuthorityRecord,
@@ -179,7 +185,7 @@ def _store_agenda(connection: Connection, reference: str, update: ProjectionUpda
         # Items share their bases (every month's payment has the same): each is coded once.
         bases: dict[int, str] = {}
         rows = [row_values(reference, item, bases) for item in update.agenda]
-        insert_rows(connection, AGENDA, rows)
+        insert_values(connection, AGENDA, AGENDA_COLUMNS, rows)
 
 
 def _append_events(connection: Connection, reference: str, update: ProjectionUpdate) -> None:
@@ -208,34 +214,63 @@ def agenda_rows(connection: Connection, reference: str) -> Sequence[Row[Any]]:
     ).all()
 
 
-def row_values(reference: str, item: AgendaItem, bases: dict[int, str]) -> dict[str, object]:
-    """The agenda row of `item`; `bases` keeps the JSON of each basis already coded, by its
-    identity, for the items of one agenda."""
+# The agenda's columns, in the order of `row_values`.
+AGENDA_COLUMNS = (
+    "reference",
+    "key",
+    "day",
+    "kind",
+    "label",
+    "hard",
+    "on_silence",
+    "contract_year",
+    "exercise",
+    "awaited",
+    "obligation",
+    "waiting_for",
+    "action",
+    "opens_on",
+    "done_on",
+    "done_by",
+    "outcome",
+    "silence_on",
+    "consequence",
+    "basis_json",
+)
+# An enumeration's value read from a dictionary: Enum's `value` is a property, dearer.
+_SILENCE_VALUES = {silence: silence.value for silence in Silence}
+_PARTY_VALUES: dict[Party | None, str | None] = {party: party.value for party in Party}
+_PARTY_VALUES[None] = None
+
+
+def row_values(reference: str, item: AgendaItem, bases: dict[int, str]) -> tuple[Any, ...]:
+    """The agenda row of `item`, its values in the order of `AGENDA_COLUMNS`; `bases` keeps the
+    JSON of each basis already coded, by its identity, for the items of one agenda."""
     basis_json = bases.get(id(item.basis))
     if basis_json is None:
         basis_json = bases[id(item.basis)] = _to_json(item.basis.to_dict())
-    return {
-        "reference": reference,
-        "key": item.key,
-        "day": item.day,
-        "kind": item.kind,
-        "label": item.label,
-        "hard": item.hard,
-        "on_silence": item.on_silence.value,
-        "contract_year": item.contract_year,
-        "exercise": item.exercise,
-        "awaited": item.awaited,
-        "obligation": item.obligation,
-        "waiting_for": item.waiting_for.value if item.waiting_for else None,
-        "action": item.action,
-        "opens_on": item.opens_on,
-        "done_on": item.done_on,
-        "done_by": item.done_by,
-        "outcome": item.outcome,
-        "silence_on": item.silence_on,
-        "consequence": item.consequence,
-        "basis_json": basis_json,
-    }
+    return (
+        reference,
+        item.key,
+        item.day,
+        item.kind,
+        item.label,
+        item.hard,
+        _SILENCE_VALUES[item.on_silence],
+        item.contract_year,
+        item.exercise,
+        item.awaited,
+        item.obligation,
+        _PARTY_VALUES[item.waiting_for],
+        item.action,
+        item.opens_on,
+        item.done_on,
+        item.done_by,
+        item.outcome,
+        item.silence_on,
+        item.consequence,
+        basis_json,
+    )
 
 
 def item_from_record(row: AgendaRecord | Row[Any]) -> AgendaItem:
