@@ -184,13 +184,18 @@ def monthly_window(terms: ContractTerms, today: date) -> Window:
 
 
 def live_agenda(
-    state: ContractState, today: date | None = None, *, monthly: bool = True
+    state: ContractState,
+    today: date | None = None,
+    *,
+    monthly: bool = True,
+    before: date | None = None,
 ) -> list[AgendaItem]:
     """Every step of the contract's life as its state says it stands, sorted by date.
 
     Given `today`, the monthly steps are those of the current contract year and its margins
     (`monthly_window`): the workflow moves on to the next year in a new run, which projects its
-    agenda anew; without it, every month is there; with `monthly` false, none is.
+    agenda anew; without it, every month is there; with `monthly` false, none is. Given
+    `before`, only the steps of the days before it (those that may be missed on that day).
     """
     log = _Log(state)
     pending = state.pending_prorogation
@@ -210,6 +215,9 @@ def live_agenda(
     if state.phase in PRE_SIGNATURE:
         # Until it is signed, the contract's own life is only planned: its steps and its dates.
         milestones = tuple(m for m in milestones if m.kind in _BEFORE_SIGNATURE)
+    if before is not None:
+        # A milestone's item falls on the milestone's day: the later ones are not made at all.
+        milestones = tuple(m for m in milestones if m.day < before)
     items = [_from_milestone(state, log, milestone) for milestone in milestones]
     if state.phase not in PRE_SIGNATURE and state.terms.signed:
         items += _releve_approvals(state, log, calendar)
@@ -221,6 +229,8 @@ def live_agenda(
         items += authorisation_items(state)
     items = _cut_at_early_end(state, items)
     _declare_done_before_import(state, items)
+    if before is not None:
+        items = [item for item in items if item.day < before]
     items.sort(key=lambda item: (item.day, item.key))
     return items
 
@@ -913,8 +923,9 @@ def at_risk(state: ContractState, today: date) -> str | None:
 
 
 def missed_on_import(state: ContractState, today: date) -> list[AgendaItem]:
-    """Obligations of an imported contract that fell due before its import, not declared done."""
-    return missed_obligations(live_agenda(state, monthly=False), today)
+    """Obligations of an imported contract that fell due before its import, not declared done
+    (only a step of a day before `today` can be missed on `today`)."""
+    return missed_obligations(live_agenda(state, monthly=False, before=today), today)
 
 
 __all__ = [

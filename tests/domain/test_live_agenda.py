@@ -21,6 +21,7 @@ from cpom.domain.live_agenda import (
     at_risk,
     is_deadline,
     live_agenda,
+    missed_obligations,
     missed_on_import,
     nature,
     next_deadline,
@@ -508,3 +509,37 @@ def test_the_summary_a_list_shows_does_not_depend_on_the_agendas_order(
     assert summary.next_deadline_label == (upcoming.label if upcoming else None)
     assert summary.overdue_since == (late.day if late else None)
     assert summary_of([], today) == AgendaSummary()
+
+
+def _lived(kind: str) -> ContractState:
+    """A contract of a few lives: as signed, imported and declared up to date, or denounced."""
+    contract = state()
+    if kind == "imported":
+        contract.imported = True
+        contract.declared_up_to_date_on = date(2026, 5, 1)
+    elif kind == "denounced":
+        life.apply_submit_documents(contract, 2024, list(SAD_ITEMS), date(2025, 3, 1), DIRECTION)
+        life.apply_denounce(
+            contract, life.DenonciationMode.MUTUELLE, date(2026, 1, 15), date(2026, 1, 15), AGENT
+        )
+    return contract
+
+
+@given(
+    kind=st.sampled_from(["signed", "imported", "denounced"]),
+    day=st.integers(-30, 365 * 6),
+    monthly=st.booleans(),
+)
+def test_the_steps_before_a_day_are_those_of_the_whole_agenda(
+    kind: str, day: int, monthly: bool
+) -> None:
+    # An import reads its missed obligations off them, without making the later ones.
+    contract = _lived(kind)
+    before = contract.terms.effet + timedelta(days=day)
+    whole = live_agenda(contract, monthly=monthly)
+    assert live_agenda(contract, monthly=monthly, before=before) == [
+        item for item in whole if item.day < before
+    ]
+    assert missed_on_import(contract, before) == missed_obligations(
+        live_agenda(contract, monthly=False), before
+    )
