@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, Engine, Row
@@ -38,9 +38,6 @@ from cpom.domain.lifecycle import Party
 from cpom.domain.live_agenda import AgendaItem
 from cpom.domain.terms import ContractTerms, Silence
 from cpom.messages import ProjectionUpdate
-
-if TYPE_CHECKING:
-    pass
 
 TERMS = TypeAdapter(ContractTerms)
 AGENDA = SQLModel.metadata.tables[AgendaRecord.__tablename__]
