@@ -120,11 +120,16 @@ def _values_of(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Value
     """The function that picks a row's values for `names`, in their order, as the driver takes
     them (converted as SQLAlchemy would, for a type the driver stores otherwise)."""
     converters = _converters(dialect, table, names)
-    pick = itemgetter(*names)
-    if not any(converters) and len(names) > 1:
-        return pick  # a tuple, as it picks several names
+    pick: _ValuesOf
     if len(names) == 1:
-        return lambda row: (pick(row),) if converters[0] is None else (converters[0](pick(row)),)
+        (name,) = names
+
+        def pick(row: Mapping[str, Any]) -> tuple[Any, ...]:
+            return (row[name],)
+    else:
+        pick = itemgetter(*names)  # a tuple, as it picks several names
+    if not any(converters):
+        return pick
     return lambda row: tuple(
         value if convert is None or value is None else convert(value)
         for convert, value in zip(converters, pick(row), strict=True)
