@@ -16,6 +16,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 with workflow.unsafe.imports_passed_through():
+    from cpom import heap
     from cpom.converter import data_converter
     from cpom.settings import get_settings
     from cpom.worker import WORKFLOW_RUNNER, serve_until_stopped
@@ -49,6 +50,7 @@ async def serve(address: str, task_queue: str) -> None:
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         max_concurrent_activities=settings.max_concurrent_activities,
     )
+    heap.settle(settings.gc_young_threshold)  # as the cpom worker does
     await serve_until_stopped(worker)
 
 

@@ -116,6 +116,13 @@ class Settings(BaseSettings):
         description="activités (avis, documents, projections) exécutées en même temps par chaque "
         "worker",
     )
+    gc_young_threshold: int = Field(
+        default=7000,
+        ge=700,
+        le=1_000_000,
+        description="allocations entre deux passages du ramasse-miettes sur les objets récents, "
+        "dans chaque worker (Python : 700)",
+    )
 
     # Keys, not a file of keys: a deployment passes them as it passes the SMTP password, from
     # its secret store.

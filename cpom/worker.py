@@ -28,7 +28,7 @@ from activities.documents import DocumentActivities
 from activities.mail import MailActivities, SmtpMailer
 from activities.records import RecordActivities
 from activities.renegotiation import RenegotiationActivities
-from cpom import converter, identities, messages, printing, signature_fields, telemetry
+from cpom import converter, heap, identities, messages, printing, signature_fields, telemetry
 from cpom.db.engine import engine_from
 from cpom.db.projection_writer import ProjectionWriter
 from cpom.identity_overrides import with_overrides
@@ -224,6 +224,8 @@ async def main() -> None:
         worker = build_worker(client, settings, engine, mailer=mailer)
     except (identities.InvalidIdentities, InvalidSigningCertificate) as error:
         raise SystemExit(f"Le worker ne peut pas démarrer : {error}") from None
+    # What the imports and the worker's construction left lives as long as the process.
+    heap.settle(settings.gc_young_threshold)
     try:
         await serve_until_stopped(worker)
     finally:
