@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cpom import heap
 from cpom.payload_codec import EncryptionKey, parse_keys
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +118,7 @@ class Settings(BaseSettings):
         "worker",
     )
     gc_young_threshold: int = Field(
-        default=7000,
+        default=heap.YOUNG_THRESHOLD,
         ge=700,
         le=1_000_000,
         description="allocations entre deux passages du ramasse-miettes sur les objets récents, "

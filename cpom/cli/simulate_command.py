@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cpom import heap
 from cpom.cli.input_files import InputError, read_document
 
 if TYPE_CHECKING:
@@ -42,11 +43,6 @@ def load_scenario(path: Path) -> Scenario:
         raise InputError(str(error)) from None
 
 
-# Objects allocated between two collections of the youngest generation: ten times Python's
-# default, and one collection of the older generations in ten times fewer.
-YOUNG_COLLECTION_THRESHOLD = 7000
-
-
 @contextlib.contextmanager
 def rarely_collected() -> Iterator[None]:
     """The cyclic garbage collector, quieter for the few seconds of a simulation.
@@ -62,8 +58,8 @@ def rarely_collected() -> Iterator[None]:
         # Imported here: the calendar command must not pay for Temporal and the database.
         import cpom.simulation  # noqa: F401
 
-        gc.freeze()
-        gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *thresholds[1:])
+        # Not collected first: the imports ran without the collector, and the process is short.
+        heap.settle(collect=False)
         if enabled:
             gc.enable()
         yield
