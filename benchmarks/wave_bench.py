@@ -735,10 +735,11 @@ def report(cpom: Side, bare: Side) -> None:
     sticky = "tâches expirées (file collante)"
     print(
         f"{sticky:<40} {cpom.sticky_timeouts:>9} {bare.sticky_timeouts:>9} {'':>6} "
-        f"{'attentes':>6}  cible : 0"
+        f"{'oui':>6}  cible : 0"
     )
     print(
-        "avant : le ratio à l'ouverture de l'issue 12 (file collante : des attentes de 70 à 100 s)"
+        "avant : le ratio à l'ouverture de l'issue 12 (file collante : des tâches expirées, "
+        "de 70 à 100 s d'attente chacune)"
     )
 
 
