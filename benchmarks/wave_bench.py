@@ -479,16 +479,22 @@ class Database:
     cpu_seconds: Callable[[], float] | None = None
 
 
-async def cpom_side(
-    env: WorkflowEnvironment,
-    count: int,
-    cache: int,
-    workers: int,
-    workdir: Path,
-    turns: Turns,
-    rounds: int,
-    database: Database | None = None,
-) -> Side:
+@dataclass(frozen=True)
+class Shared:
+    """What both sides of one run share: the server, the number of contracts, the workers'
+    cache and count, and their turns (see `Turns`) in `rounds` parts."""
+
+    env: WorkflowEnvironment
+    count: int
+    cache: int
+    workers: int
+    turns: Turns
+    rounds: int
+
+
+async def cpom_side(shared: Shared, workdir: Path, database: Database | None = None) -> Side:
+    env, count, cache, workers = shared.env, shared.count, shared.cache, shared.workers
+    turns, rounds = shared.turns, shared.rounds
     database = database or Database()
     catcher = MailCatcher().start()
     try:
@@ -619,15 +625,9 @@ async def cpom_side(
     return Side.measured("cpom", count, cpu_start, memory, wave, timeouts, memory_next)
 
 
-async def bare_side(
-    env: WorkflowEnvironment,
-    count: int,
-    cache: int,
-    workers: int,
-    workdir: Path,
-    turns: Turns,
-    rounds: int,
-) -> Side:
+async def bare_side(shared: Shared, workdir: Path) -> Side:
+    env, count, cache, workers = shared.env, shared.count, shared.cache, shared.workers
+    turns, rounds = shared.turns, shared.rounds
     address = env.client.service_client.config.target_host
     settings = worker_env(address, "wave-bare", cache, workdir, 25)
     processes = Workers("benchmarks.bare_worker", [address, "wave-bare"], settings, workers)
@@ -757,23 +757,10 @@ async def run(
                 print(f"vague de {count} contrats : démarrage …", file=sys.stderr, flush=True)
                 # Each side takes its turn to start a part of its contracts, the other's workers
                 # idle meanwhile; each wave runs alone.
-                turns = Turns()
+                shared = Shared(env, count, cache, workers, Turns(), rounds)
                 async with asyncio.TaskGroup() as sides:
-                    bare = sides.create_task(
-                        bare_side(env, count, cache, workers, workdir / "bare", turns, rounds)
-                    )
-                    mine = sides.create_task(
-                        cpom_side(
-                            env,
-                            count,
-                            cache,
-                            workers,
-                            workdir / "cpom",
-                            turns,
-                            rounds,
-                            cpom_database,
-                        )
-                    )
+                    bare = sides.create_task(bare_side(shared, workdir / "bare"))
+                    mine = sides.create_task(cpom_side(shared, workdir / "cpom", cpom_database))
                 report(mine.result(), bare.result())
         finally:
             await env.shutdown()
