@@ -20,7 +20,7 @@ workers idle between them, and its CPU per contract started is the sum over its 
 once its workers have settled; the next batch (for memory, below) is started in the same parts.
 Every other step (the warm-up, the wave) runs alone too. The spread from one run to the next
 is still wide: one side after the other, the same code gave 1.81 to 3.32 times the bare
-workflow's CPU per start; in turns, 2.30 to 3.13 over six runs.
+workflow's CPU per start; in turns, 2.30 to 3.13 over twelve runs.
 
 Memory is read twice. Over the contracts of the wave, started first, it includes what a worker
 process grows by once whatever the number of contracts it holds (its database connections'
@@ -116,7 +116,8 @@ PROFILE_WAVE_ONLY = bool(os.environ.get("CPOM_BENCH_PROFILE_WAVE"))
 PROFILE_GIL = bool(os.environ.get("CPOM_BENCH_PROFILE_GIL"))
 WAVE_TARGET = {200: 0.8, 2000: 0.6}
 # The ratios measured when issue 12 was filed, printed beside today's.
-WHEN_FILED = {"cpu": "5–7", "memory": "≈ 5", 200: "0.46", 2000: "0.23"}
+WHEN_FILED = {"cpu": "5–7", "memory": "≈ 5"}
+WAVE_WHEN_FILED = {200: "0.46", 2000: "0.23"}
 # Each side starts its contracts in this many parts, in turns with the other (see `run`).
 ROUNDS = 4
 
@@ -271,7 +272,7 @@ class Workers:
         count: int,
         start: Callable[[range], Awaitable[list[Any]]],
         turns: Turns,
-        rounds: int = 1,
+        rounds: int,
     ) -> tuple[list[Any], float, float]:
         """What `start` returns for contracts 0 to `count`, started in `rounds` parts, each
         in its turn (the other side's parts come between them: both sides are read
@@ -595,28 +596,28 @@ async def cpom_side(shared: Shared, workdir: Path, database: Database | None = N
                 if PROFILE_WAVE_ONLY:
                     for process in processes.processes:
                         process.stop_profiling()
-                caught = catcher.caught
-                notices = {m.notice for m in caught}
-                addressed = {tuple(m.envelope_to) for m in caught}
-                if (
-                    early
-                    or len(caught) != count
-                    or notices != {REMINDER_NOTICE}
-                    or len(addressed) != count
-                ):
-                    raise SystemExit(
-                        f"vague fausse : {early} courriels avant la vague, {len(caught)} après "
-                        f"(attendu {count}, un par contrat), avis {sorted(notices)}"
-                    )
-                print(
-                    f"  cpom : {count} courriels, un par contrat, aucun avant la vague "
-                    f"(CPU de la vague {wave_cpu / count * 1000:.1f} ms par contrat ; mémoire des "
-                    f"workers avant chaque lot : "
-                    f"{', '.join(f'{r / 2**20:.0f}' for r in processes.resident_before)} Mio)",
-                    file=sys.stderr,
-                )
-                print_cpu_by_thread("cpom", "de la vague par contrat", wave_by_thread)
                 timeouts = await sticky_timeouts(handles)
+            caught = catcher.caught
+            notices = {m.notice for m in caught}
+            addressed = {tuple(m.envelope_to) for m in caught}
+            if (
+                early
+                or len(caught) != count
+                or notices != {REMINDER_NOTICE}
+                or len(addressed) != count
+            ):
+                raise SystemExit(
+                    f"vague fausse : {early} courriels avant la vague, {len(caught)} après "
+                    f"(attendu {count}, un par contrat), avis {sorted(notices)}"
+                )
+            print(
+                f"  cpom : {count} courriels, un par contrat, aucun avant la vague "
+                f"(CPU de la vague {wave_cpu / count * 1000:.1f} ms par contrat ; mémoire des "
+                f"workers avant chaque lot : "
+                f"{', '.join(f'{r / 2**20:.0f}' for r in processes.resident_before)} Mio)",
+                file=sys.stderr,
+            )
+            print_cpu_by_thread("cpom", "de la vague par contrat", wave_by_thread)
         finally:
             processes.stop()
             engine.dispose()
@@ -691,6 +692,7 @@ def report(cpom: Side, bare: Side) -> None:
             cpom.cpu_per_start_ms,
             bare.cpu_per_start_ms,
             TARGETS["cpu"],
+            WHEN_FILED["cpu"],
             False,
         ),
         (
@@ -698,6 +700,7 @@ def report(cpom: Side, bare: Side) -> None:
             cpom.memory_per_cached_kib,
             bare.memory_per_cached_kib,
             None if cpom.memory_next_kib is not None else TARGETS["memory"],
+            WHEN_FILED["memory"],
             False,
         ),
         *(
@@ -707,6 +710,7 @@ def report(cpom: Side, bare: Side) -> None:
                     cpom.memory_next_kib,
                     bare.memory_next_kib,
                     TARGETS["memory"],
+                    WHEN_FILED["memory"],
                     False,
                 )
             ]
@@ -718,16 +722,14 @@ def report(cpom: Side, bare: Side) -> None:
             cpom.per_second,
             bare.per_second,
             WAVE_TARGET.get(n),
+            WAVE_WHEN_FILED.get(n, ""),
             True,
         ),
     ]
     print(f"\nvague de {n} contrats ({cpom.wave_seconds:.1f} s ; nu : {bare.wave_seconds:.1f} s)")
     print(f"{'mesure':<40} {'cpom':>9} {'nu':>9} {'ratio':>6} {'avant':>6}  cible")
-    for label, mine, theirs, limit, higher in rows:
+    for label, mine, theirs, limit, before, higher in rows:
         ratio = mine / theirs if theirs else float("inf")
-        before = WHEN_FILED.get(
-            "cpu" if label.startswith("CPU") else "memory" if label.startswith("mém") else n, ""
-        )
         print(
             f"{label:<40} {mine:>9.2f} {theirs:>9.2f} {ratio:>6.2f} {before:>6}  "
             f"{verdict(ratio, limit, higher)}"
