@@ -7,7 +7,7 @@ contracts, each full pass walks the hundred thousand and more objects its import
 benchmark of 200 contracts (issue 12), from the worker's start to the end of the wave (400
 contracts started, 200 notices): 0.55 s of collection, three full passes of 75 to 165 ms; with
 what the imports left frozen and ten times as many allocations between young collections,
-0.17 s and no full pass. The bare workflow's worker collected for 0.04 s.
+0.10 to 0.20 s and no full pass. The bare workflow's worker collected for 0.04 s.
 
 Frozen objects are never collected: only those alive once the worker is built are, and they
 live as long as the process. Cycles among the contracts' own objects are still found, later.
