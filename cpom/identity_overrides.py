@@ -11,9 +11,9 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
-from sqlalchemy import select as sql_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
+from cpom.db.driver_rows import value_of
 from cpom.db.models import AuthorityIdentityRecord
 from cpom.identities import AuthorityIdentity, Identities, Signatory
 
@@ -69,15 +69,13 @@ def with_overrides(identities: Identities, engine: Engine) -> WithOverrides:
     )
 
 
-# Read for every notice and document: one column, without the ORM's objects.
-_IDENTITY_JSON = sql_select(col(AuthorityIdentityRecord.identity_json))
+# Read for every notice and document: one column, through the driver.
+_IDENTITIES = SQLModel.metadata.tables[AuthorityIdentityRecord.__tablename__]
 
 
 def stored_identity(engine: Engine, key: str) -> AuthorityIdentity | None:
     with engine.connect() as connection:
-        identity_json = connection.execute(
-            _IDENTITY_JSON.where(col(AuthorityIdentityRecord.key) == key)
-        ).scalar()
+        identity_json = value_of(connection, _IDENTITIES, "identity_json", {"key": key})
     if identity_json is None:
         return None
     fields = json.loads(identity_json)

@@ -24,6 +24,7 @@ from cpom.db.driver_rows import (
     insert_values,
     update_rows,
     upsert_row,
+    value_of,
 )
 from cpom.db.models import (
     AgendaRecord,
@@ -159,12 +160,10 @@ def _store_terms(connection: Connection, terms: ContractTerms) -> None:
 
 
 def stored_terms(engine: Engine, reference: str) -> ContractTerms:
-    """The contract's terms as last projected (read for every notice: one column, without the
-    ORM's objects)."""
+    """The contract's terms as last projected (read for every notice: one column, through the
+    driver)."""
     with engine.connect() as connection:
-        terms_json = connection.execute(
-            core_select(TERMS_TABLE.c.terms_json).where(TERMS_TABLE.c.reference == reference)
-        ).scalar()
+        terms_json = value_of(connection, TERMS_TABLE, "terms_json", {"reference": reference})
     if terms_json is None:
         raise LookupError(f"contract {reference} has no projected terms")
     return TERMS.validate_json(terms_json)
