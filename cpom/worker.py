@@ -35,7 +35,7 @@ from cpom.identity_overrides import with_overrides
 from cpom.json_logs import configure_logging
 from cpom.printing_process import PrintingProcess
 from cpom.rendering import Renderer
-from cpom.sandbox_runner import CompiledOnceSandboxRunner
+from cpom.sandbox_runner import CompiledOnceSandboxRunner, without_builtin_checks
 from cpom.settings import Settings, get_settings
 from cpom.signing import InvalidSigningCertificate, signer_from
 from cpom.temporal_connection import connect
@@ -48,10 +48,13 @@ from workflows.contract import CpomWorkflow
 # `workflow.defn` again for every workflow instance (new contract, continue-as-new, replay after
 # an eviction), which inspects every handler of the class: half of the CPU of a contract's
 # creation (issue 12). Its logic was already passed through (`workflows.contract_flow`).
-# The lines the SDK runs in the sandbox are compiled once (see `cpom.sandbox_runner`).
+# The lines the SDK runs in the sandbox are compiled once, and the builtins are left as they are
+# (see `cpom.sandbox_runner`).
 WORKFLOW_RUNNER = CompiledOnceSandboxRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules(
-        "email_validator", "stdnum", "workflows"
+    restrictions=without_builtin_checks(
+        SandboxRestrictions.default.with_passthrough_modules(
+            "email_validator", "stdnum", "workflows"
+        )
     )
 )
 
