@@ -93,10 +93,15 @@ def test_the_driver_finds_a_row_by_any_of_its_keys_and_reads_one_column(engine: 
 
 def test_an_update_unless_a_column_has_a_value_changes_only_the_others(engine: Engine) -> None:
     [(record, _)] = mail(engine)._outbox_rows(request(), "run/1/1")
-    sent = {"status": "sent", "smtp_response": "250 first", "sent_at": datetime.now(UTC)}
+    where = {"key": record.key}
     with engine.begin() as connection:
-        where = {"key": record.key}
-        assert update_rows(connection, NOTICES, where, sent, unless={"status": "sent"}) == 1
+        # `status` both changed and a condition, with other values: each goes to its place.
+        failed = {"status": "failed_attempt", "failure": "timeout"}
+        assert update_rows(connection, NOTICES, where, failed, unless={"status": "sent"}) == 1
+        assert value_of(connection, NOTICES, "status", where) == "failed_attempt"
+        sent = {"status": "sent", "smtp_response": "250 first", "sent_at": datetime.now(UTC)}
+        assert update_rows(connection, NOTICES, where, sent, unless={"status": "pending"}) == 1
         again = {**sent, "smtp_response": "250 second"}
         assert update_rows(connection, NOTICES, where, again, unless={"status": "sent"}) == 0
         assert value_of(connection, NOTICES, "smtp_response", where) == "250 first"
+        assert value_of(connection, NOTICES, "status", where) == "sent"
