@@ -1,4 +1,5 @@
-"""The yardstick of the benchmarks: a bare workflow that sleeps, then runs one empty activity.
+"""The yardstick of the benchmarks: a bare workflow that sleeps, then runs one empty activity;
+and the same with one empty local activity first (`bench wave --floor`).
 
     python -m benchmarks.bare_worker ADDRESS TASK_QUEUE
 
@@ -37,13 +38,30 @@ class BareWorkflow:
         )
 
 
+@workflow.defn(name="BareLocal")
+class BareLocalWorkflow:
+    """The bare workflow, with one empty local activity as it starts: what Temporal itself
+    costs for a start that writes anything, as cpom's writes its first projection (a local
+    activity), with nothing written."""
+
+    @workflow.run
+    async def run(self, seconds: float) -> None:
+        await workflow.execute_local_activity(
+            "bare_activity", start_to_close_timeout=timedelta(seconds=30)
+        )
+        await workflow.sleep(seconds)
+        await workflow.execute_activity(
+            "bare_activity", start_to_close_timeout=timedelta(seconds=30)
+        )
+
+
 async def serve(address: str, task_queue: str) -> None:
     settings = get_settings()
     client = await Client.connect(address, data_converter=data_converter)
     worker = Worker(
         client,
         task_queue=task_queue,
-        workflows=[BareWorkflow],
+        workflows=[BareWorkflow, BareLocalWorkflow],
         workflow_runner=WORKFLOW_RUNNER,
         activities=[bare_activity],
         max_cached_workflows=settings.max_cached_workflows,

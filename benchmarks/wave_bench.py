@@ -1,7 +1,7 @@
 """Benchmark: a wave of contracts woken by the same legal date, beside a bare workflow.
 
     python3 dev.py bench wave [--contracts 200 2000] [--cache N] [--workers K] [--rounds R]
-                              [--database sqlite|postgresql]
+                              [--database sqlite|postgresql] [--floor]
 
 Thousands of contracts share their dates: the yearly documents are due on 30 April, so every
 contract is reminded on 31 March. For each N, N contracts are imported on 25 March 2025; all sleep
@@ -36,6 +36,12 @@ leave their memory to the next ones).
 The application database is SQLite (the embedded default), or with `--database postgresql` a
 PostgreSQL server of its own (Debian's binaries, as the tests start it; the production
 topology's): the worker's CPU is then its own, the server's is printed beside it.
+
+With `--floor`, a third side takes its turns with them: the bare workflow with one empty local
+activity as it starts (`BareLocal`), what Temporal itself costs for a start that writes
+anything, as cpom's start writes its first projection by a local activity. Its CPU per contract
+started is printed beside the other two: the part of cpom's start that is Temporal's, and the
+part that is cpom's own work (its agenda planned, its rows written).
 
 On the standard error, each side's CPU per contract started, and cpom's in the wave, are shared
 out among the kinds of threads of its workers, as py-spy names them: the event loop (workflow
@@ -336,15 +342,19 @@ class Workers:
 
 @dataclass
 class Turns:
-    """How the two sides share the machine: one step at a time, each side's parts in turn (the
-    lock serves its waiters in order), once both sides' workers are up and settled."""
+    """How the sides share the machine: one step at a time, each side's parts in turn (the
+    lock serves its waiters in order), once every side's workers are up and settled."""
 
+    sides: int = 2
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    ready: asyncio.Barrier = field(default_factory=lambda: asyncio.Barrier(2))
+    ready: asyncio.Barrier = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ready = asyncio.Barrier(self.sides)
 
     async def both_ready(self, workers: Workers) -> None:
-        """Once `workers` have settled, until the other side's have too: no worker is still
-        starting (importing, warming up) while the other side is measured."""
+        """Once `workers` have settled, until the other sides' have too: no worker is still
+        starting (importing, warming up) while another side is measured."""
         await workers.settled()
         await self.ready.wait()
 
@@ -626,40 +636,60 @@ async def cpom_side(shared: Shared, workdir: Path, database: Database | None = N
     return Side.measured("cpom", count, cpu_start, memory, wave, timeouts, memory_next)
 
 
-async def bare_side(shared: Shared, workdir: Path) -> Side:
+@dataclass(frozen=True)
+class Yardstick:
+    """A workflow of `benchmarks.bare_worker` that cpom is measured against: its name there,
+    as the report prints it, and its task queue (also its workflows' ids)."""
+
+    workflow: str
+    name: str
+    queue: str
+
+
+BARE = Yardstick("Bare", "nu", "wave-bare")
+# `--floor`: the bare workflow with one empty local activity as it starts.
+FLOOR = Yardstick("BareLocal", "nu + activité locale", "wave-floor")
+
+
+async def bare_side(shared: Shared, workdir: Path, yardstick: Yardstick = BARE) -> Side:
     env, count, cache, workers = shared.env, shared.count, shared.cache, shared.workers
     turns, rounds = shared.turns, shared.rounds
     address = env.client.service_client.config.target_host
-    settings = worker_env(address, "wave-bare", cache, workdir, 25)
-    processes = Workers("benchmarks.bare_worker", [address, "wave-bare"], settings, workers)
+    queue = yardstick.queue
+    settings = worker_env(address, queue, cache, workdir, 25)
+    processes = Workers("benchmarks.bare_worker", [address, queue], settings, workers)
     try:
-        await polling(env.client, "wave-bare")
+        await polling(env.client, queue)
         sleep = timedelta(days=6)
 
         async def start(name: str, seconds: float) -> WorkflowHandle[Any, None]:
             return await env.client.start_workflow(
-                "Bare", seconds, id=name, task_queue="wave-bare", result_type=type(None)
+                yardstick.workflow,
+                seconds,
+                id=f"{queue}-{name}",
+                task_queue=queue,
+                result_type=type(None),
             )
 
         async with turns.lock:
             with env.with_time_skipping_disabled():
-                await bounded((start(f"bare-warm-{i}", 30 * 86400) for i in range(WARM_UP)), 32)
+                await bounded((start(f"warm-{i}", 30 * 86400) for i in range(WARM_UP)), 32)
         await turns.both_ready(processes)
 
         async def start_part(part: range) -> list[WorkflowHandle[Any, None]]:
             with env.with_time_skipping_disabled():
-                return await bounded((start(f"bare-{i}", sleep.total_seconds()) for i in part), 64)
+                return await bounded((start(f"{i}", sleep.total_seconds()) for i in part), 64)
 
         handles, cpu_start, memory = await processes.cost_per_contract(
             count, start_part, turns, rounds
         )
-        print_cpu_by_thread("nu", "par contrat démarré", processes.cpu_by_thread[0])
+        print_cpu_by_thread(yardstick.name, "par contrat démarré", processes.cpu_by_thread[0])
         memory_next = None
         if next_batch_fits(count, cache, workers):
 
             async def start_next(part: range) -> list[WorkflowHandle[Any, None]]:
                 with env.with_time_skipping_disabled():
-                    return await bounded((start(f"bare-next-{i}", 30 * 86400) for i in part), 64)
+                    return await bounded((start(f"next-{i}", 30 * 86400) for i in part), 64)
 
             _, _, memory_next = await processes.cost_per_contract(count, start_next, turns, rounds)
 
@@ -674,7 +704,7 @@ async def bare_side(shared: Shared, workdir: Path) -> Side:
             timeouts = await sticky_timeouts(handles)
     finally:
         processes.stop()
-    return Side.measured("bare", count, cpu_start, memory, wave, timeouts, memory_next)
+    return Side.measured(yardstick.name, count, cpu_start, memory, wave, timeouts, memory_next)
 
 
 def verdict(ratio: float, limit: float | None, higher_is_better: bool) -> str:
@@ -684,7 +714,7 @@ def verdict(ratio: float, limit: float | None, higher_is_better: bool) -> str:
     return f"{'≥' if higher_is_better else '≤'} {limit:g}× : {'atteinte' if met else 'MANQUÉE'}"
 
 
-def report(cpom: Side, bare: Side) -> None:
+def report(cpom: Side, bare: Side, floor: Side | None = None) -> None:
     n = cpom.contracts
     rows = [
         (
@@ -743,10 +773,29 @@ def report(cpom: Side, bare: Side) -> None:
         "avant : le ratio à l'ouverture de l'issue 12 (file collante : des tâches expirées, "
         "de 70 à 100 s d'attente chacune)"
     )
+    if floor is not None:
+        print(floor_line(cpom, bare, floor))
+
+
+def floor_line(cpom: Side, bare: Side, floor: Side) -> str:
+    """CPU per contract started of the bare workflow with one local activity (`--floor`), and
+    how much of cpom's lies above it."""
+    return (
+        f"plancher ({floor.name} au démarrage) : CPU par contrat démarré "
+        f"{floor.cpu_per_start_ms:.2f} ms, {floor.cpu_per_start_ms / bare.cpu_per_start_ms:.2f}× "
+        f"le nu ; cpom {cpom.cpu_per_start_ms / floor.cpu_per_start_ms:.2f}× ce plancher, "
+        f"{cpom.cpu_per_start_ms - floor.cpu_per_start_ms:.2f} ms de travail propre "
+        "(agenda, projection écrite)"
+    )
 
 
 async def run(
-    counts: list[int], cache: int, workers: int, database: str = "sqlite", rounds: int = ROUNDS
+    counts: list[int],
+    cache: int,
+    workers: int,
+    database: str = "sqlite",
+    rounds: int = ROUNDS,
+    floor: bool = False,
 ) -> None:
     for count in counts:
         env = await start_dev_server_time_skipping()
@@ -759,11 +808,17 @@ async def run(
                 print(f"vague de {count} contrats : démarrage …", file=sys.stderr, flush=True)
                 # Each side takes its turn to start a part of its contracts, the other's workers
                 # idle meanwhile; each wave runs alone.
-                shared = Shared(env, count, cache, workers, Turns(), rounds)
+                turns = Turns(sides=3 if floor else 2)
+                shared = Shared(env, count, cache, workers, turns, rounds)
                 async with asyncio.TaskGroup() as sides:
                     bare = sides.create_task(bare_side(shared, workdir / "bare"))
                     mine = sides.create_task(cpom_side(shared, workdir / "cpom", cpom_database))
-                report(mine.result(), bare.result())
+                    lowest = (
+                        sides.create_task(bare_side(shared, workdir / "floor", FLOOR))
+                        if floor
+                        else None
+                    )
+                report(mine.result(), bare.result(), lowest.result() if lowest else None)
         finally:
             await env.shutdown()
 
@@ -813,13 +868,20 @@ def main() -> None:
         default="sqlite",
         help="cpom's application database",
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="a third side: the bare workflow with one empty local activity as it starts",
+    )
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds : au moins 1")
     from cpom.settings import get_settings
 
     cache = args.cache if args.cache is not None else get_settings().max_cached_workflows
-    asyncio.run(run(args.contracts, cache, args.workers, args.database, args.rounds))
+    asyncio.run(
+        run(args.contracts, cache, args.workers, args.database, args.rounds, floor=args.floor)
+    )
     os._exit(0)
 
 
