@@ -56,7 +56,7 @@ async def test_three_sides_take_their_turns_once_all_are_ready() -> None:
         return started
 
     results = await asyncio.gather(side("cpom"), side("nu"), side("plancher"))
-    assert results == [list(range(6))] * 3
+    assert list(results) == [list(range(6))] * 3
     assert sorted(steps[:3]) == ["cpom", "nu", "plancher"]
     assert steps == steps[:3] * 3
 
