@@ -21,7 +21,16 @@ import re
 NBSP = "\u00a0"
 
 # What is not French prose, kept as it is: addresses first, then hours (a colon between digits).
-_PROTECTED = re.compile(r"(?:[a-z][a-z0-9+.-]*://|mailto:|www\.)[^\s<>\"«»]+|\S+@\S+|\d:\d")
+# An address's scheme is tried only where a run of its characters begins, and a mail address
+# only where a word begins (the lookbehinds), each run read once: tried at every letter, a word
+# of 100,000 letters that is no address took a minute to read, any text a person types (a name,
+# a reason) going through here on its way to a notice or a page.
+_PROTECTED = re.compile(
+    r"(?<![a-z0-9+.-])[0-9+.-]*+(?P<scheme>[a-z][a-z0-9+.-]*+://[^\s<>\"«»]+)"
+    r"|(?:mailto:|www\.)[^\s<>\"«»]+"
+    r"|(?<!\S)\S[^\s@]*+@\S+"
+    r"|\d:\d"
+)
 # Horizontal spaces only: a line break before punctuation stays where it is.
 _SPACES = r"[^\S\n]*"
 # After a word, or at the start of a piece of text that follows a tag or an address.
@@ -59,7 +68,9 @@ def typeset(text: str) -> str:
 def _typeset(text: str) -> str:
     parts, last = [], 0
     for found in _PROTECTED.finditer(text):
-        parts += [_prose(text[last : found.start()]), found.group()]
+        # The digits or signs before an address's scheme are prose.
+        start = found.start("scheme") if found.group("scheme") else found.start()
+        parts += [_prose(text[last:start]), text[start : found.end()]]
         last = found.end()
     parts.append(_prose(text[last:]))
     return "".join(parts)

@@ -2,6 +2,8 @@
 is rendered (`cpom.french_typography`), and names with their article after a preposition
 (`cpom.french_articles`)."""
 
+import time
+
 from cpom.french_articles import Named, capitalized, of, to, with_article
 from cpom.french_typography import typeset, typeset_html
 
@@ -31,6 +33,25 @@ def test_addresses_hours_and_line_starts_are_left_alone() -> None:
     ):
         assert typeset(text) == text
     assert typeset("cpom@x.fr : écrire") == f"cpom@x.fr{NBSP}: écrire"
+
+
+def test_addresses_are_found_wherever_they_begin() -> None:
+    assert typeset("(cpom@x.fr) : écrire") == f"(cpom@x.fr){NBSP}: écrire"
+    assert typeset("@@x.fr : b") == f"@@x.fr{NBSP}: b"
+    # The digits and signs glued before a scheme stay prose.
+    assert typeset("«1https://x.fr/a;b»") == f"«{NBSP}1https://x.fr/a;b{NBSP}»"
+    assert typeset("voir : www.x.fr;a") == f"voir{NBSP}: www.x.fr;a"
+
+
+def test_a_long_word_is_read_in_one_pass() -> None:
+    """Any text a person types goes through here (a name of 100,000 letters took a minute, and
+    held the worker meanwhile): each run of letters is read once, not once per letter."""
+    n = 40_000
+    for word in ("x" * n, "x" * n + "@", "a1" * (n // 2) + " https://x.fr", " " * n):
+        began = time.process_time()
+        assert typeset(word + " ?").endswith(f"{NBSP}?")
+        # 5 ms; read once per letter, 9 s
+        assert time.process_time() - began < 1.0, word[:10]
 
 
 def test_html_is_set_in_its_text_only() -> None:
