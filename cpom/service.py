@@ -47,7 +47,7 @@ from cpom.domain.live_agenda import AgendaItem, at_risk, live_agenda
 from cpom.domain.objectives import Objective
 from cpom.domain.terms import ContractTerms
 from cpom.domain.terms_input import contract_from_mapping
-from cpom.domain.terms_validation import InvalidTerms, Problem
+from cpom.domain.terms_validation import InvalidTerms, Problem, name_length_problems
 from cpom.messages import (
     DECISIONS,
     INTERNAL_DECISIONS,
@@ -424,6 +424,10 @@ class ContractService:
             )
         except ValidationError as error:
             raise InvalidAction(french_problems(error)) from None
+        # Terms signed with the decision: their names fit as the created contract's do.
+        terms = getattr(decision, "terms", None)
+        if isinstance(terms, ContractTerms) and (too_long := name_length_problems(terms)):
+            raise InvalidAction([f"terms.{problem}" for problem in too_long])
         who = caller or actor
         key = idempotency_key or idempotency.new_key()
         claim = await asyncio.to_thread(

@@ -39,7 +39,13 @@ from cpom.domain.terms import (
     Prorogation,
     Sector,
 )
-from cpom.domain.terms_validation import InvalidTerms, Problem, check_terms, problems_of
+from cpom.domain.terms_validation import (
+    InvalidTerms,
+    Problem,
+    check_terms,
+    name_length_problems,
+    problems_of,
+)
 from cpom.domain.territory import UnknownTerritory, normalize_territory
 
 MIN_YEAR, MAX_YEAR = 1950, 2090
@@ -347,11 +353,17 @@ def terms_from_mapping(raw: Mapping[str, object]) -> ContractTerms:
         process_started_on=process_started_on,
         prorogations=tuple(prorogations),
     )
-    if reference_refused is None:
+    too_long = name_length_problems(terms)
+    if reference_refused is None and not too_long:
         return check_terms(terms)
-    # Reported with every other rule the terms break, in place of the stored reference's rule.
-    others = [p for p in problems_of(terms) if p.field != "reference"]
-    raise InvalidTerms([Problem("reference", reference_refused), *others])
+    # Reported with every other rule the terms break, the stored reference's rule replaced by
+    # the one of references people type.
+    others = problems_of(terms)
+    if reference_refused is not None:
+        others = [Problem("reference", reference_refused)] + [
+            p for p in others if p.field != "reference"
+        ]
+    raise InvalidTerms([*others, *too_long])
 
 
 def objectives_from_mapping(

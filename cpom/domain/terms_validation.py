@@ -29,6 +29,11 @@ from cpom.domain.territory import UnknownTerritory, normalize_territory
 
 ALLOWED_NOTICE_MONTHS = (6, 12)
 MAX_ARTICLE_LENGTH = 40
+# A name (an authority's, the gestionnaire's, an establishment's): the longest legal names of
+# the SIRENE register hold 120 characters. Temporal refuses a search attribute of over 2,048
+# bytes (the gestionnaire's name is one): a contract accepted with a longer name lost its
+# workflow at its first step.
+MAX_NAME_LENGTH = 200
 MIN_YEARS, RECOMMENDED_MIN_YEARS, MAX_INITIAL_YEARS, MAX_TOTAL_YEARS = 2, 3, 5, 6
 # What a stored reference may be: the rule of references people type (cpom.domain.identifiers)
 # with room for the « -R » each successor contract adds to its predecessor's.
@@ -410,6 +415,25 @@ def _party_problems(terms: ContractTerms) -> list[Problem]:
             Problem("gestionnaire.siret", "le SIRET ne commence pas par le SIREN indiqué")
         )
     return problems
+
+
+def name_length_problems(terms: ContractTerms) -> list[Problem]:
+    """Names longer than `MAX_NAME_LENGTH`: refused where terms come in (the API, an import), not
+    in `check_terms`, which running contracts' decisions call on the terms they hold."""
+    names = [(f"{path}.name", authority.name) for path, authority in _authority_paths(terms)]
+    names.append(("gestionnaire.raison_sociale", terms.gestionnaire.raison_sociale))
+    names += [
+        (f"establishments[{index}].name", establishment.name)
+        for index, establishment in enumerate(terms.establishments)
+    ]
+    return [
+        Problem(
+            field,
+            f"trop long : {len(name)} caractères, {MAX_NAME_LENGTH} au plus",
+        )
+        for field, name in names
+        if len(name) > MAX_NAME_LENGTH
+    ]
 
 
 def _date_problems(terms: ContractTerms) -> list[Problem]:

@@ -2,6 +2,7 @@
 address bounded, the NUL character refused wherever a request carries text, identifiers checked
 with their keys, references refused as typed, searches for the text as typed."""
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -10,15 +11,19 @@ from typing import Any
 import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from api.csrf import csrf_token
 from api.main import ROUTERS
+from cpom import search_attributes as sa
+from cpom.domain.terms_validation import MAX_NAME_LENGTH
 from tests import sample_files
 from tests.api.conftest import Stack
 from tests.api.test_contracts_api import TERMS
 
 REFERENCE = TERMS["reference"]
+RUNNING = WorkflowExecutionStatus.RUNNING
 NUL = "caractère nul (U+0000) interdit"
 
 
@@ -230,6 +235,17 @@ async def test_the_nul_character_is_refused_wherever_text_comes_in(stack: Stack)
             "n'est pas une adresse électronique valide",
         ),
         ({"effet": "٢٠٢٤-٠١-٠١"}, "effet", "n'est pas une date au format AAAA-MM-JJ"),
+        # 2,400 bytes: over Temporal's 2,048 for a search attribute, the workflow was lost.
+        (
+            {"gestionnaire": {"raison_sociale": "😀" * 600}},
+            "gestionnaire.raison_sociale",
+            "trop long : 600 caractères, 200 au plus",
+        ),
+        (
+            {"authority": {**TERMS["authority"], "name": "D" * 201}},
+            "authority.name",
+            "trop long : 201 caractères, 200 au plus",
+        ),
     ],
 )
 async def test_terms_are_refused_as_typed_and_nothing_is_created(
@@ -285,3 +301,21 @@ async def test_searches_find_the_text_as_typed_not_like_wildcards(stack: Stack) 
     assert await found(authority="%") == []
     assert await found(authority="_") == []
     assert await found(q="\\") == []
+
+
+async def test_the_longest_name_allowed_lives_in_temporal_search_attributes(stack: Stack) -> None:
+    """A name of `MAX_NAME_LENGTH` characters of 4 bytes each (800 bytes) is a search attribute
+    Temporal takes: the contract's workflow runs on."""
+    name = "😀" * MAX_NAME_LENGTH
+    terms = {**TERMS, "reference": "CPOM-LONG-NAME"}
+    terms["gestionnaire"] = {**TERMS["gestionnaire"], "raison_sociale": name}
+    answer = await stack.http.post("/contracts", json={"terms": terms, "imported": True})
+    assert answer.status_code == 201, answer.text
+    handle = stack.life.env.client.get_workflow_handle("cpom-CPOM-LONG-NAME")
+    async with asyncio.timeout(20):  # its first task done: the attributes set, or it failed
+        while (described := await handle.describe()).status == RUNNING and (
+            described.typed_search_attributes.get(sa.GESTIONNAIRE) is None
+        ):
+            await asyncio.sleep(0.05)
+    assert described.status == RUNNING
+    assert described.typed_search_attributes.get(sa.GESTIONNAIRE) == name

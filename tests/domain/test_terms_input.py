@@ -246,3 +246,18 @@ def test_a_prorogations_silence_can_only_mean_accord(meaning: str) -> None:
         "(« à défaut de réponse dans ce délai, l'accord est réputé acquis ») : seule la valeur "
         "accept est admise"
     }
+
+
+def test_names_are_refused_past_their_length_with_every_other_problem() -> None:
+    assert terms_from_mapping(document(gestionnaire={"raison_sociale": "A" * 200}))
+    found = problems(
+        document(
+            reference="CPOM 35",
+            authority={"name": "D" * 201, "territory": "35"},
+            gestionnaire={"raison_sociale": "é" * 300, "siren": "000000000"},
+        )
+    )
+    assert found["authority.name"] == "trop long : 201 caractères, 200 au plus"
+    assert found["gestionnaire.raison_sociale"] == "trop long : 300 caractères, 200 au plus"
+    assert "gestionnaire.siren" in found
+    assert "reference" in found
