@@ -64,6 +64,7 @@ from cpom.service import (
 )
 from cpom.settings import ROOT, Settings, get_settings
 from cpom.temporal_connection import connect
+from cpom.validation_messages import french_message
 
 ROUTERS = (
     contracts.router,
@@ -258,13 +259,16 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(error, RequestValidationError)
         problems = []
         for item in error.errors():
-            where = ".".join(str(p) for p in item["loc"])
-            message = FRENCH.get(item["type"], item["msg"])
+            location = list(item["loc"])
+            message = french_message(item)
+            if item["type"] == "json_invalid" and location[1:] and isinstance(location[1], int):
+                # Where the JSON breaks, not a field: the position of the character.
+                message += f" (au caractère {location.pop(1)})"
             if item["type"] == "string_pattern_mismatch":
                 message = f"ne respecte pas la forme attendue {item['ctx']['pattern']}"
             if "Expected UploadFile" in item["msg"]:  # FastAPI's own check of a File() field
                 message = "fichier attendu (envoi multipart/form-data)"
-            problems.append(f"{where} : {message}")
+            problems.append(f"{'.'.join(str(p) for p in location)} : {message}")
         return JSONResponse({"detail": problems}, 422)
 
     async def http_error(_: Request, error: Exception) -> JSONResponse:
@@ -282,19 +286,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
 # A database or Temporal outage is short: clients may come back with the same Idempotency-Key.
 RETRY_LATER = {"Retry-After": "5"}
-FRENCH = {
-    "missing": "champ obligatoire manquant",
-    "json_invalid": "JSON invalide",
-    "dict_type": "objet attendu",
-    "model_attributes_type": "objet attendu",
-    "bool_parsing": "true ou false attendu",
-    "int_parsing": "nombre entier attendu",
-    "date_from_datetime_parsing": "date attendue au format AAAA-MM-JJ",
-    "date_parsing": "date attendue au format AAAA-MM-JJ",
-    "greater_than_equal": "valeur trop petite",
-    "less_than_equal": "valeur trop grande",
-    "string_too_long": "texte trop long",
-}
 FRENCH_HTTP = {
     400: "corps de requête illisible (JSON ou formulaire mal formé)",
     404: "ressource inconnue",

@@ -60,6 +60,7 @@ from cpom.objectives_view import objectives_payload
 from cpom.readiness import Readiness
 from cpom.readiness import check as readiness_check
 from cpom.settings import Settings
+from cpom.validation_messages import french_message
 
 # A decision's answer waits this long at most for the projection to show it; a create of a
 # contract another request is creating, for that request to list it.
@@ -609,31 +610,8 @@ FEED_PAST = timedelta(days=92)
 FEED_AHEAD = timedelta(days=731)
 
 
-_FRENCH_ERRORS = {
-    "missing": "champ obligatoire manquant",
-    "extra_forbidden": "champ inconnu",
-    "date_from_datetime_parsing": "date attendue au format AAAA-MM-JJ",
-    "date_parsing": "date attendue au format AAAA-MM-JJ",
-    "date_type": "date attendue au format AAAA-MM-JJ",
-    "int_parsing": "nombre entier attendu",
-    "int_type": "nombre entier attendu",
-    "bool_parsing": "true ou false attendu",
-    "bool_type": "true ou false attendu",
-    "string_type": "texte attendu",
-    "list_type": "liste attendue",
-    "enum": "valeur non prévue",
-    "dataclass_type": "objet attendu",
-    "model_type": "objet attendu",
-    "dict_type": "objet attendu",
-}
-
-
 def french_problems(error: ValidationError) -> list[str]:
-    problems = []
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"]) or "corps"
-        message = _FRENCH_ERRORS.get(item["type"], item["msg"])
-        if item["type"] == "enum" and "expected" in item.get("ctx", {}):
-            message += f" (possibles : {item['ctx']['expected']})"
-        problems.append(f"{where} : {message}")
-    return problems
+    return [
+        f"{'.'.join(str(part) for part in item['loc']) or 'corps'} : {french_message(item)}"
+        for item in error.errors()
+    ]

@@ -153,7 +153,25 @@ async def test_bad_requests_are_4xx_in_french(stack: Stack) -> None:
         "/contracts", content=b"{", headers={"content-type": "application/json"}
     )
     assert broken.status_code == 422
-    assert "JSON invalide" in broken.json()["detail"][0]
+    assert broken.json()["detail"] == ["body : JSON invalide (au caractère 1)"]
+    # Pydantic's own English is never shown (found by probing the API).
+    sort = await stack.http.get("/contracts", params={"sort": "foo"})
+    assert sort.status_code == 422
+    [said] = sort.json()["detail"]
+    assert said.startswith("query.sort : valeur non prévue (possibles : « "), said
+    assert " ou « " in said and "Input" not in said
+    created = await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
+    assert created.status_code == 201, created.text
+    await stack.projected(TERMS["reference"])
+    decision = await stack.http.post(
+        f"/contracts/{TERMS['reference']}/actions/terminate",
+        json={"reason": "x", "on": "2026-12-01T10:00:00"},
+    )
+    assert decision.status_code == 422
+    assert sorted(decision.json()["detail"]) == [
+        "on : date sans heure attendue, au format AAAA-MM-JJ",
+        "reason : valeur non prévue (possibles : « liquidation_judiciaire » ou « manquement »)",
+    ]
     huge = await stack.http.post("/contracts", content=b"x" * (300 * 1024))
     assert huge.status_code == 413
     assert "trop volumineux" in huge.json()["detail"]
