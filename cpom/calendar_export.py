@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Event, vText
 
 from cpom.domain.calendar import EVENT_KINDS, ContractCalendar, Milestone
 from cpom.domain.live_agenda import SILENCE_MEANS, STATUS_LABELS, AgendaItem, Status, status_on
@@ -90,7 +90,7 @@ def calendar_to_ics(terms: ContractTerms, calendar: ContractCalendar) -> bytes:
     ics = Calendar()
     ics.add("prodid", "-//cpom//calendrier CPOM//FR")
     ics.add("version", "2.0")
-    ics.add("x-wr-calname", f"CPOM {terms.reference}")
+    ics.add("x-wr-calname", vText(f"CPOM {terms.reference}"))
     for m in calendar.milestones:
         event = Event()
         event.add("uid", f"{terms.reference}-{m.kind.value}-{m.day.isoformat()}@cpom")
@@ -147,7 +147,9 @@ def agenda_to_ics(
     ics = Calendar()
     ics.add("prodid", "-//cpom//agenda CPOM//FR")
     ics.add("version", "2.0")
-    ics.add("x-wr-calname", name)
+    # A property the library does not know is written as given: said as text, it is escaped
+    # (a person's name may hold a comma, a semicolon or a backslash).
+    ics.add("x-wr-calname", vText(name))
     ics.add("x-wr-timezone", "Europe/Paris")
     for contract, items in contracts:
         for item in items:
