@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
@@ -40,6 +40,7 @@ from api.routes import (
     readiness,
     workbench,
 )
+from api.routes.dashboard import page
 from api.security_headers import SecurityHeaders
 from api.sign_in_limit import SignInLimiter
 from cpom import identities, metrics, telemetry
@@ -48,6 +49,7 @@ from cpom.attachments import AttachmentNotFound, AttachmentRefused, refusal_mess
 from cpom.calendar_feeds import FeedNotFound
 from cpom.db.engine import engine_from
 from cpom.domain.terms_validation import InvalidTerms
+from cpom.french_articles import capitalized
 from cpom.idempotency import KeyReused
 from cpom.identities import InvalidAuthorityIdentity
 from cpom.import_jobs import ImportJobs
@@ -214,8 +216,11 @@ def install_service(app: FastAPI, service: ContractService) -> None:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    def handler(code: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
-        async def respond(_: Request, error: Exception) -> JSONResponse:
+    def handler(code: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+        async def respond(request: Request, error: Exception) -> Response:
+            if code == 404 and request.url.path.startswith(DASHBOARD):
+                # A page of the dashboard, read by a person: a page, not JSON.
+                return page("not_found.html.j2", 404, message=f"{capitalized(str(error))}.")
             if isinstance(error, InvalidTerms):
                 return JSONResponse({"detail": [str(p) for p in error.problems]}, code)
             if isinstance(error, AttachmentRefused) and error.code == "taille":
@@ -284,6 +289,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
 
 
+# The dashboard's pages: their errors are pages too.
+DASHBOARD = "/tableau/"
 # A database or Temporal outage is short: clients may come back with the same Idempotency-Key.
 RETRY_LATER = {"Retry-After": "5"}
 FRENCH_HTTP = {

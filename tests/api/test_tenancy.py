@@ -194,6 +194,10 @@ async def test_the_dashboard_shows_a_scoped_person_its_authoritys_contracts(
         f"/tableau/contrats/{CONTRACT_B}", headers=stack.signed_in("agent-a")
     )
     assert page.status_code == 404
+    # A page, as unknown as a reference never created (found by probing: it was JSON).
+    assert page.headers["content-type"].startswith("text/html")
+    assert f"Contrat inconnu\u00a0: «\u00a0{CONTRACT_B}\u00a0»." in page_text(page)
+    assert 'href="/tableau/"' in page.text
     joint = await stack.http.get(f"/tableau/contrats/{JOINT}", headers=stack.signed_in("agent-a"))
     assert joint.status_code == 200
     # A scoped agent decides in its authority's name: it chooses none.
