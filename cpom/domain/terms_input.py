@@ -7,6 +7,7 @@ fix a terms file in one go.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import types
 import typing
@@ -114,29 +115,39 @@ def _month_day(value: object) -> MonthDay:
     return MonthDay(month, day)
 
 
+def _as_written(value: object) -> str:
+    """A value as the document wrote it: `true`, `null`, `[1, 2]`, not Python's `True`."""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):  # not from JSON (a date of a spreadsheet): as Python says it
+        return str(value)
+
+
 def _integer(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"« {value} » n'est pas un nombre entier")
+        raise ValueError(f"« {_as_written(value)} » n'est pas un nombre entier")
     return value
 
 
 def _number(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-        raise ValueError(f"« {value} » n'est pas un nombre (ex. 12.5)")
+        raise ValueError(f"« {_as_written(value)} » n'est pas un nombre (ex. 12.5)")
     if abs(value) > 1e12:
-        raise ValueError(f"« {value} » : nombre hors de la plage admise")
+        raise ValueError(f"« {_as_written(value)} » : nombre hors de la plage admise")
     return float(value)
 
 
 def _boolean(value: object) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"« {value} » : attendu true ou false")
+        raise ValueError(f"« {_as_written(value)} » : attendu true ou false")
     return value
 
 
 def _text(value: object) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"« {value} » n'est pas un texte")
+        raise ValueError(f"« {_as_written(value)} » n'est pas un texte")
     if (problem := text_problem(value)) is not None:
         raise ValueError(problem)
     return value.strip()

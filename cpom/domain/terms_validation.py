@@ -443,7 +443,8 @@ def _date_problems(terms: ContractTerms) -> list[Problem]:
         problems.append(
             Problem(
                 "duration_years",
-                f"{years} ans impossible : un CPOM est conclu pour 2 ans au moins et 5 ans au "
+                f"{years} an{'s' if abs(years) >= 2 else ''} impossible : un CPOM est conclu "
+                "pour 2 ans au moins et 5 ans au "
                 "plus (CASF art. L. 313-11)",
             )
         )

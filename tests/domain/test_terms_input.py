@@ -136,7 +136,15 @@ def test_missing_required_fields() -> None:
 
 def test_booleans_are_not_integers_and_texts_are_texts() -> None:
     found = problems(document(duration_years=True, reference=12))
-    assert found["duration_years"] == "« True » n'est pas un nombre entier"
+    # As the JSON wrote it, not as Python prints it (« True »).
+    assert found["duration_years"] == "« true » n'est pas un nombre entier"
+    assert problems(document(duration_years=None))["duration_years"] == (
+        "« null » n'est pas un nombre entier"
+    )
+    # A spreadsheet's cell may hold a date.
+    assert problems(document(duration_years=date(2024, 1, 1)))["duration_years"] == (
+        "« 2024-01-01 » n'est pas un nombre entier"
+    )
     assert found["reference"] == "« 12 » n'est pas un texte"
 
 
