@@ -46,7 +46,7 @@ from cpom.domain.lifecycle import ContractState, initial_phase
 from cpom.domain.live_agenda import AgendaItem, at_risk, live_agenda
 from cpom.domain.objectives import Objective
 from cpom.domain.terms import ContractTerms
-from cpom.domain.terms_input import contract_from_mapping
+from cpom.domain.terms_input import created_contract_from_mapping
 from cpom.domain.terms_validation import InvalidTerms, Problem, name_length_problems
 from cpom.messages import (
     DECISIONS,
@@ -258,7 +258,7 @@ class ContractService:
         up to a day; what fell due before and is not declared shows as missed. An agent scoped
         to an `authority` creates only contracts that authority signs.
         """
-        terms, objectives = contract_from_mapping(raw_terms)
+        terms, objectives = created_contract_from_mapping(raw_terms)
         if authority is not None:
             outside_authority(terms, authority)
         day = today()

@@ -421,6 +421,26 @@ def decisions_from_mapping(raw: object) -> list[ObjectiveDecision]:
     return decisions
 
 
+_NO_GESTIONNAIRE = Problem(
+    "gestionnaire", "champ obligatoire manquant : l'organisme gestionnaire et sa raison sociale"
+)
+
+
+def created_contract_from_mapping(
+    raw: Mapping[str, object],
+) -> tuple[ContractTerms, tuple[Objective, ...]]:
+    """`contract_from_mapping` for a contract that is to live (created through the API): it
+    names its gestionnaire, or it would remind nobody of what it owes. A calendar's terms, a
+    simulation's, may leave it out."""
+    if "gestionnaire" in raw:
+        return contract_from_mapping(raw)
+    try:
+        terms_from_mapping(raw)
+    except InvalidTerms as error:
+        raise InvalidTerms([*error.problems, _NO_GESTIONNAIRE]) from None
+    raise InvalidTerms([_NO_GESTIONNAIRE])
+
+
 def contract_from_mapping(
     raw: Mapping[str, object],
 ) -> tuple[ContractTerms, tuple[Objective, ...]]:

@@ -319,3 +319,15 @@ async def test_the_longest_name_allowed_lives_in_temporal_search_attributes(stac
             await asyncio.sleep(0.05)
     assert described.status == RUNNING
     assert described.typed_search_attributes.get(sa.GESTIONNAIRE) == name
+
+
+async def test_a_contract_without_its_gestionnaire_is_refused(stack: Stack) -> None:
+    """Found by probing: it was created, named « (non renseigné) », reminding nobody."""
+    terms = {k: v for k, v in TERMS.items() if k != "gestionnaire"}
+    terms["reference"] = "CPOM-SANS-GESTIONNAIRE"
+    answer = await stack.http.post("/contracts", json={"terms": terms, "imported": True})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"] == [
+        "gestionnaire : champ obligatoire manquant : l'organisme gestionnaire et sa raison sociale"
+    ]
+    await not_created(stack, "CPOM-SANS-GESTIONNAIRE")

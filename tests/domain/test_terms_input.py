@@ -4,7 +4,12 @@ from typing import Any
 import pytest
 
 from cpom.domain.terms import AuthorityKind, DialogueCadence, MonthDay, Sector
-from cpom.domain.terms_input import parse_date, terms_from_mapping
+from cpom.domain.terms_input import (
+    contract_from_mapping,
+    created_contract_from_mapping,
+    parse_date,
+    terms_from_mapping,
+)
 from cpom.domain.terms_validation import InvalidTerms
 
 
@@ -269,3 +274,20 @@ def test_names_are_refused_past_their_length_with_every_other_problem() -> None:
     assert found["gestionnaire.raison_sociale"] == "trop long : 300 caractères, 200 au plus"
     assert "gestionnaire.siren" in found
     assert "reference" in found
+
+
+def test_a_contract_created_names_its_gestionnaire_a_calendar_need_not() -> None:
+    raw = document()
+    del raw["gestionnaire"]
+    assert terms_from_mapping(raw).gestionnaire.raison_sociale == "(non renseigné)"
+    assert contract_from_mapping(raw)  # a simulation's
+    with pytest.raises(InvalidTerms) as raised:
+        created_contract_from_mapping(raw)
+    assert [str(p) for p in raised.value.problems] == [
+        "gestionnaire : champ obligatoire manquant : l'organisme gestionnaire et sa raison sociale"
+    ]
+    # Reported with the terms' other problems.
+    with pytest.raises(InvalidTerms) as raised:
+        created_contract_from_mapping({**raw, "duration_years": 9})
+    assert [p.field for p in raised.value.problems] == ["duration_years", "gestionnaire"]
+    assert created_contract_from_mapping(document())[0].gestionnaire.raison_sociale == "AAD 35"
