@@ -1006,7 +1006,13 @@ class ContractFlow:
     @record_dialogue.validator
     def _check_record_dialogue(self, decision: RecordDialogue) -> None:
         try:
-            life.check_record_dialogue(self.state, decision.held_on, self.today())
+            life.check_record_dialogue(
+                self.state,
+                decision.held_on,
+                self.today(),
+                decision.participants,
+                decision.decisions,
+            )
         except life.DecisionRefused as error:
             raise _refused(error) from None
 

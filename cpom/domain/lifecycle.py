@@ -5,6 +5,7 @@ changes nothing) and then applied (`apply_*`: mutates the state and logs a dated
 workflow calls these functions; it never decides anything by itself.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -534,7 +535,13 @@ def apply_review_documents(
     log(state, Event(today, "documents_reviewed", summary, actor, details))
 
 
-def check_record_dialogue(state: ContractState, held_on: date, today: date) -> None:
+def check_record_dialogue(
+    state: ContractState,
+    held_on: date,
+    today: date,
+    participants: Sequence[str] = (),
+    decisions: Sequence[str] = (),
+) -> None:
     _refuse_if_ended(state)
     if state.phase not in IN_FORCE:
         raise DecisionRefused("un dialogue de gestion se tient pendant l'exécution du contrat")
@@ -543,6 +550,14 @@ def check_record_dialogue(state: ContractState, held_on: date, today: date) -> N
             f"la date du dialogue ({held_on:%d/%m/%Y}) doit être passée et postérieure à la date "
             "d'effet"
         )
+    # The same dialogue sent twice (a retry without its key) is not a second dialogue: the
+    # approvals of a relevé are those of its day.
+    if any(dialogue.held_on == held_on for dialogue in state.dialogues):
+        raise DecisionRefused(f"le dialogue de gestion du {held_on:%d/%m/%Y} est déjà enregistré")
+    if any(not participant.strip() for participant in participants):
+        raise DecisionRefused("un participant est vide : nommer chacun")
+    if any(not decision.strip() for decision in decisions):
+        raise DecisionRefused("une décision est vide : écrire chacune")
 
 
 def contract_year_of(terms: ContractTerms, day: date) -> int:

@@ -159,7 +159,8 @@ async def test_bad_requests_are_4xx_in_french(stack: Stack) -> None:
     assert sort.status_code == 422
     [said] = sort.json()["detail"]
     assert said.startswith("query.sort : valeur non prévue (possibles : « "), said
-    assert " ou « " in said and "Input" not in said
+    assert " ou « " in said
+    assert "Input" not in said
     created = await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
     assert created.status_code == 201, created.text
     await stack.projected(TERMS["reference"])
@@ -256,3 +257,23 @@ async def test_detail_is_read_from_the_projection_even_without_a_worker(
     # statement each, on one connection (a contract with objectives adds its reports).
     assert len(statements) == 4, statements
     assert len({connection for connection, _ in statements}) == 1
+
+
+async def test_a_dialogue_sent_again_without_its_key_is_refused_not_recorded_twice(
+    stack: Stack,
+) -> None:
+    """Found by probing: three identical requests made three dialogues of the same day."""
+    created = await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
+    assert created.status_code == 201, created.text
+    await stack.projected(TERMS["reference"])
+    url = f"/contracts/{TERMS['reference']}/actions/record_dialogue"
+    today = local_date(await stack.life.env.get_current_time()).isoformat()
+    dialogue = {"held_on": today, "participants": ["CD35", "SAD"], "decisions": ["B"]}
+    assert (await stack.http.post(url, json=dialogue)).status_code == 200
+    again = await stack.http.post(url, json=dialogue)
+    assert again.status_code == 409
+    assert again.json()["detail"].endswith("est déjà enregistré")
+    blank = await stack.http.post(url, json={**dialogue, "participants": [""]})
+    assert blank.status_code == 409  # the same day's, refused first
+    events = (await stack.http.get(f"/contracts/{TERMS['reference']}")).json()["events"]
+    assert [e["kind"] for e in events].count("dialogue_recorded") == 1

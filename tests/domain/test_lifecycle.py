@@ -542,6 +542,23 @@ def test_a_dialogue_may_be_held_from_the_effect_date_until_today(held_on: date) 
     check_record_dialogue(make_state(), held_on, date(2026, 6, 25))
 
 
+def test_a_dialogue_recorded_once_is_not_recorded_again_nor_with_blank_entries() -> None:
+    """Found by probing: the same dialogue sent three times made three dialogues of one day."""
+    state = make_state()
+    held_on, today = date(2026, 6, 15), date(2026, 6, 25)
+    apply_record_dialogue(state, held_on, ["CD35"], ["B"], today, "agent")
+    assert refusal(lambda: check_record_dialogue(state, held_on, today)) == (
+        "le dialogue de gestion du 15/06/2026 est déjà enregistré"
+    )
+    check_record_dialogue(state, date(2026, 6, 16), today, ["CD35"], [])  # another day
+    assert refusal(lambda: check_record_dialogue(state, date(2026, 6, 16), today, [" "])) == (
+        "un participant est vide : nommer chacun"
+    )
+    assert refusal(
+        lambda: check_record_dialogue(state, date(2026, 6, 16), today, ["CD35"], ["a", ""])
+    ) == ("une décision est vide : écrire chacune")
+
+
 @pytest.mark.parametrize(
     ("held_on", "shown"),
     [(date(2023, 12, 31), "31/12/2023"), (date(2026, 6, 26), "26/06/2026")],
