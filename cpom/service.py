@@ -22,6 +22,7 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -30,6 +31,7 @@ from cpom import idempotency, metrics, tenancy
 from cpom.access import Principal
 from cpom.calendar_export import agenda_to_ics
 from cpom.db import objectives_store, projection
+from cpom.db.driver_rows import value_of
 from cpom.db.models import (
     MAX_ROW_ID,
     NOT_ROUTINE,
@@ -42,7 +44,7 @@ from cpom.db.models import (
     NoticeRecord,
 )
 from cpom.domain.clock import local_date
-from cpom.domain.lifecycle import ContractState, initial_phase
+from cpom.domain.lifecycle import ENDED, ContractState, initial_phase
 from cpom.domain.live_agenda import AgendaItem, at_risk, live_agenda
 from cpom.domain.objectives import Objective
 from cpom.domain.terms import ContractTerms
@@ -280,6 +282,10 @@ class ContractService:
             imported=imported,
             declared_up_to_date_on=declared_up_to_date_on if imported else None,
         )
+        if await asyncio.to_thread(self._ended, terms.reference):
+            # Its workflow has ended, and Temporal may have forgotten it (past the namespace's
+            # retention): a contract ended is never started again.
+            return await self._present(terms, objectives, authority)
         try:
             async with asyncio.timeout(self.temporal_timeout):
                 await self.client.start_workflow(
@@ -290,18 +296,14 @@ class ContractService:
                     id=workflow_id(terms.reference),
                     task_queue=self.task_queue,
                     rpc_timeout=timedelta(seconds=self.temporal_timeout),
+                    # Nor while Temporal remembers its run closed (Temporal's default would
+                    # start a new run: a terminated contract came back to life, found by
+                    # probing). A contract Temporal lost is started again (« Importing
+                    # contracts in force »).
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 )
         except WorkflowAlreadyStartedError:
-            record = await self._listed(terms.reference)
-            if authority is not None and not await asyncio.to_thread(
-                tenancy.signs, self.engine, authority, record.reference
-            ):
-                raise InvalidTerms(
-                    [Problem("reference", f"la référence « {terms.reference} » est déjà prise")]
-                ) from None
-            # A first request that stopped between the two writes left the objectives to this one.
-            await asyncio.to_thread(self._adopt_objectives, terms, objectives)
-            return Created(terms.reference, False, record.phase)
+            return await self._present(terms, objectives, authority)
         except (RPCError, TimeoutError) as error:
             why = "est injoignable" if isinstance(error, RPCError) else "n'a pas répondu"
             raise ServiceUnavailable(
@@ -324,6 +326,27 @@ class ContractService:
         await asyncio.to_thread(self._record_if_absent, update)
         await asyncio.to_thread(self._adopt_objectives, terms, objectives)
         return Created(terms.reference, True, state.phase.value)
+
+    async def _present(
+        self, terms: ContractTerms, objectives: tuple[Objective, ...], authority: str | None
+    ) -> Created:
+        """The contract there already: a second request for it changes nothing."""
+        record = await self._listed(terms.reference)
+        if authority is not None and not await asyncio.to_thread(
+            tenancy.signs, self.engine, authority, record.reference
+        ):
+            raise InvalidTerms(
+                [Problem("reference", f"la référence « {terms.reference} » est déjà prise")]
+            )
+        # A first request that stopped between the two writes left the objectives to this one.
+        await asyncio.to_thread(self._adopt_objectives, terms, objectives)
+        return Created(terms.reference, False, record.phase)
+
+    def _ended(self, reference: str) -> bool:
+        """Whether the projection lists the contract as ended."""
+        with self.engine.connect() as connection:
+            phase = value_of(connection, _CONTRACTS, "phase", {"reference": reference})
+        return phase in {ended.value for ended in ENDED}
 
     def _adopt_objectives(self, terms: ContractTerms, objectives: tuple[Objective, ...]) -> None:
         objectives_store.adopt_with_terms(self.engine, terms, objectives)

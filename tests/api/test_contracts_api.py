@@ -6,9 +6,14 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 from sqlalchemy import Connection, event
+from temporalio.service import RPCError
 
 from api.schemas import ContractDetail
+from cpom.db import projection
 from cpom.domain.clock import local_date
+from cpom.domain.lifecycle import ContractState, Phase
+from cpom.domain.terms_input import terms_from_mapping
+from cpom.messages import ProjectionUpdate
 from tests.api.conftest import Stack
 
 TERMS: dict[str, Any] = {
@@ -277,3 +282,49 @@ async def test_a_dialogue_sent_again_without_its_key_is_refused_not_recorded_twi
     assert blank.status_code == 409  # the same day's, refused first
     events = (await stack.http.get(f"/contracts/{TERMS['reference']}")).json()["events"]
     assert [e["kind"] for e in events].count("dialogue_recorded") == 1
+
+
+async def test_a_contract_ended_is_never_started_again(stack: Stack) -> None:
+    """Found by probing: importing the same row again after a résiliation started the
+    contract anew (Temporal's default reuse of a closed workflow's id)."""
+    reference = TERMS["reference"]
+    created = await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
+    assert created.status_code == 201, created.text
+    await stack.projected(reference)
+    today = local_date(await stack.life.env.get_current_time()).isoformat()
+    ended = await stack.http.post(
+        f"/contracts/{reference}/actions/terminate",
+        json={"reason": "liquidation_judiciaire", "on": today},
+    )
+    assert ended.status_code == 200, ended.text
+    handle = stack.life.env.client.get_workflow_handle(f"cpom-{reference}")
+    await handle.result()
+    closed = (await handle.fetch_history()).events
+    again = await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
+    assert again.status_code == 200, again.text
+    assert again.json()["created"] is False
+    assert again.json()["phase"] == "resiliee"
+    # Its latest run is still the one that ended: no new run began.
+    assert (await handle.fetch_history()).events == closed
+    detail = (await stack.http.get(f"/contracts/{reference}")).json()
+    assert detail["contract"]["phase"] == "resiliee"
+
+
+async def test_a_contract_listed_as_ended_and_forgotten_by_temporal_is_not_started(
+    stack: Stack,
+) -> None:
+    """Past the namespace's retention Temporal forgets a closed run: the projection says the
+    contract has ended, and that is enough."""
+    terms = {**TERMS, "reference": "CPOM-OUBLIE"}
+    day = local_date(await stack.life.env.get_current_time())
+    parsed = terms_from_mapping(terms)
+    state = ContractState(parsed, Phase.RESILIEE, imported=True)
+    projection.record(
+        stack.life.engine,
+        ProjectionUpdate(parsed, state.phase, day, 0, [], agenda=[], agenda_complete=True),
+    )
+    again = await stack.http.post("/contracts", json={"terms": terms, "imported": True})
+    assert again.status_code == 200, again.text
+    assert again.json()["created"] is False
+    with pytest.raises(RPCError):
+        await stack.life.env.client.get_workflow_handle("cpom-CPOM-OUBLIE").describe()
