@@ -34,6 +34,7 @@ from cpom.domain.objectives import (
 )
 from cpom.domain.terms import Establishment
 from cpom.french_numbers import french_number, french_percent
+from cpom.spreadsheet_cells import plain
 
 NO_OBJECTIVE = "Aucun objectif n'est inscrit au contrat."
 NO_OBJECTIVE_HERE = "Aucun objectif du contrat ne concerne cet établissement."
@@ -113,7 +114,7 @@ def sheet_names(establishments: tuple[Establishment, ...]) -> list[str]:
     taken = {SYNTHESIS.casefold()}
     names: list[str] = []
     for establishment in establishments:
-        base = " ".join(_SHEET_FORBIDDEN.sub("", _plain(establishment.name)).split()).strip(" '")
+        base = " ".join(_SHEET_FORBIDDEN.sub("", plain(establishment.name)).split()).strip(" '")
         if not base or base.casefold() == "history":
             base = establishment.finess or "Établissement"
         name = _cut(base, _SHEET_MAX)
@@ -132,15 +133,6 @@ def _cut(text: str, limit: int) -> str:
     while len(text.encode("utf-16-le")) // 2 > limit:
         text = text[:-1]
     return text.rstrip(" '")
-
-
-# Characters no XML file may hold (openpyxl would refuse them), C1 controls included.
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-
-
-def _plain(text: str) -> str:
-    """`text` without what cannot be written to a file: lone surrogates and control codes."""
-    return _UNPRINTABLE.sub("", text.encode("utf-8", "replace").decode("utf-8"))
 
 
 def _finite(value: float | None) -> float | None:
@@ -259,7 +251,7 @@ def _put(sheet: Worksheet, row: int, column: int, value: object, kind: str = _TE
     if isinstance(value, str):
         if not value:
             return
-        cell.value = _plain(value)[:_EXCEL_CELL_MAX]
+        cell.value = plain(value)[:_EXCEL_CELL_MAX]
         # A title such as « =SOMME(…) » is text typed by someone, never a formula to run.
         cell.data_type = "s"
     elif isinstance(value, date):
@@ -341,7 +333,7 @@ def review_xlsx(data: ReviewInput) -> bytes:
         workbook.remove(default)
     for part in _parts(data):
         _fill_sheet(workbook.create_sheet(part.sheet_name), data, part)
-    workbook.properties.title = _plain(f"{data.title} — {data.reference}")
+    workbook.properties.title = plain(f"{data.title} — {data.reference}")
     workbook.properties.creator = "cpom"
     output = io.BytesIO()
     workbook.save(output)
@@ -387,7 +379,7 @@ class _ReviewDocument(FPDF):
 
 def _clip(text: str, limit: int) -> str:
     """User text on one line of words, `limit` characters at most."""
-    words = " ".join(_plain(text).split())
+    words = " ".join(plain(text).split())
     return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
 
 
@@ -495,7 +487,7 @@ def review_pdf(data: ReviewInput) -> bytes:
     """The PDF: the contract, the table of every objective, then a section per establishment."""
     footer = _clip(f"{data.reference} — {data.title}", _FOOTER_MAX)
     document = _ReviewDocument(footer)
-    document.set_title(_plain(f"{data.title} — {data.reference}"))
+    document.set_title(plain(f"{data.title} — {data.reference}"))
     document.set_creator("cpom")
     document.add_page()
     document.set_font(_FONT, "B", 15)

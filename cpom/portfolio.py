@@ -24,6 +24,7 @@ from cpom.domain.calendar import MilestoneKind
 from cpom.domain.date_law import add_months
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.live_agenda import NOT_DEADLINE_KINDS
+from cpom.spreadsheet_cells import csv_text, xlsx_text
 from cpom.tenancy import readable_by
 
 
@@ -239,7 +240,11 @@ def export_csv(engine: Engine, filters: Filters, today: date) -> bytes:
     writer.writerow(EXPORT_COLUMNS)
     for row in _export_rows(engine, filters, today):
         writer.writerow(
-            f"{cell:%d/%m/%Y}" if isinstance(cell, date) else ("" if cell is None else cell)
+            f"{cell:%d/%m/%Y}"
+            if isinstance(cell, date)
+            else csv_text(cell)
+            if isinstance(cell, str)
+            else ("" if cell is None else cell)
             for cell in row
         )
     return ("\ufeff" + out.getvalue()).encode()
@@ -252,7 +257,7 @@ def export_xlsx(engine: Engine, filters: Filters, today: date) -> bytes:
     sheet.freeze_panes = "A2"
     sheet.append(list(EXPORT_COLUMNS))
     for row in _export_rows(engine, filters, today):
-        sheet.append(list(row))
+        sheet.append([xlsx_text(sheet, cell) if isinstance(cell, str) else cell for cell in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

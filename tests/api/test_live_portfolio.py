@@ -205,3 +205,35 @@ async def test_a_declared_day_out_of_the_contract_is_refused_in_french(stack: St
     assert response.status_code == 422
     assert "doit être entre la date d'effet" in response.json()["detail"][0]
     assert (await stack.http.get("/contracts")).json()["total"] == 0
+
+
+async def test_names_are_exported_as_text_never_as_formulas(stack: Stack) -> None:
+    """Found by probing: a name beginning with « = » was a live formula in the workbook and in
+    the CSV; a control code in a name made the workbook a server error."""
+    today = await today_of(stack)
+    names = {
+        "CPOM-F1": '=HYPERLINK("http://evil.example","Cliquer")',
+        "CPOM-F2": "@SUM(1+1)*cmd|' /C calc'!A0",
+        "CPOM-F3": "SAD\x0bVertical\x01Tab",
+    }
+    for reference, name in names.items():
+        terms = sad(reference, date(today.year - 1, 1, 1))
+        terms["gestionnaire"]["raison_sociale"] = name
+        created = await stack.http.post("/contracts", json={"terms": terms, "imported": True})
+        assert created.status_code == 201, created.text
+        await stack.projected(reference)
+    exported = await stack.http.get("/contracts.csv", params={"sort": "reference"})
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
+    column = rows[0].index("Gestionnaire")
+    assert [r[column] for r in rows[1:]] == [
+        "'" + names["CPOM-F1"],
+        "'" + names["CPOM-F2"],
+        "SADVerticalTab",
+    ]
+    workbook = await stack.http.get("/contracts.xlsx", params={"sort": "reference"})
+    assert workbook.status_code == 200, workbook.text
+    sheet = load_workbook(io.BytesIO(workbook.content)).active
+    assert sheet is not None
+    cells = [row[column] for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in cells] == [names["CPOM-F1"], names["CPOM-F2"], "SADVerticalTab"]
+    assert {c.data_type for c in cells} == {"s"}
