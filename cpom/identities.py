@@ -17,8 +17,9 @@ import tomllib
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, fields
+from email.headerregistry import AddressHeader, HeaderRegistry
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -170,17 +171,42 @@ def _signatory(value: object, where: str, problems: list[str]) -> Signatory:
 
 
 def _sender(value: str, where: str, problems: list[str]) -> str:
-    """« Service <adresse@domaine> » or the bare address, checked as an address."""
-    address = value.rpartition("<")[2].removesuffix(">").strip() if "<" in value else value
+    """« Service <adresse@domaine> » or the bare address, checked as an address, and written as
+    the one address a message's From header reads (found by probing: a comma in the service's
+    name, or a line break, made every notice of the authority fail for good)."""
+    name, bracket, rest = value.rpartition("<")
+    address = rest.strip().removesuffix(">").strip() if bracket else value.strip()
+    refused = (
+        f"{where} : « {value} » n'est pas une adresse d'expédition valide (forme attendue : "
+        "Service <adresse@domaine.fr>)"
+    )
+    if "\r" in value or "\n" in value or (bracket and not rest.strip().endswith(">")):
+        problems.append(refused)
+        return ""
     try:
         validate_email(address, check_deliverability=False)
     except EmailNotValidError:
-        problems.append(
-            f"{where} : « {value} » n'est pas une adresse d'expédition valide (forme attendue : "
-            "Service <adresse@domaine.fr>)"
-        )
+        problems.append(refused)
         return ""
-    return value
+    name = " ".join(name.split()).strip('"').strip()
+    sender = f"{_quoted(name)} <{address}>" if name else address
+    header = cast(AddressHeader, HeaderRegistry()("From", sender))
+    if len(header.addresses) != 1 or header.addresses[0].addr_spec != address:
+        problems.append(refused)
+        return ""
+    return sender
+
+
+def _quoted(name: str) -> str:
+    """A display name as a header holds it: quoted when it has a comma, a colon, an « @ »…"""
+    if not any(special in name for special in _SPECIALS):
+        return name
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+# RFC 5322's specials: a display name holding one is a quoted string.
+_SPECIALS = '()<>[]:;@\\,."'
 
 
 def _logo(value: str, base: Path, where: str, problems: list[str]) -> Path | None:

@@ -4,12 +4,14 @@ signatories) and served by the API."""
 
 import io
 from datetime import date
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
+from activities.mail_headers import POLICY
 from cpom.domain.agenda import DocumentKind
 from cpom.domain.terms import AuthorityKind
 from cpom.identities import InvalidIdentities, Signatory, load, parse
@@ -142,3 +144,49 @@ def test_documents_print_the_authoritys_letterhead_and_signatories() -> None:
     assert isinstance(resources, DictionaryObject)
     assert "/XObject" in resources
     assert 'src="data:image/svg+xml;base64,' in document.html
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept", "name", "address"),
+    [
+        ("Conseil départemental <cpom@cd35.fr>", None, "Conseil départemental", "cpom@cd35.fr"),
+        ("cpom@cd35.fr", None, "", "cpom@cd35.fr"),
+        (
+            "Direction Autonomie, Pôle CPOM <cpom@cd35.fr>",
+            '"Direction Autonomie, Pôle CPOM" <cpom@cd35.fr>',
+            "Direction Autonomie, Pôle CPOM",
+            "cpom@cd35.fr",
+        ),
+        ("A@b <cpom@cd35.fr>", '"A@b" <cpom@cd35.fr>', "A@b", "cpom@cd35.fr"),
+        ('"DGA : CPOM" <cpom@cd35.fr>', None, "DGA : CPOM", "cpom@cd35.fr"),
+    ],
+)
+def test_a_sender_is_the_one_address_the_from_header_reads(
+    typed: str, kept: str | None, name: str, address: str
+) -> None:
+    """Found by probing: a comma in the service's name made a From header of two addresses,
+    and every notice of the authority failed for good."""
+    identities, problems = parse({"authorities": {"cd35": {"sender": typed}}}, ROOT)
+    assert problems == []
+    sender = identities.authority("cd35").sender
+    assert sender == (kept or typed)
+    message = EmailMessage(policy=POLICY)
+    message["From"] = sender
+    [read] = message["From"].addresses
+    assert (read.display_name, read.addr_spec) == (name, address)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "ARS\r\nBcc: victime@evil.example\r\nX: <cpom@ars-pdl.example>",
+        "Service <cpom@cd35.fr> et plus",
+        "Conseil départemental : DGA ‹cpom@cd35.fr>",
+    ],
+)
+def test_a_sender_that_is_not_one_address_is_refused(typed: str) -> None:
+    _, problems = parse({"authorities": {"cd35": {"sender": typed}}}, ROOT)
+    assert problems == [
+        f"authorities.cd35.sender : « {typed} » n'est pas une adresse d'expédition valide "
+        "(forme attendue : Service <adresse@domaine.fr>)"
+    ]
