@@ -17,7 +17,7 @@ import json
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,6 +34,7 @@ from temporalio.client import (
 )
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.converter import DataConverter
+from temporalio.exceptions import ApplicationError
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -463,7 +464,7 @@ async def _perform(
     try:
         await handle.execute_update(action.name, action.decision)
     except WorkflowUpdateFailedError as error:
-        return [_refusal(action, str(error.cause or error))]
+        return [_refusal(action, refusal_reason(error))]
     if isinstance(action.decision, RecordDialogue) and action.objective_decisions:
         held_on = action.decision.held_on
         objectives_store.record_decisions(
@@ -511,7 +512,7 @@ async def _report_objectives(
     try:
         await handle.execute_update("report_objectives", reported)
     except WorkflowUpdateFailedError as error:
-        return [_refusal(action, str(error.cause or error))]
+        return [_refusal(action, refusal_reason(error))]
     objectives_store.save_report(simulator.engine, reference, report, action.on, decision.actor)
     values = sum(1 for value in report.values if value.value is not None)
     content = (
@@ -548,6 +549,13 @@ def _decisions_recorded(action: ScenarioAction, held_on: date) -> dict[str, Any]
     }
 
 
+def refusal_reason(error: WorkflowUpdateFailedError) -> str:
+    """The workflow's French reason, as the API gives it: without the error's type before it
+    (« DecisionRefused: »)."""
+    cause = error.cause
+    return cause.message if isinstance(cause, ApplicationError) else str(cause or error)
+
+
 def _refusal(action: ScenarioAction, reason: str) -> dict[str, Any]:
     return {
         "at": action.on.isoformat(),
@@ -571,7 +579,10 @@ def _log(engine: Any, reference: str) -> list[dict[str, Any]]:
             .where(EventRecord.reference == reference)
             .order_by(col(EventRecord.sequence))
         ).all()
-        notices = {n.key: n for n in session.exec(select(NoticeRecord)).all()}
+        # A notice to several parties has a row for each (`key|party`), in order.
+        notices: dict[str, list[NoticeRecord]] = {}
+        for row in session.exec(select(NoticeRecord).order_by(col(NoticeRecord.id))).all():
+            notices.setdefault(row.key.partition("|")[0], []).append(row)
     log = []
     for event in events:
         details = json.loads(event.details_json)
@@ -583,13 +594,13 @@ def _log(engine: Any, reference: str) -> list[dict[str, Any]]:
         if event.actor:
             entry["actor"] = event.actor
         if event.kind == "notice_sent":
-            notice = notices.get(details.get("key", ""))
+            rows = notices.get(details.get("key", ""), [])
             entry.update(
                 notice=details.get("notice"),
                 recipients=[r for r in details.get("recipients", "").split(",") if r],
                 status=details.get("status"),
-                subject=notice.subject if notice else None,
-                smtp_response=notice.smtp_response if notice else None,
+                subject=_each_once(row.subject for row in rows),
+                smtp_response=_each_once(row.smtp_response for row in rows),
             )
         elif event.kind == "phase_changed":
             entry.update(phase=details.get("to"), previous=details.get("from"))
@@ -597,3 +608,9 @@ def _log(engine: Any, reference: str) -> list[dict[str, Any]]:
             entry.update(details)
         log.append(entry)
     return log
+
+
+def _each_once(values: Iterable[str | None]) -> str | None:
+    """The rows' values, each said once (the parties' subjects are mostly the same)."""
+    said = list(dict.fromkeys(value for value in values if value))
+    return " ; ".join(said) if said else None

@@ -28,6 +28,11 @@ def test_the_readme_example_lives_the_whole_contract(capsys: pytest.CaptureFixtu
     ended = [e for e in log if e["event"] == "contract_ended"]
     assert [(e["at"], e["phase"]) for e in ended] == [("2030-01-01", "renouvelee")]
     assert "… terminé" in err
+    # Every notice with its subject and the mail server's answer, those to several parties too
+    # (found by probing: theirs were null).
+    sent = [e for e in log if e["event"] == "notice_sent"]
+    assert any(len(e["recipients"]) > 1 for e in sent)
+    assert all(e["subject"] and e["smtp_response"] for e in sent), sent
 
 
 @pytest.mark.parametrize(
