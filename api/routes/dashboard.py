@@ -16,7 +16,7 @@ from api.routes.contracts import readable
 from api.sign_in_limit import SignInLimiter
 from cpom.access import Principal, Role, authenticate
 from cpom.dashboard_sessions import SESSION_LIFETIME, close_session, open_session, session_holder
-from cpom.domain.clock import fr
+from cpom.domain.clock import fr, fr_moment
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.live_agenda import KIND_LABELS, SILENCE_MEANS
 from cpom.french_numbers import french_number
@@ -36,6 +36,7 @@ templates = Environment(
     undefined=StrictUndefined,
 )
 templates.filters["fr"] = fr
+templates.filters["moment"] = fr_moment
 templates.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
 templates.globals["silence_means"] = SILENCE_MEANS
 templates.globals["kind_label"] = lambda value: KIND_LABELS.get(value, value) if value else ""

@@ -26,6 +26,14 @@ def local_instant(day: date, hour: int = 0) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=PARIS).astimezone(UTC)
 
 
+def fr_moment(instant: datetime) -> str:
+    """« 05/12/2026 à 11 h 51 », Paris time, as the notices' statuses say an instant. A naive
+    instant is UTC, as the database gives back what was stored aware."""
+    aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+    local = aware.astimezone(PARIS)
+    return f"{fr(local.date())} à {local.hour:02d} h {local.minute:02d}"
+
+
 def fr(day: date) -> str:
     """« 04/07/2028 », as notices, agendas and documents' facts write a day.
 

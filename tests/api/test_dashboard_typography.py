@@ -2,6 +2,11 @@
 convention of `cpom.french_typography`): each page is checked as rendered, with a contract, its
 agenda and its notices in it, so the words that come from Python are checked too."""
 
+from datetime import UTC, datetime
+
+from sqlmodel import Session
+
+from cpom.db.models import CaughtMailRecord
 from cpom.french_typography import NBSP
 from tests.api.conftest import Stack
 from tests.api.test_attachments_api import create
@@ -36,3 +41,20 @@ async def test_every_dashboard_page_follows_french_typography(stack: Stack) -> N
     contract = answers[f"/tableau/contrats/{TERMS['reference']} (agent)"].text
     assert f'style="{NBSP}' not in contract
     assert f"{NBSP}:" in texts["/tableau/calendrier (agent)"]
+
+
+async def test_the_local_mail_is_dated_in_paris_time(stack: Stack) -> None:
+    """Found by probing: « Courrier local » showed 10:51 for a mail the notices said was sent at
+    11 h 51."""
+    with Session(stack.life.engine) as session:
+        session.add(
+            CaughtMailRecord(
+                received_at=datetime(2026, 12, 5, 10, 51, tzinfo=UTC),
+                envelope_to="a@b.example",
+                subject="Objet",
+                text="Texte",
+            )
+        )
+        session.commit()
+    page = await stack.http.get("/tableau/courrier", headers=stack.signed_in("agent"))
+    assert "05/12/2026 à 11 h 51" in visible_text(page.text)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from cpom.domain.clock import PARIS, local_date, local_instant
+from cpom.domain.clock import PARIS, fr_moment, local_date, local_instant
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -128,3 +128,11 @@ def test_the_hour_repeated_in_autumn_is_its_first_occurrence() -> None:
 @pytest.mark.parametrize("hour", [0, 8, 23])
 def test_local_date_of_local_instant_is_the_same_day(day: date, hour: int) -> None:
     assert local_date(local_instant(day, hour)) == day
+
+
+def test_an_instant_is_said_in_paris_time_naive_ones_being_utc() -> None:
+    """Found by probing: « Courrier local » showed UTC times beside the notices' Paris ones."""
+    winter = datetime(2026, 12, 5, 10, 51, tzinfo=UTC)
+    assert fr_moment(winter) == "05/12/2026 à 11 h 51"
+    assert fr_moment(winter.replace(tzinfo=None)) == "05/12/2026 à 11 h 51"
+    assert fr_moment(datetime(2026, 7, 1, 22, 5, tzinfo=UTC)) == "02/07/2026 à 00 h 05"
