@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Engine, Row, String, bindparam, delete
 from sqlalchemy import select as core_select
 from sqlmodel import Session, SQLModel, col, select
 
-from cpom.db.models import ApiToken, DashboardSessionRecord
+from cpom.db.models import MAX_ROW_ID, ApiToken, DashboardSessionRecord
 from cpom.domain.clock import local_date
 from cpom.domain.date_law import anniversary
 from cpom.domain.identifiers import siren_problem, text_problem
@@ -336,6 +336,8 @@ def list_tokens(engine: Engine) -> list[ApiToken]:
 
 def revoke_token(engine: Engine, token_id: int) -> tuple[ApiToken, bool]:
     """Revoke a token; the row, and whether this call revoked it (false if it already was)."""
+    if not 0 < token_id <= MAX_ROW_ID:  # no such id can exist; the database would overflow
+        raise UnknownToken(token_id)
     with Session(engine) as session:
         row = session.get(ApiToken, token_id)
         if row is None:

@@ -86,7 +86,10 @@ def test_preview_says_in_french_what_it_cannot_do(
     blocked = tmp_path / "fichier"
     blocked.write_text("", encoding="utf-8")
     assert main(["templates", "preview", "--terms", str(EXAMPLE), "--output", str(blocked)]) == 2
-    assert f"impossible d'écrire dans {blocked}" in capsys.readouterr().err
+    # Said in French (found by probing: « File exists »).
+    assert capsys.readouterr().err.endswith(
+        f"impossible d'écrire dans {blocked} : un fichier de ce nom existe déjà\n"
+    )
     absent = tmp_path / "absent.toml"
     assert main(["templates", "preview", "--terms", str(absent)]) == 2
     assert "fichier introuvable" in capsys.readouterr().err

@@ -50,7 +50,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cpom.bulk_import import count, plan_import, problems_summary
+    from cpom.bulk_import import plan_import, problems_summary
     from cpom.import_template import write_template
     from cpom.service import today
     from cpom.settings import get_settings
@@ -87,12 +87,20 @@ def run(args: argparse.Namespace) -> int:
         return _dry_run(settings, name, plan)
     bar = ProgressBar(sys.stderr)
     tally = asyncio.run(_create(settings, plan, bar))
+    print(imported(name, tally))
+    return 0
+
+
+def imported(name: str, tally: Tally) -> str:
+    """« « f.csv » : 1 contrat importé : 1 créé, 0 déjà présent. »"""
+    from cpom.bulk_import import count
+
     created = count(tally.created, "créé", "créés")
     present = count(tally.already_present, "déjà présent", "déjà présents")
-    print(
-        f"« {name} » : {count(tally.done, 'contrat', 'contrats')} importés : {created}, {present}."
+    return (
+        f"« {name} » : {count(tally.done, 'contrat importé', 'contrats importés')} : {created}, "
+        f"{present}."
     )
-    return 0
 
 
 def _dry_run(settings: Settings, name: str, plan: ImportPlan) -> int:

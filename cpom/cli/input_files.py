@@ -26,6 +26,7 @@ _REASONS = {
     errno.ENOSPC: "plus de place sur le disque",
     errno.EROFS: "système de fichiers en lecture seule",
     errno.ENAMETOOLONG: "nom de fichier trop long",
+    errno.EEXIST: "un fichier de ce nom existe déjà",
     errno.EADDRINUSE: "déjà pris par un autre programme",
     errno.EADDRNOTAVAIL: "adresse absente de cette machine",
 }

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from cpom.bulk_import import Tally
-from cpom.cli.import_command import ProgressBar
+from cpom.cli.import_command import ProgressBar, imported
 from cpom.cli.main import main
 from cpom.mail_catcher import free_port
 from cpom.settings import get_settings
@@ -107,3 +107,11 @@ async def test_the_progress_bar_redraws_on_each_new_percent() -> None:
     assert drawn.startswith("\rimport [..........]   0 % 1/400\rimport [..........]   1 % 4/400")
     assert drawn.endswith("\rimport [##########] 100 % 400/400\n")
     assert bar.done == 400
+
+
+def test_the_summary_agrees_with_its_number() -> None:
+    """Found by probing: « 1 contrat importés »."""
+    one = Tally(1, done=1, created=1)
+    assert imported("f.csv", one) == "« f.csv » : 1 contrat importé : 1 créé, 0 déjà présent."
+    many = Tally(3, done=3, created=1, already_present=2)
+    assert imported("f.csv", many) == ("« f.csv » : 3 contrats importés : 1 créé, 2 déjà présents.")

@@ -101,6 +101,9 @@ def test_tokens_are_listed_with_their_state_and_revoked_once(
     assert f"déjà révoqué le {today:%d/%m/%Y} : rien n'a changé" in capsys.readouterr().out
     assert main(["token", "revoke", "42"]) == 2
     assert "jeton n° 42 inconnu" in capsys.readouterr().err
+    # Past any id the database holds (found by probing: an unexpected OverflowError).
+    assert main(["token", "revoke", "99999999999999999999999"]) == 2
+    assert "jeton n° 99999999999999999999999 inconnu" in capsys.readouterr().err
 
     assert main(["token", "list"]) == 0
     rows = [re.split(r"\s{2,}", line) for line in capsys.readouterr().out.splitlines()]
