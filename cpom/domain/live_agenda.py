@@ -827,6 +827,14 @@ def _cut_at_early_end(state: ContractState, items: list[AgendaItem]) -> list[Age
     last_day = termination.ends_on
     kept = [item for item in items if item.day <= last_day or item.done_on is not None]
     ended = state.phase in ENDED
+    if ended:
+        # Ended, the contract takes no decision: what it left undone stays as it was (missed,
+        # or not come), no longer a task nor an obligation that makes it late (found by
+        # probing: a résiliée contract kept its tasks and stayed « en retard »).
+        for item in kept:
+            if item.done_on is None:
+                item.action = item.waiting_for = None
+                item.obligation = False
     kept.append(
         AgendaItem(
             key=f"fin:{last_day.isoformat()}",

@@ -543,3 +543,21 @@ def test_the_steps_before_a_day_are_those_of_the_whole_agenda(
     assert missed_on_import(contract, before) == missed_obligations(
         live_agenda(contract, monthly=False), before
     )
+
+
+def test_a_contract_ended_early_keeps_what_it_left_undone_but_awaits_no_decision() -> None:
+    """Found by probing: a résiliée contract kept its dialogue and tarification as tasks that
+    every decision refuses, and stayed « en retard » for good."""
+    contract = state()
+    today = date(2026, 12, 5)
+    life.apply_terminate(contract, life.ResiliationReason.LIQUIDATION, today, today, AGENT)
+    running = items(contract)
+    undone = [k for k, i in running.items() if i.action and i.done_on is None and i.day < today]
+    assert undone  # a year's dialogue, documents… due before the résiliation and not done
+    assert overdue_since(list(running.values()), today) is not None
+    life.change_phase(contract, Phase.RESILIEE, today, "résiliation")
+    ended = items(contract)
+    assert [k for k, i in ended.items() if i.action or i.waiting_for or i.obligation] == []
+    assert overdue_since(list(ended.values()), today) is None
+    # What was missed stays missed.
+    assert {status_on(ended[k], today) for k in undone} == {Status.MISSED}
