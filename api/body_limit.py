@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.body_guard import guard_body
+from api.routes.dashboard import error_page
 
 
 @dataclass(frozen=True)
@@ -79,4 +80,11 @@ async def _answer(status: int, message: str, scope: Scope, receive: Receive, sen
     # The rest of the body never reaches the application: the server discards it (uvicorn reads
     # on to the end of the request so that the client, still sending, gets this answer rather
     # than a reset connection).
+    if scope["path"].startswith(DASHBOARD):  # read by a person: a page
+        heading = "Envoi trop volumineux" if status == 413 else "Requête illisible"
+        await error_page(status, heading, message, scope["path"])(scope, receive, send)
+        return
     await JSONResponse({"detail": message}, status)(scope, receive, send)
+
+
+DASHBOARD = "/tableau/"

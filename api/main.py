@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
-from api.body_limit import BodyLimit, RouteLimit
+from api.body_limit import DASHBOARD, BodyLimit, RouteLimit
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -40,7 +40,7 @@ from api.routes import (
     readiness,
     workbench,
 )
-from api.routes.dashboard import page
+from api.routes.dashboard import error_page
 from api.security_headers import SecurityHeaders
 from api.sign_in_limit import SignInLimiter
 from cpom import identities, metrics, telemetry
@@ -49,7 +49,6 @@ from cpom.attachments import AttachmentNotFound, AttachmentRefused, refusal_mess
 from cpom.calendar_feeds import FeedNotFound
 from cpom.db.engine import engine_from
 from cpom.domain.terms_validation import InvalidTerms
-from cpom.french_articles import capitalized
 from cpom.idempotency import KeyReused
 from cpom.identities import InvalidAuthorityIdentity
 from cpom.import_jobs import ImportJobs
@@ -220,7 +219,7 @@ def install_error_handlers(app: FastAPI) -> None:
         async def respond(request: Request, error: Exception) -> Response:
             if code == 404 and request.url.path.startswith(DASHBOARD):
                 # A page of the dashboard, read by a person: a page, not JSON.
-                return page("not_found.html.j2", 404, message=f"{capitalized(str(error))}.")
+                return error_page(404, "Introuvable", str(error), request.url.path)
             if isinstance(error, InvalidTerms):
                 return JSONResponse({"detail": [str(p) for p in error.problems]}, code)
             if isinstance(error, AttachmentRefused) and error.code == "taille":
@@ -289,8 +288,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
 
 
-# The dashboard's pages: their errors are pages too.
-DASHBOARD = "/tableau/"
 # A database or Temporal outage is short: clients may come back with the same Idempotency-Key.
 RETRY_LATER = {"Retry-After": "5"}
 FRENCH_HTTP = {

@@ -19,6 +19,7 @@ from cpom.dashboard_sessions import SESSION_LIFETIME, close_session, open_sessio
 from cpom.domain.clock import fr, fr_moment
 from cpom.domain.lifecycle import PHASE_LABELS, Phase
 from cpom.domain.live_agenda import KIND_LABELS, SILENCE_MEANS
+from cpom.french_articles import capitalized
 from cpom.french_numbers import french_number
 from cpom.french_typography import typeset_html
 from cpom.inbox import count_tasks
@@ -74,6 +75,20 @@ def page(
     # Spaced as French prints it, as letters are (`cpom.french_typography`).
     html = typeset_html(templates.get_template(f"dashboard/{name}").render(context))
     return HTMLResponse(html, status_code=status_code)
+
+
+def error_page(status_code: int, heading: str, message: str, path: str) -> HTMLResponse:
+    """A dashboard page's error, said to the person who reads it: what happened, and the way
+    back (to the import's page from there, else to the portfolio)."""
+    importing = path.startswith("/tableau/import")
+    return page(
+        "error.html.j2",
+        status_code,
+        heading=heading,
+        message=capitalized(message.rstrip(".")) + ".",
+        back="/tableau/import" if importing else "/tableau/",
+        back_label="Retour à l'import" if importing else "Retour au portefeuille",
+    )
 
 
 def signed_in(service: ContractService, cookie: str | None) -> DashboardSession | None:

@@ -389,3 +389,16 @@ async def test_dashboard_upload_checks_the_form_token_and_redirects_with_a_code(
     anonymous = await stack.http.get(f"{PIECES}/{kept['id']}", headers={"Authorization": ""})
     assert anonymous.status_code == 303
     assert anonymous.headers["location"] == "/tableau/connexion"
+
+
+async def test_the_dashboard_says_an_upload_is_too_large_in_a_page(stack: Stack) -> None:
+    """Found by probing: the dashboard's import answered a too large file with JSON."""
+    body, content_type = multipart("gros.csv", b"x" * (6 * 1024 * 1024))
+    cookie = stack.signed_in("agent")
+    refused = await stack.http.post(
+        "/tableau/import", content=body, headers={**cookie, "Content-Type": content_type}
+    )
+    assert refused.status_code == 413
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "Envoi trop volumineux" in refused.text
+    assert 'href="/tableau/import"' in refused.text
