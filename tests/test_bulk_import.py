@@ -2,6 +2,8 @@
 
 import io
 import re
+import time
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -710,3 +712,45 @@ def test_a_csv_holds_contracts_alone() -> None:
     assert problems("contrats.csv", content)[0].startswith(
         "ligne 1, colonne « Financé par » : colonne inconnue"
     )
+
+
+def _declaring(content: bytes, dimension: str, extra_row: int | None = None) -> bytes:
+    """`content`, a workbook, its sheet declaring `dimension`, with a cell at `extra_row`."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(
+                    rb'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>'.encode(), data
+                )
+                if extra_row is not None:
+                    cell = (
+                        f'<row r="{extra_row}"><c r="A{extra_row}" t="inlineStr">'
+                        "<is><t>x</t></is></c></row>"
+                    )
+                    data = data.replace(b"</sheetData>", cell.encode() + b"</sheetData>")
+            target.writestr(member, data)
+    return out.getvalue()
+
+
+def test_a_workbook_is_read_within_bounds_whatever_it_declares() -> None:
+    """Found by probing: a 10 KB workbook declaring 16,384 columns and a cell at row 20,000
+    took 20 s to read; one of 110 KB holding 100 MB of text took 300 MB of memory."""
+    rows = [contract_row(index) for index in range(2)]
+    wide = _declaring(as_xlsx(rows), "A1:XFD1048576", extra_row=20_000)
+    began = time.process_time()
+    table = spreadsheet.read_table("contrats.xlsx", wide)
+    assert time.process_time() - began < 2.0  # 0.1 s; every row 16,384 cells wide: 20 s
+    assert [number for number, _ in table.rows][-1] == 20_000
+    assert {len(cells) for _, cells in table.rows} == {spreadsheet.MAX_COLUMNS}
+    far = _declaring(as_xlsx(rows), "A1:XFD1048576", extra_row=1_000_000)
+    with pytest.raises(SpreadsheetError, match="plus de 50\u202f000 lignes dans le fichier"):
+        spreadsheet.read_table("contrats.xlsx", far)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b" " * (65 * 1024 * 1024))
+    assert len(bomb.getvalue()) < 200_000
+    with pytest.raises(SpreadsheetError, match="plus de 64 Mo une fois décompressé"):
+        spreadsheet.read_table("contrats.xlsx", bomb.getvalue())
