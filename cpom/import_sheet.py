@@ -188,6 +188,29 @@ def _header(
     return positions, written, problems
 
 
+# What a spreadsheet program writes in a cell whose formula failed: never a value to import
+# (found by probing: « #N/A » became a reference, « #REF! » an authority's name).
+FORMULA_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#UNKNOWN!",
+        "#BUSY!",
+    }
+)
+
+
 def _converted(number: int, cells: Mapping[str, object], columns: Sequence[Column]) -> SheetRow:
     row = SheetRow(number, {})
     for column in columns:
@@ -195,6 +218,15 @@ def _converted(number: int, cells: Mapping[str, object], columns: Sequence[Colum
         if blank(raw):
             if column.required:
                 row.problems.append((column.key, "valeur obligatoire manquante"))
+            continue
+        if isinstance(raw, str) and raw.strip().upper() in FORMULA_ERRORS:
+            row.problems.append(
+                (
+                    column.key,
+                    f"la cellule contient une erreur de formule ({raw.strip()}) : la corriger "
+                    "dans le tableur",
+                )
+            )
             continue
         try:
             row.values[column.key] = CONVERT[column.kind](raw)

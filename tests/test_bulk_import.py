@@ -754,3 +754,18 @@ def test_a_workbook_is_read_within_bounds_whatever_it_declares() -> None:
     assert len(bomb.getvalue()) < 200_000
     with pytest.raises(SpreadsheetError, match="plus de 64 Mo une fois décompressé"):
         spreadsheet.read_table("contrats.xlsx", bomb.getvalue())
+
+
+def test_a_cell_whose_formula_failed_is_refused_not_imported() -> None:
+    """Found by probing: « #N/A » became a reference, « #REF! » an authority's name."""
+    row = contract_row(0, {"Référence": "#N/A", "Autorité": "#REF!"})
+    content = as_xlsx([row])
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet is not None
+    assert sheet["A2"].data_type == "e"  # an error cell, as Excel writes one
+    assert problems("contrats.xlsx", content) == [
+        "ligne 2, colonne « Référence » : la cellule contient une erreur de formule (#N/A) : la "
+        "corriger dans le tableur",
+        "ligne 2, colonne « Autorité » : la cellule contient une erreur de formule (#REF!) : la "
+        "corriger dans le tableur",
+    ]
