@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cpom.db.objectives_store import ObjectiveSet
 from cpom.domain.agenda import DocumentKind, NoticeKind
+from cpom.domain.calendar import reply_window
 from cpom.domain.clock import fr
 from cpom.domain.date_law import add_months
 from cpom.domain.lifecycle import Phase
@@ -32,14 +33,23 @@ class Rendered:
     label: str
 
 
+def _sample_prorogation(terms: ContractTerms) -> tuple[date, date, date]:
+    """A prorogation notice of the samples: received eight months before the échéance, the
+    last day of its reply window (counted as the law counts it: found by probing, the preview
+    said « rejetée depuis » that very day), and the day its silence means an answer."""
+    received = add_months(terms.current_echeance, -8)
+    window = reply_window(terms, received, terms.current_echeance).deadline
+    last_day = window.day if window is not None else add_months(received, 2)
+    return received, last_day, last_day + timedelta(days=1)
+
+
 def sample_facts(terms: ContractTerms) -> dict[str, str]:
     """Facts of every kind at once, dated from the contract's calendar: each template takes the
     ones it names."""
     first = terms.effet.year
     echeance = terms.current_echeance
     new_echeance = min(terms.echeance_max, add_months(echeance, 12))
-    received = add_months(echeance, -8)
-    reply = add_months(received, 2)
+    received, reply, acquired = _sample_prorogation(terms)
     return {
         "exercise": str(first),
         "due": f"30/04/{first + 1}",
@@ -57,8 +67,9 @@ def sample_facts(terms: ContractTerms) -> dict[str, str]:
         "received_on": fr(received),
         "notice_received_on": fr(received),
         "reply_deadline": fr(reply),
-        "silence_on": fr(add_months(received, 2)),
-        "accepted_on": fr(add_months(received, 2)),
+        # Silence means its answer the day after the window's last day, as the workflow says.
+        "silence_on": fr(acquired),
+        "accepted_on": fr(acquired),
         "requested_by": "gestionnaire",
         "requested_echeance": fr(new_echeance),
         "previous_echeance": fr(echeance),
@@ -91,8 +102,7 @@ def issue_days(terms: ContractTerms) -> dict[NoticeKind | DocumentKind, date]:
     """The day a notice or document of the sample facts would be issued, where it is not the
     contract's first day: the prorogation's on the day after the reply window, the relevé on
     the day of its meeting."""
-    received = add_months(terms.current_echeance, -8)
-    acquired = add_months(received, 2) + timedelta(days=1)
+    received, _, acquired = _sample_prorogation(terms)
     return {
         NoticeKind.PROROGATION_REQUESTED: received,
         NoticeKind.PROROGATION_ACCEPTED: acquired,

@@ -3,15 +3,21 @@ replaces the default one for their contracts only; `cpom templates preview` rend
 notice and document kind of a contract into a folder for review."""
 
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from cpom.cli.input_files import read_document
 from cpom.cli.main import main
 from cpom.domain.agenda import DocumentKind, NoticeKind
+from cpom.domain.calendar import reply_window
+from cpom.domain.clock import fr
 from cpom.domain.terms import AuthorityKind
+from cpom.domain.terms_input import terms_from_mapping
 from cpom.rendering import Renderer
 from cpom.settings import ROOT, get_settings
+from cpom.template_preview import sample_facts
 from tests.activities.test_mail import request
 from tests.workflows.helpers import contract
 
@@ -93,3 +99,16 @@ def test_preview_says_in_french_what_it_cannot_do(
     absent = tmp_path / "absent.toml"
     assert main(["templates", "preview", "--terms", str(absent)]) == 2
     assert "fichier introuvable" in capsys.readouterr().err
+
+
+def test_the_samples_date_silence_the_day_after_the_reply_window() -> None:
+    """Found by probing: the preview said « rejetée depuis le 30/06/2029 » for a window whose
+    last day is 30/06/2029."""
+    terms = terms_from_mapping(read_document(EXAMPLE))
+    facts = sample_facts(terms)
+    last_day = date.fromisoformat("-".join(reversed(facts["reply_deadline"].split("/"))))
+    assert facts["silence_on"] == facts["accepted_on"] == fr(last_day + timedelta(days=1))
+    received = date.fromisoformat("-".join(reversed(facts["received_on"].split("/"))))
+    window = reply_window(terms, received, terms.current_echeance).deadline
+    assert window is not None
+    assert window.day == last_day
