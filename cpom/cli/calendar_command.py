@@ -161,6 +161,12 @@ def run(args: argparse.Namespace) -> int:
 
     terms = terms_from_mapping(terms_mapping(args))
     pending = args.notice_received_on
+    if pending is not None and pending < terms.effet:
+        # Found by probing: it was answered, its prorogation acquired before the contract began.
+        raise InputError(
+            f"--notice-received-on : une notification reçue le {pending:%d/%m/%Y} précède la "
+            f"date d'effet du contrat ({terms.effet:%d/%m/%Y})"
+        )
     if args.accepted_on or args.tacit:
         terms = _with_answer(terms, args)
         pending = None

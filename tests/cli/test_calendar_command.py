@@ -246,6 +246,18 @@ def test_missing_terms_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
         (("calendar", "--start", "2024-01-01", "--years", "cinq"), "« cinq » n'est pas un nombre"),
         (("calendar", "--start", "2024-01-01", "--years", "7"), "7 ans impossible"),
         (
+            (
+                "calendar",
+                "--start",
+                "2024-01-01",
+                "--years",
+                "5",
+                "--notice-received-on",
+                "2020-01-01",
+            ),
+            "une notification reçue le 01/01/2020 précède la date d'effet du contrat (01/01/2024)",
+        ),
+        (
             ("calendar", "--start", "2024-01-01", "--years", "5", "--notice-months", "3"),
             "prorogation_notice_months",
         ),
