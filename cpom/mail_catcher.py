@@ -66,22 +66,35 @@ class CaughtMail:
 
     def _part(self, subtype: str) -> str:
         body = self.message.get_body(preferencelist=(subtype,))
-        return "" if body is None else str(body.get_content())
+        if body is None:
+            return ""
+        try:
+            return str(body.get_content())
+        except (LookupError, UnicodeError):
+            # A charset Python does not know (found by probing: the catcher answered 500): the
+            # bytes as UTF-8, what cannot be read replaced.
+            payload = body.get_payload(decode=True)
+            return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
 
 
 @dataclass
 class _Handler:
     caught: list[CaughtMail] = field(default_factory=list)
+    # Given it, each message goes there and is not kept (`cpom up` stores them: kept in memory
+    # too, they grew with every message for the life of the service).
     on_mail: Callable[[CaughtMail], None] | None = None
+    received: int = 0
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.content
         raw = content if isinstance(content, bytes) else (content or "").encode()
         mail = CaughtMail(str(envelope.mail_from), [str(r) for r in envelope.rcpt_tos], raw)
-        self.caught.append(mail)
+        self.received += 1
         if self.on_mail is not None:
             self.on_mail(mail)
-        return f"250 2.0.0 Ok: message {len(self.caught)} queued as CPOM{len(self.caught):06d}"
+        else:
+            self.caught.append(mail)
+        return f"250 2.0.0 Ok: message {self.received} queued as CPOM{self.received:06d}"
 
 
 class MailCatcher:
