@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from cpom.bulk_import import Tally
 from cpom.cli.import_command import ProgressBar, imported
 from cpom.cli.main import main
+from cpom.db.engine import make_engine
 from cpom.mail_catcher import free_port
 from cpom.settings import get_settings
 from tests.imports import HEADERS, as_csv, contract_row
@@ -19,7 +20,9 @@ from tests.imports import HEADERS, as_csv, contract_row
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty application database, and no Temporal server where the settings point."""
-    monkeypatch.setenv("CPOM_DATABASE_URL", f"sqlite:///{tmp_path / 'cpom.db'}")
+    url = f"sqlite:///{tmp_path / 'cpom.db'}"
+    make_engine(url, migrate=True).dispose()
+    monkeypatch.setenv("CPOM_DATABASE_URL", url)
     monkeypatch.setenv("CPOM_TEMPORAL_ADDRESS", f"127.0.0.1:{free_port()}")
     get_settings.cache_clear()
     yield tmp_path
@@ -115,3 +118,21 @@ def test_the_summary_agrees_with_its_number() -> None:
     assert imported("f.csv", one) == "« f.csv » : 1 contrat importé : 1 créé, 0 déjà présent."
     many = Tally(3, done=3, created=1, already_present=2)
     assert imported("f.csv", many) == ("« f.csv » : 3 contrats importés : 1 créé, 2 déjà présents.")
+
+
+def test_a_dry_run_reads_the_database_it_is_given_and_creates_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by probing: a wrong CPOM_DATA_DIR was created, with an empty database in it."""
+    wrong = tmp_path / "ailleurs"
+    monkeypatch.setenv("CPOM_DATA_DIR", str(wrong))
+    monkeypatch.delenv("CPOM_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    file = tmp_path / "contrats.csv"
+    file.write_bytes(as_csv([contract_row(0)]))
+    try:
+        assert main(["import", str(file), "--dry-run"]) == 2
+    finally:
+        get_settings.cache_clear()
+    assert f"base de données introuvable : {wrong / 'cpom.db'}" in capsys.readouterr().err
+    assert not wrong.exists()
