@@ -106,18 +106,21 @@ def imported(name: str, tally: Tally) -> str:
 def _dry_run(settings: Settings, name: str, plan: ImportPlan) -> int:
     from sqlalchemy.engine import make_url
 
-    from cpom.bulk_import import count, dry_run
+    from cpom.bulk_import import DryRun, count, dry_run
     from cpom.db.engine import engine_from
 
     url = make_url(settings.effective_database_url())
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
         # Checking writes nothing (found by probing: a wrong CPOM_DATA_DIR was created, with an
-        # empty database in it, and every row said « à créer »).
-        raise InputError(
-            f"base de données introuvable : {url.database} (CPOM_DATA_DIR, CPOM_DATABASE_URL) ; "
-            "rien n'a été vérifié"
+        # empty database in it): no database yet, no contract in it.
+        print(
+            f"base de données {url.database} absente (CPOM_DATA_DIR, CPOM_DATABASE_URL) : aucun "
+            "contrat n'y figure encore",
+            file=sys.stderr,
         )
-    result = dry_run(engine_from(settings), plan)
+        result = DryRun([(row, False) for row in plan.rows])
+    else:
+        result = dry_run(engine_from(settings), plan)
     already = count(result.already_present, "déjà présent", "déjà présents")
     print(
         f"« {name} » : toutes les lignes sont valides ; vérification seulement, rien n'a été "

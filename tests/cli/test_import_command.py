@@ -11,7 +11,6 @@ from openpyxl import load_workbook
 from cpom.bulk_import import Tally
 from cpom.cli.import_command import ProgressBar, imported
 from cpom.cli.main import main
-from cpom.db.engine import make_engine
 from cpom.mail_catcher import free_port
 from cpom.settings import get_settings
 from tests.imports import HEADERS, as_csv, contract_row
@@ -20,9 +19,7 @@ from tests.imports import HEADERS, as_csv, contract_row
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty application database, and no Temporal server where the settings point."""
-    url = f"sqlite:///{tmp_path / 'cpom.db'}"
-    make_engine(url, migrate=True).dispose()
-    monkeypatch.setenv("CPOM_DATABASE_URL", url)
+    monkeypatch.setenv("CPOM_DATABASE_URL", f"sqlite:///{tmp_path / 'cpom.db'}")
     monkeypatch.setenv("CPOM_TEMPORAL_ADDRESS", f"127.0.0.1:{free_port()}")
     get_settings.cache_clear()
     yield tmp_path
@@ -131,8 +128,10 @@ def test_a_dry_run_reads_the_database_it_is_given_and_creates_none(
     file = tmp_path / "contrats.csv"
     file.write_bytes(as_csv([contract_row(0)]))
     try:
-        assert main(["import", str(file), "--dry-run"]) == 2
+        assert main(["import", str(file), "--dry-run"]) == 0
     finally:
         get_settings.cache_clear()
-    assert f"base de données introuvable : {wrong / 'cpom.db'}" in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert f"base de données {wrong / 'cpom.db'} absente" in err
+    assert "ligne 2 : CPOM-IMPORT-0000 (Association numéro 0) : à créer" in out
     assert not wrong.exists()
