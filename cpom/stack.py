@@ -392,10 +392,8 @@ class Stack:
         settings = self.settings
         try:
             client = await connect(settings, runtime=self.runtime(), interceptors=interceptors)
-        except RuntimeError as error:
-            raise StackError(
-                f"Temporal injoignable sur {settings.temporal_address} : {error}"
-            ) from None
+        except RuntimeError as error:  # `connect`'s, in French
+            raise StackError(str(error)) from None
         _step(f"serveur Temporal (connexion sécurisée) : {settings.temporal_address}")
         return client
 

@@ -68,3 +68,9 @@ async def connect(
             f"Temporal ne répond pas sur {settings.temporal_address} "
             f"après {settings.temporal_timeout_seconds:g} s"
         ) from None
+    except RuntimeError:
+        # The SDK's own words are its transport's, in English (found by probing).
+        raise RuntimeError(
+            f"Temporal injoignable sur {settings.temporal_address} : le lancer (« cpom up ») ou "
+            "vérifier CPOM_TEMPORAL_ADDRESS"
+        ) from None

@@ -62,9 +62,11 @@ def run_refresh(_: argparse.Namespace) -> int:
         try:
             client = await connect(settings)
             return await refresh_projections(client, progress)
-        except (RuntimeError, RPCError) as error:
+        except RuntimeError as error:  # `connect`'s, in French
+            raise InputError(str(error)) from None
+        except RPCError:
             raise InputError(
-                f"Temporal injoignable sur {settings.temporal_address} : {error}"
+                f"Temporal injoignable sur {settings.temporal_address} : réessayer plus tard"
             ) from None
 
     count = asyncio.run(refresh())
@@ -104,10 +106,12 @@ def run_rebuild(_: argparse.Namespace) -> int:
                 progress,
                 rpc_timeout=timedelta(seconds=settings.temporal_timeout_seconds),
             )
-        except (RuntimeError, RPCError) as error:
+        except RuntimeError as error:  # `connect`'s, in French
+            raise InputError(str(error)) from None
+        except RPCError:
             raise InputError(
                 f"Temporal injoignable sur {settings.temporal_address}, ou aucun worker ne "
-                f"répond : {error}"
+                "répond : réessayer plus tard"
             ) from None
 
     try:

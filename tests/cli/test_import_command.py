@@ -135,3 +135,15 @@ def test_a_dry_run_reads_the_database_it_is_given_and_creates_none(
     assert f"base de données {wrong / 'cpom.db'} absente" in err
     assert "ligne 2 : CPOM-IMPORT-0000 (Association numéro 0) : à créer" in out
     assert not wrong.exists()
+
+
+def test_a_refresh_without_temporal_says_so_in_french(
+    settings: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by probing: the transport's error came out raw, in English."""
+    assert main(["projection", "refresh"]) == 2
+    err = capsys.readouterr().err
+    assert "Temporal injoignable sur 127.0.0.1:" in err
+    assert "« cpom up »" in err
+    assert "Failed" not in err
+    assert "error" not in err.lower()
