@@ -23,7 +23,7 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from cpom import health as temporal_health
@@ -61,6 +61,7 @@ from cpom.messages import (
 from cpom.objectives_view import objectives_payload
 from cpom.readiness import Readiness
 from cpom.readiness import check as readiness_check
+from cpom.refusals import refusal_reason
 from cpom.settings import Settings
 from cpom.validation_messages import french_message
 
@@ -497,10 +498,7 @@ class ContractService:
                     rpc_timeout=timedelta(seconds=self.worker_wait),
                 )
         except WorkflowUpdateFailedError as error:
-            cause = error.cause
-            return idempotency.Outcome.refused(
-                cause.message if isinstance(cause, ApplicationError) else str(cause)
-            )
+            return idempotency.Outcome.refused(refusal_reason(error))
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
             raise DecisionPending(key, self.worker_wait) from None
         except RPCError as error:

@@ -34,7 +34,6 @@ from temporalio.client import (
 )
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.converter import DataConverter
-from temporalio.exceptions import ApplicationError
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -64,6 +63,7 @@ from cpom.messages import (
     workflow_id,
 )
 from cpom.printing_process import PrintingProcess
+from cpom.refusals import refusal_reason
 from cpom.scenario import (
     ObjectivesReport,
     Scenario,
@@ -547,13 +547,6 @@ def _decisions_recorded(action: ScenarioAction, held_on: date) -> dict[str, Any]
         "held_on": held_on.isoformat(),
         "decisions": {d.objective_id: d.decision.value for d in action.objective_decisions},
     }
-
-
-def refusal_reason(error: WorkflowUpdateFailedError) -> str:
-    """The workflow's French reason, as the API gives it: without the error's type before it
-    (« DecisionRefused: »)."""
-    cause = error.cause
-    return cause.message if isinstance(cause, ApplicationError) else str(cause or error)
 
 
 def _refusal(action: ScenarioAction, reason: str) -> dict[str, Any]:
