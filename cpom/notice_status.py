@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from cpom.db.models import NoticeRecord
-from cpom.domain.clock import PARIS
+from cpom.domain.clock import fr_moment, in_paris
 
 REASONS = {
     "unreachable": "serveur de messagerie injoignable",
@@ -28,11 +28,10 @@ def failure_reason(kind: str | None) -> str:
 
 
 def _at(instant: datetime, now: datetime) -> str:
-    local = instant.astimezone(PARIS)
-    hour = f"{local:%H} h {local:%M}"
-    if local.date() == now.astimezone(PARIS).date():
-        return f"à {hour}"
-    return f"le {local:%d/%m/%Y} à {hour}"
+    said = fr_moment(instant)  # « 02/05/2028 à 10 h 03 »
+    if in_paris(instant).date() == in_paris(now).date():
+        return said.partition(" ")[2]  # « à 10 h 03 »
+    return f"le {said}"
 
 
 def notice_status(record: NoticeRecord, now: datetime) -> str:
@@ -40,8 +39,7 @@ def notice_status(record: NoticeRecord, now: datetime) -> str:
     d'envoi, nouvel essai à 10 h 05 ;
     dernier essai en échec : serveur de messagerie injoignable »…"""
     if record.status == "sent" and record.sent_at is not None:
-        sent = record.sent_at.astimezone(PARIS)
-        said = f"envoyé le {sent:%d/%m/%Y} à {sent:%H} h {sent:%M}"
+        said = f"envoyé le {fr_moment(record.sent_at)}"
         # The server's own line stays in the record, as proof: readers get what it means.
         if (record.smtp_response or "").startswith("2"):
             said += ", accepté par le serveur de messagerie"

@@ -26,11 +26,16 @@ def local_instant(day: date, hour: int = 0) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=PARIS).astimezone(UTC)
 
 
-def fr_moment(instant: datetime) -> str:
-    """« 05/12/2026 à 11 h 51 », Paris time, as the notices' statuses say an instant. A naive
-    instant is UTC, as the database gives back what was stored aware."""
+def in_paris(instant: datetime) -> datetime:
+    """`instant` on Paris clocks. A naive instant is UTC, as the database gives back what was
+    stored aware."""
     aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
-    local = aware.astimezone(PARIS)
+    return aware.astimezone(PARIS)
+
+
+def fr_moment(instant: datetime) -> str:
+    """« 05/12/2026 à 11 h 51 », Paris time, as the notices' statuses say an instant."""
+    local = in_paris(instant)
     return f"{fr(local.date())} à {local.hour:02d} h {local.minute:02d}"
 
 
