@@ -291,6 +291,36 @@ def _refuse_if_ended(state: ContractState) -> None:
         raise DecisionRefused(f"le contrat est {PHASE_LABELS[state.phase]} : plus aucune décision")
 
 
+def _refuse_before_the_contract(state: ContractState, day: date, what: str) -> None:
+    """A decision dated before the contract was signed, or took effect when its signature's day
+    is not known (found by probing: a dénonciation of 2020 ended a contract of 2024 before it
+    began, a prorogation requested in 2023 was acquired at once)."""
+    terms = state.terms
+    if terms.signed_on is not None and day < terms.signed_on:
+        raise DecisionRefused(
+            f"{what} du {day:%d/%m/%Y} précède la signature du contrat ({terms.signed_on:%d/%m/%Y})"
+        )
+    if terms.signed_on is None and day < terms.effet:
+        raise DecisionRefused(
+            f"{what} du {day:%d/%m/%Y} précède la date d'effet du contrat ({terms.effet:%d/%m/%Y})"
+        )
+
+
+def _refuse_once_its_end_is_set(state: ContractState, what: str) -> None:
+    """A contract whose early end is notified, or whose successor is being negotiated, is not
+    prorogued (found by probing: it ended early and was prorogued at once; it overlapped its
+    successor)."""
+    if state.termination is not None:
+        raise DecisionRefused(
+            f"{what} : la fin du contrat est déjà notifiée ({state.termination.reason}, "
+            f"dernier jour le {state.termination.ends_on:%d/%m/%Y})"
+        )
+    if state.successor_reference is not None:
+        raise DecisionRefused(
+            f"{what} : le contrat qui lui succède ({state.successor_reference}) est déjà ouvert"
+        )
+
+
 def _refuse_if_ended_early(state: ContractState) -> None:
     """The annual documents outlive a contract that reached its échéance: those of its last
     exercise fall due the next spring, and are still reminded, received and examined."""
@@ -682,6 +712,7 @@ def check_request_prorogation(
         )
     if received_on > today:
         raise DecisionRefused(f"la réception du {received_on:%d/%m/%Y} est dans le futur")
+    _refuse_before_the_contract(state, received_on, "la réception de la demande")
     terms = state.terms
     echeance = terms.current_echeance
     if echeance >= terms.echeance_max:
@@ -694,6 +725,7 @@ def check_request_prorogation(
             f"{limit:%d/%m/%Y} : une prorogation n'est plus possible que par avenant d'un "
             "commun accord"
         )
+    _refuse_once_its_end_is_set(state, "plus de prorogation")
     target = requested_echeance or terms.echeance_max
     if not echeance < target <= terms.echeance_max:
         raise DecisionRefused(
@@ -778,6 +810,11 @@ def check_answer_prorogation(
     pending = state.pending_prorogation
     if pending is None:
         raise DecisionRefused("aucune demande de prorogation en attente de réponse")
+    if state.termination is not None:
+        raise DecisionRefused(
+            f"la fin du contrat est déjà notifiée ({state.termination.reason}, dernier jour le "
+            f"{state.termination.ends_on:%d/%m/%Y}) : la prorogation ne peut plus être acceptée"
+        )
     party = _prorogation_answerer(pending, answered_by, authority)
     if party is pending.requested_by and not pending.co_signatories_answer:
         raise DecisionRefused(
@@ -985,7 +1022,14 @@ def check_sign_avenant(
     _refuse_unless_signed_by_all(state.terms, signed_by, "un avenant prend effet")
     if signed_on > today:
         raise DecisionRefused(f"la date de signature {signed_on:%d/%m/%Y} est dans le futur")
+    _refuse_before_the_contract(state, signed_on, "la signature de l'avenant")
     if new_echeance is not None:
+        _refuse_once_its_end_is_set(state, "plus d'avenant de prorogation")
+        if state.pending_prorogation is not None:
+            raise DecisionRefused(
+                "une demande de prorogation attend sa réponse : y répondre avant de signer un "
+                "avenant qui fixe une autre échéance"
+            )
         terms = state.terms
         if not terms.current_echeance < new_echeance <= terms.echeance_max:
             raise DecisionRefused(
@@ -1036,6 +1080,7 @@ def check_denounce(
         raise DecisionRefused("seul un contrat signé peut être dénoncé")
     if notified_on > today:
         raise DecisionRefused(f"la notification du {notified_on:%d/%m/%Y} est dans le futur")
+    _refuse_before_the_contract(state, notified_on, "la notification")
     if preavis_months(state.terms, mode) is None:
         raise DecisionRefused(
             f"le contrat ne prévoit pas de dénonciation {DENONCIATION_LABELS[mode]} "
@@ -1238,6 +1283,7 @@ def check_terminate(state: ContractState, reason: ResiliationReason, on: date, t
         raise DecisionRefused(f"la date de résiliation {on:%d/%m/%Y} est dans le futur")
     if state.phase in PRE_SIGNATURE:
         raise DecisionRefused("seul un contrat signé peut être résilié")
+    _refuse_before_the_contract(state, on, "la résiliation")
     if (
         reason is ResiliationReason.MANQUEMENT
         and not state.terms.rules.authority_may_terminate_at_any_time

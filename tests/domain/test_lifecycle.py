@@ -1093,9 +1093,8 @@ class TestCheckDenounce:
         check_denounce(make_state(sector=sector), mode, self.today, self.today)
 
     def test_a_signed_contract_not_yet_in_force_may_be_denounced(self) -> None:
-        check_denounce(
-            make_state(Phase.SIGNE), DenonciationMode.MUTUELLE, date(2023, 12, 1), date(2023, 12, 1)
-        )
+        signed = make_state(Phase.SIGNE, signed_on=date(2023, 11, 15))
+        check_denounce(signed, DenonciationMode.MUTUELLE, date(2023, 12, 1), date(2023, 12, 1))
 
     def test_a_second_end_of_contract_is_refused(self) -> None:
         state = make_state()
@@ -1553,3 +1552,74 @@ def test_the_renegotiation_cannot_be_opened(
     state = make_state()
     prepare(state)
     assert refusal(lambda: check_open_renegotiation(state)) == reason
+
+
+class TestDecisionsThatWouldUndoTheContractsEnd:
+    """Found by probing: a contract denounced was prorogued, an avenant left a request open
+    that then shortened the contract, a prorogation overlapped the successor, and decisions
+    dated years before the contract took effect ended or prorogued it at once."""
+
+    today = date(2026, 12, 5)
+
+    def test_no_prorogation_once_the_end_is_notified(self) -> None:
+        state = make_state()
+        state.termination = Termination(
+            Phase.DENONCEE, date(2026, 12, 2), date(2027, 6, 2), "dénonciation pour manquement"
+        )
+        message = refusal(
+            lambda: check_request_prorogation(state, date(2026, 12, 3), None, self.today)
+        )
+        assert message.startswith("plus de prorogation : la fin du contrat est déjà notifiée (")
+        state.pending_prorogation = pending()
+        assert refusal(
+            lambda: check_answer_prorogation(state, Party.AUTORITE, date(2026, 12, 4), self.today)
+        ).endswith(": la prorogation ne peut plus être acceptée")
+        assert refusal(
+            lambda: check_sign_avenant(state, CAP, date(2026, 12, 4), self.today)
+        ).startswith("plus d'avenant de prorogation : la fin du contrat est déjà notifiée")
+
+    def test_no_avenant_of_another_echeance_while_a_request_awaits_its_answer(self) -> None:
+        state = make_state()
+        state.pending_prorogation = pending()
+        assert refusal(lambda: check_sign_avenant(state, CAP, date(2026, 12, 4), self.today)) == (
+            "une demande de prorogation attend sa réponse : y répondre avant de signer un "
+            "avenant qui fixe une autre échéance"
+        )
+        check_sign_avenant(state, None, date(2026, 12, 4), self.today)  # another change
+
+    def test_no_prorogation_once_the_successor_is_open(self) -> None:
+        state = make_state()
+        state.successor_reference = "CPOM-R"
+        assert (
+            refusal(lambda: check_request_prorogation(state, date(2026, 12, 3), None, self.today))
+            == "plus de prorogation : le contrat qui lui succède (CPOM-R) est déjà ouvert"
+        )
+
+    def test_nothing_dated_before_the_contract(self) -> None:
+        state = make_state()
+        assert refusal(
+            lambda: check_request_prorogation(state, date(2023, 6, 1), None, self.today)
+        ) == (
+            "la réception de la demande du 01/06/2023 précède la date d'effet du contrat "
+            "(01/01/2024)"
+        )
+        assert refusal(
+            lambda: check_denounce(state, DenonciationMode.MANQUEMENT, date(2020, 1, 1), self.today)
+        ).startswith("la notification du 01/01/2020 précède la date d'effet")
+        assert refusal(
+            lambda: check_terminate(
+                state, ResiliationReason.LIQUIDATION, date(1999, 1, 1), self.today
+            )
+        ).startswith("la résiliation du 01/01/1999 précède la date d'effet")
+        assert refusal(
+            lambda: check_sign_avenant(state, None, date(2020, 1, 1), self.today)
+        ).startswith("la signature de l'avenant du 01/01/2020 précède la date d'effet")
+        signed = make_state(signed_on=date(2023, 11, 15))
+        assert (
+            refusal(
+                lambda: check_terminate(
+                    signed, ResiliationReason.LIQUIDATION, date(2023, 11, 1), self.today
+                )
+            )
+            == "la résiliation du 01/11/2023 précède la signature du contrat (15/11/2023)"
+        )
