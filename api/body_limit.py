@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.body_guard import guard_body
-from api.routes.dashboard import error_page
+from api.routes.dashboard import DASHBOARD, error_page
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,3 @@ async def _answer(status: int, message: str, scope: Scope, receive: Receive, sen
         await error_page(status, heading, message, scope["path"])(scope, receive, send)
         return
     await JSONResponse({"detail": message}, status)(scope, receive, send)
-
-
-DASHBOARD = "/tableau/"

@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
-from api.body_limit import DASHBOARD, BodyLimit, RouteLimit
+from api.body_limit import BodyLimit, RouteLimit
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -40,7 +40,7 @@ from api.routes import (
     readiness,
     workbench,
 )
-from api.routes.dashboard import error_page
+from api.routes.dashboard import DASHBOARD, error_page
 from api.security_headers import SecurityHeaders
 from api.sign_in_limit import SignInLimiter
 from cpom import identities, metrics, telemetry

@@ -27,7 +27,9 @@ from cpom.notice_status import notice_status
 from cpom.service import ContractService, today
 from cpom.settings import ROOT
 
-router = APIRouter(prefix="/tableau", include_in_schema=False)
+# Where the dashboard's pages are: their errors are pages too (`error_page`).
+DASHBOARD = "/tableau/"
+router = APIRouter(prefix=DASHBOARD.rstrip("/"), include_in_schema=False)
 # The session's secret, never the bearer token (the name stays, so routes keep reading it).
 COOKIE = "cpom_jeton"
 
@@ -80,13 +82,13 @@ def page(
 def error_page(status_code: int, heading: str, message: str, path: str) -> HTMLResponse:
     """A dashboard page's error, said to the person who reads it: what happened, and the way
     back (to the import's page from there, else to the portfolio)."""
-    importing = path.startswith("/tableau/import")
+    importing = path.startswith(f"{DASHBOARD}import")
     return page(
         "error.html.j2",
         status_code,
         heading=heading,
         message=capitalized(message.rstrip(".")) + ".",
-        back="/tableau/import" if importing else "/tableau/",
+        back=f"{DASHBOARD}import" if importing else DASHBOARD,
         back_label="Retour à l'import" if importing else "Retour au portefeuille",
     )
 

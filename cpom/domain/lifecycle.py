@@ -311,14 +311,18 @@ def _refuse_once_its_end_is_set(state: ContractState, what: str) -> None:
     prorogued (found by probing: it ended early and was prorogued at once; it overlapped its
     successor)."""
     if state.termination is not None:
-        raise DecisionRefused(
-            f"{what} : la fin du contrat est déjà notifiée ({state.termination.reason}, "
-            f"dernier jour le {state.termination.ends_on:%d/%m/%Y})"
-        )
+        raise DecisionRefused(f"{what} : {_end_notified(state.termination)}")
     if state.successor_reference is not None:
         raise DecisionRefused(
             f"{what} : le contrat qui lui succède ({state.successor_reference}) est déjà ouvert"
         )
+
+
+def _end_notified(termination: Termination) -> str:
+    return (
+        f"la fin du contrat est déjà notifiée ({termination.reason}, dernier jour le "
+        f"{termination.ends_on:%d/%m/%Y})"
+    )
 
 
 def _refuse_if_ended_early(state: ContractState) -> None:
@@ -812,8 +816,7 @@ def check_answer_prorogation(
         raise DecisionRefused("aucune demande de prorogation en attente de réponse")
     if state.termination is not None:
         raise DecisionRefused(
-            f"la fin du contrat est déjà notifiée ({state.termination.reason}, dernier jour le "
-            f"{state.termination.ends_on:%d/%m/%Y}) : la prorogation ne peut plus être acceptée"
+            f"{_end_notified(state.termination)} : la prorogation ne peut plus être acceptée"
         )
     party = _prorogation_answerer(pending, answered_by, authority)
     if party is pending.requested_by and not pending.co_signatories_answer:
