@@ -7,6 +7,7 @@ defaults so that the histories of running contracts still decode.
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from cpom import agenda_handoff
 from cpom.domain.agenda import DocumentKind, NoticeKind
 from cpom.domain.agenda_items import AgendaSummary
 from cpom.domain.lifecycle import (
@@ -279,6 +280,9 @@ class ProjectionUpdate:
     # as its run is cached, and 50 KB coded, decoded and copied at every contract's start was
     # half its cost (issue 12).
     state: ContractState | None = None
+    # Where the workflow left the agenda it read off `state`, for the activity to take instead
+    # of reading it again (see `cpom.agenda_handoff`); empty when it left none.
+    handoff: str = ""
 
     @property
     def contract_reference(self) -> str:
@@ -293,7 +297,7 @@ class ProjectionUpdate:
     def agenda_items(self) -> list[AgendaItem] | None:
         """The agenda items it carries: those sent, or the whole agenda of the state sent."""
         if self.state is not None:
-            return live_agenda(self.state, self.today)
+            return agenda_handoff.take(self.handoff) or live_agenda(self.state, self.today)
         return self.agenda
 
 

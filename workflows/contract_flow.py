@@ -23,6 +23,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError, CancelledError, FailureError
 
+from cpom import agenda_handoff
 from cpom import search_attributes as sa
 from cpom.domain import authorisation
 from cpom.domain import budget_decisions as budget
@@ -236,6 +237,8 @@ class ContractFlow:
         # of each item, not the item (a cached contract would hold its whole agenda).
         self.agenda_sent: dict[str, int] = {}
         self.force_projection = False
+        # Agendas handed over to the local activities of this run (see `cpom.agenda_handoff`).
+        self.handoffs = 0
         # Asked in a lean run only: one that asked it (see `_send_projecting`).
         self.notice_projected = self.lean and (
             NOTICE_PROJECTED in carried or workflow.patched(NOTICE_PROJECTED)
@@ -708,6 +711,14 @@ class ContractFlow:
         # this very code, in this worker. A scheduled one may run on another worker, of another
         # release: it gets the items.
         whole_as_state = local and complete
+        handoff = ""
+        if whole_as_state and not workflow.unsafe.is_replaying():
+            # The activity takes these items instead of reading them off the state again. Only
+            # written: no activity runs while the run replays, and what the run decides never
+            # depends on what was handed over (see `cpom.agenda_handoff`).
+            self.handoffs += 1
+            handoff = f"{workflow.info().run_id}:{self.handoffs}"
+            agenda_handoff.hand_over(handoff, list(agenda.values()))
         update = ProjectionUpdate(
             terms=None if whole_as_state else terms,  # the state's own
             reference=state.terms.reference,
@@ -727,6 +738,7 @@ class ContractFlow:
             risk=at_risk(state, today),
             summary=summary,
             state=state if whole_as_state else None,
+            handoff=handoff,
         )
         after = Projected(
             end,

@@ -13,9 +13,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from temporalio.api.enums.v1 import EventType
 
+from cpom import agenda_handoff, messages
 from cpom.converter import data_converter
 from cpom.db import projection
 from cpom.db.models import EventRecord
+from cpom.domain.lifecycle import ContractState, initial_phase
+from cpom.domain.live_agenda import AgendaItem, live_agenda
 from cpom.messages import ProjectionUpdate
 from cpom.simulation import LifeSimulator
 from tests.workflows.helpers import GESTIONNAIRE, contract
@@ -138,3 +141,40 @@ async def test_each_run_begins_small_at_any_age_of_the_contract(simulator: LifeS
         )
     assert sequences == list(range(len(sequences)))
     assert len([e for e in simulator.log(terms.reference) if e["event"] == "notice_sent"]) > 20
+
+
+async def test_the_first_projection_takes_the_agenda_the_workflow_read(
+    simulator: LifeSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run's first projection comes as the state; its activity takes the agenda the
+    workflow read off that state, handed over in the worker, instead of reading it again."""
+    read_again: list[str] = []
+    taken: list[str] = []
+    take = agenda_handoff.take
+
+    def read_off_the_state(state: ContractState, today: date) -> list[AgendaItem]:
+        read_again.append(state.terms.reference)
+        return live_agenda(state, today)
+
+    def taking(key: str) -> list[AgendaItem] | None:
+        found = take(key)
+        if found is not None:
+            taken.append(key)
+        return found
+
+    monkeypatch.setattr(messages, "live_agenda", read_off_the_state)
+    monkeypatch.setattr(agenda_handoff, "take", taking)
+    terms = contract()
+    await simulator.start(terms, date(2025, 3, 25), imported=True)
+    await simulator.advance_to(date(2025, 4, 1))
+
+    assert len(taken) == 1
+    assert read_again == []
+    assert agenda_handoff.kept() == 0
+    # What is stored is the agenda the state says.
+    with simulator.engine.connect() as connection:
+        stored = projection.items_of(projection.agenda_rows(connection, terms.reference))
+    state = ContractState(terms, initial_phase(terms, date(2025, 3, 25)), imported=True)
+    assert [item.key for item in stored] == [
+        item.key for item in live_agenda(state, date(2025, 3, 25))
+    ]
