@@ -96,14 +96,19 @@ def _compact(value: Any) -> bytes | None:
     return adapter.dump_json(value, exclude_defaults=True)
 
 
+# One for the process: it keeps no state of its own (its adapters are the module's), and the
+# SDK makes a payload converter for every workflow instance and for each payload context of its
+# commands (a local activity's input), each of which built this one anew (issue 12).
+_SHARED_JSON = SharedAdaptersJSONConverter()
+
+
 class CpomPayloadConverter(CompositePayloadConverter):
     """The SDK's default converters, with the JSON one replaced by the shared-adapter one."""
 
     def __init__(self) -> None:
-        shared = SharedAdaptersJSONConverter()
         super().__init__(
             *(
-                shared if isinstance(converter, JSONPlainPayloadConverter) else converter
+                _SHARED_JSON if isinstance(converter, JSONPlainPayloadConverter) else converter
                 for converter in DefaultPayloadConverter.default_encoding_payload_converters
             )
         )

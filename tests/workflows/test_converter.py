@@ -17,9 +17,10 @@ from pydantic import TypeAdapter
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import CompositePayloadConverter
 
 from cpom import messages
-from cpom.converter import data_converter
+from cpom.converter import SharedAdaptersJSONConverter, data_converter
 from cpom.domain.lifecycle import ContractState, initial_phase
 from cpom.messages import ContractInput
 from cpom.payload_compression import inflated
@@ -156,3 +157,14 @@ async def test_new_contracts_do_not_build_the_input_schema_again(
     # Built at most once in this process (before this test, if another test came first); the
     # stock converter built it once per workflow instance.
     assert built.count("ContractInput") <= 1, built
+
+
+def test_payload_converters_share_one_json_converter() -> None:
+    """The SDK makes a payload converter for each workflow instance and each payload context:
+    none of them builds its JSON converter (and its cache of adapters) anew."""
+    first, second = (data_converter.payload_converter_class() for _ in range(2))
+    assert isinstance(first, CompositePayloadConverter)
+    assert isinstance(second, CompositePayloadConverter)
+    json_encoding = b"json/plain"
+    assert first.converters[json_encoding] is second.converters[json_encoding]
+    assert isinstance(first.converters[json_encoding], SharedAdaptersJSONConverter)
