@@ -42,7 +42,8 @@ from cpom.domain.agenda import (
 from cpom.domain.agenda_items import summary_of
 from cpom.domain.calendar import build_calendar
 from cpom.domain.clock import local_date, local_instant
-from cpom.domain.live_agenda import AgendaItem, at_risk, live_agenda, missed_on_import
+from cpom.domain.import_past import record_past_as_past
+from cpom.domain.live_agenda import AgendaItem, at_risk, live_agenda
 from cpom.domain.silence import apply_silence
 from cpom.domain.terms import ContractTerms
 from cpom.messages import (
@@ -239,6 +240,8 @@ class ContractFlow:
         self.force_projection = False
         # Agendas handed over to the local activities of this run (see `cpom.agenda_handoff`).
         self.handoffs = 0
+        # The plan the import left, with the state's version it is the plan of (`_planned`).
+        self.plan_left: tuple[tuple[object, ...], list[Planned]] | None = None
         # Asked in a lean run only: one that asked it (see `_send_projecting`).
         self.notice_projected = self.lean and (
             NOTICE_PROJECTED in carried or workflow.patched(NOTICE_PROJECTED)
@@ -405,34 +408,28 @@ class ContractFlow:
         )
 
     def _record_past_as_past(self) -> None:
-        now = self.now()
-        past = [
-            p
-            for p in plan(self.state)
-            if local_instant(p.day, p.hour) <= now
-            and not isinstance(p.action, ChangePhase | EndContract)
-        ]
-        self.state.done.update(p.key for p in past)
-        self.state.done.add("import")
-        today = self.today()
-        missed = [item.label for item in missed_on_import(self.state, today)]
-        summary = (
-            f"contrat importé en cours de vie : {len(past)} rappels et échéances passés, non "
-            "notifiés"
-        )
-        if missed:
-            s = "s" if len(missed) > 1 else ""
-            summary += (
-                f" ; {len(missed)} obligation{s} passée{s} non renseignée{s}, à régulariser : "
-                f"{', '.join(missed)}"
-            )
-        life.log(self.state, life.Event(today, "imported", summary))
+        left = record_past_as_past(self.state, self.now(), self.today())
+        # The first wake's plan, unless the state changes first (see `_planned`).
+        self.plan_left = (self._plan_version(), left)
+
+    def _planned(self) -> list[Planned]:
+        """The plan of the state as it stands: the one the import left, if the state has not
+        changed since (a decision may come with the first task), else planned anew."""
+        kept, self.plan_left = self.plan_left, None
+        if kept is not None and kept[0] == self._plan_version():
+            return kept[1]
+        return plan(self.state)
+
+    def _plan_version(self) -> tuple[object, ...]:
+        """What changes with any change of the state that the plan reads."""
+        state = self.state
+        return (len(state.events), len(state.done), state.phase, state.terms, self.decisions)
 
     async def _perform_due(self) -> list[Planned]:
         """Perform what is due; returns the plan left, none of it due yet."""
         while True:
             now = self.now()
-            left = plan(self.state)
+            left = self._planned()
             due = [p for p in left if local_instant(p.day, p.hour) <= now]
             if not due:
                 return left

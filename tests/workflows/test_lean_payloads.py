@@ -17,12 +17,14 @@ from cpom import agenda_handoff, messages
 from cpom.converter import data_converter
 from cpom.db import projection
 from cpom.db.models import EventRecord
+from cpom.domain.agenda import Planned, plan
 from cpom.domain.lifecycle import ContractState, initial_phase
 from cpom.domain.live_agenda import AgendaItem, live_agenda
 from cpom.messages import ProjectionUpdate
 from cpom.simulation import LifeSimulator
 from tests.workflows.helpers import GESTIONNAIRE, contract
 from tests.workflows.record_histories import run_histories
+from workflows import contract_flow
 
 
 async def scheduled_inputs(simulator: LifeSimulator, reference: str) -> list[tuple[str, bytes]]:
@@ -178,3 +180,25 @@ async def test_the_first_projection_takes_the_agenda_the_workflow_read(
     assert [item.key for item in stored] == [
         item.key for item in live_agenda(state, date(2025, 3, 25))
     ]
+
+
+async def test_an_imported_contract_plans_once_as_it_starts(
+    simulator: LifeSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import marks the past steps done and leaves the plan of what is left: the first
+    wake takes it instead of planning again."""
+    planned: list[str] = []
+
+    def planning(state: ContractState) -> list[Planned]:
+        planned.append(state.terms.reference)
+        return plan(state)
+
+    monkeypatch.setattr(contract_flow, "plan", planning)
+    terms = contract()
+    await simulator.start(terms, date(2025, 3, 25), imported=True)
+    await simulator.projected(terms.reference)
+    assert planned == []
+    # A later wake plans, as ever: the reminder of 31 March is sent.
+    await simulator.advance_to(date(2025, 4, 1))
+    assert planned
+    assert len([m for m in simulator.catcher.caught if GESTIONNAIRE in m.envelope_to]) == 1
