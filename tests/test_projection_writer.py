@@ -154,6 +154,25 @@ async def test_an_update_alone_goes_at_once_and_a_group_waits_at_most_for_one_wr
     assert len(references(engine)) == 12
 
 
+async def test_while_updates_keep_coming_the_next_group_waits_for_those_on_their_way(
+    engine: Engine,
+) -> None:
+    """As PostgreSQL's `commit_delay`: an update alone goes at once, but one that came while
+    another was written waits a moment, and those arriving meanwhile share its commit."""
+    writer = ProjectionWriter(engine, gather_seconds=0.5)
+    counted = commits(engine)
+    first = asyncio.create_task(writer.record(first_projection(0)))
+    await asyncio.sleep(0)  # its write has begun
+    second = asyncio.create_task(writer.record(first_projection(1)))
+    await first
+    assert len(counted) == 1
+    # The writer now waits for more: the third comes in time to share the second's commit.
+    third = asyncio.create_task(writer.record(first_projection(2)))
+    await asyncio.gather(second, third)
+    assert len(counted) == 2
+    assert len(references(engine)) == 3
+
+
 async def test_an_update_that_fails_fails_its_own_activity_only(engine: Engine) -> None:
     writer = ProjectionWriter(engine)
     # Projected without its terms, of a contract never projected: refused by the store.

@@ -6,6 +6,13 @@ and, on SQLite, a wait for the one write lock that the others hold. Here the upd
 arrive while a transaction is being written wait for the next one, which writes them all and
 commits once (a group commit, as databases do with their own log). An update that arrives
 while nothing is being written goes at once: a lone contract waits for no group.
+
+While updates keep coming (some arrived during the last write), the next group waits a moment
+for those about to arrive, as PostgreSQL's `commit_delay` does when other transactions are
+active: a commit costs the same for three contracts or for ten, and each page of the indexes
+that many of them change is written once to SQLite's journal instead of once per group.
+Measured on the first projections of new contracts: 1.6 ms of CPU each in groups of 3 (the
+wave benchmark's usual group), 1.4 in groups of 8 (issue 12).
 """
 
 import asyncio
@@ -20,6 +27,9 @@ from cpom.messages import ProjectionUpdate
 # Enough for a wave of contracts to share their commits; few enough that a transaction stays
 # short (each update is about 70 rows at most).
 MOST_TOGETHER = 64
+# How long the next group waits for more while updates keep coming: a fraction of a group's own
+# write (5 to 10 ms), nothing a person waiting for a decision's projection notices.
+GATHER_SECONDS = 0.002
 
 _Waiting = tuple[ProjectionUpdate, "asyncio.Future[None]"]
 
@@ -28,9 +38,16 @@ class ProjectionWriter:
     """Writes each update given to `record` before `record` returns, in a transaction shared
     with the updates given at the same time. Used from one event loop."""
 
-    def __init__(self, engine: Engine, *, most_together: int = MOST_TOGETHER) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        most_together: int = MOST_TOGETHER,
+        gather_seconds: float = GATHER_SECONDS,
+    ) -> None:
         self.engine = engine
         self.most_together = most_together
+        self.gather_seconds = gather_seconds
         self._waiting: list[_Waiting] = []
         self._writing: asyncio.Task[None] | None = None
         self._group: list[_Waiting] = []  # being written
@@ -50,7 +67,12 @@ class ProjectionWriter:
         await written
 
     async def _write_all_waiting(self) -> None:
+        first = True
         while self._waiting:
+            if not first and len(self._waiting) < self.most_together and self.gather_seconds:
+                # Updates came while the last group was written: more are on their way.
+                await asyncio.sleep(self.gather_seconds)
+            first = False
             group = self._waiting[: self.most_together]
             del self._waiting[: self.most_together]
             # An activity cancelled while it waited (its timeout) is not written for it.
