@@ -1132,6 +1132,7 @@ class ContractFlow:
                 decision.signed_on,
                 self.today(),
                 decision.signed_by,
+                decision.summary,
             )
         except life.DecisionRefused as error:
             raise _refused(error) from None

@@ -1017,10 +1017,14 @@ def check_sign_avenant(
     signed_on: date,
     today: date,
     signed_by: list[str] | None = None,
+    summary: str | None = None,
 ) -> None:
     _refuse_if_ended(state)
     if state.phase in PRE_SIGNATURE:
         raise DecisionRefused("un avenant modifie un contrat signé")
+    if summary is not None and not summary.strip():
+        # Its journal entry, its notice and its document say what it changes in these words.
+        raise DecisionRefused("l'objet de l'avenant est vide : dire ce qu'il modifie")
     # An avenant binds every party: it takes effect signed by all of them.
     _refuse_unless_signed_by_all(state.terms, signed_by, "un avenant prend effet")
     if signed_on > today:

@@ -136,6 +136,27 @@ async def test_a_bad_report_is_refused_in_french_and_changes_nothing(stack: Stac
     assert (await stack.http.get(f"{URL}/objectives")).json() == before
 
 
+async def test_an_avenant_with_an_empty_object_is_refused_and_changes_nothing(
+    stack: Stack,
+) -> None:
+    """Found by probing: an avenant whose object was blank was signed."""
+    today = await started(stack)
+    before = (await stack.http.get(f"{URL}/objectives")).json()
+    events = (await stack.http.get(URL)).json()["events"]
+    refused = await stack.http.post(
+        f"{URL}/actions/sign_avenant",
+        json={
+            "signed_on": today.isoformat(),
+            "summary": "   ",
+            "objectives": jsonable(TERMS["objectives"])[:1],
+        },
+    )
+    assert refused.status_code in (409, 422), refused.text
+    assert "l'objet de l'avenant est vide : dire ce qu'il modifie" in refused.text
+    assert (await stack.http.get(f"{URL}/objectives")).json() == before
+    assert (await stack.http.get(URL)).json()["events"] == events
+
+
 async def test_an_avenant_adopts_new_objectives_and_keeps_the_old(stack: Stack) -> None:
     today = await started(stack)
     objectives = jsonable(TERMS["objectives"])[:2]

@@ -979,6 +979,16 @@ class TestCheckSignAvenant:
             "un avenant modifie un contrat signé"
         )
 
+    @pytest.mark.parametrize("summary", ["", "  ", "\n"])
+    def test_an_avenant_that_says_nothing_of_what_it_changes_is_refused(self, summary: str) -> None:
+        """Found by probing: an avenant with an empty object was signed, its journal entry,
+        notice and document saying nothing of what it changed."""
+        state = make_state()
+        assert refusal(
+            lambda: check_sign_avenant(state, None, self.today, self.today, summary=summary)
+        ) == ("l'objet de l'avenant est vide : dire ce qu'il modifie")
+        check_sign_avenant(state, None, self.today, self.today, summary="Avenant n° 2")
+
     def test_an_avenant_signed_in_the_future_is_refused(self) -> None:
         message = refusal(
             lambda: check_sign_avenant(make_state(), None, date(2028, 9, 2), self.today)
