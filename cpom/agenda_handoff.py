@@ -7,8 +7,9 @@ state again: 0.7 ms of a new contract's 12 in `bench wave` (issue 12). A local a
 the worker that runs its workflow, so the workflow leaves the items it read here, under a key
 the update carries, and the activity takes them. Nothing depends on finding them: an activity
 that does not (a retry after the first attempt took them, more contracts starting at once than
-are kept) reads the agenda off the state, the same one by construction, since the workflow
-read it off that very state.
+are kept, a local activity run again by a worker that took over the run and replayed it) reads
+the agenda off the state, the same one by construction, since the workflow read it off that
+very state.
 
 The workflow only writes here, and not while it replays (no activity runs then): what it
 decides never depends on what is kept.

@@ -263,6 +263,7 @@ def scenario_with(*actions: dict[str, Any], terms: dict[str, Any] | None = None)
 
 
 REPORT = {"on": "2025-04-20", "action": "report_objectives", "exercise": 2024}
+VALUE = [{"indicator_id": "1.1", "value": 1}]
 
 
 @pytest.mark.parametrize(
@@ -276,7 +277,14 @@ REPORT = {"on": "2025-04-20", "action": "report_objectives", "exercise": 2024}
             {**REPORT, "actions": [{"action_id": "4.1", "status": "realisee"}]},
             "actions : action inconnue « 4.1 »",
         ),
-        ({**REPORT, "exercise": 2025, "on": "2024-12-20"}, "ni commencé ni couvert"),
+        (
+            {**REPORT, "exercise": 2025, "on": "2024-12-20", "values": VALUE},
+            "exercise : l'exercice 2025 n'est pas encore commencé",
+        ),
+        (
+            {**REPORT, "on": "2025-04-20"},
+            "values : le bilan ne renseigne aucun indicateur ni action",
+        ),
         ({**REPORT, "exercise": "2024"}, "exercise : attendu l'année de l'exercice"),
         ({**REPORT, "valeurs": []}, "valeurs : champ inconnu"),
         (
@@ -374,7 +382,12 @@ async def test_what_the_contract_refuses_as_it_runs_changes_nothing(
                 },
                 # After the échéance, the last exercise is still reported, the next is not
                 # covered: the contract was not prorogued.
-                {**REPORT, "on": "2027-04-15", "exercise": 2026, "values": []},
+                {
+                    **REPORT,
+                    "on": "2027-04-15",
+                    "exercise": 2026,
+                    "values": [{"indicator_id": "1.1", "value": 8}],
+                },
                 {
                     **REPORT,
                     "on": "2027-04-15",
@@ -406,5 +419,5 @@ async def test_what_the_contract_refuses_as_it_runs_changes_nothing(
     head, only = result.review
     assert plain(head["summary"]).startswith("Revue des objectifs de l'exercice 2026")
     assert plain(only["indicators"][0]["summary"]) == (
-        "Taux d'absentéisme (1.1) : jamais déclaré ; cible 2026 : non fixée — non renseigné"
+        "Taux d'absentéisme (1.1) : 8 % en 2026 ; cible 2026 : non fixée — non renseigné"
     )

@@ -145,31 +145,43 @@ def report_problems(
     last_year: int,
     day: date,
 ) -> list[Problem]:
-    """Why the gestionnaire's report cannot be recorded on `day`: an exercise not begun yet or
-    outside the contract's years (`first_year` to `last_year`), an indicator or an action its
-    objectives do not have. Empty when it can."""
+    """Why the gestionnaire's report cannot be recorded on `day`: an exercise outside the
+    contract's years (`first_year` to `last_year`) or not begun yet, an indicator or an action
+    its objectives do not have or given twice, nothing reported at all. Empty when it can."""
     problems = []
-    if not first_year <= report.exercise <= day.year:
-        problems.append(
-            Problem(
-                "exercise",
-                f"l'exercice {report.exercise} n'est ni commencé ni couvert par le contrat",
-            )
-        )
+    if not report.values and not report.actions:
+        # Recorded, it would replace the exercise's report and count as its annual document.
+        problems.append(Problem("values", "le bilan ne renseigne aucun indicateur ni action"))
     indicators, actions = indicator_ids(objectives), action_ids(objectives)
+    given: set[str] = set()
     for value in report.values:
         if value.indicator_id not in indicators:
             problems.append(Problem("values", f"indicateur inconnu « {value.indicator_id} »"))
+        elif value.indicator_id in given:
+            problems.append(
+                Problem("values", f"l'indicateur « {value.indicator_id} » est renseigné deux fois")
+            )
+        given.add(value.indicator_id)
+    given = set()
     for progress in report.actions:
         if progress.action_id not in actions:
             problems.append(Problem("actions", f"action inconnue « {progress.action_id} »"))
-    if last_year < report.exercise:
+        elif progress.action_id in given:
+            problems.append(
+                Problem("actions", f"l'action « {progress.action_id} » est renseignée deux fois")
+            )
+        given.add(progress.action_id)
+    if not first_year <= report.exercise <= last_year:
         problems.append(
             Problem(
                 "exercise",
                 f"l'exercice {report.exercise} n'est pas couvert par le contrat "
                 f"({first_year} à {last_year})",
             )
+        )
+    elif report.exercise > day.year:
+        problems.append(
+            Problem("exercise", f"l'exercice {report.exercise} n'est pas encore commencé")
         )
     return problems
 

@@ -122,9 +122,21 @@ async def test_a_bad_report_is_refused_in_french_and_changes_nothing(stack: Stac
         )
         assert refused.status_code == 422, body
         assert message in refused.text, refused.text
-    future = await stack.http.put(f"{URL}/objectives/reports/{today.year + 1}", json={})
+    one_value = {"values": [{"indicator_id": "5.1", "value": 1}]}
+    future = await stack.http.put(f"{URL}/objectives/reports/{today.year + 1}", json=one_value)
     assert future.status_code == 422
-    assert "ni commencé" in future.text
+    assert f"l'exercice {today.year + 1} n'est pas encore commencé" in future.text
+    # Found by probing: an empty report replaced the exercise's and counted as its document;
+    # an indicator given twice was recorded twice.
+    empty = await stack.http.put(f"{URL}/objectives/reports/{exercise}", json={})
+    assert empty.status_code == 422
+    assert "le bilan ne renseigne aucun indicateur ni action" in empty.text
+    twice = await stack.http.put(
+        f"{URL}/objectives/reports/{exercise}",
+        json={"values": [{"indicator_id": "5.1", "value": 1}, {"indicator_id": "5.1", "value": 2}]},
+    )
+    assert twice.status_code == 422
+    assert "l'indicateur « 5.1 » est renseigné deux fois" in twice.text
     other = await stack.http.put(
         f"{URL}/objectives/reports/{exercise}", json={}, headers=stack.as_("autre")
     )

@@ -387,7 +387,7 @@ def test_a_report_fits_its_contract_when_its_exercise_has_begun_and_its_ids_exis
     # The exercise in course may be reported, not one to come.
     assert report_problems(report, OBJECTIVES, 2024, 2028, date(2025, 1, 2)) == []
     assert report_problems(report, OBJECTIVES, 2024, 2028, date(2024, 12, 31)) == [
-        Problem("exercise", "l'exercice 2025 n'est ni commencé ni couvert par le contrat")
+        Problem("exercise", "l'exercice 2025 n'est pas encore commencé")
     ]
 
 
@@ -402,9 +402,32 @@ def test_a_report_is_refused_for_each_unknown_id_and_an_exercise_beyond_the_cont
         Problem("actions", "action inconnue « 7.7 »"),
         Problem("exercise", "l'exercice 2029 n'est pas couvert par le contrat (2024 à 2028)"),
     ]
-    before = YearlyReport(2023)
-    assert [p.field for p in report_problems(before, OBJECTIVES, 2024, 2028, date(2025, 1, 1))] == [
-        "exercise"
+    # Found by probing: an exercise long past was said « ni commencé », one far to come was
+    # refused twice over.
+    for exercise in (2010, 2040):
+        outside = YearlyReport(exercise, (IndicatorValue("1.1", 1),))
+        assert report_problems(outside, OBJECTIVES, 2024, 2028, date(2025, 1, 1)) == [
+            Problem(
+                "exercise", f"l'exercice {exercise} n'est pas couvert par le contrat (2024 à 2028)"
+            )
+        ]
+
+
+def test_a_report_says_something_and_each_thing_once() -> None:
+    """Found by probing: an empty report replaced the exercise's and counted as its annual
+    document; an indicator or an action given twice was recorded twice."""
+    day = date(2025, 4, 20)
+    assert report_problems(YearlyReport(2024), OBJECTIVES, 2024, 2028, day) == [
+        Problem("values", "le bilan ne renseigne aucun indicateur ni action")
+    ]
+    twice = YearlyReport(
+        2024,
+        (IndicatorValue("1.1", 1), IndicatorValue("1.1", 2)),
+        (ActionProgress("1.1", ActionStatus.DONE), ActionProgress("1.1", ActionStatus.DONE)),
+    )
+    assert report_problems(twice, OBJECTIVES, 2024, 2028, day) == [
+        Problem("values", "l'indicateur « 1.1 » est renseigné deux fois"),
+        Problem("actions", "l'action « 1.1 » est renseignée deux fois"),
     ]
 
 
