@@ -311,14 +311,16 @@ def _refuse_once_its_end_is_set(state: ContractState, what: str) -> None:
     prorogued (found by probing: it ended early and was prorogued at once; it overlapped its
     successor)."""
     if state.termination is not None:
-        raise DecisionRefused(f"{what} : {_end_notified(state.termination)}")
+        raise DecisionRefused(f"{what} : {end_notified(state.termination)}")
     if state.successor_reference is not None:
         raise DecisionRefused(
             f"{what} : le contrat qui lui succède ({state.successor_reference}) est déjà ouvert"
         )
 
 
-def _end_notified(termination: Termination) -> str:
+def end_notified(termination: Termination) -> str:
+    """« la fin du contrat est déjà notifiée (…, dernier jour le …) », as refusals and the
+    agenda say it."""
     return (
         f"la fin du contrat est déjà notifiée ({termination.reason}, dernier jour le "
         f"{termination.ends_on:%d/%m/%Y})"
@@ -816,7 +818,7 @@ def check_answer_prorogation(
         raise DecisionRefused("aucune demande de prorogation en attente de réponse")
     if state.termination is not None:
         raise DecisionRefused(
-            f"{_end_notified(state.termination)} : la prorogation ne peut plus être acceptée"
+            f"{end_notified(state.termination)} : la prorogation ne peut plus être acceptée"
         )
     party = _prorogation_answerer(pending, answered_by, authority)
     if party is pending.requested_by and not pending.co_signatories_answer:

@@ -61,6 +61,7 @@ from cpom.domain.lifecycle import (
     Phase,
     Termination,
     contract_year_of,
+    end_notified,
     missing_items,
 )
 from cpom.domain.money_calendar import EVERY_MONTH, Window
@@ -819,6 +820,17 @@ def _denonciation_answers(state: ContractState, log: _Log) -> list[AgendaItem]:
     return items
 
 
+# The steps of a prorogation request awaiting its answer.
+_PENDING_REQUEST_KINDS = frozenset(
+    kind.value
+    for kind in (
+        MilestoneKind.PROROGATION_REPLY_TARGET,
+        MilestoneKind.PROROGATION_REPLY_DEADLINE,
+        MilestoneKind.TACIT_ACCEPTANCE,
+    )
+)
+
+
 def _cut_at_early_end(state: ContractState, items: list[AgendaItem]) -> list[AgendaItem]:
     """A dénonciation or résiliation ends the contract early: nothing later remains awaited."""
     termination = state.termination
@@ -826,6 +838,20 @@ def _cut_at_early_end(state: ContractState, items: list[AgendaItem]) -> list[Age
         return items
     last_day = termination.ends_on
     kept = [item for item in items if item.day <= last_day or item.done_on is not None]
+    if state.pending_prorogation is not None:
+        # The request no longer awaits an answer, which would be refused, and silence acquires
+        # nothing: the workflow plans no acceptance once the end is notified (found by probing:
+        # the agenda still said the prorogation would be acquired, and asked for an answer).
+        for item in kept:
+            if item.kind in _PENDING_REQUEST_KINDS and item.done_on is None:
+                item.awaited = item.obligation = False
+                item.action = item.waiting_for = None
+                item.opens_on = item.silence_on = None
+                item.on_silence = Silence.NONE
+                item.consequence = (
+                    f"sans objet : {end_notified(termination)} ; la prorogation ne peut plus "
+                    "être acquise"
+                )
     ended = state.phase in ENDED
     if ended:
         # Ended, the contract takes no decision: what it left undone stays as it was (missed,

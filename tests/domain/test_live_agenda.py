@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cpom.domain import lifecycle as life
+from cpom.domain.agenda import plan
 from cpom.domain.agenda_items import AgendaSummary, summary_of
 from cpom.domain.lifecycle import ContractState, Party, Phase
 from cpom.domain.live_agenda import (
@@ -561,3 +562,41 @@ def test_a_contract_ended_early_keeps_what_it_left_undone_but_awaits_no_decision
     assert overdue_since(list(ended.values()), today) is None
     # What was missed stays missed.
     assert {status_on(ended[k], today) for k in undone} == {Status.MISSED}
+
+
+def test_a_prorogation_request_pending_when_the_end_is_notified_awaits_nothing_more() -> None:
+    """Found by probing: denounced while a prorogation request awaited its answer, the contract
+    still asked the authority to answer (which the workflow refuses) and said the prorogation
+    would be acquired by silence (which the workflow no longer plans)."""
+    terms = make_terms(effet=date(2024, 1, 1))
+    today = date(2028, 3, 1)
+    state = ContractState(terms, life.initial_phase(terms, today))
+    life.apply_request_prorogation(
+        state, Party.GESTIONNAIRE, date(2028, 2, 20), None, today, "gestionnaire"
+    )
+    before = {item.key: item for item in live_agenda(state, today)}
+    assert before["prorogation_reply_deadline:2028-04-20"].action == "answer_prorogation"
+    assert before["prorogation_reply_deadline:2028-04-20"].on_silence is Silence.ACCEPT
+    life.apply_denounce(state, life.DenonciationMode.MUTUELLE, today, today, "agent")
+    after = {item.key: item for item in live_agenda(state, today)}
+    moot = [
+        after[key]
+        for key in (
+            "prorogation_reply_target:2028-03-20",
+            "prorogation_reply_deadline:2028-04-20",
+            "tacit_acceptance:2028-04-21",
+        )
+    ]
+    for item in moot:
+        assert not item.awaited
+        assert not item.obligation
+        assert item.action is None
+        assert item.waiting_for is None
+        assert item.silence_on is None
+        assert item.on_silence is Silence.NONE
+        assert item.consequence == (
+            "sans objet : la fin du contrat est déjà notifiée (dénonciation d'un commun accord "
+            "notifiée le 01/03/2028, préavis de 3 mois, dernier jour le 01/06/2028) ; la "
+            "prorogation ne peut plus être acquise"
+        )
+    assert not [p for p in plan(state) if p.key.startswith("prorogation:")]
