@@ -448,14 +448,6 @@ def _prorogation_events(
     terms: ContractTerms, prorogation: Prorogation, previous: date
 ) -> list[Milestone]:
     clause = legal.prorogation_clause(terms.rules)
-    received = Dated(
-        prorogation.notice_received_on,
-        Basis(
-            "réception prouvée de la notification (accusé de réception)",
-            "seed 001 L377 ; cpom-rules §7 A3",
-            law=clause,
-        ),
-    )
     accepted = Dated(
         prorogation.accepted_on,
         Basis(
@@ -468,9 +460,25 @@ def _prorogation_events(
         ),
     )
     return [
-        _milestone(received, MilestoneKind.PROROGATION_NOTICE_RECEIVED, True),
+        notice_received(terms, prorogation.notice_received_on),
         _milestone(accepted, MilestoneKind.PROROGATION_ACCEPTED, True),
     ]
+
+
+def notice_received(terms: ContractTerms, received_on: date) -> Milestone:
+    """The proven receipt of a prorogation notice: awaiting its answer, accepted or refused."""
+    return _milestone(
+        Dated(
+            received_on,
+            Basis(
+                "réception prouvée de la notification (accusé de réception)",
+                "seed 001 L377 ; cpom-rules §7 A3",
+                law=legal.prorogation_clause(terms.rules),
+            ),
+        ),
+        MilestoneKind.PROROGATION_NOTICE_RECEIVED,
+        True,
+    )
 
 
 def _pending_notice(
@@ -478,18 +486,7 @@ def _pending_notice(
 ) -> tuple[list[Milestone], list[str]]:
     window = reply_window(terms, received_on, echeance)
     clause = legal.prorogation_clause(terms.rules)
-    received = _milestone(
-        Dated(
-            received_on,
-            Basis(
-                "réception prouvée de la notification (accusé de réception)",
-                "seed 001 L377 ; cpom-rules §7 A3",
-                law=clause,
-            ),
-        ),
-        MilestoneKind.PROROGATION_NOTICE_RECEIVED,
-        True,
-    )
+    received = notice_received(terms, received_on)
     if window.deadline is None:
         limit = add_months(echeance, -terms.rules.prorogation_notice_months)
         return [received], [

@@ -43,6 +43,7 @@ from cpom.domain.calendar import (
     Milestone,
     MilestoneKind,
     build_calendar,
+    notice_received,
 )
 from cpom.domain.clock import fr
 from cpom.domain.date_law import MONTHS_COUNT, ONE_DAY, Basis, add_months, anniversary
@@ -91,6 +92,7 @@ class _Log:
         self.approvals: dict[tuple[str, str], _Done] = {}  # (held_on, party)
         self.requests: dict[str, _Done] = {}  # received_on
         self.answers: dict[str, _Done] = {}  # received_on of the request answered
+        self.refusals: dict[str, _Done] = {}  # received_on of the request refused
         self.avenants: list[tuple[date, _Done]] = []  # signed_on, without a new échéance
         self.phase_steps: dict[str, _Done] = {}
         self.renegotiation: _Done | None = None
@@ -134,6 +136,12 @@ class _Log:
                 )
             elif event.kind in ("prorogation_accepted", "prorogation_refused"):
                 self.answers[request_received_on] = _Done(event.on, event.actor, _answer(event))
+                if event.kind == "prorogation_refused":
+                    self.refusals[request_received_on] = _Done(
+                        event.on,
+                        event.actor,
+                        f"refusée le {fr(event.on)} : la négociation d'un nouveau CPOM s'ouvre",
+                    )
             elif event.kind == "avenant_signed" and "new_echeance" not in details:
                 signed_on = date.fromisoformat(details.get("signed_on", event.on.isoformat()))
                 self.avenants.append((signed_on, _Done(event.on, event.actor, "avenant signé")))
@@ -222,6 +230,7 @@ def live_agenda(
     items = [_from_milestone(state, log, milestone) for milestone in milestones]
     if state.phase not in PRE_SIGNATURE and state.terms.signed:
         items += _releve_approvals(state, log, calendar)
+        items += _refused_requests(state, log)
         items += _documents_reviews(state, log)
         items += _avenant_signatures(state, log)
         items += _denonciation_answers(state, log)
@@ -479,6 +488,17 @@ def _pending_request(state: ContractState, log: _Log) -> _Done | None:
         refused = [r for r in log.requests.values() if r.on <= state.refused_prorogation_on]
         return refused[-1] if refused else None
     return None
+
+
+def _refused_requests(state: ContractState, log: _Log) -> list[AgendaItem]:
+    """Each prorogation request refused, received and answered: the calendar shows the request
+    awaiting its answer and those accepted (found by probing: a refused request left the
+    agenda with its refusal)."""
+    return [
+        _done(_item(notice_received(state.terms, date.fromisoformat(received_on))), refusal)
+        for received_on, refusal in log.refusals.items()
+        if received_on
+    ]
 
 
 def _reply_deadline(state: ContractState, milestone: Milestone) -> AgendaItem:

@@ -600,3 +600,26 @@ def test_a_prorogation_request_pending_when_the_end_is_notified_awaits_nothing_m
             "prorogation ne peut plus être acquise"
         )
     assert not [p for p in plan(state) if p.key.startswith("prorogation:")]
+
+
+def test_a_refused_prorogation_request_stays_in_the_agenda_with_its_refusal() -> None:
+    """Found by probing: once refused, the request left the agenda, and with it the refusal
+    that opened the renegotiation."""
+    terms = make_terms(effet=date(2024, 1, 1))
+    today = date(2028, 3, 1)
+    state = ContractState(terms, life.initial_phase(terms, today))
+    life.apply_request_prorogation(
+        state, Party.GESTIONNAIRE, date(2028, 2, 20), None, today, "gestionnaire"
+    )
+    life.apply_answer_prorogation(state, False, date(2028, 2, 20), date(2028, 3, 5), "agent")
+    [request] = [
+        item
+        for item in live_agenda(state, date(2028, 3, 5))
+        if item.kind == "prorogation_notice_received"
+    ]
+    assert request.key == "prorogation_notice_received:2028-02-20"
+    assert request.day == date(2028, 2, 20)
+    assert request.done_on == date(2028, 3, 5)
+    assert request.done_by == "agent"
+    assert request.outcome == "refusée le 05/03/2028 : la négociation d'un nouveau CPOM s'ouvre"
+    assert request.basis.rule == "réception prouvée de la notification (accusé de réception)"
