@@ -1248,7 +1248,12 @@ def apply_answer_denonciation(
     assert proposal is not None  # checked before
     party = answering_party(proposal.proposed_by, answered_by)
     state.pending_denonciation = None
-    details = {"answered_by": party.value, "proposed_on": proposal.notified_on.isoformat()}
+    details = {
+        "answered_by": party.value,
+        "proposed_on": proposal.notified_on.isoformat(),
+        # The day the answer reached the party that proposed: its agenda step's day.
+        "received_on": received_on.isoformat(),
+    }
     if not accept:
         log(
             state,

@@ -156,8 +156,12 @@ class _Log:
             elif event.kind == "denonciation_proposed":
                 self.proposals[details["notified_on"]] = Party(details["proposed_by"])
             elif event.kind in ("denonciation_accepted", "denonciation_refused"):
+                # Answers recorded before their day was kept: the day they were recorded.
+                answered = details.get("received_on")
                 self.proposal_answers[details["proposed_on"]] = _Done(
-                    event.on, event.actor, _proposal_answer(event)
+                    date.fromisoformat(answered) if answered else event.on,
+                    event.actor,
+                    _proposal_answer(event),
                 )
 
 

@@ -1301,6 +1301,7 @@ class TestMutualDenonciation:
             {
                 "answered_by": answered_by.value,
                 "proposed_on": "2026-03-10",
+                "received_on": "2026-04-15",
                 "mode": "mutuelle",
                 "ends_on": "2026-07-15",
             },
@@ -1328,7 +1329,11 @@ class TestMutualDenonciation:
             "proposition de dénonciation d'un commun accord de l'autorité refusée par le "
             "gestionnaire le 12/03/2026 : le contrat continue",
             ACTOR,
-            {"answered_by": "gestionnaire", "proposed_on": "2026-03-10"},
+            {
+                "answered_by": "gestionnaire",
+                "proposed_on": "2026-03-10",
+                "received_on": "2026-03-12",
+            },
         )
         # Another proposal may then be made.
         check_denounce(state, DenonciationMode.MUTUELLE, self.today, self.today)

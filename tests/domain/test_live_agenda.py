@@ -322,13 +322,19 @@ def test_a_proposed_mutual_denonciation_awaits_the_other_party_and_silence_ends_
     )
     agenda = items(contract)
     answered = agenda["denonciation:2026-03-10"]
+    # The day the answer was received, from which the préavis runs, not the day it was
+    # recorded (found by probing).
     assert (answered.day, answered.done_on, answered.done_by, answered.outcome) == (
-        date(2026, 3, 21),
-        date(2026, 3, 21),
+        date(2026, 3, 20),
+        date(2026, 3, 20),
         DIRECTION,
         "accord : fin du contrat le 20/06/2026",
     )
     assert agenda["fin:2026-06-20"].kind == AgendaKind.EARLY_END
+    # An answer logged before that day was kept shows the day it was recorded.
+    [event] = [e for e in contract.events if e.kind == "denonciation_accepted"]
+    del event.details["received_on"]
+    assert items(contract)["denonciation:2026-03-10"].day == date(2026, 3, 21)
 
 
 def test_a_refused_proposal_is_shown_answered_and_the_contract_runs_on() -> None:
