@@ -929,7 +929,7 @@ class ContractFlow:
     @submit_documents.validator
     def _check_submit_documents(self, decision: SubmitDocuments) -> None:
         try:
-            life.check_submit_documents(self.state, decision.exercise, decision.items)
+            life.check_submit_documents(self.state, decision.exercise, decision.items, self.today())
         except life.DecisionRefused as error:
             raise _refused(error) from None
 

@@ -458,7 +458,15 @@ def missing_items(state: ContractState, exercise: int) -> list[str]:
     return [item for item in state.terms.rules.annual_document_items if item not in submitted]
 
 
-def check_submit_documents(state: ContractState, exercise: int, items: list[str]) -> None:
+def documents_open_on(terms: ContractTerms, exercise: int) -> date:
+    """The first day the annual documents of `exercise` may be sent: 1 January of the year
+    they are due (the year after the exercise, as every preset has it)."""
+    return date(exercise + terms.rules.annual_documents_year_offset, 1, 1)
+
+
+def check_submit_documents(
+    state: ContractState, exercise: int, items: list[str], today: date | None = None
+) -> None:
     _refuse_if_ended_early(state)
     first, last = state.terms.effet.year, state.terms.current_echeance.year
     if not first <= exercise <= last:
@@ -469,10 +477,20 @@ def check_submit_documents(state: ContractState, exercise: int, items: list[str]
     unknown = [item for item in items if item not in expected]
     if unknown:
         raise DecisionRefused(
-            f"pièces inconnues : {', '.join(unknown)} ; pièces attendues : {', '.join(expected)}"
+            f"pièces inconnues : {', '.join(f'« {item} »' for item in unknown)} ; pièces "
+            f"attendues : {', '.join(f'{item} ({item_label(item)})' for item in expected)}"
         )
     if not items:
         raise DecisionRefused("aucune pièce transmise")
+    # The EPRD of an exercise comes before it; its accounts and reports once it is over (found
+    # by probing: the ERRD of an exercise not begun was received).
+    annual = [item for item in items if item != BUDGET_FORECAST_ITEM]
+    opens_on = documents_open_on(state.terms, exercise)
+    if today is not None and annual and today < opens_on:
+        raise DecisionRefused(
+            f"les pièces de l'exercice {exercise} ({_in_words(annual)}) se transmettent à "
+            f"partir du {opens_on:%d/%m/%Y}"
+        )
 
 
 def apply_submit_documents(

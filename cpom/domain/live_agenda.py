@@ -62,6 +62,7 @@ from cpom.domain.lifecycle import (
     Phase,
     Termination,
     contract_year_of,
+    documents_open_on,
     end_notified,
     missing_items,
 )
@@ -326,9 +327,7 @@ def _from_milestone(state: ContractState, log: _Log, milestone: Milestone) -> Ag
                 obligation=True,
                 waiting_for=Party.GESTIONNAIRE,
                 action="submit_documents",
-                opens_on=date(exercise + rules.annual_documents_year_offset, 1, 1)
-                if rules.annual_documents_year_offset
-                else date(exercise, 1, 1),
+                opens_on=documents_open_on(terms, exercise),
                 consequence=f"sans toutes les pièces au {fr(milestone.day)} : relance le "
                 f"{fr(relance)}, puis signalement au superviseur le {fr(escalation)}",
             ),

@@ -464,9 +464,25 @@ def test_a_prorogued_contract_covers_the_exercises_of_its_new_echeance() -> None
 def test_unknown_documents_are_refused_with_the_list_of_expected_ones() -> None:
     items = ["rapport_activite", "budget", "annexe"]
     assert refusal(lambda: check_submit_documents(make_state(), 2024, items)) == (
-        "pièces inconnues : budget, annexe ; pièces attendues : synthese_fiches_objectifs, "
-        "rapport_activite, bilan_financier, compte_administratif, tableau_depenses_recettes"
+        "pièces inconnues : « budget », « annexe » ; pièces attendues : "
+        "synthese_fiches_objectifs (synthèse des fiches objectifs), rapport_activite (rapport "
+        "d'activité), bilan_financier (bilan financier), compte_administratif (compte "
+        "administratif), tableau_depenses_recettes (tableau des dépenses et des recettes)"
     )
+
+
+def test_the_documents_of_an_exercise_come_once_it_is_over() -> None:
+    """Found by probing: the accounts of an exercise not begun were received."""
+    state = make_state()
+    assert refusal(
+        lambda: check_submit_documents(
+            state, 2026, ["rapport_activite", "bilan_financier"], date(2026, 12, 31)
+        )
+    ) == (
+        "les pièces de l'exercice 2026 (rapport d'activité, bilan financier) se transmettent à "
+        "partir du 01/01/2027"
+    )
+    check_submit_documents(state, 2026, ["rapport_activite"], date(2027, 1, 1))
 
 
 def test_an_empty_submission_is_refused() -> None:

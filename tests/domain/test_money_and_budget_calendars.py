@@ -133,9 +133,18 @@ class TestArsBudgetCycle:
             "indicateurs_tableau_de_bord",
         ]
 
+    def test_the_eprd_comes_within_its_exercise_the_errd_once_it_is_over(self) -> None:
+        state = ars_state()
+        life.check_submit_documents(state, 2025, ["eprd"], date(2025, 3, 1))
+        with pytest.raises(life.DecisionRefused) as refused:
+            life.check_submit_documents(state, 2025, ["eprd", "errd"], date(2025, 3, 1))
+        assert str(refused.value) == (
+            "les pièces de l'exercice 2025 (ERRD) se transmettent à partir du 01/01/2026"
+        )
+
     def test_an_eprd_is_refused_where_the_contract_has_none(self) -> None:
         state = life.ContractState(make_terms(), life.Phase.EXECUTION)
-        with pytest.raises(life.DecisionRefused, match="pièces inconnues : eprd"):
+        with pytest.raises(life.DecisionRefused, match="pièces inconnues : « eprd »"):
             life.check_submit_documents(state, 2025, ["eprd"])
 
     @pytest.mark.parametrize(
