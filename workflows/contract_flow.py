@@ -169,7 +169,6 @@ def fingerprint(item: AgendaItem) -> int:
     """What tells an agenda item from its next version, in a few bytes: the hash of its fields.
     Two versions of one item share it once in 2⁶⁴; the projection would then miss that change
     until its next whole agenda (the run's next one, or a refresh)."""
-    basis = item.basis
     return hash(
         (
             item.key,
@@ -177,12 +176,7 @@ def fingerprint(item: AgendaItem) -> int:
             item.kind,
             item.label,
             item.hard,
-            basis.rule,
-            basis.source,
-            basis.anchor,
-            tuple((skipped.day, skipped.reason) for skipped in basis.skipped),
-            basis.non_working_day,
-            basis.law,
+            item.basis.fields(),
             item.on_silence,
             item.contract_year,
             item.exercise,

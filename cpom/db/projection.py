@@ -293,14 +293,7 @@ BASES_KEPT = 4096
 
 
 def _basis_json(basis: Basis) -> str:
-    fields = (
-        basis.rule,
-        basis.source,
-        basis.anchor,
-        tuple((skipped.day, skipped.reason) for skipped in basis.skipped),
-        basis.non_working_day,
-        basis.law,
-    )
+    fields = basis.fields()
     coded = _BASES_CODED.get(fields)
     if coded is None:
         if len(_BASES_CODED) >= BASES_KEPT:  # bases of dates long past: start again

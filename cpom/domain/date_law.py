@@ -56,6 +56,17 @@ class Basis:
     non_working_day: str | None = None
     law: str = ""
 
+    def fields(self) -> tuple[object, ...]:
+        """Its fields as one hashable value (a basis is not hashable: it is mutable)."""
+        return (
+            self.rule,
+            self.source,
+            self.anchor,
+            tuple((skipped.day, skipped.reason) for skipped in self.skipped),
+            self.non_working_day,
+            self.law,
+        )
+
     def to_dict(self) -> dict[str, object]:
         return {
             "rule": self.rule,

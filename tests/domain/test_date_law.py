@@ -3,6 +3,8 @@ from datetime import date
 import pytest
 
 from cpom.domain.date_law import (
+    Basis,
+    SkippedDay,
     add_months,
     anniversary,
     backward_deadline,
@@ -140,3 +142,13 @@ def test_basis_serialises_its_skipped_days() -> None:
 def test_months_label() -> None:
     assert months_label(1) == "1 mois"
     assert months_label(6) == "6 mois"
+
+
+def test_a_basis_gives_its_fields_as_one_hashable_value() -> None:
+    """Bases are mutable, so not hashable: their fields key what is coded once per basis."""
+    skipped = (SkippedDay(date(2026, 5, 1), "fête du Travail"),)
+    first = Basis("règle", "seed", date(2026, 4, 30), skipped, "vendredi", "art. 1")
+    same = Basis("règle", "seed", date(2026, 4, 30), skipped, "vendredi", "art. 1")
+    other = Basis("règle", "seed", date(2026, 4, 30), (), "vendredi", "art. 1")
+    assert {first.fields(): 1}[same.fields()] == 1
+    assert first.fields() != other.fields()
