@@ -365,6 +365,11 @@ def _from_milestone(state: ContractState, log: _Log, milestone: Milestone) -> Ag
             ),
             request,
         )
+    if kind is MilestoneKind.PROROGATION_NOTICE_REMINDER:
+        # A request received before it leaves nothing to remind, and none is sent (found by
+        # probing: after a refusal the reminder stayed « à venir »).
+        request = _pending_request(state, log)
+        return _done(_item(milestone), request if request and request.on <= milestone.day else None)
     if kind is MilestoneKind.PROROGATION_ACCEPTED:
         received = milestone.basis.anchor
         answer = log.answers.get(received.isoformat()) if received else None

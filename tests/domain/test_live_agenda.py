@@ -629,3 +629,9 @@ def test_a_refused_prorogation_request_stays_in_the_agenda_with_its_refusal() ->
     assert request.done_by == "agent"
     assert request.outcome == "refusée le 05/03/2028 : la négociation d'un nouveau CPOM s'ouvre"
     assert request.basis.rule == "réception prouvée de la notification (accusé de réception)"
+    # Nor is the notice's deadline reminded any more, as the workflow sends no reminder.
+    reminder = {item.key: item for item in live_agenda(state, date(2028, 3, 5))}[
+        "prorogation_notice_reminder:2028-04-30"
+    ]
+    assert (reminder.done_on, reminder.outcome) == (date(2028, 2, 20), "demande reçue")
+    assert not [p for p in plan(state) if p.key.startswith("prorogation:rappel")]
