@@ -93,7 +93,7 @@ class _Log:
         self.approvals: dict[tuple[str, str], _Done] = {}  # (held_on, party)
         self.requests: dict[str, _Done] = {}  # received_on
         self.answers: dict[str, _Done] = {}  # received_on of the request answered
-        self.refusals: dict[str, _Done] = {}  # received_on of the request refused
+        self.refusals: dict[str, date] = {}  # received_on of the request refused: refused on
         self.avenants: list[tuple[date, _Done]] = []  # signed_on, without a new échéance
         self.phase_steps: dict[str, _Done] = {}
         self.renegotiation: _Done | None = None
@@ -138,11 +138,7 @@ class _Log:
             elif event.kind in ("prorogation_accepted", "prorogation_refused"):
                 self.answers[request_received_on] = _Done(event.on, event.actor, _answer(event))
                 if event.kind == "prorogation_refused":
-                    self.refusals[request_received_on] = _Done(
-                        event.on,
-                        event.actor,
-                        f"refusée le {fr(event.on)} : la négociation d'un nouveau CPOM s'ouvre",
-                    )
+                    self.refusals[request_received_on] = event.on
             elif event.kind == "avenant_signed" and "new_echeance" not in details:
                 signed_on = date.fromisoformat(details.get("signed_on", event.on.isoformat()))
                 self.avenants.append((signed_on, _Done(event.on, event.actor, "avenant signé")))
@@ -502,11 +498,17 @@ def _refused_requests(state: ContractState, log: _Log) -> list[AgendaItem]:
     """Each prorogation request refused, received and answered: the calendar shows the request
     awaiting its answer and those accepted (found by probing: a refused request left the
     agenda with its refusal)."""
-    return [
-        _done(_item(notice_received(state.terms, date.fromisoformat(received_on))), refusal)
-        for received_on, refusal in log.refusals.items()
-        if received_on
-    ]
+    items = []
+    for received_on, refused_on in log.refusals.items():
+        request = log.requests.get(received_on)
+        if request is None:  # a refusal with no request before it in the log: no day to show
+            continue
+        receipt = notice_received(state.terms, request.on)
+        outcome = (
+            f"demande reçue, refusée le {fr(refused_on)} ; la négociation d'un nouveau CPOM s'ouvre"
+        )
+        items.append(_done(_item(receipt), _Done(request.on, request.by, outcome)))
+    return items
 
 
 def _reply_deadline(state: ContractState, milestone: Milestone) -> AgendaItem:

@@ -625,9 +625,21 @@ def test_a_refused_prorogation_request_stays_in_the_agenda_with_its_refusal() ->
     ]
     assert request.key == "prorogation_notice_received:2028-02-20"
     assert request.day == date(2028, 2, 20)
-    assert request.done_on == date(2028, 3, 5)
-    assert request.done_by == "agent"
-    assert request.outcome == "refusée le 05/03/2028 : la négociation d'un nouveau CPOM s'ouvre"
+    assert request.done_on == date(2028, 2, 20)
+    assert request.done_by == "gestionnaire"
+    assert request.outcome == (
+        "demande reçue, refusée le 05/03/2028 ; la négociation d'un nouveau CPOM s'ouvre"
+    )
+    # A refusal with no request before it in the log shows nothing rather than a request of no
+    # day.
+    [requested] = [e for e in state.events if e.kind == "prorogation_requested"]
+    state.events.remove(requested)
+    assert not [
+        item
+        for item in live_agenda(state, date(2028, 3, 5))
+        if item.kind == "prorogation_notice_received"
+    ]
+    state.events.insert(0, requested)
     assert request.basis.rule == "réception prouvée de la notification (accusé de réception)"
     # Nor is the notice's deadline reminded any more, as the workflow sends no reminder.
     reminder = {item.key: item for item in live_agenda(state, date(2028, 3, 5))}[
