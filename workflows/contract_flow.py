@@ -687,7 +687,8 @@ class ContractFlow:
         # carries them.
         end = len(state.events)
         today = self.today()
-        agenda = {item.key: item for item in live_agenda(state, today)}
+        items = live_agenda(state, today)
+        agenda = {item.key: item for item in items}
         # Keys interned: contracts of the same dates hold one copy of "documents:2025".
         fingerprints = {sys.intern(key): fingerprint(item) for key, item in agenda.items()}
         sent = {} if complete else self.agenda_sent
@@ -695,7 +696,7 @@ class ContractFlow:
         # the store was rebuilt) and when they change (signature, avenant, prorogation): not
         # with every wake.
         terms = None if state.terms is self.terms_projected and not complete else state.terms
-        summary = summary_of(list(agenda.values()), today)
+        summary = summary_of(items, today)
         self.next_legal_deadline = summary.next_deadline
         local = self._patched(LOCAL_PROJECTION)
         # A whole agenda run locally goes as the state it is read from: the local activity runs
@@ -709,7 +710,7 @@ class ContractFlow:
             # depends on what was handed over (see `cpom.agenda_handoff`).
             self.handoffs += 1
             handoff = f"{workflow.info().run_id}:{self.handoffs}"
-            agenda_handoff.hand_over(handoff, list(agenda.values()))
+            agenda_handoff.hand_over(handoff, items)
         update = ProjectionUpdate(
             terms=None if whole_as_state else terms,  # the state's own
             reference=state.terms.reference,
