@@ -60,6 +60,7 @@ from cpom.service import (
     DocumentNotFound,
     Forbidden,
     InvalidAction,
+    ReferenceTaken,
     ServiceUnavailable,
     UnknownAction,
 )
@@ -251,6 +252,7 @@ def install_error_handlers(app: FastAPI) -> None:
         (InvalidAuthorityIdentity, 422),
         (KeyReused, 422),
         (ActionRefused, 409),
+        (ReferenceTaken, 409),
         (Forbidden, 403),
         (PartyRefused, 403),
         (CsrfRejected, 403),

@@ -32,7 +32,7 @@ from cpom.import_perimeter import (
     establishment,
 )
 from cpom.import_sheet import Column, Report, RowProblem, Sheet, SheetRow, read_sheet
-from cpom.service import ContractService
+from cpom.service import ContractService, ReferenceTaken
 from cpom.spreadsheet import SpreadsheetError, Table, Tables, read_tables
 
 __all__ = ["COLUMNS", "Column", "ImportPlan", "ImportRow", "RowProblem", "Tally"]
@@ -490,14 +490,20 @@ async def create_contracts(
     An agent scoped to an `authority` creates only contracts that authority signs."""
     tally = Tally(len(rows))
     for row in rows:
-        created = await service.create(
-            row.terms,
-            imported=True,
-            declared_up_to_date_on=row.declared_up_to_date_on,
-            authority=authority,
-        )
+        try:
+            created = await service.create(
+                row.terms,
+                imported=True,
+                declared_up_to_date_on=row.declared_up_to_date_on,
+                authority=authority,
+            )
+            fresh = created.created
+        except ReferenceTaken:
+            # Created earlier with other terms: as the file's notes say, a contract whose
+            # reference exists is not created a second time.
+            fresh = False
         tally.done += 1
-        if created.created:
+        if fresh:
             tally.created += 1
         else:
             tally.already_present += 1

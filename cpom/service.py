@@ -26,8 +26,8 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from cpom import creation_requests, idempotency, metrics, tenancy
 from cpom import health as temporal_health
-from cpom import idempotency, metrics, tenancy
 from cpom.access import Principal
 from cpom.calendar_export import agenda_to_ics
 from cpom.db import objectives_store, projection
@@ -122,6 +122,17 @@ class InvalidAction(ValueError):
 
 class Forbidden(PermissionError):
     """The caller's role does not allow this; the message says why."""
+
+
+class ReferenceTaken(ValueError):
+    """A contract was created under this reference by another request: nothing changed."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(
+            f"la référence « {reference} » est déjà celle d'un contrat créé avec d'autres "
+            "termes : rien n'a changé. Choisir une autre référence, ou modifier ce contrat "
+            "par ses décisions (avenant)"
+        )
 
 
 class ServiceUnavailable(RuntimeError):
@@ -283,9 +294,12 @@ class ContractService:
             imported=imported,
             declared_up_to_date_on=declared_up_to_date_on if imported else None,
         )
+        sent = creation_requests.digest(terms, objectives, imported, state.declared_up_to_date_on)
+        claim = await asyncio.to_thread(creation_requests.claim, self.engine, terms.reference, sent)
         if await asyncio.to_thread(self._ended, terms.reference):
             # Its workflow has ended, and Temporal may have forgotten it (past the namespace's
             # retention): a contract ended is never started again.
+            await self._same_request(terms.reference, sent, claim)
             return await self._present(terms, objectives, authority)
         try:
             async with asyncio.timeout(self.temporal_timeout):
@@ -304,6 +318,7 @@ class ContractService:
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 )
         except WorkflowAlreadyStartedError:
+            await self._same_request(terms.reference, sent, claim)
             return await self._present(terms, objectives, authority)
         except (RPCError, TimeoutError) as error:
             why = "est injoignable" if isinstance(error, RPCError) else "n'a pas répondu"
@@ -311,6 +326,9 @@ class ContractService:
                 f"Temporal {why} en {self.temporal_timeout:g} s : renvoyer la même requête "
                 "plus tard ; elle ne créera pas le contrat deux fois"
             ) from error
+        if claim is creation_requests.Claim.OTHER:
+            # The request whose digest was stored never started its contract: this one did.
+            await asyncio.to_thread(creation_requests.adopt, self.engine, terms.reference, sent)
         # The same state the workflow starts from, so that the contract is listed at once with
         # the agenda its workflow is about to project.
         update = ProjectionUpdate(
@@ -327,6 +345,22 @@ class ContractService:
         await asyncio.to_thread(self._record_if_absent, update)
         await asyncio.to_thread(self._adopt_objectives, terms, objectives)
         return Created(terms.reference, True, state.phase.value)
+
+    async def _same_request(
+        self, reference: str, sent: str, claim: creation_requests.Claim
+    ) -> None:
+        """Refuse a request for a contract there already, unless it is the one that created it
+        (see `cpom.creation_requests`)."""
+        if claim is creation_requests.Claim.NEW:
+            stored = await asyncio.to_thread(creation_requests.stored, self.engine, reference)
+            if stored in (None, sent):
+                # Its contract was created before digests were kept: answered as before.
+                await asyncio.to_thread(creation_requests.forget, self.engine, reference, sent)
+                return
+            # Another request started it meanwhile, and stored its own.
+        elif claim is creation_requests.Claim.SAME:
+            return
+        raise ReferenceTaken(reference)
 
     async def _present(
         self, terms: ContractTerms, objectives: tuple[Objective, ...], authority: str | None

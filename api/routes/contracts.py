@@ -50,13 +50,22 @@ KEY_HOURS = int(idempotency.KEY_LIFETIME.total_seconds() // 3600)
     response_model=ContractCreated,
     status_code=status.HTTP_201_CREATED,
     summary="Créer ou importer un contrat",
-    responses={**ERRORS, **UNAVAILABLE},
+    responses={
+        **ERRORS,
+        409: {
+            "model": Problem,
+            "description": "Référence déjà prise par un contrat créé avec d'autres termes.",
+        },
+        **UNAVAILABLE,
+    },
 )
 async def create_contract(
     body: ContractCreate, service: ServiceDep, principal: PrincipalDep, response: Response
 ) -> ContractCreated:
-    """Démarre le workflow du contrat. Idempotent sur la référence : un second appel ne change
-    rien et répond 200, y compris pendant que le premier crée le contrat. Réservé aux agents ;
+    """Démarre le workflow du contrat. Idempotent sur la référence : la même requête renvoyée
+    ne change rien et répond 200, y compris pendant que la première crée le contrat ou après
+    que le contrat a été signé ou modifié ; une autre requête sous une référence déjà prise
+    répond 409 sans rien changer. Réservé aux agents ;
     un agent rattaché à une autorité ne crée que des contrats qu'elle signe (422 sinon). Si
     Temporal ne répond pas à temps : 503 avec `Retry-After`, et la même requête renvoyée plus
     tard ne crée pas le contrat deux fois."""

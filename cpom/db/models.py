@@ -337,6 +337,19 @@ class IdempotencyRecord(SQLModel, table=True):
     outcome_json: str | None = None
 
 
+class ContractCreationRecord(SQLModel, table=True):
+    """The digest of the request that created a contract (`cpom.creation_requests`): a second
+    request for its reference is the same one, or refused."""
+
+    __tablename__ = "contract_creation"
+
+    # No foreign key: it is written before the workflow's first projection lists the contract.
+    reference: str = Field(primary_key=True, max_length=80)
+    # SHA-256 of the request as understood (terms, objectives, import fields).
+    digest: str = Field(max_length=64)
+    at: datetime
+
+
 class ObjectiveSetRecord(SQLModel, table=True):
     """The contract's objectives as adopted at signature (version 1) or by an avenant: every
     version kept, the highest in force. They live here, not in the workflow's state, which stays

@@ -164,6 +164,12 @@ async def test_an_import_creates_each_contract_once(
     assert "0 contrat serait créé, 3 sont déjà présents." in text(dry)
     recent = text(await stack.http.get("/tableau/import"))
     assert recent.count(">contrats.csv</a>") == 2
+    # A file whose contract changed since (the portfolio's sheet of today): a contract whose
+    # reference exists is not created again, whatever its terms.
+    changed = as_csv([contract_row(1, {"Gestionnaire": "Association renommée"})])
+    later = await run_job(stack, await upload(stack, csrf, "portefeuille.csv", changed))
+    assert "Contrats créés : <strong>0</strong>" in later
+    assert "Déjà présents : <strong>1</strong>" in later
 
 
 async def test_the_import_is_for_agents_with_the_form_token(stack: Stack) -> None:
