@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from cpom.domain.terms import AuthorityKind, AuthorityRole, Sector
 from cpom.domain.terms_input import MAX_YEAR, MIN_YEAR
 from cpom.domain.territory import normalize_territory
-from cpom.spreadsheet import Table, blank, normalized
+from cpom.spreadsheet import Table, UncomputedFormula, blank, normalized
 
 # [0-9], not \d: \d also matches the digits of other scripts, which int() would then accept.
 _FRENCH_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
@@ -215,6 +215,16 @@ def _converted(number: int, cells: Mapping[str, object], columns: Sequence[Colum
     row = SheetRow(number, {})
     for column in columns:
         raw = cells.get(column.key)
+        if isinstance(raw, UncomputedFormula):
+            row.problems.append(
+                (
+                    column.key,
+                    f"la cellule contient une formule dont le fichier n'a pas la valeur "
+                    f"({raw.formula}) : ouvrir le fichier dans un tableur et l'enregistrer, ou "
+                    "saisir la valeur elle-même",
+                )
+            )
+            continue
         if blank(raw):
             if column.required:
                 row.problems.append((column.key, "valeur obligatoire manquante"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -31,6 +32,19 @@ DELIMITERS = (";", ",", "\t")
 
 class SpreadsheetError(ValueError):
     """The file cannot be read as a table; the message says why, in French."""
+
+
+@dataclass(frozen=True)
+class UncomputedFormula:
+    """A cell that holds a formula without its value: the file was written by a program that
+    does not compute formulas (a spreadsheet program computes it on opening, and saves it).
+    Read as empty, such a cell was reported « valeur obligatoire manquante », or an optional
+    one silently left out (found by probing)."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return self.formula
 
 
 @dataclass(frozen=True)
@@ -170,19 +184,30 @@ def _read_xlsx(content: bytes, others: Sequence[str]) -> Tables:
             "nouveau au format « Classeur Excel (.xlsx) »"
         ) from None
     wanted = {normalized(name): name for name in others}
+    formulas: Any = None
     try:
+        # The formulas themselves, read only when the file holds some, to tell a formula whose
+        # value the file lacks from an empty cell.
+        if _has_formulas(content):
+            formulas = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
         sheets = workbook.worksheets
         main = next(
             (s for s in sheets if normalized(s.title) == "contrats"),
             next((s for s in sheets if normalized(s.title) not in wanted), sheets[0]),
         )
-        table = _numbered(_rows(main), main.title)
+
+        def rows(sheet: Any) -> Iterable[tuple[object, ...]]:
+            if formulas is None:
+                return _rows(sheet)
+            return _with_uncomputed(_rows(sheet), _rows(formulas[sheet.title]))
+
+        table = _numbered(rows(main), main.title)
         found: dict[str, Table] = {}
         for sheet in sheets:
             name = wanted.get(normalized(sheet.title))
             if sheet is main or name is None or name in found:
                 continue
-            found[name] = _numbered(_rows(sheet), sheet.title, main=False)
+            found[name] = _numbered(rows(sheet), sheet.title, main=False)
         return Tables(table, found)
     except SpreadsheetError:
         raise
@@ -190,3 +215,40 @@ def _read_xlsx(content: bytes, others: Sequence[str]) -> Tables:
         raise SpreadsheetError("la feuille du classeur XLSX est illisible") from None
     finally:
         workbook.close()
+        if formulas is not None:
+            formulas.close()
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(content: bytes) -> bool:
+    """Whether a worksheet of the workbook holds a formula (an `<f>` element)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return any(
+            _FORMULA.search(archive.read(member))
+            for member in archive.infolist()
+            if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")
+        )
+
+
+def _with_uncomputed(
+    values: Iterable[tuple[object, ...]], formulas: Iterable[tuple[object, ...]]
+) -> Iterable[tuple[object, ...]]:
+    """The rows of `values`, each cell without a value that holds a formula in `formulas` (the
+    same sheet read for its formulas) an `UncomputedFormula`."""
+    for cells, written in zip(values, formulas, strict=False):
+        if any(cell is None and _formula_text(w) for cell, w in zip(cells, written, strict=False)):
+            cells = tuple(
+                UncomputedFormula(text) if cell is None and (text := _formula_text(w)) else cell
+                for cell, w in zip(cells, written, strict=False)
+            )
+        yield cells
+
+
+def _formula_text(written: object) -> str:
+    """The formula of a cell read with its formulas ('' if it holds none)."""
+    if isinstance(written, str):
+        return written if written.startswith("=") else ""
+    text = getattr(written, "text", None)  # an array formula
+    return text if isinstance(text, str) else ""

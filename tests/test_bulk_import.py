@@ -756,6 +756,52 @@ def test_a_workbook_is_read_within_bounds_whatever_it_declares() -> None:
         spreadsheet.read_table("contrats.xlsx", bomb.getvalue())
 
 
+def _with_cached_values(content: bytes, values: dict[str, str]) -> bytes:
+    """The workbook with the values of its formulas written beside them, as a spreadsheet
+    program saves them (openpyxl writes formulas without their values)."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename.startswith("xl/worksheets/"):
+                for cell, value in values.items():
+                    data = re.sub(
+                        rb'(<c r="' + cell.encode() + rb'")(>.*?</f>)<v></v>',
+                        rb'\1 t="str"\2<v>' + value.encode() + rb"</v>",
+                        data,
+                    )
+            target.writestr(member, data)
+    return out.getvalue()
+
+
+def test_a_formula_whose_value_the_file_lacks_is_reported_not_read_as_empty() -> None:
+    """Found by probing: a workbook written by a program that does not compute its formulas
+    had its gestionnaire « valeur obligatoire manquante », and its « À jour au » silently
+    left out."""
+    row = contract_row(
+        0, {"Gestionnaire": '="Association "&"numéro 0"', "À jour au": "=DATE(2024,12,31)"}
+    )
+    content = as_xlsx([row])
+    assert problems("contrats.xlsx", content) == [
+        "ligne 2, colonne « Gestionnaire » : la cellule contient une formule dont le fichier n'a "
+        'pas la valeur (="Association "&"numéro 0") : ouvrir le fichier dans un tableur et '
+        "l'enregistrer, ou saisir la valeur elle-même",
+        "ligne 2, colonne « À jour au » : la cellule contient une formule dont le fichier n'a "
+        "pas la valeur (=DATE(2024,12,31)) : ouvrir le fichier dans un tableur et "
+        "l'enregistrer, ou saisir la valeur elle-même",
+    ]
+    # Saved by a spreadsheet program, with their values: read as those values.
+    saved = _with_cached_values(content, {"K2": "Association numéro 0", "O2": "31/12/2024"})
+    plan = plan_import("contrats.xlsx", saved, TODAY)
+    assert plan.problems == []
+    [imported] = plan.rows
+    assert imported.terms["gestionnaire"]["raison_sociale"] == "Association numéro 0"
+    assert imported.declared_up_to_date_on == date(2024, 12, 31)
+
+
 def test_a_cell_whose_formula_failed_is_refused_not_imported() -> None:
     """Found by probing: « #N/A » became a reference, « #REF! » an authority's name."""
     row = contract_row(0, {"Référence": "#N/A", "Autorité": "#REF!"})
