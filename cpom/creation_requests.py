@@ -6,7 +6,9 @@ The digest is that of the request as understood (its terms and objectives once r
 imported, the day declared up to date), not of its bytes: the same contract written with other
 spacing, key order or date spelling is the same request. It is compared with the request's, not
 with the contract's terms of today: a signature or an avenant changes those, and the first
-request sent again after them is still the same.
+request sent again after them is still the same. (A release that reads the same request into
+other terms, a preset given a new default, makes it another request: sent again across such an
+upgrade, it is refused, and the 409 says the contract is there.)
 
 A digest is written before the workflow is started, and replaced when a start succeeds under
 another one (the attempt that wrote it never started its contract). Contracts created before
