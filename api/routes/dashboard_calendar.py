@@ -1,4 +1,5 @@
-"""Dashboard page « Mon calendrier »: the person's secret calendar feed address."""
+"""Dashboard page « Mon calendrier »: the person's secret calendar feed address; and each
+contract's agenda as a file, for the person signed in."""
 
 import asyncio
 from typing import Annotated
@@ -7,6 +8,7 @@ from fastapi import APIRouter, Cookie, Request, Response
 
 from api.csrf import check_csrf
 from api.deps import ServiceDep
+from api.routes.contracts import readable_record
 from api.routes.dashboard import LOGIN, DashboardSession, page, signed_in
 from api.routes.people import feed_url
 from cpom import calendar_feeds
@@ -44,6 +46,30 @@ async def my_calendar(
     if session is None:
         return LOGIN
     return await _render(service, session)
+
+
+@router.get("/contrats/{reference}/agenda.ics", response_model=None)
+async def contract_agenda(
+    reference: str, service: ServiceDep, cpom_jeton: Annotated[str | None, Cookie()] = None
+) -> Response:
+    """The contract's agenda as an iCalendar file, for the person signed in (the API's own
+    route takes a bearer token, which a browser following the page's link has not: found by
+    probing, the link answered 401 to everyone)."""
+    session = signed_in(service, cpom_jeton)
+    if session is None:
+        return LOGIN
+    record = await asyncio.to_thread(readable_record, service, session.principal, reference)
+    body = await asyncio.to_thread(service.calendar_ics, record.reference)
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{_file_name(reference)}.ics"'},
+    )
+
+
+def _file_name(reference: str) -> str:
+    # References are letters, digits and a few signs; anything else is left out of the header.
+    return "".join(char for char in reference if char.isalnum() or char in "-_.") or "agenda"
 
 
 @router.post("/calendrier/adresse", response_model=None)

@@ -154,6 +154,17 @@ def test_supervisor_reads_where_each_contract_stands(tmp_path: Path, browser: Br
         assert f"le silence vaut accord le {silence:%d/%m/%Y}" in row.inner_text()
         assert "en attente de l'autorité" in row.inner_text()
         assert page.locator("form[action*=decisions]").count() == 0  # a supervisor reads
+        # The page's agenda link, followed signed in (found by probing: it answered 401).
+        with page.expect_download() as download:
+            page.click("text=Agenda (iCalendar)")
+        assert download.value.suggested_filename == "DEMO-44-ESMS.ics"
+        saved = tmp_path / "agenda.ics"
+        download.value.save_as(saved)
+        assert any(
+            e.decoded("DTSTART") == deadline
+            for e in Calendar.from_ical(saved.read_bytes()).walk("VEVENT")
+            if "Dernier jour pour répondre" in str(e["SUMMARY"])
+        )
         accessible(page)
         page.screenshot(path=str(tmp_path / "contrat.png"), full_page=True)
 
