@@ -12,6 +12,8 @@ from cpom.domain.calendar import EVENT_KINDS, ContractCalendar, Milestone
 from cpom.domain.live_agenda import SILENCE_MEANS, STATUS_LABELS, AgendaItem, Status, status_on
 from cpom.domain.milestones import ROUTINE_KINDS
 from cpom.domain.terms import ContractTerms
+from cpom.french_articles import capitalized
+from cpom.french_typography import typeset
 
 _WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
 _SILENCE = {"accept": "vaut accord", "reject": "vaut refus", "none": ""}
@@ -98,14 +100,14 @@ def calendar_to_ics(terms: ContractTerms, calendar: ContractCalendar) -> bytes:
         event.add("dtstart", m.day)
         event.add("dtend", m.day + timedelta(days=1))
         event.add("summary", f"{m.label} — CPOM {terms.reference}")
-        event.add("description", _explanation(m))
+        event.add("description", typeset(_explanation(m)))
         routine = m.kind in ROUTINE_KINDS
         event.add("categories", [_category(m.hard, routine)])
         event.add("transp", "TRANSPARENT")
         if m.hard and not routine:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", f"Dans 7 jours : {m.label}")
+            alarm.add("description", typeset(f"Dans 7 jours : {m.label}"))
             alarm.add("trigger", timedelta(days=-7))
             event.add_component(alarm)
         ics.add_component(event)
@@ -168,7 +170,7 @@ def agenda_to_ics(
             if item.hard and not routine and status in (Status.PENDING, Status.UPCOMING):
                 alarm = Alarm()
                 alarm.add("action", "DISPLAY")
-                alarm.add("description", f"Dans 7 jours : {item.label}")
+                alarm.add("description", typeset(f"Dans 7 jours : {item.label}"))
                 alarm.add("trigger", timedelta(days=-7))
                 event.add_component(alarm)
             ics.add_component(event)
@@ -190,8 +192,12 @@ def _item_text(contract: _Contract, item: AgendaItem, status: Status) -> str:
         means = SILENCE_MEANS[item.on_silence]
         lines.append(f"Le silence vaut {means} à compter du {item.silence_on:%d/%m/%Y}.")
     if item.consequence:
-        lines.append(f"À défaut : {item.consequence}.")
+        # A sentence of its own: consequences say their own condition (« à défaut, … »,
+        # « sans toutes les pièces au … : … », « sans objet : … »), or none (« dernier jour
+        # d'application du contrat »). Found by probing: « À défaut : à défaut, … ».
+        lines.append(f"{capitalized(item.consequence)}.")
     lines.append(
         f"Fondement : {item.basis.rule}" + (f" ({item.basis.law})." if item.basis.law else ".")
     )
-    return "\n".join(lines)
+    # French spacing, as on pages and in mails (no-break spaces before « : ; ! ? »).
+    return typeset("\n".join(lines))

@@ -40,6 +40,7 @@ templates = Environment(
 )
 templates.filters["fr"] = fr
 templates.filters["moment"] = fr_moment
+templates.filters["capitalized"] = capitalized
 templates.globals["phase_label"] = lambda value: PHASE_LABELS[Phase(value)]
 templates.globals["silence_means"] = SILENCE_MEANS
 templates.globals["kind_label"] = lambda value: KIND_LABELS.get(value, value) if value else ""
