@@ -132,7 +132,7 @@ async def uploadable(
     role that only reads)."""
     record = await readable(service, principal, reference)
     if not may_upload(principal, record.gestionnaire_siren):
-        raise Forbidden(f"le rôle {principal.role.value} ne permet pas de déposer une pièce")
+        raise Forbidden(f"le rôle {principal.role.label} ne permet pas de déposer une pièce")
     return record
 
 

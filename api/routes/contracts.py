@@ -232,7 +232,7 @@ async def act(
     (`signed_by` : les identifiants des autorités et `gestionnaire`)."""
     record = await readable(service, principal, reference)
     if not principal.may_act(action, record.gestionnaire_siren):
-        raise Forbidden(f"le rôle {principal.role.value} ne permet pas l'action « {action} »")
+        raise Forbidden(f"le rôle {principal.role.label} ne permet pas l'action « {action} »")
     key = idempotency_key or idempotency.new_key()
     response.headers["Idempotency-Key"] = key
     result = await ObjectivesService(service).act(

@@ -67,7 +67,7 @@ async def submit_report(
     l'enregistrer pour lui."""
     record = await readable(service, principal, reference)
     if not principal.may_act("submit_documents", record.gestionnaire_siren):
-        raise Forbidden(f"le rôle {principal.role.value} ne permet pas de déclarer les valeurs")
+        raise Forbidden(f"le rôle {principal.role.label} ne permet pas de déclarer les valeurs")
     key = idempotency_key or idempotency.new_key()
     response.headers["Idempotency-Key"] = key
     report = await ObjectivesService(service).submit_report(

@@ -223,6 +223,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", "/tableau/calendrier/adresse"): signed(200, DASHBOARD),
     ("POST", "/tableau/calendrier/revocation"): signed(200, DASHBOARD),
     ("GET", "/tableau/contrats/{reference}"): reads(200, DASHBOARD),
+    ("GET", "/tableau/contrats/{reference}/agenda.ics"): reads(200, DASHBOARD),
     ("POST", "/tableau/contrats/{reference}/decisions/{action}"): reads(0),  # by action, below
     ("GET", "/tableau/contrats/{reference}/documents/{document_id}"): reads(200, DASHBOARD),
     ("POST", "/tableau/contrats/{reference}/objectifs"): writes(422, DASHBOARD),  # no exercise

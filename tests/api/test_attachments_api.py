@@ -196,7 +196,7 @@ async def test_who_may_upload_and_read(stack: Stack) -> None:
         stack.http, "ar.pdf", sample_files.pdf(), headers=stack.as_("superviseur")
     )
     assert refused.status_code == 403
-    assert refused.json() == {"detail": "le rôle supervisor ne permet pas de déposer une pièce"}
+    assert refused.json() == {"detail": "le rôle superviseur ne permet pas de déposer une pièce"}
     stranger = await upload(stack.http, "ar.pdf", sample_files.pdf(), headers=stack.as_("autre"))
     assert stranger.status_code == 404
     assert stranger.json() == {"detail": f"contrat inconnu : « {REFERENCE} »"}

@@ -190,7 +190,11 @@ async def test_the_import_is_for_agents_with_the_form_token(stack: Stack) -> Non
     huge = await upload(stack, csrf, "contrats.csv", b"x" * (5 * 1024 * 1024 + 1))
     assert huge.status_code == 413
     assert "fichier trop volumineux\u00a0: 5 Mio au plus" in text(huge)
+    menu = '<a href="/tableau/import">Importer</a>'
+    assert menu in (await stack.http.get("/tableau/")).text
     await sign_in(stack, "superviseur")
+    # Not offered to whom it is refused (found by probing: the menu led them to a 403 page).
+    assert menu not in (await stack.http.get("/tableau/")).text
     refused = await upload(stack, csrf, "contrats.csv", content)
     assert refused.status_code == 403
     assert "réservé aux agents" in text(refused)
