@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -122,6 +123,29 @@ class InvalidAction(ValueError):
 
 class Forbidden(PermissionError):
     """The caller's role does not allow this; the message says why."""
+
+
+# Fields a decision carries beside its own, which the objectives' service reads (and the
+# idempotency key covers with the rest).
+OBJECTIVES_FIELDS = {
+    "sign": frozenset({"objectives"}),
+    "sign_avenant": frozenset({"objectives"}),
+    "record_dialogue": frozenset({"objective_decisions"}),
+}
+
+
+def unknown_fields(action: str, decision_type: type, fields: Mapping[str, Any]) -> list[str]:
+    """A problem for each field the decision does not know: ignored, a misspelt optional field
+    would change the decision unseen (found by probing: `requested_echeance_typo` gave a
+    request for the default échéance). Its author is the token's, never a field."""
+    known = {f.name for f in dataclass_fields(decision_type)} - {"actor"}
+    known |= OBJECTIVES_FIELDS.get(action, frozenset())
+    possible = ", ".join(sorted(known))
+    return [
+        f"{name} : champ inconnu ; champs possibles : {possible}"
+        for name in fields
+        if name not in known
+    ]
 
 
 class ReferenceTaken(ValueError):
@@ -299,8 +323,7 @@ class ContractService:
         if await asyncio.to_thread(self._ended, terms.reference):
             # Its workflow has ended, and Temporal may have forgotten it (past the namespace's
             # retention): a contract ended is never started again.
-            await self._same_request(terms.reference, sent, claim)
-            return await self._present(terms, objectives, authority)
+            return await self._present(terms, objectives, authority, sent, claim)
         try:
             async with asyncio.timeout(self.temporal_timeout):
                 await self.client.start_workflow(
@@ -318,8 +341,7 @@ class ContractService:
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 )
         except WorkflowAlreadyStartedError:
-            await self._same_request(terms.reference, sent, claim)
-            return await self._present(terms, objectives, authority)
+            return await self._present(terms, objectives, authority, sent, claim)
         except (RPCError, TimeoutError) as error:
             why = "est injoignable" if isinstance(error, RPCError) else "n'a pas répondu"
             raise ServiceUnavailable(
@@ -363,16 +385,28 @@ class ContractService:
         raise ReferenceTaken(reference)
 
     async def _present(
-        self, terms: ContractTerms, objectives: tuple[Objective, ...], authority: str | None
+        self,
+        terms: ContractTerms,
+        objectives: tuple[Objective, ...],
+        authority: str | None,
+        sent: str,
+        claim: creation_requests.Claim,
     ) -> Created:
-        """The contract there already: a second request for it changes nothing."""
+        """The contract there already: the same request again changes nothing, another one is
+        refused."""
         record = await self._listed(terms.reference)
         if authority is not None and not await asyncio.to_thread(
             tenancy.signs, self.engine, authority, record.reference
         ):
+            # Another authority's contract: neither shown nor compared.
+            if claim is creation_requests.Claim.NEW:
+                await asyncio.to_thread(
+                    creation_requests.forget, self.engine, terms.reference, sent
+                )
             raise InvalidTerms(
                 [Problem("reference", f"la référence « {terms.reference} » est déjà prise")]
             )
+        await self._same_request(terms.reference, sent, claim)
         # A first request that stopped between the two writes left the objectives to this one.
         await asyncio.to_thread(self._adopt_objectives, terms, objectives)
         return Created(terms.reference, False, record.phase)
@@ -477,6 +511,8 @@ class ContractService:
         )
         if decision_type is None:
             raise UnknownAction(action)
+        if unknown := unknown_fields(action, decision_type, fields):
+            raise InvalidAction(unknown)
         try:
             decision: object = TypeAdapter(decision_type).validate_python(
                 {**fields, "actor": actor}

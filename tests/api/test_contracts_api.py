@@ -204,7 +204,7 @@ async def test_access_by_role(stack: Stack) -> None:
         "/contracts/CPOM-35-AUTRE/actions/validate_cadrage", json={}, headers=supervisor
     )
     assert refused.status_code == 403
-    assert "supervisor ne permet pas" in refused.json()["detail"]
+    assert "superviseur ne permet pas" in refused.json()["detail"]
     created = await stack.http.post("/contracts", json={"terms": TERMS}, headers=supervisor)
     assert created.status_code == 403
     # A gestionnaire sees its own contracts only, and submits its documents.
