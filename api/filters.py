@@ -8,17 +8,28 @@ from fastapi import Query
 from pydantic import BeforeValidator
 
 from cpom.access import Principal
+from cpom.domain.lifecycle import Phase
+from cpom.domain.terms import Sector
 from cpom.portfolio import Filters
 
 
 @dataclass
 class ListFilters:
-    phase: Annotated[str | None, Query(description="Phase exacte (execution, bilan…).")] = None
+    # Said as their values: an unknown one is refused (a French 422), not an empty list.
+    phase: Annotated[
+        Phase | None,
+        BeforeValidator(lambda value: value or None),
+        Query(description="Phase exacte (execution, bilan…)."),
+    ] = None
     authority: Annotated[str | None, Query(description="Partie du nom de l'autorité.")] = None
     gestionnaire: Annotated[
         str | None, Query(description="Partie de la raison sociale, ou SIREN du gestionnaire.")
     ] = None
-    sector: Annotated[str | None, Query(description="sad, esms-ars ou ahi-etat.")] = None
+    sector: Annotated[
+        Sector | None,
+        BeforeValidator(lambda value: value or None),
+        Query(description="sad, esms-ars ou ahi-etat."),
+    ] = None
     deadline_before: Annotated[
         date | None,
         # An empty field of the dashboard's filter form means no filter.

@@ -166,6 +166,14 @@ async def test_bad_requests_are_4xx_in_french(stack: Stack) -> None:
     assert said.startswith("query.sort : valeur non prévue (possibles : « "), said
     assert " ou « " in said
     assert "Input" not in said
+    # An unknown phase or sector is refused too, not answered with an empty list (found by
+    # probing); the dashboard's « toutes » (empty) is no filter.
+    for name, value in (("phase", "resilie"), ("sector", "zzz")):
+        unknown = await stack.http.get("/contracts", params={name: value})
+        assert unknown.status_code == 422, unknown.text
+        assert unknown.json()["detail"][0].startswith(f"query.{name} : valeur non prévue")
+        assert (await stack.http.get("/contracts", params={name: ""})).status_code == 200
+    assert (await stack.http.get("/contracts", params={"phase": "resiliee"})).status_code == 200
     created = await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
     assert created.status_code == 201, created.text
     await stack.projected(TERMS["reference"])
