@@ -1017,7 +1017,17 @@ def apply_open_renegotiation(state: ContractState, today: date, actor: str) -> N
 def _refuse_unless_signed_by_all(
     terms: ContractTerms, signed_by: list[str] | None, what: str
 ) -> None:
-    """Among several signing authorities, `signed_by` names each of them and the gestionnaire."""
+    """`signed_by` names only signatories of the contract; among several signing authorities,
+    each of them and the gestionnaire."""
+    known = [a.key for a in terms.authorities] + [Party.GESTIONNAIRE.value]
+    # Found by probing: « foo » was taken as a signatory, on any contract.
+    strangers = [key for key in signed_by or [] if key not in known]
+    if strangers:
+        s = "s" if len(strangers) > 1 else ""
+        raise DecisionRefused(
+            f"signataire{s} inconnu{s} du contrat : {', '.join(strangers)} (« signed_by » : "
+            f"{', '.join(known)})"
+        )
     if not terms.co_signatories:
         return
     missing = [a.name for a in terms.authorities if a.key not in (signed_by or [])]

@@ -307,6 +307,23 @@ def test_an_avenant_takes_effect_signed_by_every_signatory() -> None:
     life.check_sign_avenant(state, None, day, day, ["ars", "cd35", "gestionnaire"])
 
 
+def test_only_the_contracts_signatories_sign() -> None:
+    """Found by probing: « foo » signed an avenant of a contract of one authority."""
+    alone = ContractState(make_terms(), Phase.EXECUTION)
+    lead = alone.terms.authority.key
+    day = date(2026, 3, 2)
+    assert refusal(lambda: life.check_sign_avenant(alone, None, day, day, ["foo"])) == (
+        f"signataire inconnu du contrat : foo (« signed_by » : {lead}, gestionnaire)"
+    )
+    life.check_sign_avenant(alone, None, day, day, [lead, "gestionnaire"])
+    life.check_sign_avenant(alone, None, day, day)  # one authority: it need not name them
+    state = joint()
+    assert (
+        refusal(lambda: life.check_sign_avenant(state, None, day, day, ["ars", "cd35", "x", "y"]))
+        == "signataires inconnus du contrat : x, y (« signed_by » : ars, cd35, gestionnaire)"
+    )
+
+
 def test_a_pending_request_without_its_logged_answers_shows_each_authority_awaited() -> None:
     state = joint()
     state.pending_prorogation = life.PendingProrogation(
