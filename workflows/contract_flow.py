@@ -917,8 +917,16 @@ class ContractFlow:
             self.state, decision.exercise, decision.items, self.today(), decision.actor
         )
         missing = life.missing_items(self.state, decision.exercise)
+        # The pieces as people write them, as the journal says them (found by probing: the
+        # answer and the dashboard's notice gave their codes). Only an update's answer: not
+        # part of the history's commands.
         return self._decided(
-            "documents reçus" + (f" ; manquent encore : {', '.join(missing)}" if missing else "")
+            "documents reçus"
+            + (
+                f" ; manquent encore : {', '.join(map(life.item_label, missing))}"
+                if missing
+                else ""
+            )
         )
 
     @submit_documents.validator

@@ -227,6 +227,10 @@ async def test_access_by_role(stack: Stack) -> None:
         headers=sad,
     )
     assert submitted.status_code == 200, submitted.text
+    # The pieces still missing in words, not their codes (found by probing).
+    message = submitted.json()["message"]
+    assert message.startswith("documents reçus ; manquent encore : synthèse des fiches "), message
+    assert "_" not in message
     not_allowed = await stack.http.post(
         "/contracts/CPOM-35-SAD-2024/actions/terminate",
         json={"reason": "manquement", "on": "2026-01-01"},
