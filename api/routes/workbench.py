@@ -333,12 +333,14 @@ def render_contract_page(
         and status_on(item, day) in (Status.PENDING, Status.MISSED)
     ]
     forms = []
+    offered: set[str] = set()
     current = objectives_store.current(service.engine, reference)
     reports = objectives_store.reports(service.engine, reference)
     objectives = tuple((o.id, o.title) for o in current.objectives) if current else ()
     for form in allowed_forms(
         principal, record.gestionnaire_siren, Phase(record.phase), agenda, terms
     ):
+        offered.add(form.action)
         state = states.get(form.action) or FormState()
         values = {**defaults(form, terms, agenda, day), **state.values}
         forms.append(
@@ -363,11 +365,19 @@ def render_contract_page(
                 "suggested": any(item.action == form.action for item in todo),
             }
         )
+    # A refusal of a decision whose form the page no longer offers (another person took it,
+    # the phase moved on) is said at the top: it had nowhere to show (found by probing).
+    refusals = [
+        f"{FORMS[action].title} : {_in_one(state.error)}"
+        for action, state in states.items()
+        if state.error and action not in offered and action in FORMS
+    ]
     return page(
         "contract.html.j2",
         status_code,
         session=session,
         contract=record,
+        refusals=refusals,
         today=day,
         agenda=[_row(item, day) for item in agenda if item.kind not in ROUTINE_VALUES],
         money=[
@@ -392,6 +402,10 @@ def render_contract_page(
             reports,
         ),
     )
+
+
+def _in_one(error: str | list[str]) -> str:
+    return error if isinstance(error, str) else " ; ".join(error)
 
 
 # Payments and monthly reports shown on a contract's page: the last month and the next three;

@@ -1,11 +1,13 @@
-"""A contract's agenda as a file from its dashboard page, for the person signed in: the page's
-link answered 401 to everyone (found by probing), as the API's route takes a bearer token."""
+"""A contract's dashboard page, as probing found it: its agenda link answered 401, a task's
+consequence began a sentence in lowercase, a refusal of a form gone from the page was silent."""
 
 import html
 import re
 
 from icalendar import Calendar
 
+from api.csrf import csrf_token
+from cpom.domain.clock import local_date
 from tests.api.conftest import Stack
 from tests.api.test_contracts_api import TERMS
 
@@ -48,3 +50,35 @@ async def test_each_task_of_the_contract_page_reads_as_sentences(stack: Stack) -
     for task in tasks:
         text = html.unescape(re.sub(r"<[^>]+>", "", task))
         assert not re.search(r"\.\s+[a-zà-ÿ]", text), text
+
+
+async def test_a_refusal_of_a_form_no_longer_offered_is_said_at_the_top(stack: Stack) -> None:
+    """Found by probing: a gestionnaire answered a request the agent had answered meanwhile; the
+    page came back 409 without a word, the answer's form being gone."""
+    created = await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
+    assert created.status_code == 201, created.text
+    await stack.projected(TERMS["reference"])
+    today = local_date(await stack.life.env.get_current_time()).isoformat()
+    url = f"/contracts/{TERMS['reference']}/actions"
+    requested = await stack.http.post(
+        f"{url}/request_prorogation", json={"requested_by": "autorite", "received_on": today}
+    )
+    assert requested.status_code == 200, requested.text
+    answered = await stack.http.post(
+        f"{url}/answer_prorogation",
+        json={"accept": True, "received_on": today, "answered_by": "gestionnaire"},
+    )
+    assert answered.status_code == 200, answered.text
+    stale = await stack.http.post(
+        f"/tableau/contrats/{TERMS['reference']}/decisions/answer_prorogation",
+        data={"csrf": csrf_token(stack.session("sad")), "accept": "true", "received_on": today},
+        headers=stack.signed_in("sad"),
+    )
+    assert stale.status_code == 409
+    alert = re.search(r'<div class="alert" role="alert">(.*?)</div>', stale.text)
+    assert alert is not None, stale.text
+    said = html.unescape(re.sub(r"<[^>]+>", "", alert[1]))
+    assert said == (
+        "Décision refusée, rien n'a changé. Répondre à la demande de prorogation\u00a0: aucune "
+        "demande de prorogation en attente de réponse"
+    )
