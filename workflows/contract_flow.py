@@ -139,6 +139,11 @@ LEAN_HISTORY = "lean-history"
 # fewer for each notice. Meanwhile the workflow projects nothing else, so that the event takes
 # the sequence it was given. A run begun before projects after each notice.
 NOTICE_PROJECTED = "notice-projected"
+# Patch (2026-12): a dialogue recorded late, held before the last one recorded, takes its place
+# among the dialogues in the order they were held: the last one held is the one whose relevé is
+# approved. Asked by such a dialogue only, in any run (a continued run asks again): before, it
+# went last, and the approvals of the newer relevé were lost.
+DIALOGUES_IN_DATE_ORDER = "dialogues-in-date-order"
 # The local attempt outlasts one sending (CPOM_SMTP_TIMEOUT_SECONDS, 1 min by default) for each
 # party; past it, the scheduled activity takes over (the outbox sends nothing twice).
 NOTICE_LOCAL_TIMEOUT = timedelta(minutes=3)
@@ -1005,6 +1010,10 @@ class ContractFlow:
 
     @workflow.update
     def record_dialogue(self, decision: RecordDialogue) -> DecisionResult:
+        # Asked only of a dialogue held before the last one: the others are in order either way.
+        in_date_order = not life.held_before_the_last(
+            self.state, decision.held_on
+        ) or workflow.patched(DIALOGUES_IN_DATE_ORDER)
         life.apply_record_dialogue(
             self.state,
             decision.held_on,
@@ -1012,6 +1021,7 @@ class ContractFlow:
             decision.decisions,
             self.today(),
             decision.actor,
+            in_date_order,
         )
         return self._decided("dialogue de gestion enregistré")
 

@@ -5,6 +5,7 @@ changes nothing) and then applied (`apply_*`: mutates the state and logs a dated
 workflow calls these functions; it never decides anything by itself.
 """
 
+from bisect import insort
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -614,6 +615,11 @@ def check_record_dialogue(
         raise DecisionRefused("une décision est vide : écrire chacune")
 
 
+def held_before_the_last(state: ContractState, held_on: date) -> bool:
+    """Whether a dialogue held on `held_on` was held before the last one recorded."""
+    return bool(state.dialogues) and held_on < state.dialogues[-1].held_on
+
+
 def contract_year_of(terms: ContractTerms, day: date) -> int:
     """The contract year `day` falls in, years starting on the anniversaries of the effect date."""
     year = 1
@@ -629,9 +635,17 @@ def apply_record_dialogue(
     decisions: list[str],
     today: date,
     actor: str,
+    in_date_order: bool = True,
 ) -> Dialogue:
+    """Record the dialogue among the others in the order they were held: the last one is the
+    one whose relevé is approved, whatever the order they were recorded in (found by probing:
+    a dialogue recorded late, held before the last one, took its place; `in_date_order` false
+    keeps the order of recording, as runs recorded before did)."""
     dialogue = Dialogue(contract_year_of(state.terms, held_on), held_on, participants, decisions)
-    state.dialogues.append(dialogue)
+    if in_date_order:
+        insort(state.dialogues, dialogue, key=lambda recorded: recorded.held_on)
+    else:
+        state.dialogues.append(dialogue)
     log(
         state,
         Event(

@@ -62,6 +62,7 @@ from cpom.domain.lifecycle import (
     check_validate_cadrage,
     check_validate_diagnostic,
     contract_year_of,
+    held_before_the_last,
     initial_phase,
     missing_items,
     phase_by_date,
@@ -667,6 +668,28 @@ def test_only_the_last_dialogue_is_approved() -> None:
     state = make_state()
     state.dialogues = [held(1, date(2024, 6, 20), Party.AUTORITE), held(2, date(2025, 6, 18))]
     check_approve_releve(state, Party.AUTORITE)
+
+
+def test_a_dialogue_recorded_late_takes_its_place_in_the_order_held() -> None:
+    """Found by probing: a dialogue held on 03/12 and recorded after the one of 04/12 went last;
+    the approvals of the 04/12 relevé were lost, and only the older one could be approved."""
+    state = make_state()
+    apply_record_dialogue(state, date(2025, 6, 18), ["ARS"], ["d"], date(2025, 6, 20), ACTOR)
+    apply_approve_releve(state, Party.AUTORITE, date(2025, 6, 21), ACTOR)
+    assert held_before_the_last(state, date(2024, 6, 20))
+    assert not held_before_the_last(state, date(2025, 6, 19))
+    apply_record_dialogue(state, date(2024, 6, 20), ["ARS"], ["d"], date(2025, 6, 22), ACTOR)
+    assert [d.held_on for d in state.dialogues] == [date(2024, 6, 20), date(2025, 6, 18)]
+    assert refusal(lambda: check_approve_releve(state, Party.AUTORITE)) == (
+        "le relevé de décisions est déjà approuvé par l'autorité"
+    )
+    apply_approve_releve(state, Party.GESTIONNAIRE, date(2025, 6, 23), ACTOR)
+    assert state.dialogues[-1].approved_by == [Party.AUTORITE, Party.GESTIONNAIRE]
+    # As runs recorded before the change did, in the order of recording.
+    before = make_state()
+    apply_record_dialogue(before, date(2025, 6, 18), [], [], date(2025, 6, 20), ACTOR)
+    apply_record_dialogue(before, date(2024, 6, 20), [], [], date(2025, 6, 22), ACTOR, False)
+    assert [d.held_on for d in before.dialogues] == [date(2025, 6, 18), date(2024, 6, 20)]
 
 
 def test_approving_the_releve_is_logged() -> None:

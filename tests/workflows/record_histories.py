@@ -68,8 +68,10 @@ JOINT = Path(__file__).parents[2] / "examples" / "ars-departement-esms-2025.toml
 # when a decision causes them.
 # v17: payloads of 512 bytes or more compressed with zlib, as every client and worker of cpom
 # writes them by default (`cpom.payload_compression`).
+# v18: a dialogue recorded late takes its place in the order held (`dialogues-in-date-order`),
+# recorded for that scenario only.
 # `python -m tests.workflows.record_histories NAME…` records only the scenarios named.
-VERSION = "v17"
+VERSION = "v18"
 
 
 async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:
@@ -336,6 +338,23 @@ async def objectives_actions(life: LifeSimulator) -> WorkflowHandle[Any, str]:
     return handle
 
 
+async def dialogue_recorded_late(life: LifeSimulator) -> WorkflowHandle[Any, str]:
+    """A dialogue held before the last one, recorded after it, takes its place in the order
+    held (`dialogues-in-date-order`): the newer relevé is approved by both parties."""
+    handle = await life.start(contract(), date(2025, 6, 20), imported=True)
+    await life.decide(
+        handle, "record_dialogue", RecordDialogue("a", date(2025, 6, 18), ["CD35"], ["RAS"])
+    )
+    await life.decide(handle, "approve_releve", ApproveReleve("a", Party.AUTORITE))
+    await life.decide(
+        handle, "record_dialogue", RecordDialogue("a", date(2024, 6, 20), ["CD35"], ["RAS"])
+    )
+    await life.decide(handle, "approve_releve", ApproveReleve("g", Party.GESTIONNAIRE))
+    await life.advance_to(date(2025, 8, 1))
+    await handle.terminate("history recorded")
+    return handle
+
+
 async def main() -> None:
     HERE.mkdir(exist_ok=True)
     scenarios = (
@@ -350,6 +369,7 @@ async def main() -> None:
         ("authority-notice-signatories", authority_notice_signatories),
         ("joint-signature", joint_signature),
         ("mail-server-down", mail_server_down),
+        ("dialogue-recorded-late", dialogue_recorded_late),
     )
     wanted = set(sys.argv[1:])
     for name, scenario in scenarios:

@@ -74,3 +74,26 @@ async def test_dialogue_closed_by_an_approved_releve(simulator: LifeSimulator) -
     assert [(e["at"], e["document"]) for e in documents] == [("2026-06-30", "releve_de_decisions")]
     # Approved by both before 7 July: no reminder to record the relevé.
     assert notices(log, "rappel_releve_de_decisions") == []
+
+
+async def test_a_dialogue_recorded_late_leaves_the_last_relevé_to_approve(
+    simulator: LifeSimulator,
+) -> None:
+    """Found by probing: a dialogue held before the last one, recorded after it, went last;
+    the newer relevé lost its approval and could never be approved."""
+    terms = contract()
+    handle = await simulator.start(terms, date(2025, 6, 20), imported=True)
+    newer = RecordDialogue("agent-35", date(2025, 6, 18), ["CD35"], ["RAS"])
+    await simulator.decide(handle, "record_dialogue", newer)
+    await simulator.decide(handle, "approve_releve", ApproveReleve("agent-35", Party.AUTORITE))
+    older = RecordDialogue("agent-35", date(2024, 6, 20), ["CD35"], ["RAS"])
+    await simulator.decide(handle, "record_dialogue", older)
+    await simulator.decide(handle, "approve_releve", ApproveReleve("g", Party.GESTIONNAIRE))
+    await simulator.advance_to(date(2025, 6, 25))
+    log = simulator.log(terms.reference)
+    assert [e["summary"] for e in events(log, "releve_approved")] == [
+        "relevé de décisions du 18/06/2025 approuvé par l'autorité",
+        "relevé de décisions du 18/06/2025 approuvé par le gestionnaire",
+    ]
+    documents = events(log, "document_generated")
+    assert [e["document"] for e in documents] == ["releve_de_decisions"]
