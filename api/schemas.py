@@ -194,7 +194,11 @@ class TaskPage(BaseModel):
 
 
 class ActionResult(BaseModel):
-    phase: str
+    phase: str = Field(
+        description="Phase du contrat juste après la décision et ce qu'elle déclenche aussitôt "
+        "(un refus de prorogation ouvre la renégociation, une résiliation datée du jour met "
+        "fin au contrat)."
+    )
     message: str = Field(description="Message en français.")
 
 

@@ -37,6 +37,7 @@ from cpom.domain.agenda import (
     OpenRenegotiation,
     Planned,
     Recipient,
+    phase_once_acted,
     plan,
 )
 from cpom.domain.agenda_items import summary_of
@@ -867,8 +868,12 @@ class ContractFlow:
     def _decided(self, message: str) -> DecisionResult:
         self.changed = True
         self.decisions += 1
+        # The phase once what the decision makes due now is done (the loop does it next): only
+        # the update's answer, not the history's commands.
         return DecisionResult(
-            self.state.phase, message, len(self.state.events) + self.sequence_offset
+            phase_once_acted(self.state, self.now()),
+            message,
+            len(self.state.events) + self.sequence_offset,
         )
 
     @workflow.update

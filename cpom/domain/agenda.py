@@ -10,12 +10,12 @@ accepted prorogation moves every later date, with no timer to cancel by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from cpom.domain.authorisation import IMPLICIT_OUTCOMES
 from cpom.domain.calendar import Milestone, MilestoneKind, build_calendar
-from cpom.domain.clock import fr
+from cpom.domain.clock import fr, local_instant
 from cpom.domain.date_law import Basis, add_months
 from cpom.domain.document_facts import approval_facts, for_prorogation, prorogation_facts
 from cpom.domain.lifecycle import (
@@ -154,6 +154,23 @@ def plan(state: ContractState) -> list[Planned]:
 
 def due(state: ContractState, today: date, hour: int) -> list[Planned]:
     return [p for p in plan(state) if (p.day, p.hour) <= (today, hour)]
+
+
+def phase_once_acted(state: ContractState, now: datetime) -> Phase:
+    """The phase the contract has once the workflow performs what is due at `now`: what a
+    decision's answer says, where the contract stands right after it (found by probing: a
+    refused prorogation answered « prorogation_en_cours » while the renegotiation it opens at
+    once was under way, a résiliation dated today answered « execution »)."""
+    phase = state.phase
+    for planned in plan(state):
+        if local_instant(planned.day, planned.hour) > now:
+            break
+        action = planned.action
+        if isinstance(action, ChangePhase | EndContract):
+            phase = action.phase
+        elif isinstance(action, OpenRenegotiation) and phase not in ENDED:
+            phase = Phase.RENEGOCIATION
+    return phase
 
 
 _PHASE_TARGETS = {

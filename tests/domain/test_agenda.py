@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from cpom.domain import lifecycle as life
 from cpom.domain.agenda import (
     BOTH,
     END_OF_WORKING_DAY,
@@ -26,9 +27,10 @@ from cpom.domain.agenda import (
     Recipient,
     SilentRequest,
     due,
+    phase_once_acted,
     plan,
 )
-from cpom.domain.clock import fr
+from cpom.domain.clock import fr, local_instant
 from cpom.domain.lifecycle import (
     ContractState,
     Dialogue,
@@ -46,6 +48,9 @@ ALL_MISSING = ", ".join(SAD_ITEMS)
 NOTICE = date(2028, 3, 8)
 REPLY_DEADLINE = date(2028, 5, 9)  # 8 May 2028 (Victoire 1945) is skipped
 SUCCESSOR = "CPOM-35-SAD-2029"
+
+
+ACTOR_35 = "agent@departement35.example"
 
 
 def make_state(phase: Phase = Phase.EXECUTION, **changes: Any) -> ContractState:
@@ -931,3 +936,34 @@ def test_the_renegotiation_opens_the_day_the_authority_decides_it() -> None:
     assert decided.action == OpenRenegotiation("ouverture décidée par l'autorité")
     state.renegotiation_opened_on = date(2028, 8, 1)
     assert "renegociation:decidee" not in by_key(state)
+
+
+def test_a_decisions_answer_gives_the_phase_once_what_it_makes_due_is_done() -> None:
+    """Found by probing: a refused prorogation answered « prorogation_en_cours », a résiliation
+    dated today « execution »."""
+    day = date(2025, 3, 3)
+    now = local_instant(day, 10)
+
+    def lived() -> ContractState:
+        # As its workflow leaves it on that day: what fell due before is done.
+        state = make_state(Phase.EXECUTION)
+        state.done.update(p.key for p in plan(state) if local_instant(p.day, p.hour) <= now)
+        return state
+
+    state = lived()
+    assert phase_once_acted(state, now) is Phase.EXECUTION  # nothing due changes it
+    life.apply_request_prorogation(state, Party.GESTIONNAIRE, day, None, day, ACTOR_35)
+    life.apply_answer_prorogation(state, False, day, day, ACTOR_35, Party.AUTORITE)
+    assert state.phase is Phase.PROROGATION_EN_COURS
+    assert phase_once_acted(state, now) is Phase.RENEGOCIATION
+    ended = lived()
+    life.apply_terminate(ended, life.ResiliationReason.MANQUEMENT, day, day, ACTOR_35)
+    assert phase_once_acted(ended, now) is Phase.RESILIEE
+    # A résiliation dated later: the contract runs until then.
+    later = lived()
+    life.apply_terminate(later, life.ResiliationReason.MANQUEMENT, date(2025, 4, 1), day, ACTOR_35)
+    assert phase_once_acted(later, now) is Phase.EXECUTION
+    # Ended, once its end is performed: nothing left to do.
+    life.change_phase(ended, Phase.RESILIEE, day, "résiliation")
+    ended.done.update(p.key for p in plan(ended))
+    assert phase_once_acted(ended, now) is Phase.RESILIEE
