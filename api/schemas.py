@@ -88,7 +88,11 @@ class ContractSummary(BaseModel):
     gestionnaire: str
     gestionnaire_siren: str | None
     effet: date
-    echeance: date = Field(description="Dernier jour d'application du contrat.")
+    echeance: date = Field(
+        description="Échéance : dernier jour d'application prévu par les termes du contrat, "
+        "prorogations comprises. Une fin anticipée notifiée (dénonciation, résiliation) est "
+        "l'étape `early_end` de son agenda, et le prochain délai légal jusqu'à ce jour."
+    )
     gestionnaire_finess: str | None
     next_deadline: date | None = Field(
         description="Prochain délai légal de l'agenda vivant, en attente ou à venir ; jamais "

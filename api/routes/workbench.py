@@ -44,6 +44,7 @@ from cpom.attachments import AttachmentRefused, Attachments
 from cpom.calendar_export import ROUTINE_VALUES
 from cpom.db import objectives_store
 from cpom.db.models import ContractRecord
+from cpom.domain.agenda_items import AgendaKind
 from cpom.domain.lifecycle import PARTY_OF, Phase
 from cpom.domain.live_agenda import (
     PARTY_LABELS,
@@ -378,6 +379,8 @@ def render_contract_page(
         session=session,
         contract=record,
         refusals=refusals,
+        # A dénonciation or résiliation notified ends the contract before its échéance.
+        early_end=next((item for item in agenda if item.kind == AgendaKind.EARLY_END), None),
         today=day,
         agenda=[_row(item, day) for item in agenda if item.kind not in ROUTINE_VALUES],
         money=[

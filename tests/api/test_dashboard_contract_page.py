@@ -82,3 +82,23 @@ async def test_a_refusal_of_a_form_no_longer_offered_is_said_at_the_top(stack: S
         "Décision refusée, rien n'a changé. Répondre à la demande de prorogation\u00a0: aucune "
         "demande de prorogation en attente de réponse"
     )
+
+
+async def test_the_header_gives_an_early_end_beside_the_echeance(stack: Stack) -> None:
+    """Found by probing: denounced or terminated, a contract's page still said only « échéance
+    le 31/12/2028 »."""
+    created = await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
+    assert created.status_code == 201, created.text
+    await stack.projected(TERMS["reference"])
+    today = local_date(await stack.life.env.get_current_time())
+    ended = await stack.http.post(
+        f"/contracts/{TERMS['reference']}/actions/terminate",
+        json={"reason": "manquement", "on": today.isoformat()},
+    )
+    assert ended.status_code == 200, ended.text
+    detail = await stack.projected(TERMS["reference"], "contract_ended")
+    [end] = [a for a in detail["agenda"] if a["kind"] == "early_end"]
+    await sign_in(stack, "agent")
+    page = html.unescape((await stack.http.get(f"/tableau/contrats/{TERMS['reference']}")).text)
+    day = "/".join(reversed(end["date"].split("-")))
+    assert f"échéance le 31/12/2028\u00a0; <strong>fin anticipée le {day}</strong>." in page
