@@ -94,10 +94,17 @@ def claim(
     action: str,
     fields: Mapping[str, Any],
     now: datetime,
+    understood: Mapping[str, Any] | None = None,
 ) -> Claim:
     """The key's update id and first answer, the key taken now if it is free; `KeyReused` if
-    it was first sent with another request."""
-    sent = fingerprint(reference, action, fields)
+    it was first sent with another request.
+
+    A request is known by what it `understood` to be (the decision as validated): written
+    otherwise (« 2026 » for 2026, a default said aloud), it is the same (found by probing: such
+    a retry was refused as another request). A key first taken before this compared the fields
+    as sent: those still match it."""
+    sent = fingerprint(reference, action, understood if understood is not None else fields)
+    as_sent = fingerprint(reference, action, fields)
     with Session(engine) as session:
         # Expired keys that have their answer go; the one asked for is then free again.
         session.execute(
@@ -129,7 +136,7 @@ def claim(
                 session.rollback()
                 row = session.get(IdempotencyRecord, (caller, key))
                 assert row is not None
-        if row.fingerprint != sent:
+        if row.fingerprint not in (sent, as_sent):
             raise KeyReused(key)
         outcome = Outcome(**json.loads(row.outcome_json)) if row.outcome_json else None
         return Claim(row.update_id, outcome)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -146,6 +146,16 @@ def unknown_fields(action: str, decision_type: type, fields: Mapping[str, Any]) 
         for name in fields
         if name not in known
     ]
+
+
+def understood(action: str, decision: object, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A decision's fields as validated, with those the objectives' service reads as sent: what
+    its idempotency key is bound to. Its author is the key's holder's."""
+    assert is_dataclass(decision)
+    assert not isinstance(decision, type)
+    validated = {k: v for k, v in asdict(decision).items() if k != "actor"}
+    extra = {k: fields[k] for k in OBJECTIVES_FIELDS.get(action, frozenset()) if k in fields}
+    return {**validated, **extra}
 
 
 class ReferenceTaken(ValueError):
@@ -534,6 +544,7 @@ class ContractService:
             action,
             fields,
             datetime.now(UTC),
+            understood(action, decision, fields),
         )
         outcome = claim.outcome
         if outcome is None:

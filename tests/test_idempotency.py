@@ -73,3 +73,23 @@ def test_a_key_sent_twice_at_once_is_taken_once(engine: Engine) -> None:
         thread.join(timeout=30)
     assert len(claims) == 8
     assert len({c.update_id for c in claims}) == 1
+
+
+def test_a_request_is_known_by_what_it_is_understood_to_be(engine: Engine) -> None:
+    understood = {"requested_by": "gestionnaire", "received_on": "2026-03-02", "authority": None}
+    first = claim(engine, "a", "k", "CPOM-1", "request_prorogation", ASK, T0, understood)
+    respelled = {**ASK, "authority": None}
+    again = claim(engine, "a", "k", "CPOM-1", "request_prorogation", respelled, T0, understood)
+    assert again.update_id == first.update_id
+    other = {**understood, "requested_by": "autorite"}
+    with pytest.raises(KeyReused):
+        claim(engine, "a", "k", "CPOM-1", "request_prorogation", ASK, T0, other)
+
+
+def test_a_key_taken_before_requests_were_understood_still_matches_them_as_sent(
+    engine: Engine,
+) -> None:
+    before = take(engine, T0)  # its fingerprint is that of the fields as sent
+    understood = {"requested_by": "gestionnaire", "received_on": "2026-03-02", "authority": None}
+    after = claim(engine, "a", "k", "CPOM-1", "request_prorogation", ASK, T0, understood)
+    assert after.update_id == before.update_id

@@ -78,6 +78,10 @@ async def test_a_key_reused_for_another_decision_is_refused_and_nothing_changes(
     again = await decide(stack, "request_prorogation", request, "k1")
     assert (again.status_code, again.json()) == (200, first.json())
     assert again.headers["Idempotency-Key"] == "k1"
+    # The same decision written otherwise is the same request (found by probing: refused).
+    respelled = {"received_on": today, "requested_by": "gestionnaire", "authority": None}
+    same = await decide(stack, "request_prorogation", respelled, "k1")
+    assert (same.status_code, same.json()) == (200, first.json())
     now = await detail(stack)
     assert now["contract"]["phase"] == "prorogation_en_cours"
     assert len(events(now, "prorogation_requested")) == 1
