@@ -44,7 +44,8 @@ from cpom.db.models import (
     EventRecord,
     NoticeRecord,
 )
-from cpom.domain.clock import local_date
+from cpom.domain.agenda import Notify, plan
+from cpom.domain.clock import local_date, local_instant
 from cpom.domain.lifecycle import ENDED, ContractState, initial_phase
 from cpom.domain.live_agenda import AgendaItem, at_risk, live_agenda
 from cpom.domain.objectives import Objective
@@ -132,6 +133,18 @@ OBJECTIVES_FIELDS = {
     "sign_avenant": frozenset({"objectives"}),
     "record_dialogue": frozenset({"objective_decisions"}),
 }
+
+
+def reminders_already_due(state: ContractState, now: datetime) -> list[date]:
+    """The days of the reminders a signed contract's workflow would send at once, their day
+    past, if it were started now as new."""
+    if not state.terms.signed:
+        return []
+    return [
+        p.day
+        for p in plan(state)
+        if isinstance(p.action, Notify) and local_instant(p.day, p.hour) < now
+    ]
 
 
 def unknown_fields(action: str, decision_type: type, fields: Mapping[str, Any]) -> list[str]:
@@ -328,6 +341,21 @@ class ContractService:
             imported=imported,
             declared_up_to_date_on=declared_up_to_date_on if imported else None,
         )
+        if not imported and (late := reminders_already_due(state, datetime.now(UTC))):
+            # Started so, its workflow would send every one of them at once, each saying
+            # « dans 30 jours » of a day long past (found by probing).
+            s = "s" if len(late) > 1 else ""
+            raise InvalidTerms(
+                [
+                    Problem(
+                        "imported",
+                        f"{len(late)} rappel{s} de ce contrat tomb{'ent' if s else 'e'} avant "
+                        f"aujourd'hui (le premier le {late[0]:%d/%m/%Y}) : un contrat déjà en "
+                        "vigueur se crée comme importé (« imported » : true), qui tient ses "
+                        "rappels et échéances passés pour passés, sans les envoyer",
+                    )
+                ]
+            )
         sent = creation_requests.digest(terms, objectives, imported, state.declared_up_to_date_on)
         claim = await asyncio.to_thread(creation_requests.claim, self.engine, terms.reference, sent)
         if await asyncio.to_thread(self._ended, terms.reference):

@@ -31,9 +31,9 @@ async def test_another_contract_under_a_reference_taken_is_refused_and_nothing_c
         "termes : rien n'a changé. Choisir une autre référence, ou modifier ce contrat par ses "
         "décisions (avenant)"
     )
-    # Not imported this time: another request too, though its terms are the same.
-    not_imported = await stack.http.post("/contracts", json={"terms": TERMS})
-    assert not_imported.status_code == 409
+    # Declared up to date this time: another request too, though its terms are the same.
+    declared = {"terms": TERMS, "imported": True, "declared_up_to_date_on": "2024-12-31"}
+    assert (await stack.http.post("/contracts", json=declared)).status_code == 409
     after = (await stack.http.get(f"/contracts/{TERMS['reference']}")).json()
     assert after == before
     assert len(digests(stack)) == 1
@@ -99,3 +99,22 @@ async def test_a_digest_left_by_a_request_that_never_started_its_contract_gives_
     assert again.status_code == 200, again.text
     first = await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
     assert first.status_code == 409
+
+
+async def test_a_contract_in_force_created_as_new_is_refused_before_it_sends_old_reminders(
+    stack: Stack,
+) -> None:
+    """Found by probing: created without « imported », a contract in force since 2024 sent its
+    22 past reminders at once, each saying « dans 30 jours » of a day long past."""
+    refused = await stack.http.post("/contracts", json={"terms": TERMS})
+    assert refused.status_code == 422, refused.text
+    [said] = refused.json()["detail"]
+    assert said.startswith("imported : ")
+    assert "rappels de ce contrat tombent avant aujourd'hui (le premier le " in said
+    assert "se crée comme importé (« imported » : true)" in said
+    assert (await stack.http.get("/contracts")).json()["total"] == 0
+    assert digests(stack) == []
+    # Its effect date to come: nothing is late, it is created as new.
+    later = {**TERMS, "reference": "CPOM-35-SAD-2031", "effet": "2031-01-01"}
+    created = await stack.http.post("/contracts", json={"terms": later})
+    assert created.status_code == 201, created.text

@@ -161,7 +161,8 @@ async def test_without_worker_a_decision_answers_503_then_its_outcome_once(
     assert made in keyless.json()["detail"]
     # A create needs no worker.
     successor = {**TERMS, "reference": "CPOM-35-SAD-2029"}
-    assert (await post(stack, "/contracts", {"terms": successor})).status_code == 201
+    made_new = await post(stack, "/contracts", {"terms": successor, "imported": True})
+    assert made_new.status_code == 201
 
     await stack.life.start_worker()
     retry = {"Idempotency-Key": "k-503"}
@@ -294,7 +295,8 @@ async def test_a_silent_temporal_gets_503s_in_time_never_a_hang(stack: Stack) ->
             assert decision.headers["Retry-After"] == "30"
             assert decision.headers["Idempotency-Key"]
             create = await http.post(
-                "/contracts", json={"terms": {**TERMS, "reference": "CPOM-35-SAD-2029"}}
+                "/contracts",
+                json={"terms": {**TERMS, "reference": "CPOM-35-SAD-2029"}, "imported": True},
             )
             assert create.status_code == 503
             assert "Temporal n'a pas répondu en 1 s" in create.json()["detail"]
