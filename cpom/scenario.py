@@ -29,6 +29,7 @@ from cpom.domain.terms_input import (
 )
 from cpom.domain.terms_validation import InvalidTerms, Problem
 from cpom.messages import DECISIONS
+from cpom.validation_messages import french_message
 
 # The gestionnaire's yearly report on the objectives: no workflow update, the API's own action.
 REPORT_OBJECTIVES = "report_objectives"
@@ -122,8 +123,9 @@ def _action(
     try:
         decision: object = TypeAdapter(DECISIONS[name]).validate_python(fields)
     except ValidationError as error:
+        # In French, as the API says them (found by probing: pydantic's English).
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])} : {e['msg']}" for e in error.errors()
+            f"{'.'.join(str(p) for p in e['loc'])} : {french_message(e)}" for e in error.errors()
         )
         raise ScenarioError(f"{where} ({name}) : {problems}") from None
     decisions = []

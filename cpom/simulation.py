@@ -35,6 +35,7 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.converter import DataConverter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -44,7 +45,7 @@ from cpom.db import objectives_store
 from cpom.db.engine import make_engine, throwaway_engine
 from cpom.db.models import ContractRecord, EventRecord, NoticeRecord
 from cpom.domain.clock import PARIS, local_date, local_instant
-from cpom.domain.lifecycle import ContractState, contract_year_of, initial_phase
+from cpom.domain.lifecycle import ENDED, ContractState, Phase, contract_year_of, initial_phase
 from cpom.domain.objectives import (
     CLOSED_STATUSES,
     DECISION_LABELS,
@@ -465,6 +466,13 @@ async def _perform(
         await handle.execute_update(action.name, action.decision)
     except WorkflowUpdateFailedError as error:
         return [_refusal(action, refusal_reason(error))]
+    except RPCError:
+        # Past its end the workflow is closed and takes no decision (found by probing: the
+        # command ended in « erreur inattendue »).
+        record = simulator.record(scenario.terms.reference)
+        if record is None or Phase(record.phase) not in ENDED:
+            raise
+        return [_refusal(action, ENDED_REFUSAL)]
     if isinstance(action.decision, RecordDialogue) and action.objective_decisions:
         held_on = action.decision.held_on
         objectives_store.record_decisions(
@@ -547,6 +555,9 @@ def _decisions_recorded(action: ScenarioAction, held_on: date) -> dict[str, Any]
         "held_on": held_on.isoformat(),
         "decisions": {d.objective_id: d.decision.value for d in action.objective_decisions},
     }
+
+
+ENDED_REFUSAL = "le contrat a pris fin : il ne prend plus aucune décision"
 
 
 def _refusal(action: ScenarioAction, reason: str) -> dict[str, Any]:

@@ -287,6 +287,11 @@ VALUE = [{"indicator_id": "1.1", "value": 1}]
         ),
         ({**REPORT, "exercise": "2024"}, "exercise : attendu l'année de l'exercice"),
         ({**REPORT, "valeurs": []}, "valeurs : champ inconnu"),
+        # In French (found by probing: « Input should be a valid boolean »).
+        (
+            {"on": "2025-06-17", "action": "answer_prorogation", "accept": "oui"},
+            "actions[1] (answer_prorogation) : accept : true ou false attendu",
+        ),
         (
             {**REPORT, "values": [{"indicator_id": "1.1", "value": "beaucoup"}]},
             "values[0].value : « beaucoup » n'est pas un nombre",
@@ -394,6 +399,13 @@ async def test_what_the_contract_refuses_as_it_runs_changes_nothing(
                     "exercise": 2027,
                     "values": [{"indicator_id": "1.1", "value": 9}],
                 },
+                # Long after its end (found by probing: « erreur inattendue », exit status 1).
+                {
+                    "on": "2040-01-01",
+                    "action": "submit_documents",
+                    "exercise": 2026,
+                    "items": ["rapport_activite"],
+                },
             ],
         }
     )
@@ -412,7 +424,12 @@ async def test_what_the_contract_refuses_as_it_runs_changes_nothing(
         "report_objectives",
         "exercise : l'exercice 2027 n'est pas couvert par le contrat (2025 à 2026)",
     )
-    assert len(refused) == 2
+    assert refused[2] == (
+        "2040-01-01",
+        "submit_documents",
+        "le contrat a pris fin : il ne prend plus aucune décision",
+    )
+    assert len(refused) == 3
     assert objectives_store.decisions(simulator.engine, SHORT_REFERENCE) == []
     stored = objectives_store.reports(simulator.engine, SHORT_REFERENCE)
     assert [r.exercise for r in stored] == [2026]
