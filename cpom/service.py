@@ -323,6 +323,17 @@ class ContractService:
         if authority is not None:
             outside_authority(terms, authority)
         day = today()
+        if terms.signed_on is not None and terms.signed_on > day:
+            # As the import refuses it (found by probing: signed in 2035, created in force).
+            raise InvalidTerms(
+                [
+                    Problem(
+                        "signed_on",
+                        f"la date de signature ne peut pas être postérieure à aujourd'hui "
+                        f"({day:%d/%m/%Y})",
+                    )
+                ]
+            )
         if declared_up_to_date_on is not None and not (
             terms.effet <= declared_up_to_date_on <= day
         ):

@@ -118,3 +118,14 @@ async def test_a_contract_in_force_created_as_new_is_refused_before_it_sends_old
     later = {**TERMS, "reference": "CPOM-35-SAD-2031", "effet": "2031-01-01"}
     created = await stack.http.post("/contracts", json={"terms": later})
     assert created.status_code == 201, created.text
+
+
+async def test_a_contract_signed_in_the_future_is_refused(stack: Stack) -> None:
+    """Found by probing: signed on 01/01/2035, a contract of 2024 was created in force."""
+    future = {**TERMS, "signed_on": "2035-01-01"}
+    refused = await stack.http.post("/contracts", json={"terms": future, "imported": True})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"][0].startswith(
+        "signed_on : la date de signature ne peut pas être postérieure à aujourd'hui ("
+    )
+    assert (await stack.http.get("/contracts")).json()["total"] == 0
