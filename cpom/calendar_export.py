@@ -83,8 +83,17 @@ def calendar_to_table(terms: ContractTerms, calendar: ContractCalendar) -> str:
         for row in rows
     ]
     lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 9)
+    # After a blank line, each warning on a line of its own, the last one ended too (found by
+    # probing: the output ended without a newline).
     notes = "".join(f"\nAttention : {w}" for w in calendar.warnings)
-    return header + "\n" + "\n".join(line.rstrip() for line in lines) + "\n" + notes
+    return (
+        header
+        + "\n"
+        + "\n".join(line.rstrip() for line in lines)
+        + "\n"
+        + notes
+        + ("\n" if notes else "")
+    )
 
 
 def calendar_to_ics(terms: ContractTerms, calendar: ContractCalendar) -> bytes:

@@ -142,7 +142,10 @@ def _read_csv(content: bytes) -> Table:
     # The header line has no quoted separators: the most frequent candidate is the delimiter.
     delimiter = max(DELIMITERS, key=header.count)
     try:
-        return _numbered(tuple(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter))
+        # Universal newlines: a file from an old Mac ends its lines with CR alone (found by
+        # probing: read as one line, it was refused for an unclosed quote it did not have).
+        lines = io.StringIO(text, newline=None)
+        return _numbered(tuple(row) for row in csv.reader(lines, delimiter=delimiter))
     except csv.Error:  # in practice a cell beyond the module's limit: an unclosed quote
         raise SpreadsheetError(
             "CSV illisible : une cellule dépasse la taille permise, sans doute à cause d'un "

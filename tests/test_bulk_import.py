@@ -37,6 +37,20 @@ def problems(filename: str, content: bytes) -> list[str]:
     return [str(problem) for problem in plan_import(filename, content, TODAY).problems]
 
 
+@pytest.mark.parametrize("ending", [b"\r\n", b"\r"])
+def test_csv_lines_ended_by_cr_lf_or_cr_alone(ending: bytes) -> None:
+    """Found by probing: a file from an old Mac (CR alone) was read as one line and refused for
+    « un guillemet jamais refermé »."""
+    rows = [contract_row(0), contract_row(1)]
+    content = as_csv(rows).replace(b"\r\n", b"\n").replace(b"\n", ending)
+    plan = plan_import("contrats.csv", content, TODAY)
+    assert plan.problems == []
+    assert [(row.row, row.reference) for row in plan.rows] == [
+        (2, "CPOM-IMPORT-0000"),
+        (3, "CPOM-IMPORT-0001"),
+    ]
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
 def test_csv_in_utf8_with_or_without_byte_order_mark(encoding: str) -> None:
     rows = [contract_row(0), contract_row(1, {"Autorité": "ARS Île-de-France", "Territoire": "75"})]

@@ -116,6 +116,9 @@ def test_late_notice_is_explained(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, *IEV, "--notice-received-on", "2028-07-01")
     assert code == 0
     assert "Attention : notification reçue le 01/07/2028" in out
+    # The last line ends as every other (found by probing: the prompt came after the warning).
+    assert out.endswith("\n")
+    assert "\n\nAttention : " in out
 
 
 def test_acceptance_without_notice_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
