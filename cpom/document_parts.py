@@ -114,8 +114,9 @@ def authority_name(authority: Authority) -> str:
 
 def named_authority(authority: Authority, identities: Identities) -> Named:
     """The authority's name with its article, as its identity or its kind says it."""
-    article = identities.authority(authority.key).article_for(authority.kind)
-    return Named(authority_name(authority), article)
+    name = authority_name(authority)
+    article = identities.authority(authority.key).article_for(authority.kind, name)
+    return Named(name, article)
 
 
 def in_words(number: int) -> str:
@@ -136,7 +137,7 @@ def parties(terms: ContractTerms, identities: Identities) -> list[PartyView]:
             AUTHORITY_ROLE_LABELS[a.role],
             (siren(a.siren),) if a.siren else (),
             identities.authority(a.key).signatory,
-            identities.authority(a.key).article_for(a.kind),
+            identities.authority(a.key).article_for(a.kind, authority_name(a)),
             identities.authority(a.key).superior_for(a.kind),
         )
         for a in terms.authorities

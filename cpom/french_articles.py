@@ -20,6 +20,31 @@ _AFTER_DE = {"le ": "du ", "les ": "des ", "la ": "de la ", "l'": "de l'"}
 _AFTER_A = {"le ": "au ", "les ": "aux ", "la ": "à la ", "l'": "à l'"}
 
 
+# The article of the nouns an authority's name begins with: some hold the powers of another
+# kind (« la Ville de Paris », « la Collectivité de Corse », « la Métropole de Lyon » hold a
+# Département's).
+_ARTICLE_OF_NOUN = {
+    "agence": "la",
+    "collectivité": "la",
+    "communauté": "la",
+    "conseil": "le",
+    "département": "le",
+    "direction": "la",
+    "métropole": "la",
+    "préfecture": "la",
+    "préfet": "le",
+    "région": "la",
+    "ville": "la",
+}
+
+
+def article_of_name(name: str) -> str | None:
+    """The article a name takes by its first word, if that word is a known noun: « la » for
+    « Ville de Paris »; None for a name it does not tell (« ARS Bretagne », « Paris »)."""
+    first = name.split(maxsplit=1)[0].casefold() if name.strip() else ""
+    return _ARTICLE_OF_NOUN.get(first)
+
+
 def with_article(name: str, article: str) -> str:
     """« le Département … », « l'ARS … », « Association … » (no article)."""
     if not article:

@@ -25,7 +25,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from cpom.domain.identifiers import siren_problem, text_problem
 from cpom.domain.terms import AuthorityKind
-from cpom.french_articles import ARTICLES
+from cpom.french_articles import ARTICLES, article_of_name
 
 # What a logo may be: the letterhead embeds it in the PDF as it is.
 LOGO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".svg"})
@@ -65,8 +65,13 @@ class AuthorityIdentity:
     # superior); None: its kind's (`DEFAULT_SUPERIORS`).
     hierarchical_superior: str | None = None
 
-    def article_for(self, kind: AuthorityKind) -> str:
-        return DEFAULT_ARTICLES[kind] if self.article is None else self.article
+    def article_for(self, kind: AuthorityKind, name: str = "") -> str:
+        """Its own article; else the one its name's first word takes (« la Ville de Paris »,
+        a Département's powers held by a city: found by probing, « le Ville de Paris »); else
+        its kind's."""
+        if self.article is not None:
+            return self.article
+        return article_of_name(name) or DEFAULT_ARTICLES[kind]
 
     def superior_for(self, kind: AuthorityKind) -> str:
         if self.hierarchical_superior is None:

@@ -3,6 +3,7 @@ mistake named in French at its place, printed by documents (logo, service, addre
 signatories) and served by the API."""
 
 import io
+from dataclasses import replace
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
@@ -12,8 +13,10 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from activities.mail_headers import POLICY
+from cpom.document_parts import named_authority
 from cpom.domain.agenda import DocumentKind
 from cpom.domain.terms import AuthorityKind
+from cpom.french_articles import with_article
 from cpom.identities import InvalidIdentities, Signatory, load, parse
 from cpom.rendering import Renderer
 from cpom.settings import ROOT
@@ -60,6 +63,40 @@ def test_an_authoritys_article_and_hierarchical_superior_default_to_its_kind() -
     assert problems == []
     assert said.authority("ars").article_for(AuthorityKind.ARS) == ""
     assert said.authority("ars").superior_for(AuthorityKind.ARS) == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("Ville de Paris", "la Ville de Paris"),
+        ("Collectivité européenne d'Alsace", "la Collectivité européenne d'Alsace"),
+        ("Métropole de Lyon", "la Métropole de Lyon"),
+        ("Département du Nord", "le Département du Nord"),
+        ("Conseil départemental du Nord", "le Conseil départemental du Nord"),
+        ("Paris", "le Paris"),  # a name its first word does not tell: its kind's article
+    ],
+)
+def test_an_authority_holding_a_departements_powers_takes_its_names_article(
+    name: str, written: str
+) -> None:
+    """Found by probing: « Le Ville de Paris dispose d'un délai… », « Pour le Ville de Paris »."""
+    unlisted = load(EXAMPLE).authority("ville-de-paris")
+    article = unlisted.article_for(AuthorityKind.DEPARTEMENT, name)
+    assert with_article(name, article) == written
+    # An article the identity says is the identity's.
+    said, _ = parse({"authorities": {"ville-de-paris": {"article": "le"}}}, ROOT)
+    assert said.authority("ville-de-paris").article_for(AuthorityKind.DEPARTEMENT, name) == "le"
+
+
+def test_the_documents_name_the_ville_de_paris_with_its_article() -> None:
+    terms = contract()
+    paris = replace(terms, authority=replace(terms.authority, name="Ville de Paris"))
+    named = named_authority(paris.authority, load(None))  # no identity: nothing says its article
+    assert (named.the, named.of, named.to) == (
+        "la Ville de Paris",
+        "de la Ville de Paris",
+        "à la Ville de Paris",
+    )
 
 
 def test_an_article_must_be_one() -> None:
