@@ -34,13 +34,16 @@ class Rendered:
 
 
 def _sample_prorogation(terms: ContractTerms) -> tuple[date, date, date]:
-    """A prorogation notice of the samples: received eight months before the échéance, the
-    last day of its reply window (counted as the law counts it: found by probing, the preview
-    said « rejetée depuis » that very day), and the day its silence means an answer."""
-    received = add_months(terms.current_echeance, -8)
-    window = reply_window(terms, received, terms.current_echeance).deadline
-    last_day = window.day if window is not None else add_months(received, 2)
-    return received, last_day, last_day + timedelta(days=1)
+    """A prorogation notice of the samples: received two months before its deadline (6 or 12
+    months before the échéance, as the contract says: found by probing, a notice of a 12-month
+    contract was received after its deadline, with no reply window), the last day of its reply
+    window (counted as the law counts it: the preview said « rejetée depuis » that very day),
+    and the day its silence means an answer."""
+    echeance = terms.current_echeance
+    received = add_months(echeance, -terms.rules.prorogation_notice_months - 2)
+    window = reply_window(terms, received, echeance).deadline
+    assert window is not None, "a notice received before its deadline opens a reply window"
+    return received, window.day, window.day + timedelta(days=1)
 
 
 def sample_facts(terms: ContractTerms) -> dict[str, str]:
