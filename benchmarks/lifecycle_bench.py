@@ -20,6 +20,7 @@ from typing import Any
 
 from temporalio.client import WorkflowHandle
 
+from cpom.domain.calendar_law import CALENDAR_LAW
 from cpom.domain.clock import local_date
 from cpom.domain.date_law import echeance_after
 from cpom.domain.lifecycle import ContractState, initial_phase
@@ -75,7 +76,9 @@ async def run(count: int, sample: int, seed: int, concurrency: int) -> None:
 
         async def live(terms: ContractTerms) -> tuple[WorkflowHandle[Any, str], str]:
             async with lives:
-                state = ContractState(terms, initial_phase(terms, terms.effet))
+                state = ContractState(
+                    terms, initial_phase(terms, terms.effet), calendar_law=CALENDAR_LAW
+                )
                 handle: WorkflowHandle[Any, str] = await life.env.client.start_workflow(
                     "Cpom",
                     ContractInput(state, (terms.effet - today).days),

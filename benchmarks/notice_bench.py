@@ -33,6 +33,7 @@ from benchmarks.wave_bench import IMPORTED_ON, REMINDER, reminder_of, terms_of
 from cpom.db import projection
 from cpom.db.engine import make_engine
 from cpom.domain.agenda import Notify
+from cpom.domain.calendar_law import CALENDAR_LAW
 from cpom.domain.lifecycle import ContractState, initial_phase
 from cpom.domain.live_agenda import live_agenda
 from cpom.mail_catcher import MailCatcher
@@ -48,7 +49,9 @@ ROUNDS = 3
 def project(engine: Engine, index: int) -> NoticeRequest:
     """Contract `index` projected as its workflow's first task does; its reminder's request."""
     terms = terms_of(index)
-    state = ContractState(terms, initial_phase(terms, IMPORTED_ON), imported=True)
+    state = ContractState(
+        terms, initial_phase(terms, IMPORTED_ON), imported=True, calendar_law=CALENDAR_LAW
+    )
     projection.record(
         engine,
         ProjectionUpdate(

@@ -82,6 +82,7 @@ from temporalio.testing import WorkflowEnvironment
 from cpom.db.engine import make_engine
 from cpom.db.models import ContractRecord
 from cpom.domain.agenda import Notify, Planned, plan
+from cpom.domain.calendar_law import CALENDAR_LAW
 from cpom.domain.clock import local_instant
 from cpom.domain.date_law import echeance_after
 from cpom.domain.lifecycle import ContractState, initial_phase
@@ -525,7 +526,9 @@ async def cpom_side(shared: Shared, workdir: Path, database: Database | None = N
 
             async def start(index: int, on: date) -> WorkflowHandle[Any, str]:
                 terms = terms_of(index)
-                state = ContractState(terms, initial_phase(terms, on), imported=True)
+                state = ContractState(
+                    terms, initial_phase(terms, on), imported=True, calendar_law=CALENDAR_LAW
+                )
                 return await env.client.start_workflow(
                     "Cpom",
                     ContractInput(state, clock_offset(on, began_at).days),

@@ -45,6 +45,7 @@ from cpom.db.models import (
     NoticeRecord,
 )
 from cpom.domain.agenda import Notify, plan
+from cpom.domain.calendar_law import CALENDAR_LAW
 from cpom.domain.clock import local_date, local_instant
 from cpom.domain.lifecycle import ENDED, ContractState, initial_phase
 from cpom.domain.live_agenda import AgendaItem, at_risk, live_agenda
@@ -351,6 +352,7 @@ class ContractService:
             initial_phase(terms, day),
             imported=imported,
             declared_up_to_date_on=declared_up_to_date_on if imported else None,
+            calendar_law=CALENDAR_LAW,
         )
         if not imported and (late := reminders_already_due(state, datetime.now(UTC))):
             # Started so, its workflow would send every one of them at once, each saying

@@ -44,6 +44,7 @@ from cpom.converter import data_converter, data_converter_for
 from cpom.db import objectives_store
 from cpom.db.engine import make_engine, throwaway_engine
 from cpom.db.models import ContractRecord, EventRecord, NoticeRecord
+from cpom.domain.calendar_law import CALENDAR_LAW
 from cpom.domain.clock import PARIS, local_date, local_instant
 from cpom.domain.lifecycle import ENDED, ContractState, Phase, contract_year_of, initial_phase
 from cpom.domain.objectives import (
@@ -302,7 +303,9 @@ class LifeSimulator:
                 local_instant(local_date(now) + timedelta(days=1), ACTION_HOUR) - now
             )
         self.offset = clock_offset(start, await self._server_now())
-        state = ContractState(terms, initial_phase(terms, start), imported=imported)
+        state = ContractState(
+            terms, initial_phase(terms, start), imported=imported, calendar_law=CALENDAR_LAW
+        )
         if calendar_law is not None:
             state.calendar_law = calendar_law
         if first_decision is None:

@@ -99,11 +99,15 @@ MAIL_BESIDE_THE_LOOP = "mail-beside-the-loop"
 # Patch (2026-11): an imported contract records its past when its workflow is created, before
 # any decision that came with its first task. A run begun before recorded it in `run`.
 IMPORT_BEFORE_DECISIONS = "import-before-decisions"
-# Patch (2026-11): calendar law 2 (see `life.CALENDAR_LAW`): a préavis counted as CPC art. 641
-# says, the renegotiation opened at the end of the last day to give notice, the reminders of the
-# yearly budget cycle. A run begun before keeps law 1; its next run (continue-as-new) moves to the
-# current law without sending late the reminders of days already past.
+# Patch (2026-11): calendar law 2 (see `cpom.domain.calendar_law`): a préavis counted as CPC art.
+# 641 says, the renegotiation opened at the end of the last day to give notice, the reminders of
+# the yearly budget cycle. A run begun before keeps law 1; its next run (continue-as-new) moves to
+# law 2 without sending late the reminders of days already past.
 CALENDAR_LAW_2 = "calendar-law-2"
+# Patch (2026-12): calendar law 3 (see `cpom.domain.calendar_law`): the EPRD's days from a late
+# notification end on a working day. A run of a contract begun under law 2 adopts it as it
+# starts (a run replaying a history recorded before keeps law 2).
+CALENDAR_LAW_3 = "calendar-law-3"
 # Patch (2026-12): a decision taken while the last projection ran (the last document of an
 # ended contract, say) is projected before the workflow ends. A run begun before ended without
 # it; the patch is asked only in that case, so runs that never met it replay unchanged.
@@ -270,8 +274,12 @@ class ContractFlow:
         self.next_legal_deadline: date | None = None
         if not self._patched(CALENDAR_LAW_2):
             self.state.calendar_law = 1
-        elif self.state.calendar_law < life.CALENDAR_LAW:
-            self._adopt_current_law()
+        elif self.state.calendar_law < 2:
+            self._adopt_law(2)
+        # Asked by a run of a contract begun under law 2 only (a contract begun since starts
+        # under the current law, and a continued run carries its law): one marker, once.
+        if self.state.calendar_law == 2 and workflow.patched(CALENDAR_LAW_3):
+            self._adopt_law(3)
         # A decision may come with the workflow's first task, and its handler runs before
         # `run`: the past is recorded first, or the decision's notice, due now, would be taken
         # for a past step and never sent.
@@ -393,11 +401,11 @@ class ContractFlow:
             ],
         )
 
-    def _adopt_current_law(self) -> None:
-        """A contract begun under an older law moves to the current one at its next run: the
-        reminders the new law adds for days already past are not sent late, all at once."""
+    def _adopt_law(self, law: int) -> None:
+        """A contract begun under an older law moves to `law` at its next run: the reminders
+        the new law adds for days already past are not sent late, all at once."""
         before = {p.key for p in plan(self.state)}
-        self.state.calendar_law = life.CALENDAR_LAW
+        self.state.calendar_law = law
         now = self.now()
         self.state.done.update(
             p.key
@@ -792,6 +800,7 @@ class ContractFlow:
             state.terms,
             (state.pending_prorogation.received_on if state.pending_prorogation else None),
             state.resources_notified,
+            law=state.calendar_law,
         )
         timeline = [
             TimelineEntry(

@@ -211,7 +211,9 @@ def _in_force(state: ContractState) -> list[Planned]:
     terms = state.terms
     echeance = terms.current_echeance
     # No timer waits on a payment or a monthly report: their milestones are left out.
-    calendar = build_calendar(terms, None, state.resources_notified, months=None)
+    calendar = build_calendar(
+        terms, None, state.resources_notified, months=None, law=state.calendar_law
+    )
     planned: list[Planned] = []
     ended = state.phase in ENDED
     stopped_early = state.termination is not None

@@ -18,32 +18,50 @@ from collections.abc import Mapping
 from datetime import date
 
 from cpom.domain import legal_basis as legal
-from cpom.domain.date_law import Basis, days_after_event
+from cpom.domain.calendar_law import CALENDAR_LAW
+from cpom.domain.date_law import Basis, SkippedDay, days_after_event, next_working_day
 from cpom.domain.milestones import Milestone, MilestoneKind, yearly
 from cpom.domain.terms import BudgetRegime, ContractTerms, MonthDay
 from cpom.domain.working_days import non_working_reason
 
 
 def budget_forecast_day(
-    terms: ContractTerms, exercise: int, notified_on: date | None
+    terms: ContractTerms, exercise: int, notified_on: date | None, law: int = CALENDAR_LAW
 ) -> tuple[date, bool]:
     """The last day to send the EPRD of `exercise`, and whether a late notification moved it.
 
     The law's date (30 April N) holds unless the year's resources are notified so late that
-    the days the law then gives, counted from the day after the notification, end after it.
+    the days the law then gives, counted from the day after the notification, end after it;
+    under calendar law 3, on the next working day when they end on a day off (CPC art. 642).
     """
+    day, moved, _ = _budget_forecast_day(terms, exercise, notified_on, law)
+    return day, moved
+
+
+def _budget_forecast_day(
+    terms: ContractTerms, exercise: int, notified_on: date | None, law: int
+) -> tuple[date, bool, tuple[SkippedDay, ...]]:
     rules = terms.rules
     legal_day = rules.budget_forecast_due.in_year(exercise)
     if notified_on is None:
-        return legal_day, False
+        return legal_day, False, ()
     after = days_after_event(notified_on, rules.budget_forecast_days_after_notification)
-    return (after, True) if after > legal_day else (legal_day, False)
+    if after <= legal_day:
+        return legal_day, False, ()
+    if law < 3:
+        return after, True, ()
+    moved, skipped = next_working_day(after, terms.authority.territory)
+    return moved, True, skipped
 
 
 def budget_milestones(
-    terms: ContractTerms, echeance: date, resources_notified: Mapping[int, date]
+    terms: ContractTerms,
+    echeance: date,
+    resources_notified: Mapping[int, date],
+    law: int = CALENDAR_LAW,
 ) -> list[Milestone]:
-    """Every yearly budget step of the contract from its effect to its échéance."""
+    """Every yearly budget step of the contract from its effect to its échéance, as calendar
+    `law` counts them."""
     rules = terms.rules
     territory = terms.authority.territory
     exercises = range(terms.effet.year, echeance.year + 1)
@@ -52,7 +70,7 @@ def budget_milestones(
         days = rules.budget_forecast_days_after_notification
         for exercise in exercises:
             notified_on = resources_notified.get(exercise)
-            day, moved = budget_forecast_day(terms, exercise, notified_on)
+            day, moved, skipped = _budget_forecast_day(terms, exercise, notified_on, law)
             if day < terms.effet:  # a year begun under the former contract or regime
                 continue
             if moved:
@@ -71,7 +89,7 @@ def budget_milestones(
                 rule,
                 _SOURCES[MilestoneKind.BUDGET_FORECAST_DUE],
                 notified_on if moved else None,
-                (),
+                skipped,
                 non_working_reason(territory, day),
                 legal.cite(legal.follow_up_clause(rules), legal.EPRD),
             )

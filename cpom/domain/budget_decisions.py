@@ -51,7 +51,7 @@ def apply_record_tarification(
     summary = f"arrêté de tarification de l'exercice {exercise} notifié le {notified_on:%d/%m/%Y}"
     details = {"exercise": str(exercise), "notified_on": notified_on.isoformat()}
     if state.terms.rules.budget_regime is BudgetRegime.EPRD:
-        day, moved = budget_forecast_day(state.terms, exercise, notified_on)
+        day, moved = budget_forecast_day(state.terms, exercise, notified_on, state.calendar_law)
         summary += f" : EPRD {exercise} à transmettre au plus tard le {day:%d/%m/%Y}" + (
             " (délai ouvert par la notification)" if moved else ""
         )

@@ -10,6 +10,7 @@ from operator import attrgetter
 
 from cpom.domain import legal_basis as legal
 from cpom.domain.budget_calendar import budget_milestones
+from cpom.domain.calendar_law import CALENDAR_LAW
 from cpom.domain.date_law import (
     FRENCH_MONTHS,
     ONE_DAY,
@@ -529,8 +530,10 @@ def build_calendar(
     resources_notified: Mapping[int, date] | None = None,
     *,
     months: Window | None = EVERY_MONTH,
+    law: int = CALENDAR_LAW,
 ) -> ContractCalendar:
-    """Every dated milestone of the contract's life, sorted by date.
+    """Every dated milestone of the contract's life, sorted by date, as calendar `law` counts
+    (a contract's state says which; the current one by default).
 
     `notice_received_on` is the proven receipt of a prorogation notice still awaiting an answer;
     accepted prorogations are part of the terms and move the échéance. `resources_notified`
@@ -543,7 +546,7 @@ def build_calendar(
     rules and territory are the same (`dated`).
     """
     resources = tuple(sorted(resources_notified.items())) if resources_notified else ()
-    return _calendar(dated(terms), notice_received_on, resources, months)
+    return _calendar(dated(terms), notice_received_on, resources, months, law)
 
 
 _ANYONE = Gestionnaire("")
@@ -571,6 +574,7 @@ def _calendar(
     notice_received_on: date | None,
     resources_notified: tuple[tuple[int, date], ...],
     months: Window | None,
+    law: int,
 ) -> ContractCalendar:
     echeance = terms.current_echeance
     milestones: list[Milestone] = []
@@ -587,7 +591,7 @@ def _calendar(
         previous = prorogation.new_echeance
     milestones += _annual(terms, echeance)
     milestones += money_milestones(terms, echeance, months)
-    milestones += budget_milestones(terms, echeance, dict(resources_notified))
+    milestones += budget_milestones(terms, echeance, dict(resources_notified), law)
     years = contract_years(terms.effet, echeance)
     milestones += _dialogues(terms, years)
     echeance_max = terms.echeance_max

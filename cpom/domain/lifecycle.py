@@ -188,14 +188,6 @@ class AuthorisationRequest:
     reasons: str = ""
 
 
-# How the workflow counts, by version. 1: a préavis ended the day before its anniversary and the
-# renegotiation opened the day after the last day to give notice. 2 (2026-11): a préavis ends on
-# the day bearing the same number N months later (CPC art. 641), the renegotiation opens at the
-# end of the last day to give notice, the yearly budget cycle is reminded (EPRD, tarification,
-# subsidy avenant), and a denounced EPRD contract returns to the contradictory procedure.
-CALENDAR_LAW = 2
-
-
 @dataclass
 class ContractState:
     """Everything the workflow carries from one run to the next (continue-as-new)."""
@@ -221,9 +213,11 @@ class ContractState:
     declared_up_to_date_on: date | None = None
     # A dénonciation d'un commun accord proposed by one party, awaiting the other's answer.
     pending_denonciation: PendingDenonciation | None = None
-    # Which counting law applies (see CALENDAR_LAW). The workflow sets it: a run begun before a
-    # change keeps the law it started with, so that its history replays.
-    calendar_law: int = CALENDAR_LAW
+    # Which counting law applies (see `cpom.domain.calendar_law`). The workflow sets it: a run
+    # begun before a change keeps the law it started with, so that its history replays. The
+    # default stays 2: states written before law 3 left it out at its default (messages omit
+    # their defaults); a new contract names the current law (the API, the simulator).
+    calendar_law: int = 2
     # The day the authority notified each exercise's resources (its tarification act).
     resources_notified: dict[int, date] = field(default_factory=dict)
     # Authorisation requests of the gestionnaire, pending and decided, in the order received.

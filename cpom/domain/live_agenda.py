@@ -220,6 +220,7 @@ def live_agenda(
             if today is None
             else monthly_window(state.terms, today)
         ),
+        law=state.calendar_law,
     )
     milestones = calendar.milestones
     if state.phase in PRE_SIGNATURE:

@@ -11,6 +11,7 @@ from cpom.domain.calendar import (
     contract_years,
     reply_window,
 )
+from cpom.domain.calendar_law import CALENDAR_LAW
 from cpom.domain.money_calendar import EVERY_MONTH
 from cpom.domain.presets import PRESETS
 from cpom.domain.terms import (
@@ -344,7 +345,9 @@ def test_contracts_of_the_same_dates_rules_and_territory_share_one_calendar() ->
     # terms, without the cache, it is the same.
     resources = {2025: date(2025, 2, 3)}
     for notice in (None, date(2027, 9, 1)):
-        whole = _calendar.__wrapped__(other, notice, tuple(resources.items()), EVERY_MONTH)
+        whole = _calendar.__wrapped__(
+            other, notice, tuple(resources.items()), EVERY_MONTH, CALENDAR_LAW
+        )
         assert whole == build_calendar(other, notice, resources)
     elsewhere = replace(terms, authority=replace(terms.authority, territory="67"))
     assert build_calendar(elsewhere) is not build_calendar(terms)

@@ -1,7 +1,7 @@
 """The money and budget calendars of each preset, and the decisions that move them."""
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -9,6 +9,7 @@ from cpom.domain import lifecycle as life
 from cpom.domain.agenda import NoticeKind, Notify, plan
 from cpom.domain.budget_decisions import apply_record_tarification, check_record_tarification
 from cpom.domain.calendar import MilestoneKind, build_calendar
+from cpom.domain.calendar_law import CALENDAR_LAW
 from cpom.domain.live_agenda import AgendaItem, live_agenda, next_deadline
 from cpom.domain.terms import DotationSchedule, Sector
 from tests.factories import make_terms
@@ -111,6 +112,33 @@ class TestArsBudgetCycle:
         assert (eprd.basis.anchor == notified_on) is moved
         assert f"au plus tard le {due:%d/%m/%Y}" in summary
         assert agenda(state)["tarification:2025"].done_on == notified_on
+
+    @pytest.mark.parametrize(
+        ("law", "due"), [(2, date(2026, 12, 5)), (CALENDAR_LAW, date(2026, 12, 7))]
+    )
+    def test_the_eprds_days_from_a_late_notification_end_on_a_working_day(
+        self, law: int, due: date
+    ) -> None:
+        """Found by probing: 30 days from 5 November 2026 ended on Saturday 5 December. Under
+        calendar law 3 they end on Monday 7 December (CPC art. 642); a contract begun under law
+        2 keeps its day until it adopts the new law."""
+        state = ars_state()
+        state.calendar_law = law
+        notified_on = date(2026, 11, 5)
+        summary = apply_record_tarification(state, 2026, notified_on, date(2026, 11, 6), AGENT)
+        assert f"au plus tard le {due:%d/%m/%Y}" in summary
+        assert state.events[-1].details["budget_forecast_due"] == due.isoformat()
+        eprd = agenda(state)["eprd:2026"]
+        assert eprd.day == due
+        skipped = [(s.day, s.reason) for s in eprd.basis.skipped]
+        if law >= 3:
+            assert skipped == [(date(2026, 12, 5), "samedi"), (date(2026, 12, 6), "dimanche")]
+            assert eprd.basis.non_working_day is None
+        else:
+            assert (skipped, eprd.basis.non_working_day) == ([], "samedi")
+        # The relance the day after the last day, as the workflow plans it.
+        relance = next(p.day for p in plan(state) if p.key == "eprd:relance:2026")
+        assert relance == due + timedelta(days=1)
 
     def test_the_eprd_is_fulfilled_by_its_document_and_its_reminders_stop(self) -> None:
         state = ars_state()

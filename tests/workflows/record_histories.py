@@ -69,9 +69,10 @@ JOINT = Path(__file__).parents[2] / "examples" / "ars-departement-esms-2025.toml
 # v17: payloads of 512 bytes or more compressed with zlib, as every client and worker of cpom
 # writes them by default (`cpom.payload_compression`).
 # v18: a dialogue recorded late takes its place in the order held (`dialogues-in-date-order`),
-# recorded for that scenario only.
+# recorded for that scenario only. v19: calendar law 3 adopted by a contract begun under law 2
+# (`calendar-law-3`), recorded for that scenario only.
 # `python -m tests.workflows.record_histories NAME…` records only the scenarios named.
-VERSION = "v18"
+VERSION = "v19"
 
 
 async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:
@@ -355,6 +356,19 @@ async def dialogue_recorded_late(life: LifeSimulator) -> WorkflowHandle[Any, str
     return handle
 
 
+async def eprd_on_a_day_off(life: LifeSimulator) -> WorkflowHandle[Any, str]:
+    """An ESMS begun under calendar law 2 adopts law 3 (`calendar-law-3`): the EPRD's 30 days
+    from a notification on 5 November 2026 end on Monday 7 December, not Saturday 5."""
+    terms = contract(sector=Sector.ESMS_ARS, territory="44")
+    handle = await life.start(terms, date(2026, 11, 5), calendar_law=2, imported=True)
+    await life.decide(
+        handle, "record_tarification", RecordTarification("a", 2026, date(2026, 11, 5))
+    )
+    await life.advance_to(date(2026, 12, 9))
+    await handle.terminate("history recorded")
+    return handle
+
+
 async def main() -> None:
     HERE.mkdir(exist_ok=True)
     scenarios = (
@@ -370,6 +384,7 @@ async def main() -> None:
         ("joint-signature", joint_signature),
         ("mail-server-down", mail_server_down),
         ("dialogue-recorded-late", dialogue_recorded_late),
+        ("eprd-on-a-day-off", eprd_on_a_day_off),
     )
     wanted = set(sys.argv[1:])
     for name, scenario in scenarios:

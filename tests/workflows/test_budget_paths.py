@@ -4,7 +4,7 @@ from datetime import date
 
 from cpom.domain.lifecycle import DenonciationMode
 from cpom.domain.terms import Sector
-from cpom.messages import Denounce, RecordTarification, SubmitDocuments
+from cpom.messages import Denounce, ProjectionUpdate, RecordTarification, SubmitDocuments
 from cpom.simulation import LifeSimulator
 from tests.workflows.helpers import (
     GESTIONNAIRE,
@@ -81,3 +81,27 @@ async def test_an_ars_denonciation_returns_the_esms_to_the_contradictory_procedu
     ]
     ended = events(simulator.log(terms.reference), "contract_ended")
     assert [e["at"] for e in ended] == ["2027-03-01"]
+
+
+async def test_a_contract_begun_under_law_2_adopts_law_3_and_its_eprd_ends_on_a_working_day(
+    simulator: LifeSimulator,
+) -> None:
+    """Found by probing: 30 days from a notification on 5 November 2026 ended on Saturday 5
+    December. The next run of a contract begun under law 2 adopts law 3 (patch
+    `calendar-law-3`, one marker): the days end on Monday 7 December."""
+    terms = contract(sector=Sector.ESMS_ARS, territory="44")
+    handle = await simulator.start(terms, date(2026, 11, 5), calendar_law=2, imported=True)
+    result = await simulator.decide(
+        handle, "record_tarification", RecordTarification("ars-pdl", 2026, date(2026, 11, 5))
+    )
+    assert "EPRD 2026 à transmettre au plus tard le 07/12/2026" in result.message
+    await simulator.advance_to(date(2026, 12, 9))
+    agenda = (await handle.query("projection", result_type=ProjectionUpdate)).agenda or []
+    [eprd] = [item for item in agenda if item.key == "eprd:2026"]
+    assert eprd.day == date(2026, 12, 7)
+    markers = [
+        e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data
+        async for e in handle.fetch_history_events()
+        if e.marker_recorded_event_attributes.marker_name == "core_patch"
+    ]
+    assert any(b"calendar-law-3" in data for data in markers)

@@ -94,6 +94,8 @@ IMPORT_BEFORE_DECISIONS = "import-before-decisions"
 # yearly budget cycle. A run begun before keeps law 1; its next run (continue-as-new) moves to the
 # current law without sending late the reminders of days already past.
 CALENDAR_LAW_2 = "calendar-law-2"
+# The calendar law of that release (`life.CALENDAR_LAW` then; the domain has moved on since).
+RELEASE_CALENDAR_LAW = 2
 # Patch (2026-12): a decision taken while the last projection ran (the last document of an
 # ended contract, say) is projected before the workflow ends. A run begun before ended without
 # it; the patch is asked only in that case, so runs that never met it replay unchanged.
@@ -138,7 +140,7 @@ class CpomWorkflow:
         self.mail_sending: workflow.ActivityHandle[NoticeResult] | None = None
         if not workflow.patched(CALENDAR_LAW_2):
             self.state.calendar_law = 1
-        elif self.state.calendar_law < life.CALENDAR_LAW:
+        elif self.state.calendar_law < RELEASE_CALENDAR_LAW:
             self._adopt_current_law()
         # A decision may come with the workflow's first task, and its handler runs before
         # `run`: the past is recorded first, or the decision's notice, due now, would be taken
@@ -210,7 +212,7 @@ class CpomWorkflow:
         """A contract begun under an older law moves to the current one at its next run: the
         reminders the new law adds for days already past are not sent late, all at once."""
         before = {p.key for p in plan(self.state)}
-        self.state.calendar_law = life.CALENDAR_LAW
+        self.state.calendar_law = RELEASE_CALENDAR_LAW
         now = self.now()
         self.state.done.update(
             p.key
