@@ -66,6 +66,17 @@ class RenderedDocument:
     sha256: str
 
 
+def days_left_when_sent(facts: dict[str, str], notice_date: date) -> dict[str, str]:
+    """A reminder's days left until its deadline (`due`), counted from the day it goes when it
+    goes later than planned (its worker was down): it said « soit dans 30 jours » of a deadline
+    nearer, or past (found by probing). Sent on its day or before, as planned."""
+    if "days" not in facts or "due" not in facts:
+        return facts
+    due = fact_date(facts["due"])
+    left = (due - notice_date).days
+    return {**facts, "days": str(left)} if left < int(facts["days"]) else facts
+
+
 def long_french_date(day: date | str) -> str:
     """« 1er novembre 2026 », from a day or a fact's JJ/MM/AAAA."""
     return long_date(day if isinstance(day, date) else fact_date(day))
@@ -170,6 +181,7 @@ class Renderer:
         if "missing" in facts:
             # The documents still awaited, as people write them, whatever the template.
             facts = {**facts, "missing": items_in_words(facts["missing"])}
+        facts = days_left_when_sent(facts, notice_date)
         # Each authority's identity read once for the whole of it (`Identities.reading`).
         with self.identities.reading():
             context = {
