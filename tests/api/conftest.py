@@ -1,5 +1,5 @@
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +43,12 @@ class Stack:
     def signed_in(self, who: str) -> dict[str, str]:
         """The headers of a browser signed in to the dashboard: its cookie, no bearer token."""
         return {"Cookie": f"cpom_jeton={self.session(who)}", "Authorization": ""}
+
+    async def imported(self, terms: Mapping[str, Any]) -> dict[str, Any]:
+        """`terms` created as a contract in force (imported), once its workflow projected it."""
+        created = await self.http.post("/contracts", json={"terms": terms, "imported": True})
+        assert created.status_code == 201, created.text
+        return await self.projected(terms["reference"])
 
     async def projected(self, reference: str, kind: str = "imported") -> dict[str, Any]:
         """The contract's detail once its workflow has projected an event of `kind`."""

@@ -11,13 +11,8 @@ from cpom.domain.clock import local_date
 from tests.api.conftest import Stack
 from tests.api.test_contracts_api import TERMS
 
-URL = f"/tableau/contrats/{TERMS['reference']}/agenda.ics"
-
-
-async def sign_in(stack: Stack, who: str) -> None:
-    stack.http.cookies.clear()
-    answer = await stack.http.post("/tableau/connexion", data={"token": stack.tokens[who]})
-    assert answer.status_code == 303, answer.text
+PAGE = f"/tableau/contrats/{TERMS['reference']}"
+URL = f"{PAGE}/agenda.ics"
 
 
 async def test_the_agenda_file_is_the_signed_in_readers_and_theirs_only(stack: Stack) -> None:
@@ -26,25 +21,25 @@ async def test_the_agenda_file_is_the_signed_in_readers_and_theirs_only(stack: S
     stack.http.cookies.clear()
     assert (await stack.http.get(URL)).headers["location"] == "/tableau/connexion"
     for who in ("agent", "sad"):
-        await sign_in(stack, who)
-        answer = await stack.http.get(URL)
+        answer = await stack.http.get(URL, headers=stack.signed_in(who))
         assert answer.status_code == 200, answer.text
         assert answer.headers["content-type"] == "text/calendar; charset=utf-8"
         assert answer.headers["content-disposition"] == (
             'attachment; filename="CPOM-35-SAD-2024.ics"'
         )
         assert Calendar.from_ical(answer.content).walk("VEVENT")
-    await sign_in(stack, "autre")  # another gestionnaire: the contract does not exist for them
-    assert (await stack.http.get(URL)).status_code == 404
+    # Another gestionnaire: the contract does not exist for them.
+    assert (await stack.http.get(URL, headers=stack.signed_in("autre"))).status_code == 404
 
 
 async def test_each_task_of_the_contract_page_reads_as_sentences(stack: Stack) -> None:
     """Found by probing: « … le silence vaut accord le 04/02/2027. sans réponse du … »."""
-    created = await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
-    assert created.status_code == 201, created.text
-    await stack.projected(TERMS["reference"])
-    await sign_in(stack, "agent")
-    page = (await stack.http.get(f"/tableau/contrats/{TERMS['reference']}")).text
+    await stack.imported(TERMS)
+    page = (
+        await stack.http.get(
+            f"/tableau/contrats/{TERMS['reference']}", headers=stack.signed_in("agent")
+        )
+    ).text
     tasks = re.findall(r"<li><a href=\"\?decision=.*?</li>", page)
     assert tasks
     for task in tasks:
@@ -55,9 +50,7 @@ async def test_each_task_of_the_contract_page_reads_as_sentences(stack: Stack) -
 async def test_a_refusal_of_a_form_no_longer_offered_is_said_at_the_top(stack: Stack) -> None:
     """Found by probing: a gestionnaire answered a request the agent had answered meanwhile; the
     page came back 409 without a word, the answer's form being gone."""
-    created = await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
-    assert created.status_code == 201, created.text
-    await stack.projected(TERMS["reference"])
+    await stack.imported(TERMS)
     today = local_date(await stack.life.env.get_current_time()).isoformat()
     url = f"/contracts/{TERMS['reference']}/actions"
     requested = await stack.http.post(
@@ -87,9 +80,7 @@ async def test_a_refusal_of_a_form_no_longer_offered_is_said_at_the_top(stack: S
 async def test_the_header_gives_an_early_end_beside_the_echeance(stack: Stack) -> None:
     """Found by probing: denounced or terminated, a contract's page still said only « échéance
     le 31/12/2028 »."""
-    created = await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
-    assert created.status_code == 201, created.text
-    await stack.projected(TERMS["reference"])
+    await stack.imported(TERMS)
     today = local_date(await stack.life.env.get_current_time())
     ended = await stack.http.post(
         f"/contracts/{TERMS['reference']}/actions/terminate",
@@ -98,7 +89,12 @@ async def test_the_header_gives_an_early_end_beside_the_echeance(stack: Stack) -
     assert ended.status_code == 200, ended.text
     detail = await stack.projected(TERMS["reference"], "contract_ended")
     [end] = [a for a in detail["agenda"] if a["kind"] == "early_end"]
-    await sign_in(stack, "agent")
-    page = html.unescape((await stack.http.get(f"/tableau/contrats/{TERMS['reference']}")).text)
+    page = html.unescape(
+        (
+            await stack.http.get(
+                f"/tableau/contrats/{TERMS['reference']}", headers=stack.signed_in("agent")
+            )
+        ).text
+    )
     day = "/".join(reversed(end["date"].split("-")))
     assert f"échéance le 31/12/2028\u00a0; <strong>fin anticipée le {day}</strong>." in page

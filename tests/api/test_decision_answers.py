@@ -10,9 +10,7 @@ URL = f"/contracts/{TERMS['reference']}"
 
 
 async def test_the_answer_gives_the_phase_the_decision_leads_to_at_once(stack: Stack) -> None:
-    created = await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
-    assert created.status_code == 201, created.text
-    await stack.projected(TERMS["reference"])
+    await stack.imported(TERMS)
     today = local_date(await stack.life.env.get_current_time()).isoformat()
     requested = await stack.http.post(
         f"{URL}/actions/request_prorogation",

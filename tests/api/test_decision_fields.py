@@ -10,9 +10,7 @@ URL = f"/contracts/{TERMS['reference']}"
 async def test_a_field_the_decision_does_not_know_is_refused_and_nothing_changes(
     stack: Stack,
 ) -> None:
-    created = await stack.http.post("/contracts", json={"terms": TERMS, "imported": True})
-    assert created.status_code == 201, created.text
-    before = await stack.projected(TERMS["reference"])
+    before = await stack.imported(TERMS)
     refused = await stack.http.post(
         f"{URL}/actions/request_prorogation",
         json={
