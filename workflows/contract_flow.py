@@ -149,6 +149,10 @@ NOTICE_PROJECTED = "notice-projected"
 # approved. Asked by such a dialogue only, in any run (a continued run asks again): before, it
 # went last, and the approvals of the newer relevé were lost.
 DIALOGUES_IN_DATE_ORDER = "dialogues-in-date-order"
+# Patch (2026-12): the steps of a pending prorogation request that a notified end made moot
+# (« sans objet ») are no deadline: the next legal deadline, and its search attribute, is the
+# next one that stands. Asked only while a request is pending after the end is notified.
+MOOT_STEPS_NOT_DEADLINES = "moot-steps-not-deadlines"
 # The local attempt outlasts one sending (CPOM_SMTP_TIMEOUT_SECONDS, 1 min by default) for each
 # party; past it, the scheduled activity takes over (the outbox sends nothing twice).
 NOTICE_LOCAL_TIMEOUT = timedelta(minutes=3)
@@ -710,7 +714,14 @@ class ContractFlow:
         # the store was rebuilt) and when they change (signature, avenant, prorogation): not
         # with every wake.
         terms = None if state.terms is self.terms_projected and not complete else state.terms
-        summary = summary_of(items, today)
+        # A run recorded before counted the moot steps of a pending request as deadlines, and
+        # upserted its next legal deadline so: asked only in that state.
+        moot_counts = (
+            state.termination is not None
+            and state.pending_prorogation is not None
+            and not workflow.patched(MOOT_STEPS_NOT_DEADLINES)
+        )
+        summary = summary_of(items, today, moot_counts=moot_counts)
         self.next_legal_deadline = summary.next_deadline
         local = self._patched(LOCAL_PROJECTION)
         # A whole agenda run locally goes as the state it is read from: the local activity runs

@@ -142,15 +142,35 @@ def nature_of(hard: bool, awaited: bool) -> str:
 NOT_DEADLINE_KINDS = FACT_KINDS | {kind.value for kind in ROUTINE_KINDS}
 
 
-def is_deadline(item: AgendaItem) -> bool:
-    """A legal date still to come or to meet, as lists show the next one."""
-    return item.hard and item.kind not in NOT_DEADLINE_KINDS and item.done_on is None
+# How the consequence of a step begins when a notified end made it moot (a pending request's
+# reply deadline once the contract is denounced: `live_agenda`).
+MOOT = "sans objet : "
 
 
-def next_deadline(items: list[AgendaItem], today: date) -> AgendaItem | None:
+def is_moot(item: AgendaItem) -> bool:
+    return (item.consequence or "").startswith(MOOT)
+
+
+def is_deadline(item: AgendaItem, *, moot_counts: bool = False) -> bool:
+    """A legal date still to come or to meet, as lists show the next one; not a step a notified
+    end made moot (found by probing: a denounced contract listed the reply deadline of its
+    pending request), unless `moot_counts`, as runs recorded before counted it."""
+    return (
+        item.hard
+        and item.kind not in NOT_DEADLINE_KINDS
+        and item.done_on is None
+        and (moot_counts or not is_moot(item))
+    )
+
+
+def next_deadline(
+    items: list[AgendaItem], today: date, *, moot_counts: bool = False
+) -> AgendaItem | None:
     """The earliest legal deadline still pending or to come: never a past date (what is late
     is `overdue_since`'s)."""
-    candidates = [item for item in items if is_deadline(item) and item.day >= today]
+    candidates = [
+        item for item in items if is_deadline(item, moot_counts=moot_counts) and item.day >= today
+    ]
     return min(candidates, key=lambda item: (item.day, item.key), default=None)
 
 
@@ -176,8 +196,8 @@ class AgendaSummary:
     overdue_label: str | None = None
 
 
-def summary_of(items: list[AgendaItem], today: date) -> AgendaSummary:
-    upcoming = next_deadline(items, today)
+def summary_of(items: list[AgendaItem], today: date, *, moot_counts: bool = False) -> AgendaSummary:
+    upcoming = next_deadline(items, today, moot_counts=moot_counts)
     late = overdue_since(items, today)
     return AgendaSummary(
         next_deadline=upcoming.day if upcoming else None,

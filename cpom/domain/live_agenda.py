@@ -21,6 +21,7 @@ from cpom.domain import legal_basis as legal
 from cpom.domain.agenda_items import (
     FACT_KINDS,
     KIND_LABELS,
+    MOOT,
     NOT_DEADLINE_KINDS,
     SILENCE_MEANS,
     STATUS_LABELS,
@@ -880,8 +881,7 @@ def _cut_at_early_end(state: ContractState, items: list[AgendaItem]) -> list[Age
                 item.opens_on = item.silence_on = None
                 item.on_silence = Silence.NONE
                 item.consequence = (
-                    f"sans objet : {end_notified(termination)} ; la prorogation ne peut plus "
-                    "être acquise"
+                    f"{MOOT}{end_notified(termination)} ; la prorogation ne peut plus être acquise"
                 )
     ended = state.phase in ENDED
     if ended:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cpom.domain import lifecycle as life
 from cpom.domain.agenda import plan
-from cpom.domain.agenda_items import AgendaSummary, summary_of
+from cpom.domain.agenda_items import AgendaSummary, is_moot, summary_of
 from cpom.domain.lifecycle import ContractState, Party, Phase
 from cpom.domain.live_agenda import (
     AgendaItem,
@@ -606,6 +606,16 @@ def test_a_prorogation_request_pending_when_the_end_is_notified_awaits_nothing_m
             "prorogation ne peut plus être acquise"
         )
     assert not [p for p in plan(state) if p.key.startswith("prorogation:")]
+    # Nor is the moot reply deadline the contract's next legal deadline (found by probing: lists
+    # showed it), but the next one that stands; as runs recorded before counted it, it was.
+    items = live_agenda(state, today)
+    standing = next_deadline(items, today)
+    assert standing is not None
+    assert not is_moot(standing)
+    assert standing.day > date(2028, 4, 20)
+    assert summary_of(items, today).next_deadline == standing.day
+    counted = summary_of(items, today, moot_counts=True)
+    assert counted.next_deadline == date(2028, 4, 20)
 
 
 def test_a_refused_prorogation_request_stays_in_the_agenda_with_its_refusal() -> None:

@@ -70,9 +70,10 @@ JOINT = Path(__file__).parents[2] / "examples" / "ars-departement-esms-2025.toml
 # writes them by default (`cpom.payload_compression`).
 # v18: a dialogue recorded late takes its place in the order held (`dialogues-in-date-order`),
 # recorded for that scenario only. v19: calendar law 3 adopted by a contract begun under law 2
-# (`calendar-law-3`), recorded for that scenario only.
+# (`calendar-law-3`), recorded for that scenario only. v20: the moot steps of a pending request
+# no longer the next legal deadline (`moot-steps-not-deadlines`), for that scenario only.
 # `python -m tests.workflows.record_histories NAME…` records only the scenarios named.
-VERSION = "v19"
+VERSION = "v20"
 
 
 async def run_histories(client: Client, handle: WorkflowHandle[Any, str]) -> list[tuple[str, str]]:
@@ -369,6 +370,33 @@ async def eprd_on_a_day_off(life: LifeSimulator) -> WorkflowHandle[Any, str]:
     return handle
 
 
+async def request_made_moot(life: LifeSimulator) -> WorkflowHandle[Any, str]:
+    """A prorogation request pending when a mutual dénonciation is agreed: its steps are moot,
+    and no longer the next legal deadline (`moot-steps-not-deadlines`)."""
+    handle = await life.start(contract(), date(2028, 3, 1), imported=True)
+    await life.decide(handle, "submit_documents", SubmitDocuments("g", 2027, list(SAD_ITEMS)))
+    await life.decide(
+        handle,
+        "request_prorogation",
+        RequestProrogation("g", Party.GESTIONNAIRE, date(2028, 3, 1)),
+    )
+    await life.advance_to(date(2028, 3, 2))
+    await life.decide(
+        handle,
+        "denounce",
+        Denounce("a", DenonciationMode.MUTUELLE, date(2028, 3, 2), Party.AUTORITE),
+    )
+    await life.advance_to(date(2028, 3, 3))
+    await life.decide(
+        handle,
+        "answer_denonciation",
+        AnswerDenonciation("g", True, date(2028, 3, 3), Party.GESTIONNAIRE),
+    )
+    await life.advance_to(date(2028, 3, 10))
+    await handle.terminate("history recorded")
+    return handle
+
+
 async def main() -> None:
     HERE.mkdir(exist_ok=True)
     scenarios = (
@@ -385,6 +413,7 @@ async def main() -> None:
         ("mail-server-down", mail_server_down),
         ("dialogue-recorded-late", dialogue_recorded_late),
         ("eprd-on-a-day-off", eprd_on_a_day_off),
+        ("request-made-moot", request_made_moot),
     )
     wanted = set(sys.argv[1:])
     for name, scenario in scenarios:

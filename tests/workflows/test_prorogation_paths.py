@@ -6,8 +6,14 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from cpom.domain.lifecycle import Party
-from cpom.messages import AnswerProrogation, RequestProrogation, SubmitDocuments
+from cpom.domain.lifecycle import DenonciationMode, Party
+from cpom.messages import (
+    AnswerDenonciation,
+    AnswerProrogation,
+    Denounce,
+    RequestProrogation,
+    SubmitDocuments,
+)
 from cpom.simulation import LifeSimulator
 from tests.factories import SAD_ITEMS
 from tests.workflows.helpers import (
@@ -186,3 +192,43 @@ async def test_a_late_notice_is_refused_with_the_reason(simulator: LifeSimulator
     assert (await simulator.decide(handle, "submit_documents", documents)).message == (
         "documents reçus"
     )
+
+
+async def test_a_request_made_moot_by_the_end_is_not_the_next_legal_deadline(
+    simulator: LifeSimulator,
+) -> None:
+    """Found by probing: denounced while a prorogation request awaited its answer, a contract
+    was listed with that request's reply deadline as its next legal deadline (patch
+    `moot-steps-not-deadlines`)."""
+    terms = contract()
+    handle = await simulator.start(terms, date(2028, 3, 1), imported=True)
+    # The 2027 documents in: the request's reply deadline is then the next legal deadline.
+    await simulator.decide(handle, "submit_documents", SubmitDocuments("g", 2027, SAD_ITEMS))
+    await simulator.decide(
+        handle,
+        "request_prorogation",
+        RequestProrogation("g", Party.GESTIONNAIRE, date(2028, 3, 1)),
+    )
+    listed = simulator.record(terms.reference)
+    assert listed is not None
+    reply_deadline = listed.next_deadline
+    assert listed.next_deadline_kind == "prorogation_reply_deadline"
+    await simulator.advance_to(date(2028, 3, 2))
+    await simulator.decide(
+        handle,
+        "denounce",
+        Denounce("a", DenonciationMode.MUTUELLE, date(2028, 3, 2), Party.AUTORITE),
+    )
+    await simulator.advance_to(date(2028, 3, 3))
+    await simulator.decide(
+        handle,
+        "answer_denonciation",
+        AnswerDenonciation("g", True, date(2028, 3, 3), Party.GESTIONNAIRE),
+    )
+    await simulator.advance_to(date(2028, 3, 4))
+    listed = simulator.record(terms.reference)
+    assert listed is not None
+    assert listed.next_deadline_kind != "prorogation_reply_deadline"
+    assert listed.next_deadline is not None
+    assert reply_deadline is not None
+    assert listed.next_deadline > reply_deadline
