@@ -4,10 +4,12 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from cpom.domain.lifecycle import ContractState, initial_phase
+from temporalio.client import WorkflowHandle
+
+from cpom.domain.lifecycle import ContractState, DenonciationMode, Party, initial_phase
 from cpom.domain.terms import Authority, ContractTerms
 from cpom.mail_catcher import CaughtMail
-from cpom.messages import ContractInput, workflow_id
+from cpom.messages import AnswerDenonciation, ContractInput, Denounce, workflow_id
 from cpom.simulation import LifeSimulator
 from tests.factories import make_terms
 
@@ -77,3 +79,20 @@ async def start_new_contracts(life: LifeSimulator, count: int) -> None:
             task_queue=life.settings.task_queue,
         )
         assert await handle.query("phase") == state.phase.value
+
+
+async def agree_mutual_denonciation(
+    life: LifeSimulator, handle: WorkflowHandle[Any, str], proposed_on: date, accepted_on: date
+) -> None:
+    """A dénonciation d'un commun accord proposed by the authority on its day, accepted by the
+    gestionnaire on its own."""
+    await life.advance_to(proposed_on)
+    await life.decide(
+        handle, "denounce", Denounce("a", DenonciationMode.MUTUELLE, proposed_on, Party.AUTORITE)
+    )
+    await life.advance_to(accepted_on)
+    await life.decide(
+        handle,
+        "answer_denonciation",
+        AnswerDenonciation("g", True, accepted_on, Party.GESTIONNAIRE),
+    )

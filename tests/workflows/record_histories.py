@@ -23,7 +23,6 @@ from cpom.domain.terms import ActionDeadline, Sector
 from cpom.domain.terms_input import terms_from_mapping
 from cpom.messages import (
     AnswerAuthorisation,
-    AnswerDenonciation,
     AnswerProrogation,
     ApproveReleve,
     DecideRenegotiation,
@@ -43,7 +42,7 @@ from cpom.messages import (
 from cpom.simulation import LifeSimulator
 from tests.factories import SAD_ITEMS
 from tests.faults.mail_servers import MailServer
-from tests.workflows.helpers import contract
+from tests.workflows.helpers import agree_mutual_denonciation, contract
 
 HERE = Path(__file__).parent / "histories"
 JOINT = Path(__file__).parents[2] / "examples" / "ars-departement-esms-2025.toml"
@@ -170,18 +169,7 @@ async def renegotiation_decided(life: LifeSimulator) -> WorkflowHandle[Any, str]
 async def mutual_denonciation(life: LifeSimulator) -> WorkflowHandle[Any, str]:
     """Proposed by the authority, accepted by the gestionnaire a week later."""
     handle = await life.start(contract(), date(2026, 3, 2), imported=True)
-    await life.advance_to(date(2026, 3, 10))
-    await life.decide(
-        handle,
-        "denounce",
-        Denounce("a", DenonciationMode.MUTUELLE, date(2026, 3, 10), Party.AUTORITE),
-    )
-    await life.advance_to(date(2026, 3, 17))
-    await life.decide(
-        handle,
-        "answer_denonciation",
-        AnswerDenonciation("g", True, date(2026, 3, 17), Party.GESTIONNAIRE),
-    )
+    await agree_mutual_denonciation(life, handle, date(2026, 3, 10), date(2026, 3, 17))
     await handle.result()
     return handle
 
@@ -380,18 +368,7 @@ async def request_made_moot(life: LifeSimulator) -> WorkflowHandle[Any, str]:
         "request_prorogation",
         RequestProrogation("g", Party.GESTIONNAIRE, date(2028, 3, 1)),
     )
-    await life.advance_to(date(2028, 3, 2))
-    await life.decide(
-        handle,
-        "denounce",
-        Denounce("a", DenonciationMode.MUTUELLE, date(2028, 3, 2), Party.AUTORITE),
-    )
-    await life.advance_to(date(2028, 3, 3))
-    await life.decide(
-        handle,
-        "answer_denonciation",
-        AnswerDenonciation("g", True, date(2028, 3, 3), Party.GESTIONNAIRE),
-    )
+    await agree_mutual_denonciation(life, handle, date(2028, 3, 2), date(2028, 3, 3))
     await life.advance_to(date(2028, 3, 10))
     await handle.terminate("history recorded")
     return handle

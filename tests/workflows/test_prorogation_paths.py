@@ -6,11 +6,9 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from cpom.domain.lifecycle import DenonciationMode, Party
+from cpom.domain.lifecycle import Party
 from cpom.messages import (
-    AnswerDenonciation,
     AnswerProrogation,
-    Denounce,
     RequestProrogation,
     SubmitDocuments,
 )
@@ -20,6 +18,7 @@ from tests.workflows.helpers import (
     AUTORITE,
     GESTIONNAIRE,
     addressees,
+    agree_mutual_denonciation,
     contract,
     events,
     mail_to,
@@ -213,18 +212,7 @@ async def test_a_request_made_moot_by_the_end_is_not_the_next_legal_deadline(
     assert listed is not None
     reply_deadline = listed.next_deadline
     assert listed.next_deadline_kind == "prorogation_reply_deadline"
-    await simulator.advance_to(date(2028, 3, 2))
-    await simulator.decide(
-        handle,
-        "denounce",
-        Denounce("a", DenonciationMode.MUTUELLE, date(2028, 3, 2), Party.AUTORITE),
-    )
-    await simulator.advance_to(date(2028, 3, 3))
-    await simulator.decide(
-        handle,
-        "answer_denonciation",
-        AnswerDenonciation("g", True, date(2028, 3, 3), Party.GESTIONNAIRE),
-    )
+    await agree_mutual_denonciation(simulator, handle, date(2028, 3, 2), date(2028, 3, 3))
     await simulator.advance_to(date(2028, 3, 4))
     listed = simulator.record(terms.reference)
     assert listed is not None
